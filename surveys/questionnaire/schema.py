@@ -1,0 +1,229 @@
+"""The questionnaire definition as plain, immutable data.
+
+This module is part of the functional core: it imports nothing from Flask or the database.
+A `Definition` is produced by `surveys.questionnaire.loader` from a YAML file and consumed by the
+forms, the scoring engine and the workbook builders. Everything is keyed by stable ids taken from
+the definition file; labels are per language (`Localized` maps a language code to text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+Localized = Mapping[str, str]
+"""Text per language code, e.g. {"en": "Yes", "fr": "Oui"}."""
+
+
+class QuestionType(StrEnum):
+    YES_PARTLY_NO = "yes_partly_no"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    MATURITY = "maturity"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    PERCENTAGE = "percentage"
+    DATE = "date"
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    STATISTICS = "statistics"
+
+
+CHOICE_TYPES = frozenset(
+    {
+        QuestionType.YES_PARTLY_NO,
+        QuestionType.SINGLE_CHOICE,
+        QuestionType.MULTIPLE_CHOICE,
+        QuestionType.MATURITY,
+    }
+)
+NUMBER_TYPES = frozenset({QuestionType.INTEGER, QuestionType.DECIMAL, QuestionType.PERCENTAGE})
+TEXT_TYPES = frozenset({QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT})
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of a choice question (yes/partly/no, single, multiple, maturity level).
+
+    For a maturity question the value is the level as a string ("0".."4").
+    `score` is in [0, 1], or None when choosing it is not scored.
+    """
+
+    value: str
+    label: Localized
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Numbers at or above `min` score `score` (the highest matching threshold wins)."""
+
+    min: float
+    score: float
+
+
+@dataclass(frozen=True)
+class StatRow:
+    """An indicator of a statistics table, e.g. persons prosecuted, with its counting rule."""
+
+    id: str
+    label: Localized
+    definition: Localized = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StatColumn:
+    """A disaggregation of a statistics table, e.g. female / male / total."""
+
+    id: str
+    label: Localized
+
+
+@dataclass(frozen=True)
+class StatisticsTable:
+    rows: tuple[StatRow, ...]
+    columns: tuple[StatColumn, ...]
+    years: tuple[int, ...]
+
+    def cell_keys(self) -> Iterator[tuple[str, int, str]]:
+        for row in self.rows:
+            for year in self.years:
+                for column in self.columns:
+                    yield row.id, year, column.id
+
+
+def stat_cell_key(row_id: str, year: int, column_id: str) -> str:
+    """The key of one statistics cell in an answer's "cells" mapping."""
+    return f"{row_id}|{year}|{column_id}"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: QuestionType
+    text: Localized
+    help: Localized = field(default_factory=dict)
+    required: bool = True
+    allow_na: bool = False
+    show_if: str | None = None
+    weight: float = 1.0
+    line_of_action: str = ""
+    replaces: str | None = None
+    options: tuple[Option, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    thresholds: tuple[Threshold, ...] = ()
+    answered_score: float | None = None
+    """For text, date and statistics questions: the score of any answer (None: unscored)."""
+    statistics: StatisticsTable | None = None
+
+    @property
+    def is_scored(self) -> bool:
+        if self.type in CHOICE_TYPES:
+            return any(o.score is not None for o in self.options)
+        if self.type in NUMBER_TYPES:
+            return bool(self.thresholds)
+        return self.answered_score is not None
+
+    def option(self, value: str) -> Option | None:
+        return next((o for o in self.options if o.value == value), None)
+
+
+@dataclass(frozen=True)
+class LineOfAction:
+    id: str
+    title: Localized
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    title: Localized
+    description: Localized = field(default_factory=dict)
+    line_of_action: str = ""
+    weight: float = 1.0
+    questions: tuple[Question, ...] = ()
+
+
+@dataclass(frozen=True)
+class Band:
+    """Indices at or above `min` (0-100) fall in this band, up to the next band's min."""
+
+    key: str
+    min: float
+    color: str
+    label: Localized
+
+
+DEFAULT_BANDS = (
+    Band("low", 0, "#d9534f", MappingProxyType({"en": "Low", "fr": "Faible"})),
+    Band("medium", 40, "#f0ad4e", MappingProxyType({"en": "Medium", "fr": "Moyen"})),
+    Band("high", 70, "#5cb85c", MappingProxyType({"en": "High", "fr": "Élevé"})),
+)
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    coverage_threshold: float = 0.5
+    """Below this answered share of scorable weight an index is "insufficient information"."""
+    comparability_threshold: float = 0.6
+    """Below this share of common questions a change across rounds is "not comparable"."""
+    regression_threshold: float = 10.0
+    """An index that drops by more than this many points is flagged as a regression."""
+    bands: tuple[Band, ...] = DEFAULT_BANDS
+
+
+@dataclass(frozen=True)
+class Definition:
+    key: str
+    version: int
+    languages: tuple[str, ...]
+    title: Localized
+    description: Localized = field(default_factory=dict)
+    lines_of_action: tuple[LineOfAction, ...] = ()
+    areas: tuple[Area, ...] = ()
+    scoring: ScoringSettings = field(default_factory=ScoringSettings)
+
+    def questions(self) -> Iterator[tuple[Area, Question]]:
+        """Every question in definition order, with its area."""
+        for area in self.areas:
+            for question in area.questions:
+                yield area, question
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for _, q in self.questions() if q.id == question_id), None)
+
+    def area(self, area_id: str) -> Area | None:
+        return next((a for a in self.areas if a.id == area_id), None)
+
+
+def localized(text: Localized, language: str, fallback: str = "en") -> str:
+    """The text in `language`, else in `fallback`, else in any language it has."""
+    if language in text:
+        return text[language]
+    if fallback in text:
+        return text[fallback]
+    return next(iter(text.values()), "")
+
+
+@dataclass(frozen=True)
+class Response:
+    """A country's answer to one question, as scoring, forms and exports see it.
+
+    `value` by question type:
+    - yes_partly_no, single_choice: the option value (str)
+    - multiple_choice: a list of option values (list[str])
+    - maturity: the level (int, 0..4)
+    - integer: int; decimal: float; percentage: float in [0, 100]
+    - date: ISO date string "YYYY-MM-DD"
+    - short_text, long_text: str
+    - statistics: {"cells": {stat_cell_key(row, year, column): number}, "source": str,
+      "definition": str, "period": str, "coverage": str}
+    None (or an empty string, list or table) means unanswered.
+    """
+
+    question_id: str
+    value: object = None
+    not_applicable: bool = False
