@@ -1,0 +1,51 @@
+# The two commands: `make run` (set up and start the platform) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+export FLASK_APP := surveys:create_app
+
+.PHONY: run test install translations extract-messages lint format migrations-check bench
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -d surveys/translations 2>&1 | grep -v '^compiling' || true
+	@test -f surveys/translations/fr/LC_MESSAGES/messages.mo
+
+extract-messages: install
+	$(BIN)/pybabel extract -F surveys/translations/babel.cfg -k N_ -k _l -o surveys/translations/messages.pot --no-location --sort-output --project=surveys .
+	$(BIN)/pybabel update -i surveys/translations/messages.pot -d surveys/translations --no-fuzzy-matching --ignore-obsolete
+
+run: install translations
+	$(BIN)/surveys db upgrade
+	$(BIN)/surveys demo --if-empty
+	@echo ""
+	@echo "  The platform is at http://$(HOST):$(PORT)/"
+	@$(BIN)/surveys demo-logins || true
+	@echo ""
+	@$(BIN)/surveys scheduler & sched=$$!; \
+	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/surveys run --host $(HOST) --port $(PORT)
+
+test: install translations
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check surveys tests bench
+	$(BIN)/ruff format --check surveys tests bench
+
+format: install
+	$(BIN)/ruff check --fix surveys tests bench
+	$(BIN)/ruff format surveys tests bench
+
+bench: install translations
+	$(BIN)/python -m bench

@@ -1,0 +1,119 @@
+"""The Niamey monitoring platform: periodic self-assessments against migrant smuggling and
+trafficking in persons, under the UNODC-led monitoring mechanism."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from surveys.config import check_production_settings, config_from_environment
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the web application. `config` overrides settings (tests pass their own)."""
+    app = Flask(__name__, instance_relative_config=True)
+    settings = config_from_environment()
+    app.config.from_object(settings)
+    if config:
+        app.config.update(config)
+    _apply_derived_settings(app)
+    if os.environ.get("SURVEYS_ENV") == "production" and not app.testing:
+        check_production_settings(app.config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    _register_request_hooks(app)
+    return app
+
+
+def _apply_derived_settings(app: Flask) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+            Path(app.instance_path) / "surveys.db"
+        )
+    app.config.setdefault("UPLOAD_DIR", None)
+    app.config["UPLOAD_DIR"] = app.config["UPLOAD_DIR"] or str(Path(app.instance_path) / "uploads")
+    app.config["ARCHIVE_DIR"] = app.config.get("ARCHIVE_DIR") or str(
+        Path(app.instance_path) / "archive"
+    )
+    app.config["SCHEDULER_LOCK_FILE"] = app.config.get("SCHEDULER_LOCK_FILE") or str(
+        Path(app.instance_path) / "scheduler.lock"
+    )
+    # Uploads above the evidence limit are refused before they are read (413).
+    app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+
+
+def _init_extensions(app: Flask) -> None:
+    from surveys import database
+    from surveys.extensions import babel, csrf, db, login_manager, migrate
+    from surveys.i18n import select_locale, select_timezone
+    from surveys.models import import_all_models
+
+    import_all_models()
+    db.init_app(app)
+    database.configure_engine(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+
+    from surveys.accounts.session import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from surveys.accounts.views import bp as accounts_bp
+    from surveys.audit.views import bp as audit_bp
+    from surveys.countries.views import bp as countries_bp
+    from surveys.export.views import bp as export_bp
+    from surveys.home.views import bp as home_bp
+    from surveys.questionnaire.views import bp as questionnaire_bp
+    from surveys.responses.views import bp as responses_bp
+    from surveys.results.views import bp as results_bp
+    from surveys.rounds.views import bp as rounds_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(audit_bp, url_prefix="/audit")
+    app.register_blueprint(countries_bp, url_prefix="/countries")
+    app.register_blueprint(questionnaire_bp, url_prefix="/questionnaires")
+    app.register_blueprint(rounds_bp, url_prefix="/rounds")
+    app.register_blueprint(responses_bp)
+    app.register_blueprint(results_bp, url_prefix="/results")
+    app.register_blueprint(export_bp, url_prefix="/exports")
+
+
+def _register_commands(app: Flask) -> None:
+    from surveys.accounts.commands import users_cli
+    from surveys.countries.commands import countries_cli
+    from surveys.demo import demo_command
+    from surveys.export.commands import export_cli
+    from surveys.questionnaire.commands import questionnaire_cli
+    from surveys.results.commands import scores_cli
+    from surveys.rounds.commands import rounds_cli
+    from surveys.scheduling.commands import scheduler_command
+
+    for command in (
+        users_cli,
+        countries_cli,
+        demo_command,
+        export_cli,
+        questionnaire_cli,
+        scores_cli,
+        rounds_cli,
+        scheduler_command,
+    ):
+        app.cli.add_command(command)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from surveys import web
+
+    web.init_app(app)

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveys.countries.models import Country
+from surveys.db import UTCDateTime, utcnow
+from surveys.extensions import db
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # users and settings
+    COORDINATOR = "coordinator"  # questionnaires, rounds, review
+    ANALYST = "analyst"  # reads all results, downloads scorecards
+    RESPONDENT = "respondent"  # fills in their own countries' submissions
+
+
+ROLE_VALUES = tuple(r.value for r in Role)
+
+user_countries = Table(
+    "user_countries",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    Column("country_id", ForeignKey("countries.id"), primary_key=True),
+)
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLE_VALUES!r}".replace(",)", ")"), name="known_role"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("language IN ('en', 'fr')", name="known_language"),
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(String(200))
+    # None until the person accepts the invitation and chooses a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # IANA name
+    is_enabled: Mapped[bool] = mapped_column(default=True)  # False: deactivated, cannot sign in
+    # Bumped on deactivation or password change; a session carrying an older value is ended.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    countries: Mapped[list[Country]] = relationship(
+        secondary=user_countries, lazy="selectin", order_by=Country.name_en
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated users are refused
+        return self.is_enabled
+
+    def get_id(self) -> str:
+        # The session version is part of the id so that deactivation ends live sessions at once.
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.role_rows)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def grant(self, role: str) -> None:
+        if role not in ROLE_VALUES:
+            raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLE_VALUES)}")
+        if role not in self.roles:
+            self.role_rows.append(UserRole(role=role))
+
+    def revoke(self, role: str) -> None:
+        self.role_rows = [r for r in self.role_rows if r.role != role]
+
+    @property
+    def country_ids(self) -> frozenset[int]:
+        return frozenset(c.id for c in self.countries)
+
+    @property
+    def sees_all_countries(self) -> bool:
+        """Coordinators, analysts and admins read every country's data."""
+        return self.has_role(Role.ADMIN, Role.COORDINATOR, Role.ANALYST)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"

@@ -1,0 +1,115 @@
+"""Settings read from environment variables.
+
+`DevelopmentConfig` and `TestingConfig` carry throw-away secrets; `ProductionConfig` refuses to
+start without a real `SECRET_KEY`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WEAK_SECRETS = {"", "dev", "change-me", "secret", "dev-only-not-secret"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"Environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class BaseConfig:
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("en", "fr")
+    QUESTIONNAIRES_DIR = os.environ.get("QUESTIONNAIRES_DIR", str(PROJECT_ROOT / "questionnaires"))
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # default: <instance>/uploads
+    ARCHIVE_DIR = os.environ.get("ARCHIVE_DIR")  # default: <instance>/archive
+    MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 10)
+    MAX_DEFINITION_KB = _env_int("MAX_DEFINITION_KB", 512)
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")  # console | smtp
+    MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@niamey-monitoring.invalid")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
+    SMTP_USE_TLS = _env_bool("SMTP_USE_TLS", False)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    TOKEN_MAX_AGE_DAYS = _env_int("TOKEN_MAX_AGE_DAYS", 7)
+    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_WINDOW_MINUTES = _env_int("LOGIN_WINDOW_MINUTES", 15)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a form left open over a long day must still save
+    DEMO_ENABLED = False
+    SCHEDULER_LOCK_FILE = os.environ.get(
+        "SCHEDULER_LOCK_FILE"
+    )  # default: <instance>/scheduler.lock
+
+
+class DevelopmentConfig(BaseConfig):
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    DEMO_ENABLED = True
+
+
+class TestingConfig(BaseConfig):
+    TESTING = True
+    SECRET_KEY = "test-only-not-secret"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    DEMO_ENABLED = True
+    WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on
+    MAIL_BACKEND = "memory"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashing in tests only
+
+
+class ProductionConfig(BaseConfig):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_environment() -> type[BaseConfig]:
+    name = os.environ.get("SURVEYS_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError as exc:
+        raise RuntimeError(
+            f"SURVEYS_ENV={name!r} is not one of {', '.join(sorted(CONFIGS))}"
+        ) from exc
+
+
+def check_production_settings(config: dict) -> None:
+    """Refuse to run production with a missing or well-known secret or without a database URL."""
+    secret = config.get("SECRET_KEY") or ""
+    if secret in WEAK_SECRETS or len(secret) < 32:
+        raise RuntimeError(
+            "SECRET_KEY must be set to a random string of at least 32 characters in production "
+            '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))").'
+        )
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        raise RuntimeError("DATABASE_URL must be set in production (postgresql+psycopg://...).")

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import _
+from flask_babel import lazy_gettext as _l
+
+from surveys.access import allow
+from surveys.accounts.models import Role
+from surveys.countries.forms import CountryForm
+from surveys.countries.models import Country
+from surveys.countries.operations import CountryError, add_country
+from surveys.extensions import db
+from surveys.navigation import add_nav_item
+
+bp = Blueprint("countries", __name__, template_folder="templates")
+add_nav_item("countries.index", _l("Countries"), roles=(Role.ADMIN, Role.COORDINATOR), order=80)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@allow(Role.ADMIN, Role.COORDINATOR)
+def index():
+    form = CountryForm()
+    if form.validate_on_submit():
+        try:
+            country = add_country(
+                form.iso2.data, form.iso3.data, form.name_en.data, form.name_fr.data
+            )
+        except CountryError as exc:
+            form.iso2.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("%(name)s was added.", name=country.name_en), "success")
+            return redirect(url_for("countries.index"))
+    countries = db.session.scalars(db.select(Country).order_by(Country.name_en)).all()
+    return render_template("countries/index.html", countries=countries, form=form)

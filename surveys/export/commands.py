@@ -1,0 +1,3 @@
+from flask.cli import AppGroup
+
+export_cli = AppGroup("export", help="Excel workbooks for the monitoring mechanism.")

@@ -1,0 +1,36 @@
+"""Language and time zone of the current request, and formatting helpers for templates."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+SESSION_LANGUAGE_KEY = "language"
+
+
+def select_locale() -> str:
+    """The user's preference, else the language chosen in this session, else the browser's."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    chosen = session.get(SESSION_LANGUAGE_KEY)
+    if chosen in languages:
+        return chosen
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def select_timezone() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.timezone or "UTC"
+    return "UTC"
+
+
+def user_zone() -> ZoneInfo:
+    try:
+        return ZoneInfo(select_timezone())
+    except ZoneInfoNotFoundError:
+        return ZoneInfo("UTC")

@@ -1,0 +1,28 @@
+"""Import every slice's models so that the metadata (and Alembic) sees all tables."""
+
+from __future__ import annotations
+
+import importlib
+
+SLICES = (
+    "countries",
+    "accounts",
+    "audit",
+    "questionnaire",
+    "rounds",
+    "responses",
+    "results",
+    "notifications",
+    "scheduling",
+    "export",
+)
+
+
+def import_all_models() -> None:
+    for name in SLICES:
+        module_name = f"surveys.{name}.models"
+        try:
+            importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveys.countries.models import Country
+from surveys.db import JSONType, UTCDateTime, utcnow
+from surveys.extensions import db
+from surveys.questionnaire.models import QuestionnaireVersion
+
+DEFAULT_REMINDER_OFFSETS = [14, 7, 1]
+
+
+class Round(db.Model):
+    """An assessment round: one pinned questionnaire version, a set of countries and dates.
+
+    Its state (scheduled, open, closed, cancelled) is derived from the dates and overrides,
+    never stored.
+    """
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        UniqueConstraint("questionnaire_version_id", "period_label"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    period_label: Mapped[str] = mapped_column(String(40))  # e.g. "2026-H2"
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Days before the (effective) closing date on which late countries are reminded.
+    reminder_offsets: Mapped[list[int]] = mapped_column(
+        JSONType, default=lambda: list(DEFAULT_REMINDER_OFFSETS)
+    )
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    version: Mapped[QuestionnaireVersion] = relationship(lazy="joined")
+    participants: Mapped[list[RoundCountry]] = relationship(
+        back_populates="round", order_by="RoundCountry.country_id", lazy="selectin"
+    )
+
+    @property
+    def countries(self) -> list[Country]:
+        return [p.country for p in self.participants]
+
+    def participant(self, country_id: int) -> RoundCountry | None:
+        return next((p for p in self.participants if p.country_id == country_id), None)
+
+
+class RoundCountry(db.Model):
+    """A country taking part in a round, with its own closing date when extended or reopened."""
+
+    __tablename__ = "round_countries"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    country_id: Mapped[int] = mapped_column(ForeignKey("countries.id"), primary_key=True)
+    # Per-country extension or reopening: replaces the round's closing date for this country.
+    closes_at_override: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    round: Mapped[Round] = relationship(back_populates="participants")
+    country: Mapped[Country] = relationship(lazy="joined")
+
+    @property
+    def closes_at(self) -> datetime:
+        if self.closes_at_override is None:
+            return self.round.closes_at
+        # A later round-wide extension also benefits a country that already had its own.
+        return max(self.closes_at_override, self.round.closes_at)

@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("rounds", __name__, template_folder="templates")

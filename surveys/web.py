@@ -1,0 +1,91 @@
+"""Request hooks shared by every page: access policy, security headers, template helpers, errors."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+
+from surveys.access import enforce_policy
+from surveys.navigation import menu
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    401: _l("Please sign in"),
+    403: _l("You do not have access to this page"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("File too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+}
+ERROR_EXPLANATIONS = {
+    400: _l("The request could not be understood. Go back and try again."),
+    401: _l("Sign in to continue."),
+    403: _l("Your account does not have the role this page requires."),
+    404: _l("The page does not exist or you do not have access to it."),
+    405: _l("This address does not accept this kind of request."),
+    409: _l("Someone else changed this in the meantime. Reload the page and try again."),
+    413: _l("The file is larger than the allowed size."),
+    429: _l("Wait a few minutes before trying again."),
+    500: _l("The error has been logged. Try again in a moment."),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(enforce_policy)
+    app.after_request(add_security_headers)
+    app.context_processor(template_globals)
+    app.jinja_env.filters["dt"] = lambda value, fmt="medium": (
+        format_datetime(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
+        format_date(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["number"] = lambda value, fmt=None: (
+        "" if value is None else format_decimal(value, fmt)
+    )
+    for code in ERROR_TITLES:
+        app.register_error_handler(code, render_error)
+
+
+def add_security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    return response
+
+
+def template_globals() -> dict:
+    return {
+        "main_menu": menu(),
+        "current_language": str(get_locale() or "en"),
+        "languages": (("en", "English"), ("fr", "Français")),
+    }
+
+
+def render_error(error):
+    code = getattr(error, "code", 500) or 500
+    description = getattr(error, "description", None)
+    # Werkzeug's default descriptions are English; show ours unless a view gave its own message.
+    own_message = description if getattr(error, "own_message", False) else None
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if wants_json:
+        return {"error": str(ERROR_TITLES.get(code, code)), "message": own_message}, code
+    return (
+        render_template(
+            "error.html",
+            code=code,
+            title=ERROR_TITLES.get(code, ERROR_TITLES[500]),
+            explanation=own_message or ERROR_EXPLANATIONS.get(code, ERROR_EXPLANATIONS[500]),
+        ),
+        code,
+    )

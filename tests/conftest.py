@@ -1,0 +1,293 @@
+"""Shared fixtures: an app per database backend, a clean database per test, and factories.
+
+Every database test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL too (in a
+schema of its own, dropped at the end). Without TEST_DATABASE_URL the PostgreSQL runs are skipped
+with a reason; with it, an unreachable server fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from surveys import create_app
+from surveys.db import utcnow
+from surveys.extensions import db as _db
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+MINI_V1 = FIXTURES / "questionnaires" / "mini" / "v1.yaml"
+MINI_V2 = FIXTURES / "questionnaires" / "mini" / "v2.yaml"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[tuple[str, str]]:
+    """A fresh schema in the test database for this test session: (url, schema)."""
+    url = postgres_url()
+    if url is None:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:  # set but unreachable: fail, never skip
+        pytest.fail(f"TEST_DATABASE_URL is set but the database is unreachable: {exc}")
+    try:
+        yield url, schema
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def database_settings(backend: str, tmp_dir: Path, request) -> dict:
+    if backend == "sqlite":
+        return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_dir / 'test.db'}"}
+    url, schema = request.getfixturevalue("postgres_schema")
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "connect_args": {"options": f"-csearch_path={schema}"},
+        },
+        "TEST_PG_SCHEMA": schema,
+    }
+
+
+def make_app(backend: str, tmp_dir: Path, request, **overrides):
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-only-not-secret",
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_BACKEND": "memory",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SERVER_NAME": None,
+        "UPLOAD_DIR": str(tmp_dir / "uploads"),
+        "ARCHIVE_DIR": str(tmp_dir / "archive"),
+        "SCHEDULER_LOCK_FILE": str(tmp_dir / "scheduler.lock"),
+        "DEMO_ENABLED": True,
+        "BASE_URL": "http://localhost",
+    }
+    settings.update(database_settings(backend, tmp_dir, request))
+    settings.update(overrides)
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def _session_app(backend, tmp_path_factory, request):
+    tmp_dir = tmp_path_factory.mktemp(f"app-{backend}")
+    app = make_app(backend, tmp_dir, request)
+    with app.app_context():
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def wipe_database() -> None:
+    """Delete every row (children first) so the next test starts from an empty database."""
+    _db.session.rollback()
+    with _db.engine.begin() as conn:
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(_session_app):
+    """The app with an application context and an empty database."""
+    with _session_app.app_context():
+        yield _session_app
+        _db.session.remove()
+        wipe_database()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# ---------------------------------------------------------------- factories
+
+
+@pytest.fixture
+def create_country(db):
+    from surveys.countries.models import Country
+
+    def create(
+        iso2: str = "NE",
+        iso3: str | None = None,
+        name_en: str | None = None,
+        name_fr: str | None = None,
+    ) -> Country:
+        country = Country(
+            iso2=iso2,
+            iso3=iso3 or (iso2 + "X")[:3],
+            name_en=name_en or f"Country {iso2}",
+            name_fr=name_fr or f"Pays {iso2}",
+        )
+        db.session.add(country)
+        db.session.commit()
+        return country
+
+    return create
+
+
+@pytest.fixture
+def create_user(db):
+    from surveys.accounts.models import User
+    from surveys.accounts.passwords import hash_password
+
+    counter = {"n": 0}
+
+    def create(
+        *roles: str,
+        countries=(),
+        email: str | None = None,
+        password: str = "correct horse battery",
+        language: str = "en",
+        timezone: str = "UTC",
+        name: str | None = None,
+    ) -> User:
+        counter["n"] += 1
+        user = User(
+            email=email or f"user{counter['n']}@example.org",
+            name=name or f"User {counter['n']}",
+            password_hash=hash_password(password),
+            language=language,
+            timezone=timezone,
+        )
+        for role in roles:
+            user.grant(role)
+        user.countries.extend(countries)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return create
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in on the test client without going through the sign-in form."""
+
+    def sign_in(user, on=None):
+        target = on or client
+        with target.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return target
+
+    return sign_in
+
+
+@pytest.fixture
+def create_version(db):
+    """Import (and by default publish) a questionnaire definition file."""
+    from surveys.questionnaire.loader import load_definition
+    from surveys.questionnaire.serialize import definition_hash, to_canonical_json
+
+    from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
+
+    def create(path: Path = MINI_V1, publish: bool = True) -> QuestionnaireVersion:
+        definition = load_definition(path)
+        questionnaire = db.session.scalar(
+            sa.select(Questionnaire).where(Questionnaire.key == definition.key)
+        ) or Questionnaire(key=definition.key)
+        version = QuestionnaireVersion(
+            questionnaire=questionnaire,
+            version=definition.version,
+            definition_json=to_canonical_json(definition),
+            sha256=definition_hash(definition),
+            source_name=path.name,
+        )
+        if publish:
+            version.status = PUBLISHED
+            version.published_at = utcnow()
+        db.session.add(version)
+        db.session.commit()
+        return version
+
+    return create
+
+
+@pytest.fixture
+def create_round(db):
+    from surveys.rounds.models import Round, RoundCountry
+
+    def create(
+        version,
+        countries,
+        *,
+        period: str = "2026-H2",
+        opens_in: timedelta = timedelta(days=-1),
+        closes_in: timedelta = timedelta(days=30),
+        reminder_offsets=(14, 7, 1),
+    ) -> Round:
+        now = utcnow()
+        round_ = Round(
+            questionnaire_version_id=version.id,
+            period_label=period,
+            opens_at=now + opens_in,
+            closes_at=now + closes_in,
+            reminder_offsets=list(reminder_offsets),
+        )
+        round_.participants = [RoundCountry(country_id=c.id) for c in countries]
+        db.session.add(round_)
+        db.session.commit()
+        return round_
+
+    return create
+
+
+@pytest.fixture
+def create_submission(db):
+    from surveys.responses.models import Answer, Submission
+
+    def create(
+        round_, country, answers: dict | None = None, status: str = "draft", **fields
+    ) -> Submission:
+        submission = Submission(round_id=round_.id, country_id=country.id, status=status, **fields)
+        db.session.add(submission)
+        db.session.flush()
+        for question_id, value in (answers or {}).items():
+            not_applicable = value == "N/A"
+            db.session.add(
+                Answer(
+                    submission_id=submission.id,
+                    question_id=question_id,
+                    value=None if not_applicable else value,
+                    not_applicable=not_applicable,
+                )
+            )
+        db.session.commit()
+        return submission
+
+    return create
