@@ -1,0 +1,62 @@
+"""The notification outbox: every e-mail is a row first, delivered later by the scheduler."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from surveys.db import UTCDateTime, utcnow
+from surveys.extensions import db
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"  # waiting for its first delivery attempt
+    SENT = "sent"
+    # The last attempt failed; retried at next_attempt_at, or given up when that is empty.
+    FAILED = "failed"
+
+
+MESSAGE_STATUS_VALUES = tuple(s.value for s in MessageStatus)
+
+
+class OutboxMessage(db.Model):
+    """One e-mail to one recipient, already written in the recipient's language."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="known_status"),
+        CheckConstraint("attempts >= 0", name="non_negative_attempts"),
+        Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_email: Mapped[str] = mapped_column(String(254))
+    # The account it was written for (None for an address outside the platform).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
+    # What it is about: "round.opening", "round.reminder", "account.invitation", ...
+    kind: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    # Optional caller-chosen key: queueing the same key twice returns the first message.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default=MessageStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    # When the next delivery attempt is due; None means "now" for pending messages and
+    # "given up" for failed ones.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def will_retry(self) -> bool:
+        return self.status == MessageStatus.FAILED and self.next_attempt_at is not None
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.kind} to {self.recipient_email} {self.status}>"
