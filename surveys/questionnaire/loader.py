@@ -1,0 +1,1543 @@
+"""Read a questionnaire definition file (YAML) into a validated `Definition`.
+
+Part of the functional core: no Flask, no database. The whole file is checked in one pass and
+every problem is reported (`DefinitionError.issues`), each with its file, line and path such as
+`areas[2].questions[4].options[1].score`. The YAML is composed into nodes (never constructed
+into arbitrary objects) so that every value keeps its line, and so that `yes`/`no` stay text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from surveys.questionnaire import expressions
+from surveys.questionnaire.errors import N_, DefinitionError, ExpressionError, Issue, MessageParam
+from surveys.questionnaire.schema import (
+    CHOICE_TYPES,
+    DEFAULT_BANDS,
+    NUMBER_TYPES,
+    Area,
+    Band,
+    Definition,
+    LineOfAction,
+    Option,
+    Question,
+    QuestionType,
+    ScoringSettings,
+    StatColumn,
+    StatisticsTable,
+    StatRow,
+    Threshold,
+)
+
+__all__ = [
+    "DefinitionError",
+    "Issue",
+    "load_definition",
+    "parse_definition",
+    "validate_file",
+]
+
+ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*", re.ASCII)
+KEY_PATTERN = re.compile(r"[a-z0-9-]+", re.ASCII)
+LINE_OF_ACTION_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*", re.ASCII)
+OPTION_VALUE_PATTERN = re.compile(r"[a-z0-9_]+", re.ASCII)
+LANGUAGE_PATTERN = re.compile(r"[a-z]{2,3}", re.ASCII)
+COLOR_PATTERN = re.compile(r"#[0-9a-fA-F]{6}", re.ASCII)
+FILE_NAME_PATTERN = re.compile(r"v([1-9][0-9]*)\.ya?ml", re.ASCII)
+MAX_FILE_BYTES = 5_000_000
+
+_YAML_NULL = "tag:yaml.org,2002:null"
+_YAML_BOOL = "tag:yaml.org,2002:bool"
+_YAML_INT = "tag:yaml.org,2002:int"
+_YAML_FLOAT = "tag:yaml.org,2002:float"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+TOP_KEYS = (
+    "key",
+    "version",
+    "languages",
+    "title",
+    "description",
+    "scoring",
+    "lines_of_action",
+    "areas",
+)
+TOP_REQUIRED = ("key", "version", "languages", "title", "lines_of_action", "areas")
+SCORING_KEYS = ("coverage_threshold", "comparability_threshold", "regression_threshold", "bands")
+BAND_KEYS = ("key", "min", "color", "label")
+LINE_OF_ACTION_KEYS = ("id", "title")
+AREA_KEYS = ("id", "title", "description", "line_of_action", "weight", "questions")
+AREA_REQUIRED = ("id", "title", "line_of_action", "questions")
+COMMON_QUESTION_KEYS = (
+    "id",
+    "type",
+    "text",
+    "help",
+    "required",
+    "allow_na",
+    "show_if",
+    "weight",
+    "line_of_action",
+    "replaces",
+)
+QUESTION_TYPE_KEYS: Mapping[QuestionType, tuple[str, ...]] = {
+    QuestionType.YES_PARTLY_NO: ("scores", "labels"),
+    QuestionType.SINGLE_CHOICE: ("options",),
+    QuestionType.MULTIPLE_CHOICE: ("options",),
+    QuestionType.MATURITY: ("levels",),
+    QuestionType.INTEGER: ("min", "max", "thresholds"),
+    QuestionType.DECIMAL: ("min", "max", "thresholds"),
+    QuestionType.PERCENTAGE: ("min", "max", "thresholds"),
+    QuestionType.DATE: ("answered_score",),
+    QuestionType.SHORT_TEXT: ("answered_score",),
+    QuestionType.LONG_TEXT: ("answered_score",),
+    QuestionType.STATISTICS: ("answered_score", "statistics"),
+}
+QUESTION_TYPE_REQUIRED: Mapping[QuestionType, tuple[str, ...]] = {
+    QuestionType.SINGLE_CHOICE: ("options",),
+    QuestionType.MULTIPLE_CHOICE: ("options",),
+    QuestionType.MATURITY: ("levels",),
+    QuestionType.STATISTICS: ("statistics",),
+}
+ALL_QUESTION_KEYS = tuple(
+    dict.fromkeys(COMMON_QUESTION_KEYS + sum(QUESTION_TYPE_KEYS.values(), ()))
+)
+OPTION_KEYS = ("value", "label", "score")
+LEVEL_KEYS = ("label", "score")
+THRESHOLD_KEYS = ("min", "score")
+STATISTICS_KEYS = ("rows", "columns", "years")
+STAT_ROW_KEYS = ("id", "label", "definition")
+STAT_COLUMN_KEYS = ("id", "label")
+
+YES_PARTLY_NO_VALUES = ("yes", "partly", "no")
+DEFAULT_YES_PARTLY_NO_SCORES: Mapping[str, float] = {"yes": 1.0, "partly": 0.5, "no": 0.0}
+DEFAULT_YES_PARTLY_NO_LABELS: Mapping[str, Mapping[str, str]] = {
+    "yes": {"en": "Yes", "fr": "Oui"},
+    "partly": {"en": "Partly", "fr": "Partiellement"},
+    "no": {"en": "No", "fr": "Non"},
+}
+MATURITY_LEVELS = 5
+PERCENTAGE_RANGE = (0.0, 100.0)
+YEAR_RANGE = (1900, 2200)
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _line(node: Node | None) -> int | None:
+    return node.start_mark.line + 1 if node is not None and node.start_mark else None
+
+
+def _shown_number(value: float) -> str:
+    """A number as a message shows it (2 rather than 2.0)."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@dataclass
+class _PendingCondition:
+    """A `show_if` checked once every question id is known."""
+
+    question_id: str
+    text: str
+    path: str
+    node: Node
+
+
+@dataclass
+class _Reader:
+    """Walks the YAML nodes of one file, collecting every issue instead of stopping."""
+
+    file: str
+    earlier_ids: frozenset[str] = frozenset()
+    languages: tuple[str, ...] | None = None
+    """None until the declared languages are known to be valid (texts are then not checked)."""
+    issues: list[Issue] = field(default_factory=list)
+    used_ids: dict[str, str] = field(default_factory=dict)
+    """Area and question ids seen so far -> the path where each was first used."""
+    line_of_action_ids: tuple[str, ...] | None = None
+    question_order: list[str] = field(default_factory=list)
+    """Every question id read, in file order (even when the rest of the question is invalid)."""
+    questions: dict[str, Question] = field(default_factory=dict)
+    """The questions read without problems, by id."""
+    conditions: list[_PendingCondition] = field(default_factory=list)
+    replacements: list[tuple[str, str, str, Node]] = field(default_factory=list)
+    """(question id, replaced id, path, node) for every `replaces`."""
+    visited: set[int] = field(default_factory=set)
+    constructor: yaml.constructor.SafeConstructor = field(
+        default_factory=yaml.constructor.SafeConstructor
+    )
+
+    # --- reporting ---------------------------------------------------------------------------
+
+    def report(self, node: Node | None, path: str, template: str, **params: MessageParam) -> None:
+        self.issues.append(Issue(self.file, path, template, params, _line(node)))
+
+    # --- structure ---------------------------------------------------------------------------
+
+    def first_visit(self, node: Node, path: str) -> bool:
+        """False (and an issue) when an alias makes a list or mapping appear twice."""
+        if id(node) in self.visited:
+            self.report(
+                node, path, N_("a repeated alias (*) cannot be used here; write the content out")
+            )
+            return False
+        self.visited.add(id(node))
+        return True
+
+    def entries(self, node: Node, path: str) -> dict[str, tuple[Node, Node]] | None:
+        """A mapping's entries by key (with the key's node), reporting duplicate keys."""
+        if not isinstance(node, MappingNode):
+            self.report(node, path, N_("must be a mapping (key: value)"))
+            return None
+        if not self.first_visit(node, path):
+            return None
+        result: dict[str, tuple[Node, Node]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag == _YAML_NULL:
+                self.report(key_node, path, N_("keys must be plain names"))
+                continue
+            key = key_node.value
+            if key in result:
+                self.report(key_node, _join(path, key), N_("duplicate key '%(key)s'"), key=key)
+                continue
+            result[key] = (key_node, value_node)
+        return result
+
+    def check_keys(
+        self,
+        entries: Mapping[str, tuple[Node, Node]],
+        node: Node,
+        path: str,
+        allowed: Sequence[str],
+        required: Sequence[str] = (),
+    ) -> dict[str, Node]:
+        """The allowed entries' value nodes; unknown and missing keys are reported."""
+        allowed_list = ", ".join(allowed)
+        for key, (key_node, _) in entries.items():
+            if key not in allowed:
+                self.report(
+                    key_node,
+                    _join(path, key),
+                    N_("unknown key '%(key)s'; allowed keys: %(allowed)s"),
+                    key=key,
+                    allowed=allowed_list,
+                )
+        for key in required:
+            if key not in entries:
+                self.report(node, _join(path, key), N_("missing required key '%(key)s'"), key=key)
+        return {key: value for key, (_, value) in entries.items() if key in allowed}
+
+    def fields(
+        self, node: Node, path: str, allowed: Sequence[str], required: Sequence[str] = ()
+    ) -> dict[str, Node] | None:
+        entries = self.entries(node, path)
+        if entries is None:
+            return None
+        return self.check_keys(entries, node, path, allowed, required)
+
+    def items(self, node: Node, path: str, allow_empty: bool = False) -> list[Node] | None:
+        """A list's item nodes."""
+        if not isinstance(node, SequenceNode):
+            self.report(node, path, N_("must be a list"))
+            return None
+        if not self.first_visit(node, path):
+            return None
+        if not node.value and not allow_empty:
+            self.report(node, path, N_("the list must not be empty"))
+        return list(node.value)
+
+    # --- scalars -----------------------------------------------------------------------------
+
+    def text(self, node: Node, path: str) -> str | None:
+        """A non-empty text; unquoted numbers or yes/no are taken as written."""
+        if not isinstance(node, ScalarNode) or node.tag == _YAML_NULL:
+            self.report(node, path, N_("must be a text"))
+            return None
+        if not node.value.strip():
+            self.report(node, path, N_("must not be empty"))
+            return None
+        return str(node.value)
+
+    def constructed(self, node: ScalarNode, path: str) -> object:
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError):
+            self.report(node, path, N_("must be a number"))
+            return None
+
+    def number(self, node: Node, path: str) -> float | None:
+        if not isinstance(node, ScalarNode) or node.tag not in (_YAML_INT, _YAML_FLOAT):
+            self.report(node, path, N_("must be a number"))
+            return None
+        value = self.constructed(node, path)
+        if not isinstance(value, int | float):
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.report(node, path, N_("must be a finite number"))
+            return None
+        try:
+            return float(value)
+        except OverflowError:
+            self.report(node, path, N_("must be a finite number"))
+            return None
+
+    def integer(self, node: Node, path: str) -> int | None:
+        if not isinstance(node, ScalarNode) or node.tag != _YAML_INT:
+            self.report(node, path, N_("must be a whole number"))
+            return None
+        value = self.constructed(node, path)
+        return value if isinstance(value, int) else None
+
+    def boolean(self, node: Node, path: str) -> bool | None:
+        if not isinstance(node, ScalarNode) or node.tag != _YAML_BOOL:
+            self.report(node, path, N_("must be true or false"))
+            return None
+        return bool(self.constructor.construct_object(node))
+
+    def matching(
+        self, node: Node, path: str, pattern: re.Pattern[str], template: str
+    ) -> str | None:
+        """A text matching `pattern`; `template` explains the rule with %(value)s."""
+        value = self.text(node, path)
+        if value is None:
+            return None
+        if not pattern.fullmatch(value):
+            self.report(node, path, template, value=value)
+            return None
+        return value
+
+    def score(self, node: Node, path: str) -> float | None:
+        value = self.number(node, path)
+        if value is not None and not 0 <= value <= 1:
+            self.report(
+                node,
+                path,
+                N_("the score must be between 0 and 1, not %(value)s"),
+                value=_shown_number(value),
+            )
+            return None
+        return value
+
+    def weight(self, node: Node | None, path: str) -> float:
+        if node is None:
+            return 1.0
+        value = self.number(node, path)
+        if value is not None and value <= 0:
+            self.report(
+                node,
+                path,
+                N_("the weight must be greater than 0, not %(value)s"),
+                value=_shown_number(value),
+            )
+            return 1.0
+        return 1.0 if value is None else value
+
+    def optional(
+        self,
+        fields: Mapping[str, Node],
+        key: str,
+        path: str,
+        read: Callable[[Node, str], object],
+        default: object,
+    ) -> object:
+        node = fields.get(key)
+        if node is None:
+            return default
+        value = read(node, _join(path, key))
+        return default if value is None else value
+
+    # --- texts -------------------------------------------------------------------------------
+
+    def localized(self, node: Node, path: str) -> dict[str, str] | None:
+        """A text per language: every declared language, and only those."""
+        entries = self.entries(node, path)
+        if entries is None:
+            return None
+        result: dict[str, str] = {}
+        for language, (key_node, value_node) in entries.items():
+            if self.languages is not None and language not in self.languages:
+                self.report(
+                    key_node,
+                    _join(path, language),
+                    N_("language '%(language)s' is not declared in languages (%(declared)s)"),
+                    language=language,
+                    declared=", ".join(self.languages),
+                )
+                continue
+            text = self.text(value_node, _join(path, language))
+            if text is not None:
+                result[language] = text
+        for language in self.languages or ():
+            if language not in entries:
+                self.report(
+                    node,
+                    path,
+                    N_("missing the '%(language)s' translation"),
+                    language=language,
+                )
+        return result
+
+    def optional_localized(self, fields: Mapping[str, Node], key: str, path: str) -> dict[str, str]:
+        node = fields.get(key)
+        if node is None:
+            return {}
+        return self.localized(node, _join(path, key)) or {}
+
+    # --- ids ---------------------------------------------------------------------------------
+
+    def identifier(self, node: Node, path: str) -> str | None:
+        """An area or question id: well formed, not a keyword, unique in the file."""
+        value = self.matching(
+            node,
+            path,
+            ID_PATTERN,
+            N_(
+                "'%(value)s' is not a valid id: use a lower-case letter followed by lower-case "
+                "letters, digits or _"
+            ),
+        )
+        if value is None:
+            return None
+        if value in expressions.KEYWORDS:
+            self.report(
+                node,
+                path,
+                N_("'%(value)s' is a reserved word of conditions and cannot be an id"),
+                value=value,
+            )
+            return None
+        if value in self.used_ids:
+            self.report(
+                node,
+                path,
+                N_("duplicate id '%(id)s': already used at %(other)s"),
+                id=value,
+                other=self.used_ids[value],
+            )
+            return None
+        self.used_ids[value] = path
+        return value
+
+    def local_id(self, node: Node, path: str, seen: dict[str, str]) -> str | None:
+        """An id unique within one list (statistics rows or columns)."""
+        value = self.matching(
+            node,
+            path,
+            ID_PATTERN,
+            N_(
+                "'%(value)s' is not a valid id: use a lower-case letter followed by lower-case "
+                "letters, digits or _"
+            ),
+        )
+        if value is None:
+            return None
+        if value in seen:
+            self.report(
+                node,
+                path,
+                N_("duplicate id '%(id)s': already used at %(other)s"),
+                id=value,
+                other=seen[value],
+            )
+            return None
+        seen[value] = path
+        return value
+
+    def line_of_action_ref(self, node: Node, path: str) -> str | None:
+        value = self.text(node, path)
+        if value is None or self.line_of_action_ids is None:
+            return value
+        if value not in self.line_of_action_ids:
+            self.report(
+                node,
+                path,
+                N_("line of action '%(id)s' is not declared in lines_of_action (%(declared)s)"),
+                id=value,
+                declared=", ".join(self.line_of_action_ids),
+            )
+            return None
+        return value
+
+
+# --- The definition, top down --------------------------------------------------------------------
+
+
+def _read_languages(reader: _Reader, node: Node, path: str) -> tuple[str, ...] | None:
+    items = reader.items(node, path)
+    if items is None:
+        return None
+    languages: list[str] = []
+    valid = bool(items)
+    for index, item in enumerate(items):
+        item_path = _join(path, index)
+        language = reader.matching(
+            item,
+            item_path,
+            LANGUAGE_PATTERN,
+            N_("'%(value)s' is not a valid language code (e.g. en, fr)"),
+        )
+        if language is None:
+            valid = False
+        elif language in languages:
+            reader.report(
+                item, item_path, N_("language '%(language)s' is listed twice"), language=language
+            )
+        else:
+            languages.append(language)
+    return tuple(languages) if valid else None
+
+
+def _check_file_name(
+    reader: _Reader, fields: Mapping[str, Node], key: str | None, version: int | None
+) -> None:
+    """The key must be the folder name and the version the N of `v<N>.yaml`."""
+    path = PurePath(reader.file)
+    if not path.name.endswith((".yaml", ".yml")):
+        return  # text that did not come from a file: nothing to compare with
+    match = FILE_NAME_PATTERN.fullmatch(path.name)
+    if match is None:
+        reader.report(
+            None,
+            "",
+            N_("the file name must be v<N>.yaml, N being the version, not %(name)s"),
+            name=path.name,
+        )
+    elif version is not None and version != int(match.group(1)):
+        reader.report(
+            fields.get("version"),
+            "version",
+            N_("version %(version)s does not match the file name %(name)s"),
+            version=version,
+            name=path.name,
+        )
+    folder = path.parent.name
+    if folder and key is not None and key != folder:
+        reader.report(
+            fields.get("key"),
+            "key",
+            N_("key '%(key)s' does not match the folder name '%(folder)s'"),
+            key=key,
+            folder=folder,
+        )
+
+
+def _read_definition(reader: _Reader, root: Node) -> Definition | None:
+    fields = reader.fields(root, "", TOP_KEYS, TOP_REQUIRED)
+    if fields is None:
+        return None
+    if "languages" in fields:
+        reader.languages = _read_languages(reader, fields["languages"], "languages")
+    key = None
+    if "key" in fields:
+        key = reader.matching(
+            fields["key"],
+            "key",
+            KEY_PATTERN,
+            N_("'%(value)s' is not a valid questionnaire key: use lower-case letters, digits or -"),
+        )
+    version = _read_version(reader, fields.get("version"))
+    _check_file_name(reader, fields, key, version)
+    title = reader.localized(fields["title"], "title") if "title" in fields else None
+    description = reader.optional_localized(fields, "description", "")
+    scoring = _read_scoring(reader, fields["scoring"]) if "scoring" in fields else ScoringSettings()
+    lines = _read_lines_of_action(reader, fields.get("lines_of_action"))
+    areas = _read_areas(reader, fields.get("areas"))
+    _check_conditions(reader)
+    _check_replacements(reader)
+    if reader.issues or key is None or version is None or title is None:
+        return None
+    return Definition(
+        key=key,
+        version=version,
+        languages=reader.languages or (),
+        title=title,
+        description=description,
+        lines_of_action=lines,
+        areas=areas,
+        scoring=scoring,
+    )
+
+
+def _read_version(reader: _Reader, node: Node | None) -> int | None:
+    if node is None:
+        return None
+    version = reader.integer(node, "version")
+    if version is not None and version < 1:
+        reader.report(
+            node,
+            "version",
+            N_("the version must be a positive whole number, not %(value)s"),
+            value=version,
+        )
+        return None
+    return version
+
+
+def _read_fraction(reader: _Reader, node: Node, path: str) -> float | None:
+    """A share in (0, 1]."""
+    value = reader.number(node, path)
+    if value is not None and not 0 < value <= 1:
+        reader.report(
+            node,
+            path,
+            N_("must be greater than 0 and at most 1, not %(value)s"),
+            value=_shown_number(value),
+        )
+        return None
+    return value
+
+
+def _read_scoring(reader: _Reader, node: Node) -> ScoringSettings:
+    fields = reader.fields(node, "scoring", SCORING_KEYS)
+    if fields is None:
+        return ScoringSettings()
+    defaults = ScoringSettings()
+    coverage = reader.optional(
+        fields,
+        "coverage_threshold",
+        "scoring",
+        lambda n, p: _read_fraction(reader, n, p),
+        defaults.coverage_threshold,
+    )
+    comparability = reader.optional(
+        fields,
+        "comparability_threshold",
+        "scoring",
+        lambda n, p: _read_fraction(reader, n, p),
+        defaults.comparability_threshold,
+    )
+    regression = defaults.regression_threshold
+    if "regression_threshold" in fields:
+        path = "scoring.regression_threshold"
+        value = reader.number(fields["regression_threshold"], path)
+        if value is not None and value <= 0:
+            reader.report(
+                fields["regression_threshold"],
+                path,
+                N_("must be greater than 0, not %(value)s"),
+                value=_shown_number(value),
+            )
+        elif value is not None:
+            regression = value
+    bands = _read_bands(reader, fields["bands"]) if "bands" in fields else defaults.bands
+    return ScoringSettings(
+        coverage_threshold=float(coverage),  # type: ignore[arg-type]
+        comparability_threshold=float(comparability),  # type: ignore[arg-type]
+        regression_threshold=regression,
+        bands=bands,
+    )
+
+
+def _read_bands(reader: _Reader, node: Node) -> tuple[Band, ...]:
+    path = "scoring.bands"
+    items = reader.items(node, path)
+    if items is None:
+        return DEFAULT_BANDS
+    bands: list[Band] = []
+    keys: dict[str, str] = {}
+    previous: float | None = None
+    for index, item in enumerate(items):
+        item_path = _join(path, index)
+        fields = reader.fields(item, item_path, BAND_KEYS, BAND_KEYS)
+        if fields is None:
+            continue
+        band, minimum = _read_band_parts(reader, fields, item_path, keys)
+        if minimum is not None:
+            _check_band_order(reader, fields["min"], _join(item_path, "min"), minimum, previous)
+            previous = minimum
+        if band is not None:
+            bands.append(band)
+    return tuple(bands)
+
+
+def _check_band_order(
+    reader: _Reader, node: Node, path: str, minimum: float, previous: float | None
+) -> None:
+    """The first band starts at 0 and each next one higher."""
+    if previous is None and minimum != 0:
+        reader.report(
+            node,
+            path,
+            N_("the first band must start at 0, not %(value)s"),
+            value=_shown_number(minimum),
+        )
+    elif previous is not None and minimum <= previous:
+        reader.report(
+            node,
+            path,
+            N_(
+                "bands must be in ascending order of min: %(value)s does not exceed "
+                "the previous min %(previous)s"
+            ),
+            value=_shown_number(minimum),
+            previous=_shown_number(previous),
+        )
+
+
+def _read_band_parts(
+    reader: _Reader, fields: Mapping[str, Node], path: str, keys: dict[str, str]
+) -> tuple[Band | None, float | None]:
+    """The band (None when invalid) and its min (None when invalid), for the order check."""
+    key = None
+    if "key" in fields:
+        key = reader.local_id(fields["key"], _join(path, "key"), keys)
+    minimum = None
+    if "min" in fields:
+        minimum = reader.number(fields["min"], _join(path, "min"))
+        if minimum is not None and not 0 <= minimum <= 100:
+            reader.report(
+                fields["min"],
+                _join(path, "min"),
+                N_("a band min must be between 0 and 100, not %(value)s"),
+                value=_shown_number(minimum),
+            )
+            minimum = None
+    color = None
+    if "color" in fields:
+        color = reader.matching(
+            fields["color"],
+            _join(path, "color"),
+            COLOR_PATTERN,
+            N_("'%(value)s' is not a colour of the form #rrggbb"),
+        )
+    label = reader.localized(fields["label"], _join(path, "label")) if "label" in fields else None
+    if key is None or minimum is None or color is None or label is None:
+        return None, minimum
+    return Band(key=key, min=minimum, color=color, label=label), minimum
+
+
+def _read_lines_of_action(reader: _Reader, node: Node | None) -> tuple[LineOfAction, ...]:
+    if node is None:
+        return ()
+    items = reader.items(node, "lines_of_action")
+    if items is None:
+        return ()
+    lines: list[LineOfAction] = []
+    seen: dict[str, str] = {}
+    for index, item in enumerate(items):
+        path = _join("lines_of_action", index)
+        fields = reader.fields(item, path, LINE_OF_ACTION_KEYS, LINE_OF_ACTION_KEYS)
+        if fields is None:
+            continue
+        line_id = None
+        if "id" in fields:
+            line_id = reader.matching(
+                fields["id"],
+                _join(path, "id"),
+                LINE_OF_ACTION_PATTERN,
+                N_("'%(value)s' is not a valid line-of-action id: use letters, digits, _ or -"),
+            )
+            if line_id is not None and line_id in seen:
+                reader.report(
+                    fields["id"],
+                    _join(path, "id"),
+                    N_("duplicate id '%(id)s': already used at %(other)s"),
+                    id=line_id,
+                    other=seen[line_id],
+                )
+                line_id = None
+            elif line_id is not None:
+                seen[line_id] = _join(path, "id")
+        title = (
+            reader.localized(fields["title"], _join(path, "title")) if "title" in fields else None
+        )
+        if line_id is not None and title is not None:
+            lines.append(LineOfAction(id=line_id, title=title))
+    reader.line_of_action_ids = tuple(seen)
+    return tuple(lines)
+
+
+def _read_areas(reader: _Reader, node: Node | None) -> tuple[Area, ...]:
+    if node is None:
+        return ()
+    items = reader.items(node, "areas")
+    if items is None:
+        return ()
+    areas = (_read_area(reader, item, _join("areas", index)) for index, item in enumerate(items))
+    return tuple(area for area in areas if area is not None)
+
+
+def _read_area(reader: _Reader, node: Node, path: str) -> Area | None:
+    fields = reader.fields(node, path, AREA_KEYS, AREA_REQUIRED)
+    if fields is None:
+        return None
+    area_id = reader.identifier(fields["id"], _join(path, "id")) if "id" in fields else None
+    title = reader.localized(fields["title"], _join(path, "title")) if "title" in fields else None
+    description = reader.optional_localized(fields, "description", path)
+    line_of_action = None
+    if "line_of_action" in fields:
+        line_of_action = reader.line_of_action_ref(
+            fields["line_of_action"], _join(path, "line_of_action")
+        )
+    weight = reader.weight(fields.get("weight"), _join(path, "weight"))
+    questions: list[Question] = []
+    if "questions" in fields:
+        questions_path = _join(path, "questions")
+        items = reader.items(fields["questions"], questions_path) or []
+        for index, item in enumerate(items):
+            question = _read_question(reader, item, _join(questions_path, index), line_of_action)
+            if question is not None:
+                questions.append(question)
+    if area_id is None or title is None or line_of_action is None:
+        return None
+    return Area(
+        id=area_id,
+        title=title,
+        description=description,
+        line_of_action=line_of_action,
+        weight=weight,
+        questions=tuple(questions),
+    )
+
+
+# --- Questions -----------------------------------------------------------------------------------
+
+
+def _read_question_type(reader: _Reader, node: Node, path: str) -> QuestionType | None:
+    value = reader.text(node, path)
+    if value is None:
+        return None
+    try:
+        return QuestionType(value)
+    except ValueError:
+        reader.report(
+            node,
+            path,
+            N_("unknown question type '%(value)s'; allowed types: %(allowed)s"),
+            value=value,
+            allowed=", ".join(QuestionType),
+        )
+        return None
+
+
+def _question_fields(
+    reader: _Reader, node: Node, path: str
+) -> tuple[dict[str, Node], QuestionType | None] | None:
+    """A question's entries checked against the keys its type allows."""
+    entries = reader.entries(node, path)
+    if entries is None:
+        return None
+    question_type = None
+    if "type" in entries:
+        question_type = _read_question_type(reader, entries["type"][1], _join(path, "type"))
+    if question_type is None:
+        allowed, required = ALL_QUESTION_KEYS, ("id", "type", "text")
+    else:
+        allowed = COMMON_QUESTION_KEYS + QUESTION_TYPE_KEYS[question_type]
+        required = ("id", "type", "text", *QUESTION_TYPE_REQUIRED.get(question_type, ()))
+        for key, (key_node, _) in entries.items():
+            if key in ALL_QUESTION_KEYS and key not in allowed:
+                reader.report(
+                    key_node,
+                    _join(path, key),
+                    N_(
+                        "key '%(key)s' does not apply to a %(type)s question; "
+                        "allowed keys: %(allowed)s"
+                    ),
+                    key=key,
+                    type=question_type.value,
+                    allowed=", ".join(allowed),
+                )
+        entries = {
+            key: entry
+            for key, entry in entries.items()
+            if key in allowed or key not in ALL_QUESTION_KEYS
+        }
+    return reader.check_keys(entries, node, path, allowed, required), question_type
+
+
+def _read_question(
+    reader: _Reader, node: Node, path: str, area_line_of_action: str | None
+) -> Question | None:
+    parsed = _question_fields(reader, node, path)
+    if parsed is None:
+        return None
+    fields, question_type = parsed
+    question_id = reader.identifier(fields["id"], _join(path, "id")) if "id" in fields else None
+    text = reader.localized(fields["text"], _join(path, "text")) if "text" in fields else None
+    help_text = reader.optional_localized(fields, "help", path)
+    required = reader.optional(fields, "required", path, reader.boolean, True)
+    allow_na = reader.optional(fields, "allow_na", path, reader.boolean, False)
+    show_if = reader.optional(fields, "show_if", path, reader.text, None)
+    weight = reader.weight(fields.get("weight"), _join(path, "weight"))
+    line_of_action = area_line_of_action
+    if "line_of_action" in fields:
+        line_of_action = reader.line_of_action_ref(
+            fields["line_of_action"], _join(path, "line_of_action")
+        )
+    replaces = reader.optional(fields, "replaces", path, reader.text, None)
+    if question_id is not None:
+        _register_question_links(reader, question_id, fields, path, show_if, replaces)
+    elif isinstance(show_if, str):  # still worth a syntax check
+        reader.conditions.append(
+            _PendingCondition("", show_if, _join(path, "show_if"), fields["show_if"])
+        )
+    details = _read_type_details(reader, question_type, fields, path) if question_type else None
+    if question_id is None or question_type is None or text is None or details is None:
+        return None
+    question = Question(
+        id=question_id,
+        type=question_type,
+        text=text,
+        help=help_text,
+        required=bool(required),
+        allow_na=bool(allow_na),
+        show_if=show_if,  # type: ignore[arg-type]
+        weight=weight,
+        line_of_action=line_of_action or "",
+        replaces=replaces,  # type: ignore[arg-type]
+        **details,
+    )
+    reader.questions[question_id] = question
+    return question
+
+
+def _register_question_links(
+    reader: _Reader,
+    question_id: str,
+    fields: Mapping[str, Node],
+    path: str,
+    show_if: object,
+    replaces: object,
+) -> None:
+    """Note the question's place, condition and predecessor for the whole-file checks."""
+    reader.question_order.append(question_id)
+    if isinstance(show_if, str):
+        reader.conditions.append(
+            _PendingCondition(question_id, show_if, _join(path, "show_if"), fields["show_if"])
+        )
+    if isinstance(replaces, str):
+        replaces_path = _join(path, "replaces")
+        reader.replacements.append((question_id, replaces, replaces_path, fields["replaces"]))
+
+
+def _read_type_details(
+    reader: _Reader, question_type: QuestionType, fields: Mapping[str, Node], path: str
+) -> dict[str, object] | None:
+    """The type-specific Question fields, or None when they are invalid."""
+    if question_type is QuestionType.YES_PARTLY_NO:
+        options = _read_yes_partly_no(reader, fields, path)
+        return None if options is None else {"options": options}
+    if question_type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
+        options = _read_options(
+            reader, question_type, fields.get("options"), _join(path, "options")
+        )
+        return None if options is None else {"options": options}
+    if question_type is QuestionType.MATURITY:
+        options = _read_levels(reader, fields.get("levels"), _join(path, "levels"))
+        return None if options is None else {"options": options}
+    if question_type in NUMBER_TYPES:
+        return _read_number_settings(reader, question_type, fields, path)
+    details: dict[str, object] = {}
+    if "answered_score" in fields:
+        score = reader.score(fields["answered_score"], _join(path, "answered_score"))
+        if score is None:
+            return None
+        details["answered_score"] = score
+    if question_type is QuestionType.STATISTICS:
+        table = _read_statistics(reader, fields.get("statistics"), _join(path, "statistics"))
+        if table is None:
+            return None
+        details["statistics"] = table
+    return details
+
+
+def _read_yes_partly_no(
+    reader: _Reader, fields: Mapping[str, Node], path: str
+) -> tuple[Option, ...] | None:
+    valid = True
+    scores = dict(DEFAULT_YES_PARTLY_NO_SCORES)
+    if "scores" in fields:
+        scores_path = _join(path, "scores")
+        given = reader.fields(fields["scores"], scores_path, YES_PARTLY_NO_VALUES)
+        valid = given is not None
+        for value, node in (given or {}).items():
+            score = reader.score(node, _join(scores_path, value))
+            valid = valid and score is not None
+            if score is not None:
+                scores[value] = score
+    labels_path = _join(path, "labels")
+    given_labels: dict[str, Node] = {}
+    if "labels" in fields:
+        read_labels = reader.fields(fields["labels"], labels_path, YES_PARTLY_NO_VALUES)
+        valid = valid and read_labels is not None
+        given_labels = read_labels or {}
+    options: list[Option] = []
+    for value in YES_PARTLY_NO_VALUES:
+        if value in given_labels:
+            label = reader.localized(given_labels[value], _join(labels_path, value))
+        else:
+            label = _default_yes_partly_no_label(reader, value, fields.get("labels"), labels_path)
+        if label is None:
+            valid = False
+            continue
+        options.append(Option(value=value, label=label, score=scores[value]))
+    return tuple(options) if valid else None
+
+
+def _default_yes_partly_no_label(
+    reader: _Reader, value: str, labels_node: Node | None, labels_path: str
+) -> dict[str, str] | None:
+    """The built-in label in the declared languages (English and French exist)."""
+    defaults = DEFAULT_YES_PARTLY_NO_LABELS[value]
+    languages = reader.languages or tuple(defaults)
+    missing = [language for language in languages if language not in defaults]
+    if missing:
+        reader.report(
+            labels_node,
+            _join(labels_path, value),
+            N_(
+                "no built-in '%(value)s' label in '%(language)s': "
+                "give labels for yes, partly and no"
+            ),
+            value=value,
+            language=missing[0],
+        )
+        return None
+    return {language: defaults[language] for language in languages}
+
+
+def _read_options(
+    reader: _Reader, question_type: QuestionType, node: Node | None, path: str
+) -> tuple[Option, ...] | None:
+    if node is None:
+        return None
+    items = reader.items(node, path)
+    if items is None:
+        return None
+    valid = True
+    if len(items) < 2:
+        reader.report(
+            node,
+            path,
+            N_("a %(type)s question needs at least 2 options, found %(count)s"),
+            type=question_type.value,
+            count=len(items),
+        )
+        valid = False
+    options: list[Option] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        option = _read_option(reader, item, _join(path, index))
+        if option is None:
+            valid = False
+        elif option.value in seen:
+            reader.report(
+                item,
+                _join(_join(path, index), "value"),
+                N_("duplicate option value '%(value)s'"),
+                value=option.value,
+            )
+            valid = False
+        else:
+            seen.add(option.value)
+            options.append(option)
+    return tuple(options) if valid else None
+
+
+def _read_option(reader: _Reader, node: Node, path: str) -> Option | None:
+    fields = reader.fields(node, path, OPTION_KEYS, ("value", "label"))
+    if fields is None:
+        return None
+    value = None
+    if "value" in fields:
+        value = reader.matching(
+            fields["value"],
+            _join(path, "value"),
+            OPTION_VALUE_PATTERN,
+            N_("'%(value)s' is not a valid option value: use lower-case letters, digits or _"),
+        )
+    label = reader.localized(fields["label"], _join(path, "label")) if "label" in fields else None
+    score = None
+    if "score" in fields:
+        score = reader.score(fields["score"], _join(path, "score"))
+        if score is None:
+            return None
+    if value is None or label is None:
+        return None
+    return Option(value=value, label=label, score=score)
+
+
+def _read_levels(reader: _Reader, node: Node | None, path: str) -> tuple[Option, ...] | None:
+    if node is None:
+        return None
+    items = reader.items(node, path)
+    if items is None:
+        return None
+    valid = True
+    if len(items) != MATURITY_LEVELS:
+        reader.report(
+            node,
+            path,
+            N_("a maturity question needs exactly 5 levels (0 to 4), found %(count)s"),
+            count=len(items),
+        )
+        valid = False
+    levels: list[Option] = []
+    for level, item in enumerate(items):
+        item_path = _join(path, level)
+        fields = reader.fields(item, item_path, LEVEL_KEYS, ("label",))
+        if fields is None:
+            valid = False
+            continue
+        label = (
+            reader.localized(fields["label"], _join(item_path, "label"))
+            if "label" in fields
+            else None
+        )
+        score: float | None = level / (MATURITY_LEVELS - 1)
+        if "score" in fields:
+            score = reader.score(fields["score"], _join(item_path, "score"))
+        if label is None or score is None:
+            valid = False
+            continue
+        levels.append(Option(value=str(level), label=label, score=score))
+    return tuple(levels) if valid else None
+
+
+def _read_number_settings(
+    reader: _Reader, question_type: QuestionType, fields: Mapping[str, Node], path: str
+) -> dict[str, object] | None:
+    valid = True
+    bounds: dict[str, float | None] = {"min": None, "max": None}
+    for key in bounds:
+        if key not in fields:
+            continue
+        value = _read_bound(reader, question_type, fields[key], _join(path, key))
+        valid = valid and value is not None
+        bounds[key] = value
+    minimum, maximum = bounds["min"], bounds["max"]
+    if minimum is not None and maximum is not None and minimum > maximum:
+        reader.report(
+            fields["max"],
+            _join(path, "max"),
+            N_("max (%(max)s) is smaller than min (%(min)s)"),
+            max=_shown_number(maximum),
+            min=_shown_number(minimum),
+        )
+        valid = False
+    if question_type is QuestionType.PERCENTAGE:
+        minimum = PERCENTAGE_RANGE[0] if minimum is None else minimum
+        maximum = PERCENTAGE_RANGE[1] if maximum is None else maximum
+    thresholds: tuple[Threshold, ...] = ()
+    if "thresholds" in fields:
+        read = _read_thresholds(reader, fields["thresholds"], _join(path, "thresholds"))
+        valid = valid and read is not None
+        thresholds = read or ()
+    if not valid:
+        return None
+    return {"minimum": minimum, "maximum": maximum, "thresholds": thresholds}
+
+
+def _read_bound(
+    reader: _Reader, question_type: QuestionType, node: Node, path: str
+) -> float | None:
+    value = reader.number(node, path)
+    if value is None:
+        return None
+    if question_type is QuestionType.INTEGER and not value.is_integer():
+        reader.report(node, path, N_("must be a whole number"))
+        return None
+    low, high = PERCENTAGE_RANGE
+    if question_type is QuestionType.PERCENTAGE and not low <= value <= high:
+        reader.report(
+            node,
+            path,
+            N_("a percentage bound must be between 0 and 100, not %(value)s"),
+            value=_shown_number(value),
+        )
+        return None
+    return value
+
+
+def _read_thresholds(reader: _Reader, node: Node, path: str) -> tuple[Threshold, ...] | None:
+    items = reader.items(node, path)
+    if items is None:
+        return None
+    valid = True
+    thresholds: list[Threshold] = []
+    for index, item in enumerate(items):
+        item_path = _join(path, index)
+        fields = reader.fields(item, item_path, THRESHOLD_KEYS, THRESHOLD_KEYS)
+        if fields is None:
+            valid = False
+            continue
+        minimum = reader.number(fields["min"], _join(item_path, "min")) if "min" in fields else None
+        score = (
+            reader.score(fields["score"], _join(item_path, "score")) if "score" in fields else None
+        )
+        if minimum is None or score is None:
+            valid = False
+            continue
+        if thresholds and minimum <= thresholds[-1].min:
+            reader.report(
+                fields["min"],
+                _join(item_path, "min"),
+                N_(
+                    "thresholds must be in ascending order of min: %(value)s does not exceed "
+                    "the previous min %(previous)s"
+                ),
+                value=_shown_number(minimum),
+                previous=_shown_number(thresholds[-1].min),
+            )
+            valid = False
+        thresholds.append(Threshold(min=minimum, score=score))
+    return tuple(thresholds) if valid else None
+
+
+def _read_statistics(reader: _Reader, node: Node | None, path: str) -> StatisticsTable | None:
+    if node is None:
+        return None
+    fields = reader.fields(node, path, STATISTICS_KEYS, STATISTICS_KEYS)
+    if fields is None:
+        return None
+    rows = _read_stat_entries(reader, fields.get("rows"), _join(path, "rows"), is_row=True)
+    columns = _read_stat_entries(
+        reader, fields.get("columns"), _join(path, "columns"), is_row=False
+    )
+    years = _read_years(reader, fields.get("years"), _join(path, "years"))
+    if rows is None or columns is None or years is None:
+        return None
+    return StatisticsTable(
+        rows=tuple(r for r in rows if isinstance(r, StatRow)),
+        columns=tuple(c for c in columns if isinstance(c, StatColumn)),
+        years=years,
+    )
+
+
+def _read_stat_entries(
+    reader: _Reader, node: Node | None, path: str, *, is_row: bool
+) -> list[StatRow | StatColumn] | None:
+    if node is None:
+        return None
+    items = reader.items(node, path)
+    if not items:
+        return None
+    valid = True
+    seen: dict[str, str] = {}
+    entries: list[StatRow | StatColumn] = []
+    for index, item in enumerate(items):
+        item_path = _join(path, index)
+        allowed = STAT_ROW_KEYS if is_row else STAT_COLUMN_KEYS
+        fields = reader.fields(item, item_path, allowed, ("id", "label"))
+        if fields is None:
+            valid = False
+            continue
+        entry_id = (
+            reader.local_id(fields["id"], _join(item_path, "id"), seen) if "id" in fields else None
+        )
+        label = (
+            reader.localized(fields["label"], _join(item_path, "label"))
+            if "label" in fields
+            else None
+        )
+        definition = reader.optional_localized(fields, "definition", item_path) if is_row else {}
+        if entry_id is None or label is None:
+            valid = False
+            continue
+        entries.append(
+            StatRow(entry_id, label, definition) if is_row else StatColumn(entry_id, label)
+        )
+    return entries if valid else None
+
+
+def _read_years(reader: _Reader, node: Node | None, path: str) -> tuple[int, ...] | None:
+    if node is None:
+        return None
+    items = reader.items(node, path)
+    if not items:
+        return None
+    years: list[int] = []
+    valid = True
+    for index, item in enumerate(items):
+        item_path = _join(path, index)
+        year = reader.integer(item, item_path)
+        if year is None:
+            valid = False
+        elif not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+            reader.report(item, item_path, N_("%(value)s is not a plausible year"), value=year)
+            valid = False
+        elif years and year <= years[-1]:
+            reader.report(
+                item,
+                item_path,
+                N_(
+                    "years must be in ascending order without repeats: "
+                    "%(value)s follows %(previous)s"
+                ),
+                value=year,
+                previous=years[-1],
+            )
+            valid = False
+        else:
+            years.append(year)
+    return tuple(years) if valid else None
+
+
+# --- Checks that need the whole file -------------------------------------------------------------
+
+
+def _check_conditions(reader: _Reader) -> None:
+    """Every show_if parses and reads only earlier questions, with values they can take."""
+    order = {question_id: index for index, question_id in enumerate(reader.question_order)}
+    by_id = reader.questions
+    for condition in reader.conditions:
+        try:
+            expr = expressions.parse(condition.text)
+        except ExpressionError as error:
+            reader.report(condition.node, condition.path, error.template, **error.params)
+            continue
+        own_position = order.get(condition.question_id)
+        if own_position is None:
+            continue  # the question's own id is invalid: its references cannot be judged
+        for referenced in sorted(expressions.referenced_ids(expr)):
+            _check_reference(reader, condition, referenced, order.get(referenced), own_position)
+        _check_condition_values(reader, condition, expr, by_id)
+
+
+def _check_reference(
+    reader: _Reader,
+    condition: _PendingCondition,
+    referenced: str,
+    position: int | None,
+    own_position: int,
+) -> None:
+    if referenced == condition.question_id:
+        reader.report(
+            condition.node, condition.path, N_("the condition refers to its own question")
+        )
+    elif position is None:
+        template = N_("the condition refers to unknown question '%(id)s'")
+        if referenced in reader.used_ids:  # an area id, not a question id
+            template = N_("the condition refers to '%(id)s', which is not a question")
+        reader.report(condition.node, condition.path, template, id=referenced)
+    elif position > own_position:
+        reader.report(
+            condition.node,
+            condition.path,
+            N_(
+                "the condition refers to question '%(id)s', which comes later: "
+                "a condition may only use earlier questions"
+            ),
+            id=referenced,
+        )
+
+
+def _check_condition_values(
+    reader: _Reader,
+    condition: _PendingCondition,
+    expr: expressions.Expr,
+    by_id: Mapping[str, Question],
+) -> None:
+    """Texts compared with a choice question must be among its option values."""
+    for node in expressions.walk(expr):
+        if isinstance(node, expressions.Compare | expressions.InList | expressions.Contains):
+            question = by_id.get(node.question_id)
+            if question is None or question.type not in CHOICE_TYPES:
+                continue
+            if question.type is QuestionType.MULTIPLE_CHOICE and not isinstance(
+                node, expressions.Contains
+            ):
+                reader.report(
+                    condition.node,
+                    condition.path,
+                    N_(
+                        "question '%(id)s' is multiple-choice: test a selection with "
+                        "'value' in %(id)s"
+                    ),
+                    id=question.id,
+                )
+                continue
+            _check_option_literals(reader, condition, question, _literals(node))
+
+
+def _literals(node: expressions.Expr) -> Iterable[expressions.Literal]:
+    if isinstance(node, expressions.Compare):
+        return (node.value,)
+    if isinstance(node, expressions.InList):
+        return node.values
+    if isinstance(node, expressions.Contains):
+        return (node.value,)
+    return ()
+
+
+def _check_option_literals(
+    reader: _Reader,
+    condition: _PendingCondition,
+    question: Question,
+    literals: Iterable[expressions.Literal],
+) -> None:
+    values = [option.value for option in question.options]
+    for literal in literals:
+        if isinstance(literal, bool):
+            continue
+        shown = _shown_number(literal) if isinstance(literal, int | float) else literal
+        if shown not in values:
+            reader.report(
+                condition.node,
+                condition.path,
+                N_("'%(value)s' is not an option of question '%(id)s' (options: %(options)s)"),
+                value=shown,
+                id=question.id,
+                options=", ".join(values),
+            )
+
+
+def _check_replacements(reader: _Reader) -> None:
+    """`replaces` names a question of an earlier version, once, that this version dropped."""
+    current_ids = set(reader.question_order)
+    replaced_by: dict[str, str] = {}
+    for question_id, old_id, path, node in reader.replacements:
+        if old_id not in reader.earlier_ids:
+            reader.report(
+                node,
+                path,
+                N_(
+                    "replaces '%(id)s', which is not a question of an earlier version "
+                    "of this questionnaire"
+                ),
+                id=old_id,
+            )
+        elif old_id != question_id and old_id in current_ids:
+            reader.report(
+                node,
+                path,
+                N_("replaces '%(id)s', which is still a question of this version"),
+                id=old_id,
+            )
+        elif old_id in replaced_by:
+            reader.report(
+                node,
+                path,
+                N_("'%(id)s' is already replaced by question '%(other)s'"),
+                id=old_id,
+                other=replaced_by[old_id],
+            )
+        else:
+            replaced_by[old_id] = question_id
+
+
+# --- Entry points --------------------------------------------------------------------------------
+
+
+def _compose(reader: _Reader, text: str) -> Node | None:
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = " ".join(part for part in (error.context, error.problem) if part)
+        reader.issues.append(
+            Issue(
+                reader.file,
+                "",
+                N_("invalid YAML: %(problem)s"),
+                {"problem": problem or "syntax error"},
+                mark.line + 1 if mark else None,
+            )
+        )
+        return None
+    except yaml.YAMLError as error:
+        reader.report(None, "", N_("invalid YAML: %(problem)s"), problem=str(error))
+        return None
+    if root is None:
+        reader.report(None, "", N_("the file is empty"))
+    return root
+
+
+def _sorted(issues: Iterable[Issue]) -> list[Issue]:
+    """Issues in file order (unknown lines first), stable otherwise."""
+    return sorted(issues, key=lambda issue: issue.line or 0)
+
+
+def parse_definition(text: str, filename: str, earlier: Sequence[Definition] = ()) -> Definition:
+    """The definition in `text`, or `DefinitionError` listing every problem.
+
+    `filename` is used in messages; when it is a `.yaml` path, the key must equal its folder
+    name and the version its `v<N>`. `earlier` are the previous versions, to resolve `replaces`.
+    """
+    earlier_ids = frozenset(q.id for definition in earlier for _, q in definition.questions())
+    reader = _Reader(file=filename, earlier_ids=earlier_ids)
+    root = _compose(reader, text)
+    definition = _read_definition(reader, root) if root is not None else None
+    if definition is None and not reader.issues:  # defensive: never fail silently
+        reader.report(root, "", N_("the definition is incomplete"))
+    if reader.issues:
+        raise DefinitionError(_sorted(reader.issues))
+    assert definition is not None
+    return definition
+
+
+def _read_text(path: Path) -> str:
+    def fail(template: str, **params: MessageParam) -> DefinitionError:
+        return DefinitionError([Issue(str(path), "", template, params)])
+
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise fail(N_("the file is larger than %(limit)s bytes"), limit=MAX_FILE_BYTES)
+        data = path.read_bytes()
+    except OSError as error:
+        raise fail(
+            N_("cannot read the file: %(error)s"), error=error.strerror or str(error)
+        ) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise fail(N_("the file is not valid UTF-8 text")) from None
+
+
+def earlier_version_paths(path: Path) -> list[Path]:
+    """The sibling files v1..v<N-1> that exist, in version order."""
+    match = FILE_NAME_PATTERN.fullmatch(path.name)
+    if match is None:
+        return []
+    candidates = (
+        path.with_name(f"v{number}{suffix}")
+        for number in range(1, int(match.group(1)))
+        for suffix in (".yaml", ".yml")
+    )
+    return [candidate for candidate in candidates if candidate.is_file()]
+
+
+def _load_earlier(path: Path) -> list[Definition]:
+    """The earlier versions, each loaded with the ones before it (never recursively)."""
+    loaded: list[Definition] = []
+    for earlier_path in earlier_version_paths(path):
+        loaded.append(parse_definition(_read_text(earlier_path), str(earlier_path), loaded))
+    return loaded
+
+
+def load_definition(path: str | Path, earlier: Sequence[Definition] | None = None) -> Definition:
+    """The definition in a file; `earlier` defaults to the sibling files v1..v<N-1>."""
+    path = Path(path)
+    text = _read_text(path)
+    if earlier is None:
+        earlier = _load_earlier(path)
+    return parse_definition(text, str(path), earlier)
+
+
+def validate_file(path: str | Path) -> list[Issue]:
+    """Every problem in a definition file (and in the earlier versions it builds on)."""
+    path = Path(path)
+    issues: list[Issue] = []
+    earlier: list[Definition] = []
+    for earlier_path in earlier_version_paths(path):
+        try:
+            earlier.append(parse_definition(_read_text(earlier_path), str(earlier_path), earlier))
+        except DefinitionError as error:
+            issues.extend(error.issues)
+    try:
+        load_definition(path, earlier)
+    except DefinitionError as error:
+        issues.extend(error.issues)
+    return issues
