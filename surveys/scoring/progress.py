@@ -86,7 +86,13 @@ class Progress:
         """The change of the overall index, an area's or a line of action's, by key."""
         if key == OVERALL:
             return self.overall
-        return next((c for c in (*self.areas, *self.lines_of_action) if c.key == key), None)
+        return self.area(key) or self.line_of_action(key)
+
+    def area(self, area_id: str) -> IndexChange | None:
+        return next((c for c in self.areas if c.key == area_id), None)
+
+    def line_of_action(self, key: str) -> IndexChange | None:
+        return next((c for c in self.lines_of_action if c.key == key), None)
 
     @property
     def regressions(self) -> tuple[IndexChange, ...]:
