@@ -1,5 +1,162 @@
+"""The questionnaire library: versions, read-only views, diffs, upload and publishing."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from surveys.access import allow, signed_in
+from surveys.accounts.models import Role
+from surveys.extensions import db
+from surveys.navigation import add_nav_item
+from surveys.questionnaire.errors import DefinitionError
+from surveys.questionnaire.forms import PublishForm, UploadDefinitionForm
+from surveys.questionnaire.models import QuestionnaireVersion
+from surveys.questionnaire.operations import (
+    VersionError,
+    all_versions,
+    find_version,
+    parse_uploaded_definition,
+    publish,
+    store_definition,
+)
+from surveys.questionnaire.schema import localized
 
 bp = Blueprint("questionnaire", __name__, template_folder="templates")
+add_nav_item("questionnaire.index", _l("Questionnaires"), order=60)
+
+MANAGERS = (Role.COORDINATOR, Role.ADMIN)
+
+
+def _may_manage() -> bool:
+    return current_user.has_role(*MANAGERS)
+
+
+def _visible_version(key: str, number: int) -> QuestionnaireVersion:
+    """A version the current user may see: drafts only for coordinators and admins."""
+    version = find_version(key, number)
+    if version is None or (not version.is_published and not _may_manage()):
+        abort(404)
+    return version
+
+
+def _language(definition) -> str:
+    requested = request.args.get("lang")
+    if requested in definition.languages:
+        return requested
+    preferred = current_user.language
+    return preferred if preferred in definition.languages else definition.languages[0]
+
+
+@bp.get("/")
+@signed_in
+def index():
+    versions = [v for v in all_versions() if v.is_published or _may_manage()]
+    return render_template(
+        "questionnaire/index.html", versions=versions, may_manage=_may_manage(), localized=localized
+    )
+
+
+@bp.get("/<key>/v<int:version>")
+@signed_in
+def show(key: str, version: int):
+    stored = _visible_version(key, version)
+    definition = stored.definition
+    return render_template(
+        "questionnaire/show.html",
+        stored=stored,
+        definition=definition,
+        language=_language(definition),
+        localized=localized,
+        may_manage=_may_manage(),
+    )
+
+
+@bp.get("/<key>/diff")
+@signed_in
+def diff(key: str):
+    old_number = request.args.get("old", type=int)
+    new_number = request.args.get("new", type=int)
+    if old_number is None or new_number is None:
+        abort(404)
+    from surveys.questionnaire.diff import diff_definitions
+
+    old, new = _visible_version(key, old_number), _visible_version(key, new_number)
+    language = _language(new.definition)
+    return render_template(
+        "questionnaire/diff.html",
+        key=key,
+        old=old,
+        new=new,
+        changes=diff_definitions(old.definition, new.definition),
+        language=language,
+        localized=localized,
+    )
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@allow(*MANAGERS)
+def upload():
+    form = UploadDefinitionForm()
+    issues = []
+    if form.validate_on_submit():
+        file = form.definition.data
+        raw = file.read(current_app.config["MAX_DEFINITION_KB"] * 1024 + 1)
+        if len(raw) > current_app.config["MAX_DEFINITION_KB"] * 1024:
+            form.definition.errors.append(
+                _("The file is larger than %(kb)s KB.", kb=current_app.config["MAX_DEFINITION_KB"])
+            )
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                form.definition.errors.append(_("The file is not UTF-8 text."))
+            else:
+                try:
+                    definition = parse_uploaded_definition(text, file.filename or "upload.yaml")
+                    result = store_definition(
+                        definition, source_name=file.filename or "", actor=current_user
+                    )
+                except DefinitionError as exc:
+                    issues = exc.issues
+                except VersionError as exc:
+                    form.definition.errors.append(_(exc.template, **exc.params))
+                else:
+                    db.session.commit()
+                    flash(
+                        _(
+                            "%(label)s is stored as a draft. Check it, then publish it.",
+                            label=result.version.label,
+                        ),
+                        "success",
+                    )
+                    return redirect(
+                        url_for(
+                            "questionnaire.show", key=definition.key, version=definition.version
+                        )
+                    )
+    return render_template("questionnaire/upload.html", form=form, issues=issues)
+
+
+@bp.route("/<key>/v<int:version>/publish", methods=["GET", "POST"])
+@allow(*MANAGERS)
+def publish_version(key: str, version: int):
+    stored = _visible_version(key, version)
+    form = PublishForm()
+    if stored.is_published:
+        flash(_("%(label)s is already published.", label=stored.label), "info")
+        return redirect(url_for("questionnaire.show", key=key, version=version))
+    if form.validate_on_submit():
+        try:
+            publish(stored, actor=current_user)
+        except VersionError as exc:
+            flash(_(exc.template, **exc.params), "error")
+        else:
+            db.session.commit()
+            flash(_("%(label)s is published and frozen.", label=stored.label), "success")
+            return redirect(url_for("questionnaire.show", key=key, version=version))
+    return render_template(
+        "questionnaire/publish.html", stored=stored, form=form, localized=localized
+    )

@@ -1,0 +1,187 @@
+"""Storing, publishing and freezing questionnaire versions (model, CLI and web)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from surveys.questionnaire.models import FrozenVersionError, QuestionnaireVersion
+from surveys.questionnaire.operations import VersionError, import_file, publish
+from tests.conftest import MINI_V1, MINI_V2, ROOT
+
+REAL = ROOT / "questionnaires" / "niamey-2018"
+
+
+def copy_mini(tmp_path: Path, *names: str) -> Path:
+    folder = tmp_path / "mini"
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        shutil.copy(MINI_V1.parent / name, folder / name)
+    return folder
+
+
+def test_import_stores_a_draft_and_publish_freezes_it(db):
+    result = import_file(MINI_V1)
+    db.session.commit()
+    assert result.created and result.version.status == "draft"
+    assert publish(result.version)
+    db.session.commit()
+    assert result.version.is_published and result.version.published_at is not None
+    assert len(result.version.sha256) == 64
+
+
+def test_importing_the_same_published_file_again_is_a_no_op(db):
+    first = import_file(MINI_V1)
+    publish(first.version)
+    db.session.commit()
+    again = import_file(MINI_V1)
+    assert not again.created and again.version.id == first.version.id
+    assert db.session.query(QuestionnaireVersion).count() == 1
+
+
+def test_a_changed_file_under_a_published_number_is_refused(db, tmp_path):
+    folder = copy_mini(tmp_path, "v1.yaml")
+    publish(import_file(folder / "v1.yaml").version)
+    db.session.commit()
+    text = (folder / "v1.yaml").read_text(encoding="utf-8")
+    (folder / "v1.yaml").write_text(text.replace("weight: 2", "weight: 3", 1), encoding="utf-8")
+    with pytest.raises(VersionError, match="published and frozen.*new version number"):
+        import_file(folder / "v1.yaml")
+
+
+def test_the_model_refuses_changes_to_a_published_version(db):
+    version = import_file(MINI_V1).version
+    publish(version)
+    db.session.commit()
+    version.definition_json = version.definition_json.replace("mini", "mani")
+    with pytest.raises(FrozenVersionError, match="frozen"):
+        db.session.flush()
+    db.session.rollback()
+    version = db.session.get(QuestionnaireVersion, version.id)
+    version.status = "draft"
+    with pytest.raises(FrozenVersionError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.get(QuestionnaireVersion, version.id))
+    with pytest.raises(FrozenVersionError):
+        db.session.flush()
+
+
+def test_a_draft_can_be_replaced_before_publishing(db, tmp_path):
+    folder = copy_mini(tmp_path, "v1.yaml")
+    first = import_file(folder / "v1.yaml")
+    db.session.commit()
+    first_hash = first.version.sha256
+    text = (folder / "v1.yaml").read_text(encoding="utf-8")
+    (folder / "v1.yaml").write_text(text.replace("weight: 2", "weight: 3", 1), encoding="utf-8")
+    second = import_file(folder / "v1.yaml")
+    assert second.replaced_draft and second.version.id == first.version.id
+    assert second.version.sha256 != first_hash
+
+
+def test_versions_are_published_in_order(db):
+    import_file(MINI_V1)
+    v2 = import_file(MINI_V2).version
+    with pytest.raises(VersionError, match="publish v1 first"):
+        publish(v2)
+
+
+class TestCommandLine:
+    def test_validate_reports_the_real_questionnaires_valid(self, runner):
+        result = runner.invoke(
+            args=["questionnaire", "validate", str(REAL / "v1.yaml"), str(REAL / "v2.yaml")]
+        )
+        assert result.exit_code == 0, result.output
+        assert "v1.yaml: valid" in result.output and "v2.yaml: valid" in result.output
+
+    def test_validate_fails_with_file_line_and_path(self, runner, tmp_path):
+        bad = tmp_path / "mini" / "v1.yaml"
+        bad.parent.mkdir()
+        bad.write_text(MINI_V1.read_text(encoding="utf-8").replace("weight: 2", "weight: -2", 1))
+        result = runner.invoke(args=["questionnaire", "validate", str(bad)])
+        assert result.exit_code == 1
+        assert str(bad) in result.output and "weight" in result.output
+
+    def test_import_publish_list_and_no_op(self, runner, db):
+        out = runner.invoke(args=["questionnaire", "import", str(MINI_V1)])
+        assert out.exit_code == 0 and "draft" in out.output
+        out = runner.invoke(args=["questionnaire", "publish", "mini", "1"])
+        assert out.exit_code == 0 and "Published mini v1" in out.output
+        out = runner.invoke(args=["questionnaire", "import", str(MINI_V1)])
+        assert "nothing changed" in out.output
+        out = runner.invoke(args=["questionnaire", "list"])
+        assert "mini" in out.output and "published" in out.output
+
+    def test_publish_of_an_unknown_version_says_what_to_do(self, runner):
+        out = runner.invoke(args=["questionnaire", "publish", "mini", "7"])
+        assert out.exit_code != 0 and "import it first" in out.output
+
+    def test_import_of_a_malformed_file_stores_nothing(self, runner, db, tmp_path):
+        bad = tmp_path / "mini" / "v1.yaml"
+        bad.parent.mkdir()
+        bad.write_text("key: mini\nversion: [\n")
+        out = runner.invoke(args=["questionnaire", "import", str(bad)])
+        assert out.exit_code != 0 and "nothing was stored" in out.output
+        assert db.session.query(QuestionnaireVersion).count() == 0
+
+    def test_diff_lists_changes_following_replaces(self, runner):
+        runner.invoke(args=["questionnaire", "import", "--publish", str(MINI_V1)])
+        runner.invoke(args=["questionnaire", "import", "--publish", str(MINI_V2)])
+        out = runner.invoke(args=["questionnaire", "diff", "mini", "1", "2"])
+        assert out.exit_code == 0, out.output
+        assert "added" in out.output.lower() and "removed" in out.output.lower()
+
+
+class TestWebLibrary:
+    def test_everyone_signed_in_sees_published_versions_only(
+        self, client, login, create_user, create_version
+    ):
+        create_version(MINI_V1)
+        create_version(MINI_V2, publish=False)
+        login(create_user("analyst"))
+        page = client.get("/questionnaires/").get_data(as_text=True)
+        assert "v1" in page and "/questionnaires/mini/v2" not in page
+        assert client.get("/questionnaires/mini/v2").status_code == 404
+        assert client.get("/questionnaires/mini/v1?lang=fr").status_code == 200
+
+    def test_respondent_cannot_upload_or_publish(self, client, login, create_user, create_version):
+        create_version(MINI_V1, publish=False)
+        login(create_user("respondent"))
+        assert client.get("/questionnaires/upload").status_code == 403
+        assert client.post("/questionnaires/mini/v1/publish").status_code == 403
+
+    def test_upload_lists_every_problem_and_stores_nothing(self, client, login, create_user, db):
+        login(create_user("coordinator"))
+        text = MINI_V1.read_text(encoding="utf-8").replace("weight: 2", "weight: 0", 1)
+        response = client.post(
+            "/questionnaires/upload",
+            data={"definition": (io.BytesIO(text.encode()), "v1.yaml")},
+            content_type="multipart/form-data",
+        )
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and "nothing was stored" in page and "weight" in page
+        assert db.session.query(QuestionnaireVersion).count() == 0
+
+    def test_upload_then_publish_with_confirmation(self, client, login, create_user, db):
+        login(create_user("coordinator"))
+        response = client.post(
+            "/questionnaires/upload",
+            data={"definition": (io.BytesIO(MINI_V1.read_bytes()), "v1.yaml")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 302
+        confirm = client.get("/questionnaires/mini/v1/publish").get_data(as_text=True)
+        assert "freezes" in confirm
+        assert client.post("/questionnaires/mini/v1/publish").status_code == 302
+        assert db.session.query(QuestionnaireVersion).one().is_published
+
+    def test_diff_page(self, client, login, create_user, create_version):
+        create_version(MINI_V1)
+        create_version(MINI_V2)
+        login(create_user("analyst"))
+        response = client.get("/questionnaires/mini/diff?old=1&new=2")
+        assert response.status_code == 200
+        assert "Added questions" in response.get_data(as_text=True)
