@@ -20,6 +20,7 @@ text can exhaust the stack: every bad input raises `ExpressionError` and nothing
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -416,6 +417,16 @@ def referenced_ids(expr: Expr) -> frozenset[str]:
         for node in walk(expr)
         if isinstance(node, Compare | InList | Contains | Answered)
     )
+
+
+def rename_ids(expr: Expr, renames: Mapping[str, str]) -> Expr:
+    """The same condition with question ids replaced through `renames` (others kept)."""
+    if isinstance(expr, Not):
+        return Not(rename_ids(expr.operand, renames))
+    if isinstance(expr, And | Or):
+        return type(expr)(tuple(rename_ids(operand, renames) for operand in expr.operands))
+    new_id = renames.get(expr.question_id, expr.question_id)
+    return dataclasses.replace(expr, question_id=new_id)
 
 
 def format_literal(value: Literal) -> str:
