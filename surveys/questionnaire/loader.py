@@ -198,7 +198,10 @@ class _Reader:
     def entries(self, node: Node, path: str) -> dict[str, tuple[Node, Node]] | None:
         """A mapping's entries by key (with the key's node), reporting duplicate keys."""
         if not isinstance(node, MappingNode):
-            self.report(node, path, N_("must be a mapping (key: value)"))
+            template = N_("must be a mapping (key: value)")
+            if not path:
+                template = N_("the file must hold a mapping (key: value) at the top level")
+            self.report(node, path, template)
             return None
         if not self.first_visit(node, path):
             return None
@@ -973,39 +976,31 @@ def _read_yes_partly_no(
         read_labels = reader.fields(fields["labels"], labels_path, YES_PARTLY_NO_VALUES)
         valid = valid and read_labels is not None
         given_labels = read_labels or {}
+    unlabelled = [value for value in YES_PARTLY_NO_VALUES if value not in given_labels]
+    languages = reader.languages or ("en", "fr")
+    without_default = [
+        lang for lang in languages if lang not in DEFAULT_YES_PARTLY_NO_LABELS["yes"]
+    ]
+    if unlabelled and without_default:
+        reader.report(
+            fields.get("labels") or fields.get("type"),
+            labels_path,
+            N_("no built-in labels in %(languages)s: give labels for %(values)s"),
+            languages=", ".join(without_default),
+            values=", ".join(unlabelled),
+        )
+        return None
     options: list[Option] = []
     for value in YES_PARTLY_NO_VALUES:
         if value in given_labels:
             label = reader.localized(given_labels[value], _join(labels_path, value))
         else:
-            label = _default_yes_partly_no_label(reader, value, fields.get("labels"), labels_path)
+            label = {lang: DEFAULT_YES_PARTLY_NO_LABELS[value][lang] for lang in languages}
         if label is None:
             valid = False
             continue
         options.append(Option(value=value, label=label, score=scores[value]))
     return tuple(options) if valid else None
-
-
-def _default_yes_partly_no_label(
-    reader: _Reader, value: str, labels_node: Node | None, labels_path: str
-) -> dict[str, str] | None:
-    """The built-in label in the declared languages (English and French exist)."""
-    defaults = DEFAULT_YES_PARTLY_NO_LABELS[value]
-    languages = reader.languages or tuple(defaults)
-    missing = [language for language in languages if language not in defaults]
-    if missing:
-        reader.report(
-            labels_node,
-            _join(labels_path, value),
-            N_(
-                "no built-in '%(value)s' label in '%(language)s': "
-                "give labels for yes, partly and no"
-            ),
-            value=value,
-            language=missing[0],
-        )
-        return None
-    return {language: defaults[language] for language in languages}
 
 
 def _read_options(
