@@ -3,7 +3,7 @@
 Functional core: imports nothing from Flask or the database. Rules: docs/scoring.md.
 """
 
-from surveys.scoring.aggregates import IndexSummary, RoundAggregates, aggregate
+from surveys.scoring.aggregates import EMPTY, INSUFFICIENT, IndexSummary, RoundAggregates, aggregate
 from surveys.scoring.engine import (
     MISSING_REASONS,
     OVERALL,
@@ -22,6 +22,8 @@ from surveys.scoring.engine import (
     score,
 )
 from surveys.scoring.progress import (
+    CHANGE_STATUS_LABELS,
+    REGRESSION_LABEL,
     ChangeStatus,
     IndexChange,
     Progress,
@@ -32,9 +34,13 @@ from surveys.scoring.progress import (
 from surveys.scoring.snapshot import SnapshotFormatError, scorecard_from_dict, scorecard_to_dict
 
 __all__ = [
+    "CHANGE_STATUS_LABELS",
+    "EMPTY",
+    "INSUFFICIENT",
     "MISSING_REASONS",
     "OVERALL",
     "REASON_LABELS",
+    "REGRESSION_LABEL",
     "SCORING_VERSION",
     "STATUS_LABELS",
     "ChangeStatus",

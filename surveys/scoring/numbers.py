@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Context, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 _EXACT = Context(prec=1000)
 """A context wide enough that normalising our decimals never rounds them."""
@@ -36,6 +37,7 @@ def decimal_places(number: Decimal) -> int:
     return max(0, -exponent)
 
 
+@lru_cache(maxsize=4096)
 def to_units(number: Decimal, places: int) -> int:
     """`number` × 10**places as an exact integer (places must cover its decimals)."""
     scaled = Fraction(number) * 10**places
@@ -44,8 +46,9 @@ def to_units(number: Decimal, places: int) -> int:
     return scaled.numerator
 
 
+@lru_cache(maxsize=4096)
 def from_units(units: int, places: int) -> Decimal:
-    """The canonical decimal units / 10**places (exact)."""
+    """The canonical decimal units / 10**places (exact; cached: scores repeat across countries)."""
     return canonical(Decimal(units).scaleb(-places, _EXACT))
 
 
