@@ -1,0 +1,348 @@
+"""Score snapshots: taking them, reading them back in bulk and checking them (flush only).
+
+A snapshot stores the answers it scored (`inputs`) beside the scorecard (`result`), so that
+`recompute` can rebuild every stored scorecard from the snapshot alone and compare the two
+exactly, however the answers changed afterwards.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from surveys.db import utcnow
+from surveys.extensions import db
+from surveys.questionnaire.models import QuestionnaireVersion, definition_for
+from surveys.questionnaire.schema import Definition, Response
+from surveys.responses.models import Answer, Status, Submission
+from surveys.results.models import ScoreSnapshot, Trigger
+from surveys.rounds.models import Round
+from surveys.scoring import (
+    SCORING_VERSION,
+    Scorecard,
+    score,
+    scorecard_from_dict,
+    scorecard_to_dict,
+)
+
+SCORED_STATUSES = (Status.SUBMITTED.value, Status.VALIDATED.value)
+"""Submissions whose scores the dashboards show: the country's answer of record."""
+
+
+# --- Answers as scoring sees them ----------------------------------------------------------------
+
+
+def _response(question_id: str, value: object, not_applicable: bool) -> Response:
+    return Response(question_id, value, bool(not_applicable))
+
+
+def responses_for(submission: Submission) -> list[Response]:
+    """The submission's current answers as `schema.Response`s (one query)."""
+    return responses_by_submission([submission.id]).get(submission.id, [])
+
+
+def responses_by_submission(submission_ids: Iterable[int]) -> dict[int, list[Response]]:
+    """Current answers of many submissions in one query: submission id -> responses."""
+    ids = sorted(set(submission_ids))
+    found: dict[int, list[Response]] = defaultdict(list)
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(Answer.submission_id, Answer.question_id, Answer.value, Answer.not_applicable)
+        .where(Answer.submission_id.in_(ids))
+        .order_by(Answer.submission_id, Answer.question_id)
+    )
+    for submission_id, question_id, value, not_applicable in rows:
+        found[submission_id].append(_response(question_id, value, not_applicable))
+    return found
+
+
+def inputs_to_json(responses: Iterable[Response]) -> list[dict[str, Any]]:
+    """Responses as stored in a snapshot, sorted by question id."""
+    return [
+        {"q": r.question_id, "v": r.value, "na": r.not_applicable}
+        for r in sorted(responses, key=lambda r: r.question_id)
+    ]
+
+
+def responses_from_inputs(inputs: Iterable[Mapping[str, Any]]) -> list[Response]:
+    return [_response(str(i["q"]), i.get("v"), bool(i.get("na"))) for i in inputs]
+
+
+# --- Taking snapshots ----------------------------------------------------------------------------
+
+
+def _new_snapshot(
+    submission_id: int,
+    trigger: Trigger,
+    version: QuestionnaireVersion,
+    responses: list[Response],
+    now: datetime,
+) -> ScoreSnapshot:
+    scorecard = score(version.definition, responses)
+    snapshot = ScoreSnapshot(
+        submission_id=submission_id,
+        trigger=trigger.value,
+        definition_sha256=version.sha256,
+        scoring_version=scorecard.scoring_version,
+        inputs=inputs_to_json(responses),
+        result=scorecard_to_dict(scorecard),
+        created_at=now,
+    )
+    db.session.add(snapshot)
+    return snapshot
+
+
+def snapshot_submission(submission: Submission, trigger: Trigger | str) -> ScoreSnapshot:
+    """Score the submission's current answers and store the scorecard (flush only).
+
+    Called by the workflow when a submission is submitted or validated.
+    """
+    trigger = Trigger(trigger)
+    db.session.flush()  # answers saved in this transaction are part of what is scored
+    version = submission.round.version
+    snapshot = _new_snapshot(submission.id, trigger, version, responses_for(submission), utcnow())
+    db.session.flush()
+    return snapshot
+
+
+def snapshot_round_close(round_id: int, now: datetime | None = None) -> int:
+    """Store a closing snapshot of every submission in the round whose country has closed.
+
+    A country with a later closing date of its own (extension, reopening) is left for a later
+    call. Idempotent: a submission whose latest snapshot is already a closing one with the same
+    scorecard gets no new one. Returns the number of snapshots stored (flush only).
+    """
+    now = now or utcnow()
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or round_.cancelled_at is not None:
+        return 0
+    closed_countries = {p.country_id for p in round_.participants if p.closes_at <= now}
+    submissions = [
+        s
+        for s in db.session.scalars(select(Submission).where(Submission.round_id == round_id))
+        if s.country_id in closed_countries
+    ]
+    ids = [s.id for s in submissions]
+    latest = latest_snapshots(ids)
+    answers = responses_by_submission(ids)
+    created = 0
+    for submission in submissions:
+        responses = answers.get(submission.id, [])
+        previous = latest.get(submission.id)
+        if previous is not None and _is_same_closing(previous, round_.version, responses):
+            continue
+        _new_snapshot(submission.id, Trigger.ROUND_CLOSED, round_.version, responses, now)
+        created += 1
+    db.session.flush()
+    return created
+
+
+def _is_same_closing(
+    snapshot: ScoreSnapshot, version: QuestionnaireVersion, responses: list[Response]
+) -> bool:
+    return (
+        snapshot.trigger == Trigger.ROUND_CLOSED
+        and snapshot.definition_sha256 == version.sha256
+        and snapshot.scoring_version == SCORING_VERSION
+        and snapshot.inputs == inputs_to_json(responses)
+    )
+
+
+# --- Reading snapshots in bulk -------------------------------------------------------------------
+
+
+def latest_snapshots(submission_ids: Iterable[int]) -> dict[int, ScoreSnapshot]:
+    """The latest snapshot of each submission that has one, in one query."""
+    ids = sorted(set(submission_ids))
+    if not ids:
+        return {}
+    newest = (
+        select(func.max(ScoreSnapshot.id))
+        .where(ScoreSnapshot.submission_id.in_(ids))
+        .group_by(ScoreSnapshot.submission_id)
+    )
+    rows = db.session.scalars(select(ScoreSnapshot).where(ScoreSnapshot.id.in_(newest)))
+    return {s.submission_id: s for s in rows}
+
+
+@dataclass(frozen=True)
+class ScoredSubmission:
+    """A submission's scorecard, from its latest snapshot or computed now."""
+
+    submission_id: int
+    scorecard: Scorecard
+    snapshot_id: int | None
+    """None when no usable snapshot existed and the scorecard was computed on the fly."""
+
+
+def scorecards_for(submissions: Sequence[Submission]) -> dict[int, ScoredSubmission]:
+    """Scorecards of many submissions in at most two queries.
+
+    A submission's latest snapshot is used when it was taken against the round's definition;
+    the others are scored from their current answers (loaded in one query).
+    """
+    latest = latest_snapshots(s.id for s in submissions)
+    found: dict[int, ScoredSubmission] = {}
+    unscored: list[Submission] = []
+    for submission in submissions:
+        snapshot = latest.get(submission.id)
+        if snapshot is not None and snapshot.definition_sha256 == submission.round.version.sha256:
+            card = scorecard_from_dict(snapshot.result)
+            found[submission.id] = ScoredSubmission(submission.id, card, snapshot.id)
+        else:
+            unscored.append(submission)
+    answers = responses_by_submission(s.id for s in unscored)
+    for submission in unscored:
+        card = score(submission.round.version.definition, answers.get(submission.id, []))
+        found[submission.id] = ScoredSubmission(submission.id, card, None)
+    return found
+
+
+# --- Recompute -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A stored snapshot that recomputing does not reproduce."""
+
+    snapshot_id: int
+    submission_id: int
+    country: str
+    round_label: str
+    kind: str
+    """"result": rebuilding from the stored answers gives another scorecard;
+    "answers": a submitted or validated submission's answers no longer match its snapshot;
+    "definition": the definition the snapshot names is not stored."""
+    details: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        head = (
+            f"snapshot {self.snapshot_id} ({self.country}, {self.round_label}, "
+            f"submission {self.submission_id}): {self.kind}"
+        )
+        return "\n".join([head, *(f"    {line}" for line in self.details)])
+
+
+@dataclass
+class RecomputeReport:
+    checked: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def dict_differences(stored: Any, rebuilt: Any, path: str = "") -> list[str]:
+    """Where two JSON-like values differ, as "path: stored -> rebuilt" lines."""
+    if isinstance(stored, Mapping) and isinstance(rebuilt, Mapping):
+        lines = []
+        for key in sorted(set(stored) | set(rebuilt), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in stored or key not in rebuilt:
+                lines.append(f"{sub}: {stored.get(key)!r} -> {rebuilt.get(key)!r}")
+            else:
+                lines.extend(dict_differences(stored[key], rebuilt[key], sub))
+        return lines
+    if isinstance(stored, list) and isinstance(rebuilt, list):
+        if len(stored) != len(rebuilt):
+            return [f"{path}: {len(stored)} items -> {len(rebuilt)} items"]
+        lines = []
+        for position, (old, new) in enumerate(zip(stored, rebuilt, strict=True)):
+            label = old.get("id") or old.get("key") if isinstance(old, Mapping) else None
+            lines.extend(dict_differences(old, new, f"{path}[{label or position}]"))
+        return lines
+    if stored != rebuilt or type(stored) is not type(rebuilt):
+        return [f"{path}: {stored!r} -> {rebuilt!r}"]
+    return []
+
+
+def recompute(round_id: int | None = None) -> RecomputeReport:
+    """Rebuild every stored snapshot (of one round, or all) and report those that differ.
+
+    Each scorecard is rebuilt from the answers stored in its snapshot and compared with the
+    stored JSON exactly. The latest snapshot of a submitted or validated submission must also
+    match the submission's current answers, which can no longer change.
+    """
+    query = select(ScoreSnapshot, Submission).join(Submission)
+    if round_id is not None:
+        query = query.where(Submission.round_id == round_id)
+    rows = db.session.execute(query.order_by(ScoreSnapshot.id)).all()
+    definitions = _definitions_by_sha({s.definition_sha256 for s, _ in rows})
+    latest_ids = {max(ids) for ids in _snapshot_ids_by_submission(rows).values()}
+    settled = [sub for snap, sub in rows if snap.id in latest_ids and sub.status in SCORED_STATUSES]
+    current_answers = responses_by_submission(s.id for s in settled)
+    report = RecomputeReport()
+    for snapshot, submission in rows:
+        report.checked += 1
+        report.differences.extend(
+            _check_snapshot(
+                snapshot,
+                submission,
+                definitions.get(snapshot.definition_sha256),
+                current_answers.get(submission.id, [])
+                if snapshot.id in latest_ids and submission.status in SCORED_STATUSES
+                else None,
+            )
+        )
+    return report
+
+
+def _snapshot_ids_by_submission(rows) -> dict[int, list[int]]:
+    ids: dict[int, list[int]] = defaultdict(list)
+    for snapshot, _ in rows:
+        ids[snapshot.submission_id].append(snapshot.id)
+    return ids
+
+
+def _definitions_by_sha(hashes: set[str]) -> dict[str, Definition]:
+    if not hashes:
+        return {}
+    versions = db.session.scalars(
+        select(QuestionnaireVersion).where(QuestionnaireVersion.sha256.in_(sorted(hashes)))
+    )
+    return {v.sha256: definition_for(v.sha256, v.definition_json) for v in versions}
+
+
+def _check_snapshot(
+    snapshot: ScoreSnapshot,
+    submission: Submission,
+    definition: Definition | None,
+    current: list[Response] | None,
+) -> list[Difference]:
+    def difference(kind: str, details: Iterable[str] = ()) -> Difference:
+        return Difference(
+            snapshot.id,
+            submission.id,
+            submission.country.iso2,
+            submission.round.period_label,
+            kind,
+            tuple(details),
+        )
+
+    if definition is None:
+        return [
+            difference("definition", [f"no stored version has sha256 {snapshot.definition_sha256}"])
+        ]
+    found = []
+    rebuilt = scorecard_to_dict(score(definition, responses_from_inputs(snapshot.inputs)))
+    if rebuilt != snapshot.result:
+        found.append(difference("result", dict_differences(snapshot.result, rebuilt)))
+    if current is not None and inputs_to_json(current) != snapshot.inputs:
+        changed = _changed_questions(snapshot.inputs, inputs_to_json(current))
+        found.append(
+            difference("answers", [f"answers changed since the snapshot: {', '.join(changed)}"])
+        )
+    return found
+
+
+def _changed_questions(stored: list[dict], current: list[dict]) -> list[str]:
+    before = {i["q"]: i for i in stored}
+    after = {i["q"]: i for i in current}
+    return sorted(q for q in set(before) | set(after) if before.get(q) != after.get(q))
