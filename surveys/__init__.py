@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from surveys.questionnaire.views import bp as questionnaire_bp
     from surveys.responses.views import bp as responses_bp
     from surveys.results.views import bp as results_bp
+    from surveys.review.views import bp as review_bp
     from surveys.rounds.views import bp as rounds_bp
 
     app.register_blueprint(home_bp)
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rounds_bp, url_prefix="/rounds")
     app.register_blueprint(responses_bp)
     app.register_blueprint(results_bp, url_prefix="/results")
+    app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(export_bp, url_prefix="/exports")
 
 

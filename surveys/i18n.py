@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 SESSION_LANGUAGE_KEY = "language"
@@ -13,6 +13,8 @@ SESSION_LANGUAGE_KEY = "language"
 def select_locale() -> str:
     """The user's preference, else the language chosen in this session, else the browser's."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, scheduler: callers force the recipient's locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     chosen = session.get(SESSION_LANGUAGE_KEY)
@@ -24,6 +26,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_TIMEZONE"]
     if current_user and current_user.is_authenticated:
         return current_user.timezone or "UTC"
     return "UTC"

@@ -11,6 +11,7 @@ SLICES = (
     "questionnaire",
     "rounds",
     "responses",
+    "review",
     "results",
     "notifications",
     "scheduling",

@@ -1,0 +1,417 @@
+"""The life of a submission: submit, return for changes, validate, reopen.
+
+Every allowed status change is in `TRANSITIONS`; anything else raises `WorkflowError` with a
+message saying why. Each change is audited (who, when, old -> new status) and announced through
+the outbox in each recipient's language. Functions flush only: the calling view commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from surveys.accounts.models import Role, User, UserRole, user_countries
+from surveys.audit.operations import record
+from surveys.db import utcnow
+from surveys.extensions import db
+from surveys.responses.models import Status, Submission
+
+
+class WorkflowError(Exception):
+    """A status change that is not allowed now; the message says why, in the user's language."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class IncompleteSubmission(WorkflowError):
+    """Submitting was refused because required answers are missing or invalid."""
+
+    def __init__(self, problems: Sequence[object]) -> None:
+        super().__init__(
+            _(
+                "The submission is not complete: %(count)s problem(s) to fix before submitting.",
+                count=len(problems),
+            )
+        )
+        self.problems = list(problems)
+
+
+class Action:
+    SUBMIT = "submit"
+    RETURN = "return"
+    VALIDATE = "validate"
+    REOPEN = "reopen"
+
+
+# The only allowed status changes: (action, current status) -> new status.
+TRANSITIONS: dict[tuple[str, Status], Status] = {
+    (Action.SUBMIT, Status.DRAFT): Status.SUBMITTED,
+    (Action.SUBMIT, Status.RETURNED): Status.SUBMITTED,
+    (Action.RETURN, Status.SUBMITTED): Status.RETURNED,
+    (Action.VALIDATE, Status.SUBMITTED): Status.VALIDATED,
+    (Action.REOPEN, Status.SUBMITTED): Status.RETURNED,
+    (Action.REOPEN, Status.VALIDATED): Status.RETURNED,
+}
+
+# Who may take each action (respondents only for their own countries).
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    Action.SUBMIT: frozenset({Role.RESPONDENT.value}),
+    Action.RETURN: frozenset({Role.COORDINATOR.value}),
+    Action.VALIDATE: frozenset({Role.COORDINATOR.value}),
+    Action.REOPEN: frozenset({Role.COORDINATOR.value}),
+}
+
+# Why an action is refused in a given status (the specific message a user sees).
+REFUSALS: dict[tuple[str, Status], object] = {
+    (Action.SUBMIT, Status.SUBMITTED): _l(
+        "This submission has already been submitted and is waiting for review."
+    ),
+    (Action.SUBMIT, Status.VALIDATED): _l(
+        "This submission has been validated; a coordinator must reopen it before it can change."
+    ),
+    (Action.RETURN, Status.DRAFT): _l(
+        "This submission has not been submitted yet, so it cannot be returned."
+    ),
+    (Action.RETURN, Status.RETURNED): _l("This submission has already been returned."),
+    (Action.RETURN, Status.VALIDATED): _l(
+        "This submission is validated; reopen it to send it back to the country."
+    ),
+    (Action.VALIDATE, Status.DRAFT): _l(
+        "This submission has not been submitted yet, so it cannot be validated."
+    ),
+    (Action.VALIDATE, Status.RETURNED): _l(
+        "This submission was returned to the country; it can be validated once it is "
+        "submitted again."
+    ),
+    (Action.VALIDATE, Status.VALIDATED): _l("This submission is already validated."),
+    (Action.REOPEN, Status.DRAFT): _l(
+        "This submission is still a draft: it is already open for changes."
+    ),
+    (Action.REOPEN, Status.RETURNED): _l(
+        "This submission has already been returned: it is open for changes."
+    ),
+}
+
+MAX_NOTE_LENGTH = 5000
+
+
+def allowed_actions(submission: Submission) -> frozenset[str]:
+    """The actions whose transition starts from the submission's current status."""
+    status = Status(submission.status)
+    return frozenset(action for action, source in TRANSITIONS if source == status)
+
+
+def can_take(action: str, submission: Submission, actor: User) -> bool:
+    """Whether `actor` may take `action` on the submission now (status and role)."""
+    try:
+        _check(action, submission, actor)
+    except WorkflowError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- the four actions
+
+
+def submit(submission: Submission, actor: User, *, notify: bool = True) -> Submission:
+    """Lock a complete draft (or returned) submission for review by the coordinators."""
+    from surveys.responses.operations import completeness
+
+    _check(Action.SUBMIT, submission, actor)
+    problems = completeness(submission)
+    if problems:
+        raise IncompleteSubmission(problems)
+    now = utcnow()
+    submission.submitted_at = now
+    submission.submitted_by_id = actor.id
+    _change_status(submission, actor, Action.SUBMIT)
+    _announce_if(notify, submission, Action.SUBMIT)
+    return submission
+
+
+def return_for_changes(
+    submission: Submission, actor: User, note: str = "", *, notify: bool = True
+) -> Submission:
+    """Send a submitted submission back to the country; needs an open query or a note."""
+    from surveys.review.queries import open_query_count
+
+    _check(Action.RETURN, submission, actor)
+    note = _clean_note(note)
+    if not note and open_query_count(submission) == 0:
+        raise WorkflowError(
+            _("Add a query to a question or write a note saying what the country should change.")
+        )
+    submission.returned_at = utcnow()
+    _change_status(submission, actor, Action.RETURN, note=note)
+    _add_general_query(submission, actor, note)
+    _announce_if(notify, submission, Action.RETURN, note)
+    return submission
+
+
+def validate(submission: Submission, actor: User, *, notify: bool = True) -> Submission:
+    """Accept a submitted submission; it stays locked unless a coordinator reopens it."""
+    from surveys.review.operations import resolve_all
+
+    _check(Action.VALIDATE, submission, actor)
+    resolved = resolve_all(submission, actor)
+    submission.validated_at = utcnow()
+    submission.validated_by_id = actor.id
+    _change_status(submission, actor, Action.VALIDATE, resolved_queries=resolved)
+    _announce_if(notify, submission, Action.VALIDATE)
+    return submission
+
+
+def reopen(submission: Submission, actor: User, note: str, *, notify: bool = True) -> Submission:
+    """Open a submitted or validated submission for changes again; the reason is required."""
+    _check(Action.REOPEN, submission, actor)
+    note = _clean_note(note)
+    if not note:
+        raise WorkflowError(_("Say why the submission is reopened; the country will see it."))
+    submission.returned_at = utcnow()
+    submission.validated_at = None
+    submission.validated_by_id = None
+    _change_status(submission, actor, Action.REOPEN, note=note)
+    _add_general_query(submission, actor, note)
+    _announce_if(notify, submission, Action.REOPEN, note)
+    return submission
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _check(action: str, submission: Submission, actor: User) -> None:
+    """Raise WorkflowError unless the transition exists and the actor may take it."""
+    if not actor.has_role(*ACTION_ROLES[action]):
+        raise WorkflowError(_role_refusal(action))
+    if action == Action.SUBMIT and submission.country_id not in actor.country_ids:
+        raise WorkflowError(_("Only the country's own respondents can submit its answers."))
+    status = Status(submission.status)
+    if (action, status) not in TRANSITIONS:
+        raise WorkflowError(str(REFUSALS.get((action, status), _("This change is not allowed."))))
+
+
+def _role_refusal(action: str) -> str:
+    if action == Action.SUBMIT:
+        return _("Only the country's own respondents can submit its answers.")
+    return _("Only coordinators can return, validate or reopen a submission.")
+
+
+def _clean_note(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise WorkflowError(
+            _("The note is too long (at most %(count)s characters).", count=MAX_NOTE_LENGTH)
+        )
+    return note
+
+
+def _add_general_query(submission: Submission, actor: User, note: str) -> None:
+    """A return or reopen note becomes a query on the whole submission, so it can be answered."""
+    if not note:
+        return
+    from surveys.review.operations import add_query
+
+    add_query(submission, actor, question_id=None, text=note, audit=False)
+
+
+# ---------------------------------------------------------------- status change, audit, notice
+
+
+def _change_status(
+    submission: Submission,
+    actor: User,
+    action: str,
+    *,
+    note: str = "",
+    resolved_queries: int = 0,
+) -> None:
+    """Apply the table's transition and audit it (old -> new status)."""
+    old = Status(submission.status)
+    new = TRANSITIONS[(action, old)]
+    submission.status = new.value
+    submission.last_activity_at = utcnow()
+    details: dict[str, object] = {"status": [old.value, new.value], "action": action}
+    if note:
+        details["note"] = note
+    if resolved_queries:
+        details["resolved_queries"] = resolved_queries
+    db.session.flush()
+    record(
+        f"submission.{_past_tense(action)}",
+        target_type="submission",
+        target_id=submission.id,
+        details=details,
+        actor=actor,
+    )
+
+
+def _announce_if(notify: bool, submission: Submission, action: str, note: str = "") -> None:
+    if notify:
+        announce(submission, action, note=note)
+        db.session.flush()
+
+
+def _past_tense(action: str) -> str:
+    return {
+        Action.SUBMIT: "submitted",
+        Action.RETURN: "returned",
+        Action.VALIDATE: "validated",
+        Action.REOPEN: "reopened",
+    }[action]
+
+
+@dataclass(frozen=True)
+class Notice:
+    subject: str
+    body: str
+
+
+def announce(submission: Submission, action: str, *, note: str = "") -> int:
+    """Queue one message per recipient, each in their own language; returns how many."""
+    from surveys.notifications.outbox import queue_message
+
+    recipients = recipients_for(action, submission)
+    kind = "submission." + _past_tense(action)
+    for user in recipients:
+        language = user.language if user.language in ("en", "fr") else "en"
+        with force_locale(language):
+            notice = compose_notice(submission, action, language, note=note)
+        queue_message(
+            recipient_email=user.email,
+            subject=notice.subject,
+            body=notice.body,
+            language=language,
+            user_id=user.id,
+            round_id=submission.round_id,
+            kind=kind,
+        )
+    return len(recipients)
+
+
+def compose_notice(submission: Submission, action: str, language: str, *, note: str = "") -> Notice:
+    """The subject and body of the message for one action, in the current (forced) locale."""
+    country = submission.country.name(language)
+    period = submission.round.period_label
+    if action == Action.SUBMIT:
+        subject = _(
+            "%(country)s submitted its self-assessment (%(period)s)", country=country, period=period
+        )
+        lines = [
+            _(
+                "%(country)s submitted its answers for the period %(period)s.",
+                country=country,
+                period=period,
+            ),
+            _(
+                "Review them: %(link)s",
+                link=absolute_url("review.submission", submission_id=submission.id),
+            ),
+        ]
+        return Notice(subject, "\n\n".join(lines))
+
+    from surveys.review.queries import open_query_count
+
+    link = respondent_link(submission)
+    if action == Action.RETURN:
+        subject = _(
+            "Your self-assessment for %(period)s was returned with questions", period=period
+        )
+        lines = [
+            _(
+                "The secretariat returned the answers of %(country)s for the period %(period)s "
+                "with %(count)s open question(s).",
+                country=country,
+                period=period,
+                count=open_query_count(submission),
+            )
+        ]
+    elif action == Action.VALIDATE:
+        subject = _("Your self-assessment for %(period)s was validated", period=period)
+        lines = [
+            _(
+                "The secretariat validated the answers of %(country)s for the period %(period)s. "
+                "Thank you.",
+                country=country,
+                period=period,
+            )
+        ]
+    else:
+        subject = _("Your self-assessment for %(period)s was reopened", period=period)
+        lines = [
+            _(
+                "The secretariat reopened the answers of %(country)s for the period %(period)s "
+                "so that they can be changed.",
+                country=country,
+                period=period,
+            )
+        ]
+    if note:
+        lines.append(_("Note from the secretariat:") + "\n" + note)
+    if action != Action.VALIDATE:
+        lines.append(_("Answer the questions and submit again: %(link)s", link=link))
+    else:
+        lines.append(_("See your answers: %(link)s", link=link))
+    return Notice(subject, "\n\n".join(lines))
+
+
+def coordinators() -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.COORDINATOR.value, User.is_enabled.is_(True))
+            .order_by(User.id)
+        ).unique()
+    )
+
+
+def country_respondents(submission: Submission) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .join(user_countries, user_countries.c.user_id == User.id)
+            .where(
+                UserRole.role == Role.RESPONDENT.value,
+                User.is_enabled.is_(True),
+                user_countries.c.country_id == submission.country_id,
+            )
+            .order_by(User.id)
+        ).unique()
+    )
+
+
+# The respondents' form page, in order of preference (the first one that exists is used).
+RESPONDENT_ENDPOINTS: tuple[tuple[str, str], ...] = (
+    ("responses.submission", "submission_id"),
+    ("responses.form", "submission_id"),
+)
+
+
+def respondent_link(submission: Submission) -> str:
+    for endpoint, argument in RESPONDENT_ENDPOINTS:
+        if endpoint in current_app.view_functions:
+            try:
+                return absolute_url(endpoint, **{argument: submission.id})
+            except Exception:  # noqa: S112 - the endpoint needs other arguments
+                continue
+    return absolute_url("home.index")
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    """A link for an e-mail: BASE_URL plus the route's path (works outside a request too)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config.get("BASE_URL", "").rstrip("/") + path
+
+
+def recipients_for(action: str, submission: Submission) -> list[User]:
+    """Who hears about an action (coordinators for a submission, the country otherwise)."""
+    return coordinators() if action == Action.SUBMIT else country_respondents(submission)

@@ -1,0 +1,1 @@
+"""Coordinator review of submissions: queries on questions, return, validate, reopen."""

@@ -1,0 +1,42 @@
+"""Review forms (Flask-WTF, CSRF protected)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from surveys.review.operations import MAX_QUERY_LENGTH
+
+
+class QueryForm(FlaskForm):
+    """A coordinator's query on one question."""
+
+    question_id = HiddenField()
+    text = TextAreaField(_l("Query"), validators=[DataRequired(), Length(max=MAX_QUERY_LENGTH)])
+
+
+class ReturnForm(FlaskForm):
+    note = TextAreaField(
+        _l("Note to the country"),
+        validators=[Optional(), Length(max=MAX_QUERY_LENGTH)],
+        description=_l("Optional when you have added queries to questions."),
+    )
+
+
+class ReopenForm(FlaskForm):
+    note = TextAreaField(
+        _l("Reason for reopening"), validators=[DataRequired(), Length(max=MAX_QUERY_LENGTH)]
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button-only form (validate, resolve): CSRF token only."""
+
+
+class AnswerQueryForm(FlaskForm):
+    response = TextAreaField(
+        _l("Your answer"), validators=[DataRequired(), Length(max=MAX_QUERY_LENGTH)]
+    )
+    next = HiddenField()

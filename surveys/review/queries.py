@@ -1,0 +1,234 @@
+"""Reading review data: queries of a submission, submissions to review, the previous round."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from surveys.extensions import db
+from surveys.questionnaire.models import QuestionnaireVersion
+from surveys.questionnaire.schema import Area, Definition, Question
+from surveys.responses.models import Answer, Status, Submission
+from surveys.review.models import ReviewQuery
+from surveys.rounds.models import Round
+
+
+def queries_for(submission: Submission) -> list[ReviewQuery]:
+    """Every query of the submission, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ReviewQuery)
+            .where(ReviewQuery.submission_id == submission.id)
+            .order_by(ReviewQuery.created_at, ReviewQuery.id)
+        )
+    )
+
+
+def queries_by_question(submission: Submission) -> dict[str | None, list[ReviewQuery]]:
+    """Queries grouped by question id; the key None holds notes about the whole submission."""
+    grouped: dict[str | None, list[ReviewQuery]] = defaultdict(list)
+    for query in queries_for(submission):
+        grouped[query.question_id].append(query)
+    return dict(grouped)
+
+
+def open_query_count(submission: Submission) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(ReviewQuery.id)).where(
+                ReviewQuery.submission_id == submission.id, ReviewQuery.resolved.is_(False)
+            )
+        )
+        or 0
+    )
+
+
+def open_query_counts(submission_ids: list[int]) -> dict[int, int]:
+    """Open queries per submission, for list pages (one query for all rows)."""
+    if not submission_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ReviewQuery.submission_id, sa.func.count(ReviewQuery.id))
+        .where(ReviewQuery.submission_id.in_(submission_ids), ReviewQuery.resolved.is_(False))
+        .group_by(ReviewQuery.submission_id)
+    )
+    return {submission_id: count for submission_id, count in rows}
+
+
+# ---------------------------------------------------------------- lists for coordinators
+
+
+def review_rounds() -> list[Round]:
+    """Rounds that are not cancelled, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Round)
+            .where(Round.cancelled_at.is_(None))
+            .order_by(Round.opens_at.desc(), Round.id.desc())
+        )
+    )
+
+
+def awaiting_review() -> list[Submission]:
+    """Submitted submissions of every round, oldest submission first (first come, first served)."""
+    return list(
+        db.session.scalars(
+            sa.select(Submission)
+            .where(Submission.status == Status.SUBMITTED.value)
+            .order_by(Submission.submitted_at, Submission.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One participating country of a round, with its submission when it has started one."""
+
+    country_name: str
+    country_id: int
+    submission: Submission | None
+    open_queries: int
+
+    @property
+    def status(self) -> str:
+        return self.submission.status if self.submission else "not_started"
+
+
+def review_rows(round_: Round, language: str) -> list[ReviewRow]:
+    submissions = {
+        s.country_id: s
+        for s in db.session.scalars(sa.select(Submission).where(Submission.round_id == round_.id))
+    }
+    counts = open_query_counts([s.id for s in submissions.values()])
+    rows = [
+        ReviewRow(
+            country_name=participant.country.name(language),
+            country_id=participant.country_id,
+            submission=submissions.get(participant.country_id),
+            open_queries=counts.get(getattr(submissions.get(participant.country_id), "id", -1), 0),
+        )
+        for participant in round_.participants
+    ]
+    return sorted(rows, key=lambda row: row.country_name)
+
+
+# ---------------------------------------------------------------- the previous round
+
+
+def previous_submission(submission: Submission) -> Submission | None:
+    """The country's validated submission in the latest earlier round of the same questionnaire."""
+    this_round = submission.round
+    return db.session.scalar(
+        sa.select(Submission)
+        .join(Round, Round.id == Submission.round_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.questionnaire_version_id)
+        .where(
+            Submission.country_id == submission.country_id,
+            Submission.status == Status.VALIDATED.value,
+            Submission.id != submission.id,
+            QuestionnaireVersion.questionnaire_id == this_round.version.questionnaire_id,
+            Round.opens_at < this_round.opens_at,
+            Round.cancelled_at.is_(None),
+        )
+        .order_by(Round.opens_at.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class PreviousAnswer:
+    """A question of the previous round's version and the country's answer to it then."""
+
+    question: Question
+    answer: Answer
+
+
+def answers_by_question(submission: Submission) -> dict[str, Answer]:
+    return {
+        a.question_id: a
+        for a in db.session.scalars(sa.select(Answer).where(Answer.submission_id == submission.id))
+    }
+
+
+def previous_answers(
+    definition: Definition, previous: Submission | None
+) -> dict[str, PreviousAnswer]:
+    """For each current question id, the previous answer to it, following `replaces` links."""
+    if previous is None:
+        return {}
+    old_definition = previous.round.version.definition
+    old_answers = answers_by_question(previous)
+    matched: dict[str, PreviousAnswer] = {}
+    for _, question in definition.questions():
+        for candidate in (question.id, question.replaces):
+            if candidate is None:
+                continue
+            old_question = old_definition.question(candidate)
+            answer = old_answers.get(candidate)
+            if old_question is not None and answer is not None:
+                matched[question.id] = PreviousAnswer(old_question, answer)
+                break
+    return matched
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One question on the review page: the answer now, the answer last round, the queries."""
+
+    area: Area
+    question: Question
+    answer: Answer | None
+    previous: PreviousAnswer | None
+    queries: list[ReviewQuery]
+
+
+def review_items(submission: Submission) -> list[ReviewItem]:
+    definition = submission.round.version.definition
+    answers = answers_by_question(submission)
+    previous = previous_answers(definition, previous_submission(submission))
+    queries = queries_by_question(submission)
+    return [
+        ReviewItem(
+            area=area,
+            question=question,
+            answer=answers.get(question.id),
+            previous=previous.get(question.id),
+            queries=queries.get(question.id, []),
+        )
+        for area, question in definition.questions()
+    ]
+
+
+def display_answer(question: Question, answer: Answer | None, language: str) -> str:
+    """A stored answer as text, through the respondents' slice's formatter when it exists."""
+    if answer is None:
+        return ""
+    try:
+        from surveys.responses.fields import answer_display
+    except ImportError:
+        try:
+            from surveys.responses.operations import answer_display
+        except ImportError:
+            return _plain_display(question, answer.value, language)
+    return answer_display(question, answer, language)
+
+
+def _plain_display(question: Question, value: object, language: str) -> str:
+    """A minimal formatter used until the respondents' slice provides its own."""
+
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_option_label(question, v, language) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items() if v not in (None, ""))
+    return _option_label(question, value, language) if question.options else str(value)
+
+
+def _option_label(question: Question, value: object, language: str) -> str:
+    from surveys.questionnaire.schema import localized
+
+    option = question.option(str(value))
+    return localized(option.label, language) if option else str(value)

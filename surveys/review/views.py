@@ -1,0 +1,279 @@
+"""Review pages: coordinators review, query, return, validate and reopen; respondents answer
+queries and submit. Views are thin: checks and changes live in operations and workflow."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from surveys.access import allow, require_country
+from surveys.accounts.models import Role
+from surveys.extensions import db
+from surveys.navigation import add_nav_item
+from surveys.questionnaire.schema import localized
+from surveys.responses import workflow
+from surveys.responses.models import Submission
+from surveys.review import queries as review_queries
+from surveys.review.forms import AnswerQueryForm, ConfirmForm, QueryForm, ReopenForm, ReturnForm
+from surveys.review.models import ReviewQuery
+from surveys.review.operations import ReviewError, add_query, answer_query, resolve_query
+from surveys.rounds.models import Round
+
+bp = Blueprint("review", __name__, template_folder="templates")
+
+add_nav_item("review.index", _l("Review"), roles=(Role.COORDINATOR,), order=40)
+
+
+@bp.app_context_processor
+def review_template_helpers() -> dict:
+    """`review_queries(submission)` for the respondents' form pages (see _query_thread.html)."""
+    return {"review_queries": queries_for_page}
+
+
+def queries_for_page(submission: Submission) -> dict[str | None, list[ReviewQuery]]:
+    """The submission's queries by question id, read once per request however often asked."""
+    cache = g.setdefault("review_queries_cache", {})
+    if submission.id not in cache:
+        cache[submission.id] = review_queries.queries_by_question(submission)
+    return cache[submission.id]
+
+
+def _language() -> str:
+    return str(get_locale() or "en")
+
+
+def _submission_or_404(submission_id: int) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        abort(404)
+    require_country(submission.country_id)
+    return submission
+
+
+def _query_or_404(query_id: int) -> ReviewQuery:
+    query = db.session.get(ReviewQuery, query_id)
+    if query is None:
+        abort(404)
+    require_country(query.submission.country_id)
+    return query
+
+
+def _back_to_review(submission: Submission, anchor: str = "") -> Response:
+    return redirect(url_for("review.submission", submission_id=submission.id) + anchor)
+
+
+def _safe_next(target: str | None, fallback: str) -> str:
+    """Only same-site paths, so the form cannot be used as an open redirect."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+def _flash_form_errors(form) -> None:
+    for field_errors in form.errors.values():
+        for error in field_errors:
+            flash(str(error), "error")
+
+
+# ---------------------------------------------------------------- coordinators: lists
+
+
+@bp.get("/")
+@allow(Role.COORDINATOR)
+def index():
+    return render_template(
+        "review/index.html",
+        awaiting=review_queries.awaiting_review(),
+        rounds=review_queries.review_rounds(),
+        language=_language(),
+    )
+
+
+@bp.get("/rounds/<int:round_id>")
+@allow(Role.COORDINATOR)
+def round_page(round_id: int):
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        abort(404)
+    return render_template(
+        "review/round.html",
+        round=round_,
+        rows=review_queries.review_rows(round_, _language()),
+        language=_language(),
+    )
+
+
+# ---------------------------------------------------------------- coordinators: one submission
+
+
+@bp.get("/submissions/<int:submission_id>")
+@allow(Role.COORDINATOR)
+def submission(submission_id: int):
+    sub = _submission_or_404(submission_id)
+    return _render_review(sub)
+
+
+def _render_review(sub: Submission, **forms):
+    previous = review_queries.previous_submission(sub)
+    return render_template(
+        "review/submission.html",
+        submission=sub,
+        items=review_queries.review_items(sub),
+        general_queries=review_queries.queries_by_question(sub).get(None, []),
+        previous=previous,
+        language=_language(),
+        actions=workflow.allowed_actions(sub),
+        can_ask=sub.status in ("submitted", "returned"),
+        query_form=QueryForm(),
+        return_form=forms.get("return_form") or ReturnForm(),
+        reopen_form=forms.get("reopen_form") or ReopenForm(),
+        confirm_form=ConfirmForm(),
+        display=review_queries.display_answer,
+        localized=localized,
+    )
+
+
+@bp.post("/submissions/<int:submission_id>/queries")
+@allow(Role.COORDINATOR)
+def ask(submission_id: int):
+    sub = _submission_or_404(submission_id)
+    form = QueryForm()
+    question_id = form.question_id.data or None
+    anchor = f"#q-{question_id}" if question_id else ""
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _back_to_review(sub, anchor)
+    try:
+        add_query(sub, current_user, question_id=question_id, text=form.text.data)
+    except ReviewError as exc:
+        flash(exc.message, "error")
+        return _back_to_review(sub, anchor)
+    db.session.commit()
+    flash(_("Query added."), "success")
+    return _back_to_review(sub, anchor)
+
+
+@bp.post("/queries/<int:query_id>/resolve")
+@allow(Role.COORDINATOR)
+def resolve(query_id: int):
+    query = _query_or_404(query_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        resolve_query(query, current_user)
+    except ReviewError as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Query resolved."), "success")
+    anchor = f"#q-{query.question_id}" if query.question_id else ""
+    return _back_to_review(query.submission, anchor)
+
+
+@bp.post("/submissions/<int:submission_id>/return")
+@allow(Role.COORDINATOR)
+def return_submission(submission_id: int):
+    sub = _submission_or_404(submission_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return _render_review(sub, return_form=form), 400
+    try:
+        workflow.return_for_changes(sub, current_user, form.note.data or "")
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_review(sub)
+    db.session.commit()
+    flash(_("The submission was returned to the country."), "success")
+    return _back_to_review(sub)
+
+
+@bp.post("/submissions/<int:submission_id>/validate")
+@allow(Role.COORDINATOR)
+def validate_submission(submission_id: int):
+    sub = _submission_or_404(submission_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        workflow.validate(sub, current_user)
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_review(sub)
+    db.session.commit()
+    flash(_("The submission was validated."), "success")
+    return _back_to_review(sub)
+
+
+@bp.post("/submissions/<int:submission_id>/reopen")
+@allow(Role.COORDINATOR)
+def reopen_submission(submission_id: int):
+    sub = _submission_or_404(submission_id)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        return _render_review(sub, reopen_form=form), 400
+    try:
+        workflow.reopen(sub, current_user, form.note.data)
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_review(sub)
+    db.session.commit()
+    flash(_("The submission was reopened; the country can change it again."), "success")
+    return _back_to_review(sub)
+
+
+# ---------------------------------------------------------------- respondents
+
+
+@bp.post("/queries/<int:query_id>/answer")
+@allow(Role.RESPONDENT)
+def answer(query_id: int):
+    query = _query_or_404(query_id)
+    form = AnswerQueryForm()
+    back = _safe_next(form.next.data, url_for("home.index"))
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(back)
+    try:
+        answer_query(query, current_user, form.response.data)
+    except ReviewError as exc:
+        flash(exc.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("Your answer to the query was saved."), "success")
+    return redirect(back)
+
+
+@bp.post("/submissions/<int:submission_id>/submit")
+@allow(Role.RESPONDENT)
+def submit(submission_id: int):
+    """Submit for review; the respondents' form pages post their submit button here."""
+    sub = _submission_or_404(submission_id)
+    back = _safe_next(request.form.get("next"), url_for("home.index"))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        workflow.submit(sub, current_user)
+    except workflow.IncompleteSubmission as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        for problem in exc.problems[:20]:
+            flash(str(problem), "error")
+        return redirect(back)
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("Your answers were submitted. The secretariat will review them."), "success")
+    return redirect(back)
