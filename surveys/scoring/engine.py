@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
+from enum import Enum, StrEnum
 from fractions import Fraction
+from typing import Literal
 
 from surveys.questionnaire.expressions import hidden_questions, is_answered
 from surveys.questionnaire.schema import (
@@ -356,32 +357,38 @@ def prepare(definition: Definition | PreparedDefinition) -> PreparedDefinition:
 
 # --- Scoring one answer ------------------------------------------------------------------------
 
-_INVALID = -1
-"""Returned by a value scorer for an answer the question cannot hold (score units are >= 0)."""
 
-ValueScorer = Callable[[QuestionPlan, object], "int | None"]
+class _Verdict(Enum):
+    INVALID = "invalid"
 
 
-def _score_option(plan: QuestionPlan, value: object) -> int | None:
+_INVALID = _Verdict.INVALID
+"""Returned by a value scorer for an answer the question cannot hold."""
+
+Outcome = int | None | Literal[_Verdict.INVALID]
+"""Score units, None (the answer is not scored) or _INVALID."""
+ValueScorer = Callable[["QuestionPlan", object], Outcome]
+
+
+def _score_option(plan: QuestionPlan, value: object) -> Outcome:
     if not isinstance(value, str) or value not in plan.option_units:
         return _INVALID
     return plan.option_units[value]
 
 
-def _score_maturity(plan: QuestionPlan, value: object) -> int | None:
+def _score_maturity(plan: QuestionPlan, value: object) -> Outcome:
     if isinstance(value, bool) or not isinstance(value, int | str):
         return _INVALID
     return _score_option(plan, str(value).strip())
 
 
-def _score_multiple(plan: QuestionPlan, value: object) -> int | None:
+def _score_multiple(plan: QuestionPlan, value: object) -> Outcome:
     """min(1, sum of the selected options' scores); unscored if no selected option scores."""
     if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
         return _INVALID
-    selected = set(value)
-    if not all(isinstance(v, str) and v in plan.option_units for v in selected):
+    if not all(isinstance(v, str) and v in plan.option_units for v in value):
         return _INVALID
-    scores = [plan.option_units[v] for v in selected]
+    scores = [plan.option_units[v] for v in set(value)]
     scored = [s for s in scores if s is not None]
     if not scored:
         return None
@@ -406,7 +413,7 @@ def _as_number(value: object) -> Decimal | None:
     return None
 
 
-def _score_number(plan: QuestionPlan, value: object) -> int | None:
+def _score_number(plan: QuestionPlan, value: object) -> Outcome:
     """The score of the highest threshold whose min <= value; 0 below every threshold."""
     number = _as_number(value)
     if number is None or not _within_bounds(plan, number):
@@ -435,7 +442,7 @@ def _bounds(question: Question) -> tuple[Decimal | None, Decimal | None]:
     )
 
 
-def _score_date(plan: QuestionPlan, value: object) -> int | None:
+def _score_date(plan: QuestionPlan, value: object) -> Outcome:
     if isinstance(value, date):
         return plan.answered_units
     if not isinstance(value, str):
@@ -447,11 +454,11 @@ def _score_date(plan: QuestionPlan, value: object) -> int | None:
     return plan.answered_units
 
 
-def _score_text(plan: QuestionPlan, value: object) -> int | None:
+def _score_text(plan: QuestionPlan, value: object) -> Outcome:
     return plan.answered_units if isinstance(value, str) else _INVALID
 
 
-def _score_statistics(plan: QuestionPlan, value: object) -> int | None:
+def _score_statistics(plan: QuestionPlan, value: object) -> Outcome:
     return plan.answered_units if isinstance(value, Mapping) else _INVALID
 
 
@@ -525,7 +532,7 @@ def _question_result(
     if value is None:
         return None, Reason.UNANSWERED
     units = _SCORERS[plan.question.type](plan, value)
-    if units == _INVALID:
+    if units is _INVALID:
         return None, Reason.INVALID
     if units is None:
         return None, Reason.UNSCORED  # an option chosen that the definition does not score

@@ -85,7 +85,7 @@ def test_multiple_choice_with_nothing_selected_is_unanswered():
     assert question_score(multiple("q", MEASURES), []) == (None, Reason.UNANSWERED)
 
 
-@pytest.mark.parametrize("value", [["law", "nope"], "law"])
+@pytest.mark.parametrize("value", [["law", "nope"], "law", [["law"]], {"law": 1}])
 def test_multiple_choice_with_an_unknown_or_single_value_is_invalid(value):
     assert question_score(multiple("q", MEASURES), value) == (None, Reason.INVALID)
 
