@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from surveys.questionnaire.schema import Band
-from surveys.scoring import IndexStatus, score
+from surveys.scoring import IndexStatus, prepare, score
 
 from .builders import NA, answers, area, definition, maturity, single, statistics, yes_partly_no
 
@@ -200,3 +200,24 @@ def test_scorecard_records_definition_and_scoring_version():
         "1",
     )
     assert card.index("overall") is card.overall and card.index("a") is card.areas[0]
+
+
+def test_coverage_threshold_of_one_requires_every_scorable_answer():
+    defn = definition(area("a", yes_partly_no("q1"), yes_partly_no("q2")), coverage_threshold=1)
+    assert score(defn, answers(q1="yes")).area("a").status == "insufficient"
+    assert score(defn, answers(q1="yes", q2="no")).area("a").value == D("50.00")
+
+
+def test_definition_without_questions_has_nothing_to_score():
+    card = score(definition(area("a")), [])
+    assert card.questions == () and card.figures == ()
+    assert [i.status for i in (*card.areas, *card.lines_of_action, card.overall)] == ["empty"] * 4
+
+
+def test_preparation_is_reused_for_the_same_definition_object():
+    defn = definition(area("a", yes_partly_no("q")))
+    assert prepare(defn) is prepare(defn)
+    assert prepare(prepare(defn)) is prepare(defn)
+    twin = definition(area("a", yes_partly_no("q")))
+    assert prepare(twin) is not prepare(defn)
+    assert score(twin, answers(q="yes")) == score(defn, answers(q="yes"))
