@@ -1,0 +1,298 @@
+"""Review pages: coordinators compare, query, return, validate and reopen; respondents answer."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask import render_template
+
+from surveys.responses import workflow
+from surveys.responses.models import Status
+from surveys.review.models import ReviewQuery
+from surveys.review.operations import add_query
+from tests.conftest import MINI_V2
+from tests.review.builders import build_scenario, earlier_round, stub_completeness
+
+
+@pytest.fixture
+def scenario(create_country, create_user, create_version, create_round):
+    return build_scenario(create_country, create_user, create_version, create_round)
+
+
+@pytest.fixture
+def complete(monkeypatch):
+    stub_completeness(monkeypatch, [])
+
+
+@pytest.fixture
+def submitted(db, scenario, create_submission, complete):
+    submission = create_submission(
+        scenario.round, scenario.niger, {"legal_tip_offence": "partly", "protection_shelters": 3}
+    )
+    workflow.submit(submission, scenario.respondent)
+    db.session.commit()
+    return submission
+
+
+@pytest.fixture
+def returned(db, scenario, submitted):
+    add_query(submitted, scenario.coordinator, question_id="protection_shelters", text="Source?")
+    workflow.return_for_changes(submitted, scenario.coordinator)
+    db.session.commit()
+    return submitted
+
+
+def section(html: str, question_id: str) -> str:
+    """The HTML of one question's block on the review page."""
+    match = re.search(
+        rf'<section class="review-question" id="q-{question_id}".*?</section>', html, re.S
+    )
+    assert match, f"no block for {question_id}"
+    return match.group(0)
+
+
+# ---------------------------------------------------------------- coordinators
+
+
+def test_the_review_list_shows_what_waits_for_review(client, login, scenario, submitted):
+    login(scenario.coordinator)
+    page = client.get("/review/").get_data(as_text=True)
+    assert "Niger" in page
+    assert f"/review/submissions/{submitted.id}" in page
+
+    round_page = client.get(f"/review/rounds/{scenario.round.id}").get_data(as_text=True)
+    assert "Mali" in round_page and "Not started" in round_page
+    assert "Submitted" in round_page
+
+
+def test_the_review_page_compares_with_the_previous_round_across_versions(
+    db, client, login, scenario, create_version, create_round, create_submission, complete
+):
+    # v1 round a year ago, validated; this round on v2 where the question was renamed.
+    old_round = earlier_round(create_round, scenario.version, [scenario.niger])
+    create_submission(old_round, scenario.niger, {"legal_tip_offence": "no"}, status="validated")
+    v2 = create_version(MINI_V2)
+    new_round = create_round(v2, [scenario.niger], period="2027-H1")
+    current = create_submission(
+        new_round, scenario.niger, {"legal_tip_criminalised": "yes"}, status="submitted"
+    )
+    login(scenario.coordinator)
+    page = client.get(f"/review/submissions/{current.id}").get_data(as_text=True)
+
+    block = section(page, "legal_tip_criminalised")
+    assert "2025-H2" in block  # the previous round's column
+    this_round, previous_round = block.split("2025-H2", 1)
+    assert "Yes" in this_round and "No" in previous_round
+    assert "No previous answer" in section(page, "protection_hotline")
+
+
+def test_without_a_validated_earlier_round_the_page_says_so(client, login, scenario, submitted):
+    login(scenario.coordinator)
+    page = client.get(f"/review/submissions/{submitted.id}").get_data(as_text=True)
+    assert "no validated submission of this country in an earlier round" in page
+    assert "Partly" in section(page, "legal_tip_offence")
+
+
+def test_a_coordinator_queries_a_question_and_returns_the_submission(
+    db, client, login, scenario, submitted
+):
+    login(scenario.coordinator)
+    response = client.post(
+        f"/review/submissions/{submitted.id}/queries",
+        data={"question_id": "protection_shelters", "text": "Which ministry runs them?"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("#q-protection_shelters")
+    page = client.get(f"/review/submissions/{submitted.id}").get_data(as_text=True)
+    assert "Which ministry runs them?" in section(page, "protection_shelters")
+
+    client.post(f"/review/submissions/{submitted.id}/return", data={"note": ""})
+    db.session.refresh(submitted)
+    assert submitted.status == Status.RETURNED
+
+
+def test_returning_without_query_or_note_is_refused_with_a_reason(
+    db, client, login, scenario, submitted
+):
+    login(scenario.coordinator)
+    response = client.post(
+        f"/review/submissions/{submitted.id}/return", data={"note": ""}, follow_redirects=True
+    )
+    assert "Add a query to a question or write a note" in response.get_data(as_text=True)
+    db.session.refresh(submitted)
+    assert submitted.status == Status.SUBMITTED
+
+
+def test_a_query_on_an_unknown_question_is_refused(db, client, login, scenario, submitted):
+    login(scenario.coordinator)
+    response = client.post(
+        f"/review/submissions/{submitted.id}/queries",
+        data={"question_id": "no_such_question", "text": "?"},
+        follow_redirects=True,
+    )
+    assert "not part of the questionnaire" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(ReviewQuery.id))) == 0
+
+
+def test_validate_then_reopen_with_a_reason(db, client, login, scenario, submitted):
+    login(scenario.coordinator)
+    client.post(f"/review/submissions/{submitted.id}/validate")
+    db.session.refresh(submitted)
+    assert submitted.status == Status.VALIDATED
+
+    refused = client.post(f"/review/submissions/{submitted.id}/reopen", data={"note": ""})
+    assert refused.status_code == 400
+    assert "There is a problem" in refused.get_data(as_text=True)
+
+    client.post(f"/review/submissions/{submitted.id}/reopen", data={"note": "Figures corrected"})
+    db.session.refresh(submitted)
+    assert submitted.status == Status.RETURNED
+
+
+def test_validating_a_returned_submission_gives_the_specific_reason(
+    db, client, login, scenario, returned
+):
+    login(scenario.coordinator)
+    page = client.post(
+        f"/review/submissions/{returned.id}/validate", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "can be validated once it is submitted again" in page
+    db.session.refresh(returned)
+    assert returned.status == Status.RETURNED
+
+
+def test_a_coordinator_resolves_a_query(db, client, login, scenario, returned):
+    query = db.session.scalar(sa.select(ReviewQuery))
+    login(scenario.coordinator)
+    client.post(f"/review/queries/{query.id}/resolve")
+    db.session.refresh(query)
+    assert query.resolved and query.resolved_by_id == scenario.coordinator.id
+
+
+def test_review_pages_are_for_coordinators_only(client, login, scenario, submitted):
+    login(scenario.respondent)
+    assert client.get("/review/").status_code == 403
+    assert client.get(f"/review/submissions/{submitted.id}").status_code == 403
+    assert client.post(f"/review/submissions/{submitted.id}/validate").status_code == 403
+    assert client.get("/review/submissions/999999").status_code == 403
+
+
+def test_an_unknown_submission_is_not_found(client, login, scenario):
+    login(scenario.coordinator)
+    assert client.get("/review/submissions/999999").status_code == 404
+
+
+# ---------------------------------------------------------------- respondents
+
+
+def test_a_respondent_answers_a_query_and_goes_back_to_the_form(
+    db, client, login, scenario, returned
+):
+    query = db.session.scalar(sa.select(ReviewQuery))
+    login(scenario.respondent)
+    response = client.post(
+        f"/review/queries/{query.id}/answer",
+        data={"response": "The Ministry of Justice.", "next": "/some/form?area=legal"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/some/form?area=legal"
+    db.session.refresh(query)
+    assert query.response == "The Ministry of Justice."
+    assert query.responded_by_id == scenario.respondent.id
+    assert not query.resolved  # the coordinator decides whether the answer settles it
+
+
+def test_answering_never_redirects_off_site(db, client, login, scenario, returned):
+    query = db.session.scalar(sa.select(ReviewQuery))
+    login(scenario.respondent)
+    for target in ("https://evil.example/", "//evil.example/x"):
+        response = client.post(
+            f"/review/queries/{query.id}/answer", data={"response": "x", "next": target}
+        )
+        assert response.headers["Location"] == "/"
+
+
+def test_another_countrys_respondent_gets_not_found(db, client, login, scenario, returned):
+    query = db.session.scalar(sa.select(ReviewQuery))
+    login(scenario.other_respondent)
+    assert (
+        client.post(f"/review/queries/{query.id}/answer", data={"response": "x"}).status_code == 404
+    )
+    assert client.post(f"/review/submissions/{returned.id}/submit").status_code == 404
+    db.session.refresh(query)
+    assert query.response == ""
+
+
+def test_a_query_cannot_be_answered_once_submitted_again(db, client, login, scenario, returned):
+    query = db.session.scalar(sa.select(ReviewQuery))
+    workflow.submit(returned, scenario.respondent)
+    db.session.commit()
+    login(scenario.respondent)
+    page = client.post(
+        f"/review/queries/{query.id}/answer",
+        data={"response": "late", "next": "/"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "only while the submission is returned" in page
+    db.session.refresh(query)
+    assert query.response == ""
+
+
+def test_a_respondent_submits_through_the_review_blueprint(
+    db, client, login, scenario, create_submission, complete
+):
+    draft = create_submission(scenario.round, scenario.niger, {"legal_tip_offence": "yes"})
+    login(scenario.respondent)
+    response = client.post(f"/review/submissions/{draft.id}/submit", data={"next": "/x"})
+    assert response.headers["Location"] == "/x"
+    db.session.refresh(draft)
+    assert draft.status == Status.SUBMITTED
+
+
+def test_an_incomplete_submission_lists_its_problems(
+    db, client, login, scenario, create_submission, monkeypatch
+):
+    stub_completeness(monkeypatch, ["Shelters: this question is required."])
+    draft = create_submission(scenario.round, scenario.niger)
+    login(scenario.respondent)
+    page = client.post(
+        f"/review/submissions/{draft.id}/submit", data={"next": "/"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Shelters: this question is required." in page
+    db.session.refresh(draft)
+    assert draft.status == Status.DRAFT
+
+
+def test_the_partials_let_a_respondent_answer_beside_the_question(app, db, scenario, returned):
+    from flask_login import login_user
+
+    queries = db.session.scalars(sa.select(ReviewQuery)).all()
+    with app.test_request_context("/form/legal"):
+        login_user(scenario.respondent)
+        thread = render_template("review/_query_thread.html", queries=queries, submission=returned)
+        forms = render_template("review/_query_forms.html", submission=returned)
+    query = queries[0]
+    assert "Source?" in thread
+    assert f'form="review-answer-{query.id}"' in thread
+    assert "<form" not in thread  # it sits inside the page's own form
+    assert f'<form id="review-answer-{query.id}"' in forms
+    assert f"/review/queries/{query.id}/answer" in forms
+
+
+def test_the_thread_is_read_only_when_the_submission_is_with_the_secretariat(
+    app, db, scenario, returned
+):
+    from flask_login import login_user
+
+    workflow.submit(returned, scenario.respondent)
+    db.session.commit()
+    queries = db.session.scalars(sa.select(ReviewQuery)).all()
+    with app.test_request_context("/form/legal"):
+        login_user(scenario.respondent)
+        thread = render_template("review/_query_thread.html", queries=queries, submission=returned)
+        forms = render_template("review/_query_forms.html", submission=returned)
+    assert "Source?" in thread
+    assert "textarea" not in thread
+    assert "<form" not in forms
