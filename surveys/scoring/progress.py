@@ -188,18 +188,32 @@ def _score_places(scorecards: Iterable[Scorecard]) -> int:
     return max(map(decimal_places, scores), default=0)
 
 
+@dataclass(frozen=True)
+class _Thresholds:
+    comparability: Fraction
+    regression: Decimal
+
+    @classmethod
+    def of(cls, definition: Definition) -> _Thresholds:
+        settings = definition.scoring
+        return cls(
+            Fraction(to_decimal(settings.comparability_threshold)),
+            to_decimal(settings.regression_threshold),
+        )
+
+
 def _change(
     key: str,
     share: Fraction | None,
     before: Index,
     after: Index,
-    settings: tuple[Fraction, Decimal],
+    thresholds: _Thresholds,
 ) -> IndexChange:
-    comparability_threshold, regression_threshold = settings
+    """One index's change from `before` to `after` (both over the common questions)."""
     if share is None:
         return IndexChange(key, ChangeStatus.NO_NUMBER, None)
     shown_share = round_down(share, 4)
-    if share < comparability_threshold:
+    if share < thresholds.comparability:
         return IndexChange(key, ChangeStatus.NOT_COMPARABLE, shown_share)
     if before.value is None or after.value is None:
         return IndexChange(key, ChangeStatus.NO_NUMBER, shown_share, before.value, after.value)
@@ -211,7 +225,7 @@ def _change(
         before.value,
         after.value,
         change,
-        regression=change < -regression_threshold,
+        regression=change < -thresholds.regression,
     )
 
 
@@ -252,14 +266,10 @@ def compare_scorecards(
         return [rounded_index(key, index, prepared) for key, index in keyed]
 
     area_shares, loa_shares, overall_share = _shares(prepared, {p.question.id for p, _ in common})
-    settings_ = current_definition.scoring
-    settings = (
-        Fraction(to_decimal(settings_.comparability_threshold)),
-        to_decimal(settings_.regression_threshold),
-    )
+    thresholds = _Thresholds.of(current_definition)
     shares = [*area_shares, *loa_shares, overall_share]
     changes = [
-        _change(before.key, share, before, after, settings)
+        _change(before.key, share, before, after, thresholds)
         for share, before, after in zip(
             shares, indices(previous, True), indices(current, False), strict=True
         )
