@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from surveys.countries.models import Country
 from surveys.db import JSONType, UTCDateTime, utcnow
 from surveys.extensions import db
-from surveys.questionnaire.models import QuestionnaireVersion
+from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 
 DEFAULT_REMINDER_OFFSETS = [14, 7, 1]
 
@@ -24,6 +24,8 @@ class Round(db.Model):
     __table_args__ = (
         CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
         UniqueConstraint("questionnaire_version_id", "period_label"),
+        # A cadence creates each of its occurrences once, even when two schedulers race.
+        UniqueConstraint("cadence_id", "opens_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,6 +40,8 @@ class Round(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The cadence that created it automatically (None: created by a coordinator).
+    cadence_id: Mapped[int | None] = mapped_column(ForeignKey("cadences.id"), index=True)
 
     version: Mapped[QuestionnaireVersion] = relationship(lazy="joined")
     participants: Mapped[list[RoundCountry]] = relationship(
@@ -71,3 +75,30 @@ class RoundCountry(db.Model):
             return self.round.closes_at
         # A later round-wide extension also benefits a country that already had its own.
         return max(self.closes_at_override, self.round.closes_at)
+
+
+class Cadence(db.Model):
+    """A recurring schedule: the platform creates the next round of a questionnaire by itself."""
+
+    __tablename__ = "cadences"
+    __table_args__ = (
+        CheckConstraint("every_months BETWEEN 1 AND 36", name="every_months_range"),
+        CheckConstraint("open_weeks BETWEEN 1 AND 104", name="open_weeks_range"),
+        CheckConstraint("lead_days BETWEEN 0 AND 365", name="lead_days_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"), index=True)
+    every_months: Mapped[int]  # a round opens every N months ...
+    open_weeks: Mapped[int]  # ... and stays open W weeks
+    lead_days: Mapped[int]  # the round is created D days before it opens
+    # The first opening; later ones are N, 2N, ... months after it (same day and time, UTC).
+    first_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminder_offsets: Mapped[list[int]] = mapped_column(
+        JSONType, default=lambda: list(DEFAULT_REMINDER_OFFSETS)
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    questionnaire: Mapped[Questionnaire] = relationship(lazy="joined")

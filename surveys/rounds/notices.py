@@ -1,0 +1,205 @@
+"""The e-mails about rounds, written in each recipient's language and time zone.
+
+Callers hold an application context (web request, CLI or scheduler job); every text is rendered
+inside `force_locale(recipient.language)`, so nothing depends on a request's locale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_datetime
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from surveys.accounts.models import User
+from surveys.countries.models import Country
+from surveys.notifications.models import OutboxMessage
+from surveys.notifications.outbox import queue_message
+from surveys.questionnaire.schema import localized
+from surveys.rounds.models import Round
+
+# Kinds of outbox message this slice writes.
+OPENING = "round.opening"
+REMINDER = "round.reminder"
+MANUAL_REMINDER = "round.reminder_now"
+CLOSING = "round.closing"
+CLOSED_SUMMARY = "round.closed_summary"
+CADENCE_CREATED = "round.created_by_cadence"
+ROUND_KINDS = (OPENING, REMINDER, MANUAL_REMINDER, CLOSING, CLOSED_SUMMARY, CADENCE_CREATED)
+
+
+@dataclass(frozen=True)
+class Notice:
+    subject: str
+    body: str
+
+
+def _zone(user: User) -> ZoneInfo:
+    try:
+        return ZoneInfo(user.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def deadline_text(moment: datetime, user: User) -> str:
+    """The moment in the recipient's zone and language, with the zone named."""
+    zone = _zone(user)
+    text = format_datetime(moment, "d MMMM y, HH:mm", tzinfo=zone, locale=user.language or "en")
+    return f"{text} ({zone.key})"
+
+
+def round_title(round_: Round, language: str) -> str:
+    title = localized(round_.version.definition.title, language) or round_.version.label
+    return f"{title} — {round_.period_label}"
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    """BASE_URL plus the route's path (works outside a request, e.g. in the scheduler)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config.get("BASE_URL", "").rstrip("/") + path
+
+
+def respondent_link(round_: Round, country: Country) -> str:
+    """Where a respondent answers: the responses page for the round when it exists."""
+    for endpoint, values in (
+        ("responses.round_country", {"round_id": round_.id, "country_id": country.id}),
+        ("responses.index", {}),
+    ):
+        if endpoint in current_app.view_functions:
+            try:
+                return absolute_url(endpoint, **values)
+            except Exception:  # noqa: S112 - that route wants other arguments
+                continue
+    return absolute_url("home.index")
+
+
+def round_link(round_: Round) -> str:
+    return absolute_url("rounds.show", round_id=round_.id)
+
+
+def compose(
+    kind: str,
+    round_: Round,
+    user: User,
+    *,
+    country: Country | None = None,
+    closes_at: datetime | None = None,
+    offset_days: int | None = None,
+    submitted: bool = False,
+    summary: dict | None = None,
+) -> Notice:
+    """Subject and body of one notice, in the user's language."""
+    language = user.language or "en"
+    with force_locale(language):
+        title = round_title(round_, language)
+        country_name = country.name(language) if country is not None else ""
+        deadline = deadline_text(closes_at or round_.closes_at, user)
+        greeting = _("Dear %(name)s,", name=user.name)
+        if kind == OPENING:
+            subject = _("Round open: %(title)s", title=title)
+            lines = [
+                _(
+                    "The self-assessment round %(title)s is now open for %(country)s.",
+                    title=title,
+                    country=country_name,
+                ),
+                _("Please submit your answers before %(deadline)s.", deadline=deadline),
+                _("Answer the questionnaire: %(link)s", link=respondent_link(round_, country)),
+            ]
+        elif kind in (REMINDER, MANUAL_REMINDER):
+            subject = _(
+                "Reminder: %(title)s closes on %(deadline)s", title=title, deadline=deadline
+            )
+            lines = [
+                _(
+                    "The questionnaire of %(country)s for %(title)s has not been submitted yet.",
+                    country=country_name,
+                    title=title,
+                ),
+                _(
+                    "The round closes for %(country)s on %(deadline)s.",
+                    country=country_name,
+                    deadline=deadline,
+                ),
+                _("Answer the questionnaire: %(link)s", link=respondent_link(round_, country)),
+            ]
+        elif kind == CLOSING:
+            subject = _("Round closed: %(title)s", title=title)
+            status_line = (
+                _(
+                    "Thank you: the questionnaire of %(country)s was submitted.",
+                    country=country_name,
+                )
+                if submitted
+                else _(
+                    "The questionnaire of %(country)s was not submitted before the deadline. "
+                    "Contact the secretariat if you need more time.",
+                    country=country_name,
+                )
+            )
+            lines = [
+                _(
+                    "The self-assessment round %(title)s closed for %(country)s on %(deadline)s.",
+                    title=title,
+                    country=country_name,
+                    deadline=deadline,
+                ),
+                status_line,
+            ]
+        elif kind == CLOSED_SUMMARY:
+            summary = summary or {}
+            subject = _("Round closed: %(title)s", title=title)
+            lines = [
+                _(
+                    "The round %(title)s is closed: %(submitted)s of %(total)s countries "
+                    "submitted.",
+                    title=title,
+                    submitted=summary.get("submitted", 0),
+                    total=summary.get("total", 0),
+                ),
+                _("See the round: %(link)s", link=round_link(round_)),
+            ]
+        elif kind == CADENCE_CREATED:
+            subject = _("New round scheduled: %(title)s", title=title)
+            lines = [
+                _(
+                    "The cadence of %(questionnaire)s created the round %(title)s. It opens on "
+                    "%(opening)s and closes on %(deadline)s.",
+                    questionnaire=round_.version.questionnaire.key,
+                    title=title,
+                    opening=deadline_text(round_.opens_at, user),
+                    deadline=deadline,
+                ),
+                _("Check or change it before it opens: %(link)s", link=round_link(round_)),
+            ]
+        else:
+            raise ValueError(f"unknown round notice kind {kind!r}")
+        body = "\n\n".join([greeting, *lines, _("The Niamey monitoring secretariat (UNODC)")])
+    return Notice(subject=subject, body=body + "\n")
+
+
+def queue_notice(
+    kind: str,
+    round_: Round,
+    user: User,
+    *,
+    country: Country | None = None,
+    dedupe_key: str | None = None,
+    **details,
+) -> OutboxMessage:
+    """Compose the notice for one user and put it in the outbox (flush only)."""
+    notice = compose(kind, round_, user, country=country, **details)
+    return queue_message(
+        recipient_email=user.email,
+        subject=notice.subject,
+        body=notice.body,
+        language=user.language or "en",
+        user_id=user.id,
+        round_id=round_.id,
+        kind=kind,
+        dedupe_key=dedupe_key,
+    )
