@@ -14,6 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from surveys.accounts.models import User
 from surveys.countries.models import Country
 from surveys.db import JSONType, UTCDateTime, utcnow
 from surveys.extensions import db
@@ -92,13 +93,33 @@ class Answer(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     submission: Mapped[Submission] = relationship(back_populates="answers")
+    updated_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class RevisionSource(StrEnum):
+    """Why a revision was written."""
+
+    SAVED = "saved"  # the respondent saved a change
+    CARRIED_OVER = "carried_over"  # pre-filled from the previous round's validated submission
+    CONFLICT = "conflict"  # a stale save's value, kept although the stored value won
+    RESOLVED = "resolved"  # chosen on the conflict page
+    HIDDEN = "hidden"  # dropped because its show_if condition became false
+
+
+REVISION_SOURCES = tuple(s.value for s in RevisionSource)
 
 
 class AnswerRevision(db.Model):
     """Every value ever saved for a question, so nothing a respondent typed is lost."""
 
     __tablename__ = "answer_revisions"
-    __table_args__ = (Index("ix_answer_revisions_question", "submission_id", "question_id"),)
+    __table_args__ = (
+        Index("ix_answer_revisions_question", "submission_id", "question_id"),
+        CheckConstraint(
+            "source IN ('saved', 'carried_over', 'conflict', 'resolved', 'hidden')",
+            name="known_source",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
@@ -109,3 +130,37 @@ class AnswerRevision(db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(String(16), default=RevisionSource.SAVED.value)
+    # The submission's lock_version the saving form was based on (None: not from a form).
+    based_on_version: Mapped[int | None] = mapped_column()
+
+    saved_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Evidence(db.Model):
+    """A file supporting the answer to one question, stored under UPLOAD_DIR by its sha256.
+
+    Rows are never deleted: removing a file from an answer sets `removed_at`, so what a
+    coordinator reviewed stays traceable. Identical contents share one stored file.
+    """
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        Index("ix_evidence_question", "submission_id", "question_id"),
+        CheckConstraint("size_bytes >= 0", name="non_negative_size"),
+        CheckConstraint("length(sha256) = 64", name="sha256_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))  # as uploaded, for display and download
+    content_type: Mapped[str] = mapped_column(String(120))  # detected from the content
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))  # of the content; also its storage name
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    submission: Mapped[Submission] = relationship()

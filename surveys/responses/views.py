@@ -1,5 +1,519 @@
+"""Respondents' pages: the country's task list, the area forms, history, conflicts, evidence.
+
+Views are thin: checks and changes live in operations.py and evidence.py; views commit.
+Reading a submission: its country's respondents, and coordinators/analysts/admins (read-only).
+Changing it: `operations.can_edit` (a respondent of the country, editable status, open round).
+"""
+
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import format_time, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from surveys.access import allow, require_country, signed_in
+from surveys.accounts.models import Role
+from surveys.countries.models import Country
+from surveys.db import utcnow
+from surveys.extensions import db
+from surveys.navigation import add_nav_item
+from surveys.questionnaire.expressions import parse, referenced_ids
+from surveys.questionnaire.schema import Area, Definition, localized
+from surveys.responses import evidence as evidence_ops
+from surveys.responses import operations as ops
+from surveys.responses.fields import AnswerInput, answer_display, kind_of
+from surveys.responses.forms import (
+    area_form_class,
+    confirmed_ids,
+    initial_data,
+    question_numbers,
+    read_inputs,
+)
+from surveys.responses.models import Evidence, RevisionSource, Status, Submission
+from surveys.responses.presentation import condition_tree, stat_table
+from surveys.rounds.models import Round
 
 bp = Blueprint("responses", __name__, template_folder="templates")
+add_nav_item("responses.home", _l("My questionnaires"), roles=(Role.RESPONDENT,), order=10)
+
+STATUS_LABELS = {
+    None: _l("Not started"),
+    Status.DRAFT.value: _l("Draft"),
+    Status.SUBMITTED.value: _l("Submitted"),
+    Status.RETURNED.value: _l("Returned for changes"),
+    Status.VALIDATED.value: _l("Validated"),
+}
+SOURCE_LABELS = {
+    RevisionSource.SAVED.value: _l("Saved"),
+    RevisionSource.CARRIED_OVER.value: _l("Carried over from the previous round"),
+    RevisionSource.CONFLICT.value: _l("Not kept: someone else had changed it"),
+    RevisionSource.RESOLVED.value: _l("Chosen after a conflict"),
+    RevisionSource.HIDDEN.value: _l("Cleared: the question no longer applies"),
+}
+
+
+@bp.app_template_global("submission_status_label")
+def submission_status_label(status: str | None) -> str:
+    return str(STATUS_LABELS.get(status, status or ""))
+
+
+def _language() -> str:
+    return str(get_locale() or "en")
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _submission_or_404(submission_id: int) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        abort(404)
+    require_country(submission.country_id)
+    return submission
+
+
+def _area_or_404(definition: Definition, area_id: str) -> Area:
+    area = definition.area(area_id)
+    if area is None:
+        abort(404)
+    return area
+
+
+def _refuse_change(submission: Submission):
+    """403 with the reason (JSON for the autosave script)."""
+    if submission.status in (Status.SUBMITTED, Status.VALIDATED):
+        message = _("This submission has been submitted and can no longer be changed.")
+    elif not current_user.has_role(Role.RESPONDENT):
+        message = _("Only the country's respondents can change its answers.")
+    else:
+        message = _("The round is closed: answers can no longer be changed.")
+    if _wants_json():
+        return jsonify({"error": "read_only", "message": message}), 403
+    error = _forbidden(message)
+    raise error
+
+
+def _forbidden(message: str):
+    from werkzeug.exceptions import Forbidden
+
+    error = Forbidden(message)
+    error.own_message = True  # type: ignore[attr-defined]
+    return error
+
+
+# --------------------------------------------------------------------------- the task list
+
+
+@bp.get("/my-questionnaires")
+@allow(Role.RESPONDENT)
+def home():
+    language = _language()
+    tasks = ops.open_round_tasks(current_user.country_ids)
+    progress = {}
+    for task in tasks:
+        if task.submission is not None:
+            progress[task.submission.id] = ops.area_progress(
+                ops.definition_of(task.submission), ops.answers_by_question(task.submission)
+            )
+    past = ops.past_validated_submissions(current_user.country_ids)
+    return render_template(
+        "responses/home.html",
+        tasks=tasks,
+        progress=progress,
+        past=past,
+        language=language,
+        localized=localized,
+    )
+
+
+@bp.get("/submissions/")
+@allow(Role.RESPONDENT)
+def index():
+    return redirect(url_for("responses.home"))
+
+
+@bp.get("/rounds/<int:round_id>/countries/<int:country_id>/answers")
+@allow(Role.RESPONDENT)
+def round_country(round_id: int, country_id: int):
+    """The country's submission to a round, created (and pre-filled) on the first visit."""
+    if country_id not in current_user.country_ids:
+        abort(404)
+    round_ = db.session.get(Round, round_id)
+    country = db.session.get(Country, country_id)
+    if round_ is None or country is None or round_.participant(country_id) is None:
+        abort(404)
+    submission = ops.find_submission(round_id, country_id)
+    if submission is None:
+        if not ops.round_is_open_for(round_, country_id):
+            abort(404)
+        try:
+            submission = ops.start_submission(round_, country, actor=current_user)
+            db.session.commit()
+        except IntegrityError:  # a colleague started it at the same moment
+            db.session.rollback()
+            submission = ops.find_submission(round_id, country_id)
+            if submission is None:
+                raise
+    first_area = ops.definition_of(submission).areas[0]
+    return redirect(url_for("responses.area", submission_id=submission.id, area_id=first_area.id))
+
+
+# --------------------------------------------------------------------------- one submission
+
+
+@bp.get("/submissions/<int:submission_id>")
+@signed_in
+def submission(submission_id: int):
+    sub = _submission_or_404(submission_id)
+    definition = ops.definition_of(sub)
+    answers = ops.answers_by_question(sub)
+    editable = ops.can_edit(sub, current_user)
+    return render_template(
+        "responses/submission.html",
+        submission=sub,
+        definition=definition,
+        progress=ops.area_progress(definition, answers),
+        problems=ops.completeness(sub) if editable else [],
+        numbers=question_numbers(definition),
+        editable=editable,
+        language=_language(),
+        localized=localized,
+    )
+
+
+def _page_context(sub: Submission, definition: Definition, area: Area, answers: dict) -> dict:
+    """What both the editable and the read-only area page show."""
+    language = _language()
+    hidden = ops.hidden_ids(definition, answers)
+    return {
+        "submission": sub,
+        "definition": definition,
+        "area": area,
+        "answers": answers,
+        "hidden": hidden,
+        "progress": ops.area_progress(definition, answers),
+        "numbers": question_numbers(definition),
+        "evidence": evidence_ops.evidence_by_question(sub),
+        "language": language,
+        "localized": localized,
+        "kind_of": kind_of,
+        "answer_display": answer_display,
+        "stat_table": stat_table,
+        "human_size": evidence_ops.human_size,
+        "accept": evidence_ops.ACCEPT_ATTRIBUTE,
+        "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
+        "conditions": {
+            q.id: json.dumps(condition_tree(q.show_if), separators=(",", ":"))
+            for q in area.questions
+            if q.show_if
+        },
+        "outside_values": json.dumps(
+            _outside_values(definition, area, answers, hidden), separators=(",", ":")
+        ),
+        "area_index": [a.id for a in definition.areas].index(area.id),
+    }
+
+
+def _outside_values(definition: Definition, area: Area, answers: dict, hidden) -> dict:
+    """Values of questions of other areas that this area's conditions read (for the script)."""
+    own = {q.id for q in area.questions}
+    wanted = set()
+    for question in area.questions:
+        if question.show_if:
+            wanted |= referenced_ids(parse(question.show_if)) - own
+    values = ops.condition_values(answers)
+    return {qid: None if qid in hidden else values.get(qid) for qid in sorted(wanted)}
+
+
+def _bind_fresh_form(form_class, sub: Submission, area: Area, answers: dict):
+    form = form_class(formdata=None, data=initial_data(area, answers, _language()))
+    form.lock_version.data = str(sub.lock_version)
+    form.base.data = json.dumps(ops.area_fingerprints(area, answers), separators=(",", ":"))
+    return form
+
+
+@bp.route("/submissions/<int:submission_id>/areas/<area_id>", methods=["GET", "POST"])
+@signed_in
+def area(submission_id: int, area_id: str):
+    sub = _submission_or_404(submission_id)
+    definition = ops.definition_of(sub)
+    area_ = _area_or_404(definition, area_id)
+    editable = ops.can_edit(sub, current_user)
+    if request.method == "POST" and not editable:
+        return _refuse_change(sub)
+    form_class = area_form_class(definition, area_, _language(), sub.round.version.sha256)
+    if request.method == "GET" or not editable:
+        answers = ops.answers_by_question(sub)
+        form = _bind_fresh_form(form_class, sub, area_, answers)
+        return render_template(
+            "responses/area.html",
+            form=form,
+            errors={},
+            editable=editable,
+            **_page_context(sub, definition, area_, answers),
+        )
+    return _save(sub, definition, area_, form_class)
+
+
+def _save(sub: Submission, definition: Definition, area_: Area, form_class):
+    form = form_class(formdata=request.form)
+    inputs, errors = read_inputs(form, area_)
+    confirm = confirmed_ids(form, area_)
+    if request.form.get("action") == "confirm_all":
+        confirm = [q.id for q in area_.questions]
+    try:
+        result = ops.save_area(
+            sub,
+            area_.id,
+            inputs,
+            actor=current_user,
+            lock_version=form.lock_version_value(),
+            base=form.base_value(),
+            confirm=confirm,
+        )
+        errors.update(_apply_evidence_changes(sub, area_))
+        db.session.commit()
+    except StaleDataError:  # a colleague's save landed between our read and our write
+        db.session.rollback()
+        result = ops.save_area(
+            sub,
+            area_.id,
+            inputs,
+            actor=current_user,
+            lock_version=form.lock_version_value(),
+            base=form.base_value(),
+            confirm=confirm,
+        )
+        db.session.commit()
+    answers = ops.answers_by_question(sub)
+    if result.conflicts:
+        return _conflict_response(sub, definition, area_, result)
+    saved_at = format_time(utcnow(), "short")
+    if _wants_json():
+        return jsonify(
+            {
+                "lock_version": sub.lock_version,
+                "base": ops.area_fingerprints(area_, answers),
+                "saved_at": saved_at,
+                "status": _("Saved at %(time)s", time=saved_at),
+                "saved": len(result.saved),
+                "errors": errors,
+                "progress": _progress_text(definition, area_, answers),
+            }
+        ), (422 if errors else 200)
+    if errors:
+        form.lock_version.data = str(sub.lock_version)
+        form.base.data = json.dumps(ops.area_fingerprints(area_, answers), separators=(",", ":"))
+        return render_template(
+            "responses/area.html",
+            form=form,
+            errors=errors,
+            editable=True,
+            **_page_context(sub, definition, area_, answers),
+        ), 422
+    flash(_("Saved at %(time)s", time=saved_at), "success")
+    return redirect(_after_save_target(sub, definition, area_))
+
+
+def _progress_text(definition: Definition, area_: Area, answers: dict) -> str:
+    for progress in ops.area_progress(definition, answers):
+        if progress.area.id == area_.id:
+            return _(
+                "%(answered)d of %(total)d answered",
+                answered=progress.answered,
+                total=progress.total,
+            )
+    return ""
+
+
+def _after_save_target(sub: Submission, definition: Definition, area_: Area) -> str:
+    goto = request.form.get("goto", "")
+    if goto == "overview":
+        return url_for("responses.submission", submission_id=sub.id)
+    if goto and definition.area(goto) is not None:
+        return url_for("responses.area", submission_id=sub.id, area_id=goto)
+    return url_for("responses.area", submission_id=sub.id, area_id=area_.id)
+
+
+def _apply_evidence_changes(sub: Submission, area_: Area) -> dict[str, str]:
+    """Uploads and removals posted with the area form; errors by field name."""
+    errors = {}
+    max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    for question in area_.questions:
+        evidence_ops.remove_evidence(
+            sub,
+            question.id,
+            request.form.getlist(f"{question.id}-remove_evidence"),
+            actor=current_user,
+        )
+        for upload in request.files.getlist(f"{question.id}-evidence"):
+            if not upload or not upload.filename:
+                continue
+            try:
+                evidence_ops.store_upload(
+                    upload.stream,
+                    upload.filename,
+                    submission=sub,
+                    question_id=question.id,
+                    actor=current_user,
+                    upload_dir=current_app.config["UPLOAD_DIR"],
+                    max_bytes=max_bytes,
+                )
+            except evidence_ops.EvidenceRejected as rejected:
+                errors[f"{question.id}-evidence"] = str(rejected)
+    return errors
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+def _conflict_response(sub: Submission, definition: Definition, area_: Area, result):
+    revision_ids = [c.mine.id for c in result.conflicts]
+    url = url_for("responses.conflicts", submission_id=sub.id, area_id=area_.id, r=revision_ids)
+    if _wants_json():
+        return jsonify(
+            {
+                "error": "conflict",
+                "conflict_url": url,
+                "message": _(
+                    "Someone else changed some of these answers in the meantime. "
+                    "Your values are kept: choose which to keep."
+                ),
+            }
+        ), 409
+    return _render_conflicts(sub, definition, area_, revision_ids), 409
+
+
+def _render_conflicts(sub: Submission, definition: Definition, area_: Area, revision_ids):
+    revisions = ops.conflict_revisions(sub, revision_ids)
+    answers = ops.answers_by_question(sub)
+    items = []
+    for revision in revisions:
+        question = definition.question(revision.question_id)
+        if question is None or not ops.area_has(area_, question.id):
+            continue
+        items.append((question, revision, answers.get(question.id)))
+    return render_template(
+        "responses/conflicts.html",
+        submission=sub,
+        area=area_,
+        items=items,
+        numbers=question_numbers(definition),
+        base={q.id: ops.answer_fingerprint(stored) for q, _r, stored in items},
+        language=_language(),
+        localized=localized,
+        answer_display=answer_display,
+        editable=ops.can_edit(sub, current_user),
+    )
+
+
+@bp.get("/submissions/<int:submission_id>/areas/<area_id>/conflicts")
+@signed_in
+def conflicts(submission_id: int, area_id: str):
+    sub = _submission_or_404(submission_id)
+    definition = ops.definition_of(sub)
+    area_ = _area_or_404(definition, area_id)
+    ids = [i for i in request.args.getlist("r") if i.isdigit()]
+    return _render_conflicts(sub, definition, area_, ids)
+
+
+@bp.post("/submissions/<int:submission_id>/areas/<area_id>/conflicts")
+@allow(Role.RESPONDENT)
+def resolve(submission_id: int, area_id: str):
+    sub = _submission_or_404(submission_id)
+    definition = ops.definition_of(sub)
+    area_ = _area_or_404(definition, area_id)
+    if not ops.can_edit(sub, current_user):
+        return _refuse_change(sub)
+    revisions = ops.conflict_revisions(sub, request.form.getlist("r"))
+    inputs: dict[str, AnswerInput] = {}
+    base: dict[str, str] = {}
+    for revision in revisions:
+        if request.form.get(f"choice-{revision.question_id}") == "mine":
+            inputs[revision.question_id] = ops.input_from_revision(revision)
+            base[revision.question_id] = request.form.get(f"base-{revision.question_id}", "")
+    try:
+        lock_version = int(request.form.get("lock_version", "0"))
+    except ValueError:
+        lock_version = 0
+    result = ops.save_area(
+        sub,
+        area_.id,
+        inputs,
+        actor=current_user,
+        lock_version=lock_version,
+        base=base,
+        source=RevisionSource.RESOLVED,
+    )
+    db.session.commit()
+    if result.conflicts:
+        ids = [c.mine.id for c in result.conflicts]
+        return _render_conflicts(sub, definition, area_, ids), 409
+    flash(_("Your choices were saved."), "success")
+    return redirect(url_for("responses.area", submission_id=sub.id, area_id=area_.id))
+
+
+# --------------------------------------------------------------------------- history and files
+
+
+@bp.get("/submissions/<int:submission_id>/questions/<question_id>/history")
+@signed_in
+def history(submission_id: int, question_id: str):
+    sub = _submission_or_404(submission_id)
+    definition = ops.definition_of(sub)
+    question = definition.question(question_id)
+    if question is None:
+        abort(404)
+    area_ = next(a for a, q in definition.questions() if q.id == question_id)
+    return render_template(
+        "responses/history.html",
+        submission=sub,
+        area=area_,
+        question=question,
+        revisions=ops.question_history(sub, question_id),
+        numbers=question_numbers(definition),
+        source_labels=SOURCE_LABELS,
+        language=_language(),
+        localized=localized,
+        answer_display=answer_display,
+    )
+
+
+@bp.get("/evidence/<int:evidence_id>")
+@signed_in
+def evidence_file(evidence_id: int):
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None or evidence.removed_at is not None:
+        abort(404)
+    require_country(evidence.submission.country_id)
+    path = evidence_ops.storage_path(current_app.config["UPLOAD_DIR"], evidence.sha256)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=evidence.content_type,
+        as_attachment=True,
+        download_name=evidence.filename,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

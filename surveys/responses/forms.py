@@ -1,0 +1,142 @@
+"""The form of one area page, built at run time from the questionnaire definition.
+
+The form class is built once per (definition, area, language) and cached: published
+definitions never change. Field names: see `surveys.responses.fields`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, HiddenField, TextAreaField
+from wtforms.validators import Optional
+
+from surveys.questionnaire.schema import Area, Definition, Question, localized
+from surveys.responses.fields import AnswerInput, InvalidValue, kind_of
+
+COMMENT_MAX = 5000
+NA_REASON_MAX = 2000
+
+
+class AreaFormBase(FlaskForm):
+    """Hidden state every area form carries: the submission version and what it showed."""
+
+    lock_version = HiddenField()
+    base = HiddenField()  # JSON: question id -> answer fingerprint, for per-question merging
+
+    def lock_version_value(self) -> int:
+        try:
+            return int(self.lock_version.data or 0)
+        except (TypeError, ValueError):
+            return 0
+
+    def base_value(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.base.data or "{}")
+        except ValueError:
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): str(v) for k, v in data.items()}
+
+
+def question_numbers(definition: Definition) -> dict[str, str]:
+    """ "2.3" for the third question of the second area: how respondents and reviewers refer."""
+    return {
+        question.id: f"{a}.{q}"
+        for a, area in enumerate(definition.areas, start=1)
+        for q, question in enumerate(area.questions, start=1)
+    }
+
+
+def question_label(definition: Definition, question: Question, language: str) -> str:
+    return f"{question_numbers(definition)[question.id]} {localized(question.text, language)}"
+
+
+def _shared_fields(question: Question) -> dict[str, Field]:
+    fields: dict[str, Field] = {
+        f"{question.id}-comment": TextAreaField(
+            _l("Comment"), validators=[Optional()], render_kw={"maxlength": COMMENT_MAX, "rows": 2}
+        ),
+        f"{question.id}-confirm": BooleanField(_l("The answer carried over is still correct")),
+    }
+    if question.allow_na:
+        fields[f"{question.id}-na"] = BooleanField(_l("Not applicable"))
+        fields[f"{question.id}-na_reason"] = TextAreaField(
+            _l("Why is it not applicable?"), render_kw={"maxlength": NA_REASON_MAX, "rows": 2}
+        )
+    return fields
+
+
+_FORM_CLASSES: dict[tuple[str, str, str], type[AreaFormBase]] = {}
+MAX_CACHED_CLASSES = 512
+
+
+def area_form_class(
+    definition: Definition, area: Area, language: str, cache_key: str
+) -> type[AreaFormBase]:
+    """The form class of one area; `cache_key` identifies the definition (its sha256).
+
+    Built once per definition, area and language: published definitions never change.
+    """
+    key = (cache_key, area.id, language)
+    form_class = _FORM_CLASSES.get(key)
+    if form_class is None:
+        attrs: dict[str, Field] = {}
+        for question in area.questions:
+            label = question_label(definition, question, language)
+            attrs.update(kind_of(question).fields(question, label, language))
+            attrs.update(_shared_fields(question))
+        form_class = type(f"AreaForm_{area.id}", (AreaFormBase,), attrs)
+        if len(_FORM_CLASSES) >= MAX_CACHED_CLASSES:
+            _FORM_CLASSES.clear()
+        _FORM_CLASSES[key] = form_class
+    return form_class
+
+
+def initial_data(area: Area, answers: Mapping[str, Any], language: str) -> dict[str, object]:
+    """Form data showing the stored answers of an area."""
+    data: dict[str, object] = {}
+    for question in area.questions:
+        answer = answers.get(question.id)
+        data.update(kind_of(question).form_data(question, getattr(answer, "value", None), language))
+        if answer is not None:
+            data[f"{question.id}-comment"] = answer.comment
+            if question.allow_na:
+                data[f"{question.id}-na"] = answer.not_applicable
+                data[f"{question.id}-na_reason"] = answer.na_justification
+    return data
+
+
+def read_inputs(form: AreaFormBase, area: Area) -> tuple[dict[str, AnswerInput], dict[str, str]]:
+    """(answers that parse, errors by field name) from a bound area form.
+
+    Sets each failing field's `errors` so the page shows the message beside it.
+    """
+    inputs: dict[str, AnswerInput] = {}
+    errors: dict[str, str] = {}
+    for question in area.questions:
+        try:
+            value = kind_of(question).parse(question, form)
+        except InvalidValue as problem:
+            errors[problem.field] = problem.message
+            form[problem.field].errors = [problem.message]
+            continue
+        na = question.allow_na and bool(form[f"{question.id}-na"].data)
+        reason = (form[f"{question.id}-na_reason"].data or "").strip() if question.allow_na else ""
+        comment = (form[f"{question.id}-comment"].data or "").strip()
+        inputs[question.id] = AnswerInput(
+            value=value,
+            not_applicable=na,
+            na_justification=reason[:NA_REASON_MAX],
+            comment=comment[:COMMENT_MAX],
+        )
+    return inputs, errors
+
+
+def confirmed_ids(form: AreaFormBase, area: Area) -> list[str]:
+    return [q.id for q in area.questions if form[f"{q.id}-confirm"].data]

@@ -1,0 +1,627 @@
+"""Respondents' domain changes: starting a submission, saving an area, conflicts, completeness.
+
+Everything here flushes and never commits (views commit). Public API used by other slices:
+`completeness(submission)`, `save_area(...)`, `visible_responses(submission)`,
+`answer_display(question, answer, language)` (from fields), `can_edit(submission, user)`.
+
+Optimistic locking, per question. A form carries the submission's `lock_version` and, per
+question, a fingerprint of the answer it showed (`base`). A save based on the current version is
+applied as is. A save based on an older version (someone saved in between) is merged question by
+question: a question the respondent left as it was shown is not written (the newer stored answer
+stands); a question they changed is written when nobody else changed it since the form was shown;
+a question both changed is a conflict: the stored answer stays, their value is kept as a
+`conflict` revision, and the conflict page lets them choose. Nothing typed is ever lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from surveys.accounts.models import Role, User
+from surveys.countries.models import Country
+from surveys.db import utcnow
+from surveys.extensions import db
+from surveys.questionnaire.expressions import hidden_questions, is_answered
+from surveys.questionnaire.models import QuestionnaireVersion
+from surveys.questionnaire.schema import Area, Definition, Question, QuestionType, Response
+from surveys.responses.fields import AnswerInput, answer_display, kind_of, value_problem
+from surveys.responses.models import (
+    Answer,
+    AnswerRevision,
+    RevisionSource,
+    Status,
+    Submission,
+)
+from surveys.rounds.models import Round, RoundCountry
+
+__all__ = [
+    "AreaProgress",
+    "Conflict",
+    "Problem",
+    "SaveResult",
+    "answer_display",
+    "answer_fingerprint",
+    "can_edit",
+    "completeness",
+    "save_area",
+    "start_submission",
+    "visible_responses",
+]
+
+
+# --------------------------------------------------------------------------- rounds and access
+
+
+def round_is_open_for(round_: Round, country_id: int, now: datetime | None = None) -> bool:
+    """Open for this country: started, not cancelled, before its (possibly extended) deadline."""
+    now = now or utcnow()
+    participant = round_.participant(country_id)
+    if participant is None or round_.cancelled_at is not None:
+        return False
+    return round_.opens_at <= now < participant.closes_at
+
+
+def can_edit(submission: Submission, user: User) -> bool:
+    """A respondent of the country, on an editable submission, while the round is open for it.
+
+    A returned submission stays editable after the deadline: the coordinator asked for changes.
+    """
+    if not user.is_authenticated or not user.has_role(Role.RESPONDENT):
+        return False
+    if submission.country_id not in user.country_ids or not submission.is_editable:
+        return False
+    if submission.status == Status.RETURNED:
+        return True
+    return round_is_open_for(submission.round, submission.country_id)
+
+
+@dataclass(frozen=True)
+class RoundTask:
+    """A round a respondent's country takes part in, with its submission if started."""
+
+    round: Round
+    country: Country
+    participant: RoundCountry
+    submission: Submission | None
+
+
+def open_round_tasks(country_ids: Iterable[int], now: datetime | None = None) -> list[RoundTask]:
+    """Rounds open now for these countries (or returned to them), soonest deadline first."""
+    now = now or utcnow()
+    ids = list(country_ids)
+    if not ids:
+        return []
+    participants = db.session.scalars(
+        sa.select(RoundCountry)
+        .join(Round)
+        .where(RoundCountry.country_id.in_(ids), Round.cancelled_at.is_(None))
+        .where(Round.opens_at <= now)
+    ).all()
+    submissions = _submissions_by_round_country(participants)
+    tasks = []
+    for participant in participants:
+        submission = submissions.get((participant.round_id, participant.country_id))
+        returned = submission is not None and submission.status == Status.RETURNED
+        if participant.closes_at > now or returned:
+            tasks.append(RoundTask(participant.round, participant.country, participant, submission))
+    return sorted(tasks, key=lambda t: (t.participant.closes_at, t.country.name_en))
+
+
+def past_validated_submissions(
+    country_ids: Iterable[int], now: datetime | None = None
+) -> list[Submission]:
+    """Validated submissions of rounds closed for their country, newest round first."""
+    now = now or utcnow()
+    ids = list(country_ids)
+    if not ids:
+        return []
+    submissions = db.session.scalars(
+        sa.select(Submission)
+        .join(Round)
+        .where(Submission.country_id.in_(ids), Submission.status == Status.VALIDATED)
+        .order_by(Round.opens_at.desc())
+    ).all()
+    return [s for s in submissions if not round_is_open_for(s.round, s.country_id, now)]
+
+
+def _submissions_by_round_country(
+    participants: Iterable[RoundCountry],
+) -> dict[tuple[int, int], Submission]:
+    pairs = [(p.round_id, p.country_id) for p in participants]
+    if not pairs:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Submission).where(
+            sa.tuple_(Submission.round_id, Submission.country_id).in_(pairs)
+        )
+    ).all()
+    return {(s.round_id, s.country_id): s for s in rows}
+
+
+# --------------------------------------------------------------------------- answers and visibility
+
+
+def definition_of(submission: Submission) -> Definition:
+    return submission.round.version.definition
+
+
+def answers_by_question(submission: Submission) -> dict[str, Answer]:
+    return {a.question_id: a for a in submission.answers}
+
+
+def condition_values(answers: Mapping[str, Answer | AnswerInput]) -> dict[str, object]:
+    """Answer values as `show_if` conditions see them ("not applicable" reads as None)."""
+    return {qid: None if a.not_applicable else a.value for qid, a in answers.items()}
+
+
+def hidden_ids(
+    definition: Definition, answers: Mapping[str, Answer | AnswerInput]
+) -> frozenset[str]:
+    return hidden_questions(definition, condition_values(answers))
+
+
+def is_given(answer: Answer | AnswerInput | None) -> bool:
+    """Answered, or marked not applicable."""
+    return answer is not None and (answer.not_applicable or is_answered(answer.value))
+
+
+def visible_responses(submission: Submission) -> list[Response]:
+    """The answers scoring and exports should see: visible questions only, in definition order."""
+    definition = definition_of(submission)
+    answers = answers_by_question(submission)
+    hidden = hidden_ids(definition, answers)
+    return [
+        Response(question.id, answers[question.id].value, answers[question.id].not_applicable)
+        for _, question in definition.questions()
+        if question.id in answers and question.id not in hidden and is_given(answers[question.id])
+    ]
+
+
+@dataclass(frozen=True)
+class AreaProgress:
+    area: Area
+    answered: int
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        return self.answered >= self.total
+
+
+def area_progress(definition: Definition, answers: Mapping[str, Answer]) -> list[AreaProgress]:
+    """Per area, how many visible questions are answered (or not applicable) of how many."""
+    hidden = hidden_ids(definition, answers)
+    progress = []
+    for area in definition.areas:
+        visible = [q for q in area.questions if q.id not in hidden]
+        answered = sum(1 for q in visible if is_given(answers.get(q.id)))
+        progress.append(AreaProgress(area, answered, len(visible)))
+    return progress
+
+
+# --------------------------------------------------------------------------- completeness
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a submission cannot be submitted yet, for one question.
+
+    `field` is the id of the form field to link to on the area page
+    (`url_for("responses.area", submission_id=..., area_id=problem.area_id) + "#" + field`).
+    `message` is a lazy string: str() it in the reader's language.
+    """
+
+    area_id: str
+    question: Question
+    field: str
+    message: object
+
+    @property
+    def question_id(self) -> str:
+        return self.question.id
+
+
+def completeness(submission: Submission) -> list[Problem]:
+    """Everything that stops this submission from being submitted, in definition order."""
+    definition = definition_of(submission)
+    answers = answers_by_question(submission)
+    hidden = hidden_ids(definition, answers)
+    problems: list[Problem] = []
+    for area, question in definition.questions():
+        if question.id not in hidden:
+            problems.extend(_question_problems(area, question, answers.get(question.id)))
+    return problems
+
+
+def _question_problems(area: Area, question: Question, answer: Answer | None) -> list[Problem]:
+    main = kind_of(question).main_field(question)
+    if answer is not None and answer.not_applicable and question.allow_na:
+        if not answer.na_justification.strip():
+            message = _l("Explain why this question is not applicable.")
+            return [Problem(area.id, question, f"{question.id}-na_reason", message)]
+        return []
+    if answer is None or not is_answered(answer.value):
+        if question.required:
+            return [Problem(area.id, question, main, _l("Answer this question."))]
+        return []
+    problems = []
+    wrong = value_problem(question, answer.value)
+    if wrong:
+        problems.append(Problem(area.id, question, main, wrong))
+    if question.type == QuestionType.STATISTICS and not str(answer.value.get("source", "")).strip():
+        message = _l("Give the source of these figures.")
+        problems.append(Problem(area.id, question, f"{question.id}-source", message))
+    if answer.carried_over:
+        message = _l("Confirm or update the answer carried over from the previous round.")
+        problems.append(Problem(area.id, question, f"{question.id}-confirm", message))
+    return problems
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def answer_fingerprint(answer: Answer | AnswerInput | AnswerRevision | None) -> str:
+    """A short digest of what a respondent sees of an answer: value, n/a, justification, comment."""
+    if answer is None:
+        state: list[object] = [None, False, "", ""]
+    else:
+        state = [
+            answer.value if is_answered(answer.value) else None,
+            bool(answer.not_applicable),
+            (answer.na_justification or "").strip(),
+            (answer.comment or "").strip(),
+        ]
+    canonical = json.dumps(state, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def area_fingerprints(area: Area, answers: Mapping[str, Answer]) -> dict[str, str]:
+    return {q.id: answer_fingerprint(answers.get(q.id)) for q in area.questions}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A question both this respondent and someone else changed since the form was shown."""
+
+    question: Question
+    stored: Answer | None
+    mine: AnswerRevision
+
+
+@dataclass
+class SaveResult:
+    lock_version: int
+    saved: list[str] = field(default_factory=list)
+    confirmed: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    stale: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.saved or self.confirmed)
+
+
+def _value_differs(answer: Answer | None, new: AnswerInput) -> bool:
+    """Whether the answer itself (not only its comment) changes."""
+    if answer is None:
+        return is_given(new)
+    return (
+        answer.value != new.value
+        or answer.not_applicable != new.not_applicable
+        or (answer.na_justification or "") != new.na_justification
+    )
+
+
+def _normalised(question: Question, new: AnswerInput, hidden: bool) -> AnswerInput:
+    if hidden:
+        return AnswerInput()  # hidden questions are neither required nor stored
+    if not question.allow_na:
+        return replace(new, not_applicable=False, na_justification="")
+    if new.not_applicable:
+        return replace(new, value=None)
+    return replace(new, na_justification="")
+
+
+def save_area(
+    submission: Submission,
+    area_id: str,
+    inputs: Mapping[str, AnswerInput],
+    *,
+    actor: User | None,
+    lock_version: int,
+    base: Mapping[str, str] | None = None,
+    confirm: Iterable[str] = (),
+    source: RevisionSource = RevisionSource.SAVED,
+) -> SaveResult:
+    """Store the answers typed on one area page (questions of other areas are ignored).
+
+    `lock_version` and `base` (question id -> `answer_fingerprint` of what the form showed) come
+    from the form; see the module docstring for how a stale save is merged. `confirm` lists
+    carried-over answers the respondent confirmed unchanged. Questions hidden by `show_if` (with
+    the new values) lose their answer (kept in the history). Flushes; the caller commits.
+    """
+    definition = definition_of(submission)
+    area = definition.area(area_id)
+    if area is None:
+        raise KeyError(area_id)
+    stored = answers_by_question(submission)
+    merged: dict[str, Answer | AnswerInput] = dict(stored)
+    merged.update({qid: new for qid, new in inputs.items() if area_has(area, qid)})
+    hidden = hidden_ids(definition, merged)
+    stale = lock_version != submission.lock_version
+    result = SaveResult(lock_version=submission.lock_version, stale=stale)
+    confirmed = set(confirm)
+    now = utcnow()
+    for question in area.questions:
+        if question.id not in inputs:
+            continue
+        new = _normalised(question, inputs[question.id], question.id in hidden)
+        current = stored.get(question.id)
+        current_print = answer_fingerprint(current)
+        new_print = answer_fingerprint(new)
+        if new_print == current_print:
+            if question.id in confirmed and current is not None and current.carried_over:
+                current.carried_over = False
+                result.confirmed.append(question.id)
+            continue
+        if stale:
+            base_print = (base or {}).get(question.id)
+            if base_print == new_print:
+                continue  # left as shown: the newer stored answer stands
+            if base_print != current_print:
+                revision = _revision(submission, question.id, new, actor, now, lock_version)
+                revision.source = RevisionSource.CONFLICT.value
+                result.conflicts.append(Conflict(question, current, revision))
+                continue
+        kind = RevisionSource.HIDDEN if question.id in hidden else source
+        _write(submission, question.id, current, new, actor, now, lock_version, kind)
+        result.saved.append(question.id)
+    if result.changed:
+        submission.last_activity_at = now  # bumps lock_version (the mapper's version column)
+    db.session.flush()
+    result.lock_version = submission.lock_version
+    return result
+
+
+def area_has(area: Area, question_id: str) -> bool:
+    return any(q.id == question_id for q in area.questions)
+
+
+def _revision(
+    submission: Submission,
+    question_id: str,
+    new: AnswerInput,
+    actor: User | None,
+    now: datetime,
+    based_on: int | None,
+) -> AnswerRevision:
+    revision = AnswerRevision(
+        submission_id=submission.id,
+        question_id=question_id,
+        value=new.value,
+        not_applicable=new.not_applicable,
+        na_justification=new.na_justification,
+        comment=new.comment,
+        saved_at=now,
+        saved_by_id=actor.id if actor else None,
+        based_on_version=based_on,
+    )
+    db.session.add(revision)
+    return revision
+
+
+def _write(
+    submission: Submission,
+    question_id: str,
+    current: Answer | None,
+    new: AnswerInput,
+    actor: User | None,
+    now: datetime,
+    based_on: int | None,
+    source: RevisionSource,
+    carried_over: bool = False,
+) -> Answer:
+    if current is None:
+        current = Answer(submission=submission, question_id=question_id)
+        db.session.add(current)
+    if _value_differs(current, new) or carried_over:
+        current.carried_over = carried_over
+    current.value = new.value
+    current.not_applicable = new.not_applicable
+    current.na_justification = new.na_justification
+    current.comment = new.comment
+    current.updated_at = now
+    current.updated_by_id = actor.id if actor else None
+    revision = _revision(submission, question_id, new, actor, now, based_on)
+    revision.source = source.value
+    return current
+
+
+def confirm_carried_over(
+    submission: Submission, question_ids: Iterable[str], *, actor: User | None
+) -> list[str]:
+    """Mark carried-over answers as confirmed unchanged; returns the ids confirmed."""
+    wanted = set(question_ids)
+    confirmed = []
+    for answer in submission.answers:
+        if answer.question_id in wanted and answer.carried_over:
+            answer.carried_over = False
+            answer.updated_by_id = actor.id if actor else None
+            confirmed.append(answer.question_id)
+    if confirmed:
+        submission.last_activity_at = utcnow()
+    db.session.flush()
+    return confirmed
+
+
+def conflict_revisions(submission: Submission, revision_ids: Iterable[int]) -> list[AnswerRevision]:
+    """The conflict revisions of this submission among these ids (others are ignored)."""
+    ids = [int(i) for i in revision_ids][:500]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(AnswerRevision)
+            .where(
+                AnswerRevision.id.in_(ids),
+                AnswerRevision.submission_id == submission.id,
+                AnswerRevision.source == RevisionSource.CONFLICT.value,
+            )
+            .order_by(AnswerRevision.id)
+        )
+    )
+
+
+def input_from_revision(revision: AnswerRevision) -> AnswerInput:
+    return AnswerInput(
+        value=revision.value,
+        not_applicable=revision.not_applicable,
+        na_justification=revision.na_justification,
+        comment=revision.comment,
+    )
+
+
+def question_history(submission: Submission, question_id: str) -> list[AnswerRevision]:
+    """Every revision of one answer, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(AnswerRevision)
+            .where(
+                AnswerRevision.submission_id == submission.id,
+                AnswerRevision.question_id == question_id,
+            )
+            .order_by(AnswerRevision.saved_at.desc(), AnswerRevision.id.desc())
+        )
+    )
+
+
+# --------------------------------------------------------------------------- starting, pre-filling
+
+
+def find_submission(round_id: int, country_id: int) -> Submission | None:
+    return db.session.scalar(
+        sa.select(Submission).where(
+            Submission.round_id == round_id, Submission.country_id == country_id
+        )
+    )
+
+
+def start_submission(round_: Round, country: Country, *, actor: User | None) -> Submission:
+    """The country's submission to this round, created (and pre-filled) when missing."""
+    existing = find_submission(round_.id, country.id)
+    if existing is not None:
+        return existing
+    if round_.participant(country.id) is None:
+        raise ValueError(f"{country.iso2} does not take part in round {round_.id}")
+    submission = Submission(round=round_, country_id=country.id, status=Status.DRAFT.value)
+    db.session.add(submission)
+    db.session.flush()
+    prefill_from_previous(submission, actor=actor)
+    return submission
+
+
+def previous_validated_submission(submission: Submission) -> Submission | None:
+    """The country's latest validated submission to an earlier round of the same questionnaire."""
+    this_round = submission.round
+    questionnaire_id = this_round.version.questionnaire_id
+    return db.session.scalar(
+        sa.select(Submission)
+        .join(Round, Submission.round_id == Round.id)
+        .join(QuestionnaireVersion, Round.questionnaire_version_id == QuestionnaireVersion.id)
+        .where(
+            QuestionnaireVersion.questionnaire_id == questionnaire_id,
+            Submission.country_id == submission.country_id,
+            Submission.status == Status.VALIDATED.value,
+            Submission.id != submission.id,
+            Round.opens_at < this_round.opens_at,
+        )
+        .order_by(Round.opens_at.desc())
+        .limit(1)
+    )
+
+
+def predecessor_ids(
+    current: Definition, previous: Definition, between: Iterable[Definition] = ()
+) -> dict[str, str]:
+    """Current question id -> the id of the same question in `previous`, following `replaces`.
+
+    `between` are the definitions of the versions strictly between the two, any order.
+    A question without a counterpart in `previous` is left out.
+    """
+    chain = sorted(between, key=lambda d: d.version, reverse=True)
+    mapping = {}
+    for _, question in current.questions():
+        old_id = question.replaces or question.id
+        for definition in chain:
+            node = definition.question(old_id)
+            if node is not None and node.replaces:
+                old_id = node.replaces
+        if previous.question(old_id) is not None:
+            mapping[question.id] = old_id
+    return mapping
+
+
+def _versions_between(previous: QuestionnaireVersion, current: QuestionnaireVersion) -> list:
+    versions = db.session.scalars(
+        sa.select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire_id == current.questionnaire_id,
+            QuestionnaireVersion.version > previous.version,
+            QuestionnaireVersion.version < current.version,
+        )
+    )
+    return [v.definition for v in versions]
+
+
+def prefill_from_previous(submission: Submission, *, actor: User | None) -> int:
+    """Copy the previous validated answers, marked carried over; returns how many were copied.
+
+    Comments and evidence belong to their round and are not copied. A value that no longer fits
+    the question (an option removed, new bounds) is not copied either.
+    """
+    previous = previous_validated_submission(submission)
+    if previous is None:
+        return 0
+    current_version = submission.round.version
+    previous_version = previous.round.version
+    mapping = predecessor_ids(
+        current_version.definition,
+        previous_version.definition,
+        _versions_between(previous_version, current_version),
+    )
+    old_answers = answers_by_question(previous)
+    now = utcnow()
+    copied = 0
+    for _, question in current_version.definition.questions():
+        old = old_answers.get(mapping.get(question.id, ""))
+        if old is None or not is_given(old):
+            continue
+        if old.not_applicable and not question.allow_na:
+            continue
+        if not old.not_applicable and value_problem(question, old.value):
+            continue
+        new = AnswerInput(
+            value=None if old.not_applicable else old.value,
+            not_applicable=old.not_applicable,
+            na_justification=old.na_justification if old.not_applicable else "",
+        )
+        _write(
+            submission,
+            question.id,
+            None,
+            new,
+            actor,
+            now,
+            None,
+            RevisionSource.CARRIED_OVER,
+            carried_over=True,
+        )
+        copied += 1
+    db.session.flush()
+    return copied
