@@ -1,5 +1,343 @@
+"""Results pages for analysts and coordinators: round overview, country history, area comparison,
+and the answers behind each score."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from surveys.access import allow
+from surveys.accounts.models import Role
+from surveys.countries.models import Country
+from surveys.extensions import db
+from surveys.navigation import add_nav_item
+from surveys.questionnaire.schema import localized
+from surveys.results import display
+from surveys.results.charts import (
+    Bar,
+    HeatCell,
+    Series,
+    bar_chart_svg,
+    heatmap_svg,
+    line_chart_svg,
+    swatch_svg,
+)
+from surveys.results.dashboards import (
+    SORT_FIXED,
+    CountryRow,
+    RoundOverview,
+    band_of,
+    country_history,
+    round_overview,
+    rounds_with_results,
+    sort_rows,
+    submission_scores,
+)
+from surveys.scoring import OVERALL, Index, IndexStatus
+from surveys.scoring.aggregates import EMPTY, INSUFFICIENT
 
 bp = Blueprint("results", __name__, template_folder="templates")
+add_nav_item(
+    "results.index", _l("Results"), roles=(Role.ANALYST, Role.COORDINATOR, Role.ADMIN), order=40
+)
+
+READERS = (Role.ANALYST, Role.COORDINATOR, Role.ADMIN)
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {
+        "fmt": display,
+        "swatch": swatch_svg,
+        "OVERALL": OVERALL,
+        "loc": lambda text: localized(text, display.language()) if text else "",
+    }
+
+
+def _band_color(definition, index: Index | None) -> str | None:
+    if index is None or index.status is not IndexStatus.SCORED:
+        return None
+    band = band_of(definition, index.band)
+    return band.color if band else None
+
+
+@bp.get("/")
+@allow(*READERS)
+def index():
+    countries = db.session.scalars(select(Country).order_by(Country.name_en)).all()
+    lang = display.language()
+    countries = sorted(countries, key=lambda c: c.name(lang).casefold())
+    return render_template("results/index.html", rounds=rounds_with_results(), countries=countries)
+
+
+# --- Round overview ------------------------------------------------------------------------------
+
+
+def _sort_choice(overview: RoundOverview) -> tuple[str, bool]:
+    sort = request.args.get("sort", "overall")
+    area_keys = {f"area:{a.id}" for a in overview.definition.areas}
+    if sort not in SORT_FIXED and sort not in area_keys:
+        sort = "overall"
+    default_descending = sort not in ("country", "status")
+    direction = request.args.get("dir")
+    descending = default_descending if direction not in ("asc", "desc") else direction == "desc"
+    return sort, descending
+
+
+def _sort_link(round_id: int, column: str, current: str, descending: bool) -> dict:
+    """The header link of a sortable column: toggles the direction when already sorted by it."""
+    if column == current:
+        next_dir = "asc" if descending else "desc"
+        state = "descending" if descending else "ascending"
+    else:
+        next_dir = "asc" if column in ("country", "status") else "desc"
+        state = None
+    return {
+        "url": url_for("results.round_overview", round_id=round_id, sort=column, dir=next_dir),
+        "aria_sort": state,
+    }
+
+
+def _heatmap(overview: RoundOverview, rows: list[CountryRow], lang: str):
+    definition = overview.definition
+    columns = [localized(a.title, lang) for a in definition.areas] + [_("Overall")]
+    keys = [a.id for a in definition.areas] + [OVERALL]
+    cells = []
+    for row in rows:
+        line = []
+        for key in keys:
+            index = row.index(key)
+            if row.scorecard is None:
+                line.append(HeatCell("", "#ffffff"))
+            elif index is None or index.status is not IndexStatus.SCORED:
+                line.append(HeatCell(_("insufficient"), None))
+            else:
+                line.append(
+                    HeatCell(display.index_number(index.value), _band_color(definition, index))
+                )
+        cells.append(line)
+    return heatmap_svg(
+        [row.country.name(lang) for row in rows],
+        columns,
+        cells,
+        _("Indices by country and area"),
+        _(
+            "Heatmap of each country's index per area and overall, coloured by band; hatched "
+            "cells have insufficient information. The same figures are in the table below."
+        ),
+    )
+
+
+@bp.get("/rounds/<int:round_id>", endpoint="round_overview")
+@allow(*READERS)
+def round_overview_page(round_id: int):
+    overview = round_overview(round_id)
+    if overview is None:
+        abort(404)
+    lang = display.language()
+    sort, descending = _sort_choice(overview)
+    rows = sort_rows(overview.rows, sort, descending, lang)
+    columns = ["country", "status", "overall", "coverage", "change"] + [
+        f"area:{a.id}" for a in overview.definition.areas
+    ]
+    links = {c: _sort_link(round_id, c, sort, descending) for c in columns}
+    return render_template(
+        "results/round.html",
+        overview=overview,
+        definition=overview.definition,
+        rows=rows,
+        links=links,
+        sort=sort,
+        descending=descending,
+        heatmap=_heatmap(overview, rows, lang),
+        band_color=lambda index: _band_color(overview.definition, index),
+        band_label=lambda key: _band_label(overview.definition, key, lang),
+        band_keys=[b.key for b in overview.definition.scoring.bands],
+        INSUFFICIENT=INSUFFICIENT,
+        EMPTY=EMPTY,
+        lang=lang,
+    )
+
+
+def _band_label(definition, key: str | None, lang: str) -> str:
+    band = band_of(definition, key)
+    return localized(band.label, lang) if band else ""
+
+
+# --- Area comparison -----------------------------------------------------------------------------
+
+
+@bp.get("/rounds/<int:round_id>/areas/<area_id>")
+@allow(*READERS)
+def area_comparison(round_id: int, area_id: str):
+    overview = round_overview(round_id)
+    if overview is None:
+        abort(404)
+    definition = overview.definition
+    area = definition.area(area_id)
+    if area is None:
+        abort(404)
+    lang = display.language()
+    scored = [row for row in overview.rows if row.scorecard is not None]
+    rows = sort_rows(scored, f"area:{area_id}", True, lang)
+    bars = [
+        Bar(
+            row.country.name(lang),
+            float(index.value) if index and index.value is not None else None,
+            display.index_text(index),
+            _band_color(definition, index),
+        )
+        for row in rows
+        for index in [row.index(area_id)]
+    ]
+    title = localized(area.title, lang)
+    chart = bar_chart_svg(
+        bars,
+        _("%(area)s: index by country", area=title),
+        _(
+            "Bar chart of each country's index for this area on a scale of 0 to 100. "
+            "The same figures are in the table below."
+        ),
+    )
+    return render_template(
+        "results/area.html",
+        overview=overview,
+        definition=definition,
+        area=area,
+        area_title=title,
+        rows=rows,
+        chart=chart,
+        summary=overview.aggregates.index(area_id),
+        band_color=lambda index: _band_color(definition, index),
+        band_label=lambda key: _band_label(definition, key, lang),
+        lang=lang,
+    )
+
+
+# --- Country page --------------------------------------------------------------------------------
+
+
+@bp.get("/countries/<int:country_id>")
+@allow(*READERS)
+def country_page(country_id: int):
+    country = db.session.get(Country, country_id)
+    if country is None:
+        abort(404)
+    lang = display.language()
+    histories = country_history(country_id)
+    charts = []
+    for history in histories:
+        definitions = [r.round.version.definition for r in reversed(history.rounds)]
+        series = [
+            Series(
+                _area_title(definitions, area_id, lang),
+                [_float(r.scorecard.area(area_id)) for r in history.rounds],
+            )
+            for area_id in history.area_ids
+        ] + [Series(_("Overall"), [_float(r.scorecard.overall) for r in history.rounds])]
+        charts.append(
+            line_chart_svg(
+                [r.round.period_label for r in history.rounds],
+                series,
+                _("%(country)s: indices by area across rounds", country=country.name(lang)),
+                _(
+                    "Line chart of the index of each area and the overall index in every round, "
+                    "on a scale of 0 to 100. The same figures are in the table below."
+                ),
+            )
+        )
+    return render_template(
+        "results/country.html",
+        country=country,
+        histories=list(zip(histories, charts, strict=True)),
+        area_title=lambda history, area_id: _area_title(
+            [r.round.version.definition for r in reversed(history.rounds)], area_id, lang
+        ),
+        band_color_for=lambda definition: lambda index: _band_color(definition, index),
+        band_label_for=lambda definition: lambda key: _band_label(definition, key, lang),
+        lang=lang,
+    )
+
+
+def _float(index: Index | None) -> float | None:
+    return float(index.value) if index is not None and index.value is not None else None
+
+
+def _area_title(definitions, area_id: str, lang: str) -> str:
+    for definition in definitions:
+        area = definition.area(area_id)
+        if area is not None:
+            return localized(area.title, lang)
+    return area_id
+
+
+# --- The answers behind a score ------------------------------------------------------------------
+
+
+@bp.get("/submissions/<int:submission_id>")
+@allow(*READERS)
+def submission_answers(submission_id: int):
+    return _answers_page(submission_id, None)
+
+
+@bp.get("/submissions/<int:submission_id>/areas/<area_id>")
+@allow(*READERS)
+def area_answers(submission_id: int, area_id: str):
+    return _answers_page(submission_id, area_id)
+
+
+def _answers_page(submission_id: int, area_id: str | None):
+    scores = submission_scores(submission_id)
+    if scores is None:
+        abort(404)
+    definition = scores.definition
+    areas = list(definition.areas)
+    if area_id is not None:
+        areas = [a for a in areas if a.id == area_id]
+        if not areas:
+            abort(404)
+    lang = display.language()
+    sections = [_area_section(scores, area, lang) for area in areas]
+    return render_template(
+        "results/answers.html",
+        scores=scores,
+        submission=scores.submission,
+        definition=definition,
+        sections=sections,
+        single_area=area_id is not None,
+        band_label=lambda key: _band_label(definition, key, lang),
+        band_color=lambda index: _band_color(definition, index),
+        lang=lang,
+    )
+
+
+def _area_section(scores, area, lang: str) -> dict:
+    card = scores.scorecard
+    rows = []
+    weighted = answered = 0
+    for question in area.questions:
+        result = card.question(question.id)
+        response = scores.responses.get(question.id)
+        if result is not None and result.score is not None:
+            weighted += result.weight * result.score
+            answered += result.weight
+        rows.append(
+            {
+                "question": question,
+                "text": localized(question.text, lang),
+                "answer": display.answer_text(question, response, lang),
+                "result": result,
+                "figures": [f for f in card.figures if f.question_id == question.id],
+                "statistics": question.statistics,
+            }
+        )
+    return {
+        "area": area,
+        "title": localized(area.title, lang),
+        "index": card.area(area.id),
+        "rows": rows,
+        "weighted": weighted,
+        "answered": answered,
+    }

@@ -1,0 +1,254 @@
+"""Charts drawn on the server as inline SVG: a heatmap, a line chart and a bar chart.
+
+No JavaScript, no external asset: every chart is an `<svg role="img">` with a title and a
+description, drawn with presentation attributes only (the Content-Security-Policy forbids inline
+styles). Values are written on the chart as text, lines differ by dash pattern and marker as well
+as by colour, and the pages put the same numbers in a table, so a chart reads in black and white
+print and by screen reader. Callers pass text already translated and numbers already formatted:
+this module knows nothing of languages or locales.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import count
+
+from markupsafe import Markup, escape
+
+INK = "#1d2733"
+MUTED = "#5b6573"
+GRID = "#d5dbe3"
+NO_VALUE_FILL = "#ffffff"
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif"
+SERIES_COLORS = ("#005ea2", "#b50909", "#2e7d32", "#6f3fa0", "#b26a00", "#00707a", "#5b6573")
+DASHES = ("", "6 3", "2 3", "8 3 2 3", "4 4", "1 2", "10 4")
+MARKERS = ("circle", "square", "triangle", "diamond")
+
+_ids = count(1)
+
+
+def _chart_id(prefix: str) -> str:
+    return f"{prefix}-{next(_ids)}"
+
+
+def lighten(color: str, amount: float = 0.45) -> str:
+    """The colour mixed with white, so dark text on it stays readable (and prints lighter)."""
+    text = color.lstrip("#")
+    if len(text) == 3:
+        text = "".join(c * 2 for c in text)
+    try:
+        red, green, blue = (int(text[i : i + 2], 16) for i in (0, 2, 4))
+    except ValueError:
+        return NO_VALUE_FILL
+    mixed = (round(c + (255 - c) * amount) for c in (red, green, blue))
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def _text(x: float, y: float, content: str, anchor: str = "start", size: int = 12, **attrs) -> str:
+    extra = "".join(f' {k.replace("_", "-")}="{escape(v)}"' for k, v in attrs.items())
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
+        f'fill="{INK}"{extra}>{escape(content)}</text>'
+    )
+
+
+def _open_svg(prefix: str, width: float, height: float, title: str, description: str) -> list[str]:
+    chart_id = _chart_id(prefix)
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" font-family="{FONT}">',
+        f'<title id="{chart_id}-t">{escape(title)}</title>',
+        f'<desc id="{chart_id}-d">{escape(description)}</desc>',
+    ]
+
+
+def _fit(label: str, limit: int) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+# --- Heatmap -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    text: str
+    """What is written in the cell (a formatted number, or a short "insufficient" mark)."""
+    color: str | None
+    """The band colour; None for a cell without a number (drawn white and hatched)."""
+
+
+def heatmap_svg(
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    cells: Sequence[Sequence[HeatCell]],
+    title: str,
+    description: str,
+) -> Markup:
+    """Rows × columns of coloured cells, each with its value written in it."""
+    label_width, cell_width, cell_height, header = 170, 78, 24, 64
+    width = label_width + cell_width * max(len(column_labels), 1) + 4
+    height = header + cell_height * len(row_labels) + 4
+    parts = _open_svg("heatmap", width, height, title, description)
+    hatch = _chart_id("hatch")
+    parts.append(
+        f'<defs><pattern id="{hatch}" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="{GRID}" '
+        'stroke-width="2"/></pattern></defs>'
+    )
+    for column, label in enumerate(column_labels):
+        x = label_width + column * cell_width + cell_width / 2
+        parts.append(_text(x, header - 8, _fit(label, 13), "middle", 11))
+    for row, label in enumerate(row_labels):
+        y = header + row * cell_height
+        parts.append(_text(label_width - 6, y + cell_height / 2 + 4, _fit(label, 24), "end"))
+        for column, cell in enumerate(cells[row]):
+            x = label_width + column * cell_width
+            fill = lighten(cell.color) if cell.color else f"url(#{hatch})"
+            parts.append(
+                f'<rect x="{x}" y="{y}" width="{cell_width}" height="{cell_height}" '
+                f'fill="{fill}" stroke="#ffffff" stroke-width="2"/>'
+            )
+            parts.append(_text(x + cell_width / 2, y + cell_height / 2 + 4, cell.text, "middle"))
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every dynamic part was escaped above
+
+
+# --- Line chart ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: Sequence[float | None]
+    """One per x label; None leaves a gap (no number that round)."""
+
+
+def _marker(kind: str, x: float, y: float, color: str) -> str:
+    if kind == "square":
+        return f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{color}"/>'
+    if kind == "triangle":
+        points = f"{x:.1f},{y - 5:.1f} {x - 5:.1f},{y + 4:.1f} {x + 5:.1f},{y + 4:.1f}"
+        return f'<polygon points="{points}" fill="{color}"/>'
+    if kind == "diamond":
+        points = f"{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} {x:.1f},{y + 5:.1f} {x - 5:.1f},{y:.1f}"
+        return f'<polygon points="{points}" fill="{color}"/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{color}"/>'
+
+
+def _segments(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
+    """Runs of consecutive points: a missing value breaks the line."""
+    runs: list[list[tuple[float, float]]] = [[]]
+    for point in points:
+        if point is None:
+            runs.append([])
+        else:
+            runs[-1].append(point)
+    return [run for run in runs if run]
+
+
+def line_chart_svg(
+    x_labels: Sequence[str],
+    series: Sequence[Series],
+    title: str,
+    description: str,
+    y_max: float = 100,
+) -> Markup:
+    """Indices across rounds: one line per series on a 0..y_max scale, labelled at its end."""
+    left, right, top, bottom = 44, 190, 16, 40
+    plot_width = max(120 * max(len(x_labels) - 1, 1), 240)
+    plot_height = 240
+    width, height = left + plot_width + right, top + plot_height + bottom
+
+    def x_at(position: int) -> float:
+        if len(x_labels) == 1:
+            return left + plot_width / 2
+        return left + plot_width * position / (len(x_labels) - 1)
+
+    def y_at(value: float) -> float:
+        return top + plot_height * (1 - min(max(value, 0), y_max) / y_max)
+
+    parts = _open_svg("lines", width, height, title, description)
+    for tick in range(0, int(y_max) + 1, int(y_max) // 5 or 1):
+        y = y_at(tick)
+        parts.append(
+            f'<line x1="{left}" x2="{left + plot_width}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+        )
+        parts.append(_text(left - 6, y + 4, str(tick), "end", 11))
+    for position, label in enumerate(x_labels):
+        parts.append(_text(x_at(position), top + plot_height + 20, _fit(label, 16), "middle", 11))
+    for number, line in enumerate(series):
+        color = SERIES_COLORS[number % len(SERIES_COLORS)]
+        dash = DASHES[number % len(DASHES)]
+        marker = MARKERS[number % len(MARKERS)]
+        points = [
+            None if value is None else (x_at(i), y_at(value)) for i, value in enumerate(line.values)
+        ]
+        for run in _segments(points):
+            if len(run) > 1:
+                path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+                parts.append(
+                    f'<polyline points="{path}" fill="none" stroke="{color}" '
+                    f'stroke-width="2"{dash_attr}/>'
+                )
+            parts.extend(_marker(marker, x, y, color) for x, y in run)
+        last = next((p for p in reversed(points) if p is not None), None)
+        if last is not None:
+            parts.append(_text(last[0] + 8, last[1] + 4, _fit(line.name, 26), "start", 11))
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every dynamic part was escaped above
+
+
+# --- Bar chart -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float | None
+    text: str
+    """Written after the bar: the formatted number, or why there is none."""
+    color: str | None = None
+
+
+def bar_chart_svg(bars: Sequence[Bar], title: str, description: str, x_max: float = 100) -> Markup:
+    """Horizontal bars on a 0..x_max scale, each labelled with its value."""
+    label_width, plot_width, bar_height, gap, top, bottom = 180, 420, 18, 6, 8, 28
+    width = label_width + plot_width + 170
+    height = top + (bar_height + gap) * len(bars) + bottom
+    parts = _open_svg("bars", width, height, title, description)
+    axis_y = top + (bar_height + gap) * len(bars)
+    for tick in range(0, int(x_max) + 1, int(x_max) // 5 or 1):
+        x = label_width + plot_width * tick / x_max
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{axis_y}" stroke="{GRID}" '
+            'stroke-width="1"/>'
+        )
+        parts.append(_text(x, axis_y + 16, str(tick), "middle", 11))
+    for position, bar in enumerate(bars):
+        y = top + position * (bar_height + gap)
+        parts.append(_text(label_width - 6, y + bar_height - 4, _fit(bar.label, 26), "end"))
+        length = 0.0
+        if bar.value is not None:
+            length = plot_width * min(max(bar.value, 0), x_max) / x_max
+            fill = escape(bar.color or SERIES_COLORS[0])
+            parts.append(
+                f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" '
+                f'fill="{fill}" stroke="{INK}" stroke-width="0.5"/>'
+            )
+        parts.append(_text(label_width + length + 6, y + bar_height - 4, bar.text, "start"))
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every dynamic part was escaped above
+
+
+def swatch_svg(color: str | None, size: int = 12) -> Markup:
+    """A small square of a band's colour, for legends and table cells (no inline style)."""
+    fill = color or NO_VALUE_FILL
+    return Markup(  # noqa: S704 - the colour is escaped
+        f'<svg class="swatch" width="{size}" height="{size}" viewBox="0 0 {size} {size}" '
+        f'aria-hidden="true" focusable="false"><rect width="{size}" height="{size}" '
+        f'fill="{escape(fill)}" stroke="{INK}" stroke-width="1"/></svg>'
+    )

@@ -1,0 +1,355 @@
+"""The data behind the results pages, loaded in a fixed number of queries.
+
+Nothing here depends on the request: the views pick the language, format the numbers and
+render. Scores come from each submission's latest stored snapshot; a submitted or validated
+submission without one is scored on the fly (see `operations.scorecards_for`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from surveys.countries.models import Country
+from surveys.extensions import db
+from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
+from surveys.questionnaire.schema import Band, Definition, Response
+from surveys.responses.models import Submission
+from surveys.results.models import ScoreSnapshot
+from surveys.results.operations import (
+    SCORED_STATUSES,
+    latest_snapshots,
+    responses_by_submission,
+    responses_from_inputs,
+    scorecards_for,
+)
+from surveys.rounds.models import Round
+from surveys.scoring import OVERALL, Index, Scorecard, score, scorecard_from_dict
+from surveys.scoring.aggregates import RoundAggregates, aggregate
+from surveys.scoring.progress import Progress, compare_scorecards
+
+NOT_STARTED = "not_started"
+"""The status shown for a participating country without a submission."""
+
+
+# --- Round overview ------------------------------------------------------------------------------
+
+
+@dataclass
+class CountryRow:
+    country: Country
+    status: str
+    submission_id: int | None = None
+    scorecard: Scorecard | None = None
+    """Only for submitted or validated submissions."""
+    progress: Progress | None = None
+    """Change since the country's previous round of the same questionnaire, when it had one."""
+    previous_round: Round | None = None
+
+    def index(self, key: str) -> Index | None:
+        return None if self.scorecard is None else self.scorecard.index(key)
+
+
+@dataclass
+class RoundOverview:
+    round: Round
+    definition: Definition
+    rows: list[CountryRow]
+    aggregates: RoundAggregates
+    questionnaire_key: str = ""
+    status_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _round_with_version(round_id: int) -> tuple[Round, str] | None:
+    row = db.session.execute(
+        select(Round, Questionnaire.key)
+        .join(Round.version)
+        .join(QuestionnaireVersion.questionnaire)
+        .where(Round.id == round_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _previous_submissions(
+    round_: Round, questionnaire_key: str, country_ids: Sequence[int]
+) -> dict[int, Submission]:
+    """Each country's latest scored submission in an earlier round of the same questionnaire."""
+    if not country_ids:
+        return {}
+    query = (
+        select(Submission)
+        .join(Submission.round)
+        .join(Round.version)
+        .join(QuestionnaireVersion.questionnaire)
+        .options(contains_eager(Submission.round).contains_eager(Round.version))
+        .where(
+            Questionnaire.key == questionnaire_key,
+            Round.opens_at < round_.opens_at,
+            Round.cancelled_at.is_(None),
+            Round.id != round_.id,
+            Submission.country_id.in_(sorted(country_ids)),
+            Submission.status.in_(SCORED_STATUSES),
+        )
+        .order_by(Round.opens_at, Round.id)
+    )
+    latest: dict[int, Submission] = {}
+    for submission in db.session.scalars(query).unique():
+        latest[submission.country_id] = submission  # ordered by date: the last one wins
+    return latest
+
+
+def _progress(
+    previous: Submission, before: Scorecard, now: Definition, after: Scorecard
+) -> Progress:
+    return compare_scorecards(previous.round.version.definition, before, now, after)
+
+
+def round_overview(round_id: int) -> RoundOverview | None:
+    """Every participating country's scores, status and change, and the round's aggregates."""
+    found = _round_with_version(round_id)
+    if found is None:
+        return None
+    round_, key = found
+    definition = round_.version.definition
+    submissions = list(
+        db.session.scalars(select(Submission).where(Submission.round_id == round_id))
+    )
+    by_country = {s.country_id: s for s in submissions}
+    scored = [s for s in submissions if s.status in SCORED_STATUSES]
+    cards = scorecards_for(scored)
+    previous = _previous_submissions(round_, key, [s.country_id for s in scored])
+    previous_cards = scorecards_for(list(previous.values()))
+    rows = []
+    for participant in round_.participants:
+        submission = by_country.get(participant.country_id)
+        row = CountryRow(participant.country, submission.status if submission else NOT_STARTED)
+        if submission is not None:
+            row.submission_id = submission.id
+        if submission is not None and submission.id in cards:
+            row.scorecard = cards[submission.id].scorecard
+            before = previous.get(participant.country_id)
+            if before is not None:
+                row.previous_round = before.round
+                row.progress = _progress(
+                    before, previous_cards[before.id].scorecard, definition, row.scorecard
+                )
+        rows.append(row)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    return RoundOverview(
+        round=round_,
+        definition=definition,
+        rows=rows,
+        aggregates=aggregate(definition, [r.scorecard for r in rows if r.scorecard]),
+        questionnaire_key=key,
+        status_counts=counts,
+    )
+
+
+# --- Sorting -------------------------------------------------------------------------------------
+
+SORT_FIXED = ("country", "status", "overall", "coverage", "change")
+STATUS_ORDER = (NOT_STARTED, "draft", "returned", "submitted", "validated")
+
+
+def sort_key_for(sort: str, language: str) -> Callable[[CountryRow], tuple] | None:
+    """The key function of a sort column ("country", "overall", "area:<id>"...), or None."""
+
+    def by_value(value_of: Callable[[CountryRow], Decimal | None]) -> Callable[[CountryRow], tuple]:
+        # Rows without a number sort after every number, whichever the direction (see sort_rows).
+        return lambda row: (value_of(row) is None, value_of(row) or Decimal(0))
+
+    def index_value(key: str) -> Callable[[CountryRow], Decimal | None]:
+        def value(row: CountryRow) -> Decimal | None:
+            index = row.index(key)
+            return None if index is None else index.value
+
+        return value
+
+    if sort == "country":
+        return lambda row: (False, row.country.name(language).casefold())
+    if sort == "status":
+        return lambda row: (
+            False,
+            STATUS_ORDER.index(row.status) if row.status in STATUS_ORDER else 0,
+        )
+    if sort == "overall":
+        return by_value(index_value(OVERALL))
+    if sort == "coverage":
+        return by_value(lambda row: row.scorecard.overall.coverage if row.scorecard else None)
+    if sort == "change":
+        return by_value(
+            lambda row: row.progress.overall.change if row.progress is not None else None
+        )
+    if sort.startswith("area:"):
+        return by_value(index_value(sort.removeprefix("area:")))
+    return None
+
+
+def sort_rows(
+    rows: list[CountryRow], sort: str, descending: bool, language: str
+) -> list[CountryRow]:
+    """Rows ordered by the column; rows without a value stay last; ties by country name."""
+    key = sort_key_for(sort, language) or sort_key_for("country", language)
+    assert key is not None
+    by_name = sorted(rows, key=lambda row: row.country.name(language).casefold())
+    with_value = [r for r in by_name if not key(r)[0]]
+    without = [r for r in by_name if key(r)[0]]
+    return sorted(with_value, key=key, reverse=descending) + without
+
+
+# --- Country history -----------------------------------------------------------------------------
+
+
+@dataclass
+class RoundScores:
+    round: Round
+    submission: Submission
+    scorecard: Scorecard
+    progress: Progress | None = None
+
+
+@dataclass
+class QuestionnaireHistory:
+    """A country's scores in every round of one questionnaire, oldest first."""
+
+    key: str
+    definition: Definition
+    """The latest version's definition: its areas name the chart's lines."""
+    rounds: list[RoundScores]
+    area_ids: list[str] = field(default_factory=list)
+
+
+def country_history(country_id: int) -> list[QuestionnaireHistory]:
+    """The country's scored submissions, grouped by questionnaire, with round-to-round change."""
+    rows = db.session.execute(
+        select(Submission, Questionnaire.key)
+        .join(Submission.round)
+        .join(Round.version)
+        .join(QuestionnaireVersion.questionnaire)
+        .options(contains_eager(Submission.round).contains_eager(Round.version))
+        .where(
+            Submission.country_id == country_id,
+            Submission.status.in_(SCORED_STATUSES),
+            Round.cancelled_at.is_(None),
+        )
+        .order_by(Questionnaire.key, Round.opens_at, Round.id)
+    ).all()
+    cards = scorecards_for([s for s, _ in rows])
+    groups: dict[str, list[Submission]] = {}
+    for submission, key in rows:
+        groups.setdefault(key, []).append(submission)
+    histories = []
+    for key, submissions in groups.items():
+        rounds: list[RoundScores] = []
+        for submission in submissions:
+            entry = RoundScores(submission.round, submission, cards[submission.id].scorecard)
+            if rounds:
+                before = rounds[-1]
+                entry.progress = compare_scorecards(
+                    before.round.version.definition,
+                    before.scorecard,
+                    submission.round.version.definition,
+                    entry.scorecard,
+                )
+            rounds.append(entry)
+        latest = rounds[-1].round.version.definition
+        histories.append(QuestionnaireHistory(key, latest, rounds, _area_ids(rounds)))
+    return histories
+
+
+def _area_ids(rounds: list[RoundScores]) -> list[str]:
+    """Area ids of the latest version first, then any older area no longer present."""
+    ids = [a.key for a in rounds[-1].scorecard.areas]
+    for entry in reversed(rounds):
+        ids.extend(a.key for a in entry.scorecard.areas if a.key not in ids)
+    return ids
+
+
+def area_title(histories_or_definitions: Sequence[Definition], area_id: str, language: str) -> str:
+    """An area's title from the first definition that has it (the id otherwise)."""
+    from surveys.questionnaire.schema import localized
+
+    for definition in histories_or_definitions:
+        area = definition.area(area_id)
+        if area is not None:
+            return localized(area.title, language)
+    return area_id
+
+
+# --- The answers behind a score ------------------------------------------------------------------
+
+
+@dataclass
+class SubmissionScores:
+    submission: Submission
+    definition: Definition
+    scorecard: Scorecard
+    responses: dict[str, Response]
+    snapshot: ScoreSnapshot | None
+    """The snapshot shown; None when scored on the fly from the current answers."""
+
+
+def submission_scores(submission_id: int) -> SubmissionScores | None:
+    """A submission's scorecard and the very answers it was computed from."""
+    submission = db.session.scalar(
+        select(Submission)
+        .options(joinedload(Submission.round))
+        .where(Submission.id == submission_id)
+    )
+    if submission is None:
+        return None
+    definition = submission.round.version.definition
+    snapshot = latest_snapshots([submission.id]).get(submission.id)
+    if snapshot is not None and snapshot.definition_sha256 == submission.round.version.sha256:
+        responses = responses_from_inputs(snapshot.inputs)
+        card = scorecard_from_dict(snapshot.result)
+    else:
+        snapshot = None
+        responses = responses_by_submission([submission.id]).get(submission.id, [])
+        card = score(definition, responses)
+    return SubmissionScores(
+        submission, definition, card, {r.question_id: r for r in responses}, snapshot
+    )
+
+
+# --- Lists ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class RoundSummary:
+    round: Round
+    questionnaire_key: str
+    participants: int
+    scored: int
+
+
+def rounds_with_results() -> list[RoundSummary]:
+    """Every round that is not cancelled, newest first, with its count of scored submissions."""
+    rounds = db.session.execute(
+        select(Round, Questionnaire.key)
+        .join(Round.version)
+        .join(QuestionnaireVersion.questionnaire)
+        .where(Round.cancelled_at.is_(None))
+        .order_by(Round.opens_at.desc(), Round.id.desc())
+    ).all()
+    scored = dict(
+        db.session.execute(
+            select(Submission.round_id, func.count(Submission.id))
+            .where(Submission.status.in_(SCORED_STATUSES))
+            .group_by(Submission.round_id)
+        ).all()
+    )
+    return [
+        RoundSummary(round_, key, len(round_.participants), scored.get(round_.id, 0))
+        for round_, key in rounds
+    ]
+
+
+def band_of(definition: Definition, key: str | None) -> Band | None:
+    return next((b for b in definition.scoring.bands if b.key == key), None)

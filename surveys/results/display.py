@@ -1,0 +1,118 @@
+"""How scores, changes and answers are written on the results pages, in the user's locale."""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal
+
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from surveys.questionnaire.schema import (
+    CHOICE_TYPES,
+    NUMBER_TYPES,
+    Question,
+    QuestionType,
+    Response,
+    localized,
+)
+from surveys.scoring import REASON_LABELS, STATUS_LABELS, Index, IndexStatus, Reason
+from surveys.scoring.progress import CHANGE_STATUS_LABELS, ChangeStatus, IndexChange
+
+STATUS_NAMES = {
+    "not_started": _l("Not started"),
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "returned": _l("Returned"),
+    "validated": _l("Validated"),
+}
+TRIGGER_NAMES = {
+    "submitted": _l("when submitted"),
+    "validated": _l("when validated"),
+    "round_closed": _l("when the round closed"),
+}
+
+
+def language() -> str:
+    return str(get_locale() or "en")
+
+
+def status_name(status: str) -> str:
+    return str(STATUS_NAMES.get(status, status))
+
+
+def index_number(value: Decimal | None) -> str:
+    """An index on 0-100 as stored (two decimals), in the user's locale."""
+    return "" if value is None else format_decimal(value, "#,##0.00")
+
+
+def index_text(index: Index | None) -> str:
+    """The number, or why there is none ("Insufficient information", "Nothing to score")."""
+    if index is None:
+        return "—"
+    if index.status is IndexStatus.SCORED:
+        return index_number(index.value)
+    return _(STATUS_LABELS[index.status])
+
+
+def coverage_text(coverage: Decimal | None) -> str:
+    """Coverage as a whole percentage, truncated so that 49.99% never reads as 50%."""
+    if coverage is None:
+        return "—"
+    percent = (coverage * 100).quantize(Decimal(1), rounding=ROUND_DOWN)
+    return _("%(percent)s%%", percent=format_decimal(percent, "#,##0"))
+
+
+def change_number(change: Decimal | None) -> str:
+    return "" if change is None else format_decimal(change, "+#,##0.00;-#,##0.00")
+
+
+def change_text(change: IndexChange | None) -> str:
+    """The change since the previous round, "Not comparable", or a dash without a previous round."""
+    if change is None:
+        return "—"
+    if change.status is ChangeStatus.COMPARED:
+        return change_number(change.change)
+    return _(CHANGE_STATUS_LABELS[change.status])
+
+
+def reason_text(reason: Reason | None) -> str:
+    return "" if reason is None else _(REASON_LABELS[reason])
+
+
+def score_text(score: Decimal | None) -> str:
+    """A question's score in [0, 1], as written in the definition's precision."""
+    return "—" if score is None else format_decimal(score, "0.0##")
+
+
+def weight_text(weight: Decimal) -> str:
+    return format_decimal(weight, "#,##0.###")
+
+
+def answer_text(question: Question, response: Response | None, lang: str) -> str:
+    """The answer in words, in the user's language (option labels, formatted numbers)."""
+    if response is None:
+        return ""
+    if response.not_applicable:
+        return _("Not applicable")
+    value = response.value
+    if value is None or value == "" or value == []:
+        return ""
+    if question.type in CHOICE_TYPES:
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(_option_label(question, str(v), lang) for v in values)
+    if (
+        question.type in NUMBER_TYPES
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
+        text = format_decimal(value, "#,##0.###")
+        return _("%(number)s%%", number=text) if question.type is QuestionType.PERCENTAGE else text
+    if question.type is QuestionType.STATISTICS:
+        return ""  # shown as a table of figures by the template
+    return str(value)
+
+
+def _option_label(question: Question, value: str, lang: str) -> str:
+    option = question.option(value)
+    return localized(option.label, lang) if option is not None else value

@@ -1,0 +1,264 @@
+"""Results pages: who may see them, what they show, sorting, and a query count independent of
+the number of countries."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from surveys.accounts.models import Role
+from surveys.results.operations import snapshot_submission
+from tests.conftest import MINI_V2
+from tests.results.conftest import SPARSE, STRONG, WEAK
+
+ISO_CODES = ["NE", "ML", "BF", "SN", "TD", "CI"]
+
+
+@pytest.fixture
+def analyst(create_user, login):
+    user = create_user(Role.ANALYST)
+    login(user)
+    return user
+
+
+def _text(html: str) -> str:
+    """The page's visible text, tags removed and spaces collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def _row(html: str, country: str) -> str:
+    """The text of the table row that starts with the country's name."""
+    for row in re.findall(r"<tr>.*?</tr>", html, flags=re.S):
+        text = _text(row).strip()
+        if text.startswith(country):
+            return text
+    raise AssertionError(f"no row for {country}")
+
+
+def test_respondents_may_not_see_dashboards(client, create_user, login, scored_round):
+    round_, countries, subs = scored_round({"NE": (STRONG, "validated")})
+    login(create_user(Role.RESPONDENT, countries=[countries["NE"]]))
+    for url in (
+        "/results/",
+        f"/results/rounds/{round_.id}",
+        f"/results/rounds/{round_.id}/areas/legal",
+        f"/results/countries/{countries['NE'].id}",
+        f"/results/submissions/{subs['NE'].id}/areas/legal",
+    ):
+        assert client.get(url).status_code == 403, url
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, scored_round):
+    round_, _, _ = scored_round({"NE": (STRONG, "validated")})
+    response = client.get(f"/results/rounds/{round_.id}", headers={"Accept": "text/html"})
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", [Role.ANALYST, Role.COORDINATOR, Role.ADMIN])
+def test_readers_see_the_overview_and_the_menu_entry(
+    client, create_user, login, scored_round, role
+):
+    round_, _, _ = scored_round({"NE": (STRONG, "validated")})
+    login(create_user(role))
+    response = client.get(f"/results/rounds/{round_.id}")
+    assert response.status_code == 200
+    assert 'href="/results/"' in response.text  # the "Results" menu entry
+
+
+def test_overview_shows_scores_status_coverage_and_insufficient_information(
+    client, analyst, scored_round
+):
+    round_, _, _ = scored_round(
+        {
+            "NE": (STRONG, "validated"),
+            "ML": (WEAK, "submitted"),
+            "BF": (SPARSE, "submitted"),
+            "SN": (STRONG, "draft"),
+            "TD": ({}, None),
+        }
+    )
+    page = client.get(f"/results/rounds/{round_.id}").text
+    assert "<svg" in page and 'role="img"' in page  # the heatmap
+    niger = _row(page, "Country NE")
+    assert "Validated" in niger and "100%" in niger
+    assert "No previous round" in niger
+    assert "Insufficient information" in _row(page, "Country BF")
+    assert "Draft" in _row(page, "Country SN")
+    assert "Not started" in _row(page, "Country TD")
+    # Drafts are not scored: Senegal's strong answers give no number on the page.
+    assert re.search(r"\d", _row(page, "Country SN").removeprefix("Country SN")) is None
+    assert "Regional aggregates" in page
+
+
+def test_overview_sorts_by_any_column_with_links_in_headers(client, analyst, scored_round):
+    round_, _, _ = scored_round(
+        {"NE": (STRONG, "validated"), "ML": (WEAK, "submitted"), "BF": (SPARSE, "submitted")}
+    )
+    url = f"/results/rounds/{round_.id}"
+
+    def order(query: str) -> list[str]:
+        page = client.get(url + query).text
+        table = page.split('class="scores"')[1]
+        return re.findall(r"Country (NE|ML|BF)</a></th>", table)
+
+    assert order("") == ["NE", "ML", "BF"]  # overall, highest first, no number last
+    assert order("?sort=overall&dir=asc") == ["ML", "NE", "BF"]
+    assert order("?sort=country&dir=asc") == ["BF", "ML", "NE"]
+    assert order("?sort=country&dir=desc") == ["NE", "ML", "BF"]
+    assert order("?sort=area:legal&dir=asc")[:2] == ["ML", "NE"]
+    assert order("?sort=nonsense") == ["NE", "ML", "BF"]
+    page = client.get(url + "?sort=overall&dir=desc").text
+    assert 'aria-sort="descending"' in page
+    assert f'href="{url}?sort=overall&amp;dir=asc"' in page  # toggles the direction
+
+
+def test_overview_shows_change_since_previous_round_and_regressions(
+    client, analyst, scored_round, create_version
+):
+    before, countries, _ = scored_round(
+        {"NE": (STRONG, "validated")},
+        period="2025-H2",
+        opens_in=timedelta(days=-300),
+        closes_in=timedelta(days=-200),
+    )
+    worse = dict(STRONG, legal_framework_status="none", legal_tip_offence="no")
+    now, _, _ = scored_round(
+        {"NE": (worse, "submitted")}, version=before.version, countries=countries
+    )
+    page = client.get(f"/results/rounds/{now.id}").text
+    niger = _row(page, "Country NE")
+    assert "since 2025-H2" in niger
+    assert re.search(r"-\d+\.\d\d", niger)
+    assert "Regression" in niger
+
+
+def test_change_across_versions_counts_only_questions_in_both(
+    client, analyst, scored_round, create_version
+):
+    _, countries, _ = scored_round(
+        {"NE": (STRONG, "validated")},
+        period="2025-H2",
+        opens_in=timedelta(days=-300),
+        closes_in=timedelta(days=-200),
+    )
+    v2 = create_version(MINI_V2)
+    # The same answers, the renamed question answered under its new id, and a new question
+    # (absent from v1) answered "no": v2's own index is lower, but the change is nil.
+    answers = dict(STRONG, protection_hotline="no")
+    answers["legal_tip_criminalised"] = answers.pop("legal_tip_offence")
+    now, _, _ = scored_round({"NE": (answers, "submitted")}, version=v2, countries=countries)
+    niger = _row(client.get(f"/results/rounds/{now.id}").text, "Country NE")
+    assert "+0.00 since 2025-H2" in niger
+    assert "Regression" not in niger
+
+
+def test_area_comparison_lists_countries_with_a_bar_chart(client, analyst, scored_round):
+    round_, _, _ = scored_round(
+        {"NE": (STRONG, "validated"), "ML": (WEAK, "submitted"), "BF": (SPARSE, "submitted")}
+    )
+    page = client.get(f"/results/rounds/{round_.id}/areas/protection").text
+    assert "Protection of victims across countries" in page
+    assert page.count("<rect") >= 2  # bars (and swatches)
+    assert "Insufficient information" in _row(page, "Country BF")
+    assert client.get(f"/results/rounds/{round_.id}/areas/nope").status_code == 404
+    assert client.get("/results/rounds/999/areas/legal").status_code == 404
+
+
+def test_country_page_charts_every_round_and_links_to_answers(client, analyst, scored_round):
+    before, countries, subs_before = scored_round(
+        {"NE": (WEAK, "validated")},
+        period="2025-H2",
+        opens_in=timedelta(days=-300),
+        closes_in=timedelta(days=-200),
+    )
+    _now, _, subs_now = scored_round(
+        {"NE": (STRONG, "submitted")}, version=before.version, countries=countries
+    )
+    page = client.get(f"/results/countries/{countries['NE'].id}").text
+    assert "<polyline" in page  # a line from one round to the next
+    assert "2025-H2" in page and "2026-H2" in page
+    for submission in (subs_before["NE"], subs_now["NE"]):
+        assert f"/results/submissions/{submission.id}/areas/legal" in page
+    assert client.get("/results/countries/999").status_code == 404
+
+
+def test_answers_page_explains_the_score(client, analyst, scored_round):
+    _, _, subs = scored_round({"ML": (WEAK, "submitted")})
+    snapshot_submission(subs["ML"], "submitted")
+    from surveys.extensions import db
+
+    db.session.commit()
+    page = client.get(f"/results/submissions/{subs['ML'].id}/areas/protection").text
+    text = _text(page)
+    assert "Scores as stored when submitted" in text
+    assert "How many shelters for victims of trafficking operate in your country?" in text
+    assert "Not applicable" in text  # protection_assisted_share
+    assert "Unanswered" in text  # protection_focal_point
+    legal = _text(client.get(f"/results/submissions/{subs['ML'].id}/areas/legal").text)
+    assert "UNTOC" in legal  # the option's label, not its value
+    assert client.get(f"/results/submissions/{subs['ML'].id}/areas/nope").status_code == 404
+    assert client.get("/results/submissions/999").status_code == 404
+
+
+def test_answers_page_is_in_the_users_language(client, create_user, login, scored_round):
+    _, _, subs = scored_round({"ML": (WEAK, "submitted")})
+    login(create_user(Role.ANALYST, language="fr"))
+    page = _text(client.get(f"/results/submissions/{subs['ML'].id}/areas/legal").text)
+    assert "La loi nationale incrimine-t-elle la traite des personnes" in page
+    assert "CTO" in page  # the French label of "untoc"
+
+
+@contextmanager
+def count_queries(db):
+    statements: list[str] = []
+
+    def before_cursor_execute(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
+
+
+def _overview_queries(db, client, scored_round, create_country, version, count, prefix) -> int:
+    previous_countries = {code: create_country(prefix + code[1]) for code in ISO_CODES[:count]}
+    plan = {
+        iso2: ((STRONG, WEAK, SPARSE)[i % 3], ("validated", "submitted")[i % 2])
+        for i, iso2 in enumerate(previous_countries)
+    }
+    before, countries, _ = scored_round(
+        plan,
+        version=version,
+        period=f"{prefix}-old",
+        countries=previous_countries,
+        opens_in=timedelta(days=-300),
+        closes_in=timedelta(days=-200),
+    )
+    now, _, subs = scored_round(
+        plan, version=before.version, period=f"{prefix}-new", countries=countries
+    )
+    # Half the submissions have a stored snapshot; the others are scored on the fly.
+    for submission in list(subs.values())[::2]:
+        snapshot_submission(submission, "submitted")
+    db.session.commit()
+    db.session.expire_all()
+    with count_queries(db) as statements:
+        response = client.get(f"/results/rounds/{now.id}")
+    assert response.status_code == 200
+    return len(statements)
+
+
+def test_overview_query_count_does_not_grow_with_countries(
+    db, client, analyst, scored_round, create_country, create_version
+):
+    version = create_version()
+    with_two = _overview_queries(db, client, scored_round, create_country, version, 2, "A")
+    with_six = _overview_queries(db, client, scored_round, create_country, version, 6, "B")
+    assert with_two == with_six
