@@ -14,8 +14,9 @@ first; keywords are lower case):
     literal    := STRING | NUMBER | "true" | "false"
 
 IDs are question ids; STRING is single- or double-quoted (a backslash escapes the next
-character); NUMBER is `-?[0-9]+(.[0-9]+)?`. Inputs are capped in length and nesting so that no
-text can exhaust the stack: every bad input raises `ExpressionError` and nothing else.
+character); NUMBER is `-?[0-9]+(.[0-9]+)?([eE][-+]?[0-9]+)?`, an int unless it has a fraction
+or an exponent. Inputs are capped in length and nesting so that no text can exhaust the stack:
+every bad input raises `ExpressionError` and nothing else.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -102,7 +102,7 @@ Expr = Compare | InList | Contains | Answered | Not | And | Or
 
 # --- Tokens ------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?", re.ASCII)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 _WHITESPACE = " \t\r\n"
 _PUNCTUATION = {"(": "(", ")": ")", "[": "[", "]": "]", ",": ","}
@@ -146,11 +146,14 @@ def _read_string(text: str, start: int) -> tuple[str, int]:
 
 def _number_token(text: str, start: int, match: re.Match[str]) -> Token:
     literal = match.group()
-    if len(literal) > MAX_NUMBER_LENGTH:
+    is_float = any(mark in literal for mark in ".eE")
+    value: int | float = 0
+    if len(literal) <= MAX_NUMBER_LENGTH:
+        value = float(literal) if is_float else int(literal)
+    if len(literal) > MAX_NUMBER_LENGTH or not math.isfinite(value):
         raise ExpressionError(
-            N_("the number at column %(column)d is too long"), {"column": start + 1}
+            N_("the number at column %(column)d is too long or too large"), {"column": start + 1}
         )
-    value: int | float = float(literal) if "." in literal else int(literal)
     return Token("number", literal, start + 1, value)
 
 
@@ -438,8 +441,7 @@ def format_literal(value: Literal) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"cannot write the number {value!r} in an expression")
-        written = format(Decimal(repr(value)), "f")
-        return written if "." in written else written + ".0"
+        return repr(value)  # "2.5", "1e+16": both read back as the same float
     escaped = value.replace("\\", "\\\\").replace("'", "\\'")
     return f"'{escaped}'"
 

@@ -1,0 +1,142 @@
+"""diff_definitions: what a coordinator needs to know before publishing a revision."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from surveys.questionnaire.diff import Change, DefinitionDiff, diff_definitions, render_text
+from surveys.questionnaire.loader import load_definition
+from surveys.questionnaire.schema import Definition, Question, QuestionType, Threshold
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "questionnaires" / "mini"
+
+
+@pytest.fixture(scope="module")
+def v1() -> Definition:
+    return load_definition(FIXTURES / "v1.yaml")
+
+
+@pytest.fixture(scope="module")
+def v2() -> Definition:
+    return load_definition(FIXTURES / "v2.yaml")
+
+
+@pytest.fixture(scope="module")
+def diff(v1: Definition, v2: Definition) -> DefinitionDiff:
+    return diff_definitions(v1, v2)
+
+
+def with_question(definition: Definition, question_id: str, **changes: object) -> Definition:
+    """The definition with one question's fields replaced."""
+    areas = []
+    for area in definition.areas:
+        questions = tuple(
+            replace(q, **changes) if q.id == question_id else q  # type: ignore[arg-type]
+            for q in area.questions
+        )
+        areas.append(replace(area, questions=questions))
+    return replace(definition, areas=tuple(areas))
+
+
+def test_added_and_removed(diff: DefinitionDiff) -> None:
+    assert [(q.question_id, q.area_id) for q in diff.added] == [
+        ("protection_hotline", "protection")
+    ]
+    assert [(q.question_id, q.area_id) for q in diff.removed] == [("legal_notes", "legal")]
+
+
+def test_a_replacing_question_is_compared_with_its_predecessor(diff: DefinitionDiff) -> None:
+    added = {q.question_id for q in diff.added}
+    removed = {q.question_id for q in diff.removed}
+    assert "legal_tip_criminalised" not in added and "legal_tip_offence" not in removed
+    assert diff.links["legal_tip_criminalised"] == "legal_tip_offence"
+    assert [(q.old_id, q.new_id) for q in diff.renamed] == [
+        ("legal_tip_offence", "legal_tip_criminalised")
+    ]
+    [reworded] = diff.reworded
+    assert (reworded.old_id, reworded.new_id) == ("legal_tip_offence", "legal_tip_criminalised")
+    assert [change.field for change in reworded.changes] == ["text.en", "text.fr"]
+
+
+def test_rescored_option(diff: DefinitionDiff) -> None:
+    [rescored] = diff.rescored
+    assert rescored.new_id == "legal_framework_status"
+    assert rescored.changes == (Change("options.draft.score", 0.5, 0.25),)
+
+
+def test_a_condition_that_only_follows_a_renamed_question_is_not_a_change(
+    diff: DefinitionDiff,
+) -> None:
+    assert diff.changed == ()
+    assert diff.retyped == ()
+    assert diff.settings == () and diff.area_changes == ()
+    assert not diff.is_empty
+
+
+def test_identical_versions_have_no_differences(v1: Definition) -> None:
+    diff = diff_definitions(v1, v1)
+    assert diff.is_empty
+    assert render_text(diff).endswith("No differences.")
+
+
+def test_weight_thresholds_and_answered_score_are_rescoring(v1: Definition) -> None:
+    changed = with_question(
+        with_question(v1, "protection_shelters", weight=3.0, thresholds=(Threshold(0, 0.2),)),
+        "legal_last_review",
+        answered_score=0.5,
+    )
+    fields = {
+        (q.new_id, c.field) for q in diff_definitions(v1, changed).rescored for c in q.changes
+    }
+    assert fields == {
+        ("protection_shelters", "weight"),
+        ("protection_shelters", "thresholds"),
+        ("legal_last_review", "answered_score"),
+    }
+
+
+def test_retyped_and_other_changes(v1: Definition) -> None:
+    changed = with_question(v1, "protection_budget", type=QuestionType.INTEGER, required=True)
+    changed = with_question(
+        changed, "legal_framework_status", show_if="answered(legal_tip_offence)"
+    )
+    diff = diff_definitions(v1, changed)
+    [retyped] = diff.retyped
+    assert retyped.changes == (Change("type", "decimal", "integer"),)
+    other = {(q.new_id, c.field) for q in diff.changed for c in q.changes}
+    assert other == {("protection_budget", "required"), ("legal_framework_status", "show_if")}
+
+
+def test_option_label_in_one_language_is_rewording(v1: Definition) -> None:
+    status = v1.question("legal_framework_status")
+    assert isinstance(status, Question)
+    options = (
+        replace(status.options[0], label={"en": "No law", "fr": "Pas de loi"}),
+        *status.options[1:],
+    )
+    diff = diff_definitions(v1, with_question(v1, "legal_framework_status", options=options))
+    [reworded] = diff.reworded
+    assert reworded.changes == (Change("options.none.label.fr", "Aucune loi", "Pas de loi"),)
+    assert diff.rescored == ()
+
+
+def test_area_and_settings_changes(v1: Definition) -> None:
+    area = replace(v1.areas[1], weight=3.0)
+    scoring = replace(v1.scoring, coverage_threshold=0.7)
+    diff = diff_definitions(v1, replace(v1, areas=(v1.areas[0], area), scoring=scoring))
+    assert [(a.area_id, a.changes) for a in diff.area_changes] == [
+        ("protection", (Change("weight", 1.5, 3.0),))
+    ]
+    assert diff.settings == (Change("coverage_threshold", 0.5, 0.7),)
+
+
+def test_render_text_lists_each_kind_in_the_chosen_language(diff: DefinitionDiff) -> None:
+    text = render_text(diff, language="fr")
+    assert text.splitlines()[0] == "Questionnaire mini: v1 -> v2"
+    assert "+ protection_hotline [protection]: Existe-t-il une ligne" in text
+    assert "- legal_notes [legal]: Commentaires sur le cadre juridique" in text
+    assert "legal_tip_offence -> legal_tip_criminalised" in text
+    assert "options.draft.score: 0.5 -> 0.25" in text
