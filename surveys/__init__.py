@@ -93,7 +93,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from surveys.accounts.commands import users_cli
+    from surveys.accounts.commands import demo_logins_command, users_cli
     from surveys.countries.commands import countries_cli
     from surveys.demo import demo_command
     from surveys.export.commands import export_cli
@@ -106,6 +106,7 @@ def _register_commands(app: Flask) -> None:
         users_cli,
         countries_cli,
         demo_command,
+        demo_logins_command,
         export_cli,
         questionnaire_cli,
         scores_cli,

@@ -1,9 +1,156 @@
+"""Forms of the accounts pages (Flask-WTF: every POST carries a CSRF token)."""
+
+from __future__ import annotations
+
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from surveys.accounts.labels import LANGUAGE_LABELS, ROLE_LABELS, STATUS_LABELS, is_valid_timezone
+from surveys.accounts.passwords import MIN_PASSWORD_LENGTH
+
+# Deliberately simple: one @, no spaces, a dot in the domain. Whether the address works is only
+# known when the invitation arrives; the email_validator package is not a dependency.
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+class EmailAddress:
+    """Validates the shape of an email address (not its existence)."""
+
+    def __call__(self, form, field) -> None:
+        value = (field.data or "").strip()
+        if value and not EMAIL_PATTERN.fullmatch(value):
+            raise ValidationError(_l("Enter an email address like name@example.org."))
+
+
+class TimeZoneName:
+    def __call__(self, form, field) -> None:
+        if field.data and not is_valid_timezone(field.data.strip()):
+            raise ValidationError(
+                _l("Enter a time zone name from the list, such as Africa/Niamey.")
+            )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (accessible without JavaScript, unlike a multiple select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def as_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, str(label)) for value, label in pairs]
+
+
+def language_choices() -> list[SelectChoice]:
+    return as_choices(LANGUAGE_LABELS.items())
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Email address"), validators=[DataRequired(), Length(max=254)], filters=[_strip]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(), Length(max=254), EmailAddress()],
+        filters=[_strip],
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=200)]
+    )
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    language = SelectField(_l("Language"), choices=language_choices())
+    timezone = StringField(
+        _l("Time zone"),
+        validators=[DataRequired(), Length(max=64), TimeZoneName()],
+        filters=[_strip],
+        render_kw={"list": "timezones", "autocomplete": "off"},
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(), Length(max=254), EmailAddress()],
+        filters=[_strip],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    language = SelectField(_l("Language of the invitation"), choices=language_choices())
+    roles = MultiCheckboxField(_l("Roles"), validators=[DataRequired()])
+    countries = MultiCheckboxField(_l("Countries (respondents)"), coerce=int)
+
+    def set_choices(self, roles: list[str], countries: list[tuple[int, str]]) -> None:
+        self.roles.choices = as_choices((r, ROLE_LABELS[r]) for r in roles)
+        self.countries.choices = as_choices(countries)
+
+
+class AccessForm(FlaskForm):
+    roles = MultiCheckboxField(_l("Roles"), validators=[DataRequired()])
+    countries = MultiCheckboxField(_l("Countries (respondents)"), coerce=int)
+
+    def set_choices(self, roles: list[str], countries: list[tuple[int, str]]) -> None:
+        self.roles.choices = as_choices((r, ROLE_LABELS[r]) for r in roles)
+        self.countries.choices = as_choices(countries)
+
+
+class ActionForm(FlaskForm):
+    """An empty form for buttons that POST (deactivate, resend): only the CSRF token."""
+
+    next = HiddenField()
+
+
+class PeopleFilterForm(FlaskForm):
+    """Filters of the people list, sent by GET (no CSRF: reading only)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name or email"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), validators=[Optional()])
+    country = SelectField(_l("Country"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()])
+
+    def set_choices(self, roles: list[str], countries: list[tuple[str, str]]) -> None:
+        everyone = [("", _l("All"))]
+        self.role.choices = as_choices([*everyone, *((r, ROLE_LABELS[r]) for r in roles)])
+        self.country.choices = as_choices([*everyone, *countries])
+        statuses = ((key, STATUS_LABELS[key]) for key in ("active", "invited", "deactivated"))
+        self.status.choices = as_choices([*everyone, *statuses])

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.countries.models import Country
@@ -99,3 +99,60 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class TokenPurpose(StrEnum):
+    INVITATION = "invitation"  # first password of an invited person
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a password
+
+
+TOKEN_PURPOSE_VALUES = tuple(p.value for p in TokenPurpose)
+
+
+class PasswordToken(db.Model):
+    """A single-use, expiring link that lets its holder choose the password of one account.
+
+    Only the SHA-256 of the token is stored: a copy of the database cannot be used to take over
+    accounts. Used, superseded and expired tokens stay as a record.
+    """
+
+    __tablename__ = "password_tokens"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('invitation', 'password_reset')", name="known_purpose"),
+        CheckConstraint("expires_at > created_at", name="expires_after_creation"),
+        Index("ix_password_tokens_user_purpose", "user_id", "purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # hex SHA-256 of the token
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set once when the link is used; a second use finds it set and is refused.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when a newer link replaces this one, the password changes or the account is deactivated.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: self/CLI
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at
+
+
+class LoginAttempt(db.Model):
+    """One sign-in attempt, kept for throttling across every web worker (pruned after a day)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_at", "email", "at"),
+        Index("ix_login_attempts_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The address typed, lower-cased, whether or not an account has it.
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    succeeded: Mapped[bool] = mapped_column(default=False)

@@ -1,29 +1,92 @@
+"""Sign-in, password links, one's own profile, and the people page for admins and coordinators."""
+
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import _
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import _, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
-from surveys.access import public, signed_in
-from surveys.accounts.forms import LoginForm
-from surveys.accounts.models import User
-from surveys.accounts.passwords import verify_password
+from surveys.access import allow, public, signed_in
+from surveys.accounts.forms import (
+    AccessForm,
+    ActionForm,
+    ChangePasswordForm,
+    InviteForm,
+    LoginForm,
+    NewPasswordForm,
+    PeopleFilterForm,
+    ProfileForm,
+    ResetRequestForm,
+)
+from surveys.accounts.labels import (
+    ROLE_LABELS,
+    STATUS_LABELS,
+    default_timezone_for,
+    suggested_timezones,
+)
+from surveys.accounts.models import ROLE_VALUES, Role, TokenPurpose, User, UserRole, user_countries
+from surveys.accounts.operations import (
+    AccountError,
+    account_status,
+    authenticate,
+    can_manage,
+    change_access,
+    change_password,
+    deactivate,
+    grantable_roles,
+    invite_person,
+    reactivate,
+    request_password_reset,
+    resend_invitation,
+    set_password_with_token,
+    update_profile,
+)
+from surveys.accounts.tokens import usable_token
+from surveys.audit.models import AuditEvent
 from surveys.audit.operations import record
+from surveys.countries.models import Country
 from surveys.db import utcnow
 from surveys.extensions import db
+from surveys.navigation import add_nav_item
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+add_nav_item("accounts.people", _l("People"), roles=(Role.ADMIN, Role.COORDINATOR), order=85)
+add_nav_item("accounts.profile", _l("My account"), order=99)
+
+PEOPLE_PER_PAGE = 50
 
 
 def _next_url() -> str:
+    """Only same-site paths, so that the sign-in page cannot be used as an open redirect."""
     target = request.args.get("next", "")
     parts = urlsplit(target)
-    if target.startswith("/") and not parts.netloc and not parts.scheme:
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
         return target
     return url_for("home.index")
+
+
+def _no_store(response):
+    """Pages that carry a password form or a secret link are never cached."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------- sign-in and out
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -32,28 +95,370 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
+    problem, status = None, 200
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.scalar(select(User).where(User.email == email))
-        if (
-            user is not None
-            and user.is_enabled
-            and verify_password(user.password_hash, form.password.data)
-        ):
-            login_user(user)
-            user.last_login_at = utcnow()
-            record("auth.login", target_type="user", target_id=user.id, actor=user)
+        result = authenticate(form.email.data, form.password.data)
+        if result.succeeded:
+            login_user(result.user)
             db.session.commit()
             return redirect(_next_url())
-        record("auth.login_failed", details={"email": email}, actor_label=email)
         db.session.commit()
-        flash(_("Email address or password is not correct."), "error")
-    return render_template("accounts/login.html", form=form)
+        if result.locked_until is not None:
+            problem, status = _lockout_message(result.locked_until), 429
+        else:
+            problem = _("Email address or password is not correct.")
+    page = render_template("accounts/login.html", form=form, problem=problem)
+    return _no_store(make_response(page, status))
+
+
+def _lockout_message(until: datetime) -> str:
+    minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
+    return ngettext(
+        "Too many failed sign-in attempts. Try again in %(num)d minute.",
+        "Too many failed sign-in attempts. Try again in %(num)d minutes.",
+        minutes,
+    )
 
 
 @bp.post("/logout")
 @signed_in
 def logout():
+    record("auth.logout", target_type="user", target_id=current_user.id)
+    db.session.commit()
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("accounts.login"))
+
+
+# ---------------------------------------------------------------- password links
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data)
+        db.session.commit()
+        # The same words whether or not the address has an account.
+        flash(
+            _(
+                "If an account exists for %(email)s, a link to choose a new password is on its "
+                "way. Check your inbox; the link works once.",
+                email=form.email.data.strip().lower(),
+            ),
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
+    return _no_store(
+        make_response(render_template("accounts/forgot_password.html", form=form), 200)
+    )
+
+
+@bp.route("/password/reset/<reset_token>", methods=["GET", "POST"])
+@public
+def reset_password(reset_token: str):
+    return _password_link_page(reset_token, TokenPurpose.PASSWORD_RESET)
+
+
+@bp.route("/invitation/<invitation_token>", methods=["GET", "POST"])
+@public
+def accept_invitation(invitation_token: str):
+    return _password_link_page(invitation_token, TokenPurpose.INVITATION)
+
+
+def _password_link_page(raw_token: str, purpose: TokenPurpose):
+    token = usable_token(raw_token, purpose)
+    if token is None:
+        page = render_template("accounts/link_invalid.html", purpose=str(purpose))
+        return _no_store(make_response(page, 410))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = set_password_with_token(raw_token, purpose, form.password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc))
+        else:
+            login_user(user)
+            db.session.commit()
+            if purpose == TokenPurpose.INVITATION:
+                flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+            else:
+                flash(_("Your new password is saved."), "success")
+            return redirect(url_for("home.index"))
+    page = render_template(
+        "accounts/set_password.html", form=form, purpose=str(purpose), person=token.user
+    )
+    return _no_store(make_response(page, 200))
+
+
+# ---------------------------------------------------------------- one's own account
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@signed_in
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            changes = update_profile(
+                current_user,
+                name=form.name.data,
+                language=form.language.data,
+                timezone=form.timezone.data,
+            )
+        except AccountError as exc:
+            db.session.rollback()
+            form.timezone.errors.append(str(exc))
+        else:
+            db.session.commit()
+            if changes:
+                flash(_("Your details are saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    roles = [str(ROLE_LABELS[r]) for r in ROLE_VALUES if r in current_user.roles]
+    return render_template(
+        "accounts/profile.html",
+        form=form,
+        roles=roles,
+        timezones=suggested_timezones(),
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def change_own_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(current_user, form.current_password.data, form.password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            field = form.current_password if "current" in str(exc).lower() else form.password
+            field.errors.append(str(exc))
+        else:
+            # The session version changed: every other session ended; keep this one.
+            login_user(current_user._get_current_object())
+            db.session.commit()
+            flash(_("Your new password is saved. Your other sessions are signed out."), "success")
+            return redirect(url_for("accounts.profile"))
+    return _no_store(
+        make_response(render_template("accounts/change_password.html", form=form), 200)
+    )
+
+
+# ---------------------------------------------------------------- people
+
+
+def _country_choices() -> list[tuple[int, str]]:
+    language = current_user.language if current_user.is_authenticated else "en"
+    countries = db.session.scalars(select(Country).where(Country.active)).all()
+    return sorted(((c.id, c.name(language)) for c in countries), key=lambda item: item[1])
+
+
+def _grantable_in_order() -> list[str]:
+    allowed = grantable_roles(current_user)
+    return [r for r in ROLE_VALUES if r in allowed]
+
+
+def _manageable_users_query():
+    """Admins see everyone; coordinators only people whose sole role is respondent."""
+    query = select(User)
+    if not current_user.has_role(Role.ADMIN):
+        others = select(UserRole.user_id).where(UserRole.role != Role.RESPONDENT.value)
+        respondents = select(UserRole.user_id).where(UserRole.role == Role.RESPONDENT.value)
+        query = query.where(User.id.in_(respondents), User.id.not_in(others))
+    return query
+
+
+def _filtered_people_query(form: PeopleFilterForm):
+    query = _manageable_users_query()
+    if form.q.data:
+        pattern = f"%{form.q.data.strip().lower()}%"
+        query = query.where(or_(User.email.like(pattern), func.lower(User.name).like(pattern)))
+    if form.role.data:
+        query = query.where(
+            User.id.in_(select(UserRole.user_id).where(UserRole.role == form.role.data))
+        )
+    if form.country.data:
+        query = query.where(
+            User.id.in_(
+                select(user_countries.c.user_id)
+                .join(Country, Country.id == user_countries.c.country_id)
+                .where(Country.iso2 == form.country.data)
+            )
+        )
+    if form.status.data == "active":
+        query = query.where(User.is_enabled, User.password_hash.is_not(None))
+    elif form.status.data == "invited":
+        query = query.where(User.is_enabled, User.password_hash.is_(None))
+    elif form.status.data == "deactivated":
+        query = query.where(~User.is_enabled)
+    return query.order_by(func.lower(User.name), User.id)
+
+
+@bp.get("/people")
+@allow(Role.ADMIN, Role.COORDINATOR)
+def people():
+    form = PeopleFilterForm(formdata=request.args)
+    language = current_user.language
+    countries = db.session.scalars(select(Country).order_by(Country.name_en)).all()
+    form.set_choices(
+        list(ROLE_VALUES) if current_user.has_role(Role.ADMIN) else [Role.RESPONDENT.value],
+        sorted(((c.iso2, c.name(language)) for c in countries), key=lambda item: item[1]),
+    )
+    if not form.validate():
+        form = PeopleFilterForm(formdata=None)
+        form.set_choices(list(ROLE_VALUES), [])
+    page = db.paginate(
+        _filtered_people_query(form),
+        page=request.args.get("page", 1, type=int),
+        per_page=PEOPLE_PER_PAGE,
+        error_out=False,
+    )
+    now = utcnow()
+    rows = [(person, account_status(person, now)) for person in page.items]
+    filters = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_template(
+        "accounts/people.html",
+        form=form,
+        page=page,
+        rows=rows,
+        filters=filters,
+        role_labels=ROLE_LABELS,
+        status_labels=STATUS_LABELS,
+    )
+
+
+@bp.route("/people/invite", methods=["GET", "POST"])
+@allow(Role.ADMIN, Role.COORDINATOR)
+def invite():
+    form = InviteForm()
+    form.set_choices(_grantable_in_order(), _country_choices())
+    if request.method == "GET":
+        form.language.data = current_user.language
+        if not current_user.has_role(Role.ADMIN):
+            form.roles.data = [Role.RESPONDENT.value]
+    if form.validate_on_submit():
+        countries = _countries_by_id(form.countries.data)
+        try:
+            person, _link = invite_person(
+                email=form.email.data,
+                name=form.name.data,
+                roles=form.roles.data,
+                countries=countries,
+                language=form.language.data,
+                timezone=default_timezone_for([c.iso2 for c in countries]),
+                actor=current_user,
+            )
+        except AccountError as exc:
+            db.session.rollback()
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Invitation sent to %(email)s.", email=person.email), "success")
+            return redirect(url_for("accounts.person", user_id=person.id))
+    return render_template("accounts/invite.html", form=form)
+
+
+def _countries_by_id(ids: list[int]) -> list[Country]:
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Country).where(Country.id.in_(ids))))
+
+
+def _manageable_person(user_id: int) -> User:
+    """404 for an unknown person or one the current user may not manage (not revealed)."""
+    person = db.session.get(User, user_id)
+    if person is None or not can_manage(current_user, person):
+        abort(404)
+    return person
+
+
+@bp.route("/people/<int:user_id>", methods=["GET", "POST"])
+@allow(Role.ADMIN, Role.COORDINATOR)
+def person(user_id: int):
+    person = _manageable_person(user_id)
+    form = AccessForm(
+        data=None
+        if request.method == "POST"
+        else {"roles": sorted(person.roles), "countries": [c.id for c in person.countries]}
+    )
+    form.set_choices(_grantable_in_order(), _country_choices())
+    if form.validate_on_submit():
+        try:
+            change = change_access(
+                person,
+                roles=form.roles.data,
+                countries=_countries_by_id(form.countries.data),
+                actor=current_user,
+            )
+        except AccountError as exc:
+            db.session.rollback()
+            form.roles.errors.append(str(exc))
+        else:
+            db.session.commit()
+            if change.changed:
+                flash(_("Roles and countries of %(name)s are saved.", name=person.name), "success")
+            return redirect(url_for("accounts.person", user_id=person.id))
+    history = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.target_type == "user", AuditEvent.target_id == person.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(20)
+    ).all()
+    return render_template(
+        "accounts/person.html",
+        person=person,
+        form=form,
+        action_form=ActionForm(),
+        status=account_status(person),
+        status_labels=STATUS_LABELS,
+        role_labels=ROLE_LABELS,
+        history=history,
+    )
+
+
+def _person_action(user_id: int, action, success_message: str):
+    person = _manageable_person(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        action(person)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(success_message % {"name": person.name, "email": person.email}, "success")
+    return redirect(url_for("accounts.person", user_id=person.id))
+
+
+@bp.post("/people/<int:user_id>/resend")
+@allow(Role.ADMIN, Role.COORDINATOR)
+def resend(user_id: int):
+    return _person_action(
+        user_id,
+        lambda person: resend_invitation(person, actor=current_user),
+        _("A new invitation was sent to %(email)s; the previous link no longer works."),
+    )
+
+
+@bp.post("/people/<int:user_id>/deactivate")
+@allow(Role.ADMIN, Role.COORDINATOR)
+def deactivate_person(user_id: int):
+    return _person_action(
+        user_id,
+        lambda person: deactivate(person, actor=current_user),
+        _("%(name)s is deactivated and signed out everywhere."),
+    )
+
+
+@bp.post("/people/<int:user_id>/reactivate")
+@allow(Role.ADMIN, Role.COORDINATOR)
+def reactivate_person(user_id: int):
+    return _person_action(
+        user_id,
+        lambda person: reactivate(person, actor=current_user),
+        _("%(name)s can sign in again."),
+    )

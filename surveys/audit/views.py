@@ -1,5 +1,106 @@
+"""The audit log browser for administrators: filter, page through, read. Nothing here writes."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, render_template, request
+from flask_babel import _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import distinct, func, select
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional, ValidationError
+
+from surveys.access import allow
+from surveys.accounts.models import Role
+from surveys.audit.models import AuditEvent
+from surveys.extensions import db
+from surveys.i18n import user_zone
+from surveys.navigation import add_nav_item
 
 bp = Blueprint("audit", __name__, template_folder="templates")
+add_nav_item("audit.index", _l("Audit log"), roles=(Role.ADMIN,), order=95)
+
+EVENTS_PER_PAGE = 50
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters sent by GET (reading only, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), validators=[Optional()])
+    actor = StringField(_l("Who (email contains)"), validators=[Optional()])
+    date_from = DateField(_l("From (date)"), validators=[Optional()])
+    date_to = DateField(_l("To (date, included)"), validators=[Optional()])
+    target_type = SelectField(_l("Target type"), validators=[Optional()])
+    target_id = IntegerField(_l("Target id"), validators=[Optional(), NumberRange(min=1)])
+
+    def validate_date_to(self, field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+
+def _choices(column) -> list[SelectChoice]:
+    values = db.session.scalars(select(distinct(column)).where(column.is_not(None))).all()
+    return [SelectChoice("", str(_l("All")))] + [SelectChoice(v, v) for v in sorted(values)]
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight of that day in the reader's time zone (the dates they typed are theirs)."""
+    return datetime.combine(day, time.min, tzinfo=user_zone())
+
+
+def filtered_events(form: AuditFilterForm):
+    query = select(AuditEvent)
+    if form.action.data:
+        query = query.where(AuditEvent.action == form.action.data)
+    if form.actor.data:
+        pattern = f"%{form.actor.data.strip().lower()}%"
+        query = query.where(func.lower(AuditEvent.actor_label).like(pattern))
+    if form.date_from.data:
+        query = query.where(AuditEvent.at >= start_of_day(form.date_from.data))
+    if form.date_to.data:
+        query = query.where(AuditEvent.at < start_of_day(form.date_to.data + timedelta(days=1)))
+    if form.target_type.data:
+        query = query.where(AuditEvent.target_type == form.target_type.data)
+    if form.target_id.data:
+        query = query.where(AuditEvent.target_id == form.target_id.data)
+    return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+@bp.get("/")
+@allow(Role.ADMIN)
+def index():
+    form = AuditFilterForm(formdata=request.args)
+    form.action.choices = _choices(AuditEvent.action)
+    form.target_type.choices = _choices(AuditEvent.target_type)
+    if request.args and not form.validate():
+        query = select(AuditEvent).where(AuditEvent.id.is_(None))  # show the errors, no rows
+    else:
+        query = filtered_events(form)
+    page = db.paginate(
+        query,
+        page=request.args.get("page", 1, type=int),
+        per_page=EVENTS_PER_PAGE,
+        error_out=False,
+    )
+    filters = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_template("audit/index.html", form=form, page=page, filters=filters)
+
+
+@bp.app_template_filter("audit_value")
+def audit_value(value) -> str:
+    """An audit detail value as plain text: lists joined, nothing as a dash."""
+    if value is None or value == [] or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(audit_value(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {audit_value(item)}" for key, item in sorted(value.items()))
+    return str(value)

@@ -1,0 +1,576 @@
+"""Changes to accounts: sign-in, invitations, passwords, roles, countries and deactivation.
+
+Flush only: the caller (a view or a CLI command) commits, together with the audit events these
+functions record. Messages of `AccountError` are translated, ready to show to the person acting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_format_datetime
+from flask import current_app, url_for
+from flask_babel import _, force_locale
+from sqlalchemy import select
+
+from surveys.accounts.labels import is_valid_timezone, role_label
+from surveys.accounts.models import ROLE_VALUES, Role, TokenPurpose, User
+from surveys.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from surveys.accounts.throttle import locked_until, normalise_email, prune_attempts, record_attempt
+from surveys.accounts.tokens import (
+    consume_token,
+    issue_token,
+    recent_token_count,
+    revoke_open_tokens,
+    usable_token,
+)
+from surveys.audit.operations import client_address, record
+from surveys.countries.models import Country
+from surveys.db import utcnow
+from surveys.extensions import db
+
+# A person may ask for at most this many reset e-mails per hour (protects their mailbox).
+MAX_RESET_EMAILS_PER_HOUR = 3
+# Roles a coordinator may give or take away; everything else is for administrators.
+COORDINATOR_MANAGED_ROLES = frozenset({Role.RESPONDENT.value})
+
+
+class AccountError(ValueError):
+    """A refused account change, with a translated message for the person who asked."""
+
+
+# ---------------------------------------------------------------- look-ups
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def account_status(user: User, now: datetime | None = None) -> str:
+    """active, invited, invitation_expired or deactivated."""
+    if not user.is_enabled:
+        return "deactivated"
+    if user.password_hash:
+        return "active"
+    from surveys.accounts.tokens import latest_token
+
+    token = latest_token(user, TokenPurpose.INVITATION)
+    if token is not None and token.is_usable(now or utcnow()):
+        return "invited"
+    return "invitation_expired"
+
+
+# ---------------------------------------------------------------- who may manage whom
+
+
+def grantable_roles(actor: User | None) -> frozenset[str]:
+    """The roles `actor` may give or take away (None: the command line, which may do anything)."""
+    if actor is None or actor.has_role(Role.ADMIN):
+        return frozenset(ROLE_VALUES)
+    if actor.has_role(Role.COORDINATOR):
+        return COORDINATOR_MANAGED_ROLES
+    return frozenset()
+
+
+def can_manage(actor: User | None, user: User) -> bool:
+    """Admins manage everyone; coordinators only people who hold no role besides respondent."""
+    allowed = grantable_roles(actor)
+    return bool(allowed) and user.roles <= allowed
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User | None = None
+    locked_until: datetime | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.user is not None
+
+
+@lru_cache(maxsize=4)
+def _decoy_hash(method: str) -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash("decoy password, never valid", method=method)
+
+
+def _spend_a_password_check(password: str) -> None:
+    """Verify against a decoy hash so that an unknown email takes as long as a wrong password."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    verify_password(_decoy_hash(method), password)
+
+
+def authenticate(email: str, password: str, *, now: datetime | None = None) -> SignIn:
+    """Check a sign-in, throttled per account and per address; records the attempt and audit."""
+    now = now or utcnow()
+    email = normalise_email(email)
+    ip = client_address()
+    lock = locked_until(email, ip, now)
+    if lock is not None:
+        _spend_a_password_check(password)
+        record_attempt(email, ip, succeeded=False, now=now)
+        record(
+            "auth.login_failed", details={"email": email, "reason": "throttled"}, actor_label=email
+        )
+        return SignIn(locked_until=lock)
+
+    user = user_by_email(email)
+    if user is None or not user.password_hash:
+        _spend_a_password_check(password)
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password) and user.is_enabled
+    if not ok:
+        record_attempt(email, ip, succeeded=False, now=now)
+        reason = "deactivated" if user is not None and not user.is_enabled else "bad_credentials"
+        record(
+            "auth.login_failed",
+            target_type="user" if user is not None else None,
+            target_id=user.id if user is not None else None,
+            details={"email": email, "reason": reason},
+            actor_label=email,
+        )
+        return SignIn()
+
+    record_attempt(email, ip, succeeded=True, now=now)
+    prune_attempts(now)
+    user.last_login_at = now
+    record("auth.login", target_type="user", target_id=user.id, actor=user)
+    return SignIn(user=user)
+
+
+# ---------------------------------------------------------------- e-mails
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link built from BASE_URL, never from the request's Host header (which an
+    attacker can choose, and would then receive the reset link)."""
+    base_url = current_app.config.get("BASE_URL") or "http://localhost"
+    with current_app.test_request_context(base_url=base_url):
+        return url_for(endpoint, _external=True, **values)
+
+
+def _format_for(user: User, moment: datetime) -> str:
+    try:
+        zone = ZoneInfo(user.timezone or "UTC")
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    text = babel_format_datetime(moment, "long", tzinfo=zone, locale=user.language)
+    return text
+
+
+def _queue(user: User, *, subject: str, body: str, kind: str) -> None:
+    from surveys.notifications.outbox import queue_message
+
+    queue_message(
+        recipient_email=user.email,
+        subject=subject,
+        body=body,
+        language=user.language,
+        user_id=user.id,
+        kind=kind,
+    )
+
+
+def _token_expiry(now: datetime) -> datetime:
+    from surveys.accounts.tokens import token_lifetime
+
+    return now + token_lifetime()
+
+
+def send_invitation_email(
+    user: User, raw_token: str, inviter: User | None, now: datetime | None = None
+) -> str:
+    """Queue the invitation in the invited person's language; returns the link."""
+    now = now or utcnow()
+    link = external_url("accounts.accept_invitation", invitation_token=raw_token)
+    with force_locale(user.language):
+        roles = ", ".join(role_label(r) for r in sorted(user.roles))
+        countries = ", ".join(c.name(user.language) for c in user.countries)
+        subject = _("Your invitation to the Niamey monitoring platform")
+        body = _(
+            "Hello %(name)s,\n\n"
+            "%(inviter)s invites you to the platform of the Niamey mechanism for monitoring the "
+            "fight against migrant smuggling and trafficking in persons.\n\n"
+            "Your role: %(roles)s\n"
+            "Countries: %(countries)s\n\n"
+            "To accept, choose your password at this address:\n%(link)s\n\n"
+            "The link works once and expires on %(expires)s. If you did not expect this "
+            "message, you can ignore it.",
+            name=user.name,
+            inviter=inviter.name if inviter is not None else _("The secretariat"),
+            roles=roles,
+            countries=countries or "-",
+            link=link,
+            expires=_format_for(user, _token_expiry(now)),
+        )
+    _queue(user, subject=subject, body=body, kind="invitation")
+    return link
+
+
+def send_reset_email(user: User, raw_token: str, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    link = external_url("accounts.reset_password", reset_token=raw_token)
+    with force_locale(user.language):
+        subject = _("Choose a new password")
+        body = _(
+            "Hello %(name)s,\n\n"
+            "Someone (probably you) asked to reset your password on the Niamey monitoring "
+            "platform. To choose a new password, open this address:\n%(link)s\n\n"
+            "The link works once and expires on %(expires)s. If you did not ask for it, ignore "
+            "this message: your password does not change.",
+            name=user.name,
+            link=link,
+            expires=_format_for(user, _token_expiry(now)),
+        )
+    _queue(user, subject=subject, body=body, kind="password_reset")
+    return link
+
+
+# ---------------------------------------------------------------- invitations
+
+
+@dataclass
+class AccessChange:
+    """Roles and countries before and after a change, for the audit log."""
+
+    old_roles: list[str] = field(default_factory=list)
+    new_roles: list[str] = field(default_factory=list)
+    old_countries: list[str] = field(default_factory=list)
+    new_countries: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.old_roles != self.new_roles or self.old_countries != self.new_countries
+
+    def as_details(self) -> dict:
+        details: dict = {}
+        if self.old_roles != self.new_roles:
+            details["roles"] = [self.old_roles, self.new_roles]
+        if self.old_countries != self.new_countries:
+            details["countries"] = [self.old_countries, self.new_countries]
+        return details
+
+
+def _check_access(roles: Iterable[str], countries: list[Country]) -> set[str]:
+    roles = {str(r) for r in roles}
+    unknown = roles - set(ROLE_VALUES)
+    if unknown:
+        raise AccountError(_("Unknown role: %(role)s.", role=", ".join(sorted(unknown))))
+    if not roles:
+        raise AccountError(_("Choose at least one role."))
+    if Role.RESPONDENT in roles and not countries:
+        raise AccountError(_("A respondent needs at least one country."))
+    if countries and Role.RESPONDENT not in roles:
+        raise AccountError(_("Only respondents are bound to countries."))
+    return roles
+
+
+def _check_grant(actor: User | None, old_roles: set[str], new_roles: set[str]) -> None:
+    allowed = grantable_roles(actor)
+    touched = old_roles.symmetric_difference(new_roles)
+    forbidden = touched - allowed
+    if forbidden:
+        raise AccountError(
+            _(
+                "You may not grant or remove the role: %(roles)s.",
+                roles=", ".join(role_label(r) for r in sorted(forbidden)),
+            )
+        )
+
+
+def invite_person(
+    *,
+    email: str,
+    name: str,
+    roles: Iterable[str],
+    countries: list[Country],
+    language: str,
+    timezone: str | None = None,
+    actor: User | None,
+    now: datetime | None = None,
+) -> tuple[User, str]:
+    """Create a pending account and queue its invitation; returns (user, link)."""
+    now = now or utcnow()
+    email = normalise_email(email)
+    roles = _check_access(roles, countries)
+    _check_grant(actor, set(), roles)
+    if language not in current_app.config["LANGUAGES"]:
+        raise AccountError(_("Unknown language: %(language)s.", language=language))
+    if timezone and not is_valid_timezone(timezone):
+        raise AccountError(_("Unknown time zone: %(zone)s.", zone=timezone))
+    existing = user_by_email(email)
+    if existing is not None:
+        if existing.password_hash is None:
+            raise AccountError(
+                _("%(email)s is already invited: resend the invitation instead.", email=email)
+            )
+        raise AccountError(_("%(email)s already has an account.", email=email))
+    user = User(email=email, name=name.strip(), language=language, timezone=timezone or "UTC")
+    for role in sorted(roles):
+        user.grant(role)
+    user.countries.extend(countries)
+    db.session.add(user)
+    db.session.flush()
+    raw = issue_token(user, TokenPurpose.INVITATION, created_by=actor, now=now)
+    link = send_invitation_email(user, raw, actor, now)
+    record(
+        "user.invited",
+        target_type="user",
+        target_id=user.id,
+        # {field: [old, new]} like every change; an invitation starts from nothing.
+        details={
+            "email": email,
+            "roles": [[], sorted(roles)],
+            "countries": [[], _country_codes(countries)],
+            "language": language,
+        },
+        actor=actor,
+    )
+    return user, link
+
+
+def resend_invitation(user: User, *, actor: User | None, now: datetime | None = None) -> str:
+    """A fresh invitation link (the previous one stops working); returns the link."""
+    if user.password_hash is not None:
+        raise AccountError(_("%(email)s has already accepted the invitation.", email=user.email))
+    if not user.is_enabled:
+        raise AccountError(_("Reactivate the account before inviting the person again."))
+    raw = issue_token(user, TokenPurpose.INVITATION, created_by=actor, now=now)
+    link = send_invitation_email(user, raw, actor, now)
+    record("user.invitation_resent", target_type="user", target_id=user.id, actor=actor)
+    return link
+
+
+# ---------------------------------------------------------------- passwords
+
+
+def check_new_password(password: str, user: User | None = None) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            _("The password must have at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
+        )
+    if user is not None and password.strip().lower() == user.email:
+        raise AccountError(_("The password must not be your email address."))
+
+
+def _set_password(user: User, password: str) -> None:
+    check_new_password(password, user)
+    user.password_hash = hash_password(password)
+    # Every other session of this person ends; the caller signs the current one in again.
+    user.session_version += 1
+
+
+def request_password_reset(email: str, now: datetime | None = None) -> bool:
+    """Queue a reset link if the address belongs to an enabled account; True if one was sent.
+
+    The caller shows the same message either way; both paths write to the database, so that
+    response times do not tell whether the address is registered.
+    """
+    now = now or utcnow()
+    email = normalise_email(email)
+    user = user_by_email(email)
+    sent = False
+    if user is not None and user.is_enabled:
+        recent = recent_token_count(user, TokenPurpose.PASSWORD_RESET, now - timedelta(hours=1))
+        if recent < MAX_RESET_EMAILS_PER_HOUR:
+            raw = issue_token(user, TokenPurpose.PASSWORD_RESET, now=now)
+            send_reset_email(user, raw, now)
+            sent = True
+    record(
+        "auth.password_reset_requested",
+        target_type="user" if user is not None else None,
+        target_id=user.id if user is not None else None,
+        details={"email": email, "sent": sent},
+        actor_label=email,
+    )
+    return sent
+
+
+def set_password_with_token(
+    raw_token: str, purpose: TokenPurpose, password: str, now: datetime | None = None
+) -> User:
+    """Use an invitation or reset link once; raises AccountError if it no longer works."""
+    now = now or utcnow()
+    token = usable_token(raw_token, purpose, now)
+    if token is None:
+        raise AccountError(_("This link has expired or has already been used."))
+    user = token.user
+    check_new_password(password, user)
+    if not consume_token(token, now):
+        raise AccountError(_("This link has expired or has already been used."))
+    _set_password(user, password)
+    revoke_open_tokens(user, now=now)  # any other open link is now pointless
+    action = (
+        "user.invitation_accepted" if purpose == TokenPurpose.INVITATION else "user.password_reset"
+    )
+    record(action, target_type="user", target_id=user.id, actor=user)
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError(_("The current password is not correct."))
+    _set_password(user, new_password)
+    revoke_open_tokens(user, purpose=TokenPurpose.PASSWORD_RESET)
+    record("user.password_changed", target_type="user", target_id=user.id, actor=user)
+
+
+def set_password_directly(user: User, password: str, *, actor: User | None = None) -> None:
+    """For the command line and the demo: no current password needed."""
+    _set_password(user, password)
+    record("user.password_set", target_type="user", target_id=user.id, actor=actor)
+
+
+# ---------------------------------------------------------------- profile
+
+
+def update_profile(user: User, *, name: str, language: str, timezone: str) -> dict:
+    """Change one's own name, language and time zone; returns {field: [old, new]}."""
+    name = name.strip()
+    if not name:
+        raise AccountError(_("The name is required."))
+    if language not in current_app.config["LANGUAGES"]:
+        raise AccountError(_("Unknown language: %(language)s.", language=language))
+    if not is_valid_timezone(timezone):
+        raise AccountError(_("Unknown time zone: %(zone)s.", zone=timezone))
+    changes = {}
+    for attribute, value in (("name", name), ("language", language), ("timezone", timezone)):
+        old = getattr(user, attribute)
+        if old != value:
+            changes[attribute] = [old, value]
+            setattr(user, attribute, value)
+    if changes:
+        record("user.profile_updated", target_type="user", target_id=user.id, details=changes)
+    return changes
+
+
+# ---------------------------------------------------------------- roles, countries, activation
+
+
+def _country_codes(countries: Iterable[Country]) -> list[str]:
+    return sorted(c.iso2 for c in countries)
+
+
+def _admin_count_without(user: User) -> int:
+    from surveys.accounts.models import UserRole
+
+    return len(
+        db.session.scalars(
+            select(User.id)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.ADMIN.value, User.is_enabled, User.id != user.id)
+        ).all()
+    )
+
+
+def _require_manageable(actor: User | None, user: User) -> None:
+    if not can_manage(actor, user):
+        raise AccountError(_("You may not change this person's account."))
+
+
+def change_access(
+    user: User,
+    *,
+    roles: Iterable[str],
+    countries: list[Country],
+    actor: User | None,
+) -> AccessChange:
+    """Set the user's roles and countries; audited with the old and new values."""
+    _require_manageable(actor, user)
+    new_roles = _check_access(roles, countries)
+    old_roles = set(user.roles)
+    _check_grant(actor, old_roles, new_roles)
+    if Role.ADMIN in old_roles and Role.ADMIN not in new_roles:
+        if actor is not None and actor.id == user.id:
+            raise AccountError(_("You cannot remove your own administrator role."))
+        if _admin_count_without(user) == 0:
+            raise AccountError(_("The platform needs at least one active administrator."))
+    change = AccessChange(
+        old_roles=sorted(old_roles),
+        new_roles=sorted(new_roles),
+        old_countries=_country_codes(user.countries),
+        new_countries=_country_codes(countries),
+    )
+    if not change.changed:
+        return change
+    for role in old_roles - new_roles:
+        user.revoke(role)
+    for role in sorted(new_roles - old_roles):
+        user.grant(role)
+    user.countries = sorted(countries, key=lambda c: c.name_en)
+    db.session.flush()
+    record(
+        "user.access_changed",
+        target_type="user",
+        target_id=user.id,
+        details=change.as_details(),
+        actor=actor,
+    )
+    return change
+
+
+def grant_access(
+    user: User, *, roles: Iterable[str] = (), countries: Iterable[Country] = (), actor=None
+) -> AccessChange:
+    """Add roles and countries to what the user already has."""
+    countries = list(countries)
+    new_roles = set(user.roles) | {str(r) for r in roles}
+    merged = list({c.id: c for c in [*user.countries, *countries]}.values())
+    return change_access(user, roles=new_roles, countries=merged, actor=actor)
+
+
+def revoke_access(
+    user: User, *, roles: Iterable[str] = (), countries: Iterable[Country] = (), actor=None
+) -> AccessChange:
+    """Remove roles and countries; removing the respondent role also removes the countries."""
+    removed_roles = {str(r) for r in roles}
+    removed_ids = {c.id for c in countries}
+    new_roles = set(user.roles) - removed_roles
+    remaining = [c for c in user.countries if c.id not in removed_ids]
+    if Role.RESPONDENT not in new_roles:
+        remaining = []
+    return change_access(user, roles=new_roles, countries=remaining, actor=actor)
+
+
+def deactivate(user: User, *, actor: User | None, now: datetime | None = None) -> None:
+    """Refuse sign-in and end every live session of the user at once."""
+    _require_manageable(actor, user)
+    if actor is not None and actor.id == user.id:
+        raise AccountError(_("You cannot deactivate your own account."))
+    if not user.is_enabled:
+        raise AccountError(_("%(email)s is already deactivated.", email=user.email))
+    if user.has_role(Role.ADMIN) and _admin_count_without(user) == 0:
+        raise AccountError(_("The platform needs at least one active administrator."))
+    user.is_enabled = False
+    user.session_version += 1  # sessions carry the version in their id: all of them end now
+    revoke_open_tokens(user, now=now)
+    record(
+        "user.deactivated",
+        target_type="user",
+        target_id=user.id,
+        details={"is_enabled": [True, False]},
+        actor=actor,
+    )
+
+
+def reactivate(user: User, *, actor: User | None) -> None:
+    _require_manageable(actor, user)
+    if user.is_enabled:
+        raise AccountError(_("%(email)s is already active.", email=user.email))
+    user.is_enabled = True
+    record(
+        "user.reactivated",
+        target_type="user",
+        target_id=user.id,
+        details={"is_enabled": [False, True]},
+        actor=actor,
+    )
