@@ -52,6 +52,10 @@ class QuestionRef:
     area_id: str
     text: Localized
 
+    def describe(self, language: str = "en") -> str:
+        """One line: id, area and the question text in `language`."""
+        return f"{self.question_id} [{self.area_id}]: {localized(self.text, language)}"
+
 
 @dataclass(frozen=True)
 class QuestionChange:
@@ -62,6 +66,16 @@ class QuestionChange:
     area_id: str
     text: Localized
     changes: tuple[Change, ...]
+
+    @property
+    def name(self) -> str:
+        """`old_id -> new_id` for a replaced question, else its id."""
+        return self.new_id if self.old_id == self.new_id else f"{self.old_id} -> {self.new_id}"
+
+    def describe(self, language: str = "en") -> str:
+        """One line: the question, its text in `language` and the fields that changed."""
+        fields = ", ".join(change.field for change in self.changes)
+        return f"{self.name} [{self.area_id}]: {localized(self.text, language)} ({fields})"
 
 
 @dataclass(frozen=True)
@@ -349,8 +363,7 @@ def _change_text(change: Change) -> str:
 
 
 def _question_lines(item: QuestionChange, language: str) -> list[str]:
-    name = item.new_id if item.old_id == item.new_id else f"{item.old_id} -> {item.new_id}"
-    lines = [f"  ~ {name} [{item.area_id}]: {localized(item.text, language)}"]
+    lines = [f"  ~ {item.name} [{item.area_id}]: {localized(item.text, language)}"]
     lines.extend(f"      {_change_text(change)}" for change in item.changes)
     return lines
 
@@ -363,10 +376,7 @@ def render_text(diff: DefinitionDiff, language: str = "en") -> str:
     for title, refs, sign in (("Added", diff.added, "+"), ("Removed", diff.removed, "-")):
         if refs:
             lines.append(f"{title} questions ({len(refs)}):")
-            lines.extend(
-                f"  {sign} {ref.question_id} [{ref.area_id}]: {localized(ref.text, language)}"
-                for ref in refs
-            )
+            lines.extend(f"  {sign} {ref.describe(language)}" for ref in refs)
     sections = (
         ("Renamed (replaces)", diff.renamed),
         ("Reworded", diff.reworded),

@@ -140,3 +140,13 @@ def test_render_text_lists_each_kind_in_the_chosen_language(diff: DefinitionDiff
     assert "- legal_notes [legal]: Commentaires sur le cadre juridique" in text
     assert "legal_tip_offence -> legal_tip_criminalised" in text
     assert "options.draft.score: 0.5 -> 0.25" in text
+
+
+def test_each_entry_describes_itself_in_one_line(diff: DefinitionDiff) -> None:
+    assert diff.added[0].describe("en") == (
+        "protection_hotline [protection]: Is there a free hotline for victims of trafficking?"
+    )
+    [reworded] = diff.reworded
+    line = reworded.describe("fr")
+    assert line.startswith("legal_tip_offence -> legal_tip_criminalised [legal]: La loi")
+    assert line.endswith("(text.en, text.fr)")
