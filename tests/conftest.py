@@ -66,6 +66,15 @@ def database_settings(backend: str, tmp_dir: Path, request) -> dict:
     }
 
 
+def _fresh_request_globals(sender, **extra) -> None:
+    """Tests hold one app context across requests, so `g` would keep the previous request's
+    signed-in user (Flask-Login) and locale (Flask-Babel); in production every request has its
+    own. Start each request with an empty `g`, as a real worker would."""
+    from flask import g
+
+    g.__dict__.clear()
+
+
 def make_app(backend: str, tmp_dir: Path, request, **overrides):
     settings = {
         "TESTING": True,
@@ -82,7 +91,11 @@ def make_app(backend: str, tmp_dir: Path, request, **overrides):
     }
     settings.update(database_settings(backend, tmp_dir, request))
     settings.update(overrides)
-    return create_app(settings)
+    app = create_app(settings)
+    from flask import request_started
+
+    request_started.connect(_fresh_request_globals, app)
+    return app
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
