@@ -160,6 +160,8 @@ class _Reader:
 
     file: str
     earlier_ids: frozenset[str] = frozenset()
+    strict_name: bool = False
+    """True for files of the questionnaires folder: their name must be `v<N>.yaml`."""
     languages: tuple[str, ...] | None = None
     """None until the declared languages are known to be valid (texts are then not checked)."""
     issues: list[Issue] = field(default_factory=list)
@@ -506,9 +508,9 @@ def _check_file_name(
 ) -> None:
     """The key must be the folder name and the version the N of `v<N>.yaml`."""
     path = PurePath(reader.file)
-    if not path.name.endswith((".yaml", ".yml")):
-        return  # text that did not come from a file: nothing to compare with
     match = FILE_NAME_PATTERN.fullmatch(path.name)
+    if match is None and not reader.strict_name:
+        return  # an upload or a text named otherwise: nothing to compare with
     if match is None:
         reader.report(
             None,
@@ -1455,14 +1457,18 @@ def _sorted(issues: Iterable[Issue]) -> list[Issue]:
     return sorted(issues, key=lambda issue: issue.line or 0)
 
 
-def parse_definition(text: str, filename: str, earlier: Sequence[Definition] = ()) -> Definition:
+def parse_definition(
+    text: str, filename: str, earlier: Sequence[Definition] = (), *, strict_name: bool = False
+) -> Definition:
     """The definition in `text`, or `DefinitionError` listing every problem.
 
-    `filename` is used in messages; when it is a `.yaml` path, the key must equal its folder
-    name and the version its `v<N>`. `earlier` are the previous versions, to resolve `replaces`.
+    `filename` is used in messages. When it is named `v<N>.yaml` the version must be N, and the
+    key must equal its folder's name (when it has one); with `strict_name` (files loaded from
+    disk) any other name is itself an issue. `earlier` are the previous versions, to resolve
+    `replaces`.
     """
     earlier_ids = frozenset(q.id for definition in earlier for _, q in definition.questions())
-    reader = _Reader(file=filename, earlier_ids=earlier_ids)
+    reader = _Reader(file=filename, earlier_ids=earlier_ids, strict_name=strict_name)
     root = _compose(reader, text)
     definition = _read_definition(reader, root) if root is not None else None
     if definition is None and not reader.issues:  # defensive: never fail silently
@@ -1508,7 +1514,8 @@ def _load_earlier(path: Path) -> list[Definition]:
     """The earlier versions, each loaded with the ones before it (never recursively)."""
     loaded: list[Definition] = []
     for earlier_path in earlier_version_paths(path):
-        loaded.append(parse_definition(_read_text(earlier_path), str(earlier_path), loaded))
+        text = _read_text(earlier_path)
+        loaded.append(parse_definition(text, str(earlier_path), loaded, strict_name=True))
     return loaded
 
 
@@ -1518,7 +1525,7 @@ def load_definition(path: str | Path, earlier: Sequence[Definition] | None = Non
     text = _read_text(path)
     if earlier is None:
         earlier = _load_earlier(path)
-    return parse_definition(text, str(path), earlier)
+    return parse_definition(text, str(path), earlier, strict_name=True)
 
 
 def validate_file(path: str | Path) -> list[Issue]:
@@ -1528,7 +1535,8 @@ def validate_file(path: str | Path) -> list[Issue]:
     earlier: list[Definition] = []
     for earlier_path in earlier_version_paths(path):
         try:
-            earlier.append(parse_definition(_read_text(earlier_path), str(earlier_path), earlier))
+            text = _read_text(earlier_path)
+            earlier.append(parse_definition(text, str(earlier_path), earlier, strict_name=True))
         except DefinitionError as error:
             issues.extend(error.issues)
     try:

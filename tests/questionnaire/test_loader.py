@@ -231,11 +231,20 @@ def test_text_without_a_file_path_skips_the_path_checks() -> None:
     assert (definition.key, definition.version) == ("anything", 7)
 
 
-def test_file_name_must_be_v_number() -> None:
+def test_a_file_on_disk_must_be_named_v_number(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    (folder / "version1.yaml").write_text(MINIMAL, encoding="utf-8")
+    [issue] = validate_file(folder / "version1.yaml")
+    assert "v<N>.yaml" in issue.message and "version1.yaml" in issue.message
+
+
+def test_an_upload_may_have_any_name_but_a_v_name_must_match() -> None:
+    assert parse_definition(MINIMAL, "my questionnaire.yaml").version == 1
     with pytest.raises(DefinitionError) as caught:
-        parse_definition(MINIMAL, "questionnaires/demo/version1.yaml")
+        parse_definition(MINIMAL, "v3.yaml")
     [issue] = caught.value.issues
-    assert "v<N>.yaml" in issue.message
+    assert issue.path == "version" and "v3.yaml" in issue.message
 
 
 def test_yes_and_no_stay_texts_in_labels_and_option_values() -> None:
