@@ -1,0 +1,252 @@
+"""Safe, typed, styled cells for openpyxl write-only worksheets.
+
+No Flask, no database. Two dangers are handled here, once, for every workbook we write:
+
+- Formula injection. openpyxl turns any string starting with "=" into a formula, and a
+  spreadsheet program may evaluate text starting with + - @ or a control character when a user
+  edits the cell. Text starting with any of FORMULA_TRIGGERS (and text that looks like an Excel
+  error code such as "#N/A") is written as an explicit string cell (data_type "s") with Excel's
+  "quote prefix" flag, so the text stays text even after the cell is edited.
+- Characters that Excel refuses (C0 controls other than tab, line feed and carriage return, lone
+  surrogates, U+FFFE/U+FFFF) are removed, and text is cut to Excel's 32,767 characters.
+
+`RowWriter` turns plain Python values into cells with precomputed styles: only cells that need a
+style or a guard become `WriteOnlyCell`s, everything else is passed to openpyxl as a bare value,
+which keeps the per-cell overhead close to bare openpyxl.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from copy import copy
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from openpyxl.cell.cell import ERROR_CODES, Cell, WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.workbook import Workbook
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+"""A text starting with one of these may be read as a formula by a spreadsheet program."""
+
+MAX_CELL_TEXT = 32767
+"""Excel keeps at most this many characters in a cell."""
+
+_REFUSED_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ERROR_CODES = frozenset(ERROR_CODES)
+
+
+def clean_text(text: str) -> str:
+    """The text without the characters Excel refuses, cut to what a cell can hold."""
+    if _REFUSED_CHARACTERS.search(text) is not None:
+        text = _REFUSED_CHARACTERS.sub("", text)
+    if len(text) > MAX_CELL_TEXT:
+        text = text[:MAX_CELL_TEXT]
+    return text
+
+
+def needs_guard(text: str) -> bool:
+    """True for text that a spreadsheet could take for a formula or an error value."""
+    return text.startswith(FORMULA_TRIGGERS) or text in _ERROR_CODES
+
+
+def excel_datetime(value: datetime) -> datetime:
+    """Excel has no time zones: aware datetimes are written as naive UTC (About says so)."""
+    if value.tzinfo is None:
+        return value
+    offset = value.utcoffset()
+    naive = value.replace(tzinfo=None)
+    return naive - offset if offset else naive
+
+
+# --- Styles ------------------------------------------------------------------------------------
+
+HEADER_FILL = "1F4E79"
+HEADER_FONT = "FFFFFF"
+THIN = Side(style="thin", color="BFBFBF")
+
+
+@dataclass(frozen=True)
+class StyleSpec:
+    """A cell style: number format, font, fill and alignment, built once per workbook."""
+
+    number_format: str = "General"
+    bold: bool = False
+    italic: bool = False
+    size: float | None = None
+    color: str | None = None
+    fill: str | None = None
+    wrap: bool = False
+    vertical: str | None = "top"
+    border: bool = False
+
+
+STYLE_SPECS: Mapping[str, StyleSpec] = {
+    "text": StyleSpec(),
+    "wrap": StyleSpec(wrap=True),
+    "header": StyleSpec(bold=True, color=HEADER_FONT, fill=HEADER_FILL, wrap=True, border=True),
+    "title": StyleSpec(bold=True, size=14),
+    "subtitle": StyleSpec(bold=True, size=11.5),
+    "label": StyleSpec(bold=True),
+    "note": StyleSpec(italic=True, color="595959", wrap=True),
+    "date": StyleSpec(number_format="yyyy-mm-dd"),
+    "datetime": StyleSpec(number_format="yyyy-mm-dd hh:mm"),
+    "integer": StyleSpec(number_format="#,##0"),
+    "number": StyleSpec(number_format="#,##0.##"),
+    "index": StyleSpec(number_format="0.00"),
+    "index_bold": StyleSpec(number_format="0.00", bold=True),
+    "score": StyleSpec(number_format="0.00##"),
+    "percent": StyleSpec(number_format="0.0%"),
+    "percent_value": StyleSpec(number_format='0.0"%"'),
+    "change": StyleSpec(number_format="+0.00;-0.00;0.00"),
+    "aggregate_label": StyleSpec(bold=True, italic=True),
+    "aggregate": StyleSpec(number_format="0.00", bold=True, italic=True),
+}
+
+
+def _style_array(workbook: Workbook, spec: StyleSpec) -> StyleArray:
+    """The style indices of `spec` in this workbook, computed through a scratch cell."""
+    scratch = Cell(_ScratchSheet(workbook))
+    scratch.number_format = spec.number_format
+    scratch.font = Font(
+        bold=spec.bold, italic=spec.italic, size=spec.size or 11, color=spec.color, name="Calibri"
+    )
+    if spec.fill:
+        scratch.fill = PatternFill("solid", start_color=spec.fill, end_color=spec.fill)
+    if spec.wrap or spec.vertical:
+        scratch.alignment = Alignment(wrap_text=spec.wrap or None, vertical=spec.vertical)
+    if spec.border:
+        scratch.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+    return scratch._style
+
+
+class _ScratchSheet:
+    """Just enough of a worksheet for a Cell to register its style in the workbook."""
+
+    def __init__(self, workbook: Workbook) -> None:
+        self.parent = workbook
+        self.encoding = "utf-8"
+
+
+class Styles:
+    """The workbook's styles, registered once; cells copy the precomputed style arrays."""
+
+    def __init__(self, workbook: Workbook, extra: Mapping[str, StyleSpec] | None = None) -> None:
+        self.workbook = workbook
+        self._arrays: dict[str, StyleArray] = {}
+        for name, spec in {**STYLE_SPECS, **(extra or {})}.items():
+            self._arrays[name] = _style_array(workbook, spec)
+        guard = StyleArray()
+        guard.quotePrefix = 1
+        self._guard = guard
+
+    def array(self, name: str | None) -> StyleArray | None:
+        return None if name is None else self._arrays[name]
+
+    def guarded(self, name: str | None) -> StyleArray:
+        """The style `name` with Excel's quote prefix (the cell is text even when edited)."""
+        key = f"{name}+guard"
+        found = self._arrays.get(key)
+        if found is None:
+            found = copy(self._arrays[name]) if name else copy(self._guard)
+            found.quotePrefix = 1
+            self._arrays[key] = found
+        return found
+
+
+# --- Cells -------------------------------------------------------------------------------------
+
+
+def _typed_cell(worksheet, value: object, data_type: str, style: StyleArray | None) -> Cell:
+    """A write-only cell holding `value` with an explicit data type (no type guessing)."""
+    cell = WriteOnlyCell(worksheet)
+    cell._value = value
+    cell.data_type = data_type
+    if style is not None:
+        cell._style = copy(style)
+    return cell
+
+
+class StyleRow:
+    """The style arrays of one row layout, resolved once and reused for every such row."""
+
+    __slots__ = ("arrays", "names")
+
+    def __init__(self, styles: Styles, names: Sequence[str | None]) -> None:
+        self.names = tuple(names)
+        self.arrays = tuple(styles.array(name) for name in self.names)
+
+
+class RowWriter:
+    """Appends rows of plain values to a write-only worksheet, safely and with column styles.
+
+    `column_styles[i]` names the style of column i (None: unstyled). A row may use another
+    layout (a header, an aggregate row) through `style_row(names)`, which is cached.
+    """
+
+    def __init__(self, worksheet, styles: Styles, column_styles: Sequence[str | None] = ()):
+        self.worksheet = worksheet
+        self.styles = styles
+        self._layouts: dict[tuple[str | None, ...], StyleRow] = {}
+        self.default = self.style_row(column_styles)
+        self.rows_written = 0
+
+    def style_row(self, names: Sequence[str | None]) -> StyleRow:
+        key = tuple(names)
+        found = self._layouts.get(key)
+        if found is None:
+            found = self._layouts[key] = StyleRow(self.styles, key)
+        return found
+
+    def cell(self, value: object, style_name: str | None = None) -> object:
+        """One value made safe: a bare value when openpyxl can take it as is, else a cell."""
+        return self._cell(value, self.styles.array(style_name), style_name)
+
+    def _cell(self, value: object, style: StyleArray | None, style_name: str | None) -> object:
+        if value is None:
+            return None
+        kind = type(value)
+        if kind is str:
+            text = clean_text(value)  # type: ignore[arg-type]
+            if needs_guard(text):
+                return _typed_cell(self.worksheet, text, "s", self.styles.guarded(style_name))
+            if style is None:
+                return text
+            return _typed_cell(self.worksheet, text, "s", style)
+        if kind is int or kind is float:
+            return value if style is None else _typed_cell(self.worksheet, value, "n", style)
+        if kind is bool:
+            return value if style is None else _typed_cell(self.worksheet, value, "b", style)
+        if kind is Decimal:
+            number = float(value)  # type: ignore[arg-type]
+            return number if style is None else _typed_cell(self.worksheet, number, "n", style)
+        if kind is datetime:
+            moment = excel_datetime(value)  # type: ignore[arg-type]
+            return _typed_cell(self.worksheet, moment, "d", style or self.styles.array("datetime"))
+        if kind is date:
+            return _typed_cell(self.worksheet, value, "d", style or self.styles.array("date"))
+        if isinstance(value, Cell):
+            return value
+        return self._cell(str(value), style, style_name)
+
+    def append(self, values: Iterable[object], layout: StyleRow | None = None) -> None:
+        layout = layout or self.default
+        arrays, names = layout.arrays, layout.names
+        width = len(arrays)
+        cell = self._cell
+        row = [
+            cell(value, arrays[i], names[i]) if i < width else cell(value, None, None)
+            for i, value in enumerate(values)
+        ]
+        self.worksheet.append(row)
+        self.rows_written += 1
+
+    def append_styled(self, values: Iterable[object], names: Sequence[str | None]) -> None:
+        self.append(values, self.style_row(names))
+
+    def blank(self) -> None:
+        self.worksheet.append([])
+        self.rows_written += 1

@@ -1,0 +1,415 @@
+"""The round scorecard workbook: About, Summary, one sheet per country, Responses, Statistics,
+Codebook, in one language, written with openpyxl's write-only mode.
+
+Answers are streamed one country at a time (queries.round_entries); each country is scored with
+the scoring engine, its sheet is written and closed, and its tidy rows are appended to the
+Responses and Statistics sheets before the next country is read. Only the per-country indices
+are kept for the Summary, which is written last (write-only sheets each have their own stream,
+so the sheet order does not depend on the writing order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from surveys.db import utcnow
+from surveys.export import layout
+from surveys.export.layout import (
+    CODEBOOK_COLUMNS,
+    COUNTRY_COLUMN_WIDTHS,
+    COUNTRY_INDEX_COLUMNS,
+    COUNTRY_QUESTION_COLUMNS,
+    RESPONSES_COLUMNS,
+    RESPONSES_VALUE_COLUMN,
+    STATISTICS_COLUMNS,
+    CountryEntry,
+    IndexLine,
+    headers,
+)
+from surveys.export.queries import (
+    SCORED_STATUSES,
+    LoadedRound,
+    load_round,
+    previous_rounds,
+    round_entries,
+)
+from surveys.export.workbook import Book, add_band_rules, autofilter, column_letter, make_translate
+from surveys.questionnaire.schema import Definition, Response, localized
+from surveys.scoring import SCORING_VERSION, Progress, Scorecard, compare_scorecards, score
+from surveys.scoring.aggregates import aggregate
+
+
+def responses_of(entry: CountryEntry) -> list[Response]:
+    return [Response(a.question_id, a.value, a.not_applicable) for a in entry.answers]
+
+
+def score_entry(definition: Definition, entry: CountryEntry) -> Scorecard | None:
+    """The scorecard of the country's current answers; None when it has no submission."""
+    if entry.submission_id is None:
+        return None
+    return score(definition, responses_of(entry))
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A country's scorecard in its previous round, to compute the change since."""
+
+    definition: Definition
+    scorecard: Scorecard
+
+
+def previous_scorecards(current: LoadedRound, country_ids: list[int]) -> dict[int, Baseline]:
+    """Country id -> its scorecard in the latest earlier round where it submitted."""
+    wanted = previous_rounds(current, country_ids)
+    found: dict[int, Baseline] = {}
+    for round_id in sorted(set(wanted.values())):
+        loaded = load_round(round_id)
+        for entry in round_entries(round_id, with_evidence=False):
+            if wanted.get(entry.country.id) != round_id or entry.status not in SCORED_STATUSES:
+                continue
+            card = score_entry(loaded.definition, entry)
+            if card is not None:
+                found[entry.country.id] = Baseline(loaded.definition, card)
+    return found
+
+
+def progress_since(
+    baseline: Baseline | None, definition: Definition, card: Scorecard | None
+) -> Progress | None:
+    if baseline is None or card is None:
+        return None
+    return compare_scorecards(baseline.definition, baseline.scorecard, definition, card)
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    entry: CountryEntry
+    scorecard: Scorecard | None
+    progress: Progress | None
+    has_previous: bool
+
+
+# --- Sheets ------------------------------------------------------------------------------------
+
+
+def write_about(book: Book, loaded: LoadedRound, entries, generated_at: datetime) -> None:
+    t = book.t
+    writer = book.sheet(t(layout.SHEET_ABOUT), widths=(34, 100), landscape=False)
+    sheet_notes = [(t(name), t(layout.ABOUT_SHEET_NOTES[name])) for name in (layout.SHEET_SUMMARY,)]
+    sheet_notes.append(("…", t(layout.COUNTRY_SHEETS_NOTE)))
+    sheet_notes += [
+        (t(name), t(layout.ABOUT_SHEET_NOTES[name]))
+        for name in (layout.SHEET_RESPONSES, layout.SHEET_STATISTICS, layout.SHEET_CODEBOOK)
+    ]
+    for values, styles in layout.about_rows(
+        loaded.definition,
+        loaded.info,
+        [e.country for e in entries],
+        generated_at,
+        book.language,
+        t,
+        SCORING_VERSION,
+        sheet_notes=sheet_notes,
+    ):
+        writer.append_styled(values, styles)
+
+
+def summary_columns(definition: Definition, language: str) -> list[layout.Column]:
+    fixed = [
+        layout.Column(layout.N_("Country"), 24),
+        layout.Column(layout.N_("Country code"), 9),
+        layout.Column(layout.N_("Status"), 12),
+        layout.Column(layout.N_("Submitted on"), 16, "datetime"),
+        layout.Column(layout.N_("Validated on"), 16, "datetime"),
+        layout.Column(layout.OVERALL_LABEL, 11, "index_bold"),
+        layout.Column(layout.N_("Coverage"), 10, "percent"),
+        layout.Column(layout.N_("Band"), 10),
+        layout.Column(layout.N_("Change since previous round"), 13, "change"),
+        layout.Column(layout.N_("Note"), 36, "note"),
+    ]
+    areas = [
+        layout.Column(localized(area.title, language), 14, "index", translated=True)
+        for area in definition.areas
+    ]
+    return fixed + areas
+
+
+COUNTRY_ANSWER_COLUMN = 4
+"""The position of "Answer" in the country sheet's question table."""
+SUMMARY_OVERALL_COLUMN = 6
+SUMMARY_AREA_COLUMN = 11
+
+
+def write_summary(book: Book, writer, definition: Definition, rows: list[SummaryRow]) -> None:
+    t, language = book.t, book.language
+    columns = summary_columns(definition, language)
+    writer.append_styled(headers(columns, t), ["header"] * len(columns))
+    for row in rows:
+        card = row.scorecard
+        entry = row.entry
+        overall_change = row.progress.overall if row.progress else None
+        writer.append(
+            [
+                entry.country.name(language),
+                entry.country.iso2,
+                layout.status_label(entry.status, t),
+                entry.submitted_at,
+                entry.validated_at,
+                layout.index_shown(card.overall if card else None, t),
+                layout.coverage_value(card.overall if card else None),
+                layout.band_label(definition, card.overall.band, language) if card else None,
+                layout.change_value(overall_change),
+                layout.change_note(overall_change, row.has_previous, definition, t)
+                if card
+                else None,
+                *[
+                    layout.index_shown(card.area(a.id) if card else None, t)
+                    for a in definition.areas
+                ],
+            ]
+        )
+    last_country_row = writer.rows_written
+    write_aggregates(book, writer, definition, rows, len(columns))
+    _summary_formatting(writer, definition, len(columns), last_country_row)
+
+
+def write_aggregates(book: Book, writer, definition, rows: list[SummaryRow], width: int) -> None:
+    """Regional average and median over the countries whose submission is of record."""
+    cards = [r.scorecard for r in rows if r.scorecard and r.entry.status in SCORED_STATUSES]
+    summary = aggregate(definition, cards)
+    areas = [summary.index(a.id) for a in definition.areas]
+    t = book.t
+    writer.blank()
+    styles = ["aggregate_label", None, None, None, None, "aggregate"] + [None] * 4
+    styles += ["aggregate"] * len(areas)
+    for label, pick in ((layout.REGIONAL_AVERAGE, "mean"), (layout.REGIONAL_MEDIAN, "median")):
+        values: list[object] = [t(label), None, None, None, None]
+        values.append(getattr(summary.overall, pick))
+        values += [None] * 4
+        values += [getattr(a, pick) if a else None for a in areas]
+        writer.append_styled(values, styles)
+    counted = [t(layout.N_("Countries with a number")), None, None, None, None]
+    counted.append(summary.overall.count)
+    counted += [None] * 4
+    counted += [a.count if a else None for a in areas]
+    writer.append_styled(counted, ["aggregate_label"] + [None] * (width - 1))
+
+
+def _summary_formatting(writer, definition: Definition, width: int, last_country_row: int):
+    bands = definition.scoring.bands
+    last = writer.rows_written
+    overall = column_letter(SUMMARY_OVERALL_COLUMN)
+    add_band_rules(writer, f"{overall}2:{overall}{last}", f"{overall}2", bands)
+    band_column = column_letter(SUMMARY_OVERALL_COLUMN + 2)
+    add_band_rules(writer, f"{band_column}2:{band_column}{last_country_row}", f"${overall}2", bands)
+    if width >= SUMMARY_AREA_COLUMN:
+        first, final = column_letter(SUMMARY_AREA_COLUMN), column_letter(width)
+        add_band_rules(writer, f"{first}2:{final}{last}", f"{first}2", bands)
+    autofilter(writer, width, 1, last_country_row)
+
+
+def country_sheet(book: Book, entry: CountryEntry):
+    """The country's sheet, created (empty) in its place among the sheets."""
+    return book.sheet(entry.country.name(book.language), widths=COUNTRY_COLUMN_WIDTHS, freeze="B1")
+
+
+def write_country_sheet(
+    book: Book,
+    writer,
+    definition: Definition,
+    entry: CountryEntry,
+    card: Scorecard | None,
+    progress: Progress | None,
+    has_previous: bool,
+) -> None:
+    t, language = book.t, book.language
+    writer.append_styled([f"{entry.country.name(language)} ({entry.country.iso2})"], ["title"])
+    writer.append_styled(
+        [t(layout.N_("Status")), layout.status_label(entry.status, t)], ["label", None]
+    )
+    writer.append_styled([t(layout.N_("Submitted on")), entry.submitted_at], ["label", "datetime"])
+    writer.append_styled([t(layout.N_("Validated on")), entry.validated_at], ["label", "datetime"])
+    writer.blank()
+    writer.append_styled(headers(COUNTRY_INDEX_COLUMNS, t), ["header"] * len(COUNTRY_INDEX_COLUMNS))
+    first_index_row = writer.rows_written + 1
+    index_layout = writer.style_row([c.style for c in COUNTRY_INDEX_COLUMNS])
+    overall_layout = writer.style_row(
+        ["label", None, "index_bold", "percent", None, "change", "note"]
+    )
+    for line in layout.index_lines(definition, card, progress, language, t):
+        writer.append(
+            _index_line_values(line, definition, has_previous and card is not None, language, t),
+            overall_layout if line.kind == "overall" else index_layout,
+        )
+    last_index_row = writer.rows_written
+    add_band_rules(
+        writer,
+        f"C{first_index_row}:C{last_index_row}",
+        f"C{first_index_row}",
+        definition.scoring.bands,
+    )
+    writer.blank()
+    writer.append_styled(
+        headers(COUNTRY_QUESTION_COLUMNS, t), ["header"] * len(COUNTRY_QUESTION_COLUMNS)
+    )
+    base_styles = [c.style for c in COUNTRY_QUESTION_COLUMNS]
+    layouts = {}
+    scores = {q.question_id: q for q in card.questions} if card else {}
+    for area, question, answer in layout.ordered_answers(definition, entry.answers):
+        value = None if answer is None or answer.not_applicable else answer.value
+        score = scores.get(question.id)
+        answer_style = layout.ANSWER_VALUE_STYLES.get(question.type, "wrap")
+        question_layout = layouts.get(answer_style)
+        if question_layout is None:
+            names = list(base_styles)
+            names[COUNTRY_ANSWER_COLUMN] = answer_style
+            question_layout = layouts[answer_style] = writer.style_row(names)
+        writer.append(
+            [
+                localized(question.text, language),
+                question.id,
+                area.id,
+                layout.line_of_action_of(area, question) or None,
+                layout.answer_shown(question, value, language, t),
+                layout.score_value(score),
+                layout.why_no_score(score, answer, t),
+                (answer.comment or None) if answer else None,
+                "\n".join(entry.evidence.get(question.id, ())) or None,
+            ],
+            question_layout,
+        )
+    writer.worksheet.close()  # frees the sheet's stream now rather than at save time
+
+
+def _index_line_values(
+    line: IndexLine, definition: Definition, has_previous: bool, language: str, t
+) -> list[object]:
+    return [
+        line.label,
+        line.key,
+        layout.index_shown(line.index, t),
+        layout.coverage_value(line.index),
+        layout.band_label(definition, line.index.band, language) if line.index else None,
+        layout.change_value(line.change),
+        layout.change_note(line.change, has_previous, definition, t) if line.index else None,
+    ]
+
+
+def write_responses(writer, loaded: LoadedRound, entry, card, language, t) -> None:
+    """The tidy rows of one country; the answer-value cell takes its question type's format."""
+    layouts: dict[str | None, object] = {}
+    base = [c.style for c in RESPONSES_COLUMNS]
+    for values, value_style in layout.responses_rows(
+        loaded.info, entry, loaded.definition, card, language, t
+    ):
+        row_layout = layouts.get(value_style)
+        if row_layout is None:
+            names = list(base)
+            names[RESPONSES_VALUE_COLUMN] = value_style
+            row_layout = layouts[value_style] = writer.style_row(names)
+        writer.append(values, row_layout)
+
+
+def write_statistics(writer, loaded: LoadedRound, entry, card, language) -> None:
+    for values in layout.statistics_rows(loaded.info, entry, loaded.definition, card, language):
+        writer.append(values)
+
+
+def write_codebook(book: Book, definition: Definition) -> None:
+    writer = book.table_sheet(book.t(layout.SHEET_CODEBOOK), CODEBOOK_COLUMNS)
+    for values in layout.codebook_rows(definition, book.language, book.t):
+        writer.append(values)
+    autofilter(writer, len(CODEBOOK_COLUMNS))
+
+
+# --- The workbook ------------------------------------------------------------------------------
+
+
+def build_scorecard(
+    round_id: int,
+    language: str,
+    target,
+    *,
+    generated_at: datetime | None = None,
+    batch_size: int | None = None,
+) -> None:
+    """Write the round's scorecard workbook in `language` ("en" or "fr") to `target`
+    (a path or a binary file object)."""
+    generated_at = generated_at or utcnow()
+    loaded = load_round(round_id)
+    definition = loaded.definition
+    book = Book(language, make_translate(language), definition)
+    t = book.t
+    entries_meta = _participants(round_id)
+    baselines = previous_scorecards(loaded, [e.country.id for e in entries_meta])
+
+    # Reserve the fixed sheet names first so that a country called "Summary" gets a suffix.
+    write_about(book, loaded, entries_meta, generated_at)
+    summary = book.sheet(
+        t(layout.SHEET_SUMMARY),
+        widths=[c.width for c in summary_columns(definition, language)],
+        freeze="B2",
+    )
+    summary.worksheet.print_title_rows = "1:1"
+    country_sheets = {e.country.id: country_sheet(book, e) for e in entries_meta}
+    responses = book.table_sheet(t(layout.SHEET_RESPONSES), RESPONSES_COLUMNS)
+    statistics = book.table_sheet(t(layout.SHEET_STATISTICS), STATISTICS_COLUMNS)
+    write_codebook(book, definition)
+
+    rows: list[SummaryRow] = []
+    kwargs = {"batch_size": batch_size} if batch_size else {}
+    for entry in round_entries(round_id, **kwargs):
+        card = score_entry(definition, entry)
+        baseline = baselines.get(entry.country.id)
+        progress = progress_since(baseline, definition, card)
+        write_country_sheet(
+            book,
+            country_sheets.pop(entry.country.id),
+            definition,
+            entry,
+            card,
+            progress,
+            baseline is not None,
+        )
+        if entry.submission_id is not None:
+            write_responses(responses, loaded, entry, card, language, t)
+            write_statistics(statistics, loaded, entry, card, language)
+        rows.append(SummaryRow(_light(entry), _light_card(card), progress, baseline is not None))
+    autofilter(responses, len(RESPONSES_COLUMNS))
+    autofilter(statistics, len(STATISTICS_COLUMNS))
+    write_summary(book, summary, definition, rows)
+    book.save(target)
+
+
+def _participants(round_id: int) -> list[CountryEntry]:
+    from surveys.export.queries import participants
+
+    return participants(round_id)
+
+
+def _light(entry: CountryEntry) -> CountryEntry:
+    """The entry without its answers: the Summary needs only the country and its status."""
+    return CountryEntry(
+        entry.country, entry.submission_id, entry.status, entry.submitted_at, entry.validated_at
+    )
+
+
+def _light_card(card: Scorecard | None) -> Scorecard | None:
+    """The scorecard without per-question scores and figures (only indices are summarised)."""
+    if card is None:
+        return None
+    return Scorecard(
+        card.definition_key,
+        card.definition_version,
+        card.scoring_version,
+        (),
+        card.areas,
+        card.lines_of_action,
+        card.overall,
+        (),
+    )
+
+
+LANGUAGES: Mapping[str, str] = {"en": "English", "fr": "Français"}
