@@ -1,7 +1,39 @@
+"""`surveys scheduler`: run the scheduler process (see surveys.scheduling.process)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
 import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from surveys.scheduling.process import DEFAULT_POLL_SECONDS, next_moments, run
 
 
 @click.command("scheduler")
-def scheduler_command() -> None:
+@click.option(
+    "--poll-seconds",
+    type=click.FloatRange(min=0.1, max=55),
+    default=DEFAULT_POLL_SECONDS,
+    show_default=True,
+    help="How often a standby checks whether the active scheduler is gone.",
+)
+@click.option("--once", is_flag=True, help="Do everything due now once, then exit.")
+@click.option("--plan", is_flag=True, help="List the round jobs of the next 60 days and exit.")
+@with_appcontext
+def scheduler_command(poll_seconds: float, once: bool, plan: bool) -> None:
     """Run the scheduler process (one active leader; others wait as standbys)."""
-    raise click.ClickException("not built yet")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if plan:
+        for job in next_moments(app):
+            click.echo(f"{job.run_date:%Y-%m-%d %H:%M} UTC  {job.id}")
+        return
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("apscheduler").setLevel(logging.INFO)
+    sys.exit(run(app, poll_seconds=poll_seconds, once=once))

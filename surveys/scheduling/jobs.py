@@ -155,11 +155,12 @@ def finish(run: JobRun, messages: int) -> None:
 def _pause_for_fault_tests(run: JobRun) -> None:
     """Test-only: hold the first reminder's transaction open so a test can kill the process.
 
-    Set SCHEDULER_TEST_PAUSE_SECONDS and SCHEDULER_TEST_MARKER_FILE; the first process to get
-    here writes the marker (with its pid) and sleeps; later ones do not pause.
+    SCHEDULER_TEST_PAUSE_SECONDS and SCHEDULER_TEST_MARKER_FILE (app config, or environment
+    variables of the same name for a `surveys scheduler` subprocess): the first process to get
+    here creates the marker (with its pid) and sleeps; later ones find it and do not pause.
     """
-    pause = float(current_app.config.get("SCHEDULER_TEST_PAUSE_SECONDS") or 0)
-    marker = current_app.config.get("SCHEDULER_TEST_MARKER_FILE")
+    pause = float(_test_setting("SCHEDULER_TEST_PAUSE_SECONDS") or 0)
+    marker = _test_setting("SCHEDULER_TEST_MARKER_FILE")
     if not pause or not marker or run.kind != REMINDER:
         return
     try:
@@ -167,7 +168,12 @@ def _pause_for_fault_tests(run: JobRun) -> None:
             handle.write(f"{os.getpid()}\n")
     except FileExistsError:
         return
+    logger.warning("test pause: holding reminder %s/%s for %ss", run.scope, run.slot, pause)
     time.sleep(pause)
+
+
+def _test_setting(name: str) -> str | None:
+    return current_app.config.get(name) or os.environ.get(name) or None
 
 
 def _load_round(round_id: int) -> Round | None:

@@ -1,0 +1,256 @@
+"""`surveys scheduler`: the one active scheduler process (others wait as standbys).
+
+Once it holds the leader lock it runs an APScheduler BlockingScheduler whose jobs live in the
+app database (table `apscheduler_jobs`). Jobs are derived from the rounds table, never the
+other way round: at start and every minute `reconcile` adds a date job for each future opening,
+reminder moment and closing, and removes jobs of rounds that were cancelled or moved. A
+catch-up `sweep` every minute does any round work whose moment has passed (a downtime longer
+than the misfire grace time, or a leader killed while running a job: APScheduler removes a date
+job from its store when it starts it). Every job is idempotent (see jobs.py), so a job that
+runs both as a date job and in a sweep has its effect once.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import STATE_STOPPED
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from surveys.db import utcnow
+from surveys.extensions import db
+from surveys.rounds.models import Round
+from surveys.rounds.state import reminder_due_at
+from surveys.scheduling import jobs
+from surveys.scheduling.leader import LeaderLock, lock_for
+
+logger = logging.getLogger("surveys.scheduler")
+
+JOB_TABLE = "apscheduler_jobs"
+JOBS_MODULE = "surveys.scheduling.jobs"
+ROUND_JOB_PREFIX = "round-"
+DEFAULT_MISFIRE_GRACE_SECONDS = 24 * 3600  # a night of downtime, and then some
+DEFAULT_POLL_SECONDS = 5.0
+DEFAULT_INTERVAL_SECONDS = 60
+LEADER_CHECK_SECONDS = 10
+EXIT_LOST_LEADERSHIP = 3
+
+
+@dataclass(frozen=True)
+class FixedJob:
+    id: str
+    func: str
+    seconds: int
+
+
+def fixed_jobs(config) -> tuple[FixedJob, ...]:
+    every = int(config.get("SCHEDULER_INTERVAL_SECONDS") or DEFAULT_INTERVAL_SECONDS)
+    return (
+        FixedJob("sweep", f"{JOBS_MODULE}:sweep", every),
+        FixedJob("reconcile", "surveys.scheduling.process:reconcile_job", every),
+        FixedJob("outbox", f"{JOBS_MODULE}:deliver_outbox", every),
+        FixedJob("cadences", f"{JOBS_MODULE}:run_cadences", max(every, 60) * 10),
+    )
+
+
+@dataclass(frozen=True)
+class RoundJob:
+    id: str
+    func: str
+    run_date: datetime
+    round_id: int
+
+
+def desired_round_jobs(now: datetime) -> dict[str, RoundJob]:
+    """A date job per future opening, reminder moment and closing of every live round."""
+    desired: dict[str, RoundJob] = {}
+    rounds = db.session.scalars(db.select(Round).where(Round.cancelled_at.is_(None))).all()
+    for round_ in rounds:
+        moments: list[tuple[str, str, datetime]] = [("opening", "open_round", round_.opens_at)]
+        for closes_at in sorted({p.closes_at for p in round_.participants}):
+            stamp = jobs.slot_time(closes_at)
+            moments.append((f"closing-{stamp}", "close_round", closes_at))
+            for offset in round_.reminder_offsets:
+                due = reminder_due_at(closes_at, offset)
+                if due >= round_.opens_at:
+                    moments.append((f"reminder-{jobs.slot_time(due)}", "send_reminders", due))
+        for name, function, moment in moments:
+            if moment > now:
+                job_id = f"{ROUND_JOB_PREFIX}{round_.id}-{name}"
+                desired[job_id] = RoundJob(job_id, f"{JOBS_MODULE}:{function}", moment, round_.id)
+    return desired
+
+
+def reconcile(scheduler: BlockingScheduler, now: datetime | None = None) -> tuple[int, int]:
+    """Make the job store match the rounds table; returns (added or replaced, removed)."""
+    now = now or utcnow()
+    desired = desired_round_jobs(now)
+    db.session.commit()
+    existing = {job.id: job for job in scheduler.get_jobs() if job.id.startswith(ROUND_JOB_PREFIX)}
+    added = removed = 0
+    for job_id, wanted in desired.items():
+        job = existing.get(job_id)
+        if (
+            job is not None
+            and job.next_run_time == wanted.run_date
+            and job.func_ref == wanted.func
+            and tuple(job.args) == (wanted.round_id,)
+        ):
+            continue
+        scheduler.add_job(
+            wanted.func,
+            trigger="date",
+            run_date=wanted.run_date,
+            args=[wanted.round_id],
+            id=job_id,
+            name=job_id,
+            replace_existing=True,
+        )
+        added += 1
+    for job_id in existing.keys() - desired.keys():
+        scheduler.remove_job(job_id)
+        removed += 1
+    if added or removed:
+        logger.info("reconciled round jobs: %s added or moved, %s removed", added, removed)
+    return added, removed
+
+
+_scheduler: BlockingScheduler | None = None
+_lock: LeaderLock | None = None
+
+
+@jobs.in_app_context
+def reconcile_job() -> tuple[int, int]:
+    if _scheduler is None:
+        return (0, 0)
+    return reconcile(_scheduler)
+
+
+def check_leadership() -> None:
+    """Stop at once if the lock was lost (its connection died): a standby may be leading."""
+    if _lock is not None and not _lock.still_held():
+        logger.critical("leader lock lost; stopping so that only one scheduler runs")
+        if _scheduler is not None and _scheduler.state != STATE_STOPPED:
+            _scheduler.shutdown(wait=False)
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    grace = int(app.config.get("SCHEDULER_MISFIRE_GRACE_SECONDS") or DEFAULT_MISFIRE_GRACE_SECONDS)
+    with app.app_context():
+        engine = db.engine
+    return BlockingScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
+        executors={"default": ThreadPoolExecutor(max_workers=4)},
+        job_defaults={"coalesce": True, "misfire_grace_time": grace, "max_instances": 1},
+        timezone=UTC,
+    )
+
+
+def add_fixed_jobs(scheduler: BlockingScheduler, app: Flask, now: datetime) -> None:
+    """The periodic jobs, with fixed ids; each also runs right away at start."""
+    for job in fixed_jobs(app.config):
+        scheduler.add_job(
+            job.func,
+            trigger="interval",
+            seconds=job.seconds,
+            id=job.id,
+            name=job.id,
+            replace_existing=True,
+            next_run_time=now,
+        )
+    scheduler.add_job(
+        check_leadership,
+        trigger="interval",
+        seconds=LEADER_CHECK_SECONDS,
+        id="leader-check",
+        name="leader-check",
+        replace_existing=True,
+        jobstore="memory",
+    )
+
+
+def wait_for_leadership(lock: LeaderLock, poll_seconds: float, stop: threading.Event) -> bool:
+    """Block until this process holds the lock (True) or is asked to stop (False)."""
+    announced = False
+    while not stop.is_set():
+        if lock.try_acquire():
+            return True
+        if not announced:
+            logger.warning(
+                "another scheduler is active: standing by (checking every %ss)", poll_seconds
+            )
+            announced = True
+        stop.wait(poll_seconds)
+    return False
+
+
+def run(app: Flask, *, poll_seconds: float = DEFAULT_POLL_SECONDS, once: bool = False) -> int:
+    """Run the scheduler until stopped; returns the process exit status."""
+    global _scheduler, _lock
+    stop = threading.Event()
+    with app.app_context():
+        lock = lock_for(db.engine, app.config)
+    _lock = lock
+
+    def on_signal(signum, _frame):
+        logger.info("signal %s: stopping", signum)
+        stop.set()
+        if _scheduler is not None and _scheduler.state != STATE_STOPPED:
+            _scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    if not wait_for_leadership(lock, poll_seconds, stop):
+        return 0
+    logger.warning("this scheduler is now the leader")
+    jobs.bind_app(app)
+    try:
+        if once:
+            return run_once(app)
+        scheduler = build_scheduler(app)
+        scheduler.add_jobstore("memory", alias="memory")
+        _scheduler = scheduler
+        add_fixed_jobs(scheduler, app, utcnow())
+        with app.app_context():
+            reconcile(scheduler)
+        if stop.is_set():
+            return 0
+        scheduler.start()
+        return 0 if stop.is_set() else EXIT_LOST_LEADERSHIP
+    finally:
+        _scheduler = None
+        lock.release()
+
+
+def run_once(app: Flask) -> int:
+    """Do everything due now, once, and return (cron-style use, or a quick check)."""
+    now = utcnow()
+    created = jobs.run_cadences(now=now)
+    queued = jobs.sweep(now=now)
+    delivered = jobs.deliver_outbox(now=now)
+    logger.warning(
+        "one pass: %s round(s) created, %s message(s) queued, delivery %s",
+        len(created),
+        queued,
+        delivered,
+    )
+    return 0
+
+
+def next_moments(app: Flask, now: datetime | None = None, horizon_days: int = 60) -> list[RoundJob]:
+    """The round jobs due in the coming days (for `surveys scheduler --plan`)."""
+    now = now or utcnow()
+    with app.app_context():
+        planned = desired_round_jobs(now)
+    limit = now + timedelta(days=horizon_days)
+    return sorted(
+        (job for job in planned.values() if job.run_date <= limit), key=lambda j: j.run_date
+    )
