@@ -119,22 +119,9 @@ def review_rows(round_: Round, language: str) -> list[ReviewRow]:
 
 def previous_submission(submission: Submission) -> Submission | None:
     """The country's validated submission in the latest earlier round of the same questionnaire."""
-    this_round = submission.round
-    return db.session.scalar(
-        sa.select(Submission)
-        .join(Round, Round.id == Submission.round_id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.questionnaire_version_id)
-        .where(
-            Submission.country_id == submission.country_id,
-            Submission.status == Status.VALIDATED.value,
-            Submission.id != submission.id,
-            QuestionnaireVersion.questionnaire_id == this_round.version.questionnaire_id,
-            Round.opens_at < this_round.opens_at,
-            Round.cancelled_at.is_(None),
-        )
-        .order_by(Round.opens_at.desc())
-        .limit(1)
-    )
+    from surveys.responses.operations import previous_validated_submission
+
+    return previous_validated_submission(submission)
 
 
 @dataclass(frozen=True)
@@ -153,23 +140,31 @@ def answers_by_question(submission: Submission) -> dict[str, Answer]:
 
 
 def previous_answers(
-    definition: Definition, previous: Submission | None
+    definition: Definition, previous: Submission | None, current_version: QuestionnaireVersion
 ) -> dict[str, PreviousAnswer]:
-    """For each current question id, the previous answer to it, following `replaces` links."""
+    """For each current question id, the previous answer to it, following `replaces` links
+    through every version in between."""
+    from surveys.responses.operations import predecessor_ids
+
     if previous is None:
         return {}
-    old_definition = previous.round.version.definition
+    old_version = previous.round.version
+    between = db.session.scalars(
+        sa.select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire_id == current_version.questionnaire_id,
+            QuestionnaireVersion.version > old_version.version,
+            QuestionnaireVersion.version < current_version.version,
+        )
+    )
+    mapping = predecessor_ids(definition, old_version.definition, [v.definition for v in between])
+    old_definition = old_version.definition
     old_answers = answers_by_question(previous)
     matched: dict[str, PreviousAnswer] = {}
-    for _, question in definition.questions():
-        for candidate in (question.id, question.replaces):
-            if candidate is None:
-                continue
-            old_question = old_definition.question(candidate)
-            answer = old_answers.get(candidate)
-            if old_question is not None and answer is not None:
-                matched[question.id] = PreviousAnswer(old_question, answer)
-                break
+    for question_id, old_id in mapping.items():
+        old_question = old_definition.question(old_id)
+        answer = old_answers.get(old_id)
+        if old_question is not None and answer is not None:
+            matched[question_id] = PreviousAnswer(old_question, answer)
     return matched
 
 
@@ -187,7 +182,9 @@ class ReviewItem:
 def review_items(submission: Submission) -> list[ReviewItem]:
     definition = submission.round.version.definition
     answers = answers_by_question(submission)
-    previous = previous_answers(definition, previous_submission(submission))
+    previous = previous_answers(
+        definition, previous_submission(submission), submission.round.version
+    )
     queries = queries_by_question(submission)
     return [
         ReviewItem(
@@ -202,33 +199,7 @@ def review_items(submission: Submission) -> list[ReviewItem]:
 
 
 def display_answer(question: Question, answer: Answer | None, language: str) -> str:
-    """A stored answer as text, through the respondents' slice's formatter when it exists."""
-    if answer is None:
-        return ""
-    try:
-        from surveys.responses.fields import answer_display
-    except ImportError:
-        try:
-            from surveys.responses.operations import answer_display
-        except ImportError:
-            return _plain_display(question, answer.value, language)
+    """A stored answer as text, through the respondents' slice's formatter."""
+    from surveys.responses.fields import answer_display
+
     return answer_display(question, answer, language)
-
-
-def _plain_display(question: Question, value: object, language: str) -> str:
-    """A minimal formatter used until the respondents' slice provides its own."""
-
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(_option_label(question, v, language) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items() if v not in (None, ""))
-    return _option_label(question, value, language) if question.options else str(value)
-
-
-def _option_label(question: Question, value: object, language: str) -> str:
-    from surveys.questionnaire.schema import localized
-
-    option = question.option(str(value))
-    return localized(option.label, language) if option else str(value)

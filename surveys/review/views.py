@@ -268,7 +268,7 @@ def submit(submission_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         for problem in exc.problems[:20]:
-            flash(str(problem), "error")
+            flash(str(getattr(problem, "message", problem)), "error")
         return redirect(back)
     except workflow.WorkflowError as exc:
         db.session.rollback()
