@@ -111,26 +111,23 @@ def snapshot_submission(submission: Submission, trigger: Trigger | str) -> Score
     return snapshot
 
 
-def snapshot_round_close(round_id: int, now: datetime | None = None) -> int:
-    """Store a closing snapshot of every submission in the round whose country has closed.
+def snapshot_round_close(round_id: int) -> int:
+    """Store a closing snapshot of every submission in the round (flush only).
 
-    A country with a later closing date of its own (extension, reopening) is left for a later
-    call. Idempotent: a submission whose latest snapshot is already a closing one with the same
-    scorecard gets no new one. Returns the number of snapshots stored (flush only).
+    The scheduler calls it once every participating country has closed, and again when a
+    reopened country closes. Idempotent: a submission whose latest snapshot is already a
+    closing one of the same answers gets no new one. Returns the number of snapshots stored.
     """
-    now = now or utcnow()
     round_ = db.session.get(Round, round_id)
     if round_ is None or round_.cancelled_at is not None:
         return 0
-    closed_countries = {p.country_id for p in round_.participants if p.closes_at <= now}
-    submissions = [
-        s
-        for s in db.session.scalars(select(Submission).where(Submission.round_id == round_id))
-        if s.country_id in closed_countries
-    ]
+    submissions = list(
+        db.session.scalars(select(Submission).where(Submission.round_id == round_id))
+    )
     ids = [s.id for s in submissions]
     latest = latest_snapshots(ids)
     answers = responses_by_submission(ids)
+    now = utcnow()
     created = 0
     for submission in submissions:
         responses = answers.get(submission.id, [])

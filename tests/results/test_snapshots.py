@@ -67,22 +67,45 @@ def test_database_refuses_an_unknown_trigger(db, scored_round):
     db.session.rollback()
 
 
-def test_round_close_snapshots_closed_countries_once(db, scored_round):
-    round_, countries, subs = scored_round(
-        {"NE": (STRONG, "validated"), "ML": (WEAK, "draft"), "BF": (SPARSE, "submitted")},
+def test_round_close_snapshots_every_submission_once(db, scored_round):
+    round_, _, subs = scored_round(
+        {"NE": (STRONG, "validated"), "ML": (WEAK, "draft"), "TD": ({}, None)},
         opens_in=timedelta(days=-20),
         closes_in=timedelta(days=-1),
     )
-    # Burkina Faso has an extension: it is still open and must not be snapshotted yet.
-    round_.participant(countries["BF"].id).closes_at_override = round_.closes_at + timedelta(days=5)
-    db.session.commit()
-
     assert snapshot_round_close(round_.id) == 2
     db.session.commit()
     assert snapshot_round_close(round_.id) == 0  # idempotent
     latest = latest_snapshots(s.id for s in subs.values())
-    assert {latest[subs["NE"].id].trigger, latest[subs["ML"].id].trigger} == {"round_closed"}
-    assert subs["BF"].id not in latest
+    assert {snapshot.trigger for snapshot in latest.values()} == {"round_closed"}
+    assert len(latest) == 2
+
+
+def test_a_reopened_country_closing_again_gets_a_new_closing_snapshot(db, scored_round):
+    round_, _, subs = scored_round(
+        {"ML": (WEAK, "draft")}, opens_in=timedelta(days=-20), closes_in=timedelta(days=-1)
+    )
+    first = snapshot_round_close(round_.id)
+    db.session.commit()
+    answer = db.session.scalar(
+        sa.select(Answer).where(
+            Answer.submission_id == subs["ML"].id, Answer.question_id == "legal_tip_offence"
+        )
+    )
+    answer.value = "yes"
+    db.session.commit()
+    assert (first, snapshot_round_close(round_.id)) == (1, 1)
+    stored = db.session.scalars(sa.select(ScoreSnapshot).order_by(ScoreSnapshot.id)).all()
+    assert scorecard_from_dict(stored[0].result) != scorecard_from_dict(stored[1].result)
+
+
+def test_a_cancelled_round_gets_no_closing_snapshot(db, scored_round):
+    from surveys.db import utcnow
+
+    round_, _, _ = scored_round({"NE": (STRONG, "submitted")})
+    round_.cancelled_at = utcnow()
+    db.session.commit()
+    assert snapshot_round_close(round_.id) == 0
 
 
 def test_round_close_of_an_unknown_round_stores_nothing(db):
