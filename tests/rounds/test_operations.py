@@ -1,0 +1,280 @@
+"""Round operations: each refusal gives its own message and changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from surveys.accounts.models import Role
+from surveys.audit.models import AuditEvent
+from surveys.rounds.models import Round, RoundCountry
+from surveys.rounds.operations import (
+    RoundError,
+    cadence_occurrence_due,
+    cancel_round,
+    create_cadence,
+    create_round,
+    extend_country,
+    move_closing,
+    period_label_for,
+    reopen_country,
+    state_of,
+    update_round,
+)
+from surveys.rounds.state import RoundState
+from tests.conftest import MINI_V2
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def setup(db, create_country, create_version, create_user):
+    niger = create_country("NE", "NER", "Niger", "Niger")
+    mali = create_country("ML", "MLI", "Mali", "Mali")
+    version = create_version()
+    coordinator = create_user(Role.COORDINATOR)
+    return {"niger": niger, "mali": mali, "version": version, "coordinator": coordinator}
+
+
+def _create(setup, **overrides) -> Round:
+    fields = {
+        "version": setup["version"],
+        "period_label": "2026-H2",
+        "opens_at": NOW + 10 * DAY,
+        "closes_at": NOW + 40 * DAY,
+        "now": NOW,
+    }
+    fields.update(overrides)
+    return create_round(**fields)
+
+
+def _database_state(db) -> tuple:
+    rounds = [
+        (r.id, r.period_label, r.opens_at, r.closes_at, r.cancelled_at, tuple(r.reminder_offsets))
+        for r in db.session.query(Round).order_by(Round.id)
+    ]
+    overrides = [
+        (p.round_id, p.country_id, p.closes_at_override)
+        for p in db.session.query(RoundCountry).order_by(RoundCountry.country_id)
+    ]
+    return rounds, overrides, db.session.query(AuditEvent).count()
+
+
+def _refused(db, call, expected: str, field: str | None = None) -> RoundError:
+    before = _database_state(db)
+    with pytest.raises(RoundError) as caught:
+        call()
+    db.session.rollback()
+    assert expected in caught.value.message
+    if field is not None:
+        assert caught.value.field == field
+    assert _database_state(db) == before
+    return caught.value
+
+
+def test_create_takes_all_active_countries_by_default(db, setup):
+    round_ = _create(setup)
+    db.session.commit()
+    assert {p.country_id for p in round_.participants} == {setup["niger"].id, setup["mali"].id}
+    assert round_.reminder_offsets == [14, 7, 1]
+    assert state_of(round_, NOW) == RoundState.SCHEDULED
+    assert state_of(round_, NOW + 11 * DAY) == RoundState.OPEN
+    assert state_of(round_, NOW + 41 * DAY) == RoundState.CLOSED
+
+
+def test_closing_before_opening_is_refused(db, setup):
+    _refused(
+        db,
+        lambda: _create(setup, closes_at=NOW + 5 * DAY),
+        "closing date must be after the opening date",
+        "closes_at",
+    )
+
+
+def test_unpublished_version_is_refused(db, setup, create_version):
+    draft = create_version(MINI_V2, publish=False)
+    _refused(db, lambda: _create(setup, version=draft), "is not published", "version_id")
+
+
+def test_unknown_and_inactive_countries_are_refused(db, setup):
+    _refused(db, lambda: _create(setup, country_ids=[999]), "Unknown country: 999", "country_ids")
+    _refused(db, lambda: _create(setup, country_ids=[]), "at least one country", "country_ids")
+    setup["mali"].active = False
+    db.session.commit()
+    _refused(db, lambda: _create(setup, country_ids=[setup["mali"].id]), "Mali is inactive")
+
+
+def test_period_label_clash_is_refused_across_versions(db, setup, create_version):
+    _create(setup)
+    db.session.commit()
+    v2 = create_version(MINI_V2)
+    _refused(
+        db,
+        lambda: _create(setup, version=v2, period_label=" 2026-h2 "),
+        "already a round for period 2026-H2",
+        "period_label",
+    )
+
+
+def test_bad_reminder_offsets_and_past_opening_are_refused(db, setup):
+    _refused(db, lambda: _create(setup, reminder_offsets=["7", "x"]), "between 1 and 365")
+    _refused(db, lambda: _create(setup, reminder_offsets=[0]), "between 1 and 365")
+    _refused(db, lambda: _create(setup, opens_at=NOW - DAY), "opening date is in the past")
+    _refused(db, lambda: _create(setup, period_label="  "), "Give the period", "period_label")
+
+
+def test_before_opening_everything_may_change(db, setup):
+    round_ = _create(setup)
+    db.session.commit()
+    update_round(
+        round_,
+        period_label="2026-H2b",
+        opens_at=NOW + 2 * DAY,
+        country_ids=[setup["niger"].id],
+        reminder_offsets=[3],
+        now=NOW,
+    )
+    db.session.commit()
+    assert round_.period_label == "2026-H2b"
+    assert [p.country_id for p in round_.participants] == [setup["niger"].id]
+    assert round_.reminder_offsets == [3]
+
+
+def test_after_opening_only_the_closing_date_moves(db, setup):
+    round_ = _create(setup)
+    db.session.commit()
+    opened = NOW + 11 * DAY
+    _refused(
+        db,
+        lambda: update_round(round_, period_label="2027-H1", now=opened),
+        "only its closing date can change",
+    )
+    _refused(
+        db,
+        lambda: update_round(round_, country_ids=[setup["niger"].id], now=opened),
+        "only its closing date can change",
+    )
+    update_round(round_, closes_at=NOW + 50 * DAY, now=opened)
+    db.session.commit()
+    assert round_.closes_at == NOW + 50 * DAY
+
+
+def test_cancel_only_before_opening(db, setup):
+    round_ = _create(setup)
+    db.session.commit()
+    _refused(db, lambda: cancel_round(round_, now=NOW + 11 * DAY), "only be cancelled before")
+    cancel_round(round_, now=NOW)
+    db.session.commit()
+    assert state_of(round_, NOW) == RoundState.CANCELLED
+    _refused(db, lambda: cancel_round(round_, now=NOW), "already cancelled")
+    _refused(
+        db,
+        lambda: extend_country(round_, setup["niger"].id, NOW + 60 * DAY, now=NOW),
+        "cancelled",
+    )
+
+
+def test_extension_on_a_closed_round_is_refused(db, setup):
+    round_ = _create(setup)
+    db.session.commit()
+    closed = NOW + 41 * DAY
+    _refused(
+        db,
+        lambda: extend_country(round_, setup["niger"].id, NOW + 60 * DAY, now=closed),
+        "reopen its submission instead",
+    )
+    _refused(db, lambda: move_closing(round_, NOW + 60 * DAY, now=closed), "This round is closed")
+
+
+def test_extension_must_be_later_and_for_a_participant(db, setup, create_country):
+    round_ = _create(setup, country_ids=[setup["niger"].id])
+    db.session.commit()
+    during = NOW + 20 * DAY
+    _refused(
+        db,
+        lambda: extend_country(round_, setup["niger"].id, NOW + 30 * DAY, now=during),
+        "must end after the current closing date",
+    )
+    _refused(
+        db,
+        lambda: extend_country(round_, setup["mali"].id, NOW + 60 * DAY, now=during),
+        "Mali does not take part",
+    )
+    _refused(
+        db,
+        lambda: extend_country(round_, 4242, NOW + 60 * DAY, now=during),
+        "Unknown country",
+    )
+    extend_country(round_, setup["niger"].id, NOW + 60 * DAY, now=during)
+    db.session.commit()
+    participant = round_.participant(setup["niger"].id)
+    assert participant.closes_at == NOW + 60 * DAY
+    assert state_of(round_, NOW + 45 * DAY) == RoundState.OPEN
+
+
+def test_reopen_after_closing_sends_the_submission_back(db, setup, create_submission):
+    round_ = _create(setup)
+    db.session.commit()
+    submission = create_submission(round_, setup["niger"], status="submitted")
+    closed = NOW + 41 * DAY
+    _refused(
+        db,
+        lambda: reopen_country(
+            round_,
+            setup["niger"].id,
+            NOW + 60 * DAY,
+            now=NOW + 20 * DAY,
+            actor=setup["coordinator"],
+            note="x",
+        ),
+        "still open",
+    )
+    reopen_country(
+        round_,
+        setup["niger"].id,
+        closed + 7 * DAY,
+        now=closed,
+        actor=setup["coordinator"],
+        note="Figures for 2025 were missing.",
+    )
+    db.session.commit()
+    db.session.refresh(submission)
+    assert submission.status == "returned"
+    assert round_.participant(setup["niger"].id).closes_at == closed + 7 * DAY
+
+
+def test_cadence_dates_and_labels(db, setup):
+    cadence = create_cadence(
+        questionnaire=setup["version"].questionnaire,
+        every_months=6,
+        open_weeks=8,
+        lead_days=14,
+        first_opens_at=datetime(2026, 1, 15, 8, 0, tzinfo=UTC),
+        now=NOW,
+    )
+    db.session.commit()
+    # Mid-way between occurrences: nothing to create.
+    assert cadence_occurrence_due(cadence, datetime(2026, 4, 1, tzinfo=UTC)) is None
+    # Fourteen days before July's opening: July's round.
+    due = cadence_occurrence_due(cadence, datetime(2026, 7, 1, 8, 0, tzinfo=UTC))
+    assert due == datetime(2026, 7, 15, 8, 0, tzinfo=UTC)
+    assert period_label_for(due, 6) == "2026-H2"
+    assert period_label_for(datetime(2026, 2, 1, tzinfo=UTC), 3) == "2026-Q1"
+
+
+def test_overlapping_cadence_is_refused(db, setup):
+    _refused(
+        db,
+        lambda: create_cadence(
+            questionnaire=setup["version"].questionnaire,
+            every_months=1,
+            open_weeks=8,
+            lead_days=7,
+            first_opens_at=NOW,
+            now=NOW,
+        ),
+        "overlap",
+        "open_weeks",
+    )
