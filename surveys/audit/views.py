@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
@@ -45,7 +45,7 @@ class AuditFilterForm(FlaskForm):
 
 
 def _choices(column) -> list[SelectChoice]:
-    values = db.session.scalars(select(distinct(column)).where(column.is_not(None))).all()
+    values = db.session.scalars(select(column).where(column.is_not(None)).distinct()).all()
     return [SelectChoice("", str(_l("All")))] + [SelectChoice(v, v) for v in sorted(values)]
 
 

@@ -1,0 +1,93 @@
+"""One's own account: name, language, time zone, password; language and dates follow them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from surveys.accounts.passwords import verify_password
+
+
+def test_profile_saves_name_language_and_time_zone(client, db, login, create_user):
+    user = create_user("analyst")
+    login(user)
+    response = client.post(
+        "/account", data={"name": "Nouvel Nom", "language": "fr", "timezone": "Africa/Niamey"}
+    )
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert (user.name, user.language, user.timezone) == ("Nouvel Nom", "fr", "Africa/Niamey")
+
+
+def test_profile_refuses_an_unknown_time_zone(client, db, login, create_user):
+    user = create_user("analyst")
+    login(user)
+    for zone in ("Mars/Olympus", "africa/niamey", "../../etc/passwd", "UTC+1"):
+        response = client.post("/account", data={"name": "X", "language": "en", "timezone": zone})
+        assert response.status_code == 200, zone
+        assert b"Enter a time zone name from the list" in response.data
+    db.session.refresh(user)
+    assert user.timezone == "UTC"
+
+
+def test_page_language_follows_the_preference_else_the_browser(client, login, create_user):
+    english_page = client.get("/login", headers={"Accept-Language": "en"})
+    assert b'<html lang="en">' in english_page.data
+    french_page = client.get("/login", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert b'<html lang="fr">' in french_page.data
+    login(create_user("analyst", language="fr"))
+    preferred = client.get("/account", headers={"Accept-Language": "en"})
+    assert b'<html lang="fr">' in preferred.data
+
+
+def test_every_page_has_the_language_switcher(client, login, create_user):
+    assert b'name="language"' in client.get("/login").data
+    login(create_user("analyst"))
+    assert b'name="language"' in client.get("/account").data
+
+
+def test_dates_are_shown_in_the_users_time_zone_and_locale(client, db, login, create_user):
+    user = create_user("analyst", timezone="Asia/Tokyo")
+    user.last_login_at = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+    db.session.commit()
+    login(user)
+    assert b"Jan 15, 2026, 9:00:00\xe2\x80\xafPM" in client.get("/account").data
+    user.language, user.timezone = "fr", "Africa/Niamey"
+    db.session.commit()
+    assert b"15 janv. 2026, 13:00:00" in client.get("/account").data
+
+
+def test_change_password_needs_the_current_one(client, db, login, create_user):
+    user = create_user("analyst")
+    login(user)
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "wrong",
+            "password": "another long password",
+            "confirm": "another long password",
+        },
+    )
+    assert b"The current password is not correct." in response.data
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, "correct horse battery")
+
+
+def test_change_password_keeps_this_session_and_ends_the_others(
+    app, client, db, login, create_user
+):
+    user = create_user("analyst")
+    login(user)
+    elsewhere = login(user, on=app.test_client())
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "correct horse battery",
+            "password": "another long password",
+            "confirm": "another long password",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 200
+    assert elsewhere.get("/account").status_code != 200
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, "another long password")
