@@ -27,6 +27,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
 from surveys.questionnaire.expressions import is_answered
@@ -167,8 +168,12 @@ class QuestionKind:
         return "" if value is None else str(value)
 
     def main_field(self, question: Question) -> str:
-        """The field an error summary links to for the whole question."""
+        """The form field carrying the answer (the first one for a table)."""
         return question.id
+
+    def anchor(self, question: Question) -> str:
+        """The element id an error summary links to for the whole question (focusable)."""
+        return self.main_field(question)
 
 
 _REGISTRY: dict[QuestionType, QuestionKind] = {}
@@ -187,13 +192,16 @@ def registered_types() -> frozenset[QuestionType]:
     return frozenset(_REGISTRY)
 
 
-def _option_choices(question: Question, language: str) -> list[tuple[str, str]]:
-    return [(o.value, localized(o.label, language)) for o in question.options]
+def _option_choices(question: Question, language: str) -> list[SelectChoice]:
+    return [SelectChoice(o.value, localized(o.label, language)) for o in question.options]
 
 
 class _SingleChoice(QuestionKind):
     widget = "radios"
     grouped = True
+
+    def anchor(self, question):
+        return f"{question.id}-0"  # the first option's input
 
     def fields(self, question, label, language):
         return {
@@ -259,6 +267,9 @@ class MultipleChoiceKind(QuestionKind):
     type = QuestionType.MULTIPLE_CHOICE
     widget = "checkboxes"
     grouped = True
+
+    def anchor(self, question):
+        return f"{question.id}-0"  # the first option's input
 
     def fields(self, question, label, language):
         return {

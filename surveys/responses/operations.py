@@ -241,7 +241,7 @@ def completeness(submission: Submission) -> list[Problem]:
 
 
 def _question_problems(area: Area, question: Question, answer: Answer | None) -> list[Problem]:
-    main = kind_of(question).main_field(question)
+    main = kind_of(question).anchor(question)
     if answer is not None and answer.not_applicable and question.allow_na:
         if not answer.na_justification.strip():
             message = _l("Explain why this question is not applicable.")

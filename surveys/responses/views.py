@@ -194,6 +194,7 @@ def submission(submission_id: int):
         problems=ops.completeness(sub) if editable else [],
         numbers=question_numbers(definition),
         editable=editable,
+        can_submit="review.submit" in current_app.view_functions,
         language=_language(),
         localized=localized,
     )
@@ -211,6 +212,7 @@ def _page_context(sub: Submission, definition: Definition, area: Area, answers: 
         "hidden": hidden,
         "progress": ops.area_progress(definition, answers),
         "numbers": question_numbers(definition),
+        "anchors": {q.id: kind_of(q).anchor(q) for q in area.questions},
         "evidence": evidence_ops.evidence_by_question(sub),
         "language": language,
         "localized": localized,
@@ -225,11 +227,32 @@ def _page_context(sub: Submission, definition: Definition, area: Area, answers: 
             for q in area.questions
             if q.show_if
         },
-        "outside_values": json.dumps(
-            _outside_values(definition, area, answers, hidden), separators=(",", ":")
+        "outside_values": _script_json(_outside_values(definition, area, answers, hidden)),
+        "autosave_strings": _script_json(
+            {
+                "saving": _("Saving…"),
+                "unsaved": _("Changes not saved yet."),
+                "offline": _(
+                    "You are offline. Your changes are kept on this device and will be sent "
+                    "when the connection returns."
+                ),
+                "restoring": _("Sending changes kept on this device…"),
+                "invalid": _("Some answers could not be saved: see the messages."),
+                "failed": _("Could not save. Your changes are kept on this device."),
+                "conflict": _("Choose which answers to keep"),
+            }
         ),
+        "carried_here": [
+            q.id for q in area.questions if q.id in answers and answers[q.id].carried_over
+        ],
         "area_index": [a.id for a in definition.areas].index(area.id),
     }
+
+
+def _script_json(data: object) -> str:
+    """JSON safe inside a <script type="application/json"> element (no closing tag possible)."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _outside_values(definition: Definition, area: Area, answers: dict, hidden) -> dict:

@@ -1,0 +1,296 @@
+"""The respondents' pages through the test client: task list, area forms, autosave, conflicts."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import sqlalchemy as sa
+
+from surveys.responses.models import AnswerRevision, Submission
+from surveys.responses.operations import answers_by_question
+from tests.responses.conftest import form_state
+
+JSON = {"Accept": "application/json"}
+
+
+def area_url(submission, area="legal"):
+    return f"/submissions/{submission.id}/areas/{area}"
+
+
+def post_area(client, submission, data, area="legal", state=None, headers=None):
+    state = state or form_state(client, submission.id, area)
+    return client.post(area_url(submission, area), data={**state, **data}, headers=headers or {})
+
+
+# ---------------------------------------------------------------- task list and start
+
+
+def test_the_task_list_shows_the_open_round_with_its_deadline_and_a_start_button(
+    client, login, world
+):
+    login(world.respondent)
+    html = client.get("/my-questionnaires").get_data(as_text=True)
+    assert "Mini self-assessment" in html and "2026-H2" in html
+    assert "Deadline:" in html and "Not started" in html
+    start = f"/rounds/{world.round.id}/countries/{world.country.id}/answers"
+    assert start in html
+    assert f"/countries/{world.other_country.id}/answers" not in html
+
+
+def test_the_first_visit_creates_one_submission_and_opens_the_first_area(client, login, world, db):
+    login(world.respondent)
+    start = f"/rounds/{world.round.id}/countries/{world.country.id}/answers"
+    first = client.get(start)
+    second = client.get(start)
+    [submission] = db.session.scalars(sa.select(Submission)).all()
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"].endswith(area_url(submission))
+    html = client.get("/my-questionnaires").get_data(as_text=True)
+    assert "0 of 5 answered" in html and "Continue" in html
+
+
+def test_starting_another_countrys_round_is_not_found(client, login, world, db):
+    login(world.respondent)
+    response = client.get(f"/rounds/{world.round.id}/countries/{world.other_country.id}/answers")
+    assert response.status_code == 404
+    assert db.session.scalars(sa.select(Submission)).all() == []
+
+
+# ---------------------------------------------------------------- the form
+
+
+def test_the_area_page_has_a_label_or_legend_for_every_field(client, login, world, started):
+    login(world.respondent)
+    html = client.get(area_url(started, "protection")).get_data(as_text=True)
+    inputs = re.findall(r"<(?:input|textarea|select)\b[^>]*>", html)
+    for tag in inputs:
+        if 'type="hidden"' in tag or "csrf_token" in tag:
+            continue
+        field_id = re.search(r'id="([^"]+)"', tag).group(1)
+        labelled = f'for="{field_id}"' in html or "aria-labelledby=" in tag
+        assert labelled, f"{field_id} has no label"
+    assert "<legend>2.5 Criminal justice statistics</legend>" in html
+    assert 'scope="colgroup">2024</th>' in html
+    assert 'for="protection_statistics-source">Source</label>' in html
+    assert "Not applicable" in html  # protection_assisted_share allows it
+
+
+def test_the_page_is_in_the_users_language(client, login, world, started, create_user):
+    francophone = create_user("respondent", countries=[world.country], language="fr")
+    login(francophone)
+    html = client.get(area_url(started)).get_data(as_text=True)
+    assert "La loi nationale incrimine-t-elle la traite des personnes" in html
+    assert ">Oui</label>" in html and ">Partiellement</label>" in html
+
+
+def test_a_conditional_question_is_hidden_until_its_condition_holds(client, login, world, started):
+    login(world.respondent)
+    html = client.get(area_url(started)).get_data(as_text=True)
+    box = re.search(r'<div class="q" id="q-legal_strategy_maturity"[^>]*>', html).group(0)
+    assert " hidden" in box
+    condition = json.loads(
+        re.search(r"data-show-if=\"([^\"]+)\"", box).group(1).replace("&#34;", '"')
+    )
+    assert condition == ["in", "legal_tip_offence", ["yes", "partly"]]
+
+    post_area(client, started, {"legal_tip_offence": "yes"})
+    html = client.get(area_url(started)).get_data(as_text=True)
+    box = re.search(r'<div class="q" id="q-legal_strategy_maturity"[^>]*>', html).group(0)
+    assert " hidden" not in box
+
+
+def test_saving_without_javascript_stores_every_type_and_comes_back_to_the_page(
+    client, login, world, started
+):
+    login(world.respondent)
+    response = post_area(
+        client,
+        started,
+        {
+            "legal_tip_offence": "partly",
+            "legal_instruments": ["untoc", "som_protocol"],
+            "legal_framework_status": "draft",
+            "legal_strategy_maturity": "2",
+            "legal_last_review": "16/03/2018",
+            "legal_notes": "  Reform under way  ",
+            "legal_tip_offence-comment": "Penal code art. 5",
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(area_url(started))
+    answers = {k: a.value for k, a in answers_by_question(started).items()}
+    assert answers == {
+        "legal_tip_offence": "partly",
+        "legal_instruments": ["untoc", "som_protocol"],
+        "legal_framework_status": "draft",
+        "legal_strategy_maturity": 2,
+        "legal_last_review": "2018-03-16",
+        "legal_notes": "Reform under way",
+    }
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Saved at" in page
+    assert 'value="2018-03-16"' in page and "Penal code art. 5" in page
+
+
+def test_numbers_and_figures_are_read_in_french_style(client, login, world, started):
+    login(world.respondent)
+    response = post_area(
+        client,
+        started,
+        {
+            "protection_shelters": "1 200",
+            "protection_budget": "12,5",
+            "protection_assisted_share": "99,5",
+            "protection_statistics-prosecuted-2024-total": "1 234",
+            "protection_statistics-source": "Police nationale",
+        },
+        area="protection",
+    )
+    assert response.status_code == 422  # 1 200 is above the maximum of 1000
+    answers = {k: a.value for k, a in answers_by_question(started).items()}
+    assert answers["protection_budget"] == 12.5
+    assert answers["protection_assisted_share"] == 99.5
+    assert answers["protection_statistics"]["cells"] == {"prosecuted|2024|total": 1234}
+    assert "protection_shelters" not in answers
+
+
+def test_a_malformed_value_is_refused_with_a_summary_and_a_message_beside_the_field(
+    client, login, world, started
+):
+    login(world.respondent)
+    response = post_area(
+        client,
+        started,
+        {
+            "protection_shelters": "many",
+            "protection_assisted_share": "140",
+            "protection_statistics-prosecuted-2025-male": "-3",
+            "protection_focal_point": "Mme Diallo",
+        },
+        area="protection",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    assert 'href="#protection_shelters">Enter a whole number.' in summary
+    assert 'href="#protection_assisted_share">Enter a number between 0 and 100.' in summary
+    assert 'href="#protection_statistics-prosecuted-2025-male"' in summary
+    assert 'id="protection_shelters-error">Enter a whole number.</p>' in html
+    assert 'value="many"' in html  # what was typed is shown again, not lost
+    assert answers_by_question(started)["protection_focal_point"].value == "Mme Diallo"
+
+
+def test_a_draft_never_requires_completeness(client, login, world, started):
+    login(world.respondent)
+    response = post_area(client, started, {"legal_notes": "Only this"})
+    assert response.status_code == 302
+
+
+# ---------------------------------------------------------------- autosave and conflicts
+
+
+def test_autosave_answers_with_json_carrying_the_new_version(client, login, world, started):
+    login(world.respondent)
+    state = form_state(client, started.id, "legal")
+    response = post_area(client, started, {"legal_notes": "Typed"}, state=state, headers=JSON)
+    data = response.get_json()
+    assert response.status_code == 200
+    assert data["lock_version"] == int(state["lock_version"]) + 1
+    assert data["status"].startswith("Saved at")
+    assert data["errors"] == {}
+    assert data["progress"] == "1 of 5 answered"
+    bad = post_area(client, started, {"legal_last_review": "31/02/2020"}, headers=JSON)
+    assert bad.status_code == 422
+    assert "legal_last_review" in bad.get_json()["errors"]
+
+
+def test_two_respondents_editing_the_same_answer_end_on_the_conflict_page(
+    app, client, login, world, started, db
+):
+    other = app.test_client()
+    login(world.respondent)
+    login(world.colleague, on=other)
+    mine = form_state(client, started.id, "legal")
+    theirs = form_state(other, started.id, "legal")
+
+    saved = post_area(other, started, {"legal_notes": "Colleague's text"}, state=theirs)
+    assert saved.status_code == 302
+    stale = post_area(
+        client, started, {"legal_notes": "My text", "legal_tip_offence": "yes"}, state=mine
+    )
+
+    assert stale.status_code == 409
+    html = stale.get_data(as_text=True)
+    assert "My text" in html and "Colleague&#39;s text" in html
+    assert "Keep my answer" in html
+    answers = answers_by_question(started)
+    assert answers["legal_notes"].value == "Colleague's text"
+    assert answers["legal_tip_offence"].value == "yes"  # no conflict there: merged
+
+    revision_id = re.search(r'name="r" value="(\d+)"', html).group(1)
+    base = re.search(r'name="base-legal_notes" value="([^"]+)"', html).group(1)
+    version = re.search(r'name="lock_version" value="(\d+)"', html).group(1)
+    resolved = client.post(
+        f"/submissions/{started.id}/areas/legal/conflicts",
+        data={
+            "r": revision_id,
+            "base-legal_notes": base,
+            "lock_version": version,
+            "choice-legal_notes": "mine",
+        },
+    )
+    assert resolved.status_code == 302
+    db.session.expire_all()
+    assert answers_by_question(started)["legal_notes"].value == "My text"
+    history = client.get(f"/submissions/{started.id}/questions/legal_notes/history")
+    text = history.get_data(as_text=True)
+    assert "Colleague&#39;s text" in text and "My text" in text
+    assert "Chosen after a conflict" in text
+
+
+def test_a_stale_autosave_gets_409_json_with_a_link_to_the_conflict(
+    app, client, login, world, started
+):
+    other = app.test_client()
+    login(world.respondent)
+    login(world.colleague, on=other)
+    mine = form_state(client, started.id, "legal")
+    post_area(other, started, {"legal_notes": "Theirs"})
+
+    response = post_area(client, started, {"legal_notes": "Mine"}, state=mine, headers=JSON)
+
+    assert response.status_code == 409
+    url = response.get_json()["conflict_url"]
+    page = client.get(url).get_data(as_text=True)
+    assert "Mine" in page and "Theirs" in page
+
+
+def test_confirm_all_clears_carried_over_marks_on_the_page(client, login, world, started, db):
+    answer = answers_by_question(started)
+    assert answer == {}
+    from surveys.responses.models import Answer
+
+    db.session.add(
+        Answer(submission_id=started.id, question_id="legal_notes", value="Old", carried_over=True)
+    )
+    db.session.commit()
+    login(world.respondent)
+    page = client.get(area_url(started)).get_data(as_text=True)
+    assert "Carried over from the previous round" in page
+    post_area(client, started, {"legal_notes": "Old", "action": "confirm_all"})
+    db.session.expire_all()
+    assert not answers_by_question(started)["legal_notes"].carried_over
+
+
+def test_every_saved_change_is_in_the_questions_history(client, login, world, started, db):
+    login(world.respondent)
+    post_area(client, started, {"legal_notes": "First"})
+    post_area(client, started, {"legal_notes": "Second"})
+    html = client.get(f"/submissions/{started.id}/questions/legal_notes/history").get_data(
+        as_text=True
+    )
+    assert html.index("Second") < html.index("First")  # newest first
+    assert html.count(f"<td>{world.respondent.name}</td>") == 2
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(AnswerRevision))
+    assert count == 2

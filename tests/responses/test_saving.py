@@ -1,0 +1,248 @@
+"""Saving an area: revisions, per-question optimistic merging, conflicts, hidden questions."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from surveys.responses.fields import AnswerInput
+from surveys.responses.models import AnswerRevision
+from surveys.responses.operations import (
+    answer_fingerprint,
+    answers_by_question,
+    area_fingerprints,
+    save_area,
+)
+
+
+def revisions(db, submission, question_id):
+    return list(
+        db.session.scalars(
+            sa.select(AnswerRevision)
+            .where(
+                AnswerRevision.submission_id == submission.id,
+                AnswerRevision.question_id == question_id,
+            )
+            .order_by(AnswerRevision.id)
+        )
+    )
+
+
+def shown_state(submission, area_id="legal"):
+    """What a freshly loaded form carries: the version and the fingerprints it showed."""
+    definition = submission.round.version.definition
+    return submission.lock_version, area_fingerprints(
+        definition.area(area_id), answers_by_question(submission)
+    )
+
+
+def test_a_save_stores_the_answer_writes_a_revision_and_bumps_the_version(db, world, started):
+    version, base = shown_state(started)
+    result = save_area(
+        started,
+        "legal",
+        {"legal_tip_offence": AnswerInput("yes", comment="Law 2015-36")},
+        actor=world.respondent,
+        lock_version=version,
+        base=base,
+    )
+    db.session.commit()
+
+    assert result.saved == ["legal_tip_offence"] and not result.conflicts
+    assert started.lock_version == version + 1 == result.lock_version
+    answer = answers_by_question(started)["legal_tip_offence"]
+    assert (answer.value, answer.comment, answer.updated_by_id) == (
+        "yes",
+        "Law 2015-36",
+        world.respondent.id,
+    )
+    [revision] = revisions(db, started, "legal_tip_offence")
+    assert (revision.value, revision.saved_by_id, revision.source) == (
+        "yes",
+        world.respondent.id,
+        "saved",
+    )
+
+
+def test_saving_the_same_values_again_changes_nothing(db, world, started):
+    version, base = shown_state(started)
+    save_area(
+        started,
+        "legal",
+        {"legal_tip_offence": AnswerInput("no")},
+        actor=world.respondent,
+        lock_version=version,
+        base=base,
+    )
+    db.session.commit()
+    version, base = shown_state(started)
+
+    result = save_area(
+        started,
+        "legal",
+        {"legal_tip_offence": AnswerInput("no")},
+        actor=world.respondent,
+        lock_version=version,
+        base=base,
+    )
+    db.session.commit()
+
+    assert not result.changed and started.lock_version == version
+    assert len(revisions(db, started, "legal_tip_offence")) == 1
+
+
+def test_a_stale_save_of_other_questions_is_merged(db, world, started):
+    version, base = shown_state(started)
+    # A colleague answers question 1 after both forms were loaded.
+    save_area(
+        started,
+        "legal",
+        {"legal_tip_offence": AnswerInput("yes")},
+        actor=world.colleague,
+        lock_version=version,
+        base=base,
+    )
+    db.session.commit()
+
+    # The respondent's stale form still shows question 1 empty and changes question 3 only.
+    result = save_area(
+        started,
+        "legal",
+        {"legal_tip_offence": AnswerInput(None), "legal_framework_status": AnswerInput("draft")},
+        actor=world.respondent,
+        lock_version=version,
+        base=base,
+    )
+    db.session.commit()
+
+    assert result.stale and not result.conflicts
+    answers = answers_by_question(started)
+    assert answers["legal_tip_offence"].value == "yes"  # the colleague's answer stands
+    assert answers["legal_framework_status"].value == "draft"
+
+
+def test_a_stale_save_of_the_same_question_is_a_conflict_and_keeps_both_values(db, world, started):
+    version, base = shown_state(started)
+    save_area(
+        started,
+        "legal",
+        {"legal_notes": AnswerInput("Theirs")},
+        actor=world.colleague,
+        lock_version=version,
+        base=base,
+    )
+    db.session.commit()
+
+    result = save_area(
+        started,
+        "legal",
+        {"legal_notes": AnswerInput("Mine")},
+        actor=world.respondent,
+        lock_version=version,
+        base=base,
+    )
+    db.session.commit()
+
+    [conflict] = result.conflicts
+    assert conflict.question.id == "legal_notes"
+    assert answers_by_question(started)["legal_notes"].value == "Theirs"
+    kept = [(r.value, r.source, r.saved_by_id) for r in revisions(db, started, "legal_notes")]
+    assert kept == [
+        ("Theirs", "saved", world.colleague.id),
+        ("Mine", "conflict", world.respondent.id),
+    ]
+
+
+def test_a_save_without_fingerprints_on_a_stale_version_never_overwrites(db, world, started):
+    version, base = shown_state(started)
+    save_area(
+        started,
+        "legal",
+        {"legal_notes": AnswerInput("Theirs")},
+        actor=world.colleague,
+        lock_version=version,
+        base=base,
+    )
+    db.session.commit()
+
+    result = save_area(
+        started,
+        "legal",
+        {"legal_notes": AnswerInput("Mine")},
+        actor=world.respondent,
+        lock_version=version,
+        base=None,
+    )
+
+    assert [c.question.id for c in result.conflicts] == ["legal_notes"]
+    assert answers_by_question(started)["legal_notes"].value == "Theirs"
+
+
+def test_a_question_hidden_by_the_new_answers_loses_its_value_but_keeps_its_history(
+    db, world, started
+):
+    version, base = shown_state(started)
+    save_area(
+        started,
+        "legal",
+        {"legal_tip_offence": AnswerInput("yes"), "legal_strategy_maturity": AnswerInput(3)},
+        actor=world.respondent,
+        lock_version=version,
+        base=base,
+    )
+    db.session.commit()
+    version, base = shown_state(started)
+
+    save_area(
+        started,
+        "legal",
+        {"legal_tip_offence": AnswerInput("no"), "legal_strategy_maturity": AnswerInput(3)},
+        actor=world.respondent,
+        lock_version=version,
+        base=base,
+    )
+    db.session.commit()
+
+    assert answers_by_question(started)["legal_strategy_maturity"].value is None
+    history = [(r.value, r.source) for r in revisions(db, started, "legal_strategy_maturity")]
+    assert history == [(3, "saved"), (None, "hidden")]
+
+
+def test_not_applicable_is_ignored_where_the_definition_does_not_allow_it(db, world, started):
+    version, base = shown_state(started)
+    save_area(
+        started,
+        "legal",
+        {"legal_tip_offence": AnswerInput("yes", not_applicable=True, na_justification="x")},
+        actor=world.respondent,
+        lock_version=version,
+        base=base,
+    )
+    answer = answers_by_question(started)["legal_tip_offence"]
+    assert (answer.value, answer.not_applicable, answer.na_justification) == ("yes", False, "")
+
+
+def test_not_applicable_drops_the_value_where_allowed(db, world, started):
+    version, base = shown_state(started, "protection")
+    save_area(
+        started,
+        "protection",
+        {
+            "protection_assisted_share": AnswerInput(
+                40.0, not_applicable=True, na_justification="No victims identified"
+            )
+        },
+        actor=world.respondent,
+        lock_version=version,
+        base=base,
+    )
+    answer = answers_by_question(started)["protection_assisted_share"]
+    assert (answer.value, answer.not_applicable) == (None, True)
+    assert answer.na_justification == "No victims identified"
+
+
+def test_fingerprints_ignore_surrounding_blanks_but_see_comments():
+    assert answer_fingerprint(AnswerInput("a", comment=" x ")) == answer_fingerprint(
+        AnswerInput("a", comment="x")
+    )
+    assert answer_fingerprint(AnswerInput("a")) != answer_fingerprint(AnswerInput("a", comment="x"))
+    assert answer_fingerprint(None) == answer_fingerprint(AnswerInput(""))
