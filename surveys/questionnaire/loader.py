@@ -274,19 +274,19 @@ class _Reader:
             return None
         return str(node.value)
 
-    def constructed(self, node: ScalarNode, path: str) -> object:
+    def constructed(self, node: ScalarNode) -> object:
         try:
             return self.constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, OverflowError):
-            self.report(node, path, N_("must be a number"))
+        except Exception:  # an explicit tag on a malformed value (`!!int ""`) fails in many ways
             return None
 
     def number(self, node: Node, path: str) -> float | None:
         if not isinstance(node, ScalarNode) or node.tag not in (_YAML_INT, _YAML_FLOAT):
             self.report(node, path, N_("must be a number"))
             return None
-        value = self.constructed(node, path)
-        if not isinstance(value, int | float):
+        value = self.constructed(node)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            self.report(node, path, N_("must be a number"))
             return None
         if isinstance(value, float) and not math.isfinite(value):
             self.report(node, path, N_("must be a finite number"))
@@ -301,14 +301,21 @@ class _Reader:
         if not isinstance(node, ScalarNode) or node.tag != _YAML_INT:
             self.report(node, path, N_("must be a whole number"))
             return None
-        value = self.constructed(node, path)
-        return value if isinstance(value, int) else None
+        value = self.constructed(node)
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.report(node, path, N_("must be a whole number"))
+            return None
+        return value
 
     def boolean(self, node: Node, path: str) -> bool | None:
         if not isinstance(node, ScalarNode) or node.tag != _YAML_BOOL:
             self.report(node, path, N_("must be true or false"))
             return None
-        return bool(self.constructor.construct_object(node))
+        value = self.constructed(node)
+        if not isinstance(value, bool):
+            self.report(node, path, N_("must be true or false"))
+            return None
+        return value
 
     def matching(
         self, node: Node, path: str, pattern: re.Pattern[str], template: str
