@@ -1,0 +1,70 @@
+"""Two respondents of one country edit the same page at once: the stale save ends on the
+conflict page, and both values stay recoverable."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.browser.conftest import Site, sign_in, submission_id
+
+pytestmark = pytest.mark.browser
+
+
+def open_protection_page(new_context, site: Site, email: str):
+    # Without JavaScript: the plain form posts decide, no autosave races the click.
+    page = new_context(java_script_enabled=False).new_page()
+    sign_in(page, site, email)
+    page.goto(site.url(f"/rounds/{site.round_id}/countries/{site.niger_id}/answers"))
+    page.goto(site.url(f"/submissions/{submission_id(site)}/areas/protection"))
+    return page
+
+
+def save_draft(page) -> int:
+    with page.expect_navigation() as navigation:
+        page.click("button[name=goto][value=protection]")
+    return navigation.value.status
+
+
+def test_a_stale_save_ends_on_the_conflict_page_with_both_values_kept(site, new_context):
+    from surveys.responses.models import Answer, AnswerRevision
+
+    first = open_protection_page(new_context, site, site.respondent)
+    second = open_protection_page(new_context, site, site.colleague)
+
+    first.fill("#protection_focal_point", "Alpha unit")
+    assert save_draft(first) == 200
+    second.fill("#protection_focal_point", "Beta unit")  # on a page shown before Alpha's save
+    assert save_draft(second) == 409
+
+    page_text = second.locator("main").inner_text()
+    assert "Someone else changed these answers" in page_text
+    assert "Alpha unit" in page_text and "Beta unit" in page_text  # side by side
+
+    def stored(session):
+        return session.scalar(
+            sa.select(Answer.value).where(Answer.question_id == "protection_focal_point")
+        )
+
+    def revisions(session):
+        return set(
+            session.scalars(
+                sa.select(AnswerRevision.value).where(
+                    AnswerRevision.question_id == "protection_focal_point"
+                )
+            )
+        )
+
+    assert site.query(stored) == "Alpha unit"  # nothing silently overwritten
+    assert site.query(revisions) == {"Alpha unit", "Beta unit"}
+
+    # The colleague keeps their own answer; Alpha's stays in the history.
+    second.check("input[value=mine]")
+    second.click("main form button[type=submit]")
+    second.wait_for_load_state()
+    assert site.query(stored) == "Beta unit"
+    second.goto(
+        site.url(f"/submissions/{submission_id(site)}/questions/protection_focal_point/history")
+    )
+    history = second.locator("main").inner_text()
+    assert "Alpha unit" in history and "Beta unit" in history
