@@ -120,9 +120,9 @@ def round_overview(round_id: int) -> RoundOverview | None:
     )
     by_country = {s.country_id: s for s in submissions}
     scored = [s for s in submissions if s.status in SCORED_STATUSES]
-    cards = scorecards_for(scored)
+    cards = scorecards_for(scored, with_figures=False)
     previous = _previous_submissions(round_, key, [s.country_id for s in scored])
-    previous_cards = scorecards_for(list(previous.values()))
+    previous_cards = scorecards_for(list(previous.values()), with_figures=False)
     rows = []
     for participant in round_.participants:
         submission = by_country.get(participant.country_id)
@@ -240,7 +240,7 @@ def country_history(country_id: int) -> list[QuestionnaireHistory]:
         )
         .order_by(Questionnaire.key, Round.opens_at, Round.id)
     ).all()
-    cards = scorecards_for([s for s, _ in rows])
+    cards = scorecards_for([s for s, _ in rows], with_figures=False)
     groups: dict[str, list[Submission]] = {}
     for submission, key in rows:
         groups.setdefault(key, []).append(submission)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from surveys.db import utcnow
 from surveys.extensions import db
@@ -154,8 +155,13 @@ def _is_same_closing(
 # --- Reading snapshots in bulk -------------------------------------------------------------------
 
 
-def latest_snapshots(submission_ids: Iterable[int]) -> dict[int, ScoreSnapshot]:
-    """The latest snapshot of each submission that has one, in one query."""
+def latest_snapshots(
+    submission_ids: Iterable[int], with_inputs: bool = True
+) -> dict[int, ScoreSnapshot]:
+    """The latest snapshot of each submission that has one, in one query.
+
+    `with_inputs=False` leaves the stored answers unloaded (dashboards read only the results).
+    """
     ids = sorted(set(submission_ids))
     if not ids:
         return {}
@@ -164,7 +170,10 @@ def latest_snapshots(submission_ids: Iterable[int]) -> dict[int, ScoreSnapshot]:
         .where(ScoreSnapshot.submission_id.in_(ids))
         .group_by(ScoreSnapshot.submission_id)
     )
-    rows = db.session.scalars(select(ScoreSnapshot).where(ScoreSnapshot.id.in_(newest)))
+    query = select(ScoreSnapshot).where(ScoreSnapshot.id.in_(newest))
+    if not with_inputs:
+        query = query.options(defer(ScoreSnapshot.inputs))
+    rows = db.session.scalars(query)
     return {s.submission_id: s for s in rows}
 
 
@@ -178,19 +187,24 @@ class ScoredSubmission:
     """None when no usable snapshot existed and the scorecard was computed on the fly."""
 
 
-def scorecards_for(submissions: Sequence[Submission]) -> dict[int, ScoredSubmission]:
+def scorecards_for(
+    submissions: Sequence[Submission], with_figures: bool = True
+) -> dict[int, ScoredSubmission]:
     """Scorecards of many submissions in at most two queries.
 
     A submission's latest snapshot is used when it was taken against the round's definition;
     the others are scored from their current answers (loaded in one query).
+    `with_figures=False` leaves out the statistics figures (half the work of reading a stored
+    scorecard; the dashboards' indices and progress do not use them).
     """
-    latest = latest_snapshots(s.id for s in submissions)
+    latest = latest_snapshots((s.id for s in submissions), with_inputs=False)
     found: dict[int, ScoredSubmission] = {}
     unscored: list[Submission] = []
     for submission in submissions:
         snapshot = latest.get(submission.id)
         if snapshot is not None and snapshot.definition_sha256 == submission.round.version.sha256:
-            card = scorecard_from_dict(snapshot.result)
+            result = snapshot.result if with_figures else {**snapshot.result, "figures": []}
+            card = scorecard_from_dict(result)
             found[submission.id] = ScoredSubmission(submission.id, card, snapshot.id)
         else:
             unscored.append(submission)

@@ -213,6 +213,16 @@ def test_answers_page_is_in_the_users_language(client, create_user, login, score
     assert "CTO" in page  # the French label of "untoc"
 
 
+def test_numbers_are_formatted_in_the_users_locale(client, create_user, login, scored_round):
+    round_, _, _ = scored_round({"NE": (STRONG, "validated")})
+    login(create_user(Role.ANALYST, language="fr"))
+    page = client.get(f"/results/rounds/{round_.id}").text
+    overall = re.search(r"Pays NE</a></th>.*?</td>\s*<td class=\"num\">(.*?)</td>", page, re.S)
+    assert overall is not None
+    assert re.search(r"\d+,\d\d", _text(overall.group(1)))  # a decimal comma
+    assert not re.search(r"\d+\.\d\d", _text(overall.group(1)))
+
+
 @contextmanager
 def count_queries(db):
     statements: list[str] = []
