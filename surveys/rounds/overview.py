@@ -1,0 +1,145 @@
+"""The round page's table: each country's status, progress, activity, reminders, extension."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from surveys.extensions import db
+from surveys.rounds.models import Round, RoundCountry
+from surveys.rounds.operations import country_state_of
+from surveys.rounds.progress import required_completion
+from surveys.rounds.state import RoundState
+
+NOT_STARTED = "not_started"
+COUNTRY_STATUSES = (NOT_STARTED, "draft", "submitted", "returned", "validated")
+STATUS_LABELS = {
+    NOT_STARTED: _l("not started"),
+    "draft": _l("draft"),
+    "submitted": _l("submitted"),
+    "returned": _l("returned"),
+    "validated": _l("validated"),
+}
+STATE_LABELS = {
+    RoundState.SCHEDULED: _l("scheduled"),
+    RoundState.OPEN: _l("open"),
+    RoundState.CLOSED: _l("closed"),
+    RoundState.CANCELLED: _l("cancelled"),
+}
+SORT_KEYS = ("country", "status", "progress", "activity", "closes")
+
+
+@dataclass
+class CountryRow:
+    participant: RoundCountry
+    name: str
+    status: str
+    state: RoundState
+    percent: int | None  # None before any answer exists
+    answered: int
+    required: int
+    last_activity_at: datetime | None
+    reminders: int
+    extended: bool
+    submission_id: int | None
+
+    @property
+    def country_id(self) -> int:
+        return self.participant.country_id
+
+    @property
+    def closes_at(self) -> datetime:
+        return self.participant.closes_at
+
+
+def country_rows(round_: Round, language: str, now: datetime) -> list[CountryRow]:
+    from surveys.responses.models import Answer, Submission
+    from surveys.scheduling.jobs import MANUAL_REMINDER, REMINDER
+    from surveys.scheduling.models import JobRun
+
+    submissions = {
+        s.country_id: s
+        for s in db.session.scalars(sa.select(Submission).where(Submission.round_id == round_.id))
+    }
+    values: dict[int, dict[str, object]] = defaultdict(dict)
+    not_applicable: dict[int, set[str]] = defaultdict(set)
+    if submissions:
+        rows = db.session.execute(
+            sa.select(
+                Answer.submission_id, Answer.question_id, Answer.value, Answer.not_applicable
+            ).where(Answer.submission_id.in_([s.id for s in submissions.values()]))
+        )
+        for submission_id, question_id, value, na in rows:
+            values[submission_id][question_id] = value
+            if na:
+                not_applicable[submission_id].add(question_id)
+    reminders = Counter(
+        db.session.scalars(
+            sa.select(JobRun.country_id).where(
+                JobRun.round_id == round_.id, JobRun.kind.in_((REMINDER, MANUAL_REMINDER))
+            )
+        )
+    )
+    definition = round_.version.definition
+    result = []
+    for participant in round_.participants:
+        submission = submissions.get(participant.country_id)
+        completion = (
+            required_completion(definition, values[submission.id], not_applicable[submission.id])
+            if submission is not None
+            else None
+        )
+        result.append(
+            CountryRow(
+                participant=participant,
+                name=participant.country.name(language),
+                status=submission.status if submission else NOT_STARTED,
+                state=country_state_of(participant, now),
+                percent=completion.percent if completion else None,
+                answered=completion.answered if completion else 0,
+                required=completion.required if completion else 0,
+                last_activity_at=submission.last_activity_at if submission else None,
+                reminders=reminders.get(participant.country_id, 0),
+                extended=participant.closes_at_override is not None,
+                submission_id=submission.id if submission else None,
+            )
+        )
+    return result
+
+
+def filter_and_sort(
+    rows: list[CountryRow],
+    *,
+    status: str = "",
+    query: str = "",
+    sort: str = "country",
+    descending: bool = False,
+) -> list[CountryRow]:
+    if status in COUNTRY_STATUSES:
+        rows = [r for r in rows if r.status == status]
+    if query:
+        needle = query.strip().lower()
+        rows = [
+            r
+            for r in rows
+            if needle in r.name.lower() or needle == r.participant.country.iso2.lower()
+        ]
+    keys = {
+        "country": lambda r: r.name.lower(),
+        "status": lambda r: (COUNTRY_STATUSES.index(r.status), r.name.lower()),
+        "progress": lambda r: (r.percent if r.percent is not None else -1, r.name.lower()),
+        "closes": lambda r: (r.closes_at, r.name.lower()),
+    }
+    key = keys.get(sort, keys["country"])
+    if sort == "activity":
+        with_activity = sorted(
+            (r for r in rows if r.last_activity_at), key=lambda r: r.last_activity_at
+        )
+        without = [r for r in rows if not r.last_activity_at]
+        ordered = with_activity[::-1] + without if descending else without + with_activity
+        return ordered
+    return sorted(rows, key=key, reverse=descending)

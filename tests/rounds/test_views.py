@@ -1,0 +1,181 @@
+"""Round pages: who may see and do what, forms in the coordinator's time zone, the round page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from surveys.accounts.models import Role
+from surveys.notifications.models import OutboxMessage
+from surveys.rounds.models import Cadence, Round
+
+
+@pytest.fixture
+def world(db, create_country, create_user, create_version):
+    niger = create_country("NE", "NER", "Niger", "Niger")
+    mali = create_country("ML", "MLI", "Mali", "Mali")
+    return {
+        "niger": niger,
+        "mali": mali,
+        "version": create_version(),
+        "coordinator": create_user(Role.COORDINATOR, timezone="Africa/Niamey"),
+        "analyst": create_user(Role.ANALYST),
+        "respondent": create_user(Role.RESPONDENT, countries=[niger]),
+    }
+
+
+def test_analyst_reads_but_cannot_change(client, login, world, create_round):
+    round_ = create_round(world["version"], [world["niger"]])
+    login(world["analyst"])
+    assert client.get("/rounds/").status_code == 200
+    page = client.get(f"/rounds/{round_.id}")
+    assert page.status_code == 200
+    assert "Send a reminder now" not in page.get_data(as_text=True)
+    assert client.get("/rounds/new").status_code == 403
+    response = client.post(
+        f"/rounds/{round_.id}/extend",
+        data={"extend-country_id": "0", "extend-closes_at": "2030-01-01T00:00"},
+    )
+    assert response.status_code == 403
+
+
+def test_respondent_and_anonymous_are_kept_out(client, login, world, create_round):
+    round_ = create_round(world["version"], [world["niger"]])
+    anonymous = client.get(f"/rounds/{round_.id}", headers={"Accept": "text/html"})
+    assert anonymous.status_code == 302  # to the sign-in page
+    assert "/login" in anonymous.headers["Location"]
+    login(world["respondent"])
+    assert client.get(f"/rounds/{round_.id}").status_code == 403
+
+
+def test_create_form_reads_dates_in_the_coordinators_zone(client, login, world, db):
+    login(world["coordinator"])
+    form = client.get("/rounds/new").get_data(as_text=True)
+    assert form.count("checked") == 2  # every active country is ticked by default
+    response = client.post(
+        "/rounds/new",
+        data={
+            "version_id": world["version"].id,
+            "period_label": "2026-H2",
+            "opens_at": "2030-03-01T09:00",
+            "closes_at": "2030-04-30T18:00",
+            "country_ids": [world["niger"].id, world["mali"].id],
+            "reminder_offsets": "10, 3",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    round_ = db.session.query(Round).one()
+    # Niamey is UTC+1: 09:00 there is 08:00 UTC.
+    assert round_.opens_at == datetime(2030, 3, 1, 8, 0, tzinfo=UTC)
+    assert round_.closes_at == datetime(2030, 4, 30, 17, 0, tzinfo=UTC)
+    assert round_.reminder_offsets == [10, 3]
+
+
+def test_bad_form_input_gives_a_specific_message_and_creates_nothing(client, login, world, db):
+    login(world["coordinator"])
+    response = client.post(
+        "/rounds/new",
+        data={
+            "version_id": world["version"].id,
+            "period_label": "2026-H2",
+            "opens_at": "2030-03-01T09:00",
+            "closes_at": "2030-02-01T09:00",
+            "country_ids": [world["niger"].id],
+            "reminder_offsets": "14, 7, 1",
+        },
+    )
+    assert response.status_code == 200
+    assert "The closing date must be after the opening date." in response.get_data(as_text=True)
+    assert db.session.query(Round).count() == 0
+
+
+def test_round_page_shows_status_progress_and_filters(
+    client, login, world, create_round, create_submission
+):
+    round_ = create_round(world["version"], [world["niger"], world["mali"]])
+    create_submission(round_, world["niger"], answers={"legal_tip_offence": "yes"})
+    login(world["coordinator"])
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert "Niger" in page and "Mali" in page
+    assert "not started" in page and "draft" in page
+    assert " %" in page  # Niger's completion
+    filtered = client.get(f"/rounds/{round_.id}?status=not_started").get_data(as_text=True)
+    assert '<th scope="row">Mali</th>' in filtered
+    assert '<th scope="row">Niger</th>' not in filtered
+
+
+def test_extend_one_country_and_refusal_on_a_closed_round(client, login, world, create_round, db):
+    round_ = create_round(world["version"], [world["niger"], world["mali"]])
+    login(world["coordinator"])
+    response = client.post(
+        f"/rounds/{round_.id}/extend",
+        data={"extend-country_id": world["niger"].id, "extend-closes_at": "2099-01-01T10:00"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert round_.participant(world["niger"].id).closes_at_override == datetime(
+        2099, 1, 1, 9, 0, tzinfo=UTC
+    )
+    closed = create_round(
+        world["version"],
+        [world["niger"]],
+        period="2025-H2",
+        opens_in=timedelta(days=-60),
+        closes_in=timedelta(days=-1),
+    )
+    response = client.post(
+        f"/rounds/{closed.id}/extend",
+        data={"extend-country_id": world["niger"].id, "extend-closes_at": "2099-01-01T10:00"},
+    )
+    assert response.status_code == 400
+    assert "reopen its submission instead" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert closed.participant(world["niger"].id).closes_at_override is None
+
+
+def test_remind_now_and_resend(client, login, world, create_round, db):
+    round_ = create_round(world["version"], [world["niger"]])
+    login(world["coordinator"])
+    response = client.post(f"/rounds/{round_.id}/countries/{world['niger'].id}/remind")
+    assert response.status_code == 302
+    message = db.session.query(OutboxMessage).one()
+    assert message.recipient_email == world["respondent"].email
+    assert message.round_id == round_.id
+    message.status = "failed"
+    message.last_error = "SMTP 554: refused"
+    db.session.commit()
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert "SMTP 554: refused" in page
+    assert "1</td>" in page  # one reminder counted for Niger
+    client.post(f"/rounds/{round_.id}/messages/{message.id}/resend")
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).status == "pending"
+
+
+def test_cancel_before_opening(client, login, world, create_round, db):
+    round_ = create_round(world["version"], [world["niger"]], opens_in=timedelta(days=3))
+    login(world["coordinator"])
+    assert client.get(f"/rounds/{round_.id}/edit").status_code == 200
+    client.post(f"/rounds/{round_.id}/cancel")
+    db.session.expire_all()
+    assert round_.cancelled_at is not None
+
+
+def test_cadence_form(client, login, world, db):
+    login(world["coordinator"])
+    assert client.get("/rounds/cadences").status_code == 200
+    response = client.post(
+        "/rounds/cadences",
+        data={
+            "questionnaire_id": world["version"].questionnaire_id,
+            "every_months": 6,
+            "open_weeks": 8,
+            "lead_days": 14,
+            "first_opens_at": "2030-01-15T09:00",
+            "reminder_offsets": "14, 7, 1",
+        },
+    )
+    assert response.status_code == 302
+    cadence = db.session.query(Cadence).one()
+    assert cadence.first_opens_at == datetime(2030, 1, 15, 8, 0, tzinfo=UTC)
