@@ -12,7 +12,9 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePath
+from typing import TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -59,6 +61,8 @@ _YAML_BOOL = "tag:yaml.org,2002:bool"
 _YAML_INT = "tag:yaml.org,2002:int"
 _YAML_FLOAT = "tag:yaml.org,2002:float"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_T = TypeVar("_T")
+_D = TypeVar("_D")
 
 TOP_KEYS = (
     "key",
@@ -360,9 +364,10 @@ class _Reader:
         fields: Mapping[str, Node],
         key: str,
         path: str,
-        read: Callable[[Node, str], object],
-        default: object,
-    ) -> object:
+        read: Callable[[Node, str], _T | None],
+        default: _D,
+    ) -> _T | _D:
+        """The value of an optional key, or `default` when it is absent or invalid."""
         node = fields.get(key)
         if node is None:
             return default
@@ -619,14 +624,14 @@ def _read_scoring(reader: _Reader, node: Node) -> ScoringSettings:
         fields,
         "coverage_threshold",
         "scoring",
-        lambda n, p: _read_fraction(reader, n, p),
+        partial(_read_fraction, reader),
         defaults.coverage_threshold,
     )
     comparability = reader.optional(
         fields,
         "comparability_threshold",
         "scoring",
-        lambda n, p: _read_fraction(reader, n, p),
+        partial(_read_fraction, reader),
         defaults.comparability_threshold,
     )
     regression = defaults.regression_threshold
@@ -644,8 +649,8 @@ def _read_scoring(reader: _Reader, node: Node) -> ScoringSettings:
             regression = value
     bands = _read_bands(reader, fields["bands"]) if "bands" in fields else defaults.bands
     return ScoringSettings(
-        coverage_threshold=float(coverage),  # type: ignore[arg-type]
-        comparability_threshold=float(comparability),  # type: ignore[arg-type]
+        coverage_threshold=coverage,
+        comparability_threshold=comparability,
         regression_threshold=regression,
         bands=bands,
     )
@@ -903,12 +908,12 @@ def _read_question(
         type=question_type,
         text=text,
         help=help_text,
-        required=bool(required),
-        allow_na=bool(allow_na),
-        show_if=show_if,  # type: ignore[arg-type]
+        required=required,
+        allow_na=allow_na,
+        show_if=show_if,
         weight=weight,
         line_of_action=line_of_action or "",
-        replaces=replaces,  # type: ignore[arg-type]
+        replaces=replaces,
         **details,
     )
     reader.questions[question_id] = question

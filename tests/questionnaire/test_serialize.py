@@ -169,7 +169,7 @@ definitions = st.builds(
 )
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(definitions)
 def test_any_definition_round_trips(definition: Definition) -> None:
     text = to_canonical_json(definition)
