@@ -30,7 +30,14 @@ from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.questionnaire.expressions import hidden_questions, is_answered
 from surveys.questionnaire.models import QuestionnaireVersion
-from surveys.questionnaire.schema import Area, Definition, Question, QuestionType, Response
+from surveys.questionnaire.schema import (
+    Area,
+    Definition,
+    Question,
+    QuestionType,
+    Response,
+    localized,
+)
 from surveys.responses.fields import AnswerInput, answer_display, kind_of, value_problem
 from surveys.responses.models import (
     Answer,
@@ -226,6 +233,13 @@ class Problem:
     @property
     def question_id(self) -> str:
         return self.question.id
+
+    def __str__(self) -> str:
+        """The question's text and the message, in the current language (for flashes, logs)."""
+        from flask_babel import get_locale
+
+        language = str(get_locale() or "en")
+        return f"{localized(self.question.text, language)}: {self.message}"
 
 
 def completeness(submission: Submission) -> list[Problem]:

@@ -70,3 +70,11 @@ def form_state(client, submission_id: int, area_id: str) -> dict:
 
 def base_json(state: dict) -> dict:
     return json.loads(state["base"])
+
+
+@pytest.fixture
+def uploads(app, tmp_path, monkeypatch):
+    """A private, empty upload folder for one test (the app is shared by the session)."""
+    folder = tmp_path / "uploads"
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(folder))
+    return folder

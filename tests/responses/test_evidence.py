@@ -1,0 +1,166 @@
+"""Evidence files: accepted by content, size-limited, stored once by checksum, removable."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from surveys.responses.evidence import (
+    EvidenceRejected,
+    clean_filename,
+    evidence_by_question,
+    store_upload,
+)
+from tests.responses.conftest import form_state
+
+PDF = b"%PDF-1.7\n%test\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+pytestmark = pytest.mark.usefixtures("uploads")
+
+DOCX = zipped({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
+XLSX = zipped({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"})
+ODT = zipped({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<x/>"})
+ODS = zipped({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"})
+
+
+def upload(app, submission, world, data: bytes, name: str, max_bytes: int = 1024 * 1024):
+    return store_upload(
+        io.BytesIO(data),
+        name,
+        submission=submission,
+        question_id="legal_notes",
+        actor=world.respondent,
+        upload_dir=app.config["UPLOAD_DIR"],
+        max_bytes=max_bytes,
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "content_type"),
+    [
+        (PDF, "decree.pdf", "application/pdf"),
+        (PNG, "scan.png", "image/png"),
+        (JPEG, "photo.JPG", "image/jpeg"),
+        (
+            DOCX,
+            "law.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        (XLSX, "figures.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (ODT, "rapport.odt", "application/vnd.oasis.opendocument.text"),
+        (ODS, "chiffres.ods", "application/vnd.oasis.opendocument.spreadsheet"),
+    ],
+)
+def test_accepted_files_are_stored_by_checksum_outside_the_web_root(
+    app, world, started, data, name, content_type
+):
+    evidence = upload(app, started, world, data, name)
+    digest = hashlib.sha256(data).hexdigest()
+    stored = Path(app.config["UPLOAD_DIR"]) / digest[:2] / digest
+    assert (evidence.sha256, evidence.content_type, evidence.size_bytes) == (
+        digest,
+        content_type,
+        len(data),
+    )
+    assert stored.read_bytes() == data
+    assert not str(stored).startswith(str(Path(app.static_folder)))
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"MZ\x90\x00" + b"\x00" * 60, "tool.pdf", "not accepted"),
+        (b"<html><script>alert(1)</script>", "page.pdf", "not accepted"),
+        (zipped({"payload.exe": b"MZ"}), "archive.docx", "not accepted"),
+        (PNG, "report.pdf", "does not end with .png"),
+        (DOCX, "law.xlsx", "does not end with .docx"),
+        (b"", "empty.pdf", "empty"),
+    ],
+)
+def test_files_are_refused_by_their_content_not_their_name(
+    app, world, started, data, name, message
+):
+    with pytest.raises(EvidenceRejected, match=message):
+        upload(app, started, world, data, name)
+    leftovers = [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+    assert leftovers == []
+
+
+def test_a_file_over_the_limit_is_refused_and_nothing_is_kept(app, world, started):
+    with pytest.raises(EvidenceRejected, match="larger than 1 MB"):
+        upload(app, started, world, PDF + b"0" * (1024 * 1024), "big.pdf", max_bytes=1024 * 1024)
+    assert [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()] == []
+
+
+def test_identical_contents_share_one_stored_file(app, world, started):
+    first = upload(app, started, world, PDF, "a.pdf")
+    second = upload(app, started, world, PDF, "b.pdf")
+    assert first.id != second.id and first.sha256 == second.sha256
+    files = [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+    assert len(files) == 1
+
+
+def test_file_names_lose_folders_and_control_characters():
+    assert clean_filename("C:\\Users\\x\\..\\rapport final.pdf") == "rapport final.pdf"
+    assert clean_filename("../../etc/passwd") == "passwd"
+    assert clean_filename("a\x00b<>.pdf") == "ab.pdf"
+    assert clean_filename("") == "file"
+    assert len(clean_filename("x" * 300 + ".pdf")) == 200
+
+
+def test_uploading_through_the_form_attaches_removes_and_reports_errors(
+    client, login, world, started, db
+):
+    login(world.respondent)
+    url = f"/submissions/{started.id}/areas/legal"
+    response = client.post(
+        url,
+        data={
+            **form_state(client, started.id, "legal"),
+            "legal_notes": "See the decree",
+            "legal_notes-evidence": (io.BytesIO(PDF), "decree.pdf"),
+            "legal_tip_offence-evidence": (io.BytesIO(b"#!/bin/sh\n"), "run.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'href="#legal_tip_offence-evidence"' in html
+    assert "This type of file is not accepted" in html
+    [kept] = evidence_by_question(started)["legal_notes"]
+    assert kept.filename == "decree.pdf"
+    assert "legal_tip_offence" not in evidence_by_question(started)
+
+    page = client.get(url).get_data(as_text=True)
+    assert f'href="/evidence/{kept.id}">decree.pdf</a>' in page
+    client.post(
+        url,
+        data={
+            **form_state(client, started.id, "legal"),
+            "legal_notes": "See the decree",
+            "legal_notes-remove_evidence": str(kept.id),
+        },
+    )
+    db.session.expire_all()
+    assert evidence_by_question(started) == {}
+    removed = client.get(f"/evidence/{kept.id}")
+    assert removed.status_code == 404
+
+
+def test_the_request_size_limit_follows_the_setting(app):
+    assert app.config["MAX_CONTENT_LENGTH"] == (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
