@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from surveys.responses.evidence import DOCX as DOCX_TYPE
+from surveys.responses.evidence import XLSX as XLSX_TYPE
 from surveys.responses.evidence import (
     EvidenceRejected,
     clean_filename,
@@ -56,12 +58,8 @@ def upload(app, submission, world, data: bytes, name: str, max_bytes: int = 1024
         (PDF, "decree.pdf", "application/pdf"),
         (PNG, "scan.png", "image/png"),
         (JPEG, "photo.JPG", "image/jpeg"),
-        (
-            DOCX,
-            "law.docx",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ),
-        (XLSX, "figures.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (DOCX, "law.docx", DOCX_TYPE.content_type),
+        (XLSX, "figures.xlsx", XLSX_TYPE.content_type),
         (ODT, "rapport.odt", "application/vnd.oasis.opendocument.text"),
         (ODS, "chiffres.ods", "application/vnd.oasis.opendocument.spreadsheet"),
     ],
