@@ -87,8 +87,10 @@ def heatmap_svg(
     description: str,
 ) -> Markup:
     """Rows × columns of coloured cells, each with its value written in it."""
-    label_width, cell_width, cell_height, header = 170, 78, 24, 64
-    width = label_width + cell_width * max(len(column_labels), 1) + 4
+    label_width, cell_width, cell_height = 170, 78, 24
+    longest = max((len(label) for label in column_labels), default=0)
+    header = 16 + 6 * min(longest, 34)  # room for the slanted column names
+    width = label_width + cell_width * max(len(column_labels), 1) + 4 + 6 * min(longest, 34)
     height = header + cell_height * len(row_labels) + 4
     parts = _open_svg("heatmap", width, height, title, description)
     hatch = _chart_id("hatch")
@@ -99,7 +101,10 @@ def heatmap_svg(
     )
     for column, label in enumerate(column_labels):
         x = label_width + column * cell_width + cell_width / 2
-        parts.append(_text(x, header - 8, _fit(label, 13), "middle", 11))
+        y = header - 8
+        parts.append(
+            _text(x, y, _fit(label, 34), "start", 11, transform=f"rotate(-40 {x:.1f} {y:.1f})")
+        )
     for row, label in enumerate(row_labels):
         y = header + row * cell_height
         parts.append(_text(label_width - 6, y + cell_height / 2 + 4, _fit(label, 24), "end"))
@@ -137,6 +142,19 @@ def _marker(kind: str, x: float, y: float, color: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{color}"/>'
 
 
+def _legend_entry(x: float, y: float, name: str, number: int) -> str:
+    """A sample of the series' line, dash and marker, then its name."""
+    color = SERIES_COLORS[number % len(SERIES_COLORS)]
+    dash = DASHES[number % len(DASHES)]
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    return (
+        f'<line x1="{x:.1f}" x2="{x + 28:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="{color}" '
+        f'stroke-width="2"{dash_attr}/>'
+        + _marker(MARKERS[number % len(MARKERS)], x + 14, y, color)
+        + _text(x + 36, y + 4, _fit(name, 34), "start", 11)
+    )
+
+
 def _segments(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
     """Runs of consecutive points: a missing value breaks the line."""
     runs: list[list[tuple[float, float]]] = [[]]
@@ -156,10 +174,12 @@ def line_chart_svg(
     y_max: float = 100,
 ) -> Markup:
     """Indices across rounds: one line per series on a 0..y_max scale, labelled at its end."""
-    left, right, top, bottom = 44, 190, 16, 40
+    left, right, top, bottom = 44, 260, 16, 40
     plot_width = max(120 * max(len(x_labels) - 1, 1), 240)
     plot_height = 240
-    width, height = left + plot_width + right, top + plot_height + bottom
+    legend_height = 18 * len(series) + top
+    width = left + plot_width + right
+    height = max(top + plot_height + bottom, legend_height)
 
     def x_at(position: int) -> float:
         if len(x_labels) == 1:
@@ -195,9 +215,7 @@ def line_chart_svg(
                     f'stroke-width="2"{dash_attr}/>'
                 )
             parts.extend(_marker(marker, x, y, color) for x, y in run)
-        last = next((p for p in reversed(points) if p is not None), None)
-        if last is not None:
-            parts.append(_text(last[0] + 8, last[1] + 4, _fit(line.name, 26), "start", 11))
+        parts.append(_legend_entry(left + plot_width + 24, top + 18 * number, line.name, number))
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every dynamic part was escaped above
 
