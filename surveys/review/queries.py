@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -177,11 +177,18 @@ class ReviewItem:
     answer: Answer | None
     previous: PreviousAnswer | None
     queries: list[ReviewQuery]
+    evidence: list = field(default_factory=list)
+    hidden: bool = False  # not asked: its show_if condition is false for these answers
 
 
 def review_items(submission: Submission) -> list[ReviewItem]:
+    from surveys.responses.evidence import evidence_by_question
+    from surveys.responses.operations import hidden_ids
+
     definition = submission.round.version.definition
     answers = answers_by_question(submission)
+    hidden = hidden_ids(definition, answers)
+    evidence = evidence_by_question(submission)
     previous = previous_answers(
         definition, previous_submission(submission), submission.round.version
     )
@@ -193,6 +200,8 @@ def review_items(submission: Submission) -> list[ReviewItem]:
             answer=answers.get(question.id),
             previous=previous.get(question.id),
             queries=queries.get(question.id, []),
+            evidence=evidence.get(question.id, []),
+            hidden=question.id in hidden,
         )
         for area, question in definition.questions()
     ]

@@ -296,3 +296,33 @@ def test_the_thread_is_read_only_when_the_submission_is_with_the_secretariat(
     assert "Source?" in thread
     assert "textarea" not in thread
     assert "<form" not in forms
+
+
+def test_the_return_note_shows_on_the_respondents_overview_and_can_be_answered(
+    db, client, login, scenario, submitted
+):
+    workflow.return_for_changes(submitted, scenario.coordinator, "Please add the 2025 figures.")
+    db.session.commit()
+    login(scenario.respondent)
+    overview = client.get(f"/submissions/{submitted.id}").get_data(as_text=True)
+    assert "Notes from the secretariat" in overview
+    assert "Please add the 2025 figures." in overview
+    note = db.session.scalar(sa.select(ReviewQuery).where(ReviewQuery.question_id.is_(None)))
+    assert f'action="/review/queries/{note.id}/answer"' in overview
+    client.post(
+        f"/review/queries/{note.id}/answer",
+        data={"response": "Added in the statistics table.", "next": f"/submissions/{submitted.id}"},
+    )
+    db.session.refresh(note)
+    assert note.response == "Added in the statistics table."
+
+
+def test_the_review_page_marks_questions_not_asked(db, client, login, scenario, submitted):
+    # legal_strategy_maturity is only asked when the offence is answered yes or partly.
+    answer = next(a for a in submitted.answers if a.question_id == "legal_tip_offence")
+    answer.value = "no"
+    db.session.commit()
+    login(scenario.coordinator)
+    page = client.get(f"/review/submissions/{submitted.id}").get_data(as_text=True)
+    assert "Not asked" in section(page, "legal_strategy_maturity")
+    assert "Not asked" not in section(page, "protection_shelters")
