@@ -21,7 +21,6 @@ def extract_messages(tmp_path: Path):
             "-m",
             "babel.messages.frontend",
             "extract",
-            "-q",
             "-F",
             str(ROOT / "surveys" / "translations" / "babel.cfg"),
             "-k",
