@@ -16,7 +16,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -50,6 +50,9 @@ CADENCE = "cadence"
 MANUAL_REMINDER = "reminder_now"
 
 SUBMITTED_STATUSES = ("submitted", "validated")
+# A closing notice this late would confuse more than inform (a round loaded or restored long
+# after it closed): the unit is recorded as done without a message.
+STALE_CLOSING_NOTICE = timedelta(days=7)
 
 _process_app: Flask | None = None
 F = TypeVar("F", bound=Callable[..., Any])
@@ -331,6 +334,9 @@ def close_round(round_id: int, now: datetime | None = None) -> int:
         )
         if run is None:
             continue
+        if now - participant.closes_at > STALE_CLOSING_NOTICE:
+            finish(run, 0)
+            continue
         submitted = _submission_statuses(round_id).get(country_id) in SUBMITTED_STATUSES
         count = 0
         for user in country_respondents(country_id):
@@ -368,9 +374,10 @@ def snapshot_round(round_id: int, now: datetime | None = None) -> int:
         "total": len(round_.participants),
     }
     count = 0
-    for user in coordinators():
-        notices.queue_notice(notices.CLOSED_SUMMARY, round_, user, summary=summary)
-        count += 1
+    if now - latest <= STALE_CLOSING_NOTICE:
+        for user in coordinators():
+            notices.queue_notice(notices.CLOSED_SUMMARY, round_, user, summary=summary)
+            count += 1
     finish(run, count)
     return count
 

@@ -182,3 +182,40 @@ def test_a_short_round_skips_reminders_before_its_opening(db, world, create_vers
     jobs.sweep(now=T0 + 3 * DAY + MINUTE)
     slots = {r.slot for r in db.session.query(JobRun).filter_by(kind=jobs.REMINDER)}
     assert slots == {"7d"}
+
+
+def test_a_long_closed_round_gets_no_late_closing_notice(db, world):
+    jobs.sweep(now=CLOSE + 30 * DAY)
+    assert _messages(db) == []
+    # Recorded as done all the same: nothing is sent later either.
+    assert db.session.query(JobRun).filter_by(kind=jobs.SNAPSHOT).count() == 1
+    jobs.sweep(now=CLOSE + 31 * DAY)
+    assert _messages(db) == []
+
+
+def test_cadence_creates_each_round_once_and_tells_coordinators(db, world):
+    from surveys.rounds.models import Round
+    from surveys.rounds.operations import create_cadence
+
+    cadence = create_cadence(
+        questionnaire=world["round"].version.questionnaire,
+        every_months=6,
+        open_weeks=8,
+        lead_days=14,
+        first_opens_at=datetime(2027, 1, 15, 8, 0, tzinfo=UTC),
+        now=T0,
+    )
+    db.session.commit()
+    assert jobs.run_cadences(now=datetime(2026, 12, 31, 7, 0, tzinfo=UTC)) == []
+    created = jobs.run_cadences(now=datetime(2027, 1, 1, 8, 0, tzinfo=UTC))
+    assert len(created) == 1
+    assert jobs.run_cadences(now=datetime(2027, 1, 2, 8, 0, tzinfo=UTC)) == []
+    round_ = db.session.get(Round, created[0])
+    assert round_.period_label == "2027-H1"
+    assert round_.cadence_id == cadence.id
+    assert round_.opens_at == datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
+    assert round_.closes_at == datetime(2027, 3, 12, 8, 0, tzinfo=UTC)
+    assert len(round_.participants) == 4  # every active country, Italy included
+    told = [m for m in _messages(db) if m.kind == notices.CADENCE_CREATED]
+    assert [m.recipient_email for m in told] == [world["people"]["coordinator"].email]
+    assert told[0].language == "fr"
