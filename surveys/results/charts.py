@@ -89,7 +89,7 @@ def heatmap_svg(
     """Rows × columns of coloured cells, each with its value written in it."""
     label_width, cell_width, cell_height = 170, 78, 24
     longest = max((len(label) for label in column_labels), default=0)
-    header = 16 + 6 * min(longest, 34)  # room for the slanted column names
+    header = 16 + 4 * min(longest, 34)  # room for the slanted column names
     width = label_width + cell_width * max(len(column_labels), 1) + 4 + 6 * min(longest, 34)
     height = header + cell_height * len(row_labels) + 4
     parts = _open_svg("heatmap", width, height, title, description)

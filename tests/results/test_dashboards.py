@@ -205,6 +205,14 @@ def test_answers_page_explains_the_score(client, analyst, scored_round):
     assert client.get("/results/submissions/999").status_code == 404
 
 
+def test_answers_page_without_snapshot_scores_the_current_answers(client, analyst, scored_round):
+    _, _, subs = scored_round({"NE": (STRONG, "submitted")})
+    text = _text(client.get(f"/results/submissions/{subs['NE'].id}").text)
+    assert "Scores computed now from the current answers" in text
+    assert "Legal framework" in text and "Protection of victims" in text  # every area
+    assert "Hidden by a condition" not in text  # the strategy question is shown: offence "yes"
+
+
 def test_answers_page_is_in_the_users_language(client, create_user, login, scored_round):
     _, _, subs = scored_round({"ML": (WEAK, "submitted")})
     login(create_user(Role.ANALYST, language="fr"))
