@@ -99,7 +99,7 @@ def reconcile(scheduler: BlockingScheduler, now: datetime | None = None) -> tupl
         job = existing.get(job_id)
         if (
             job is not None
-            and job.next_run_time == wanted.run_date
+            and getattr(job.trigger, "run_date", None) == wanted.run_date
             and job.func_ref == wanted.func
             and tuple(job.args) == (wanted.round_id,)
         ):
