@@ -386,7 +386,7 @@ def _fill_closed_round(round_: Round, country: Country, coordinator: User) -> st
     if country.iso2 == NEVER_SUBMITTED:
         _date_back(submission, round_, submitted=False)
         return "draft"
-    workflow.submit(submission, respondent, notify=False)
+    workflow.submit(submission, respondent, notify=False, allow_late=True)
     if country.iso2 == RETURNED_COUNTRY:
         _return_with_queries(submission, coordinator, respondent)
         _date_back(submission, round_, submitted=True)

@@ -121,11 +121,25 @@ def can_take(action: str, submission: Submission, actor: User) -> bool:
 # ---------------------------------------------------------------- the four actions
 
 
-def submit(submission: Submission, actor: User, *, notify: bool = True) -> Submission:
-    """Lock a complete draft (or returned) submission for review by the coordinators."""
-    from surveys.responses.operations import completeness
+def submit(
+    submission: Submission, actor: User, *, notify: bool = True, allow_late: bool = False
+) -> Submission:
+    """Lock a complete draft (or returned) submission for review by the coordinators.
+
+    A draft needs the round to be open for the country (`allow_late` is for loading history);
+    a returned submission can always be sent back, since the secretariat asked for it.
+    """
+    from surveys.responses.operations import completeness, round_is_open_for
 
     _check(Action.SUBMIT, submission, actor)
+    if (
+        submission.status == Status.DRAFT
+        and not allow_late
+        and not round_is_open_for(submission.round, submission.country_id)
+    ):
+        raise WorkflowError(
+            _("The round is closed for your country; ask the secretariat for an extension.")
+        )
     problems = completeness(submission)
     if problems:
         raise IncompleteSubmission(problems)

@@ -108,6 +108,41 @@ def test_only_the_countrys_own_respondents_can_submit(db, scenario, draft, compl
     assert draft.status == Status.DRAFT
 
 
+def test_a_draft_cannot_be_submitted_after_the_deadline(
+    db, scenario, create_round, create_submission, complete
+):
+    from datetime import timedelta
+
+    closed = create_round(
+        scenario.version,
+        [scenario.niger],
+        period="2025-H2",
+        opens_in=timedelta(days=-60),
+        closes_in=timedelta(days=-1),
+    )
+    late = create_submission(closed, scenario.niger)
+    with pytest.raises(workflow.WorkflowError, match="round is closed"):
+        workflow.submit(late, scenario.respondent)
+    assert late.status == Status.DRAFT
+
+
+def test_a_returned_submission_can_be_resubmitted_after_the_deadline(
+    db, scenario, create_round, create_submission, complete
+):
+    from datetime import timedelta
+
+    closed = create_round(
+        scenario.version,
+        [scenario.niger],
+        period="2025-H2",
+        opens_in=timedelta(days=-60),
+        closes_in=timedelta(days=-1),
+    )
+    returned = create_submission(closed, scenario.niger, status="returned")
+    workflow.submit(returned, scenario.respondent)
+    assert returned.status == Status.SUBMITTED
+
+
 def test_submitting_twice_says_it_is_already_waiting_for_review(db, scenario, draft, complete):
     submitted(db, scenario, draft)
     with pytest.raises(workflow.WorkflowError, match="already been submitted"):
