@@ -28,8 +28,13 @@ def select_locale() -> str:
 def select_timezone() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    if current_user and current_user.is_authenticated:
-        return current_user.timezone or "UTC"
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        # A stored name this system does not know would break formatting on every page.
+        try:
+            ZoneInfo(current_user.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return "UTC"
+        return current_user.timezone
     return "UTC"
 
 

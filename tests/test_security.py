@@ -74,6 +74,7 @@ def assert_security_headers(response) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
     if response.mimetype == "text/html":
         policy = response.headers["Content-Security-Policy"]
         assert policy == CONTENT_SECURITY_POLICY

@@ -24,8 +24,10 @@ from surveys.accounts.throttle import locked_until, normalise_email, prune_attem
 from surveys.accounts.tokens import (
     consume_token,
     issue_token,
+    latest_token,
     recent_token_count,
     revoke_open_tokens,
+    token_lifetime,
     usable_token,
 )
 from surveys.audit.operations import client_address, record
@@ -56,8 +58,6 @@ def account_status(user: User, now: datetime | None = None) -> str:
         return "deactivated"
     if user.password_hash:
         return "active"
-    from surveys.accounts.tokens import latest_token
-
     token = latest_token(user, TokenPurpose.INVITATION)
     if token is not None and token.is_usable(now or utcnow()):
         return "invited"
@@ -181,8 +181,6 @@ def _queue(user: User, *, subject: str, body: str, kind: str) -> None:
 
 
 def _token_expiry(now: datetime) -> datetime:
-    from surveys.accounts.tokens import token_lifetime
-
     return now + token_lifetime()
 
 

@@ -91,3 +91,13 @@ def test_change_password_keeps_this_session_and_ends_the_others(
     assert elsewhere.get("/account").status_code != 200
     db.session.refresh(user)
     assert verify_password(user.password_hash, "another long password")
+
+
+def test_a_stored_zone_the_system_does_not_know_falls_back_to_utc(client, db, login, create_user):
+    user = create_user("analyst", timezone="Atlantis/Capital")
+    user.last_login_at = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+    db.session.commit()
+    login(user)
+    response = client.get("/account")
+    assert response.status_code == 200
+    assert b"Jan 15, 2026, 12:00:00\xe2\x80\xafPM" in response.data
