@@ -295,20 +295,19 @@ def _queue_reminders(round_id: int, country_id: int, offset: int | None, kind=No
 def send_reminder_now(round_id: int, country_id: int, *, now: datetime | None = None) -> int:
     """A coordinator's "remind now" (flush only; the view commits); counted with reminders."""
     now = now or utcnow()
-    db.session.add(
-        JobRun(
-            kind=MANUAL_REMINDER,
-            scope=country_scope(round_id, country_id),
-            slot=now.astimezone(UTC).isoformat(),
-            round_id=round_id,
-            country_id=country_id,
-            done_at=now,
-            worker=worker_name(),
-        )
+    run = JobRun(
+        kind=MANUAL_REMINDER,
+        scope=country_scope(round_id, country_id),
+        slot=now.astimezone(UTC).isoformat(),
+        round_id=round_id,
+        country_id=country_id,
+        done_at=now,
+        worker=worker_name(),
     )
-    count = _queue_reminders(round_id, country_id, None, kind=notices.MANUAL_REMINDER)
+    db.session.add(run)
+    run.messages_queued = _queue_reminders(round_id, country_id, None, kind=notices.MANUAL_REMINDER)
     db.session.flush()
-    return count
+    return run.messages_queued
 
 
 @in_app_context
