@@ -60,6 +60,13 @@ class BaseConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a form left open over a long day must still save
     DEMO_ENABLED = False
+    # Where "/" sends a signed-in user, by the first role they hold in this order.
+    LANDING_ENDPOINTS = {
+        "respondent": "responses.home",
+        "coordinator": "rounds.index",
+        "analyst": "results.index",
+        "admin": "accounts.people",
+    }
     SCHEDULER_LOCK_FILE = os.environ.get(
         "SCHEDULER_LOCK_FILE"
     )  # default: <instance>/scheduler.lock
