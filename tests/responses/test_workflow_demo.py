@@ -58,6 +58,14 @@ def _rounds() -> None:
     db.session.commit()
 
 
+@pytest.fixture(autouse=True)
+def _logins_file_in_tmp(monkeypatch, tmp_path):
+    """The accounts demo writes its logins file; keep it out of the real instance folder."""
+    from surveys.accounts import demo as accounts_demo
+
+    monkeypatch.setattr(accounts_demo, "demo_logins_path", lambda: tmp_path / "demo-logins.txt")
+
+
 @pytest.fixture
 def loaded(db):
     load_prerequisites()
