@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import _
 from flask_babel import lazy_gettext as _l
@@ -71,6 +73,7 @@ def show(key: str, version: int):
         language=_language(definition),
         localized=localized,
         may_manage=_may_manage(),
+        preview_endpoint="questionnaire.preview",
     )
 
 
@@ -159,4 +162,46 @@ def publish_version(key: str, version: int):
             return redirect(url_for("questionnaire.show", key=key, version=version))
     return render_template(
         "questionnaire/publish.html", stored=stored, form=form, localized=localized
+    )
+
+
+@bp.get("/<key>/v<int:version>/preview")
+@allow(*MANAGERS)
+def preview(key: str, version: int):
+    """An area's form exactly as respondents will see it, in each language, saving nothing."""
+    from surveys.responses import evidence as evidence_ops
+    from surveys.responses.fields import answer_display, kind_of
+    from surveys.responses.forms import area_form_class, question_numbers
+    from surveys.responses.presentation import condition_tree, stat_table
+
+    stored = _visible_version(key, version)
+    definition = stored.definition
+    language = _language(definition)
+    area = definition.area(request.args.get("area", "")) or definition.areas[0]
+    form_class = area_form_class(definition, area, language, stored.sha256 + ":preview")
+    return render_template(
+        "questionnaire/preview.html",
+        stored=stored,
+        definition=definition,
+        area=area,
+        language=language,
+        form=form_class(formdata=None),
+        submission=None,
+        answers={},
+        hidden=frozenset(),
+        errors={},
+        evidence={},
+        numbers=question_numbers(definition),
+        localized=localized,
+        kind_of=kind_of,
+        answer_display=answer_display,
+        stat_table=stat_table,
+        human_size=evidence_ops.human_size,
+        accept=evidence_ops.ACCEPT_ATTRIBUTE,
+        max_upload_mb=current_app.config["MAX_UPLOAD_MB"],
+        conditions={
+            q.id: json.dumps(condition_tree(q.show_if), separators=(",", ":"))
+            for q in area.questions
+            if q.show_if
+        },
     )

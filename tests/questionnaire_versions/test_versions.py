@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from surveys.questionnaire.models import FrozenVersionError, QuestionnaireVersion
 from surveys.questionnaire.operations import VersionError, import_file, publish
@@ -185,3 +186,29 @@ class TestWebLibrary:
         response = client.get("/questionnaires/mini/diff?old=1&new=2")
         assert response.status_code == 200
         assert "Added questions" in response.get_data(as_text=True)
+
+
+class TestPreview:
+    def test_coordinator_previews_each_area_in_each_language(
+        self, client, login, create_user, create_version
+    ):
+        version = create_version(MINI_V1, publish=False)
+        login(create_user("coordinator"))
+        definition = version.definition
+        for area in definition.areas:
+            for language in definition.languages:
+                response = client.get(
+                    f"/questionnaires/mini/v1/preview?area={area.id}&lang={language}"
+                )
+                assert response.status_code == 200
+                page = response.get_data(as_text=True)
+                assert area.title[language] in page
+                for question in area.questions:
+                    assert str(escape(question.text[language][:30])) in page
+
+    def test_respondents_and_analysts_cannot_preview(
+        self, client, login, create_user, create_version
+    ):
+        create_version(MINI_V1)
+        login(create_user("analyst"))
+        assert client.get("/questionnaires/mini/v1/preview").status_code == 403
