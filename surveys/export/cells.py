@@ -10,9 +10,9 @@ No Flask, no database. Two dangers are handled here, once, for every workbook we
 - Characters that Excel refuses (C0 controls other than tab, line feed and carriage return, lone
   surrogates, U+FFFE/U+FFFF) are removed, and text is cut to Excel's 32,767 characters.
 
-`RowWriter` turns plain Python values into cells with precomputed styles: only cells that need a
-style or a guard become `WriteOnlyCell`s, everything else is passed to openpyxl as a bare value,
-which keeps the per-cell overhead close to bare openpyxl.
+`RowWriter` turns plain Python values into typed cells with precomputed, shared styles; its
+worksheets take those cells as they are (`prepare_worksheet`), so each value is checked and typed
+once, here, and never guessed again by openpyxl.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from math import isfinite
+from types import MethodType
 
-from openpyxl.cell.cell import ERROR_CODES, Cell, WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.workbook import Workbook
@@ -159,15 +161,41 @@ class Styles:
 
 # --- Cells -------------------------------------------------------------------------------------
 
+_UNSTYLED = StyleArray()
+"""The style of an unstyled cell. Style arrays are shared between cells, never mutated."""
+
 
 def _typed_cell(worksheet, value: object, data_type: str, style: StyleArray | None) -> Cell:
-    """A write-only cell holding `value` with an explicit data type (no type guessing)."""
-    cell = WriteOnlyCell(worksheet)
+    """A cell holding `value` with an explicit data type: no type guessing, no formula.
+
+    Built without `Cell.__init__` (which would bind the value again after we checked it).
+    """
+    cell = Cell.__new__(Cell)
+    cell.parent = worksheet
+    cell._style = style if style is not None else _UNSTYLED
+    cell.row = 1
+    cell.column = 1
     cell._value = value
     cell.data_type = data_type
-    if style is not None:
-        cell._style = copy(style)
+    cell._hyperlink = None
+    cell._comment = None
     return cell
+
+
+def _cells_to_row(worksheet, cells, row_idx):
+    """Replaces WriteOnlyWorksheet._values_to_row for our sheets: every value is already a
+    typed cell (see RowWriter), so only its position is set."""
+    for col_idx, cell in enumerate(cells, 1):
+        if cell is None:
+            continue
+        cell.row = row_idx
+        cell.column = col_idx
+        yield cell
+
+
+def prepare_worksheet(worksheet) -> None:
+    """Make a write-only worksheet take RowWriter's typed cells as they are."""
+    worksheet._values_to_row = MethodType(_cells_to_row, worksheet)
 
 
 class StyleRow:
@@ -189,6 +217,7 @@ class RowWriter:
 
     def __init__(self, worksheet, styles: Styles, column_styles: Sequence[str | None] = ()):
         self.worksheet = worksheet
+        prepare_worksheet(worksheet)
         self.styles = styles
         self._layouts: dict[tuple[str | None, ...], StyleRow] = {}
         self.default = self.style_row(column_styles)
@@ -209,25 +238,27 @@ class RowWriter:
         if value is None:
             return None
         kind = type(value)
+        worksheet = self.worksheet
         if kind is str:
             text = clean_text(value)  # type: ignore[arg-type]
             if needs_guard(text):
-                return _typed_cell(self.worksheet, text, "s", self.styles.guarded(style_name))
-            if style is None:
-                return text
-            return _typed_cell(self.worksheet, text, "s", style)
-        if kind is int or kind is float:
-            return value if style is None else _typed_cell(self.worksheet, value, "n", style)
+                return _typed_cell(worksheet, text, "s", self.styles.guarded(style_name))
+            return _typed_cell(worksheet, text, "s", style)
+        if kind is int:
+            return _typed_cell(worksheet, value, "n", style)
+        if kind is float:
+            if not isfinite(value):  # type: ignore[arg-type]
+                return self._cell(str(value), style, style_name)  # Excel has no NaN/infinity
+            return _typed_cell(worksheet, value, "n", style)
         if kind is bool:
-            return value if style is None else _typed_cell(self.worksheet, value, "b", style)
+            return _typed_cell(worksheet, value, "b", style)
         if kind is Decimal:
-            number = float(value)  # type: ignore[arg-type]
-            return number if style is None else _typed_cell(self.worksheet, number, "n", style)
+            return self._cell(float(value), style, style_name)  # type: ignore[arg-type]
         if kind is datetime:
             moment = excel_datetime(value)  # type: ignore[arg-type]
-            return _typed_cell(self.worksheet, moment, "d", style or self.styles.array("datetime"))
+            return _typed_cell(worksheet, moment, "d", style or self.styles.array("datetime"))
         if kind is date:
-            return _typed_cell(self.worksheet, value, "d", style or self.styles.array("date"))
+            return _typed_cell(worksheet, value, "d", style or self.styles.array("date"))
         if isinstance(value, Cell):
             return value
         return self._cell(str(value), style, style_name)
