@@ -26,6 +26,7 @@ from surveys.questionnaire.schema import Definition, Question, QuestionType, sta
 from surveys.responses import workflow
 from surveys.responses.fields import AnswerInput, value_problem
 from surveys.responses.models import Submission
+from surveys.review.models import ReviewQuery
 from surveys.rounds.models import Round
 
 QUESTIONNAIRE_KEY = "niamey-2018"
@@ -451,6 +452,12 @@ def _date_back(
         submission.validated_at = _before(closes + timedelta(days=10), submission.submitted_at)
     if submission.returned_at is not None:
         submission.returned_at = submission.submitted_at + timedelta(days=6)
+        for query in db.session.scalars(
+            sa.select(ReviewQuery).where(ReviewQuery.submission_id == submission.id)
+        ):
+            query.created_at = submission.returned_at
+            if query.responded_at is not None:
+                query.responded_at = submission.returned_at + timedelta(days=2)
     db.session.flush()
 
 

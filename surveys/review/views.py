@@ -18,6 +18,7 @@ from surveys.extensions import db
 from surveys.navigation import add_nav_item
 from surveys.questionnaire.schema import localized
 from surveys.responses import workflow
+from surveys.responses.forms import question_numbers
 from surveys.responses.models import Submission
 from surveys.review import queries as review_queries
 from surveys.review.forms import AnswerQueryForm, ConfirmForm, QueryForm, ReopenForm, ReturnForm
@@ -139,6 +140,7 @@ def _render_review(sub: Submission, **forms):
         confirm_form=ConfirmForm(),
         display=review_queries.display_answer,
         localized=localized,
+        numbers=question_numbers(sub.round.version.definition),
     )
 
 
