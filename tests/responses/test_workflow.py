@@ -281,3 +281,13 @@ def test_every_transition_outside_the_table_is_refused_and_changes_nothing(
     assert refused.value.message != "This change is not allowed."  # a specific reason
     assert submission.status == status
     assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == 0
+
+
+def test_the_real_completeness_check_refuses_a_half_answered_draft(db, scenario, draft):
+    # No stub: the respondents' slice decides what is missing.
+    with pytest.raises(workflow.IncompleteSubmission) as refused:
+        workflow.submit(draft, scenario.respondent)
+    missing = {problem.question_id for problem in refused.value.problems}
+    assert "protection_shelters" in missing
+    assert "legal_tip_offence" not in missing  # answered in the draft
+    assert draft.status == Status.DRAFT
