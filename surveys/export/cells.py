@@ -42,9 +42,15 @@ _ERROR_CODES = frozenset(ERROR_CODES)
 
 
 def clean_text(text: str) -> str:
-    """The text without the characters Excel refuses, cut to what a cell can hold."""
+    """The text without the characters Excel refuses, cut to what a cell can hold.
+
+    Line endings become LF, as in Excel's own cells: the XML a workbook is made of turns a
+    carriage return into a line feed anyway (browsers send CR LF from every text area).
+    """
     if _REFUSED_CHARACTERS.search(text) is not None:
         text = _REFUSED_CHARACTERS.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_CELL_TEXT:
         text = text[:MAX_CELL_TEXT]
     return text

@@ -1,0 +1,93 @@
+"""The pure layout: sheet names, typed answers, labels and rules in words."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from surveys.export.layout import (
+    MAX_SHEET_TITLE,
+    SheetNames,
+    answer_label,
+    answer_value,
+    band_colour,
+    change_note,
+    options_text,
+    scoring_rule,
+)
+from surveys.questionnaire.loader import load_definition
+from surveys.scoring.progress import ChangeStatus, IndexChange
+from tests.conftest import MINI_V1
+
+
+@pytest.fixture(scope="module")
+def mini():
+    return load_definition(MINI_V1)
+
+
+def identity(message: str) -> str:
+    return message
+
+
+def test_sheet_names_are_valid_and_unique():
+    names = SheetNames()
+    assert names.unique("Summary") == "Summary"
+    assert names.unique("summary") == "summary (2)"  # Excel compares names without case
+    assert names.unique("Bosnia [and]: Herz*?/\\") == "Bosnia and Herz"
+    long = "République démocratique du Congo et territoires"
+    first = names.unique(long)
+    second = names.unique(long)
+    assert len(first) == MAX_SHEET_TITLE and len(second) <= MAX_SHEET_TITLE
+    assert first != second and second.endswith(" (2)")
+    assert names.unique("'quoted'") == "quoted"
+    assert names.unique("") == "Sheet"
+    assert names.unique("History") == "History (2)"  # reserved by Excel
+
+
+def test_answer_values_are_typed(mini):
+    q = {q.id: q for _, q in mini.questions()}
+    assert answer_value(q["protection_shelters"], 3) == 3
+    assert answer_value(q["protection_assisted_share"], 75) == 0.75
+    assert answer_value(q["legal_last_review"], "2025-03-01") == date(2025, 3, 1)
+    assert answer_value(q["legal_last_review"], "not a date") == "not a date"
+    assert answer_value(q["legal_instruments"], ["untoc", "tip_protocol"]) == "untoc; tip_protocol"
+    assert answer_value(q["legal_strategy_maturity"], "3") == 3
+    assert answer_value(q["protection_statistics"], {"cells": {}}) is None
+    assert answer_value(q["protection_shelters"], None) is None
+
+
+def test_answer_labels_in_each_language(mini):
+    q = {q.id: q for _, q in mini.questions()}
+    assert answer_label(q["legal_framework_status"], "in_force", "fr") == "En vigueur"
+    assert answer_label(q["legal_instruments"], ["untoc"], "fr") == "CTO"
+    assert answer_label(q["legal_strategy_maturity"], 4, "en") == "4 – Evaluated"
+    assert answer_label(q["legal_tip_offence"], "partly", "en") == "Partly"
+    assert answer_label(q["legal_framework_status"], "unknown", "en") == "unknown"
+    assert answer_label(q["protection_focal_point"], "Mme X", "en") is None
+
+
+def test_options_and_rules_in_words(mini):
+    q = {q.id: q for _, q in mini.questions()}
+    assert "draft = Draft (0.5)" in options_text(q["legal_framework_status"], "en")
+    assert "1 = Planned (0.25)" in options_text(q["legal_strategy_maturity"], "en")
+    rule = scoring_rule(q["protection_assisted_share"], identity)
+    assert "≥ 50 → 0.5" in rule and "Not applicable" in rule
+    assert scoring_rule(q["protection_budget"], identity) == "Not scored."
+    assert "hidden" in scoring_rule(q["legal_strategy_maturity"], identity)
+
+
+def test_change_notes(mini):
+    not_comparable = IndexChange("overall", ChangeStatus.NOT_COMPARABLE, Decimal("0.25"))
+    assert "25%" in change_note(not_comparable, True, mini, identity)
+    regression = IndexChange(
+        "overall", ChangeStatus.COMPARED, Decimal(1), Decimal(80), Decimal(60), Decimal(-20), True
+    )
+    assert "10" in change_note(regression, True, mini, identity)
+    assert change_note(None, False, mini, identity) == "No previous round"
+
+
+def test_band_colours_are_checked():
+    assert band_colour("#5cb85c") == "5CB85C"
+    assert band_colour("red; =cmd") == "BFBFBF"
