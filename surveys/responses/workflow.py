@@ -347,6 +347,7 @@ def compose_notice(submission: Submission, action: str, language: str, *, note: 
                 count=open_query_count(submission),
             )
         ]
+        lines.extend(_query_lines(submission, language))
     elif action == Action.VALIDATE:
         subject = _("Your self-assessment for %(period)s was validated", period=period)
         lines = [
@@ -374,6 +375,35 @@ def compose_notice(submission: Submission, action: str, language: str, *, note: 
     else:
         lines.append(_("See your answers: %(link)s", link=link))
     return Notice(subject, "\n\n".join(lines))
+
+
+MAX_QUERIES_IN_NOTICE = 20
+QUERY_EXCERPT_LENGTH = 300
+
+
+def _query_lines(submission: Submission, language: str) -> list[str]:
+    """The open queries on questions, so the e-mail alone tells what to look at."""
+    from surveys.questionnaire.schema import localized
+    from surveys.responses.forms import question_numbers
+    from surveys.review.queries import queries_for
+
+    definition = submission.round.version.definition
+    numbers = question_numbers(definition)
+    lines = []
+    for query in queries_for(submission):
+        question = definition.question(query.question_id) if query.question_id else None
+        if query.resolved or question is None:
+            continue
+        label = f"{numbers.get(question.id, '')} {localized(question.text, language)}".strip()
+        lines.append(f"- {_shorten(label, 120)}\n  {_shorten(query.text, QUERY_EXCERPT_LENGTH)}")
+    if len(lines) > MAX_QUERIES_IN_NOTICE:
+        lines = [*lines[:MAX_QUERIES_IN_NOTICE], "- …"]
+    return ["\n".join(lines)] if lines else []
+
+
+def _shorten(text: str, length: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def coordinators() -> list[User]:

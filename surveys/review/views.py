@@ -3,6 +3,7 @@ queries and submit. Views are thin: checks and changes live in operations and wo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -10,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from surveys.access import allow, require_country
@@ -63,10 +65,6 @@ def _query_or_404(query_id: int) -> ReviewQuery:
         abort(404)
     require_country(query.submission.country_id)
     return query
-
-
-def _back_to_review(submission: Submission, anchor: str = "") -> Response:
-    return redirect(url_for("review.submission", submission_id=submission.id) + anchor)
 
 
 def _safe_next(target: str | None, fallback: str) -> str:
@@ -144,24 +142,50 @@ def _render_review(sub: Submission, **forms):
     )
 
 
+def _apply(change: Callable[[], object], done: str, back: str) -> Response:
+    """Run a domain change, commit, and say how it went; refusals and races change nothing."""
+    try:
+        change()
+        db.session.commit()
+    except workflow.IncompleteSubmission as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        for problem in exc.problems[:20]:
+            flash(str(getattr(problem, "message", problem)), "error")
+    except (workflow.WorkflowError, ReviewError) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    except StaleDataError:  # someone changed the submission between our read and our write
+        db.session.rollback()
+        flash(
+            _("Someone else changed this submission in the meantime. Check it and try again."),
+            "error",
+        )
+    else:
+        flash(done, "success")
+    return redirect(back)
+
+
+def _review_url(submission_id: int, question_id: str | None = None) -> str:
+    anchor = f"#q-{question_id}" if question_id else ""
+    return url_for("review.submission", submission_id=submission_id) + anchor
+
+
 @bp.post("/submissions/<int:submission_id>/queries")
 @allow(Role.COORDINATOR)
 def ask(submission_id: int):
     sub = _submission_or_404(submission_id)
     form = QueryForm()
     question_id = form.question_id.data or None
-    anchor = f"#q-{question_id}" if question_id else ""
+    back = _review_url(sub.id, question_id)
     if not form.validate_on_submit():
         _flash_form_errors(form)
-        return _back_to_review(sub, anchor)
-    try:
-        add_query(sub, current_user, question_id=question_id, text=form.text.data)
-    except ReviewError as exc:
-        flash(exc.message, "error")
-        return _back_to_review(sub, anchor)
-    db.session.commit()
-    flash(_("Query added."), "success")
-    return _back_to_review(sub, anchor)
+        return redirect(back)
+    return _apply(
+        lambda: add_query(sub, current_user, question_id=question_id, text=form.text.data),
+        _("Query added."),
+        back,
+    )
 
 
 @bp.post("/queries/<int:query_id>/resolve")
@@ -170,15 +194,8 @@ def resolve(query_id: int):
     query = _query_or_404(query_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        resolve_query(query, current_user)
-    except ReviewError as exc:
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Query resolved."), "success")
-    anchor = f"#q-{query.question_id}" if query.question_id else ""
-    return _back_to_review(query.submission, anchor)
+    back = _review_url(query.submission_id, query.question_id)
+    return _apply(lambda: resolve_query(query, current_user), _("Query resolved."), back)
 
 
 @bp.post("/submissions/<int:submission_id>/return")
@@ -188,15 +205,11 @@ def return_submission(submission_id: int):
     form = ReturnForm()
     if not form.validate_on_submit():
         return _render_review(sub, return_form=form), 400
-    try:
-        workflow.return_for_changes(sub, current_user, form.note.data or "")
-    except workflow.WorkflowError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back_to_review(sub)
-    db.session.commit()
-    flash(_("The submission was returned to the country."), "success")
-    return _back_to_review(sub)
+    return _apply(
+        lambda: workflow.return_for_changes(sub, current_user, form.note.data or ""),
+        _("The submission was returned to the country."),
+        _review_url(sub.id),
+    )
 
 
 @bp.post("/submissions/<int:submission_id>/validate")
@@ -205,15 +218,11 @@ def validate_submission(submission_id: int):
     sub = _submission_or_404(submission_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        workflow.validate(sub, current_user)
-    except workflow.WorkflowError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back_to_review(sub)
-    db.session.commit()
-    flash(_("The submission was validated."), "success")
-    return _back_to_review(sub)
+    return _apply(
+        lambda: workflow.validate(sub, current_user),
+        _("The submission was validated."),
+        _review_url(sub.id),
+    )
 
 
 @bp.post("/submissions/<int:submission_id>/reopen")
@@ -223,15 +232,11 @@ def reopen_submission(submission_id: int):
     form = ReopenForm()
     if not form.validate_on_submit():
         return _render_review(sub, reopen_form=form), 400
-    try:
-        workflow.reopen(sub, current_user, form.note.data)
-    except workflow.WorkflowError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back_to_review(sub)
-    db.session.commit()
-    flash(_("The submission was reopened; the country can change it again."), "success")
-    return _back_to_review(sub)
+    return _apply(
+        lambda: workflow.reopen(sub, current_user, form.note.data),
+        _("The submission was reopened; the country can change it again."),
+        _review_url(sub.id),
+    )
 
 
 # ---------------------------------------------------------------- respondents
@@ -246,14 +251,11 @@ def answer(query_id: int):
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return redirect(back)
-    try:
-        answer_query(query, current_user, form.response.data)
-    except ReviewError as exc:
-        flash(exc.message, "error")
-        return redirect(back)
-    db.session.commit()
-    flash(_("Your answer to the query was saved."), "success")
-    return redirect(back)
+    return _apply(
+        lambda: answer_query(query, current_user, form.response.data),
+        _("Your answer to the query was saved."),
+        back,
+    )
 
 
 @bp.post("/submissions/<int:submission_id>/submit")
@@ -264,18 +266,8 @@ def submit(submission_id: int):
     back = _safe_next(request.form.get("next"), url_for("home.index"))
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        workflow.submit(sub, current_user)
-    except workflow.IncompleteSubmission as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        for problem in exc.problems[:20]:
-            flash(str(getattr(problem, "message", problem)), "error")
-        return redirect(back)
-    except workflow.WorkflowError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(back)
-    db.session.commit()
-    flash(_("Your answers were submitted. The secretariat will review them."), "success")
-    return redirect(back)
+    return _apply(
+        lambda: workflow.submit(sub, current_user),
+        _("Your answers were submitted. The secretariat will review them."),
+        back,
+    )

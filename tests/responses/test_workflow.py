@@ -195,6 +195,11 @@ def test_return_with_an_open_query_needs_no_note(db, scenario, draft, complete):
     assert draft.status == Status.RETURNED
     body = next(m.body for m in messages(db) if m.recipient_email == "resp@ne.example")
     assert "1 open question(s)" in body
+    # The e-mail alone says which question is queried and what is asked.
+    assert "Does national law criminalise trafficking in persons" in body
+    assert "Which law?" in body
+    french_body = next(m.body for m in messages(db) if m.recipient_email == "resp-fr@ne.example")
+    assert "La loi nationale incrimine-t-elle la traite" in french_body
 
 
 def test_a_returned_submission_can_be_submitted_again(db, scenario, draft, complete):

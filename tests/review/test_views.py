@@ -326,3 +326,21 @@ def test_the_review_page_marks_questions_not_asked(db, client, login, scenario, 
     page = client.get(f"/review/submissions/{submitted.id}").get_data(as_text=True)
     assert "Not asked" in section(page, "legal_strategy_maturity")
     assert "Not asked" not in section(page, "protection_shelters")
+
+
+def test_a_decision_racing_another_change_is_refused_cleanly(
+    db, client, login, scenario, submitted, monkeypatch
+):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    def raced(submission, actor, **kwargs):
+        raise StaleDataError("the row changed under us")
+
+    monkeypatch.setattr(workflow, "validate", raced)
+    login(scenario.coordinator)
+    page = client.post(
+        f"/review/submissions/{submitted.id}/validate", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Someone else changed this submission in the meantime" in page
+    db.session.refresh(submitted)
+    assert submitted.status == Status.SUBMITTED
