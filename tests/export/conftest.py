@@ -54,6 +54,7 @@ class ExportData:
     previous: object
     countries: dict
     submissions: dict
+    previous_submissions: list
 
 
 @pytest.fixture
@@ -67,15 +68,19 @@ def export_data(create_version, create_country, create_round, create_submission,
     mali = create_country("ML", "MLI", "Mali", "Mali")
     senegal = create_country("SN", "SEN", "Senegal", "Sénégal")
     ivory = create_country("CI", "CIV", "Côte d'Ivoire", "Côte d'Ivoire")
-    previous = create_round(
+    previous_round = create_round(
         v1,
         [niger, mali],
         period="2025",
         opens_in=timedelta(days=-400),
         closes_in=timedelta(days=-300),
     )
-    create_submission(previous, niger, {**NIGER_ANSWERS, "protection_shelters": 0}, "validated")
-    create_submission(previous, mali, MALI_ANSWERS, "submitted")
+    previous = [
+        create_submission(
+            previous_round, niger, {**NIGER_ANSWERS, "protection_shelters": 0}, "validated"
+        ),
+        create_submission(previous_round, mali, MALI_ANSWERS, "submitted"),
+    ]
     current = create_round(v2, [niger, mali, senegal, ivory], period="2026")
     now = utcnow()
     v2_niger = {
@@ -93,7 +98,8 @@ def export_data(create_version, create_country, create_round, create_submission,
     }
     return ExportData(
         current,
-        previous,
+        previous_round,
         {"NE": niger, "ML": mali, "SN": senegal, "CI": ivory},
         submissions,
+        previous,
     )
