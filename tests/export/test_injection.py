@@ -80,7 +80,7 @@ def test_no_formula_and_the_same_text_back(
 def test_the_trends_workbook_is_safe_too(
     create_version, create_country, create_round, create_submission, db, tmp_path
 ):
-    round_, countries = injection_round(
+    _, countries = injection_round(
         create_version, create_country, create_round, create_submission, db
     )
     path = tmp_path / "trends.xlsx"

@@ -55,7 +55,9 @@ def test_same_structure_and_numbers_cell_by_cell(export_data, tmp_path):
     english, french = build_both(export_data.round.id, tmp_path)
     assert len(english) == len(french)
     assert list(french)[2:6] == ["Côte d'Ivoire", "Mali", "Niger", "Sénégal"]
-    for (en_name, en_rows), (fr_name, fr_rows) in zip(english.items(), french.items(), strict=True):
+    for (en_name, en_rows), (_fr_name, fr_rows) in zip(
+        english.items(), french.items(), strict=True
+    ):
         assert len(en_rows) == len(fr_rows), en_name
         for en_row, fr_row in zip(en_rows, fr_rows, strict=True):
             assert len(en_row) == len(fr_row), en_name

@@ -66,9 +66,7 @@ def test_libreoffice_opens_the_scorecard(export_data, tmp_path):
 def test_libreoffice_keeps_formula_like_answers_as_text(
     create_version, create_country, create_round, create_submission, db, tmp_path
 ):
-    round_, countries = injection_round(
-        create_version, create_country, create_round, create_submission, db
-    )
+    injection_round(create_version, create_country, create_round, create_submission, db)
     path = tmp_path / "injection.xlsx"
     build_trends("mini", "en", path, with_responses=True)
     out = tmp_path / "csv"

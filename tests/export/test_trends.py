@@ -39,7 +39,7 @@ def three_rounds(export_data, create_version, create_round, create_submission):
 
 
 def test_long_and_wide_indices_equal_the_scoring_engine(three_rounds, tmp_path):
-    data, latest_round, latest = three_rounds
+    data, _latest_round, latest = three_rounds
     path = tmp_path / "trends.xlsx"
     build_trends("mini", "en", path)
     book = openpyxl_book(path)
@@ -68,7 +68,7 @@ def test_long_and_wide_indices_equal_the_scoring_engine(three_rounds, tmp_path):
 
 
 def test_changes_and_not_comparable_notes(three_rounds, tmp_path):
-    data, latest_round, latest = three_rounds
+    data, _latest_round, _latest = three_rounds
     path = tmp_path / "trends.xlsx"
     build_trends("mini", "en", path)
     book = openpyxl_book(path)
