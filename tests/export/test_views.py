@@ -1,0 +1,109 @@
+"""Download pages: who may download, what they get, and archived files served as stored."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from surveys.export.archive import archive_round
+from surveys.export.models import ArchivedWorkbook
+from surveys.responses.models import Answer
+from tests.export.helpers import table, values
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def fetch(client, url):
+    """The response with its body read and the streamed file closed (as a server would)."""
+    response = client.get(url)
+    response.get_data()
+    response.close()
+    return response
+
+
+@pytest.fixture
+def analyst(create_user, login):
+    return login(create_user("analyst"))
+
+
+def test_only_analysts_and_coordinators_download(export_data, create_user, login, client):
+    url = f"/exports/rounds/{export_data.round.id}/scorecard.xlsx?lang=en"
+    assert fetch(client, url).status_code in (302, 401)
+    login(create_user("respondent", countries=[export_data.countries["NE"]]))
+    assert fetch(client, url).status_code == 403
+    assert fetch(client, "/exports/").status_code == 403
+    login(create_user("coordinator"))
+    assert fetch(client, url).status_code == 200
+
+
+def test_current_scorecard_is_streamed_as_a_file(export_data, analyst):
+    response = fetch(analyst, f"/exports/rounds/{export_data.round.id}/scorecard.xlsx?lang=fr")
+    assert response.status_code == 200
+    assert response.mimetype == XLSX
+    disposition = response.headers["Content-Disposition"]
+    assert "attachment" in disposition and "scorecard_mini_2026_fr_" in disposition
+    book = load_workbook(io.BytesIO(response.get_data()))
+    assert "Sénégal" in book.sheetnames
+
+
+def test_trends_download_with_responses(export_data, analyst):
+    response = fetch(analyst, "/exports/questionnaires/mini/trends.xlsx?lang=en&with_responses=1")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.get_data()))
+    assert book.sheetnames[-2:] == ["Responses", "Statistics"]
+
+
+def test_unknown_things_are_not_found(export_data, analyst):
+    assert fetch(analyst, "/exports/rounds/999/scorecard.xlsx").status_code == 404
+    assert fetch(analyst, "/exports/questionnaires/nope/trends.xlsx").status_code == 404
+    url = f"/exports/rounds/{export_data.round.id}/scorecard.xlsx?lang=de"
+    assert fetch(analyst, url).status_code == 404
+    assert fetch(analyst, "/exports/archive/999").status_code == 404
+
+
+def test_archived_file_is_the_stored_one_even_after_data_changes(export_data, analyst, db):
+    records = archive_round(export_data.round.id)
+    db.session.commit()
+    assert [r.language for r in records] == ["en", "fr"]
+    english = records[0]
+    assert english.filename.startswith("scorecard_mini_2026_en_")
+    page = fetch(analyst, "/exports/").get_data(as_text=True)
+    assert english.filename in page and "2026" in page
+    # The data change after closing: a reopened country changes an answer.
+    answer = db.session.scalar(
+        sa.select(Answer).where(
+            Answer.submission_id == export_data.submissions["NE"].id,
+            Answer.question_id == "protection_focal_point",
+        )
+    )
+    answer.value = "Changed after closing"
+    db.session.commit()
+    stored = fetch(analyst, f"/exports/archive/{english.id}")
+    assert stored.status_code == 200
+    assert stored.mimetype == XLSX
+    import hashlib
+
+    assert hashlib.sha256(stored.get_data()).hexdigest() == english.sha256
+    rows = table(values(load_workbook(io.BytesIO(stored.get_data()))["Responses"]), "Round")
+    focal = {r["Country code"]: r for r in rows if r["Question id"] == "protection_focal_point"}
+    assert focal["NE"]["Answer value"] == "Mme Aïssa"
+    current = fetch(analyst, f"/exports/rounds/{export_data.round.id}/scorecard.xlsx")
+    rows = table(values(load_workbook(io.BytesIO(current.get_data()))["Responses"]), "Round")
+    focal = {r["Country code"]: r for r in rows if r["Question id"] == "protection_focal_point"}
+    assert focal["NE"]["Answer value"] == "Changed after closing"
+
+
+def test_a_damaged_archive_is_reported_not_served(export_data, analyst, db, app):
+    from pathlib import Path
+
+    record = archive_round(export_data.round.id)[0]
+    db.session.commit()
+    path = Path(app.config["ARCHIVE_DIR"]) / record.path
+    path.write_bytes(b"tampered")
+    response = fetch(analyst, f"/exports/archive/{record.id}")
+    assert response.status_code == 500
+    assert record.filename in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ArchivedWorkbook)) == 2
