@@ -271,17 +271,6 @@ def _area_ids(rounds: list[RoundScores]) -> list[str]:
     return ids
 
 
-def area_title(histories_or_definitions: Sequence[Definition], area_id: str, language: str) -> str:
-    """An area's title from the first definition that has it (the id otherwise)."""
-    from surveys.questionnaire.schema import localized
-
-    for definition in histories_or_definitions:
-        area = definition.area(area_id)
-        if area is not None:
-            return localized(area.title, language)
-    return area_id
-
-
 # --- The answers behind a score ------------------------------------------------------------------
 
 
