@@ -721,7 +721,6 @@ def codebook_rows(definition: Definition, language: str, t: Translate) -> Iterat
 
 ABOUT_TITLE = N_("Scorecard of the Niamey monitoring mechanism")
 TRENDS_TITLE = N_("Trends of the Niamey monitoring mechanism")
-ABOUT_QUESTIONNAIRE = N_("Questionnaire")
 ABOUT_KEY = N_("Questionnaire key")
 ABOUT_VERSION = N_("Version")
 ABOUT_HASH = N_("Definition hash (SHA-256)")
@@ -732,7 +731,6 @@ ABOUT_CLOSES = N_("Closes")
 ABOUT_GENERATED = N_("Generated at (UTC)")
 ABOUT_SCORING_VERSION = N_("Scoring rules version")
 ABOUT_COUNTRIES = N_("Countries included")
-ABOUT_ROUNDS = N_("Rounds included")
 ABOUT_LANGUAGE = N_("Language")
 ABOUT_HOW = N_("How to read the scores")
 ABOUT_BANDS = N_("Bands")
@@ -759,7 +757,7 @@ ABOUT_NOTES = (
     ),
     N_(
         "Indices of submissions that are not yet validated are provisional. Regional average "
-        "and median are over the countries with a number."
+        "and median are over the submitted and validated countries with a number."
     ),
 )
 ABOUT_SHEETS = N_("Sheets")
