@@ -21,6 +21,7 @@ from surveys.audit.operations import record
 from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.responses.models import Status, Submission
+from surveys.results.operations import snapshot_submission
 
 
 class WorkflowError(Exception):
@@ -147,6 +148,7 @@ def submit(
     submission.submitted_at = now
     submission.submitted_by_id = actor.id
     _change_status(submission, actor, Action.SUBMIT)
+    snapshot_submission(submission, "submitted")
     _announce_if(notify, submission, Action.SUBMIT)
     return submission
 
@@ -179,6 +181,7 @@ def validate(submission: Submission, actor: User, *, notify: bool = True) -> Sub
     submission.validated_at = utcnow()
     submission.validated_by_id = actor.id
     _change_status(submission, actor, Action.VALIDATE, resolved_queries=resolved)
+    snapshot_submission(submission, "validated")
     _announce_if(notify, submission, Action.VALIDATE)
     return submission
 
