@@ -342,11 +342,21 @@ def answer_label(question: Question, value: object, language: str) -> str | None
     return _option_label(question, value, language)
 
 
-def answer_shown(question: Question, value: object, language: str, t: Translate) -> object:
+LabelFunction = Callable[[Question, object, str], "str | None"]
+"""(question, value, language) -> the answer in words, or None (see `answer_label`)."""
+
+
+def answer_shown(
+    question: Question,
+    value: object,
+    language: str,
+    t: Translate,
+    label_of: LabelFunction = answer_label,
+) -> object:
     """What a country sheet shows in its Answer column: the label, else the typed value."""
     if question.type is QuestionType.STATISTICS:
         return t(STATISTICS_ANSWER) if value else None
-    label = answer_label(question, value, language)
+    label = label_of(question, value, language)
     return label if label is not None else answer_value(question, value)
 
 
@@ -551,6 +561,7 @@ def responses_rows(
     scorecard: Scorecard | None,
     language: str,
     t: Translate,
+    label_of: LabelFunction = answer_label,
 ) -> Iterator[tuple[list[object], str | None]]:
     """The tidy rows of one country: (values, style of the answer-value cell)."""
     country = entry.country
@@ -582,7 +593,7 @@ def responses_rows(
                 answer_value(question, value),
                 t(STATISTICS_ANSWER)
                 if question.type is QuestionType.STATISTICS and value
-                else answer_label(question, value, language),
+                else label_of(question, value, language),
                 score_value(score),
                 (yes if answer.not_applicable else no) if answer is not None else None,
                 why_no_score(score, answer, t),

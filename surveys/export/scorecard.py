@@ -272,7 +272,7 @@ def write_country_sheet(
                 question.id,
                 area.id,
                 layout.line_of_action_of(area, question) or None,
-                layout.answer_shown(question, value, language, t),
+                layout.answer_shown(question, value, language, t, book.label_of),
                 layout.score_value(score),
                 layout.why_no_score(score, answer, t),
                 (answer.comment or None) if answer else None,
@@ -297,12 +297,14 @@ def _index_line_values(
     ]
 
 
-def write_responses(writer, loaded: LoadedRound, entry, card, language, t) -> None:
+def write_responses(
+    writer, loaded: LoadedRound, entry, card, language, t, label_of=layout.answer_label
+) -> None:
     """The tidy rows of one country; the answer-value cell takes its question type's format."""
     layouts: dict[str | None, object] = {}
     base = [c.style for c in RESPONSES_COLUMNS]
     for values, value_style in layout.responses_rows(
-        loaded.info, entry, loaded.definition, card, language, t
+        loaded.info, entry, loaded.definition, card, language, t, label_of
     ):
         row_layout = layouts.get(value_style)
         if row_layout is None:
@@ -374,7 +376,7 @@ def build_scorecard(
             baseline is not None,
         )
         if entry.submission_id is not None:
-            write_responses(responses, loaded, entry, card, language, t)
+            write_responses(responses, loaded, entry, card, language, t, book.label_of)
             write_statistics(statistics, loaded, entry, card, language)
         rows.append(SummaryRow(_light(entry), _light_card(card), progress, baseline is not None))
     autofilter(responses, len(RESPONSES_COLUMNS))

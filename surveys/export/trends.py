@@ -183,7 +183,7 @@ def _write_round(book, loaded, position, long_sheet, wide, baselines, responses,
                 if note:
                     wide.notes[(entry.country.id, line.key, position)] = note
         if responses is not None and statistics is not None:
-            write_responses(responses, loaded, entry, card, language, t)
+            write_responses(responses, loaded, entry, card, language, t, book.label_of)
             write_statistics(statistics, loaded, entry, card, language)
         if entry.status in SCORED_STATUSES:
             baselines[entry.country.id] = Baseline(definition, card)
