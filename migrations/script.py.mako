@@ -7,6 +7,9 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy import Text  # noqa: F401 - used by JSONB columns
+
+import surveys.db  # noqa: F401 - UTCDateTime columns
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

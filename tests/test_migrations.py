@@ -12,6 +12,7 @@ from flask_migrate import downgrade, upgrade
 
 from surveys import create_app
 from surveys.extensions import db
+from surveys.scheduling.alembic import include_object
 from tests.conftest import postgres_url
 
 
@@ -42,29 +43,32 @@ def empty_database(request, tmp_path):
 def schema_differences(app) -> list:
     with app.app_context(), db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "include_object": _include_object}
+            conn, opts={"compare_type": True, "include_object": include_object}
         )
         return compare_metadata(context, db.metadata)
 
 
-def _include_object(obj, name, type_, reflected, compare_to):
-    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
-    return table != "apscheduler_jobs"
-
-
-def test_migrations_produce_exactly_the_models_schema(empty_database, tmp_path):
+@pytest.fixture
+def fresh_app(empty_database):
+    """An app on the empty database; its connections are closed afterwards."""
     app = create_app({"TESTING": True, "SECRET_KEY": "test", **empty_database})
+    yield app
     with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_migrations_produce_exactly_the_models_schema(fresh_app):
+    with fresh_app.app_context():
         upgrade()
-    assert schema_differences(app) == []
+    assert schema_differences(fresh_app) == []
 
 
-def test_migrations_downgrade_to_empty_and_upgrade_again(empty_database):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", **empty_database})
-    with app.app_context():
+def test_migrations_downgrade_to_empty_and_upgrade_again(fresh_app):
+    with fresh_app.app_context():
         upgrade()
         downgrade(revision="base")
         tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert tables == set()
         upgrade()
-    assert schema_differences(app) == []
+    assert schema_differences(fresh_app) == []
