@@ -173,6 +173,14 @@ class World:
         return cadence
 
     @cached_property
+    def archived(self):
+        from surveys.export.archive import archive_round
+
+        record = archive_round(self.round.id)[0]
+        self.db.session.commit()
+        return record
+
+    @cached_property
     def tokens(self) -> dict[str, str]:
         """A working invitation link and reset link, each for its own person."""
         from surveys.accounts.tokens import issue_token
@@ -208,6 +216,7 @@ ARGUMENTS: dict[str, Argument] = {
     "user_id": Argument(lambda w: w.target_user.id),
     "message_id": Argument(lambda w: w.message.id),
     "cadence_id": Argument(lambda w: w.cadence.id),
+    "archive_id": Argument(lambda w: w.archived.id),
     "invitation_token": Argument(lambda w: w.tokens["invitation"]),
     "reset_token": Argument(lambda w: w.tokens["password_reset"]),
 }
