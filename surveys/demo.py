@@ -23,6 +23,7 @@ DEMO_STEPS = (
     "surveys.responses.demo",
     "surveys.notifications.demo",
     "surveys.results.demo",
+    "surveys.export.demo",
 )
 
 
