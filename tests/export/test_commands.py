@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
+from surveys.export.layout import SHEET_SUMMARY
 from surveys.export.models import ArchivedWorkbook
+from surveys.export.workbook import make_translate
 
 
 def test_scorecard_command_writes_the_workbook(export_data, runner, tmp_path):
@@ -22,7 +24,7 @@ def test_scorecard_command_writes_the_workbook(export_data, runner, tmp_path):
         ]
     )
     assert result.exit_code == 0, result.output
-    assert load_workbook(target).sheetnames[1] == "Summary"
+    assert load_workbook(target).sheetnames[1] == make_translate("fr")(SHEET_SUMMARY)
     assert list(target.parent.iterdir()) == [target]  # no temporary file left behind
 
 

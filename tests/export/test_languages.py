@@ -91,3 +91,18 @@ def test_questionnaire_wording_follows_the_language(export_data, tmp_path):
     assert any(r[question].startswith("Does national law") for r in en_responses[1:])
     assert "En vigueur" in {r[label] for r in fr_responses[1:]}
     assert "In force" in {r[label] for r in en_responses[1:]}
+
+
+def test_interface_words_follow_the_language(export_data, tmp_path):
+    from surveys.export.layout import SHEET_SUMMARY
+    from surveys.export.workbook import make_translate
+
+    english, french = build_both(export_data.round.id, tmp_path)
+    to_french = make_translate("fr")
+    assert list(french)[1] == to_french(SHEET_SUMMARY)
+    assert french[to_french(SHEET_SUMMARY)][0][:3] == [
+        to_french("Country"),
+        to_french("Country code"),
+        to_french("Status"),
+    ]
+    assert english["Summary"][0][:3] == ["Country", "Country code", "Status"]

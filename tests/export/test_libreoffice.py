@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from surveys.export.layout import SHEET_ABOUT, SHEET_CODEBOOK, SHEET_RESPONSES, SHEET_SUMMARY
 from surveys.export.scorecard import build_scorecard
 from surveys.export.trends import build_trends
+from surveys.export.workbook import make_translate
 from tests.export.test_injection import PAYLOADS, injection_round
 
 # CSV: comma, double quote, UTF-8, from line 1, ..., every sheet to its own file (-1).
@@ -58,8 +60,10 @@ def test_libreoffice_opens_the_scorecard(export_data, tmp_path):
     out = tmp_path / "csv"
     out.mkdir()
     sheets = convert_to_csv(path, out)
-    assert {"About", "Summary", "Niger", "Responses", "Statistics", "Codebook"} <= set(sheets)
-    summary = {row[1]: row for row in sheets["Summary"][1:] if len(row) > 1 and row[1]}
+    french = make_translate("fr")
+    names = [french(n) for n in (SHEET_ABOUT, SHEET_SUMMARY, SHEET_RESPONSES, SHEET_CODEBOOK)]
+    assert {*names, "Niger", "Sénégal"} <= set(sheets)
+    summary = {row[1]: row for row in sheets[french(SHEET_SUMMARY)][1:] if len(row) > 1 and row[1]}
     assert float(summary["NE"][5]) == pytest.approx(72.31)
 
 
