@@ -18,12 +18,13 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import Enum, StrEnum
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, NamedTuple, TypeVar
 
 from surveys.questionnaire.expressions import hidden_questions, is_answered
 from surveys.questionnaire.schema import (
@@ -36,12 +37,14 @@ from surveys.questionnaire.schema import (
     stat_cell_key,
 )
 from surveys.scoring.numbers import (
+    Ratio,
     decimal_places,
+    down_units,
     from_units,
-    round_down,
-    round_half_up,
+    half_up_units,
     to_decimal,
     to_units,
+    units_decimal,
 )
 
 SCORING_VERSION = "1"
@@ -49,6 +52,8 @@ SCORING_VERSION = "1"
 
 OVERALL = "overall"
 """The key of the overall index."""
+
+_T = TypeVar("_T")
 
 
 def N_(message: str) -> str:
@@ -182,6 +187,14 @@ class Scorecard:
 # --- Per-definition preparation ----------------------------------------------------------------
 
 
+class _FigureCell(NamedTuple):
+    """One declared cell of a statistics table: its key in an answer and its fixed figure fields."""
+
+    key: str
+    fields: Mapping[str, object]
+    """question_id, row, year and column of the figure, in `Figure` field order."""
+
+
 @dataclass(frozen=True)
 class QuestionPlan:
     """What scoring needs to know about one question, precomputed once per definition."""
@@ -201,6 +214,82 @@ class QuestionPlan:
     answered_units: int | None
     full_units: int
     """The score units of a full score (1): the cap of a multiple-choice sum."""
+    area_id: str
+    loa_id: str
+    """The line of action's key, "" when the question has none."""
+    slots: tuple[int, ...]
+    """The running totals the question adds to: its area's, then its line of action's."""
+    scorer: ValueScorer
+    """Scores a stored value by the question's type (looked up once, not per answer)."""
+    integer_only: bool
+    figure_cells: tuple[_FigureCell, ...]
+    """Statistics questions: the declared cells, in table order; empty for other types."""
+
+    @property
+    def question_id(self) -> str:
+        return self.question.id
+
+
+class Outcome(NamedTuple):
+    """One question's result for one country, as the indices read it."""
+
+    plan: QuestionPlan
+    units: int | None
+    """The score in score units; None without a score."""
+    missing: bool
+    """Counts in its indices' scorable weight without being answered (unanswered or invalid)."""
+    question: QuestionScore
+    """The published form of the result."""
+
+
+class _Outcomes:
+    """Every outcome one question can have, built once per definition.
+
+    There are few of them (one per reason, one per reachable score) and they repeat across
+    countries, so scoring a country picks shared immutable objects instead of building a
+    `QuestionScore` (about 1 µs each) for every question.
+    """
+
+    __slots__ = (
+        "_places",
+        "_scored",
+        "hidden",
+        "invalid",
+        "not_applicable",
+        "plan",
+        "unanswered",
+        "unscored",
+    )
+
+    def __init__(self, plan: QuestionPlan, score_places: int) -> None:
+        self.plan = plan
+        self._places = score_places
+        self._scored: dict[int, Outcome] = {}
+        self.hidden = self._without_score(Reason.HIDDEN)
+        self.not_applicable = self._without_score(Reason.NOT_APPLICABLE)
+        self.unscored = self._without_score(Reason.UNSCORED)
+        self.unanswered = self._without_score(Reason.UNANSWERED)
+        self.invalid = self._without_score(Reason.INVALID)
+
+    def _question_score(self, score: Decimal | None, reason: Reason | None) -> QuestionScore:
+        plan = self.plan
+        return QuestionScore(
+            plan.question_id, plan.area_id, plan.loa_id, plan.weight, score, reason
+        )
+
+    def _without_score(self, reason: Reason) -> Outcome:
+        missing = reason in MISSING_REASONS
+        return Outcome(self.plan, None, missing, self._question_score(None, reason))
+
+    def scored(self, units: int) -> Outcome:
+        """The outcome of a score of `units` score units (cached: a question has few scores)."""
+        outcome = self._scored.get(units)
+        if outcome is None:
+            score = from_units(units, self._places)
+            outcome = Outcome(self.plan, units, False, self._question_score(score, None))
+            # A race only builds an equal outcome twice: dict assignment is atomic.
+            self._scored[units] = outcome
+        return outcome
 
 
 @dataclass(frozen=True)
@@ -210,8 +299,14 @@ class PreparedDefinition:
     definition: Definition
     plans: tuple[QuestionPlan, ...]
     plan_by_id: Mapping[str, QuestionPlan]
+    outcomes: tuple[_Outcomes, ...]
+    """The possible outcomes of each question, in plan order."""
+    statistics_positions: tuple[int, ...]
+    """Positions (in plan order) of the questions that can carry figures."""
     area_ids: tuple[str, ...]
     area_weights: tuple[Fraction, ...]
+    area_weight_units: tuple[int, ...]
+    """The area weights as integers on one common scale (only their ratios matter)."""
     loa_ids: tuple[str, ...]
     score_places: int
     """Scores are integers in units of 10**-score_places."""
@@ -219,6 +314,9 @@ class PreparedDefinition:
     coverage_threshold: Fraction
     bands: tuple[tuple[Decimal, str], ...]
     """(min, key), ascending."""
+    band_floors: tuple[tuple[int, str], ...]
+    """(min in hundredths, rounded up, key), ascending: a rounded value of `v` hundredths is in
+    the last band whose floor <= v exactly when it is >= that band's min."""
 
     @property
     def score_scale(self) -> int:
@@ -251,13 +349,38 @@ def _is_scorable(question: Question) -> bool:
     return question.is_scored
 
 
-def _plan(
-    question: Question,
-    area_position: int,
-    loa_position: int | None,
-    weight_places: int,
-    score_places: int,
-) -> QuestionPlan:
+def _figure_cells(question: Question) -> tuple[_FigureCell, ...]:
+    table = question.statistics
+    if question.type is not QuestionType.STATISTICS or table is None:
+        return ()
+    return tuple(
+        _FigureCell(
+            stat_cell_key(row, year, column),
+            {"question_id": question.id, "row": row, "year": year, "column": column},
+        )
+        for row, year, column in table.cell_keys()
+    )
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a question's weight counts: its area and its line of action."""
+
+    area_position: int
+    area_id: str
+    loa_position: int | None
+    loa_id: str
+    area_count: int
+
+    @property
+    def slots(self) -> tuple[int, ...]:
+        """Positions in a list of running totals holding the areas', then the lines' totals."""
+        if self.loa_position is None:
+            return (self.area_position,)
+        return (self.area_position, self.area_count + self.loa_position)
+
+
+def _plan(question: Question, place: _Place, weight_places: int, score_places: int) -> QuestionPlan:
     def units(score: float | None) -> int | None:
         return None if score is None else to_units(to_decimal(score), score_places)
 
@@ -269,8 +392,8 @@ def _plan(
     weight = to_decimal(question.weight)
     return QuestionPlan(
         question=question,
-        area_position=area_position,
-        loa_position=loa_position,
+        area_position=place.area_position,
+        loa_position=place.loa_position,
         weight=weight,
         weight_units=to_units(weight, weight_places),
         scorable=_is_scorable(question),
@@ -281,6 +404,12 @@ def _plan(
         bounds=_bounds(question),
         answered_units=units(question.answered_score),
         full_units=10**score_places,
+        area_id=place.area_id,
+        loa_id=place.loa_id,
+        slots=place.slots,
+        scorer=_SCORERS[question.type],
+        integer_only=question.type is QuestionType.INTEGER,
+        figure_cells=_figure_cells(question),
     )
 
 
@@ -293,37 +422,63 @@ def _line_of_action_ids(definition: Definition) -> tuple[str, ...]:
     return tuple(ids)
 
 
+def _places(definition: Definition, pairs: list[tuple[Area, Question]]) -> list[_Place]:
+    loa_ids = _line_of_action_ids(definition)
+    loa_position = {loa: i for i, loa in enumerate(loa_ids)}
+    area_position = {area.id: i for i, area in enumerate(definition.areas)}
+    places = []
+    for area, question in pairs:
+        loa = loa_position.get(question.line_of_action or area.line_of_action)
+        places.append(
+            _Place(
+                area_position=area_position[area.id],
+                area_id=area.id,
+                loa_position=loa,
+                loa_id="" if loa is None else loa_ids[loa],
+                area_count=len(definition.areas),
+            )
+        )
+    return places
+
+
+def _weight_units(weights: Iterable[float]) -> tuple[int, ...]:
+    """Weights as integers on their common decimal scale (0.5, 1.5 -> 5, 15)."""
+    decimals = [to_decimal(w) for w in weights]
+    places = max((decimal_places(d) for d in decimals), default=0)
+    return tuple(to_units(d, places) for d in decimals)
+
+
+def _band_floors(bands: Iterable[tuple[Decimal, str]]) -> tuple[tuple[int, str], ...]:
+    return tuple((math.ceil(Fraction(minimum) * 100), key) for minimum, key in bands)
+
+
 def _build(definition: Definition) -> PreparedDefinition:
     pairs: list[tuple[Area, Question]] = list(definition.questions())
     weight_places = max((decimal_places(to_decimal(q.weight)) for _, q in pairs), default=0)
     score_places = max(
         (decimal_places(to_decimal(s)) for _, q in pairs for s in _raw_scores(q)), default=0
     )
-    loa_ids = _line_of_action_ids(definition)
-    loa_position = {loa: i for i, loa in enumerate(loa_ids)}
-    area_position = {area.id: i for i, area in enumerate(definition.areas)}
     plans = tuple(
-        _plan(
-            question,
-            area_position[area.id],
-            loa_position.get(question.line_of_action or area.line_of_action),
-            weight_places,
-            score_places,
-        )
-        for area, question in pairs
+        _plan(question, place, weight_places, score_places)
+        for (_, question), place in zip(pairs, _places(definition, pairs), strict=True)
     )
     settings = definition.scoring
+    bands = tuple(sorted((to_decimal(b.min), b.key) for b in settings.bands))
     return PreparedDefinition(
         definition=definition,
         plans=plans,
         plan_by_id={p.question.id: p for p in plans},
+        outcomes=tuple(_Outcomes(plan, score_places) for plan in plans),
+        statistics_positions=tuple(i for i, p in enumerate(plans) if p.figure_cells),
         area_ids=tuple(a.id for a in definition.areas),
         area_weights=tuple(Fraction(to_decimal(a.weight)) for a in definition.areas),
-        loa_ids=loa_ids,
+        area_weight_units=_weight_units(a.weight for a in definition.areas),
+        loa_ids=_line_of_action_ids(definition),
         score_places=score_places,
         has_conditions=any(q.show_if for _, q in pairs),
         coverage_threshold=Fraction(to_decimal(settings.coverage_threshold)),
-        bands=tuple(sorted((to_decimal(b.min), b.key) for b in settings.bands)),
+        bands=bands,
+        band_floors=_band_floors(bands),
     )
 
 
@@ -365,24 +520,24 @@ class _Verdict(Enum):
 _INVALID = _Verdict.INVALID
 """Returned by a value scorer for an answer the question cannot hold."""
 
-Outcome = int | None | Literal[_Verdict.INVALID]
+Score = int | None | Literal[_Verdict.INVALID]
 """Score units, None (the answer is not scored) or _INVALID."""
-ValueScorer = Callable[["QuestionPlan", object], Outcome]
+ValueScorer = Callable[["QuestionPlan", object], Score]
 
 
-def _score_option(plan: QuestionPlan, value: object) -> Outcome:
+def _score_option(plan: QuestionPlan, value: object) -> Score:
     if not isinstance(value, str) or value not in plan.option_units:
         return _INVALID
     return plan.option_units[value]
 
 
-def _score_maturity(plan: QuestionPlan, value: object) -> Outcome:
+def _score_maturity(plan: QuestionPlan, value: object) -> Score:
     if isinstance(value, bool) or not isinstance(value, int | str):
         return _INVALID
     return _score_option(plan, str(value).strip())
 
 
-def _score_multiple(plan: QuestionPlan, value: object) -> Outcome:
+def _score_multiple(plan: QuestionPlan, value: object) -> Score:
     """min(1, sum of the selected options' scores); unscored if no selected option scores."""
     if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
         return _INVALID
@@ -413,7 +568,7 @@ def _as_number(value: object) -> Decimal | None:
     return None
 
 
-def _score_number(plan: QuestionPlan, value: object) -> Outcome:
+def _score_number(plan: QuestionPlan, value: object) -> Score:
     """The score of the highest threshold whose min <= value; 0 below every threshold."""
     number = _as_number(value)
     if number is None or not _within_bounds(plan, number):
@@ -425,7 +580,7 @@ def _score_number(plan: QuestionPlan, value: object) -> Outcome:
 
 
 def _within_bounds(plan: QuestionPlan, number: Decimal) -> bool:
-    if plan.question.type is QuestionType.INTEGER and number != number.to_integral_value():
+    if plan.integer_only and number != number.to_integral_value():
         return False
     low, high = plan.bounds
     return (low is None or number >= low) and (high is None or number <= high)
@@ -442,7 +597,7 @@ def _bounds(question: Question) -> tuple[Decimal | None, Decimal | None]:
     )
 
 
-def _score_date(plan: QuestionPlan, value: object) -> Outcome:
+def _score_date(plan: QuestionPlan, value: object) -> Score:
     if isinstance(value, date):
         return plan.answered_units
     if not isinstance(value, str):
@@ -454,11 +609,11 @@ def _score_date(plan: QuestionPlan, value: object) -> Outcome:
     return plan.answered_units
 
 
-def _score_text(plan: QuestionPlan, value: object) -> Outcome:
+def _score_text(plan: QuestionPlan, value: object) -> Score:
     return plan.answered_units if isinstance(value, str) else _INVALID
 
 
-def _score_statistics(plan: QuestionPlan, value: object) -> Outcome:
+def _score_statistics(plan: QuestionPlan, value: object) -> Score:
     return plan.answered_units if isinstance(value, Mapping) else _INVALID
 
 
@@ -480,11 +635,14 @@ _SCORERS: Mapping[QuestionType, ValueScorer] = {
 # --- Reading the answers -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Answers:
+class _Answers(NamedTuple):
     values: Mapping[str, object]
     """Question id -> value, for answered questions that are not "not applicable"."""
-    not_applicable: frozenset[str]
+    not_applicable: AbstractSet[str]
+
+
+_ALWAYS_ANSWERED = (int, float)
+"""Value types `is_answered` accepts without looking (checked first: most answers are numbers)."""
 
 
 def _read_answers(prepared: PreparedDefinition, responses: Iterable[Response]) -> _Answers:
@@ -493,117 +651,112 @@ def _read_answers(prepared: PreparedDefinition, responses: Iterable[Response]) -
     "Not applicable" is honoured only where the question allows it; elsewhere the flag is
     ignored and the value (usually none: unanswered) is what counts.
     """
+    plan_by_id = prepared.plan_by_id
     seen: dict[str, Response] = {}
+    values: dict[str, object] = {}
+    not_applicable: set[str] = set()
     for response in responses:
-        plan = prepared.plan_by_id.get(response.question_id)
+        qid = response.question_id
+        plan = plan_by_id.get(qid)
         if plan is None:
             continue
-        earlier = seen.get(response.question_id)
-        if earlier is not None and earlier != response:
-            raise DuplicateResponseError(
-                f"two different answers to question {response.question_id!r}"
-            )
-        seen[response.question_id] = response
-    not_applicable = frozenset(
-        qid
-        for qid, r in seen.items()
-        if r.not_applicable and prepared.plan_by_id[qid].question.allow_na
-    )
-    values = {
-        qid: r.value
-        for qid, r in seen.items()
-        if qid not in not_applicable and is_answered(r.value)
-    }
+        earlier = seen.setdefault(qid, response)
+        if earlier is not response:
+            if earlier != response:
+                raise DuplicateResponseError(f"two different answers to question {qid!r}")
+            continue  # an identical duplicate: already read
+        value = response.value
+        if response.not_applicable and plan.question.allow_na:
+            not_applicable.add(qid)
+        elif type(value) in _ALWAYS_ANSWERED or is_answered(value):
+            values[qid] = value
     return _Answers(values, not_applicable)
 
 
-def _question_result(
-    plan: QuestionPlan, answers: _Answers, hidden: frozenset[str]
-) -> tuple[int | None, Reason | None]:
-    """(score units, None) for a scored question, else (None, the reason it has no score)."""
+def _outcome(outcomes: _Outcomes, answers: _Answers, hidden: AbstractSet[str]) -> Outcome:
+    """The question's score, or the reason it has none (checked in the documented order)."""
+    plan = outcomes.plan
     qid = plan.question.id
     if qid in hidden:
-        return None, Reason.HIDDEN
+        return outcomes.hidden
     if qid in answers.not_applicable:
-        return None, Reason.NOT_APPLICABLE
+        return outcomes.not_applicable
     if not plan.scorable:
-        return None, Reason.UNSCORED
+        return outcomes.unscored
     value = answers.values.get(qid)
     if value is None:
-        return None, Reason.UNANSWERED
-    units = _SCORERS[plan.question.type](plan, value)
+        return outcomes.unanswered
+    units = plan.scorer(plan, value)
     if units is _INVALID:
-        return None, Reason.INVALID
+        return outcomes.invalid
     if units is None:
-        return None, Reason.UNSCORED  # an option chosen that the definition does not score
-    return units, None
+        return outcomes.unscored  # an option chosen that the definition does not score
+    return outcomes.scored(units)
 
 
 # --- Indices -----------------------------------------------------------------------------------
 
-
-class _Totals:
-    """Running sums for one index, in weight units and weight × score units."""
-
-    __slots__ = ("answered", "scorable", "weighted")
-
-    def __init__(self) -> None:
-        self.answered = 0
-        self.scorable = 0
-        self.weighted = 0
-
-    def add(self, weight_units: int, score_units: int | None, missing: bool) -> None:
-        if score_units is not None:
-            self.answered += weight_units
-            self.scorable += weight_units
-            self.weighted += weight_units * score_units
-        elif missing:
-            self.scorable += weight_units
+# Enum members looked up once: attribute access on an enum class is slow in hot loops.
+_SCORED, _INSUFFICIENT, _EMPTY = IndexStatus.SCORED, IndexStatus.INSUFFICIENT, IndexStatus.EMPTY
 
 
-@dataclass(frozen=True)
-class ExactIndex:
-    """An index before rounding: value on 0-100 and coverage in [0, 1], as exact fractions."""
+class ExactIndex(NamedTuple):
+    """An index before rounding: value on 0-100 and coverage in [0, 1], as exact ratios."""
 
-    value: Fraction | None
-    coverage: Fraction | None
+    value: Ratio | None
+    coverage: Ratio | None
     status: IndexStatus
 
 
-def _exact_group(totals: _Totals, score_scale: int, threshold: Fraction) -> ExactIndex:
-    if totals.scorable == 0:
-        return ExactIndex(None, None, IndexStatus.EMPTY)
-    coverage = Fraction(totals.answered, totals.scorable)
-    if totals.answered == 0 or coverage < threshold:
-        return ExactIndex(None, coverage, IndexStatus.INSUFFICIENT)
-    value = Fraction(100 * totals.weighted, totals.answered * score_scale)
-    return ExactIndex(value, coverage, IndexStatus.SCORED)
+def _below(ratio: Ratio, threshold: Fraction) -> bool:
+    return ratio[0] * threshold.denominator < threshold.numerator * ratio[1]
+
+
+def _exact_group(
+    answered: int, missing: int, weighted: int, score_scale: int, threshold: Fraction
+) -> ExactIndex:
+    """An area's or a line's index from its sums in weight units and Σ weight × score units."""
+    scorable = answered + missing
+    if scorable == 0:
+        return ExactIndex(None, None, _EMPTY)
+    coverage = (answered, scorable)
+    if answered == 0 or _below(coverage, threshold):
+        return ExactIndex(None, coverage, _INSUFFICIENT)
+    return ExactIndex((100 * weighted, answered * score_scale), coverage, _SCORED)
+
+
+def _plus_weighted(total: Ratio, weight: int, ratio: Ratio) -> Ratio:
+    """total + weight × ratio, exactly (not reduced: see `Ratio`)."""
+    return (total[0] * ratio[1] + weight * ratio[0] * total[1], total[1] * ratio[1])
 
 
 def _exact_overall(
-    areas: Iterable[ExactIndex], weights: Iterable[Fraction], threshold: Fraction
+    areas: Iterable[ExactIndex], weights: Iterable[int], threshold: Fraction
 ) -> ExactIndex:
     """Area-weighted mean of the areas with a number; coverage as defined in docs/scoring.md.
 
     Overall coverage = Σ weight × coverage over areas with a number / Σ weight over areas with
     scorable weight: answers in an area without a number do not back the overall index.
     """
-    weighted_value = weighted_coverage = numbered_weight = scorable_weight = Fraction(0)
+    weighted_value: Ratio = (0, 1)
+    weighted_coverage: Ratio = (0, 1)
+    numbered_weight = scorable_weight = 0
     for area, weight in zip(areas, weights, strict=True):
-        if area.status is IndexStatus.EMPTY:
+        if area.status is _EMPTY:
             continue
         scorable_weight += weight
-        if area.status is IndexStatus.SCORED:
+        if area.status is _SCORED:
             assert area.value is not None and area.coverage is not None
             numbered_weight += weight
-            weighted_value += weight * area.value
-            weighted_coverage += weight * area.coverage
+            weighted_value = _plus_weighted(weighted_value, weight, area.value)
+            weighted_coverage = _plus_weighted(weighted_coverage, weight, area.coverage)
     if scorable_weight == 0:
-        return ExactIndex(None, None, IndexStatus.EMPTY)
-    coverage = weighted_coverage / scorable_weight
-    if numbered_weight == 0 or coverage < threshold:
-        return ExactIndex(None, coverage, IndexStatus.INSUFFICIENT)
-    return ExactIndex(weighted_value / numbered_weight, coverage, IndexStatus.SCORED)
+        return ExactIndex(None, None, _EMPTY)
+    coverage = (weighted_coverage[0], weighted_coverage[1] * scorable_weight)
+    if numbered_weight == 0 or _below(coverage, threshold):
+        return ExactIndex(None, coverage, _INSUFFICIENT)
+    value = (weighted_value[0], weighted_value[1] * numbered_weight)
+    return ExactIndex(value, coverage, _SCORED)
 
 
 def band_for(bands: Iterable[tuple[Decimal, str]], value: Decimal | None) -> str | None:
@@ -617,11 +770,25 @@ def band_for(bands: Iterable[tuple[Decimal, str]], value: Decimal | None) -> str
     return found
 
 
+def _band_of_hundredths(floors: Iterable[tuple[int, str]], hundredths: int) -> str | None:
+    """`band_for` of the value hundredths / 100, compared as integers (see `band_floors`)."""
+    found = None
+    for floor, key in floors:
+        if hundredths >= floor:
+            found = key
+    return found
+
+
 def rounded_index(key: str, exact: ExactIndex, prepared: PreparedDefinition) -> Index:
     """The published form of an exact index: value to 0.01 half up, coverage truncated."""
-    value = None if exact.value is None else round_half_up(exact.value, 2)
-    coverage = None if exact.coverage is None else round_down(exact.coverage, 4)
-    return Index(key, value, coverage, exact.status, band_for(prepared.bands, value))
+    value = band = coverage = None
+    if exact.value is not None:
+        hundredths = half_up_units(*exact.value, 2)
+        value = units_decimal(hundredths, 2)
+        band = _band_of_hundredths(prepared.band_floors, hundredths)
+    if exact.coverage is not None:
+        coverage = units_decimal(down_units(*exact.coverage, 4), 4)
+    return Index(key, value, coverage, exact.status, band)
 
 
 @dataclass(frozen=True)
@@ -632,26 +799,35 @@ class ExactIndices:
 
 
 def exact_indices(
-    prepared: PreparedDefinition,
-    results: Iterable[tuple[QuestionPlan, int | None, bool]],
-    score_scale: int,
+    prepared: PreparedDefinition, outcomes: Iterable[Outcome], score_scale: int
 ) -> ExactIndices:
-    """Indices over (plan, score units or None, counts as missing) triples.
+    """Indices over question outcomes.
 
-    Only the plans given take part: progress passes the questions common to two versions.
+    Only the outcomes given take part: progress passes the questions common to two versions.
     """
-    area_totals = [_Totals() for _ in prepared.area_ids]
-    loa_totals = [_Totals() for _ in prepared.loa_ids]
-    for plan, units, missing in results:
-        area_totals[plan.area_position].add(plan.weight_units, units, missing)
-        if plan.loa_position is not None:
-            loa_totals[plan.loa_position].add(plan.weight_units, units, missing)
+    # Running totals in weight units, areas first, then lines of action (see QuestionPlan.slots).
+    size = len(prepared.area_ids) + len(prepared.loa_ids)
+    answered, missing, weighted = [0] * size, [0] * size, [0] * size
+    for plan, units, is_missing, _ in outcomes:
+        if units is not None:
+            weight = plan.weight_units
+            product = weight * units
+            for slot in plan.slots:
+                answered[slot] += weight
+                weighted[slot] += product
+        elif is_missing:
+            for slot in plan.slots:
+                missing[slot] += plan.weight_units
     threshold = prepared.coverage_threshold
-    areas = tuple(_exact_group(t, score_scale, threshold) for t in area_totals)
+    groups = [
+        _exact_group(a, m, w, score_scale, threshold)
+        for a, m, w in zip(answered, missing, weighted, strict=True)
+    ]
+    areas = tuple(groups[: len(prepared.area_ids)])
     return ExactIndices(
         areas=areas,
-        lines_of_action=tuple(_exact_group(t, score_scale, threshold) for t in loa_totals),
-        overall=_exact_overall(areas, prepared.area_weights, threshold),
+        lines_of_action=tuple(groups[len(prepared.area_ids) :]),
+        overall=_exact_overall(areas, prepared.area_weight_units, threshold),
     )
 
 
@@ -671,8 +847,13 @@ def rounded_indices(
 
 # --- Figures -----------------------------------------------------------------------------------
 
+_EXACT_INT_LIMIT = 10**100
+"""Below this size `Decimal(an int)` is already canonical (see numbers.canonical)."""
+
 
 def _figure_value(value: object) -> Decimal | None:
+    if type(value) is int and -_EXACT_INT_LIMIT < value < _EXACT_INT_LIMIT:
+        return Decimal(value)  # the common case (counts), without normalising
     number = _as_number(value) if not isinstance(value, str) or value.strip() else None
     return None if number is None else to_decimal(number)
 
@@ -680,20 +861,32 @@ def _figure_value(value: object) -> Decimal | None:
 _FIGURE_METADATA = ("source", "definition", "period", "coverage")
 
 
+def _new_frozen(cls: type[_T], fields: dict[str, object]) -> _T:
+    """An instance of a plain frozen dataclass from all its fields, without its __init__.
+
+    The generated __init__ of a frozen dataclass sets every field through object.__setattr__
+    (over 1 µs for a figure); a round carries tens of thousands of figures. The instance is the
+    same as the constructor's: it compares, hashes, prints and pickles alike. Only for classes
+    without __post_init__, slots or default factories.
+    """
+    instance = object.__new__(cls)
+    instance.__dict__.update(fields)
+    return instance
+
+
 def _figures(plan: QuestionPlan, value: object) -> list[Figure]:
     """The filled cells of a statistics answer, in table order, with their metadata."""
-    table = plan.question.statistics
-    if table is None or not isinstance(value, Mapping):
+    if not isinstance(value, Mapping):
         return []
     cells = value.get("cells")
     if not isinstance(cells, Mapping):
         return []
     meta = {name: str(value.get(name) or "") for name in _FIGURE_METADATA}
     figures = []
-    for row, year, column in table.cell_keys():
-        number = _figure_value(cells.get(stat_cell_key(row, year, column)))
+    for cell in plan.figure_cells:
+        number = _figure_value(cells.get(cell.key))
         if number is not None:
-            figures.append(Figure(plan.question.id, row, year, column, number, **meta))
+            figures.append(_new_frozen(Figure, {**cell.fields, "value": number, **meta}))
     return figures
 
 
@@ -704,39 +897,25 @@ def score(definition: Definition | PreparedDefinition, responses: Iterable[Respo
     """The scorecard of one country's answers (order-independent; see docs/scoring.md)."""
     prepared = prepare(definition)
     answers = _read_answers(prepared, responses)
-    hidden = (
+    hidden: AbstractSet[str] = (
         hidden_questions(prepared.definition, answers.values)
         if prepared.has_conditions
         else frozenset()
     )
-    results: list[tuple[QuestionPlan, int | None, bool]] = []
-    question_scores: list[QuestionScore] = []
+    outcomes = [_outcome(possible, answers, hidden) for possible in prepared.outcomes]
     figures: list[Figure] = []
-    places = prepared.score_places
-    for plan in prepared.plans:
-        units, reason = _question_result(plan, answers, hidden)
-        results.append((plan, units, reason in MISSING_REASONS))
-        question = plan.question
-        question_scores.append(
-            QuestionScore(
-                question.id,
-                prepared.area_ids[plan.area_position],
-                "" if plan.loa_position is None else prepared.loa_ids[plan.loa_position],
-                plan.weight,
-                None if units is None else from_units(units, places),
-                reason,
-            )
-        )
-        if question.type is QuestionType.STATISTICS and reason not in _NO_FIGURES:
-            figures.extend(_figures(plan, answers.values.get(question.id)))
+    for position in prepared.statistics_positions:
+        outcome = outcomes[position]
+        if outcome.question.reason not in _NO_FIGURES:
+            figures.extend(_figures(outcome.plan, answers.values.get(outcome.plan.question.id)))
     areas, loas, overall = rounded_indices(
-        prepared, exact_indices(prepared, results, prepared.score_scale)
+        prepared, exact_indices(prepared, outcomes, prepared.score_scale)
     )
     return Scorecard(
         definition_key=prepared.definition.key,
         definition_version=prepared.definition.version,
         scoring_version=SCORING_VERSION,
-        questions=tuple(question_scores),
+        questions=tuple([outcome.question for outcome in outcomes]),
         areas=areas,
         lines_of_action=loas,
         overall=overall,

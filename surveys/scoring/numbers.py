@@ -52,17 +52,37 @@ def from_units(units: int, places: int) -> Decimal:
     return canonical(Decimal(units).scaleb(-places, _EXACT))
 
 
+Ratio = tuple[int, int]
+"""An exact fraction as (numerator, denominator > 0), not reduced.
+
+The hot paths use it instead of `Fraction`, which reduces by a gcd after every operation: the
+rounding below gives the same digits whether or not a ratio is reduced.
+"""
+
+
+def half_up_units(numerator: int, denominator: int, places: int) -> int:
+    """numerator / denominator (denominator > 0) in units of 10**-places, halves away from zero."""
+    whole, remainder = divmod(abs(numerator) * 10**places, denominator)
+    if 2 * remainder >= denominator:
+        whole += 1
+    return -whole if numerator < 0 else whole
+
+
+def down_units(numerator: int, denominator: int, places: int) -> int:
+    """numerator / denominator (denominator > 0) in units of 10**-places, rounded down."""
+    return numerator * 10**places // denominator
+
+
+def units_decimal(units: int, places: int) -> Decimal:
+    """units × 10**-places with exactly `places` decimals (1250, 2 -> Decimal('12.50'))."""
+    return Decimal(units).scaleb(-places, _EXACT)
+
+
 def round_half_up(value: Fraction, places: int = 2) -> Decimal:
     """`value` rounded to `places` decimals, halves away from zero (Decimal's ROUND_HALF_UP)."""
-    scaled = abs(value) * 10**places
-    whole, remainder = divmod(scaled.numerator, scaled.denominator)
-    if 2 * remainder >= scaled.denominator:
-        whole += 1
-    signed = -whole if value < 0 else whole
-    return Decimal(signed).scaleb(-places, _EXACT)
+    return units_decimal(half_up_units(value.numerator, value.denominator, places), places)
 
 
 def round_down(value: Fraction, places: int = 4) -> Decimal:
     """`value` (>= 0) truncated to `places` decimals, so it never shows more than it is."""
-    scaled = value * 10**places
-    return Decimal(scaled.numerator // scaled.denominator).scaleb(-places, _EXACT)
+    return units_decimal(down_units(value.numerator, value.denominator, places), places)

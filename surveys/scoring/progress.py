@@ -21,6 +21,7 @@ from surveys.scoring.engine import (
     OVERALL,
     ExactIndex,
     Index,
+    Outcome,
     PreparedDefinition,
     QuestionPlan,
     Scorecard,
@@ -169,8 +170,8 @@ def _side_results(
     scorecard: Scorecard,
     use_previous_id: bool,
     places: int,
-) -> list[tuple[QuestionPlan, int | None, bool]]:
-    """One round's (current plan, score units, missing) over the common questions."""
+) -> list[Outcome]:
+    """One round's outcomes over the common questions, keyed by the current plans."""
     by_id = {q.question_id: q for q in scorecard.questions}
     results = []
     for plan, previous_id in common:
@@ -179,7 +180,7 @@ def _side_results(
         if question is None:
             raise ValueError(f"the scorecard has no question {qid!r}")
         units = None if question.score is None else to_units(question.score, places)
-        results.append((plan, units, question.is_missing))
+        results.append(Outcome(plan, units, question.is_missing, question))
     return results
 
 
