@@ -209,3 +209,33 @@ def test_an_unknown_round_is_refused(app, tmp_path):
 
     with pytest.raises(ExportError):
         build_scorecard(999, "en", tmp_path / "none.xlsx")
+
+
+def test_country_sheet_names_never_clash(
+    create_version, create_country, create_round, create_submission, tmp_path
+):
+    from tests.conftest import MINI_V1
+
+    version = create_version(MINI_V1)
+    countries = [
+        create_country("AA", "AAA", "Summary", "Synthèse"),
+        create_country("AB", "AAB", "Responses: [draft]", "Réponses"),
+        create_country("AC", "AAC", "A country with a name far longer than thirty-one", "Pays"),
+        create_country("AD", "AAD", "A country with a name far longer than thirty-one!", "Pays 2"),
+    ]
+    round_ = create_round(version, countries)
+    path = tmp_path / "names.xlsx"
+    build_scorecard(round_.id, "en", path)
+    names = openpyxl_book(path).sheetnames
+    assert names == [
+        "About",
+        "Summary",
+        "Summary (2)",
+        "Responses draft",
+        "A country with a name far longe",
+        "A country with a name far l (2)",
+        "Responses",
+        "Statistics",
+        "Codebook",
+    ]
+    assert len({n.casefold() for n in names}) == len(names)

@@ -133,3 +133,14 @@ def test_an_unknown_questionnaire_is_refused(app, tmp_path):
 
     with pytest.raises(ExportError):
         build_trends("nope", "en", tmp_path / "none.xlsx")
+
+
+def test_a_questionnaire_without_rounds_gives_an_empty_table(create_version, tmp_path):
+    from tests.conftest import MINI_V1
+
+    create_version(MINI_V1)
+    path = tmp_path / "empty.xlsx"
+    build_trends("mini", "en", path)
+    book = openpyxl_book(path)
+    assert book.sheetnames == ["Indices (long)", "Indices (wide)"]
+    assert values(book["Indices (long)"])[0][0] == "Questionnaire version"
