@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from surveys.accounts.models import Role, User, UserRole, user_countries
+from surveys.accounts.models import Role, User
+from surveys.accounts.queries import coordinators, country_respondents
 from surveys.audit.operations import record
 from surveys.db import utcnow
 from surveys.extensions import db
@@ -409,33 +409,6 @@ def _shorten(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-def coordinators() -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.COORDINATOR.value, User.is_enabled.is_(True))
-            .order_by(User.id)
-        ).unique()
-    )
-
-
-def country_respondents(submission: Submission) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .join(user_countries, user_countries.c.user_id == User.id)
-            .where(
-                UserRole.role == Role.RESPONDENT.value,
-                User.is_enabled.is_(True),
-                user_countries.c.country_id == submission.country_id,
-            )
-            .order_by(User.id)
-        ).unique()
-    )
-
-
 # The respondents' form page, in order of preference (the first one that exists is used).
 RESPONDENT_ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("responses.submission", "submission_id"),
@@ -461,4 +434,4 @@ def absolute_url(endpoint: str, **values: object) -> str:
 
 def recipients_for(action: str, submission: Submission) -> list[User]:
     """Who hears about an action (coordinators for a submission, the country otherwise)."""
-    return coordinators() if action == Action.SUBMIT else country_respondents(submission)
+    return coordinators() if action == Action.SUBMIT else country_respondents(submission.country_id)

@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from surveys.accounts.models import Role, User, UserRole, user_countries
+from surveys.accounts.models import User
 from surveys.audit.operations import record
 from surveys.countries.models import Country
+from surveys.countries.operations import active_countries
 from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
@@ -55,42 +56,6 @@ def country_state_of(participant: RoundCountry, now: datetime | None = None) -> 
         closes_at=participant.closes_at,
         cancelled_at=round_.cancelled_at,
         now=now or utcnow(),
-    )
-
-
-def active_countries() -> list[Country]:
-    return list(
-        db.session.scalars(
-            sa.select(Country).where(Country.active.is_(True)).order_by(Country.name_en)
-        )
-    )
-
-
-def country_respondents(country_id: int) -> list[User]:
-    """The enabled respondents of a country: the people a round's notices go to."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .join(user_countries, user_countries.c.user_id == User.id)
-            .where(
-                UserRole.role == Role.RESPONDENT.value,
-                User.is_enabled.is_(True),
-                user_countries.c.country_id == country_id,
-            )
-            .order_by(User.id)
-        ).unique()
-    )
-
-
-def coordinators() -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.COORDINATOR.value, User.is_enabled.is_(True))
-            .order_by(User.id)
-        ).unique()
     )
 
 

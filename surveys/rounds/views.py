@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from surveys.access import allow
 from surveys.accounts.models import Role
+from surveys.countries.operations import active_countries
 from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.i18n import user_zone
@@ -33,7 +34,6 @@ from surveys.rounds.forms import (
 from surveys.rounds.models import Cadence, Round
 from surveys.rounds.operations import (
     RoundError,
-    active_countries,
     cancel_round,
     country_state_of,
     create_cadence,

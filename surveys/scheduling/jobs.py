@@ -24,6 +24,7 @@ from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
+from surveys.accounts.queries import coordinators, country_respondents
 from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.rounds import notices
@@ -31,8 +32,6 @@ from surveys.rounds.models import Cadence, Round
 from surveys.rounds.operations import (
     RoundError,
     cadence_occurrence_due,
-    coordinators,
-    country_respondents,
     country_state_of,
     create_cadence_round,
     state_of,
