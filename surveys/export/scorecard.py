@@ -16,6 +16,7 @@ from datetime import datetime
 
 from surveys.db import utcnow
 from surveys.export import layout
+from surveys.export.cells import RowWriter
 from surveys.export.layout import (
     CODEBOOK_COLUMNS,
     COUNTRY_COLUMN_WIDTHS,
@@ -94,7 +95,9 @@ class SummaryRow:
 # --- Sheets ------------------------------------------------------------------------------------
 
 
-def write_about(book: Book, loaded: LoadedRound, entries, generated_at: datetime) -> None:
+def write_about(
+    book: Book, loaded: LoadedRound, entries: list[CountryEntry], generated_at: datetime
+) -> None:
     t = book.t
     writer = book.sheet(t(layout.SHEET_ABOUT), widths=(34, 100), landscape=False)
     sheet_notes = [(t(name), t(layout.ABOUT_SHEET_NOTES[name])) for name in (layout.SHEET_SUMMARY,)]
@@ -142,7 +145,9 @@ SUMMARY_OVERALL_COLUMN = 6
 SUMMARY_AREA_COLUMN = 11
 
 
-def write_summary(book: Book, writer, definition: Definition, rows: list[SummaryRow]) -> None:
+def write_summary(
+    book: Book, writer: RowWriter, definition: Definition, rows: list[SummaryRow]
+) -> None:
     t, language = book.t, book.language
     columns = summary_columns(definition, language)
     writer.append_styled(headers(columns, t), ["header"] * len(columns))
@@ -175,7 +180,9 @@ def write_summary(book: Book, writer, definition: Definition, rows: list[Summary
     _summary_formatting(writer, definition, len(columns), last_country_row)
 
 
-def write_aggregates(book: Book, writer, definition, rows: list[SummaryRow], width: int) -> None:
+def write_aggregates(
+    book: Book, writer: RowWriter, definition: Definition, rows: list[SummaryRow], width: int
+) -> None:
     """Regional average and median over the countries whose submission is of record."""
     cards = [r.scorecard for r in rows if r.scorecard and r.entry.status in SCORED_STATUSES]
     summary = aggregate(definition, cards)
@@ -197,7 +204,9 @@ def write_aggregates(book: Book, writer, definition, rows: list[SummaryRow], wid
     writer.append_styled(counted, ["aggregate_label"] + [None] * (width - 1))
 
 
-def _summary_formatting(writer, definition: Definition, width: int, last_country_row: int):
+def _summary_formatting(
+    writer: RowWriter, definition: Definition, width: int, last_country_row: int
+) -> None:
     bands = definition.scoring.bands
     last = writer.rows_written
     overall = column_letter(SUMMARY_OVERALL_COLUMN)
@@ -210,14 +219,14 @@ def _summary_formatting(writer, definition: Definition, width: int, last_country
     autofilter(writer, width, 1, last_country_row)
 
 
-def country_sheet(book: Book, entry: CountryEntry):
+def country_sheet(book: Book, entry: CountryEntry) -> RowWriter:
     """The country's sheet, created (empty) in its place among the sheets."""
     return book.sheet(entry.country.name(book.language), widths=COUNTRY_COLUMN_WIDTHS, freeze="B1")
 
 
 def write_country_sheet(
     book: Book,
-    writer,
+    writer: RowWriter,
     definition: Definition,
     entry: CountryEntry,
     card: Scorecard | None,
@@ -298,7 +307,13 @@ def _index_line_values(
 
 
 def write_responses(
-    writer, loaded: LoadedRound, entry, card, language, t, label_of=layout.answer_label
+    writer: RowWriter,
+    loaded: LoadedRound,
+    entry: CountryEntry,
+    card: Scorecard | None,
+    language: str,
+    t: layout.Translate,
+    label_of: layout.LabelFunction = layout.answer_label,
 ) -> None:
     """The tidy rows of one country; the answer-value cell takes its question type's format."""
     layouts: dict[str | None, object] = {}
@@ -314,7 +329,13 @@ def write_responses(
         writer.append(values, row_layout)
 
 
-def write_statistics(writer, loaded: LoadedRound, entry, card, language) -> None:
+def write_statistics(
+    writer: RowWriter,
+    loaded: LoadedRound,
+    entry: CountryEntry,
+    card: Scorecard | None,
+    language: str,
+) -> None:
     for values in layout.statistics_rows(loaded.info, entry, loaded.definition, card, language):
         writer.append(values)
 

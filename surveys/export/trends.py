@@ -10,14 +10,21 @@ streamed one country at a time; only the indices are kept between rounds.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import LineChart, Reference, Series
+from openpyxl.chart.data_source import StrRef
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.comments import Comment
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import quote_sheetname
 
 from surveys.db import utcnow
 from surveys.export import layout
+from surveys.export.cells import RowWriter
 from surveys.export.layout import (
     RESPONSES_COLUMNS,
     STATISTICS_COLUMNS,
@@ -163,7 +170,16 @@ def build_trends(
     book.save(target)
 
 
-def _write_round(book, loaded, position, long_sheet, wide, baselines, responses, statistics):
+def _write_round(
+    book: Book,
+    loaded: LoadedRound,
+    position: int,
+    long_sheet: RowWriter,
+    wide: WideData,
+    baselines: dict[int, Baseline],
+    responses: RowWriter | None,
+    statistics: RowWriter | None,
+) -> None:
     t, language = book.t, book.language
     definition = loaded.definition
     for entry in round_entries(loaded.info.id, with_evidence=False):
@@ -189,7 +205,9 @@ def _write_round(book, loaded, position, long_sheet, wide, baselines, responses,
             baselines[entry.country.id] = Baseline(definition, card)
 
 
-def _write_wide(book: Book, writer, columns, wide: WideData, round_count: int) -> list[int]:
+def _write_wide(
+    book: Book, writer: RowWriter, columns: list[layout.Column], wide: WideData, round_count: int
+) -> list[int]:
     """The wide table, overall index first; returns the sheet rows of the overall block."""
     t = book.t
     writer.append_styled(headers(columns, t), ["header"] * len(columns))
@@ -235,14 +253,10 @@ def _write_wide(book: Book, writer, columns, wide: WideData, round_count: int) -
     return overall_rows
 
 
-def _commented(writer, value: float | None, note: str, style) -> object:
+def _commented(writer: RowWriter, value: float | None, note: str, style: object) -> object:
     """A cell carrying a comment that explains why its change is not comparable."""
-    from openpyxl.cell import WriteOnlyCell
-
     cell = WriteOnlyCell(writer.worksheet, value)
-    if style is not None:
-        from copy import copy
-
+    if isinstance(style, StyleArray):
         cell._style = copy(style)
     comment = Comment(note, "Niamey monitoring")
     comment.width, comment.height = 300, 90
@@ -250,7 +264,9 @@ def _commented(writer, value: float | None, note: str, style) -> object:
     return cell
 
 
-def _add_chart(book: Book, chart_sheet, wide_sheet, overall_rows: list[int], rounds: int):
+def _add_chart(
+    book: Book, chart_sheet: RowWriter, wide_sheet: RowWriter, overall_rows: list[int], rounds: int
+) -> None:
     chart = LineChart()
     chart.title = book.t(layout.OVERALL_LABEL)
     chart.y_axis.title = book.t(layout.N_("Index (0-100)"))
@@ -270,10 +286,6 @@ def _add_chart(book: Book, chart_sheet, wide_sheet, overall_rows: list[int], rou
     chart_sheet.worksheet.add_chart(chart, "A1")
 
 
-def _series_title(sheet_title: str, row: int):
+def _series_title(sheet_title: str, row: int) -> SeriesLabel:
     """The series is named by the country-name cell of its row (a reference, not text)."""
-    from openpyxl.chart.data_source import StrRef
-    from openpyxl.chart.series import SeriesLabel
-    from openpyxl.utils import quote_sheetname
-
     return SeriesLabel(strRef=StrRef(f"{quote_sheetname(sheet_title)}!$B${row}"))

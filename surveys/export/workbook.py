@@ -126,7 +126,9 @@ class Book:
         self.workbook.save(target)
 
 
-def autofilter(writer: RowWriter, columns: int, first_row: int = 1, last_row: int | None = None):
+def autofilter(
+    writer: RowWriter, columns: int, first_row: int = 1, last_row: int | None = None
+) -> None:
     """An autofilter over the table from `first_row` (its header) to `last_row`."""
     last = last_row if last_row is not None else writer.rows_written
     if last > first_row:
