@@ -95,6 +95,28 @@ def test_without_a_validated_earlier_round_the_page_says_so(client, login, scena
     assert "Partly" in section(page, "legal_tip_offence")
 
 
+def test_the_decision_section_of_a_draft_or_returned_submission_says_there_is_nothing_to_decide(
+    db, client, login, scenario, create_submission, returned
+):
+    # Regression: a draft or returned submission only allows "submit", so the section had a
+    # heading and nothing under it.
+    draft = create_submission(scenario.round, scenario.mali, {})
+    login(scenario.coordinator)
+    for submission in (draft, returned):
+        page = client.get(f"/review/submissions/{submission.id}").get_data(as_text=True)
+        assert "there is nothing to decide now" in page
+        assert "Return to the country" not in page
+
+
+def test_a_submitted_submission_offers_a_decision_and_no_waiting_note(
+    client, login, scenario, submitted
+):
+    login(scenario.coordinator)
+    page = client.get(f"/review/submissions/{submitted.id}").get_data(as_text=True)
+    assert "Return to the country" in page
+    assert "there is nothing to decide now" not in page
+
+
 def test_a_coordinator_queries_a_question_and_returns_the_submission(
     db, client, login, scenario, submitted
 ):
