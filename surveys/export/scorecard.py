@@ -36,7 +36,14 @@ from surveys.export.queries import (
     previous_rounds,
     round_entries,
 )
-from surveys.export.workbook import Book, add_band_rules, autofilter, column_letter, make_translate
+from surveys.export.workbook import (
+    Book,
+    add_band_rules,
+    add_regression_rule,
+    autofilter,
+    column_letter,
+    make_translate,
+)
 from surveys.questionnaire.schema import Definition, Response, localized
 from surveys.scoring import SCORING_VERSION, Progress, Scorecard, compare_scorecards, score
 from surveys.scoring.aggregates import aggregate
@@ -216,6 +223,8 @@ def _summary_formatting(
     if width >= SUMMARY_AREA_COLUMN:
         first, final = column_letter(SUMMARY_AREA_COLUMN), column_letter(width)
         add_band_rules(writer, f"{first}2:{final}{last}", f"{first}2", bands)
+    change = column_letter(SUMMARY_OVERALL_COLUMN + 3)
+    add_regression_rule(writer, f"{change}2:{change}{last_country_row}", definition)
     autofilter(writer, width, 1, last_country_row)
 
 
@@ -259,6 +268,7 @@ def write_country_sheet(
         f"C{first_index_row}",
         definition.scoring.bands,
     )
+    add_regression_rule(writer, f"F{first_index_row}:F{last_index_row}", definition)
     writer.blank()
     writer.append_styled(
         headers(COUNTRY_QUESTION_COLUMNS, t), ["header"] * len(COUNTRY_QUESTION_COLUMNS)

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import PatternFill
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from surveys.export.cells import RowWriter, Styles, StyleSpec
@@ -158,6 +158,17 @@ def add_band_rules(
                 fill=PatternFill(bgColor=colour, fill_type="solid"),
             ),
         )
+
+
+def add_regression_rule(writer: RowWriter, cell_range: str, definition: Definition) -> None:
+    """Changes below minus the definition's regression threshold in bold dark red."""
+    threshold = float(definition.scoring.regression_threshold)
+    writer.worksheet.conditional_formatting.add(
+        cell_range,
+        CellIsRule(
+            operator="lessThan", formula=[repr(-threshold)], font=Font(color="C00000", bold=True)
+        ),
+    )
 
 
 def column_letter(position: int) -> str:

@@ -171,8 +171,11 @@ def test_summary_is_ready_for_analysis(workbook_path):
     assert summary.freeze_panes == "B2"
     assert summary.auto_filter.ref == "A1:L5"  # the four countries, not the aggregate rows
     rules = [rule for rng in summary.conditional_formatting for rule in rng.rules]
-    assert len(rules) == 9  # three bands on the overall, band and area columns
-    assert all(rule.formula and "ISNUMBER" in rule.formula[0] for rule in rules)
+    bands = [rule for rule in rules if rule.type == "expression"]
+    assert len(bands) == 9  # three bands on the overall, band and area columns
+    assert all("ISNUMBER" in rule.formula[0] for rule in bands)
+    regression = [rule for rule in rules if rule.type == "cellIs"]
+    assert [(r.operator, r.formula) for r in regression] == [("lessThan", ["-10.0"])]
     codebook = openpyxl_book(workbook_path)["Codebook"]
     assert codebook.freeze_panes == "A2"
     assert codebook.column_dimensions["F"].width == 60
