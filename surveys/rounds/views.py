@@ -213,7 +213,14 @@ def cancel(round_id: int):
 # ---------------------------------------------------------------- the round page
 
 
-def _page(round_: Round, *, extend_form=None, reopen_form=None, status: int = 200):
+def _page(
+    round_: Round,
+    *,
+    extend_form=None,
+    reopen_form=None,
+    reopen_country_id: int | None = None,
+    status: int = 200,
+):
     now = utcnow()
     status_filter = request.args.get("status", "")
     query = request.args.get("q", "")
@@ -253,7 +260,11 @@ def _page(round_: Round, *, extend_form=None, reopen_form=None, status: int = 20
             sort_keys=overview.SORT_KEYS,
             can_manage=can_manage,
             extend_form=extend_form,
+            # Every closed country has its own reopen form: the one that was just refused
+            # keeps its values and errors, the others start blank.
             reopen_form=reopen_form or ReopenForm(prefix="reopen"),
+            blank_reopen_form=ReopenForm(prefix="reopen", formdata=None),
+            reopen_country_id=reopen_country_id,
             action_form=ActionForm(),
             messages=messages,
             RoundState=RoundState,
@@ -297,7 +308,7 @@ def reopen(round_id: int, country_id: int):
     round_ = _round_or_404(round_id)
     form = ReopenForm(prefix="reopen")
     if not form.validate_on_submit():
-        return _page(round_, reopen_form=form, status=400)
+        return _page(round_, reopen_form=form, reopen_country_id=country_id, status=400)
     try:
         reopen_country(
             round_,
@@ -309,7 +320,7 @@ def reopen(round_id: int, country_id: int):
     except RoundError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return _page(round_, reopen_form=form, status=400)
+        return _page(round_, reopen_form=form, reopen_country_id=country_id, status=400)
     db.session.commit()
     flash(_("The round is open again for this country."), "success")
     return redirect(url_for("rounds.show", round_id=round_.id))

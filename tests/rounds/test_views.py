@@ -134,6 +134,38 @@ def test_extend_one_country_and_refusal_on_a_closed_round(client, login, world, 
     assert closed.participant(world["niger"].id).closes_at_override is None
 
 
+def test_a_refused_reopen_shows_its_error_in_that_countrys_form_only(
+    client, login, world, create_round
+):
+    # Regression: every closed country's reopen form shared one set of ids (each label named
+    # the first country's box) and a refused reopen showed its error, folded away, in all rows.
+    closed = create_round(
+        world["version"],
+        [world["niger"], world["mali"]],
+        period="2025-H2",
+        opens_in=timedelta(days=-60),
+        closes_in=timedelta(days=-1),
+    )
+    niger, mali = world["niger"].id, world["mali"].id
+    login(world["coordinator"])
+    page = client.get(f"/rounds/{closed.id}").get_data(as_text=True)
+    for country_id in (niger, mali):
+        assert page.count(f'id="reopen-closes_at-{country_id}"') == 1
+        assert page.count(f'for="reopen-closes_at-{country_id}"') == 1
+    assert "<details open>" not in page
+
+    response = client.post(
+        f"/rounds/{closed.id}/countries/{mali}/reopen",
+        data={"reopen-closes_at": "", "reopen-note": "Late figures"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert page.count("<details open>") == 1
+    assert page.count('class="error-message"') == 1
+    assert f'id="reopen-closes_at-{mali}-error"' in page
+    assert page.count("Late figures") == 1  # kept in Mali's form, not copied into Niger's
+
+
 def test_remind_now_and_resend(client, login, world, create_round, db):
     round_ = create_round(world["version"], [world["niger"]])
     login(world["coordinator"])
