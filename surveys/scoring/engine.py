@@ -188,11 +188,12 @@ class Scorecard:
 
 
 class _FigureCell(NamedTuple):
-    """One declared cell of a statistics table: its key in an answer and its fixed figure fields."""
+    """One declared cell of a statistics table: its key in an answer and its place in the table."""
 
     key: str
-    fields: Mapping[str, object]
-    """question_id, row, year and column of the figure, in `Figure` field order."""
+    row: str
+    year: int
+    column: str
 
 
 @dataclass(frozen=True)
@@ -242,34 +243,53 @@ class Outcome(NamedTuple):
     """The published form of the result."""
 
 
+_MEMO_LIMIT = 512
+"""Answers remembered per question and value type: every option and level, most numbers; the
+bound keeps free texts from growing the cache of a long-lived process."""
+
+
 class _Outcomes:
     """Every outcome one question can have, built once per definition.
 
     There are few of them (one per reason, one per reachable score) and they repeat across
     countries, so scoring a country picks shared immutable objects instead of building a
-    `QuestionScore` (about 1 µs each) for every question.
+    `QuestionScore` (about 1 µs each) for every question. Plain answers repeat too (options,
+    levels, round numbers): their outcomes are remembered, up to `_MEMO_LIMIT` per value type.
     """
 
     __slots__ = (
+        "_memos",
         "_places",
         "_scored",
+        "default",
         "hidden",
         "invalid",
         "not_applicable",
         "plan",
+        "position",
+        "question_id",
+        "scorable",
         "unanswered",
         "unscored",
     )
 
-    def __init__(self, plan: QuestionPlan, score_places: int) -> None:
+    def __init__(self, plan: QuestionPlan, position: int, score_places: int) -> None:
         self.plan = plan
+        self.position = position
+        """The question's position in plan order."""
+        self.question_id = plan.question.id
+        self.scorable = plan.scorable
         self._places = score_places
         self._scored: dict[int, Outcome] = {}
+        # One memo per exact type: 1, 1.0 and True are equal keys but do not score alike.
+        self._memos: dict[type, dict[object, Outcome]] = {str: {}, int: {}, float: {}}
         self.hidden = self._without_score(Reason.HIDDEN)
         self.not_applicable = self._without_score(Reason.NOT_APPLICABLE)
         self.unscored = self._without_score(Reason.UNSCORED)
         self.unanswered = self._without_score(Reason.UNANSWERED)
         self.invalid = self._without_score(Reason.INVALID)
+        self.default = self.unanswered if plan.scorable else self.unscored
+        """The outcome without an answer."""
 
     def _question_score(self, score: Decimal | None, reason: Reason | None) -> QuestionScore:
         plan = self.plan
@@ -280,6 +300,27 @@ class _Outcomes:
     def _without_score(self, reason: Reason) -> Outcome:
         missing = reason in MISSING_REASONS
         return Outcome(self.plan, None, missing, self._question_score(None, reason))
+
+    def of_value(self, value: object) -> Outcome:
+        """The outcome of an answer that is given and not "not applicable"."""
+        memo = self._memos.get(type(value))
+        if memo is None:
+            return self._score(value)
+        outcome = memo.get(value)
+        if outcome is None:
+            outcome = self._score(value)
+            if len(memo) < _MEMO_LIMIT:
+                memo[value] = outcome  # atomic; a race only computes an outcome twice
+        return outcome
+
+    def _score(self, value: object) -> Outcome:
+        plan = self.plan
+        units = plan.scorer(plan, value)
+        if units is _INVALID:
+            return self.invalid
+        if units is None:
+            return self.unscored  # an option chosen that the definition does not score
+        return self.scored(units)
 
     def scored(self, units: int) -> Outcome:
         """The outcome of a score of `units` score units (cached: a question has few scores)."""
@@ -299,8 +340,12 @@ class PreparedDefinition:
     definition: Definition
     plans: tuple[QuestionPlan, ...]
     plan_by_id: Mapping[str, QuestionPlan]
-    outcomes: tuple[_Outcomes, ...]
-    """The possible outcomes of each question, in plan order."""
+    outcomes_by_id: Mapping[str, _Outcomes]
+    """The possible outcomes of each question."""
+    default_outcomes: tuple[Outcome, ...]
+    """Each question's outcome without an answer, in plan order."""
+    allow_na_ids: frozenset[str]
+    """The questions whose "not applicable" flag is honoured."""
     statistics_positions: tuple[int, ...]
     """Positions (in plan order) of the questions that can carry figures."""
     area_ids: tuple[str, ...]
@@ -354,10 +399,7 @@ def _figure_cells(question: Question) -> tuple[_FigureCell, ...]:
     if question.type is not QuestionType.STATISTICS or table is None:
         return ()
     return tuple(
-        _FigureCell(
-            stat_cell_key(row, year, column),
-            {"question_id": question.id, "row": row, "year": year, "column": column},
-        )
+        _FigureCell(stat_cell_key(row, year, column), row, year, column)
         for row, year, column in table.cell_keys()
     )
 
@@ -462,13 +504,16 @@ def _build(definition: Definition) -> PreparedDefinition:
         _plan(question, place, weight_places, score_places)
         for (_, question), place in zip(pairs, _places(definition, pairs), strict=True)
     )
+    possible = [_Outcomes(plan, position, score_places) for position, plan in enumerate(plans)]
     settings = definition.scoring
     bands = tuple(sorted((to_decimal(b.min), b.key) for b in settings.bands))
     return PreparedDefinition(
         definition=definition,
         plans=plans,
         plan_by_id={p.question.id: p for p in plans},
-        outcomes=tuple(_Outcomes(plan, score_places) for plan in plans),
+        outcomes_by_id={p.question_id: p for p in possible},
+        default_outcomes=tuple(p.default for p in possible),
+        allow_na_ids=frozenset(p.question.id for p in plans if p.question.allow_na),
         statistics_positions=tuple(i for i, p in enumerate(plans) if p.figure_cells),
         area_ids=tuple(a.id for a in definition.areas),
         area_weights=tuple(Fraction(to_decimal(a.weight)) for a in definition.areas),
@@ -645,53 +690,69 @@ _ALWAYS_ANSWERED = (int, float)
 """Value types `is_answered` accepts without looking (checked first: most answers are numbers)."""
 
 
+def _first_responses(prepared: PreparedDefinition, responses: Iterable[Response]) -> dict:
+    """Each question's response by id; two different responses to a known question are refused.
+
+    Identical duplicates are harmless, and the first of equal responses is kept (1 == True, but
+    they do not score alike). Duplicates are rare, so they are looked for only when counting
+    shows some.
+    """
+    listed = responses if isinstance(responses, list | tuple) else list(responses)
+    by_id = {response.question_id: response for response in listed}
+    if len(by_id) == len(listed):
+        return by_id
+    by_id = {}
+    for response in listed:
+        qid = response.question_id
+        earlier = by_id.setdefault(qid, response)
+        if earlier != response and qid in prepared.plan_by_id:
+            raise DuplicateResponseError(f"two different answers to question {qid!r}")
+    return by_id
+
+
 def _read_answers(prepared: PreparedDefinition, responses: Iterable[Response]) -> _Answers:
-    """The answers by question id; unknown ids are ignored, conflicting duplicates refused.
+    """The answers by question id; conflicting duplicates refused.
 
     "Not applicable" is honoured only where the question allows it; elsewhere the flag is
-    ignored and the value (usually none: unanswered) is what counts.
+    ignored and the value (usually none: unanswered) is what counts. Answers to questions the
+    definition does not have are kept but never read (filtering them would cost a lookup each).
     """
-    plan_by_id = prepared.plan_by_id
-    seen: dict[str, Response] = {}
+    allow_na = prepared.allow_na_ids
     values: dict[str, object] = {}
     not_applicable: set[str] = set()
-    for response in responses:
-        qid = response.question_id
-        plan = plan_by_id.get(qid)
-        if plan is None:
-            continue
-        earlier = seen.setdefault(qid, response)
-        if earlier is not response:
-            if earlier != response:
-                raise DuplicateResponseError(f"two different answers to question {qid!r}")
-            continue  # an identical duplicate: already read
-        value = response.value
-        if response.not_applicable and plan.question.allow_na:
+    for qid, response in _first_responses(prepared, responses).items():
+        if response.not_applicable and qid in allow_na:
             not_applicable.add(qid)
-        elif type(value) in _ALWAYS_ANSWERED or is_answered(value):
+            continue
+        value = response.value
+        if type(value) in _ALWAYS_ANSWERED or is_answered(value):
             values[qid] = value
     return _Answers(values, not_applicable)
 
 
-def _outcome(outcomes: _Outcomes, answers: _Answers, hidden: AbstractSet[str]) -> Outcome:
-    """The question's score, or the reason it has none (checked in the documented order)."""
-    plan = outcomes.plan
-    qid = plan.question.id
-    if qid in hidden:
-        return outcomes.hidden
-    if qid in answers.not_applicable:
-        return outcomes.not_applicable
-    if not plan.scorable:
-        return outcomes.unscored
-    value = answers.values.get(qid)
-    if value is None:
-        return outcomes.unanswered
-    units = plan.scorer(plan, value)
-    if units is _INVALID:
-        return outcomes.invalid
-    if units is None:
-        return outcomes.unscored  # an option chosen that the definition does not score
-    return outcomes.scored(units)
+def _outcomes(
+    prepared: PreparedDefinition, answers: _Answers, hidden: AbstractSet[str]
+) -> list[Outcome]:
+    """Every question's score or reason for none, in plan order.
+
+    Starts from each question's outcome without an answer (unanswered, or unscored) and lets
+    the stronger reasons overwrite the weaker, in the documented order: an answer's own outcome
+    (scorable questions only), then "not applicable", then hidden. Walking the answers rather
+    than the questions keeps the loop short.
+    """
+    outcomes = list(prepared.default_outcomes)
+    by_id = prepared.outcomes_by_id
+    for qid, value in answers.values.items():
+        possible = by_id.get(qid)
+        if possible is not None and possible.scorable:
+            outcomes[possible.position] = possible.of_value(value)
+    for qid in answers.not_applicable:
+        possible = by_id[qid]
+        outcomes[possible.position] = possible.not_applicable
+    for qid in hidden:
+        possible = by_id[qid]
+        outcomes[possible.position] = possible.hidden
+    return outcomes
 
 
 # --- Indices -----------------------------------------------------------------------------------
@@ -852,8 +913,6 @@ _EXACT_INT_LIMIT = 10**100
 
 
 def _figure_value(value: object) -> Decimal | None:
-    if type(value) is int and -_EXACT_INT_LIMIT < value < _EXACT_INT_LIMIT:
-        return Decimal(value)  # the common case (counts), without normalising
     number = _as_number(value) if not isinstance(value, str) or value.strip() else None
     return None if number is None else to_decimal(number)
 
@@ -881,12 +940,29 @@ def _figures(plan: QuestionPlan, value: object) -> list[Figure]:
     cells = value.get("cells")
     if not isinstance(cells, Mapping):
         return []
-    meta = {name: str(value.get(name) or "") for name in _FIGURE_METADATA}
+    source, definition, period, coverage = (str(value.get(name) or "") for name in _FIGURE_METADATA)
+    qid = plan.question.id
     figures = []
-    for cell in plan.figure_cells:
-        number = _figure_value(cells.get(cell.key))
-        if number is not None:
-            figures.append(_new_frozen(Figure, {**cell.fields, "value": number, **meta}))
+    for key, row, year, column in plan.figure_cells:
+        raw = cells.get(key)
+        if type(raw) is int and -_EXACT_INT_LIMIT < raw < _EXACT_INT_LIMIT:
+            number: Decimal | None = Decimal(raw)  # the common case (counts): already canonical
+        else:
+            number = _figure_value(raw)
+        if number is None:
+            continue
+        fields = {
+            "question_id": qid,
+            "row": row,
+            "year": year,
+            "column": column,
+            "value": number,
+            "source": source,
+            "definition": definition,
+            "period": period,
+            "coverage": coverage,
+        }
+        figures.append(_new_frozen(Figure, fields))
     return figures
 
 
@@ -902,7 +978,7 @@ def score(definition: Definition | PreparedDefinition, responses: Iterable[Respo
         if prepared.has_conditions
         else frozenset()
     )
-    outcomes = [_outcome(possible, answers, hidden) for possible in prepared.outcomes]
+    outcomes = _outcomes(prepared, answers, hidden)
     figures: list[Figure] = []
     for position in prepared.statistics_positions:
         outcome = outcomes[position]

@@ -73,8 +73,12 @@ def down_units(numerator: int, denominator: int, places: int) -> int:
     return numerator * 10**places // denominator
 
 
+@lru_cache(maxsize=16384)
 def units_decimal(units: int, places: int) -> Decimal:
-    """units × 10**-places with exactly `places` decimals (1250, 2 -> Decimal('12.50'))."""
+    """units × 10**-places with exactly `places` decimals (1250, 2 -> Decimal('12.50')).
+
+    Cached: published indices and coverages repeat across countries.
+    """
     return Decimal(units).scaleb(-places, _EXACT)
 
 
