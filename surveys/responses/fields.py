@@ -587,15 +587,17 @@ class StatisticsKind(QuestionKind):
                     number = cells.get(stat_cell_key(row.id, year, column.id))
                     if number is not None:
                         figures.append(
-                            f"{year} {localized(column.label, language)}: "
+                            f"{year} {localized(column.label, language)}{colon(language)}"
                             f"{format_number(number, language)}"
                         )
             if figures:
-                lines.append(f"{localized(row.label, language)}: {', '.join(figures)}")
+                lines.append(
+                    f"{localized(row.label, language)}{colon(language)}{', '.join(figures)}"
+                )
         with _locale(language):
             for meta in STAT_META_FIELDS:
                 if value.get(meta):
-                    lines.append(f"{STAT_META_LABELS[meta]}: {value[meta]}")
+                    lines.append(f"{STAT_META_LABELS[meta]}{colon(language)}{value[meta]}")
         return "\n".join(lines)
 
 
@@ -626,6 +628,11 @@ def value_problem(question: Question, value: object) -> str | None:
     return kind_of(question).check(question, value)
 
 
+def colon(language: str) -> str:
+    """A label's colon as the language writes it (French puts a space before it)."""
+    return " : " if language == "fr" else ": "
+
+
 def answer_display(question: Question, answer: object, language: str) -> str:
     """An answer (an Answer row, a Response, or a bare value) as text in `language`.
 
@@ -639,7 +646,7 @@ def answer_display(question: Question, answer: object, language: str) -> str:
             with _locale(language):
                 text = str(_l("Not applicable"))
             justification = getattr(answer, "na_justification", "") or ""
-            return f"{text}: {justification}" if justification else text
+            return f"{text}{colon(language)}{justification}" if justification else text
     else:
         value = answer
     if not is_answered(value):
