@@ -22,6 +22,7 @@ from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import Definition
 from surveys.responses.models import Answer, Submission
 from surveys.rounds.models import Round, RoundCountry
+from surveys.scoring import SCORING_VERSION, Scorecard, SnapshotFormatError, scorecard_from_dict
 
 BATCH_SIZE = 2000
 
@@ -206,3 +207,41 @@ def previous_rounds(current: LoadedRound, country_ids: Sequence[int]) -> dict[in
     for country_id, round_id in rows:
         latest[country_id] = round_id  # later rows are later rounds
     return latest
+
+
+def stored_scorecards(loaded: LoadedRound, submission_ids: Iterable[int]) -> dict[int, Scorecard]:
+    """Submission id -> its latest stored scorecard (the results slice's snapshots), when that
+    snapshot was taken against this round's definition under today's scoring rules.
+
+    Same rule as the dashboards (the highest snapshot id wins), but only the columns needed are
+    read: the stored answers (`inputs`) can be large and are not needed here.
+    """
+    try:
+        from surveys.results.models import ScoreSnapshot
+    except ImportError:  # pragma: no cover - the export works without the results slice
+        return {}
+    ids = sorted(set(submission_ids))
+    found: dict[int, Scorecard] = {}
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        newest = (
+            sa.select(sa.func.max(ScoreSnapshot.id))
+            .where(ScoreSnapshot.submission_id.in_(batch))
+            .group_by(ScoreSnapshot.submission_id)
+        )
+        rows = db.session.execute(
+            sa.select(
+                ScoreSnapshot.submission_id,
+                ScoreSnapshot.definition_sha256,
+                ScoreSnapshot.scoring_version,
+                ScoreSnapshot.result,
+            ).where(ScoreSnapshot.id.in_(newest))
+        )
+        for submission_id, sha256, scoring_version, result in rows:
+            if sha256 != loaded.info.sha256 or scoring_version != SCORING_VERSION:
+                continue
+            try:
+                found[submission_id] = scorecard_from_dict(result)
+            except SnapshotFormatError:
+                continue  # unreadable: scored from the answers instead
+    return found

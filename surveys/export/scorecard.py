@@ -33,8 +33,10 @@ from surveys.export.queries import (
     SCORED_STATUSES,
     LoadedRound,
     load_round,
+    participants,
     previous_rounds,
     round_entries,
+    stored_scorecards,
 )
 from surveys.export.workbook import (
     Book,
@@ -69,17 +71,34 @@ class Baseline:
 
 
 def previous_scorecards(current: LoadedRound, country_ids: list[int]) -> dict[int, Baseline]:
-    """Country id -> its scorecard in the latest earlier round where it submitted."""
+    """Country id -> its scorecard of record in the latest earlier round where it submitted:
+    the stored snapshot when there is a usable one, else scored from its answers."""
     wanted = previous_rounds(current, country_ids)
     found: dict[int, Baseline] = {}
     for round_id in sorted(set(wanted.values())):
         loaded = load_round(round_id)
-        for entry in round_entries(round_id, with_evidence=False):
-            if wanted.get(entry.country.id) != round_id or entry.status not in SCORED_STATUSES:
-                continue
-            card = score_entry(loaded.definition, entry)
-            if card is not None:
+        entries = [
+            e
+            for e in participants(round_id)
+            if wanted.get(e.country.id) == round_id
+            and e.submission_id is not None
+            and e.status in SCORED_STATUSES
+        ]
+        stored = stored_scorecards(loaded, [e.submission_id for e in entries])
+        missing = set()
+        for entry in entries:
+            card = stored.get(entry.submission_id)
+            if card is None:
+                missing.add(entry.country.id)
+            else:
                 found[entry.country.id] = Baseline(loaded.definition, card)
+        if not missing:
+            continue
+        for entry in round_entries(round_id, with_evidence=False):
+            if entry.country.id in missing:
+                card = score_entry(loaded.definition, entry)
+                if card is not None:
+                    found[entry.country.id] = Baseline(loaded.definition, card)
     return found
 
 
@@ -375,7 +394,7 @@ def build_scorecard(
     definition = loaded.definition
     book = Book(language, make_translate(language), definition)
     t = book.t
-    entries_meta = _participants(round_id)
+    entries_meta = participants(round_id)
     baselines = previous_scorecards(loaded, [e.country.id for e in entries_meta])
 
     # Reserve the fixed sheet names first so that a country called "Summary" gets a suffix.
@@ -414,12 +433,6 @@ def build_scorecard(
     autofilter(statistics, len(STATISTICS_COLUMNS))
     write_summary(book, summary, definition, rows)
     book.save(target)
-
-
-def _participants(round_id: int) -> list[CountryEntry]:
-    from surveys.export.queries import participants
-
-    return participants(round_id)
 
 
 def _light(entry: CountryEntry) -> CountryEntry:

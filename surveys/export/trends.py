@@ -33,7 +33,14 @@ from surveys.export.layout import (
     IndexLine,
     headers,
 )
-from surveys.export.queries import SCORED_STATUSES, LoadedRound, questionnaire_rounds, round_entries
+from surveys.export.queries import (
+    SCORED_STATUSES,
+    LoadedRound,
+    participants,
+    questionnaire_rounds,
+    round_entries,
+    stored_scorecards,
+)
 from surveys.export.scorecard import (
     Baseline,
     progress_since,
@@ -109,8 +116,6 @@ def write_about(book: Book, rounds: list[LoadedRound], generated_at: datetime, c
 
 
 def _country_list(rounds: Iterable[LoadedRound]) -> list[CountryInfo]:
-    from surveys.export.queries import participants
-
     seen: dict[int, CountryInfo] = {}
     for loaded in rounds:
         for entry in participants(loaded.info.id):
@@ -180,11 +185,21 @@ def _write_round(
     responses: RowWriter | None,
     statistics: RowWriter | None,
 ) -> None:
+    """One round's rows. Indices come from the stored snapshots where usable (the record the
+    dashboards show), else from the answers; the answers are read only when needed."""
     t, language = book.t, book.language
     definition = loaded.definition
-    for entry in round_entries(loaded.info.id, with_evidence=False):
+    entries = participants(loaded.info.id)
+    stored = stored_scorecards(loaded, [e.submission_id for e in entries if e.submission_id])
+    needs_answers = responses is not None or any(
+        e.submission_id is not None and e.submission_id not in stored for e in entries
+    )
+    source = round_entries(loaded.info.id, with_evidence=False) if needs_answers else entries
+    for entry in source:
         wide.countries.setdefault(entry.country.id, entry.country)
-        card = score_entry(definition, entry)
+        if entry.submission_id is None:
+            continue
+        card = stored.get(entry.submission_id) or score_entry(definition, entry)
         if card is None:
             continue
         baseline = baselines.get(entry.country.id)
@@ -199,8 +214,10 @@ def _write_round(
                 if note:
                     wide.notes[(entry.country.id, line.key, position)] = note
         if responses is not None and statistics is not None:
-            write_responses(responses, loaded, entry, card, language, t, book.label_of)
-            write_statistics(statistics, loaded, entry, card, language)
+            # The answers shown are scored as they are now (the same unless edited since).
+            live = score_entry(definition, entry) if entry.submission_id in stored else card
+            write_responses(responses, loaded, entry, live, language, t, book.label_of)
+            write_statistics(statistics, loaded, entry, live, language)
         if entry.status in SCORED_STATUSES:
             baselines[entry.country.id] = Baseline(definition, card)
 
