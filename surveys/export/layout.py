@@ -771,6 +771,14 @@ ABOUT_NOTES = (
         "and median are over the submitted and validated countries with a number."
     ),
 )
+ABOUT_SCORECARD_SOURCE = N_(
+    "Indices are computed from the answers in this workbook; the change since the previous "
+    "round compares with that round's stored scorecard."
+)
+ABOUT_TRENDS_SOURCE = N_(
+    "Indices are the scorecards stored when each submission was submitted, validated or its "
+    "round closed; a submission without one is scored from its answers."
+)
 ABOUT_SHEETS = N_("Sheets")
 ABOUT_SHEET_NOTES: Mapping[str, str] = {
     SHEET_SUMMARY: N_("One row per country: status, indices, coverage, band and change."),
@@ -833,6 +841,8 @@ def about_rows(
     for note in ABOUT_NOTES:
         text = t(note)
         yield [None, text % params if "%(" in note else text], (None, "wrap")
+    source = ABOUT_SCORECARD_SOURCE if round_ is not None else ABOUT_TRENDS_SOURCE
+    yield [None, t(source)], (None, "wrap")
     yield [], ()
     yield [t(ABOUT_BANDS)], ("subtitle",)
     bands = sorted(settings.bands, key=lambda b: b.min)
