@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import _
+from flask_babel import _, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -343,7 +343,12 @@ def remind(round_id: int, country_id: int):
     count = send_reminder_now(round_.id, country_id)
     db.session.commit()
     if count:
-        flash(_("Reminder queued for %(count)s person(s).", count=count), "success")
+        flash(
+            ngettext(
+                "Reminder queued for %(num)d person.", "Reminder queued for %(num)d people.", count
+            ),
+            "success",
+        )
     else:
         flash(_("This country has no active respondent: nobody to remind."), "warning")
     return redirect(url_for("rounds.show", round_id=round_.id))

@@ -84,6 +84,21 @@ def test_the_page_is_in_the_users_language(client, login, world, started, create
     assert ">Oui</label>" in html and ">Partiellement</label>" in html
 
 
+def test_the_overview_counts_what_is_left_in_good_french(
+    client, login, world, started, create_user
+):
+    # Regression: "12 réponse(s)" and "Cadre juridique: 0 sur 3" (French puts a space before
+    # a colon, and says one or several answers).
+    francophone = create_user("respondent", countries=[world.country], language="fr")
+    login(francophone)
+    overview = client.get(f"/submissions/{started.id}").get_data(as_text=True)
+    assert re.search(r"\d+ réponses à compléter avant de soumettre", overview)
+    assert "(s)" not in overview
+    home = client.get("/my-questionnaires").get_data(as_text=True)
+    assert re.search(r"<li>[^<:]+ : \d+ sur \d+ renseignées</li>", home)
+    assert not re.search(r"<li>[^<:]+\S: \d+ sur", home)
+
+
 def test_a_conditional_question_is_hidden_until_its_condition_holds(client, login, world, started):
     login(world.respondent)
     html = client.get(area_url(started)).get_data(as_text=True)
