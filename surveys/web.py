@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import Flask, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
@@ -43,7 +44,7 @@ def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
     app.context_processor(template_globals)
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": (
-        format_datetime(value, fmt) if value else ""
+        format_datetime(value, _minutes_pattern(fmt)) if value else ""
     )
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
         format_date(value, fmt) if value else ""
@@ -53,6 +54,18 @@ def init_app(app: Flask) -> None:
     )
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
+
+
+def _minutes_pattern(width: str) -> str:
+    """The locale's date of that width with a short time: seconds are noise on these pages."""
+    if width not in ("medium", "long"):
+        return width
+    locale = get_locale()
+    return (
+        str(get_datetime_format(width, locale))
+        .replace("{1}", get_date_format(width, locale).pattern)
+        .replace("{0}", get_time_format("short", locale).pattern)
+    )
 
 
 def add_security_headers(response):
