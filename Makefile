@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in e-mails point at the address `make run` serves (unless BASE_URL is set).
+BASE_URL ?= http://$(HOST):$(PORT)
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export FLASK_APP := surveys:create_app
 
@@ -27,14 +29,14 @@ extract-messages: install
 
 run: install translations
 	$(BIN)/surveys db upgrade
-	$(BIN)/surveys demo --if-empty
+	BASE_URL=$(BASE_URL) $(BIN)/surveys demo --if-empty
 	@echo ""
 	@echo "  The platform is at http://$(HOST):$(PORT)/"
 	@$(BIN)/surveys demo-logins || true
 	@echo ""
-	@$(BIN)/surveys scheduler & sched=$$!; \
+	@BASE_URL=$(BASE_URL) $(BIN)/surveys scheduler & sched=$$!; \
 	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/surveys run --host $(HOST) --port $(PORT)
+	  BASE_URL=$(BASE_URL) $(BIN)/surveys run --host $(HOST) --port $(PORT)
 
 test: install translations
 	$(BIN)/pytest
