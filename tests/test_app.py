@@ -1,5 +1,7 @@
 """The application skeleton: configuration, database settings, health and errors."""
 
+import re
+
 import pytest
 
 from surveys import create_app
@@ -41,3 +43,12 @@ def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert b"Page not found" in response.data
+
+
+def test_every_page_names_an_icon_the_app_serves(client):
+    # Regression: browsers asked for /favicon.ico on every page and got a 404.
+    page = client.get("/login").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    with client.get(href) as icon:  # static files are streamed: close the file
+        assert icon.status_code == 200
+        assert icon.mimetype == "image/svg+xml"
