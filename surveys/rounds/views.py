@@ -115,7 +115,9 @@ def _round_form(round_: Round | None = None) -> RoundForm:
     if round_ is not None:
         known = {c.id for c in countries}
         countries += [p.country for p in round_.participants if p.country_id not in known]
-    form.country_ids.choices = [(c.id, c.name(_language())) for c in countries]
+    # Listed alphabetically in the reader's language ("Allemagne" first in French).
+    named = sorted(((c.name(_language()), c.id) for c in countries), key=lambda n: n[0].casefold())
+    form.country_ids.choices = [(country_id, name) for name, country_id in named]
     return form
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -70,6 +71,18 @@ def test_create_form_reads_dates_in_the_coordinators_zone(client, login, world, 
     assert round_.opens_at == datetime(2030, 3, 1, 8, 0, tzinfo=UTC)
     assert round_.closes_at == datetime(2030, 4, 30, 17, 0, tzinfo=UTC)
     assert round_.reminder_offsets == [10, 3]
+
+
+def test_the_countries_of_a_new_round_are_listed_in_the_readers_alphabetical_order(
+    client, login, world, create_country, create_user
+):
+    # Regression: they came in the English order, so a French form began "Burkina Faso, Tchad".
+    create_country("TD", "TCD", "Chad", "Tchad")
+    create_country("DE", "DEU", "Germany", "Allemagne")
+    login(create_user(Role.COORDINATOR, language="fr"))
+    form = client.get("/rounds/new").get_data(as_text=True)
+    labels = re.findall(r'<label for="country_ids-\d+">([^<]+)</label>', form)
+    assert labels == ["Allemagne", "Mali", "Niger", "Tchad"]
 
 
 def test_bad_form_input_gives_a_specific_message_and_creates_nothing(client, login, world, db):
