@@ -282,7 +282,7 @@ class _Outcomes:
         self._places = score_places
         self._scored: dict[int, Outcome] = {}
         # One memo per exact type: 1, 1.0 and True are equal keys but do not score alike.
-        self._memos: dict[type, dict[object, Outcome]] = {str: {}, int: {}, float: {}}
+        self._memos: dict[type, dict[object, Outcome]] = {str: {}, int: {}, float: {}, list: {}}
         self.hidden = self._without_score(Reason.HIDDEN)
         self.not_applicable = self._without_score(Reason.NOT_APPLICABLE)
         self.unscored = self._without_score(Reason.UNSCORED)
@@ -303,14 +303,21 @@ class _Outcomes:
 
     def of_value(self, value: object) -> Outcome:
         """The outcome of an answer that is given and not "not applicable"."""
-        memo = self._memos.get(type(value))
+        kind = type(value)
+        memo = self._memos.get(kind)
         if memo is None:
             return self._score(value)
-        outcome = memo.get(value)
+        # A list (multiple choice) is remembered by its items: equal items score alike, except
+        # numbers (1 == True), which no list question accepts (they make the answer invalid).
+        key = tuple(value) if kind is list else value  # type: ignore[call-overload]
+        try:
+            outcome = memo.get(key)
+        except TypeError:  # an unhashable item: not remembered
+            return self._score(value)
         if outcome is None:
             outcome = self._score(value)
             if len(memo) < _MEMO_LIMIT:
-                memo[value] = outcome  # atomic; a race only computes an outcome twice
+                memo[key] = outcome  # atomic; a race only computes an outcome twice
         return outcome
 
     def _score(self, value: object) -> Outcome:
@@ -686,8 +693,24 @@ class _Answers(NamedTuple):
     not_applicable: AbstractSet[str]
 
 
-_ALWAYS_ANSWERED = (int, float)
-"""Value types `is_answered` accepts without looking (checked first: most answers are numbers)."""
+def _is_answered(value: object) -> bool:
+    """`expressions.is_answered`, deciding the types JSON gives without its slower checks.
+
+    It runs for every answer and, for a statistics table, every cell; the general function
+    reaches a dict or a number only after abstract-class checks.
+    """
+    kind = type(value)
+    if kind is int or kind is float:
+        return True
+    if kind is str:
+        return bool(value.strip())  # type: ignore[union-attr]
+    if kind is list:
+        return bool(value)
+    if kind is dict:
+        cells = value.get("cells")  # type: ignore[union-attr]
+        if type(cells) is dict:
+            return any(_is_answered(cell) for cell in cells.values())
+    return is_answered(value)
 
 
 def _first_responses(prepared: PreparedDefinition, responses: Iterable[Response]) -> dict:
@@ -725,7 +748,7 @@ def _read_answers(prepared: PreparedDefinition, responses: Iterable[Response]) -
             not_applicable.add(qid)
             continue
         value = response.value
-        if type(value) in _ALWAYS_ANSWERED or is_answered(value):
+        if _is_answered(value):
             values[qid] = value
     return _Answers(values, not_applicable)
 
@@ -917,9 +940,6 @@ def _figure_value(value: object) -> Decimal | None:
     return None if number is None else to_decimal(number)
 
 
-_FIGURE_METADATA = ("source", "definition", "period", "coverage")
-
-
 def _new_frozen(cls: type[_T], fields: dict[str, object]) -> _T:
     """An instance of a plain frozen dataclass from all its fields, without its __init__.
 
@@ -935,12 +955,15 @@ def _new_frozen(cls: type[_T], fields: dict[str, object]) -> _T:
 
 def _figures(plan: QuestionPlan, value: object) -> list[Figure]:
     """The filled cells of a statistics answer, in table order, with their metadata."""
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):  # dict first: cheaper
         return []
     cells = value.get("cells")
-    if not isinstance(cells, Mapping):
+    if type(cells) is not dict and not isinstance(cells, Mapping):
         return []
-    source, definition, period, coverage = (str(value.get(name) or "") for name in _FIGURE_METADATA)
+    source = str(value.get("source") or "")
+    definition = str(value.get("definition") or "")
+    period = str(value.get("period") or "")
+    coverage = str(value.get("coverage") or "")
     qid = plan.question.id
     figures = []
     for key, row, year, column in plan.figure_cells:
