@@ -64,10 +64,18 @@ def _strip(value):
 
 
 class LoginForm(FlaskForm):
+    # autocomplete: password managers and browsers fill the right boxes (WCAG 1.3.5).
     email = EmailField(
-        _l("Email address"), validators=[DataRequired(), Length(max=254)], filters=[_strip]
+        _l("Email address"),
+        validators=[DataRequired(), Length(max=254)],
+        filters=[_strip],
+        render_kw={"autocomplete": "username"},
     )
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class ResetRequestForm(FlaskForm):
@@ -82,16 +90,20 @@ class NewPasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
     )
 
 
 class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired(), Length(max=200)]
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
     )
 
 

@@ -176,3 +176,13 @@ def test_attempts_are_stored_in_the_database_for_every_worker(db, sign_in):
     assert [(a.email, a.ip, a.succeeded) for a in attempts] == [
         ("nobody@example.org", "127.0.0.1", False)
     ]
+
+
+def test_password_boxes_say_what_browsers_may_fill_in(client, login, create_user):
+    sign_in_page = client.get("/login").get_data(as_text=True)
+    assert 'autocomplete="username"' in sign_in_page
+    assert 'autocomplete="current-password"' in sign_in_page
+    login(create_user("analyst"))
+    change = client.get("/account/password").get_data(as_text=True)
+    assert change.count('autocomplete="new-password"') == 2
+    assert 'autocomplete="current-password"' in change
