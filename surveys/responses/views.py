@@ -349,11 +349,37 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
             "responses/area.html",
             form=form,
             errors=errors,
+            error_subjects=_error_subjects(definition, area_, errors, _language()),
             editable=True,
             **_page_context(sub, definition, area_, answers),
         ), 422
     flash(_("Saved at %(time)s", time=saved_at), "success")
     return redirect(_after_save_target(sub, definition, area_))
+
+
+def _error_subjects(
+    definition: Definition, area_: Area, errors: dict[str, str], language: str
+) -> dict[str, str]:
+    """What each error of the summary is about: "2.5", or "2.5 Persons prosecuted, 2025, Male"
+    for one figure of a statistics table (a summary of bare "Enter a number." says nothing)."""
+    numbers = question_numbers(definition)
+    questions = {q.id: q for q in area_.questions}
+    subjects = {}
+    for name in errors:
+        question_id, *rest = name.split("-")  # question ids never hold a "-"
+        question = questions.get(question_id)
+        if question is None:
+            continue
+        subject = numbers[question_id]
+        table = question.statistics
+        if table is not None and len(rest) == 3:
+            row = next((r for r in table.rows if r.id == rest[0]), None)
+            column = next((c for c in table.columns if c.id == rest[2]), None)
+            if row and column:
+                subject += f" {localized(row.label, language)}, {rest[1]}, "
+                subject += localized(column.label, language)
+        subjects[name] = subject
+    return subjects
 
 
 def _progress_text(definition: Definition, area_: Area, answers: dict) -> str:

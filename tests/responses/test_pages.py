@@ -188,9 +188,16 @@ def test_a_malformed_value_is_refused_with_a_summary_and_a_message_beside_the_fi
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     summary = html.split('id="error-summary"')[1].split("</div>")[0]
-    assert 'href="#protection_shelters">Enter a whole number.' in summary
-    assert 'href="#protection_assisted_share">Enter a number between 0 and 100.' in summary
-    assert 'href="#protection_statistics-prosecuted-2025-male"' in summary
+    # Each line names its question (and a figure's row, year and column) before the message.
+    assert re.search(r'href="#protection_shelters">\d\.\d+: Enter a whole number\.<', summary)
+    assert re.search(
+        r'href="#protection_assisted_share">\d\.\d+: Enter a number between 0 and 100\.<', summary
+    )
+    assert re.search(
+        r'href="#protection_statistics-prosecuted-2025-male">'
+        r"\d\.\d+ Persons prosecuted, 2025, Male: ",
+        summary,
+    )
     assert 'id="protection_shelters-error">Enter a whole number.</p>' in html
     assert 'value="many"' in html  # what was typed is shown again, not lost
     assert answers_by_question(started)["protection_focal_point"].value == "Mme Diallo"
