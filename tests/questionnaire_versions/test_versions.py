@@ -154,6 +154,12 @@ class TestWebLibrary:
         assert client.get("/questionnaires/upload").status_code == 403
         assert client.post("/questionnaires/mini/v1/publish").status_code == 403
 
+    def test_upload_page_names_the_file_pattern_as_text(self, client, login, create_user):
+        # Regression: "v<N>.yaml" in a translated string was taken as an HTML tag ("v.yaml").
+        login(create_user("coordinator"))
+        page = client.get("/questionnaires/upload").get_data(as_text=True)
+        assert "named v&lt;N&gt;.yaml" in page
+
     def test_upload_lists_every_problem_and_stores_nothing(self, client, login, create_user, db):
         login(create_user("coordinator"))
         text = MINI_V1.read_text(encoding="utf-8").replace("weight: 2", "weight: 0", 1)
