@@ -140,7 +140,15 @@ def upload():
                             "questionnaire.show", key=definition.key, version=definition.version
                         )
                     )
-    return render_template("questionnaire/upload.html", form=form, issues=issues)
+    return render_template(
+        "questionnaire/upload.html", form=form, issues=issues, describe=_describe_issue
+    )
+
+
+def _describe_issue(issue) -> str:
+    """An issue in the reader's language as plain text, escaped in the page like any text:
+    in a template, a translated string is taken as markup ("v<N>.yaml", "< <= > >=")."""
+    return _(issue.template, **issue.params)
 
 
 @bp.route("/<key>/v<int:version>/publish", methods=["GET", "POST"])

@@ -160,6 +160,23 @@ class TestWebLibrary:
         page = client.get("/questionnaires/upload").get_data(as_text=True)
         assert "named v&lt;N&gt;.yaml" in page
 
+    def test_upload_problems_are_shown_as_text(self, client, login, create_user):
+        # A problem's wording names the operators "< <= > >=": text, not markup.
+        login(create_user("coordinator"))
+        text = MINI_V1.read_text(encoding="utf-8").replace(
+            "show_if: \"legal_tip_offence in ['yes', 'partly']\"",
+            'show_if: "legal_tip_offence"',
+            1,
+        )
+        response = client.post(
+            "/questionnaires/upload",
+            data={"definition": (io.BytesIO(text.encode()), "v1.yaml")},
+            content_type="multipart/form-data",
+        )
+        page = response.get_data(as_text=True)
+        assert "nothing was stored" in page
+        assert "(== != &lt; &lt;= &gt; &gt;=)" in page
+
     def test_upload_lists_every_problem_and_stores_nothing(self, client, login, create_user, db):
         login(create_user("coordinator"))
         text = MINI_V1.read_text(encoding="utf-8").replace("weight: 2", "weight: 0", 1)
