@@ -784,112 +784,16 @@ def _outcomes(
 _SCORED, _INSUFFICIENT, _EMPTY = IndexStatus.SCORED, IndexStatus.INSUFFICIENT, IndexStatus.EMPTY
 
 
-class ExactIndex(NamedTuple):
-    """An index before rounding: value on 0-100 and coverage in [0, 1], as exact ratios."""
+class _Sums(NamedTuple):
+    """One area's or line's running sums, in weight units and weight × score units."""
 
-    value: Ratio | None
-    coverage: Ratio | None
-    status: IndexStatus
-
-
-def _below(ratio: Ratio, threshold: Fraction) -> bool:
-    return ratio[0] * threshold.denominator < threshold.numerator * ratio[1]
+    answered: int
+    missing: int
+    weighted: int
 
 
-def _exact_group(
-    answered: int, missing: int, weighted: int, score_scale: int, threshold: Fraction
-) -> ExactIndex:
-    """An area's or a line's index from its sums in weight units and Σ weight × score units."""
-    scorable = answered + missing
-    if scorable == 0:
-        return ExactIndex(None, None, _EMPTY)
-    coverage = (answered, scorable)
-    if answered == 0 or _below(coverage, threshold):
-        return ExactIndex(None, coverage, _INSUFFICIENT)
-    return ExactIndex((100 * weighted, answered * score_scale), coverage, _SCORED)
-
-
-def _plus_weighted(total: Ratio, weight: int, ratio: Ratio) -> Ratio:
-    """total + weight × ratio, exactly (not reduced: see `Ratio`)."""
-    return (total[0] * ratio[1] + weight * ratio[0] * total[1], total[1] * ratio[1])
-
-
-def _exact_overall(
-    areas: Iterable[ExactIndex], weights: Iterable[int], threshold: Fraction
-) -> ExactIndex:
-    """Area-weighted mean of the areas with a number; coverage as defined in docs/scoring.md.
-
-    Overall coverage = Σ weight × coverage over areas with a number / Σ weight over areas with
-    scorable weight: answers in an area without a number do not back the overall index.
-    """
-    weighted_value: Ratio = (0, 1)
-    weighted_coverage: Ratio = (0, 1)
-    numbered_weight = scorable_weight = 0
-    for area, weight in zip(areas, weights, strict=True):
-        if area.status is _EMPTY:
-            continue
-        scorable_weight += weight
-        if area.status is _SCORED:
-            assert area.value is not None and area.coverage is not None
-            numbered_weight += weight
-            weighted_value = _plus_weighted(weighted_value, weight, area.value)
-            weighted_coverage = _plus_weighted(weighted_coverage, weight, area.coverage)
-    if scorable_weight == 0:
-        return ExactIndex(None, None, _EMPTY)
-    coverage = (weighted_coverage[0], weighted_coverage[1] * scorable_weight)
-    if numbered_weight == 0 or _below(coverage, threshold):
-        return ExactIndex(None, coverage, _INSUFFICIENT)
-    value = (weighted_value[0], weighted_value[1] * numbered_weight)
-    return ExactIndex(value, coverage, _SCORED)
-
-
-def band_for(bands: Iterable[tuple[Decimal, str]], value: Decimal | None) -> str | None:
-    """The key of the last band (ascending) whose min <= value."""
-    if value is None:
-        return None
-    found = None
-    for minimum, key in bands:
-        if value >= minimum:
-            found = key
-    return found
-
-
-def _band_of_hundredths(floors: Iterable[tuple[int, str]], hundredths: int) -> str | None:
-    """`band_for` of the value hundredths / 100, compared as integers (see `band_floors`)."""
-    found = None
-    for floor, key in floors:
-        if hundredths >= floor:
-            found = key
-    return found
-
-
-def rounded_index(key: str, exact: ExactIndex, prepared: PreparedDefinition) -> Index:
-    """The published form of an exact index: value to 0.01 half up, coverage truncated."""
-    value = band = coverage = None
-    if exact.value is not None:
-        hundredths = half_up_units(*exact.value, 2)
-        value = units_decimal(hundredths, 2)
-        band = _band_of_hundredths(prepared.band_floors, hundredths)
-    if exact.coverage is not None:
-        coverage = units_decimal(down_units(*exact.coverage, 4), 4)
-    return Index(key, value, coverage, exact.status, band)
-
-
-@dataclass(frozen=True)
-class ExactIndices:
-    areas: tuple[ExactIndex, ...]
-    lines_of_action: tuple[ExactIndex, ...]
-    overall: ExactIndex
-
-
-def exact_indices(
-    prepared: PreparedDefinition, outcomes: Iterable[Outcome], score_scale: int
-) -> ExactIndices:
-    """Indices over question outcomes.
-
-    Only the outcomes given take part: progress passes the questions common to two versions.
-    """
-    # Running totals in weight units, areas first, then lines of action (see QuestionPlan.slots).
+def _sums(prepared: PreparedDefinition, outcomes: Iterable[Outcome]) -> list[_Sums]:
+    """The sums of every area, then every line of action (see `QuestionPlan.slots`)."""
     size = len(prepared.area_ids) + len(prepared.loa_ids)
     answered, missing, weighted = [0] * size, [0] * size, [0] * size
     for plan, units, is_missing, _ in outcomes:
@@ -902,31 +806,108 @@ def exact_indices(
         elif is_missing:
             for slot in plan.slots:
                 missing[slot] += plan.weight_units
-    threshold = prepared.coverage_threshold
-    groups = [
-        _exact_group(a, m, w, score_scale, threshold)
-        for a, m, w in zip(answered, missing, weighted, strict=True)
-    ]
-    areas = tuple(groups[: len(prepared.area_ids)])
-    return ExactIndices(
-        areas=areas,
-        lines_of_action=tuple(groups[len(prepared.area_ids) :]),
-        overall=_exact_overall(areas, prepared.area_weight_units, threshold),
-    )
+    return list(map(_Sums, answered, missing, weighted))
 
 
-def rounded_indices(
-    prepared: PreparedDefinition, exact: ExactIndices
+def _below(ratio: Ratio, threshold: Fraction) -> bool:
+    return ratio[0] * threshold.denominator < threshold.numerator * ratio[1]
+
+
+def _band_of_hundredths(floors: Iterable[tuple[int, str]], hundredths: int) -> str | None:
+    """The key of the last band whose min <= hundredths / 100 (see `band_floors`)."""
+    found = None
+    for floor, key in floors:
+        if hundredths >= floor:
+            found = key
+    return found
+
+
+def _published(
+    key: str,
+    status: IndexStatus,
+    value: Ratio | None,
+    coverage: Ratio | None,
+    prepared: PreparedDefinition,
+) -> Index:
+    """The published form of an exact index: value to 0.01 half up, coverage truncated."""
+    shown_coverage = None if coverage is None else units_decimal(down_units(*coverage, 4), 4)
+    if value is None:
+        return Index(key, None, shown_coverage, status)
+    hundredths = half_up_units(*value, 2)
+    band = _band_of_hundredths(prepared.band_floors, hundredths)
+    return Index(key, units_decimal(hundredths, 2), shown_coverage, status, band)
+
+
+def _group_index(key: str, sums: _Sums, score_scale: int, prepared: PreparedDefinition) -> Index:
+    """An area's or a line of action's index: 100 × the weighted mean of its scores."""
+    answered, missing, weighted = sums
+    scorable = answered + missing
+    if scorable == 0:
+        return Index(key, None, None, _EMPTY)
+    coverage = (answered, scorable)
+    if answered == 0 or _below(coverage, prepared.coverage_threshold):
+        return _published(key, _INSUFFICIENT, None, coverage, prepared)
+    value = (100 * weighted, answered * score_scale)
+    return _published(key, _SCORED, value, coverage, prepared)
+
+
+def _plus_weighted(total: Ratio, weight: int, ratio: Ratio) -> Ratio:
+    """total + weight × ratio, exactly (not reduced: see `Ratio`)."""
+    return (total[0] * ratio[1] + weight * ratio[0] * total[1], total[1] * ratio[1])
+
+
+def _overall_index(
+    prepared: PreparedDefinition,
+    area_sums: Iterable[_Sums],
+    areas: Iterable[Index],
+    score_scale: int,
+) -> Index:
+    """Area-weighted mean of the (unrounded) areas with a number; coverage per docs/scoring.md.
+
+    Overall coverage = Σ weight × coverage over areas with a number / Σ weight over areas with
+    scorable weight: answers in an area without a number do not back the overall index.
+    """
+    weighted_value: Ratio = (0, 1)
+    weighted_coverage: Ratio = (0, 1)
+    numbered_weight = scorable_weight = 0
+    for (answered, missing, weighted), area, weight in zip(
+        area_sums, areas, prepared.area_weight_units, strict=True
+    ):
+        if area.status is _EMPTY:
+            continue
+        scorable_weight += weight
+        if area.status is _SCORED:
+            numbered_weight += weight
+            area_value = (100 * weighted, answered * score_scale)
+            weighted_value = _plus_weighted(weighted_value, weight, area_value)
+            area_coverage = (answered, answered + missing)
+            weighted_coverage = _plus_weighted(weighted_coverage, weight, area_coverage)
+    if scorable_weight == 0:
+        return Index(OVERALL, None, None, _EMPTY)
+    coverage = (weighted_coverage[0], weighted_coverage[1] * scorable_weight)
+    if numbered_weight == 0 or _below(coverage, prepared.coverage_threshold):
+        return _published(OVERALL, _INSUFFICIENT, None, coverage, prepared)
+    value = (weighted_value[0], weighted_value[1] * numbered_weight)
+    return _published(OVERALL, _SCORED, value, coverage, prepared)
+
+
+def indices(
+    prepared: PreparedDefinition, outcomes: Iterable[Outcome], score_scale: int
 ) -> tuple[tuple[Index, ...], tuple[Index, ...], Index]:
-    areas = tuple(
-        rounded_index(key, index, prepared)
-        for key, index in zip(prepared.area_ids, exact.areas, strict=True)
-    )
-    loas = tuple(
-        rounded_index(key, index, prepared)
-        for key, index in zip(prepared.loa_ids, exact.lines_of_action, strict=True)
-    )
-    return areas, loas, rounded_index(OVERALL, exact.overall, prepared)
+    """The areas', lines of action's and overall indices over the outcomes given.
+
+    Only the outcomes given take part: progress passes the questions common to two versions.
+    """
+    sums = _sums(prepared, outcomes)
+    area_count = len(prepared.area_ids)
+    keys = (*prepared.area_ids, *prepared.loa_ids)
+    groups = [
+        _group_index(key, group_sums, score_scale, prepared)
+        for key, group_sums in zip(keys, sums, strict=True)
+    ]
+    areas = tuple(groups[:area_count])
+    overall = _overall_index(prepared, sums[:area_count], areas, score_scale)
+    return areas, tuple(groups[area_count:]), overall
 
 
 # --- Figures -----------------------------------------------------------------------------------
@@ -1007,9 +988,7 @@ def score(definition: Definition | PreparedDefinition, responses: Iterable[Respo
         outcome = outcomes[position]
         if outcome.question.reason not in _NO_FIGURES:
             figures.extend(_figures(outcome.plan, answers.values.get(outcome.plan.question.id)))
-    areas, loas, overall = rounded_indices(
-        prepared, exact_indices(prepared, outcomes, prepared.score_scale)
-    )
+    areas, loas, overall = indices(prepared, outcomes, prepared.score_scale)
     return Scorecard(
         definition_key=prepared.definition.key,
         definition_version=prepared.definition.version,

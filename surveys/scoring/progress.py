@@ -19,15 +19,13 @@ from fractions import Fraction
 from surveys.questionnaire.schema import Definition, Response
 from surveys.scoring.engine import (
     OVERALL,
-    ExactIndex,
     Index,
     Outcome,
     PreparedDefinition,
     QuestionPlan,
     Scorecard,
-    exact_indices,
+    indices,
     prepare,
-    rounded_index,
     score,
 )
 from surveys.scoring.numbers import decimal_places, round_down, to_decimal, to_units
@@ -255,16 +253,10 @@ def compare_scorecards(
     common = _common_plans(before_prepared, prepared)
     places = _score_places((previous, current))
 
-    def indices(card: Scorecard, use_previous_id: bool) -> list[Index]:
-        exact = exact_indices(
-            prepared, _side_results(common, card, use_previous_id, places), 10**places
-        )
-        keyed: list[tuple[str, ExactIndex]] = [
-            *zip(prepared.area_ids, exact.areas, strict=True),
-            *zip(prepared.loa_ids, exact.lines_of_action, strict=True),
-            (OVERALL, exact.overall),
-        ]
-        return [rounded_index(key, index, prepared) for key, index in keyed]
+    def side_indices(card: Scorecard, use_previous_id: bool) -> list[Index]:
+        outcomes = _side_results(common, card, use_previous_id, places)
+        areas, loas, overall = indices(prepared, outcomes, 10**places)
+        return [*areas, *loas, overall]
 
     area_shares, loa_shares, overall_share = _shares(prepared, {p.question.id for p, _ in common})
     thresholds = _Thresholds.of(current_definition)
@@ -272,7 +264,7 @@ def compare_scorecards(
     changes = [
         _change(before.key, share, before, after, thresholds)
         for share, before, after in zip(
-            shares, indices(previous, True), indices(current, False), strict=True
+            shares, side_indices(previous, True), side_indices(current, False), strict=True
         )
     ]
     area_count, loa_count = len(prepared.area_ids), len(prepared.loa_ids)
