@@ -109,8 +109,8 @@ def _heatmap(overview: RoundOverview, rows: list[CountryRow], lang: str):
         line = []
         for key in keys:
             index = row.index(key)
-            if row.scorecard is None:
-                line.append(HeatCell("", "#ffffff"))
+            if row.scorecard is None:  # not submitted: a dash, as in the table, not a blank row
+                line.append(HeatCell("—", "#ffffff"))
             elif index is None or index.status is not IndexStatus.SCORED:
                 line.append(HeatCell(_("insufficient"), None))
             else:

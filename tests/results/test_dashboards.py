@@ -59,6 +59,16 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, scored_round):
     assert "/login" in response.headers["Location"]
 
 
+def test_the_heatmap_row_of_a_country_without_scores_shows_dashes(client, analyst, scored_round):
+    # Regression: the row of a country that never submitted was blank, as if drawing failed.
+    round_, _, _ = scored_round({"NE": (STRONG, "validated"), "TD": ({}, None)})
+    page = client.get(f"/results/rounds/{round_.id}").text
+    start = page.index('class="chart"')  # the heatmap comes first, after the legend swatches
+    heatmap = page[start : page.index("</svg>", start)]
+    after_chad = heatmap.split(">Country TD<", 1)[1]
+    assert after_chad.count(">—<") >= 2  # one per area and the overall index
+
+
 @pytest.mark.parametrize("role", [Role.ANALYST, Role.COORDINATOR, Role.ADMIN])
 def test_readers_see_the_overview_and_the_menu_entry(
     client, create_user, login, scored_round, role
