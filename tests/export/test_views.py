@@ -107,3 +107,15 @@ def test_a_damaged_archive_is_reported_not_served(export_data, analyst, db, app)
     assert response.status_code == 500
     assert record.filename in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ArchivedWorkbook)) == 2
+
+
+def test_downloads_are_audited(export_data, analyst, db):
+    from surveys.audit.models import AuditEvent
+
+    fetch(analyst, f"/exports/rounds/{export_data.round.id}/scorecard.xlsx?lang=fr")
+    fetch(analyst, "/exports/questionnaires/mini/trends.xlsx?lang=en")
+    events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.details) for e in events] == [
+        ("export.scorecard", {"lang": "fr"}),
+        ("export.trends", {"key": "mini", "lang": "en", "with_responses": False}),
+    ]
