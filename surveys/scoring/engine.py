@@ -18,7 +18,6 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -218,8 +217,11 @@ class QuestionPlan:
     area_id: str
     loa_id: str
     """The line of action's key, "" when the question has none."""
-    slots: tuple[int, ...]
-    """The running totals the question adds to: its area's, then its line of action's."""
+    area_slot: int
+    """Where its weight is summed for its area: areas come first in the list of sums."""
+    line_slot: int
+    """Where its weight is summed for its line of action (after the areas); a question without
+    one adds to a spare slot after the last line, which no index reads."""
     scorer: ValueScorer
     """Scores a stored value by the question's type (looked up once, not per answer)."""
     integer_only: bool
@@ -261,6 +263,7 @@ class _Outcomes:
         "_memos",
         "_places",
         "_scored",
+        "allow_na",
         "default",
         "hidden",
         "invalid",
@@ -279,6 +282,7 @@ class _Outcomes:
         """The question's position in plan order."""
         self.question_id = plan.question.id
         self.scorable = plan.scorable
+        self.allow_na = plan.question.allow_na
         self._places = score_places
         self._scored: dict[int, Outcome] = {}
         # One memo per exact type: 1, 1.0 and True are equal keys but do not score alike.
@@ -351,8 +355,6 @@ class PreparedDefinition:
     """The possible outcomes of each question."""
     default_outcomes: tuple[Outcome, ...]
     """Each question's outcome without an answer, in plan order."""
-    allow_na_ids: frozenset[str]
-    """The questions whose "not applicable" flag is honoured."""
     statistics_positions: tuple[int, ...]
     """Positions (in plan order) of the questions that can carry figures."""
     area_ids: tuple[str, ...]
@@ -363,7 +365,8 @@ class PreparedDefinition:
     score_places: int
     """Scores are integers in units of 10**-score_places."""
     has_conditions: bool
-    coverage_threshold: Fraction
+    coverage_threshold: Ratio
+    """As (numerator, denominator): `Fraction`'s attributes are slow properties."""
     bands: tuple[tuple[Decimal, str], ...]
     """(min, key), ascending."""
     band_floors: tuple[tuple[int, str], ...]
@@ -420,13 +423,13 @@ class _Place:
     loa_position: int | None
     loa_id: str
     area_count: int
+    loa_count: int
 
     @property
-    def slots(self) -> tuple[int, ...]:
-        """Positions in a list of running totals holding the areas', then the lines' totals."""
-        if self.loa_position is None:
-            return (self.area_position,)
-        return (self.area_position, self.area_count + self.loa_position)
+    def line_slot(self) -> int:
+        """See `QuestionPlan.line_slot`."""
+        position = self.loa_count if self.loa_position is None else self.loa_position
+        return self.area_count + position
 
 
 def _plan(question: Question, place: _Place, weight_places: int, score_places: int) -> QuestionPlan:
@@ -455,7 +458,8 @@ def _plan(question: Question, place: _Place, weight_places: int, score_places: i
         full_units=10**score_places,
         area_id=place.area_id,
         loa_id=place.loa_id,
-        slots=place.slots,
+        area_slot=place.area_position,
+        line_slot=place.line_slot,
         scorer=_SCORERS[question.type],
         integer_only=question.type is QuestionType.INTEGER,
         figure_cells=_figure_cells(question),
@@ -485,6 +489,7 @@ def _places(definition: Definition, pairs: list[tuple[Area, Question]]) -> list[
                 loa_position=loa,
                 loa_id="" if loa is None else loa_ids[loa],
                 area_count=len(definition.areas),
+                loa_count=len(loa_ids),
             )
         )
     return places
@@ -499,6 +504,10 @@ def _weight_units(weights: Iterable[float]) -> tuple[int, ...]:
 
 def _band_floors(bands: Iterable[tuple[Decimal, str]]) -> tuple[tuple[int, str], ...]:
     return tuple((math.ceil(Fraction(minimum) * 100), key) for minimum, key in bands)
+
+
+def _ratio(value: Fraction) -> Ratio:
+    return value.numerator, value.denominator
 
 
 def _build(definition: Definition) -> PreparedDefinition:
@@ -520,7 +529,6 @@ def _build(definition: Definition) -> PreparedDefinition:
         plan_by_id={p.question.id: p for p in plans},
         outcomes_by_id={p.question_id: p for p in possible},
         default_outcomes=tuple(p.default for p in possible),
-        allow_na_ids=frozenset(p.question.id for p in plans if p.question.allow_na),
         statistics_positions=tuple(i for i, p in enumerate(plans) if p.figure_cells),
         area_ids=tuple(a.id for a in definition.areas),
         area_weights=tuple(Fraction(to_decimal(a.weight)) for a in definition.areas),
@@ -528,7 +536,7 @@ def _build(definition: Definition) -> PreparedDefinition:
         loa_ids=_line_of_action_ids(definition),
         score_places=score_places,
         has_conditions=any(q.show_if for _, q in pairs),
-        coverage_threshold=Fraction(to_decimal(settings.coverage_threshold)),
+        coverage_threshold=_ratio(Fraction(to_decimal(settings.coverage_threshold))),
         bands=bands,
         band_floors=_band_floors(bands),
     )
@@ -687,12 +695,6 @@ _SCORERS: Mapping[QuestionType, ValueScorer] = {
 # --- Reading the answers -----------------------------------------------------------------------
 
 
-class _Answers(NamedTuple):
-    values: Mapping[str, object]
-    """Question id -> value, for answered questions that are not "not applicable"."""
-    not_applicable: AbstractSet[str]
-
-
 def _is_answered(value: object) -> bool:
     """`expressions.is_answered`, deciding the types JSON gives without its slower checks.
 
@@ -713,7 +715,9 @@ def _is_answered(value: object) -> bool:
     return is_answered(value)
 
 
-def _first_responses(prepared: PreparedDefinition, responses: Iterable[Response]) -> dict:
+def _first_responses(
+    prepared: PreparedDefinition, responses: Iterable[Response]
+) -> dict[str, Response]:
     """Each question's response by id; two different responses to a known question are refused.
 
     Identical duplicates are harmless, and the first of equal responses is kept (1 == True, but
@@ -733,49 +737,43 @@ def _first_responses(prepared: PreparedDefinition, responses: Iterable[Response]
     return by_id
 
 
-def _read_answers(prepared: PreparedDefinition, responses: Iterable[Response]) -> _Answers:
-    """The answers by question id; conflicting duplicates refused.
+def _read_answers(
+    prepared: PreparedDefinition, responses: Iterable[Response]
+) -> tuple[dict[str, object], list[Outcome]]:
+    """The answers given (not "not applicable") by question id, and each question's outcome.
 
-    "Not applicable" is honoured only where the question allows it; elsewhere the flag is
-    ignored and the value (usually none: unanswered) is what counts. Answers to questions the
-    definition does not have are kept but never read (filtering them would cost a lookup each).
+    Conflicting duplicates are refused and answers to questions the definition does not have
+    ignored. "Not applicable" is honoured only where the question allows it; elsewhere the flag
+    is ignored and the value (usually none: unanswered) is what counts.
+
+    The outcomes (in plan order) start from each question's outcome without an answer
+    (unanswered, or unscored), which its answer's own outcome (scorable questions only) or
+    "not applicable" replaces: the documented order of reasons, except hidden, which the
+    conditions decide afterwards from the answers (see `_hide`).
     """
-    allow_na = prepared.allow_na_ids
+    outcomes = list(prepared.default_outcomes)
+    by_id = prepared.outcomes_by_id
     values: dict[str, object] = {}
-    not_applicable: set[str] = set()
     for qid, response in _first_responses(prepared, responses).items():
-        if response.not_applicable and qid in allow_na:
-            not_applicable.add(qid)
+        possible = by_id.get(qid)
+        if possible is None:
+            continue
+        if response.not_applicable and possible.allow_na:
+            outcomes[possible.position] = possible.not_applicable
             continue
         value = response.value
         if _is_answered(value):
             values[qid] = value
-    return _Answers(values, not_applicable)
+            if possible.scorable:
+                outcomes[possible.position] = possible.of_value(value)
+    return values, outcomes
 
 
-def _outcomes(
-    prepared: PreparedDefinition, answers: _Answers, hidden: AbstractSet[str]
-) -> list[Outcome]:
-    """Every question's score or reason for none, in plan order.
-
-    Starts from each question's outcome without an answer (unanswered, or unscored) and lets
-    the stronger reasons overwrite the weaker, in the documented order: an answer's own outcome
-    (scorable questions only), then "not applicable", then hidden. Walking the answers rather
-    than the questions keeps the loop short.
-    """
-    outcomes = list(prepared.default_outcomes)
-    by_id = prepared.outcomes_by_id
-    for qid, value in answers.values.items():
-        possible = by_id.get(qid)
-        if possible is not None and possible.scorable:
-            outcomes[possible.position] = possible.of_value(value)
-    for qid in answers.not_applicable:
-        possible = by_id[qid]
-        outcomes[possible.position] = possible.not_applicable
+def _hide(prepared: PreparedDefinition, outcomes: list[Outcome], hidden: Iterable[str]) -> None:
+    """Mark the hidden questions' outcomes: hidden comes first among the reasons."""
     for qid in hidden:
-        possible = by_id[qid]
+        possible = prepared.outcomes_by_id[qid]
         outcomes[possible.position] = possible.hidden
-    return outcomes
 
 
 # --- Indices -----------------------------------------------------------------------------------
@@ -793,24 +791,27 @@ class _Sums(NamedTuple):
 
 
 def _sums(prepared: PreparedDefinition, outcomes: Iterable[Outcome]) -> list[_Sums]:
-    """The sums of every area, then every line of action (see `QuestionPlan.slots`)."""
+    """The sums of every area, then every line of action (see `QuestionPlan.area_slot`)."""
     size = len(prepared.area_ids) + len(prepared.loa_ids)
-    answered, missing, weighted = [0] * size, [0] * size, [0] * size
+    # One spare slot for the questions without a line of action.
+    answered, missing, weighted = [0] * (size + 1), [0] * (size + 1), [0] * (size + 1)
     for plan, units, is_missing, _ in outcomes:
+        area, line = plan.area_slot, plan.line_slot
         if units is not None:
             weight = plan.weight_units
             product = weight * units
-            for slot in plan.slots:
-                answered[slot] += weight
-                weighted[slot] += product
+            answered[area] += weight
+            answered[line] += weight
+            weighted[area] += product
+            weighted[line] += product
         elif is_missing:
-            for slot in plan.slots:
-                missing[slot] += plan.weight_units
-    return list(map(_Sums, answered, missing, weighted))
+            missing[area] += plan.weight_units
+            missing[line] += plan.weight_units
+    return list(map(_Sums, answered[:size], missing[:size], weighted[:size]))
 
 
-def _below(ratio: Ratio, threshold: Fraction) -> bool:
-    return ratio[0] * threshold.denominator < threshold.numerator * ratio[1]
+def _below(ratio: Ratio, threshold: Ratio) -> bool:
+    return ratio[0] * threshold[1] < threshold[0] * ratio[1]
 
 
 def _band_of_hundredths(floors: Iterable[tuple[int, str]], hundredths: int) -> str | None:
@@ -976,18 +977,14 @@ def _figures(plan: QuestionPlan, value: object) -> list[Figure]:
 def score(definition: Definition | PreparedDefinition, responses: Iterable[Response]) -> Scorecard:
     """The scorecard of one country's answers (order-independent; see docs/scoring.md)."""
     prepared = prepare(definition)
-    answers = _read_answers(prepared, responses)
-    hidden: AbstractSet[str] = (
-        hidden_questions(prepared.definition, answers.values)
-        if prepared.has_conditions
-        else frozenset()
-    )
-    outcomes = _outcomes(prepared, answers, hidden)
+    values, outcomes = _read_answers(prepared, responses)
+    if prepared.has_conditions:
+        _hide(prepared, outcomes, hidden_questions(prepared.definition, values))
     figures: list[Figure] = []
     for position in prepared.statistics_positions:
         outcome = outcomes[position]
         if outcome.question.reason not in _NO_FIGURES:
-            figures.extend(_figures(outcome.plan, answers.values.get(outcome.plan.question.id)))
+            figures.extend(_figures(outcome.plan, values.get(outcome.plan.question.id)))
     areas, loas, overall = indices(prepared, outcomes, prepared.score_scale)
     return Scorecard(
         definition_key=prepared.definition.key,
