@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import Flask, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -42,6 +44,7 @@ ERROR_EXPLANATIONS = {
 def init_app(app: Flask) -> None:
     app.before_request(enforce_policy)
     app.after_request(add_security_headers)
+    app.after_request(compress_response)
     app.context_processor(template_globals)
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": (
         format_datetime(value, _minutes_pattern(fmt)) if value else ""
@@ -66,6 +69,42 @@ def _minutes_pattern(width: str) -> str:
         .replace("{1}", get_date_format(width, locale).pattern)
         .replace("{0}", get_time_format("short", locale).pattern)
     )
+
+
+COMPRESSIBLE = frozenset(
+    {
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+        "text/plain",
+        "text/csv",
+    }
+)
+MIN_COMPRESS_BYTES = 512
+
+
+def compress_response(response):
+    """Gzip text responses for clients that accept it: respondents are often on slow links."""
+    if (
+        response.status_code != 200
+        or response.mimetype not in COMPRESSIBLE
+        or "Content-Encoding" in response.headers
+        or response.is_streamed
+        and not response.direct_passthrough
+        or "gzip" not in request.headers.get("Accept-Encoding", "").lower()
+    ):
+        return response
+    response.direct_passthrough = False  # static files: read the (small) body to compress it
+    body = response.get_data()
+    if len(body) < MIN_COMPRESS_BYTES:
+        return response
+    response.set_data(gzip.compress(body, compresslevel=6))
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
 
 
 def add_security_headers(response):

@@ -52,3 +52,16 @@ def test_every_page_names_an_icon_the_app_serves(client):
     with client.get(href) as icon:  # static files are streamed: close the file
         assert icon.status_code == 200
         assert icon.mimetype == "image/svg+xml"
+
+
+def test_pages_and_assets_are_gzipped_for_browsers_that_accept_it(client):
+    import gzip
+
+    for url in ("/login", "/static/app.css"):
+        plain = client.get(url)
+        packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        assert gzip.decompress(packed.data) == plain.data
+        assert len(packed.data) < len(plain.data)
+        assert "Content-Encoding" not in plain.headers
