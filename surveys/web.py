@@ -98,7 +98,10 @@ def compress_response(response):
     ):
         return response
     response.direct_passthrough = False  # static files: read the (small) body to compress it
+    source = response.response
     body = response.get_data()
+    if hasattr(source, "close"):
+        source.close()  # a static file's handle, now fully read
     if len(body) < MIN_COMPRESS_BYTES:
         return response
     response.set_data(gzip.compress(body, compresslevel=6))
