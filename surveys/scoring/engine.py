@@ -217,11 +217,10 @@ class QuestionPlan:
     area_id: str
     loa_id: str
     """The line of action's key, "" when the question has none."""
-    area_slot: int
-    """Where its weight is summed for its area: areas come first in the list of sums."""
     line_slot: int
-    """Where its weight is summed for its line of action (after the areas); a question without
-    one adds to a spare slot after the last line, which no index reads."""
+    """Where its weight is summed for its line of action in a list of sums that holds the
+    areas' first (at `area_position`), then the lines'; a question without a line adds to a
+    spare slot after the last line, which no index reads."""
     scorer: ValueScorer
     """Scores a stored value by the question's type (looked up once, not per answer)."""
     integer_only: bool
@@ -245,9 +244,9 @@ class Outcome(NamedTuple):
     """The published form of the result."""
 
 
-_MEMO_LIMIT = 512
+_MEMO_LIMIT = 256
 """Answers remembered per question and value type: every option and level, most numbers; the
-bound keeps free texts from growing the cache of a long-lived process."""
+bound keeps odd answers from growing the cache of a long-lived process."""
 
 
 class _Outcomes:
@@ -256,7 +255,8 @@ class _Outcomes:
     There are few of them (one per reason, one per reachable score) and they repeat across
     countries, so scoring a country picks shared immutable objects instead of building a
     `QuestionScore` (about 1 µs each) for every question. Plain answers repeat too (options,
-    levels, round numbers): their outcomes are remembered, up to `_MEMO_LIMIT` per value type.
+    levels, round numbers): their outcomes are remembered, up to `_MEMO_LIMIT` per value type,
+    for the question types whose answers come from a short list or cost a decimal conversion.
     """
 
     __slots__ = (
@@ -286,7 +286,9 @@ class _Outcomes:
         self._places = score_places
         self._scored: dict[int, Outcome] = {}
         # One memo per exact type: 1, 1.0 and True are equal keys but do not score alike.
-        self._memos: dict[type, dict[object, Outcome]] = {str: {}, int: {}, float: {}, list: {}}
+        self._memos: dict[type, dict[object, Outcome]] = (
+            {str: {}, int: {}, float: {}, list: {}} if plan.scorer in _REMEMBERED else {}
+        )
         self.hidden = self._without_score(Reason.HIDDEN)
         self.not_applicable = self._without_score(Reason.NOT_APPLICABLE)
         self.unscored = self._without_score(Reason.UNSCORED)
@@ -458,7 +460,6 @@ def _plan(question: Question, place: _Place, weight_places: int, score_places: i
         full_units=10**score_places,
         area_id=place.area_id,
         loa_id=place.loa_id,
-        area_slot=place.area_position,
         line_slot=place.line_slot,
         scorer=_SCORERS[question.type],
         integer_only=question.type is QuestionType.INTEGER,
@@ -692,6 +693,10 @@ _SCORERS: Mapping[QuestionType, ValueScorer] = {
 }
 
 
+_REMEMBERED = frozenset({_score_option, _score_maturity, _score_multiple, _score_number})
+"""Scorers whose outcomes `_Outcomes` remembers (texts and dates are many and cheap to score)."""
+
+
 # --- Reading the answers -----------------------------------------------------------------------
 
 
@@ -791,12 +796,12 @@ class _Sums(NamedTuple):
 
 
 def _sums(prepared: PreparedDefinition, outcomes: Iterable[Outcome]) -> list[_Sums]:
-    """The sums of every area, then every line of action (see `QuestionPlan.area_slot`)."""
+    """The sums of every area, then every line of action (see `QuestionPlan.line_slot`)."""
     size = len(prepared.area_ids) + len(prepared.loa_ids)
     # One spare slot for the questions without a line of action.
     answered, missing, weighted = [0] * (size + 1), [0] * (size + 1), [0] * (size + 1)
     for plan, units, is_missing, _ in outcomes:
-        area, line = plan.area_slot, plan.line_slot
+        area, line = plan.area_position, plan.line_slot
         if units is not None:
             weight = plan.weight_units
             product = weight * units
