@@ -767,7 +767,12 @@ def _read_answers(
             outcomes[possible.position] = possible.not_applicable
             continue
         value = response.value
-        if _is_answered(value):
+        kind = type(value)  # the commonest types decided here, without a call
+        if kind is str:
+            answered = bool(value.strip())  # type: ignore[attr-defined]
+        else:
+            answered = kind is int or kind is float or _is_answered(value)
+        if answered:
             values[qid] = value
             if possible.scorable:
                 outcomes[possible.position] = possible.of_value(value)
@@ -829,19 +834,17 @@ def _band_of_hundredths(floors: Iterable[tuple[int, str]], hundredths: int) -> s
 
 
 def _published(
-    key: str,
-    status: IndexStatus,
-    value: Ratio | None,
-    coverage: Ratio | None,
-    prepared: PreparedDefinition,
+    key: str, coverage: Ratio, value: Ratio | None, prepared: PreparedDefinition
 ) -> Index:
-    """The published form of an exact index: value to 0.01 half up, coverage truncated."""
-    shown_coverage = None if coverage is None else units_decimal(down_units(*coverage, 4), 4)
+    """The published index: coverage truncated to 4 decimals, the value (None: insufficient
+    information) rounded to 0.01 half up, and its band."""
+    answered, scorable = coverage
+    shown_coverage = units_decimal(down_units(answered, scorable, 4), 4)
     if value is None:
-        return Index(key, None, shown_coverage, status)
-    hundredths = half_up_units(*value, 2)
+        return Index(key, None, shown_coverage, _INSUFFICIENT)
+    hundredths = half_up_units(value[0], value[1], 2)
     band = _band_of_hundredths(prepared.band_floors, hundredths)
-    return Index(key, units_decimal(hundredths, 2), shown_coverage, status, band)
+    return Index(key, units_decimal(hundredths, 2), shown_coverage, _SCORED, band)
 
 
 def _group_index(key: str, sums: _Sums, score_scale: int, prepared: PreparedDefinition) -> Index:
@@ -852,9 +855,8 @@ def _group_index(key: str, sums: _Sums, score_scale: int, prepared: PreparedDefi
         return Index(key, None, None, _EMPTY)
     coverage = (answered, scorable)
     if answered == 0 or _below(coverage, prepared.coverage_threshold):
-        return _published(key, _INSUFFICIENT, None, coverage, prepared)
-    value = (100 * weighted, answered * score_scale)
-    return _published(key, _SCORED, value, coverage, prepared)
+        return _published(key, coverage, None, prepared)
+    return _published(key, coverage, (100 * weighted, answered * score_scale), prepared)
 
 
 def _plus_weighted(total: Ratio, weight: int, ratio: Ratio) -> Ratio:
@@ -892,9 +894,9 @@ def _overall_index(
         return Index(OVERALL, None, None, _EMPTY)
     coverage = (weighted_coverage[0], weighted_coverage[1] * scorable_weight)
     if numbered_weight == 0 or _below(coverage, prepared.coverage_threshold):
-        return _published(OVERALL, _INSUFFICIENT, None, coverage, prepared)
+        return _published(OVERALL, coverage, None, prepared)
     value = (weighted_value[0], weighted_value[1] * numbered_weight)
-    return _published(OVERALL, _SCORED, value, coverage, prepared)
+    return _published(OVERALL, coverage, value, prepared)
 
 
 def indices(
