@@ -7,6 +7,7 @@ import gzip
 from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import Flask, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from surveys.access import enforce_policy
@@ -55,6 +56,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = lambda value, fmt=None: (
         "" if value is None else format_decimal(value, fmt)
     )
+    app.jinja_env.filters["filesize"] = file_size
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
 
@@ -108,6 +110,15 @@ def compress_response(response):
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     return response
+
+
+def file_size(size: int) -> str:
+    """A file size with the locale's number format and unit (KB / Ko)."""
+    if size < 1024:
+        return _("%(num)s B", num=format_decimal(size))
+    if size < 1024 * 1024:
+        return _("%(num)s KB", num=format_decimal(round(size / 1024)))
+    return _("%(num)s MB", num=format_decimal(round(size / (1024 * 1024), 1)))
 
 
 def add_security_headers(response):

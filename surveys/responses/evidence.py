@@ -219,8 +219,7 @@ def remove_evidence(
 
 
 def human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+    """A file size in the reader's language (1,5 Mo in French)."""
+    from surveys.web import file_size
+
+    return file_size(size)
