@@ -150,10 +150,14 @@ def index():
     return redirect(url_for("responses.home"))
 
 
-@bp.get("/rounds/<int:round_id>/countries/<int:country_id>/answers")
+@bp.route("/rounds/<int:round_id>/countries/<int:country_id>/answers", methods=["GET", "POST"])
 @allow(Role.RESPONDENT)
 def round_country(round_id: int, country_id: int):
-    """The country's submission to a round, created (and pre-filled) on the first visit."""
+    """The country's submission to a round; starting it (and pre-filling it) takes a POST.
+
+    Links in e-mails lead here: a GET never creates anything (link previews and crawlers follow
+    links), it shows what starting means and a button.
+    """
     if country_id not in current_user.country_ids:
         abort(404)
     round_ = db.session.get(Round, round_id)
@@ -164,6 +168,15 @@ def round_country(round_id: int, country_id: int):
     if submission is None:
         if not ops.round_is_open_for(round_, country_id):
             abort(404)
+        if request.method == "GET":
+            return render_template(
+                "responses/start.html",
+                round=round_,
+                country=country,
+                participant=round_.participant(country_id),
+                language=_language(),
+                localized=localized,
+            )
         try:
             submission = ops.start_submission(round_, country, actor=current_user)
             db.session.commit()

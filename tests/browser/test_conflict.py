@@ -16,6 +16,9 @@ def open_protection_page(new_context, site: Site, email: str):
     page = new_context(java_script_enabled=False).new_page()
     sign_in(page, site, email)
     page.goto(site.url(f"/rounds/{site.round_id}/countries/{site.niger_id}/answers"))
+    if page.locator("#start-form").count():  # nobody has started it yet
+        with page.expect_navigation():
+            page.click("#start-form button[type=submit]")
     page.goto(site.url(f"/submissions/{submission_id(site)}/areas/protection"))
     return page
 

@@ -150,6 +150,9 @@ def run_journey(site: Site, new_context, journey: Journey):
     respondent = respondent_context.new_page()
     sign_in(respondent, site, getattr(site, journey.respondent))
     respondent.goto(site.url(f"/rounds/{site.round_id}/countries/{site.niger_id}/answers"))
+    if respondent.locator("#start-form").count():  # nobody has started it yet
+        with respondent.expect_navigation():
+            respondent.click("#start-form button[type=submit]")
     fill_legal_area(respondent)
     fill_protection_area_losing_the_connection(respondent, respondent_context, site, journey)
     submit(respondent, site)

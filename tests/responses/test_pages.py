@@ -38,14 +38,18 @@ def test_the_task_list_shows_the_open_round_with_its_deadline_and_a_start_button
     assert f"/countries/{world.other_country.id}/answers" not in html
 
 
-def test_the_first_visit_creates_one_submission_and_opens_the_first_area(client, login, world, db):
+def test_starting_creates_one_submission_and_opens_the_first_area(client, login, world, db):
     login(world.respondent)
     start = f"/rounds/{world.round.id}/countries/{world.country.id}/answers"
-    first = client.get(start)
-    second = client.get(start)
+    looked = client.get(start)  # e.g. the link in the opening e-mail: creates nothing
+    assert looked.status_code == 200 and "Start the questionnaire" in looked.get_data(as_text=True)
+    assert db.session.scalars(sa.select(Submission)).all() == []
+    first = client.post(start)
+    second = client.post(start)
     [submission] = db.session.scalars(sa.select(Submission)).all()
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"].endswith(area_url(submission))
+    assert client.get(start).headers["Location"].endswith(area_url(submission))
     html = client.get("/my-questionnaires").get_data(as_text=True)
     assert "0 of 5 answered" in html and "Continue" in html
 
@@ -53,6 +57,8 @@ def test_the_first_visit_creates_one_submission_and_opens_the_first_area(client,
 def test_starting_another_countrys_round_is_not_found(client, login, world, db):
     login(world.respondent)
     response = client.get(f"/rounds/{world.round.id}/countries/{world.other_country.id}/answers")
+    assert response.status_code == 404
+    response = client.post(f"/rounds/{world.round.id}/countries/{world.other_country.id}/answers")
     assert response.status_code == 404
     assert db.session.scalars(sa.select(Submission)).all() == []
 

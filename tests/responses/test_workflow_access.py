@@ -90,6 +90,8 @@ def test_another_countrys_respondent_can_neither_read_nor_change_it(
     assert save(client, niger_draft, "Hijacked", json=True).status_code == 404
     assert save(client, niger_draft, "Hijacked", upload=PDF).status_code == 404
     assert client.post(f"/submissions/{sid}/areas/protection/conflicts").status_code == 404
+    start = f"/rounds/{scenario.round.id}/countries/{scenario.niger.id}/answers"
+    assert client.post(start).status_code == 404
     assert client.post(f"/review/submissions/{sid}/submit").status_code == 404
 
     assert stored_text(db, niger_draft) == "DGPV"
