@@ -13,6 +13,7 @@ if config.config_file_name is not None and not current_app.testing:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
+
 def get_metadata():
     return current_app.extensions["migrate"].db.metadata
 

@@ -94,8 +94,7 @@ def compress_response(response):
         response.status_code != 200
         or response.mimetype not in COMPRESSIBLE
         or "Content-Encoding" in response.headers
-        or response.is_streamed
-        and not response.direct_passthrough
+        or (response.is_streamed and not response.direct_passthrough)
         or "gzip" not in request.headers.get("Accept-Encoding", "").lower()
     ):
         return response

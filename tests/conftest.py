@@ -225,9 +225,8 @@ def login(client):
 def create_version(db):
     """Import (and by default publish) a questionnaire definition file."""
     from surveys.questionnaire.loader import load_definition
-    from surveys.questionnaire.serialize import definition_hash, to_canonical_json
-
     from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
+    from surveys.questionnaire.serialize import definition_hash, to_canonical_json
 
     def create(path: Path = MINI_V1, publish: bool = True) -> QuestionnaireVersion:
         definition = load_definition(path)

@@ -49,7 +49,7 @@ def test_a_changed_file_under_a_published_number_is_refused(db, tmp_path):
     db.session.commit()
     text = (folder / "v1.yaml").read_text(encoding="utf-8")
     (folder / "v1.yaml").write_text(text.replace("weight: 2", "weight: 3", 1), encoding="utf-8")
-    with pytest.raises(VersionError, match="published and frozen.*new version number"):
+    with pytest.raises(VersionError, match=r"published and frozen.*new version number"):
         import_file(folder / "v1.yaml")
 
 
