@@ -82,6 +82,23 @@ def questionnaire_rounds(key: str) -> list[LoadedRound]:
     return [_loaded(round_, version, key) for round_, version in rows]
 
 
+def response_counts() -> dict[int, int]:
+    """Questionnaire id -> the number of answers in its rounds (not cancelled), in one query.
+
+    The size of a trends workbook with responses: one Responses row per answer.
+    """
+    rows = db.session.execute(
+        sa.select(QuestionnaireVersion.questionnaire_id, sa.func.count(Answer.id))
+        .select_from(Answer)
+        .join(Submission, Answer.submission_id == Submission.id)
+        .join(Round, Submission.round_id == Round.id)
+        .join(QuestionnaireVersion, Round.questionnaire_version_id == QuestionnaireVersion.id)
+        .where(Round.cancelled_at.is_(None))
+        .group_by(QuestionnaireVersion.questionnaire_id)
+    )
+    return {questionnaire_id: count for questionnaire_id, count in rows}
+
+
 def _country(row) -> CountryInfo:
     return CountryInfo(row.id, row.iso2, row.iso3, row.name_en, row.name_fr)
 

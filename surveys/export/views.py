@@ -15,7 +15,7 @@ from surveys.audit.operations import record
 from surveys.db import utcnow
 from surveys.export.archive import ArchiveFileError, archived_file, scorecard_filename
 from surveys.export.models import ArchivedWorkbook
-from surveys.export.queries import ExportError, load_round
+from surveys.export.queries import ExportError, load_round, response_counts
 from surveys.export.workbook import XLSX_MIMETYPE
 from surveys.extensions import db
 from surveys.navigation import add_nav_item
@@ -29,6 +29,26 @@ add_nav_item(
 
 LANGUAGES = (("en", "English"), ("fr", "Français"))
 EXPORT_ROLES = (Role.ANALYST, Role.COORDINATOR)
+
+WEB_RESPONSE_ROWS = 50_000
+"""The most answers a trends workbook with responses may hold to be built during a web request.
+
+It is written at about 3,000 answer rows a second (bench/export_workbooks.py): 300,000 rows take
+about 90 s, longer than a browser or proxy waits. Larger sets are written with the command line
+(`surveys export trends --with-responses`). Set EXPORT_WEB_RESPONSE_ROWS to change it.
+"""
+
+
+def web_response_rows() -> int:
+    return int(current_app.config.get("EXPORT_WEB_RESPONSE_ROWS", WEB_RESPONSE_ROWS))
+
+
+def trends_command(key: str, language: str) -> str:
+    """The command line that writes the trends workbook with responses (shown on the pages)."""
+    return (
+        f"surveys export trends --questionnaire {key} --with-responses"
+        f" --lang {language} -o trends_{key}_{language}.xlsx"
+    )
 
 
 def _language() -> str:
@@ -84,6 +104,9 @@ def index():
         rounds=rounds,
         archives=archives,
         questionnaires=questionnaires,
+        answer_counts=response_counts(),
+        web_limit=web_response_rows(),
+        trends_command=trends_command,
         languages=LANGUAGES,
     )
 
@@ -118,8 +141,21 @@ def trends(key: str):
 
     language = _language()
     with_responses = request.args.get("with_responses") == "1"
-    if db.session.scalar(sa.select(Questionnaire.id).where(Questionnaire.key == key)) is None:
+    questionnaire_id = db.session.scalar(
+        sa.select(Questionnaire.id).where(Questionnaire.key == key)
+    )
+    if questionnaire_id is None:
         abort(404)
+    answers = response_counts().get(questionnaire_id, 0) if with_responses else 0
+    if answers > web_response_rows():
+        # Too slow for a web request: the page says so and gives the command that writes it.
+        return render_template(
+            "export/too_large.html",
+            key=key,
+            answers=answers,
+            web_limit=web_response_rows(),
+            command=trends_command(key, language),
+        )
     generated_at = utcnow().replace(microsecond=0)
     stamp = generated_at.strftime("%Y%m%dT%H%M%SZ")
     suffix = "_responses" if with_responses else ""

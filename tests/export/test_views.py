@@ -119,3 +119,52 @@ def test_downloads_are_audited(export_data, analyst, db):
         ("export.scorecard", {"lang": "fr"}),
         ("export.trends", {"key": "mini", "lang": "en", "with_responses": False}),
     ]
+
+
+def test_trends_with_too_many_answers_points_to_the_command_line(export_data, analyst, app, db):
+    from surveys.audit.models import AuditEvent
+
+    app.config["EXPORT_WEB_RESPONSE_ROWS"] = 5
+    page = fetch(analyst, "/exports/").get_data(as_text=True)
+    assert 'name="with_responses"' not in page
+    assert "surveys export trends --questionnaire mini --with-responses" in page
+
+    response = fetch(analyst, "/exports/questionnaires/mini/trends.xlsx?lang=fr&with_responses=1")
+    assert response.mimetype == "text/html"
+    text = response.get_data(as_text=True)
+    assert "--lang fr -o trends_mini_fr.xlsx" in text
+    assert "Download the trends workbook without the answers" in text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
+
+    # Without the answers the workbook stays a download.
+    plain = fetch(analyst, "/exports/questionnaires/mini/trends.xlsx?lang=fr")
+    assert plain.mimetype == XLSX
+
+
+def test_trends_with_answers_within_the_limit_offers_the_choice(export_data, analyst, app):
+    from surveys.export.queries import response_counts
+
+    answers = sum(response_counts().values())
+    app.config["EXPORT_WEB_RESPONSE_ROWS"] = answers
+    page = fetch(analyst, "/exports/").get_data(as_text=True)
+    assert 'name="with_responses"' in page
+    assert "--with-responses" not in page
+    response = fetch(analyst, "/exports/questionnaires/mini/trends.xlsx?lang=en&with_responses=1")
+    assert response.mimetype == XLSX
+
+
+def test_response_counts_leave_out_cancelled_rounds(export_data, db):
+    from surveys.db import utcnow
+    from surveys.export.queries import response_counts
+    from surveys.responses.models import Answer, Submission
+
+    counted = sum(response_counts().values())
+    in_round = db.session.scalar(
+        sa.select(sa.func.count(Answer.id))
+        .join(Submission)
+        .where(Submission.round_id == export_data.round.id)
+    )
+    assert counted > in_round > 0  # the previous round's answers count too
+    export_data.round.cancelled_at = utcnow()
+    db.session.flush()
+    assert sum(response_counts().values()) == counted - in_round
