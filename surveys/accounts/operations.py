@@ -42,7 +42,15 @@ COORDINATOR_MANAGED_ROLES = frozenset({Role.RESPONDENT.value})
 
 
 class AccountError(ValueError):
-    """A refused account change, with a translated message for the person who asked."""
+    """A refused account change, with a translated message for the person who asked.
+
+    `field` names the form field the message belongs to (e.g. "countries"), so that a page shows
+    it next to that field whatever the language; None for a refusal about the whole account.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # ---------------------------------------------------------------- look-ups
@@ -262,13 +270,15 @@ def _check_access(roles: Iterable[str], countries: list[Country]) -> set[str]:
     roles = {str(r) for r in roles}
     unknown = roles - set(ROLE_VALUES)
     if unknown:
-        raise AccountError(_("Unknown role: %(role)s.", role=", ".join(sorted(unknown))))
+        raise AccountError(
+            _("Unknown role: %(role)s.", role=", ".join(sorted(unknown))), field="roles"
+        )
     if not roles:
-        raise AccountError(_("Choose at least one role."))
+        raise AccountError(_("Choose at least one role."), field="roles")
     if Role.RESPONDENT in roles and not countries:
-        raise AccountError(_("A respondent needs at least one country."))
+        raise AccountError(_("A respondent needs at least one country."), field="countries")
     if countries and Role.RESPONDENT not in roles:
-        raise AccountError(_("Only respondents are bound to countries."))
+        raise AccountError(_("Only respondents are bound to countries."), field="countries")
     return roles
 
 
@@ -281,7 +291,8 @@ def _check_grant(actor: User | None, old_roles: set[str], new_roles: set[str]) -
             _(
                 "You may not grant or remove the role: %(roles)s.",
                 roles=", ".join(role_label(r) for r in sorted(forbidden)),
-            )
+            ),
+            field="roles",
         )
 
 
@@ -302,16 +313,19 @@ def invite_person(
     roles = _check_access(roles, countries)
     _check_grant(actor, set(), roles)
     if language not in current_app.config["LANGUAGES"]:
-        raise AccountError(_("Unknown language: %(language)s.", language=language))
+        raise AccountError(
+            _("Unknown language: %(language)s.", language=language), field="language"
+        )
     if timezone and not is_valid_timezone(timezone):
-        raise AccountError(_("Unknown time zone: %(zone)s.", zone=timezone))
+        raise AccountError(_("Unknown time zone: %(zone)s.", zone=timezone), field="timezone")
     existing = user_by_email(email)
     if existing is not None:
         if existing.password_hash is None:
             raise AccountError(
-                _("%(email)s is already invited: resend the invitation instead.", email=email)
+                _("%(email)s is already invited: resend the invitation instead.", email=email),
+                field="email",
             )
-        raise AccountError(_("%(email)s already has an account.", email=email))
+        raise AccountError(_("%(email)s already has an account.", email=email), field="email")
     user = User(email=email, name=name.strip(), language=language, timezone=timezone or "UTC")
     for role in sorted(roles):
         user.grant(role)
@@ -354,10 +368,11 @@ def resend_invitation(user: User, *, actor: User | None, now: datetime | None = 
 def check_new_password(password: str, user: User | None = None) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
-            _("The password must have at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
+            _("The password must have at least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
+            field="password",
         )
     if user is not None and password.strip().lower() == user.email:
-        raise AccountError(_("The password must not be your email address."))
+        raise AccountError(_("The password must not be your email address."), field="password")
 
 
 def _set_password(user: User, password: str) -> None:
@@ -416,7 +431,7 @@ def set_password_with_token(
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
     if not verify_password(user.password_hash, current_password):
-        raise AccountError(_("The current password is not correct."))
+        raise AccountError(_("The current password is not correct."), field="current_password")
     _set_password(user, new_password)
     revoke_open_tokens(user, purpose=TokenPurpose.PASSWORD_RESET)
     record("user.password_changed", target_type="user", target_id=user.id, actor=user)
@@ -435,11 +450,13 @@ def update_profile(user: User, *, name: str, language: str, timezone: str) -> di
     """Change one's own name, language and time zone; returns {field: [old, new]}."""
     name = name.strip()
     if not name:
-        raise AccountError(_("The name is required."))
+        raise AccountError(_("The name is required."), field="name")
     if language not in current_app.config["LANGUAGES"]:
-        raise AccountError(_("Unknown language: %(language)s.", language=language))
+        raise AccountError(
+            _("Unknown language: %(language)s.", language=language), field="language"
+        )
     if not is_valid_timezone(timezone):
-        raise AccountError(_("Unknown time zone: %(zone)s.", zone=timezone))
+        raise AccountError(_("Unknown time zone: %(zone)s.", zone=timezone), field="timezone")
     changes = {}
     for attribute, value in (("name", name), ("language", language), ("timezone", timezone)):
         old = getattr(user, attribute)
@@ -489,9 +506,11 @@ def change_access(
     _check_grant(actor, old_roles, new_roles)
     if Role.ADMIN in old_roles and Role.ADMIN not in new_roles:
         if actor is not None and actor.id == user.id:
-            raise AccountError(_("You cannot remove your own administrator role."))
+            raise AccountError(_("You cannot remove your own administrator role."), field="roles")
         if _admin_count_without(user) == 0:
-            raise AccountError(_("The platform needs at least one active administrator."))
+            raise AccountError(
+                _("The platform needs at least one active administrator."), field="roles"
+            )
     change = AccessChange(
         old_roles=sorted(old_roles),
         new_roles=sorted(new_roles),

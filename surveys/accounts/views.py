@@ -80,6 +80,12 @@ def _next_url() -> str:
     return url_for("home.index")
 
 
+def _show_error(form, error: AccountError, default_field: str) -> None:
+    """Put a refused change's message next to the field it is about (or a sensible default)."""
+    field = form[error.field] if error.field and error.field in form else form[default_field]
+    field.errors.append(str(error))
+
+
 def _no_store(response):
     """Pages that carry a password form or a secret link are never cached."""
     response.headers["Cache-Control"] = "no-store"
@@ -178,7 +184,7 @@ def _password_link_page(raw_token: str, purpose: TokenPurpose):
             user = set_password_with_token(raw_token, purpose, form.password.data)
         except AccountError as exc:
             db.session.rollback()
-            form.password.errors.append(str(exc))
+            _show_error(form, exc, "password")
         else:
             login_user(user)
             db.session.commit()
@@ -210,7 +216,7 @@ def profile():
             )
         except AccountError as exc:
             db.session.rollback()
-            form.timezone.errors.append(str(exc))
+            _show_error(form, exc, "timezone")
         else:
             db.session.commit()
             if changes:
@@ -234,8 +240,7 @@ def change_own_password():
             change_password(current_user, form.current_password.data, form.password.data)
         except AccountError as exc:
             db.session.rollback()
-            field = form.current_password if "current" in str(exc).lower() else form.password
-            field.errors.append(str(exc))
+            _show_error(form, exc, "password")
         else:
             # The session version changed: every other session ended; keep this one.
             login_user(current_user._get_current_object())
@@ -353,7 +358,7 @@ def invite():
             )
         except AccountError as exc:
             db.session.rollback()
-            form.email.errors.append(str(exc))
+            _show_error(form, exc, "email")
         else:
             db.session.commit()
             flash(_("Invitation sent to %(email)s.", email=person.email), "success")
@@ -395,7 +400,7 @@ def person(user_id: int):
             )
         except AccountError as exc:
             db.session.rollback()
-            form.roles.errors.append(str(exc))
+            _show_error(form, exc, "roles")
         else:
             db.session.commit()
             if change.changed:
