@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from surveys.countries.data import PARTICIPANTS
@@ -12,23 +13,39 @@ from surveys.extensions import db
 
 
 class CountryError(ValueError):
-    """Bad country input, with a message that says which field is wrong."""
+    """Bad country input, with a translated message and the form field it is about."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def add_country(iso2: str, iso3: str, name_en: str, name_fr: str) -> Country:
     iso2, iso3 = iso2.strip().upper(), iso3.strip().upper()
     name_en, name_fr = name_en.strip(), name_fr.strip()
     if not re.fullmatch(r"[A-Z]{2}", iso2):
-        raise CountryError(f"ISO alpha-2 code must be two letters, got {iso2!r}")
+        raise CountryError(
+            _("The ISO alpha-2 code must be two letters, not %(code)s.", code=iso2), "iso2"
+        )
     if not re.fullmatch(r"[A-Z]{3}", iso3):
-        raise CountryError(f"ISO alpha-3 code must be three letters, got {iso3!r}")
-    if not name_en or not name_fr:
-        raise CountryError("both the English and the French name are required")
+        raise CountryError(
+            _("The ISO alpha-3 code must be three letters, not %(code)s.", code=iso3), "iso3"
+        )
+    for field, name in (("name_en", name_en), ("name_fr", name_fr)):
+        if not name:
+            raise CountryError(_("Both the English and the French name are required."), field)
     clash = db.session.scalar(
         select(Country).where(or_(Country.iso2 == iso2, Country.iso3 == iso3))
     )
     if clash is not None:
-        raise CountryError(f"a country with code {clash.iso2}/{clash.iso3} already exists")
+        raise CountryError(
+            _(
+                "A country with the code %(iso2)s / %(iso3)s already exists.",
+                iso2=clash.iso2,
+                iso3=clash.iso3,
+            ),
+            "iso2" if clash.iso2 == iso2 else "iso3",
+        )
     country = Country(iso2=iso2, iso3=iso3, name_en=name_en, name_fr=name_fr)
     db.session.add(country)
     db.session.flush()

@@ -26,7 +26,7 @@ def index():
                 form.iso2.data, form.iso3.data, form.name_en.data, form.name_fr.data
             )
         except CountryError as exc:
-            form.iso2.errors.append(str(exc))
+            form[exc.field].errors.append(str(exc))
         else:
             db.session.commit()
             flash(_("%(name)s was added.", name=country.name_en), "success")

@@ -70,3 +70,30 @@ def test_web_form_explains_a_bad_code(client, login, create_user, db):
 def test_respondents_and_analysts_cannot_manage_countries(client, login, create_user):
     login(create_user("analyst"))
     assert client.get("/countries/").status_code == 403
+
+
+def test_a_duplicate_code_is_explained_in_french_on_the_field_that_clashes(
+    client, login, create_user, create_country, db
+):
+    create_country("NE", "NER", "Niger", "Niger")
+    login(create_user("coordinator", language="fr"))
+    response = client.post(
+        "/countries/", data={"iso2": "NX", "iso3": "ner", "name_en": "X", "name_fr": "X"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert (
+        '<p class="error-message" id="iso3-error">Un pays avec le code NE / NER existe déjà.</p>'
+        in page
+    )
+    assert 'id="iso2-error"' not in page
+    assert [c.iso2 for c in countries(db)] == ["NE"]
+
+
+def test_a_name_of_spaces_is_refused_on_that_name(client, login, create_user, db):
+    login(create_user("coordinator"))
+    response = client.post(
+        "/countries/", data={"iso2": "BJ", "iso3": "BEN", "name_en": "Benin", "name_fr": "   "}
+    )
+    assert 'id="name_fr-error"' in response.get_data(as_text=True)
+    assert countries(db) == []
