@@ -192,8 +192,9 @@ def scorecards_for(
 ) -> dict[int, ScoredSubmission]:
     """Scorecards of many submissions in at most two queries.
 
-    A submission's latest snapshot is used when it was taken against the round's definition;
-    the others are scored from their current answers (loaded in one query).
+    A submission's latest snapshot is used when it was taken against the round's definition
+    under today's scoring rules (the Excel workbooks apply the same rule, so both show the same
+    numbers); the others are scored from their current answers (loaded in one query).
     `with_figures=False` leaves out the statistics figures (half the work of reading a stored
     scorecard; the dashboards' indices and progress do not use them).
     """
@@ -202,7 +203,7 @@ def scorecards_for(
     unscored: list[Submission] = []
     for submission in submissions:
         snapshot = latest.get(submission.id)
-        if snapshot is not None and snapshot.definition_sha256 == submission.round.version.sha256:
+        if snapshot is not None and _is_current(snapshot, submission.round.version):
             result = snapshot.result if with_figures else {**snapshot.result, "figures": []}
             card = scorecard_from_dict(result)
             found[submission.id] = ScoredSubmission(submission.id, card, snapshot.id)
@@ -213,6 +214,13 @@ def scorecards_for(
         card = score(submission.round.version.definition, answers.get(submission.id, []))
         found[submission.id] = ScoredSubmission(submission.id, card, None)
     return found
+
+
+def _is_current(snapshot: ScoreSnapshot, version: QuestionnaireVersion) -> bool:
+    """Whether the snapshot scored this definition with today's scoring code."""
+    return (
+        snapshot.definition_sha256 == version.sha256 and snapshot.scoring_version == SCORING_VERSION
+    )
 
 
 # --- Recompute -----------------------------------------------------------------------------------

@@ -183,3 +183,21 @@ def test_recompute_with_nothing_stored_says_so(runner, db):
     result = runner.invoke(args=["scores", "recompute"])
     assert result.exit_code == 0
     assert "0 snapshot(s) checked" in result.output
+
+
+def test_dashboards_use_a_snapshot_only_under_todays_scoring_rules(db, scored_round):
+    from surveys.results.operations import scorecards_for
+
+    _, _, subs = scored_round({"NE": (STRONG, "validated"), "ML": (WEAK, "submitted")})
+    current = snapshot_submission(subs["NE"], "validated")
+    older = snapshot_submission(subs["ML"], "submitted")
+    # ML's snapshot was taken by an earlier scoring code, whose result differed.
+    older.scoring_version = "0"
+    older.result = {**older.result, "scoring_version": "0"}
+    db.session.commit()
+
+    found = scorecards_for([subs["NE"], subs["ML"]])
+    assert found[subs["NE"].id].snapshot_id == current.id
+    assert found[subs["ML"].id].snapshot_id is None  # scored now, by today's rules
+    expected = score(subs["ML"].round.version.definition, responses_for(subs["ML"]))
+    assert found[subs["ML"].id].scorecard == expected
