@@ -315,30 +315,30 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
     confirm = confirmed_ids(form, area_)
     if request.form.get("action") == "confirm_all":
         confirm = [q.id for q in area_.questions]
+
+    def store() -> tuple[ops.SaveResult, dict[str, str]]:
+        """The answers and the evidence changes of the post, in one transaction."""
+        result = ops.save_area(
+            sub,
+            area_.id,
+            inputs,
+            actor=current_user,
+            lock_version=form.lock_version_value(),
+            base=form.base_value(),
+            confirm=confirm,
+        )
+        return result, _apply_evidence_changes(sub, area_)
+
     try:
-        result = ops.save_area(
-            sub,
-            area_.id,
-            inputs,
-            actor=current_user,
-            lock_version=form.lock_version_value(),
-            base=form.base_value(),
-            confirm=confirm,
-        )
-        errors.update(_apply_evidence_changes(sub, area_))
+        result, evidence_errors = store()
         db.session.commit()
-    except StaleDataError:  # a colleague's save landed between our read and our write
+    except StaleDataError:
+        # A colleague's save landed between our read and our write: the whole post again (files
+        # included), merged against their answers as any stale save is.
         db.session.rollback()
-        result = ops.save_area(
-            sub,
-            area_.id,
-            inputs,
-            actor=current_user,
-            lock_version=form.lock_version_value(),
-            base=form.base_value(),
-            confirm=confirm,
-        )
+        result, evidence_errors = store()
         db.session.commit()
+    errors.update(evidence_errors)
     answers = ops.answers_by_question(sub)
     if result.conflicts:
         return _conflict_response(sub, definition, area_, result)
@@ -429,6 +429,7 @@ def _apply_evidence_changes(sub: Submission, area_: Area) -> dict[str, str]:
         for upload in request.files.getlist(f"{question.id}-evidence"):
             if not upload or not upload.filename:
                 continue
+            upload.stream.seek(0)  # read again when the save is retried after a race
             try:
                 evidence_ops.store_upload(
                     upload.stream,

@@ -162,3 +162,39 @@ def test_uploading_through_the_form_attaches_removes_and_reports_errors(
 
 def test_the_request_size_limit_follows_the_setting(app):
     assert app.config["MAX_CONTENT_LENGTH"] == (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+
+
+def test_a_save_retried_after_a_race_keeps_the_uploaded_file(
+    client, login, world, started, db, monkeypatch
+):
+    """A colleague's save between our read and write makes the view run the post again."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from surveys.responses import operations
+
+    real_save_area = operations.save_area
+    calls = []
+
+    def save_area_losing_the_first_race(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            real_save_area(*args, **kwargs)
+            raise StaleDataError("a colleague saved first")
+        return real_save_area(*args, **kwargs)
+
+    monkeypatch.setattr(operations, "save_area", save_area_losing_the_first_race)
+    login(world.respondent)
+    response = client.post(
+        f"/submissions/{started.id}/areas/legal",
+        data={
+            **form_state(client, started.id, "legal"),
+            "legal_notes": "See the decree",
+            "legal_notes-evidence": (io.BytesIO(PDF), "decree.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302 and len(calls) == 2
+    db.session.expire_all()
+    [kept] = evidence_by_question(started)["legal_notes"]
+    assert (kept.filename, kept.size_bytes) == ("decree.pdf", len(PDF))
+    assert started.answers[0].value == "See the decree"
