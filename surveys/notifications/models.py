@@ -19,9 +19,6 @@ class MessageStatus(StrEnum):
     FAILED = "failed"
 
 
-MESSAGE_STATUS_VALUES = tuple(s.value for s in MessageStatus)
-
-
 class OutboxMessage(db.Model):
     """One e-mail to one recipient, already written in the recipient's language."""
 

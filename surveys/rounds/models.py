@@ -52,6 +52,11 @@ class Round(db.Model):
     def countries(self) -> list[Country]:
         return [p.country for p in self.participants]
 
+    @property
+    def latest_closes_at(self) -> datetime:
+        """When the last country closes: the round's date or a later extension or reopening."""
+        return max([self.closes_at, *(p.closes_at for p in self.participants)])
+
     def participant(self, country_id: int) -> RoundCountry | None:
         return next((p for p in self.participants if p.country_id == country_id), None)
 

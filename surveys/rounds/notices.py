@@ -29,7 +29,6 @@ MANUAL_REMINDER = "round.reminder_now"
 CLOSING = "round.closing"
 CLOSED_SUMMARY = "round.closed_summary"
 CADENCE_CREATED = "round.created_by_cadence"
-ROUND_KINDS = (OPENING, REMINDER, MANUAL_REMINDER, CLOSING, CLOSED_SUMMARY, CADENCE_CREATED)
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,6 @@ def compose(
     *,
     country: Country | None = None,
     closes_at: datetime | None = None,
-    offset_days: int | None = None,
     submitted: bool = False,
     summary: dict | None = None,
 ) -> Notice:

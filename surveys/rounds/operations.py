@@ -21,7 +21,7 @@ from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.rounds.models import DEFAULT_REMINDER_OFFSETS, Cadence, Round, RoundCountry
-from surveys.rounds.state import RoundState, country_state, round_state
+from surveys.rounds.state import RoundState, country_state
 
 MAX_PERIOD_LABEL = 40
 MAX_REMINDER_OFFSET = 365
@@ -40,12 +40,12 @@ class RoundError(Exception):
 
 
 def state_of(round_: Round, now: datetime | None = None) -> RoundState:
-    return round_state(
+    """The round is open while any participating country may still answer."""
+    return country_state(
         opens_at=round_.opens_at,
-        closes_at=round_.closes_at,
+        closes_at=round_.latest_closes_at,
         cancelled_at=round_.cancelled_at,
         now=now or utcnow(),
-        country_closes_at=[p.closes_at for p in round_.participants],
     )
 
 

@@ -11,30 +11,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 
-def N_(s: str) -> str:
-    return s
-
-
 class RoundState(StrEnum):
     SCHEDULED = "scheduled"  # not open yet
     OPEN = "open"  # at least one country may still answer
     CLOSED = "closed"  # every country's closing date has passed
     CANCELLED = "cancelled"
-
-
-STATE_LABELS = {
-    RoundState.SCHEDULED: N_("scheduled"),
-    RoundState.OPEN: N_("open"),
-    RoundState.CLOSED: N_("closed"),
-    RoundState.CANCELLED: N_("cancelled"),
-}
-
-
-def effective_closes_at(round_closes_at: datetime, override: datetime | None) -> datetime:
-    """A country's closing date: its own extension or reopening, never before the round's."""
-    if override is None:
-        return round_closes_at
-    return max(override, round_closes_at)
 
 
 def country_state(
@@ -44,7 +25,7 @@ def country_state(
     cancelled_at: datetime | None,
     now: datetime,
 ) -> RoundState:
-    """The state of the round for one country whose effective closing date is `closes_at`."""
+    """The state at `now` for one country's closing date, or the last one's for the round."""
     if cancelled_at is not None:
         return RoundState.CANCELLED
     if now < opens_at:
@@ -52,19 +33,6 @@ def country_state(
     if now < closes_at:
         return RoundState.OPEN
     return RoundState.CLOSED
-
-
-def round_state(
-    *,
-    opens_at: datetime,
-    closes_at: datetime,
-    cancelled_at: datetime | None,
-    now: datetime,
-    country_closes_at: Iterable[datetime] = (),
-) -> RoundState:
-    """The round is open while any participating country may still answer."""
-    latest = max([closes_at, *country_closes_at])
-    return country_state(opens_at=opens_at, closes_at=latest, cancelled_at=cancelled_at, now=now)
 
 
 def reminder_due_at(closes_at: datetime, offset_days: int) -> datetime:
@@ -91,8 +59,3 @@ def due_reminder_offsets(
         if opens_at <= moment <= now:
             due.append(offset)
     return due
-
-
-def clean_reminder_offsets(offsets: Iterable[int]) -> list[int]:
-    """Distinct positive offsets, largest first (14, 7, 1)."""
-    return sorted({int(o) for o in offsets if int(o) > 0}, reverse=True)

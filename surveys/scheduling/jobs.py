@@ -26,9 +26,11 @@ from sqlalchemy.exc import IntegrityError
 
 from surveys.accounts.queries import coordinators, country_respondents
 from surveys.db import utcnow
+from surveys.export.archive import archive_round
 from surveys.extensions import db
+from surveys.results.operations import snapshot_round_close
 from surveys.rounds import notices
-from surveys.rounds.models import Cadence, Round
+from surveys.rounds.models import Cadence, Round, RoundCountry
 from surveys.rounds.operations import (
     RoundError,
     cadence_occurrence_due,
@@ -218,16 +220,7 @@ def open_round(round_id: int, now: datetime | None = None) -> int:
         )
         if run is None:
             continue
-        count = 0
-        for user in country_respondents(country_id):
-            notices.queue_notice(
-                notices.OPENING,
-                round_,
-                user,
-                country=participant.country,
-                closes_at=participant.closes_at,
-            )
-            count += 1
+        count = _notify_country(notices.OPENING, round_, participant)
         finish(run, count)
         queued += count
     return queued
@@ -268,24 +261,23 @@ def send_reminders(round_id: int, now: datetime | None = None) -> int:
             )
             if run is None:
                 continue
-            count = _queue_reminders(round_id, country_id, offset)
+            count = _notify_country(notices.REMINDER, round_, participant)
             finish(run, count)
             queued += count
     return queued
 
 
-def _queue_reminders(round_id: int, country_id: int, offset: int | None, kind=None) -> int:
-    round_ = db.session.get(Round, round_id)
-    participant = round_.participant(country_id)
+def _notify_country(kind: str, round_: Round, participant: RoundCountry, **details: Any) -> int:
+    """Queue one notice to each enabled respondent of the country; returns how many."""
     count = 0
-    for user in country_respondents(country_id):
+    for user in country_respondents(participant.country_id):
         notices.queue_notice(
-            kind or notices.REMINDER,
+            kind,
             round_,
             user,
             country=participant.country,
             closes_at=participant.closes_at,
-            offset_days=offset,
+            **details,
         )
         count += 1
     return count
@@ -304,7 +296,9 @@ def send_reminder_now(round_id: int, country_id: int, *, now: datetime | None = 
         worker=worker_name(),
     )
     db.session.add(run)
-    run.messages_queued = _queue_reminders(round_id, country_id, None, kind=notices.MANUAL_REMINDER)
+    round_ = db.session.get(Round, round_id)
+    participant = round_.participant(country_id)
+    run.messages_queued = _notify_country(notices.MANUAL_REMINDER, round_, participant)
     db.session.flush()
     return run.messages_queued
 
@@ -336,17 +330,7 @@ def close_round(round_id: int, now: datetime | None = None) -> int:
             finish(run, 0)
             continue
         submitted = _submission_statuses(round_id).get(country_id) in SUBMITTED_STATUSES
-        count = 0
-        for user in country_respondents(country_id):
-            notices.queue_notice(
-                notices.CLOSING,
-                round_,
-                user,
-                country=participant.country,
-                closes_at=participant.closes_at,
-                submitted=submitted,
-            )
-            count += 1
+        count = _notify_country(notices.CLOSING, round_, participant, submitted=submitted)
         finish(run, count)
         queued += count
     return queued + snapshot_round(round_id, now=now)
@@ -360,12 +344,12 @@ def snapshot_round(round_id: int, now: datetime | None = None) -> int:
     round_ = _load_round(round_id)
     if round_ is None or state_of(round_, now) != RoundState.CLOSED:
         return 0
-    latest = max([round_.closes_at, *(p.closes_at for p in round_.participants)])
+    latest = round_.latest_closes_at
     run = claim(SNAPSHOT, f"r{round_id}", slot_time(latest), now=now, round_id=round_id)
     if run is None:
         return 0
-    _call_optional("surveys.results.operations", "snapshot_round_close", round_id)
-    _call_optional("surveys.export.archive", "archive_round", round_id)
+    snapshot_round_close(round_id)
+    archive_round(round_id)
     statuses = _submission_statuses(round_id)
     summary = {
         "submitted": sum(1 for s in statuses.values() if s in SUBMITTED_STATUSES),
@@ -378,24 +362,6 @@ def snapshot_round(round_id: int, now: datetime | None = None) -> int:
             count += 1
     finish(run, count)
     return count
-
-
-def _call_optional(module_name: str, function_name: str, *args: object) -> None:
-    """Call another slice's hook if it exists yet (a no-op until that slice lands)."""
-    import importlib
-
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        logger.info("%s is not available yet; skipped", module_name)
-        return
-    function = getattr(module, function_name, None)
-    if function is None:
-        logger.info("%s.%s is not available yet; skipped", module_name, function_name)
-        return
-    function(*args)
 
 
 # ---------------------------------------------------------------- sweeps
@@ -415,8 +381,7 @@ def rounds_to_sweep(now: datetime) -> list[int]:
     )
     pending = []
     for round_ in rounds:
-        latest = max([round_.closes_at, *(p.closes_at for p in round_.participants)])
-        if (round_.id, slot_time(latest)) not in done:
+        if (round_.id, slot_time(round_.latest_closes_at)) not in done:
             pending.append(round_.id)
     return pending
 

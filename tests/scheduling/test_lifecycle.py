@@ -219,3 +219,22 @@ def test_cadence_creates_each_round_once_and_tells_coordinators(db, world):
     told = [m for m in _messages(db) if m.kind == notices.CADENCE_CREATED]
     assert [m.recipient_email for m in told] == [world["people"]["coordinator"].email]
     assert told[0].language == "fr"
+
+
+def test_closing_stores_score_snapshots_and_archives_once(db, world, create_submission):
+    from surveys.export.models import ArchivedWorkbook
+    from surveys.results.models import ScoreSnapshot, Trigger
+
+    niger = world["countries"]["NE"]
+    create_submission(
+        world["round"], niger, answers={"legal_tip_offence": "yes"}, status="submitted"
+    )
+    jobs.close_round(world["round"].id, now=CLOSE - MINUTE)  # still open: nothing yet
+    assert db.session.query(ScoreSnapshot).count() == 0
+
+    for _ in range(2):
+        jobs.close_round(world["round"].id, now=CLOSE + MINUTE)
+    closing = db.session.query(ScoreSnapshot).filter_by(trigger=Trigger.ROUND_CLOSED).all()
+    assert len(closing) == 1  # Niger's submission, once
+    archives = db.session.query(ArchivedWorkbook).filter_by(round_id=world["round"].id).all()
+    assert sorted(a.language for a in archives) == ["en", "fr"]
