@@ -14,7 +14,7 @@ from surveys.accounts.demo import demo_logins_path
 from surveys.accounts.models import ROLE_VALUES, User, UserRole, user_countries
 from surveys.accounts.operations import (
     AccountError,
-    account_status,
+    account_statuses,
     deactivate,
     grant_access,
     invite_person,
@@ -144,9 +144,10 @@ def list_command(role, country, inactive) -> None:
         click.echo("Nobody matches.")
         return
     width = max(len(user.email) for user in users)
+    statuses = account_statuses(users)
     for user in users:
         countries = ",".join(c.iso2 for c in user.countries) or "-"
-        status = account_status(user)
+        status = statuses[user.id]
         roles = ",".join(sorted(user.roles)) or "-"
         click.echo(f"{user.email:<{width}}  {status:<18}  {roles:<30}  {countries}")
 

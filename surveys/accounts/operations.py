@@ -24,11 +24,11 @@ from surveys.accounts.throttle import locked_until, normalise_email, prune_attem
 from surveys.accounts.tokens import (
     consume_token,
     issue_token,
-    latest_token,
     recent_token_count,
     revoke_open_tokens,
     token_lifetime,
     usable_token,
+    users_with_open_tokens,
 )
 from surveys.audit.operations import client_address, record
 from surveys.countries.models import Country
@@ -60,16 +60,25 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def account_status(user: User, now: datetime | None = None) -> str:
-    """active, invited, invitation_expired or deactivated."""
+def account_statuses(users: Iterable[User], now: datetime | None = None) -> dict[int, str]:
+    """{user id: active, invited, invitation_expired or deactivated}, in one query for a page."""
+    users = list(users)
+    pending = [u.id for u in users if u.is_enabled and not u.password_hash]
+    invited = users_with_open_tokens(pending, TokenPurpose.INVITATION, now)
+    return {user.id: _status(user, user.id in invited) for user in users}
+
+
+def _status(user: User, has_open_invitation: bool) -> str:
     if not user.is_enabled:
         return "deactivated"
     if user.password_hash:
         return "active"
-    token = latest_token(user, TokenPurpose.INVITATION)
-    if token is not None and token.is_usable(now or utcnow()):
-        return "invited"
-    return "invitation_expired"
+    return "invited" if has_open_invitation else "invitation_expired"
+
+
+def account_status(user: User, now: datetime | None = None) -> str:
+    """active, invited, invitation_expired or deactivated."""
+    return account_statuses([user], now)[user.id]
 
 
 # ---------------------------------------------------------------- who may manage whom

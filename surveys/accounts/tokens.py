@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from surveys.accounts.models import PasswordToken, TokenPurpose, User
 from surveys.db import utcnow
@@ -117,22 +118,31 @@ def revoke_open_tokens(
     return db.session.execute(statement).rowcount
 
 
-def latest_token(user: User, purpose: TokenPurpose | str) -> PasswordToken | None:
-    return db.session.scalar(
-        select(PasswordToken)
-        .where(PasswordToken.user_id == user.id, PasswordToken.purpose == str(purpose))
-        .order_by(PasswordToken.created_at.desc(), PasswordToken.id.desc())
-        .limit(1)
+def users_with_open_tokens(
+    user_ids: Iterable[int], purpose: TokenPurpose | str, now: datetime | None = None
+) -> set[int]:
+    """Which of these users hold a link of this purpose that still works (one query)."""
+    ids = set(user_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(PasswordToken.user_id).where(
+                PasswordToken.user_id.in_(ids),
+                PasswordToken.purpose == str(purpose),
+                PasswordToken.used_at.is_(None),
+                PasswordToken.revoked_at.is_(None),
+                PasswordToken.expires_at > (now or utcnow()),
+            )
+        )
     )
 
 
 def recent_token_count(user: User, purpose: TokenPurpose | str, since: datetime) -> int:
-    return len(
-        db.session.scalars(
-            select(PasswordToken.id).where(
-                PasswordToken.user_id == user.id,
-                PasswordToken.purpose == str(purpose),
-                PasswordToken.created_at >= since,
-            )
-        ).all()
+    return db.session.scalar(
+        select(func.count(PasswordToken.id)).where(
+            PasswordToken.user_id == user.id,
+            PasswordToken.purpose == str(purpose),
+            PasswordToken.created_at >= since,
+        )
     )

@@ -43,6 +43,7 @@ from surveys.accounts.models import ROLE_VALUES, Role, TokenPurpose, User, UserR
 from surveys.accounts.operations import (
     AccountError,
     account_status,
+    account_statuses,
     authenticate,
     can_manage,
     change_access,
@@ -305,24 +306,24 @@ def _filtered_people_query(form: PeopleFilterForm):
 @bp.get("/people")
 @allow(Role.ADMIN, Role.COORDINATOR)
 def people():
-    form = PeopleFilterForm(formdata=request.args)
     language = current_user.language
-    countries = db.session.scalars(select(Country).order_by(Country.name_en)).all()
-    form.set_choices(
-        list(ROLE_VALUES) if current_user.has_role(Role.ADMIN) else [Role.RESPONDENT.value],
-        sorted(((c.iso2, c.name(language)) for c in countries), key=lambda item: item[1]),
-    )
+    countries = db.session.scalars(select(Country)).all()
+    role_choices = _grantable_in_order()
+    country_choices = sorted(((c.iso2, c.name(language)) for c in countries), key=lambda c: c[1])
+    form = PeopleFilterForm(formdata=request.args)
+    form.set_choices(role_choices, country_choices)
     if not form.validate():
+        # An unknown value (an old or hand-edited link): list everyone, offer the same filters.
         form = PeopleFilterForm(formdata=None)
-        form.set_choices(list(ROLE_VALUES), [])
+        form.set_choices(role_choices, country_choices)
     page = db.paginate(
         _filtered_people_query(form),
         page=request.args.get("page", 1, type=int),
         per_page=PEOPLE_PER_PAGE,
         error_out=False,
     )
-    now = utcnow()
-    rows = [(person, account_status(person, now)) for person in page.items]
+    statuses = account_statuses(page.items)
+    rows = [(person, statuses[person.id]) for person in page.items]
     filters = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
         "accounts/people.html",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from surveys.audit.models import AuditEvent
@@ -181,3 +183,46 @@ def test_non_managers_cannot_open_the_people_page(client, login, create_user, co
     for roles in (("analyst",), ("respondent",)):
         login(create_user(*roles, countries=[countries[0]] if "respondent" in roles else []))
         assert client.get("/people").status_code == 403
+
+
+def test_people_list_shows_each_persons_account_status(client, db, login, create_user):
+    from datetime import timedelta
+
+    from surveys.accounts.tokens import issue_token
+    from surveys.db import utcnow
+
+    login(create_user("admin", name="Ada Admin"))
+    invited = create_user("analyst", name="Invited Person")
+    late = create_user("analyst", name="Late Person")
+    gone = create_user("analyst", name="Gone Person")
+    for pending in (invited, late):
+        pending.password_hash = None
+    gone.is_enabled = False
+    issue_token(invited, "invitation")
+    issue_token(late, "invitation", now=utcnow() - timedelta(days=30))
+    db.session.commit()
+    page = client.get("/people").get_data(as_text=True)
+    rows = {
+        name: re.search(rf"{name}</a>.*?badge-([a-z_]+)", page, re.S).group(1)
+        for name in ("Ada Admin", "Invited Person", "Late Person", "Gone Person")
+    }
+    assert rows == {
+        "Ada Admin": "active",
+        "Invited Person": "invited",
+        "Late Person": "invitation_expired",
+        "Gone Person": "deactivated",
+    }
+
+
+def test_a_coordinator_with_an_unknown_filter_is_offered_only_their_filters(
+    client, login, create_user, countries
+):
+    niger, _mali = countries
+    login(create_user("coordinator"))
+    create_user("respondent", countries=[niger], name="Nouhou Niger")
+    page = client.get("/people?role=admin").get_data(as_text=True)
+    role_select = re.search(r'<select id="role".*?</select>', page, re.S).group(0)
+    assert "Administrator" not in role_select and "Respondent" in role_select
+    country_select = re.search(r'<select id="country".*?</select>', page, re.S).group(0)
+    assert "Niger" in country_select and "Mali" in country_select
+    assert "Nouhou Niger" in page
