@@ -80,7 +80,10 @@ def country_rows(round_: Round, language: str, now: datetime) -> list[CountryRow
     reminders = Counter(
         db.session.scalars(
             sa.select(JobRun.country_id).where(
-                JobRun.round_id == round_.id, JobRun.kind.in_((REMINDER, MANUAL_REMINDER))
+                JobRun.round_id == round_.id,
+                JobRun.kind.in_((REMINDER, MANUAL_REMINDER)),
+                # A country without an active respondent was not reminded of anything.
+                JobRun.messages_queued > 0,
             )
         )
     )

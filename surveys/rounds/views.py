@@ -35,7 +35,6 @@ from surveys.rounds.models import Cadence, Round
 from surveys.rounds.operations import (
     RoundError,
     cancel_round,
-    country_state_of,
     create_cadence,
     create_round,
     extend_country,
@@ -339,10 +338,12 @@ def remind(round_id: int, country_id: int):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if country_state_of(participant) != RoundState.OPEN:
-        flash(_("The round is not open for this country; no reminder was sent."), "error")
+    try:
+        count = send_reminder_now(round_.id, country_id)
+    except RoundError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
         return redirect(url_for("rounds.show", round_id=round_.id))
-    count = send_reminder_now(round_.id, country_id)
     db.session.commit()
     if count:
         flash(

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from surveys.accounts.queries import coordinators, country_respondents
@@ -284,8 +285,20 @@ def _notify_country(kind: str, round_: Round, participant: RoundCountry, **detai
 
 
 def send_reminder_now(round_id: int, country_id: int, *, now: datetime | None = None) -> int:
-    """A coordinator's "remind now" (flush only; the view commits); counted with reminders."""
+    """A coordinator's "remind now" (flush only; the view commits); counted with reminders.
+
+    Refused (RoundError) when the round is not open for the country or it has submitted:
+    the reminder would tell it something untrue.
+    """
     now = now or utcnow()
+    round_ = db.session.get(Round, round_id)
+    participant = round_.participant(country_id)
+    if country_state_of(participant, now) != RoundState.OPEN:
+        raise RoundError(_("The round is not open for this country; no reminder was sent."))
+    if _submission_statuses(round_id).get(country_id) in SUBMITTED_STATUSES:
+        raise RoundError(
+            _("This country has already submitted its questionnaire; no reminder was sent.")
+        )
     run = JobRun(
         kind=MANUAL_REMINDER,
         scope=country_scope(round_id, country_id),
@@ -296,8 +309,6 @@ def send_reminder_now(round_id: int, country_id: int, *, now: datetime | None = 
         worker=worker_name(),
     )
     db.session.add(run)
-    round_ = db.session.get(Round, round_id)
-    participant = round_.participant(country_id)
     run.messages_queued = _notify_country(notices.MANUAL_REMINDER, round_, participant)
     db.session.flush()
     return run.messages_queued

@@ -192,7 +192,7 @@ def test_remind_now_and_resend(client, login, world, create_round, db):
     db.session.commit()
     page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert "SMTP 554: refused" in page
-    assert "1</td>" in page  # one reminder counted for Niger
+    assert _reminders_shown(page, "Niger") == 1
     client.post(f"/rounds/{round_.id}/messages/{message.id}/resend")
     db.session.expire_all()
     assert db.session.get(OutboxMessage, message.id).status == "pending"
@@ -224,3 +224,55 @@ def test_cadence_form(client, login, world, db):
     assert response.status_code == 302
     cadence = db.session.query(Cadence).one()
     assert cadence.first_opens_at == datetime(2030, 1, 15, 8, 0, tzinfo=UTC)
+
+
+def _reminders_shown(page: str, country: str) -> int:
+    """The "Reminders sent" cell of a country's row (the only whole-number cell)."""
+    row = re.search(rf'<th scope="row">{country}</th>(.*?)</tr>', page, re.S)
+    assert row is not None, f"no row for {country}"
+    (count,) = re.findall(r'<td class="num">(\d+)</td>', row.group(1))
+    return int(count)
+
+
+def test_remind_now_is_refused_for_a_country_that_submitted_or_is_closed(
+    client, login, world, create_round, create_submission, db
+):
+    from surveys.scheduling.models import JobRun
+
+    round_ = create_round(world["version"], [world["niger"], world["mali"]])
+    create_submission(round_, world["niger"], status="submitted")
+    closed = create_round(
+        world["version"],
+        [world["niger"]],
+        period="2025-H2",
+        opens_in=timedelta(days=-60),
+        closes_in=timedelta(days=-1),
+    )
+    login(world["coordinator"])
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert page.count("Send a reminder now") == 1  # Mali only
+
+    response = client.post(
+        f"/rounds/{round_.id}/countries/{world['niger'].id}/remind", follow_redirects=True
+    )
+    assert "has already submitted its questionnaire; no reminder was sent" in response.get_data(
+        as_text=True
+    )
+    response = client.post(
+        f"/rounds/{closed.id}/countries/{world['niger'].id}/remind", follow_redirects=True
+    )
+    assert "The round is not open for this country" in response.get_data(as_text=True)
+    assert db.session.query(OutboxMessage).count() == 0
+    assert db.session.query(JobRun).count() == 0
+
+
+def test_a_reminder_that_reached_nobody_is_not_counted(client, login, world, create_round, db):
+    round_ = create_round(world["version"], [world["mali"]])  # Mali has no respondent
+    login(world["coordinator"])
+    response = client.post(
+        f"/rounds/{round_.id}/countries/{world['mali'].id}/remind", follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert "nobody to remind" in page
+    assert _reminders_shown(page, "Mali") == 0
+    assert db.session.query(OutboxMessage).count() == 0
