@@ -348,7 +348,8 @@ def diff_definitions(old: Definition, new: Definition) -> DefinitionDiff:
 # --- Text for the command line -------------------------------------------------------------------
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
+    """A changed value as one short line (also on the web diff page)."""
     if value is None:
         return "(none)"
     if isinstance(value, float) and value.is_integer():
@@ -359,7 +360,7 @@ def _shown(value: object) -> str:
 
 
 def _change_text(change: Change) -> str:
-    return f"{change.field}: {_shown(change.old)} -> {_shown(change.new)}"
+    return f"{change.field}: {shown(change.old)} -> {shown(change.new)}"
 
 
 def _question_lines(item: QuestionChange, language: str) -> list[str]:

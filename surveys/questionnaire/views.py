@@ -84,7 +84,7 @@ def diff(key: str):
     new_number = request.args.get("new", type=int)
     if old_number is None or new_number is None:
         abort(404)
-    from surveys.questionnaire.diff import diff_definitions
+    from surveys.questionnaire.diff import diff_definitions, shown
 
     old, new = _visible_version(key, old_number), _visible_version(key, new_number)
     language = _language(new.definition)
@@ -96,6 +96,7 @@ def diff(key: str):
         changes=diff_definitions(old.definition, new.definition),
         language=language,
         localized=localized,
+        shown=shown,
     )
 
 

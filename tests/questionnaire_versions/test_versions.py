@@ -146,7 +146,8 @@ class TestWebLibrary:
         page = client.get("/questionnaires/").get_data(as_text=True)
         assert "v1" in page and "/questionnaires/mini/v2" not in page
         assert client.get("/questionnaires/mini/v2").status_code == 404
-        assert client.get("/questionnaires/mini/v1?lang=fr").status_code == 200
+        french = client.get("/questionnaires/mini/v1?lang=fr").get_data(as_text=True)
+        assert "La loi nationale incrimine-t-elle la traite des personnes" in french
 
     def test_respondent_cannot_upload_or_publish(self, client, login, create_user, create_version):
         create_version(MINI_V1, publish=False)
@@ -208,7 +209,28 @@ class TestWebLibrary:
         login(create_user("analyst"))
         response = client.get("/questionnaires/mini/diff?old=1&new=2")
         assert response.status_code == 200
-        assert "Added questions" in response.get_data(as_text=True)
+        page = response.get_data(as_text=True)
+        assert "Added questions" in page and "protection_hotline [protection]" in page
+        assert "legal_notes [legal]" in page  # removed
+        assert "legal_tip_offence -&gt; legal_tip_criminalised" in page  # followed `replaces`
+        # A re-scored option shows its old and new score, not only which field changed.
+        assert "<code>options.draft.score</code>: 0.5 → 0.25" in page
+
+    def test_diff_page_shows_changed_scoring_settings(
+        self, client, login, create_user, create_version, tmp_path
+    ):
+        create_version(MINI_V1)
+        text = MINI_V1.read_text(encoding="utf-8").replace("version: 1", "version: 2", 1)
+        changed = tmp_path / "mini" / "v2.yaml"
+        changed.parent.mkdir()
+        changed.write_text(
+            text.replace("coverage_threshold: 0.5", "coverage_threshold: 0.6", 1), "utf-8"
+        )
+        create_version(changed)
+        login(create_user("analyst"))
+        page = client.get("/questionnaires/mini/diff?old=1&new=2").get_data(as_text=True)
+        assert "Scoring settings" in page
+        assert "<code>coverage_threshold</code>: 0.5 → 0.6" in page
 
 
 class TestPreview:
