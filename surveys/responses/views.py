@@ -207,7 +207,6 @@ def submission(submission_id: int):
         problems=ops.completeness(sub) if editable else [],
         numbers=question_numbers(definition),
         editable=editable,
-        can_submit="review.submit" in current_app.view_functions,
         language=_language(),
         localized=localized,
     )

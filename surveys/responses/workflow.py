@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,6 +21,7 @@ from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.responses.models import Status, Submission
 from surveys.results.operations import snapshot_submission
+from surveys.rounds.notices import absolute_url
 
 
 class WorkflowError(Exception):
@@ -409,27 +409,9 @@ def _shorten(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-# The respondents' form page, in order of preference (the first one that exists is used).
-RESPONDENT_ENDPOINTS: tuple[tuple[str, str], ...] = (
-    ("responses.submission", "submission_id"),
-    ("responses.form", "submission_id"),
-)
-
-
 def respondent_link(submission: Submission) -> str:
-    for endpoint, argument in RESPONDENT_ENDPOINTS:
-        if endpoint in current_app.view_functions:
-            try:
-                return absolute_url(endpoint, **{argument: submission.id})
-            except Exception:  # noqa: S112 - the endpoint needs other arguments
-                continue
-    return absolute_url("home.index")
-
-
-def absolute_url(endpoint: str, **values: object) -> str:
-    """A link for an e-mail: BASE_URL plus the route's path (works outside a request too)."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config.get("BASE_URL", "").rstrip("/") + path
+    """The country's overview of its submission, for e-mails."""
+    return absolute_url("responses.submission", submission_id=submission.id)
 
 
 def recipients_for(action: str, submission: Submission) -> list[User]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
 import sqlalchemy as sa
 
@@ -181,6 +184,9 @@ def test_return_with_a_note_keeps_it_as_a_query_and_tells_the_country(
     assert set(by_recipient) == {"resp@ne.example", "resp-fr@ne.example"}
     assert "returned" in by_recipient["resp@ne.example"].subject
     assert "Please add the 2025 statistics." in by_recipient["resp@ne.example"].body
+    # The link leads the country to its own submission, not to the coordinators' review page.
+    links = re.findall(r"https?://\S+", by_recipient["resp@ne.example"].body)
+    assert [urlsplit(link).path for link in links] == [f"/submissions/{draft.id}"]
     assert by_recipient["resp-fr@ne.example"].language == "fr"
     [event] = audit_events(db, "submission.returned")
     assert event.details["status"] == ["submitted", "returned"]
