@@ -582,15 +582,18 @@ def predecessor_ids(
     return mapping
 
 
-def _versions_between(previous: QuestionnaireVersion, current: QuestionnaireVersion) -> list:
-    versions = db.session.scalars(
+def question_mapping(
+    previous: QuestionnaireVersion, current: QuestionnaireVersion
+) -> dict[str, str]:
+    """`predecessor_ids` between two published versions, through every version in between."""
+    between = db.session.scalars(
         sa.select(QuestionnaireVersion).where(
             QuestionnaireVersion.questionnaire_id == current.questionnaire_id,
             QuestionnaireVersion.version > previous.version,
             QuestionnaireVersion.version < current.version,
         )
     )
-    return [v.definition for v in versions]
+    return predecessor_ids(current.definition, previous.definition, [v.definition for v in between])
 
 
 def prefill_from_previous(submission: Submission, *, actor: User | None) -> int:
@@ -603,12 +606,7 @@ def prefill_from_previous(submission: Submission, *, actor: User | None) -> int:
     if previous is None:
         return 0
     current_version = submission.round.version
-    previous_version = previous.round.version
-    mapping = predecessor_ids(
-        current_version.definition,
-        previous_version.definition,
-        _versions_between(previous_version, current_version),
-    )
+    mapping = question_mapping(previous.round.version, current_version)
     old_answers = answers_by_question(previous)
     now = utcnow()
     copied = 0

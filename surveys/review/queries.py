@@ -9,8 +9,14 @@ import sqlalchemy as sa
 
 from surveys.extensions import db
 from surveys.questionnaire.models import QuestionnaireVersion
-from surveys.questionnaire.schema import Area, Definition, Question
+from surveys.questionnaire.schema import Area, Question
+from surveys.responses.evidence import evidence_by_question
 from surveys.responses.models import Answer, Status, Submission
+from surveys.responses.operations import (
+    answers_by_question,
+    hidden_ids,
+    question_mapping,
+)
 from surveys.review.models import ReviewQuery
 from surveys.rounds.models import Round
 
@@ -117,13 +123,6 @@ def review_rows(round_: Round, language: str) -> list[ReviewRow]:
 # ---------------------------------------------------------------- the previous round
 
 
-def previous_submission(submission: Submission) -> Submission | None:
-    """The country's validated submission in the latest earlier round of the same questionnaire."""
-    from surveys.responses.operations import previous_validated_submission
-
-    return previous_validated_submission(submission)
-
-
 @dataclass(frozen=True)
 class PreviousAnswer:
     """A question of the previous round's version and the country's answer to it then."""
@@ -132,36 +131,18 @@ class PreviousAnswer:
     answer: Answer
 
 
-def answers_by_question(submission: Submission) -> dict[str, Answer]:
-    return {
-        a.question_id: a
-        for a in db.session.scalars(sa.select(Answer).where(Answer.submission_id == submission.id))
-    }
-
-
 def previous_answers(
-    definition: Definition, previous: Submission | None, current_version: QuestionnaireVersion
+    previous: Submission | None, current_version: QuestionnaireVersion
 ) -> dict[str, PreviousAnswer]:
     """For each current question id, the previous answer to it, following `replaces` links
     through every version in between."""
-    from surveys.responses.operations import predecessor_ids
-
     if previous is None:
         return {}
     old_version = previous.round.version
-    between = db.session.scalars(
-        sa.select(QuestionnaireVersion).where(
-            QuestionnaireVersion.questionnaire_id == current_version.questionnaire_id,
-            QuestionnaireVersion.version > old_version.version,
-            QuestionnaireVersion.version < current_version.version,
-        )
-    )
-    mapping = predecessor_ids(definition, old_version.definition, [v.definition for v in between])
-    old_definition = old_version.definition
     old_answers = answers_by_question(previous)
     matched: dict[str, PreviousAnswer] = {}
-    for question_id, old_id in mapping.items():
-        old_question = old_definition.question(old_id)
+    for question_id, old_id in question_mapping(old_version, current_version).items():
+        old_question = old_version.definition.question(old_id)
         answer = old_answers.get(old_id)
         if old_question is not None and answer is not None:
             matched[question_id] = PreviousAnswer(old_question, answer)
@@ -181,34 +162,24 @@ class ReviewItem:
     hidden: bool = False  # not asked: its show_if condition is false for these answers
 
 
-def review_items(submission: Submission) -> list[ReviewItem]:
-    from surveys.responses.evidence import evidence_by_question
-    from surveys.responses.operations import hidden_ids
-
+def review_items(submission: Submission, previous: Submission | None) -> list[ReviewItem]:
+    """Every question of the submission's version; `previous`: the country's last validated
+    submission (`previous_validated_submission`), read once by the caller."""
     definition = submission.round.version.definition
     answers = answers_by_question(submission)
     hidden = hidden_ids(definition, answers)
     evidence = evidence_by_question(submission)
-    previous = previous_answers(
-        definition, previous_submission(submission), submission.round.version
-    )
+    previous_by_question = previous_answers(previous, submission.round.version)
     queries = queries_by_question(submission)
     return [
         ReviewItem(
             area=area,
             question=question,
             answer=answers.get(question.id),
-            previous=previous.get(question.id),
+            previous=previous_by_question.get(question.id),
             queries=queries.get(question.id, []),
             evidence=evidence.get(question.id, []),
             hidden=question.id in hidden,
         )
         for area, question in definition.questions()
     ]
-
-
-def display_answer(question: Question, answer: Answer | None, language: str) -> str:
-    """A stored answer as text, through the respondents' slice's formatter."""
-    from surveys.responses.fields import answer_display
-
-    return answer_display(question, answer, language)

@@ -20,8 +20,10 @@ from surveys.extensions import db
 from surveys.navigation import add_nav_item
 from surveys.questionnaire.schema import localized
 from surveys.responses import workflow
+from surveys.responses.fields import answer_display
 from surveys.responses.forms import question_numbers
 from surveys.responses.models import Submission
+from surveys.responses.operations import previous_validated_submission
 from surveys.review import queries as review_queries
 from surveys.review.forms import AnswerQueryForm, ConfirmForm, QueryForm, ReopenForm, ReturnForm
 from surveys.review.models import ReviewQuery
@@ -122,11 +124,11 @@ def submission(submission_id: int):
 
 
 def _render_review(sub: Submission, **forms):
-    previous = review_queries.previous_submission(sub)
+    previous = previous_validated_submission(sub)
     return render_template(
         "review/submission.html",
         submission=sub,
-        items=review_queries.review_items(sub),
+        items=review_queries.review_items(sub, previous),
         general_queries=review_queries.queries_by_question(sub).get(None, []),
         previous=previous,
         language=_language(),
@@ -136,7 +138,7 @@ def _render_review(sub: Submission, **forms):
         return_form=forms.get("return_form") or ReturnForm(),
         reopen_form=forms.get("reopen_form") or ReopenForm(),
         confirm_form=ConfirmForm(),
-        display=review_queries.display_answer,
+        display=answer_display,
         localized=localized,
         numbers=question_numbers(sub.round.version.definition),
     )
