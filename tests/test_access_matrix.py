@@ -416,12 +416,10 @@ def test_respondent_lists_only_their_own_countries_submissions(app, db, factorie
     own = world.submission
     client = login(world.users[RESPONDENT], on=app.test_client())
     pages = [
-        client.get(url, headers={"Accept": "text/html"})
+        client.get(url, headers={"Accept": "text/html"}, follow_redirects=True)
         for url in ("/my-questionnaires", "/submissions/")
-        if any(r.rule == url for r in app.url_map.iter_rules())
     ]
-    if not pages:
-        pytest.skip("the respondents' pages are not registered")
+    assert [page.status_code for page in pages] == [200, 200]
     body = b"".join(page.data for page in pages)
     assert f"/submissions/{own.id}".encode() in body
     assert f"/submissions/{other.id}".encode() not in body
