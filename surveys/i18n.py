@@ -25,21 +25,22 @@ def select_locale() -> str:
     )
 
 
+def zone_named(name: str | None) -> ZoneInfo:
+    """The zone of that IANA name; UTC for a name this system does not know."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
 def select_timezone() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_TIMEZONE"]
     if current_user and current_user.is_authenticated and current_user.timezone:
         # A stored name this system does not know would break formatting on every page.
-        try:
-            ZoneInfo(current_user.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            return "UTC"
-        return current_user.timezone
+        return zone_named(current_user.timezone).key
     return "UTC"
 
 
 def user_zone() -> ZoneInfo:
-    try:
-        return ZoneInfo(select_timezone())
-    except ZoneInfoNotFoundError:
-        return ZoneInfo("UTC")
+    return zone_named(select_timezone())

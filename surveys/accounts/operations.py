@@ -9,17 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app, url_for
 from flask_babel import _, force_locale
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from surveys.accounts.labels import is_valid_timezone, role_label
-from surveys.accounts.models import ROLE_VALUES, Role, TokenPurpose, User
-from surveys.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from surveys.accounts.models import ROLE_VALUES, Role, TokenPurpose, User, UserRole
+from surveys.accounts.passwords import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    spend_a_password_check,
+    verify_password,
+)
 from surveys.accounts.throttle import locked_until, normalise_email, prune_attempts, record_attempt
 from surveys.accounts.tokens import (
     consume_token,
@@ -34,6 +37,7 @@ from surveys.audit.operations import client_address, record
 from surveys.countries.models import Country
 from surveys.db import utcnow
 from surveys.extensions import db
+from surveys.i18n import zone_named
 
 # A person may ask for at most this many reset e-mails per hour (protects their mailbox).
 MAX_RESET_EMAILS_PER_HOUR = 3
@@ -112,19 +116,6 @@ class SignIn:
         return self.user is not None
 
 
-@lru_cache(maxsize=4)
-def _decoy_hash(method: str) -> str:
-    from werkzeug.security import generate_password_hash
-
-    return generate_password_hash("decoy password, never valid", method=method)
-
-
-def _spend_a_password_check(password: str) -> None:
-    """Verify against a decoy hash so that an unknown email takes as long as a wrong password."""
-    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-    verify_password(_decoy_hash(method), password)
-
-
 def authenticate(email: str, password: str, *, now: datetime | None = None) -> SignIn:
     """Check a sign-in, throttled per account and per address; records the attempt and audit."""
     now = now or utcnow()
@@ -132,7 +123,7 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> S
     ip = client_address()
     lock = locked_until(email, ip, now)
     if lock is not None:
-        _spend_a_password_check(password)
+        spend_a_password_check(password)
         record_attempt(email, ip, succeeded=False, now=now)
         record(
             "auth.login_failed", details={"email": email, "reason": "throttled"}, actor_label=email
@@ -141,7 +132,7 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> S
 
     user = user_by_email(email)
     if user is None or not user.password_hash:
-        _spend_a_password_check(password)
+        spend_a_password_check(password)
         ok = False
     else:
         ok = verify_password(user.password_hash, password) and user.is_enabled
@@ -176,12 +167,10 @@ def external_url(endpoint: str, **values) -> str:
 
 
 def _format_for(user: User, moment: datetime) -> str:
-    try:
-        zone = ZoneInfo(user.timezone or "UTC")
-    except (ValueError, KeyError):
-        zone = ZoneInfo("UTC")
-    text = babel_format_datetime(moment, "long", tzinfo=zone, locale=user.language)
-    return text
+    """A moment as the recipient reads it: their language and time zone."""
+    return babel_format_datetime(
+        moment, "long", tzinfo=zone_named(user.timezone), locale=user.language
+    )
 
 
 def _queue(user: User, *, subject: str, body: str, kind: str) -> None:
@@ -485,14 +474,10 @@ def _country_codes(countries: Iterable[Country]) -> list[str]:
 
 
 def _admin_count_without(user: User) -> int:
-    from surveys.accounts.models import UserRole
-
-    return len(
-        db.session.scalars(
-            select(User.id)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.ADMIN.value, User.is_enabled, User.id != user.id)
-        ).all()
+    return db.session.scalar(
+        select(func.count(User.id))
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMIN.value, User.is_enabled, User.id != user.id)
     )
 
 

@@ -34,6 +34,7 @@ from surveys.accounts.forms import (
     ResetRequestForm,
 )
 from surveys.accounts.labels import (
+    LANGUAGE_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
     default_timezone_for,
@@ -421,6 +422,7 @@ def person(user_id: int):
         status=account_status(person),
         status_labels=STATUS_LABELS,
         role_labels=ROLE_LABELS,
+        language_labels=LANGUAGE_LABELS,
         history=history,
     )
 
