@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from surveys.accounts.queries import coordinators, country_respondents
+from surveys.audit.operations import record
 from surveys.db import utcnow
 from surveys.export.archive import archive_round
 from surveys.extensions import db
@@ -431,8 +432,15 @@ def run_cadences(now: datetime | None = None) -> list[int]:
         try:
             round_ = create_cadence_round(cadence, opens_at, now=now)
         except RoundError as exc:
-            # Recorded as done so it is not retried every minute; coordinators are told.
+            # Recorded as done so it is not retried every minute, and in the audit log so
+            # coordinators can see why the round they expected does not exist.
             logger.warning("cadence %s: round for %s not created: %s", cadence_id, opens_at, exc)
+            record(
+                "cadence.round_skipped",
+                target_type="cadence",
+                target_id=cadence_id,
+                details={"opens_at": opens_at.isoformat(), "reason": exc.message},
+            )
             finish(run, 0)
             continue
         run.round_id = round_.id

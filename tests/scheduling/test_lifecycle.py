@@ -238,3 +238,35 @@ def test_closing_stores_score_snapshots_and_archives_once(db, world, create_subm
     assert len(closing) == 1  # Niger's submission, once
     archives = db.session.query(ArchivedWorkbook).filter_by(round_id=world["round"].id).all()
     assert sorted(a.language for a in archives) == ["en", "fr"]
+
+
+def test_a_cadence_round_that_cannot_be_created_is_audited_once(db, world):
+    from surveys.audit.models import AuditEvent
+    from surveys.rounds.models import Round
+    from surveys.rounds.operations import create_cadence
+
+    version = world["round"].version
+    create_round(  # a coordinator already launched this period by hand
+        version=version,
+        period_label="2027-H1",
+        opens_at=datetime(2027, 2, 1, 8, 0, tzinfo=UTC),
+        closes_at=datetime(2027, 3, 1, 8, 0, tzinfo=UTC),
+        now=T0,
+    )
+    create_cadence(
+        questionnaire=version.questionnaire,
+        every_months=6,
+        open_weeks=8,
+        lead_days=14,
+        first_opens_at=datetime(2027, 1, 15, 8, 0, tzinfo=UTC),
+        now=T0,
+    )
+    db.session.commit()
+    rounds_before = db.session.query(Round).count()
+    for day in (1, 2):
+        assert jobs.run_cadences(now=datetime(2027, 1, day, 8, 0, tzinfo=UTC)) == []
+    assert db.session.query(Round).count() == rounds_before
+    skipped = db.session.query(AuditEvent).filter_by(action="cadence.round_skipped").all()
+    assert len(skipped) == 1
+    assert "2027-H1" in skipped[0].details["reason"]
+    assert not [m for m in _messages(db) if m.kind == notices.CADENCE_CREATED]
