@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from surveys.config import check_production_settings, config_from_environment
 
@@ -22,6 +23,9 @@ def create_app(config: dict | None = None) -> Flask:
     if os.environ.get("SURVEYS_ENV") == "production" and not app.testing:
         check_production_settings(app.config)
 
+    if app.config["TRUSTED_PROXIES"]:
+        trusted = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=0)
     _init_extensions(app)
     _register_blueprints(app)
     _register_commands(app)

@@ -54,6 +54,10 @@ class BaseConfig:
     TOKEN_MAX_AGE_DAYS = _env_int("TOKEN_MAX_AGE_DAYS", 7)
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
     LOGIN_WINDOW_MINUTES = _env_int("LOGIN_WINDOW_MINUTES", 15)
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
+    # Without it behind a proxy, every visitor shares the proxy's address for sign-in throttling
+    # and the audit log.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -66,3 +66,33 @@ def test_pages_and_assets_are_gzipped_for_browsers_that_accept_it(client):
         assert gzip.decompress(packed.data) == plain_body
         assert len(packed.data) < len(plain_body)
         assert "Content-Encoding" not in plain.headers
+
+
+@pytest.mark.parametrize(("trusted", "recorded"), [(1, "196.200.1.7"), (0, "10.0.0.1")])
+def test_failed_sign_in_records_the_forwarded_address_only_behind_a_trusted_proxy(
+    tmp_path, trusted, recorded
+):
+    from surveys.audit.models import AuditEvent
+    from surveys.extensions import db
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "WTF_CSRF_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/proxy.db",
+            "TRUSTED_PROXIES": trusted,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        app.test_client().post(
+            "/login",
+            data={"email": "nobody@example.org", "password": "wrong password"},
+            headers={"X-Forwarded-For": "196.200.1.7"},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
+        )
+        event = db.session.scalars(db.select(AuditEvent)).one()
+        assert (event.action, event.ip) == ("auth.login_failed", recorded)
+        db.session.remove()
+        db.engine.dispose()

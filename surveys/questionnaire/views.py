@@ -107,43 +107,52 @@ def upload():
     issues = []
     if form.validate_on_submit():
         file = form.definition.data
-        raw = file.read(current_app.config["MAX_DEFINITION_KB"] * 1024 + 1)
-        if len(raw) > current_app.config["MAX_DEFINITION_KB"] * 1024:
-            form.definition.errors.append(
-                _("The file is larger than %(kb)s KB.", kb=current_app.config["MAX_DEFINITION_KB"])
+        try:
+            text = _uploaded_text(file)
+            definition = parse_uploaded_definition(text, file.filename or "upload.yaml")
+            result = store_definition(
+                definition, source_name=file.filename or "", actor=current_user
             )
+        except UploadError as exc:
+            form.definition.errors.append(str(exc))
+        except DefinitionError as exc:
+            issues = exc.issues
+        except VersionError as exc:
+            form.definition.errors.append(_(exc.template, **exc.params))
         else:
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                form.definition.errors.append(_("The file is not UTF-8 text."))
-            else:
-                try:
-                    definition = parse_uploaded_definition(text, file.filename or "upload.yaml")
-                    result = store_definition(
-                        definition, source_name=file.filename or "", actor=current_user
-                    )
-                except DefinitionError as exc:
-                    issues = exc.issues
-                except VersionError as exc:
-                    form.definition.errors.append(_(exc.template, **exc.params))
-                else:
-                    db.session.commit()
-                    flash(
-                        _(
-                            "%(label)s is stored as a draft. Check it, then publish it.",
-                            label=result.version.label,
-                        ),
-                        "success",
-                    )
-                    return redirect(
-                        url_for(
-                            "questionnaire.show", key=definition.key, version=definition.version
-                        )
-                    )
+            db.session.commit()
+            flash(
+                _(
+                    "%(label)s is stored as a draft. Check it, then publish it.",
+                    label=result.version.label,
+                ),
+                "success",
+            )
+            return redirect(
+                url_for("questionnaire.show", key=definition.key, version=definition.version)
+            )
     return render_template(
         "questionnaire/upload.html", form=form, issues=issues, describe=_describe_issue
     )
+
+
+class UploadError(ValueError):
+    """The uploaded file cannot be read as a definition at all (size, encoding)."""
+
+
+def _uploaded_text(file) -> str:
+    """The upload as text, refusing files above MAX_DEFINITION_KB or not in UTF-8."""
+    limit_kb = current_app.config["MAX_DEFINITION_KB"]
+    try:
+        raw = file.read(limit_kb * 1024 + 1)
+    finally:
+        file.close()  # large uploads are spooled to a temporary file
+    if len(raw) > limit_kb * 1024:
+        raise UploadError(_("The file is larger than %(kb)s KB.", kb=limit_kb))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UploadError(_("The file is not UTF-8 text.")) from None
 
 
 def _describe_issue(issue) -> str:

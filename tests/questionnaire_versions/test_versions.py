@@ -257,3 +257,29 @@ class TestPreview:
         create_version(MINI_V1)
         login(create_user("analyst"))
         assert client.get("/questionnaires/mini/v1/preview").status_code == 403
+
+
+def test_upload_refuses_a_file_that_is_not_utf8_and_stores_nothing(client, login, create_user, db):
+    login(create_user("coordinator"))
+    response = client.post(
+        "/questionnaires/upload",
+        data={"definition": (io.BytesIO("clé: é".encode("latin-1")), "v1.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert "The file is not UTF-8 text." in response.get_data(as_text=True)
+    assert db.session.query(QuestionnaireVersion).count() == 0
+
+
+def test_upload_refuses_a_file_over_the_size_limit(
+    app, client, login, create_user, db, monkeypatch
+):
+    login(create_user("coordinator"))
+    monkeypatch.setitem(app.config, "MAX_DEFINITION_KB", 2)  # small, so the test body stays small
+    limit = app.config["MAX_DEFINITION_KB"]
+    response = client.post(
+        "/questionnaires/upload",
+        data={"definition": (io.BytesIO(b"#" * (limit * 1024 + 10)), "v1.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert f"The file is larger than {limit} KB." in response.get_data(as_text=True)
+    assert db.session.query(QuestionnaireVersion).count() == 0
