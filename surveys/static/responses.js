@@ -4,7 +4,8 @@
    - autosave: every 30 s and when leaving a field, POST the form (no files) with Accept: application/json;
      the answer carries the new lock_version and fingerprints (base). 409: conflict link, autosave stops.
    - offline: every change is copied to localStorage (per submission and area) until the server has it;
-     the copy is sent again on the `online` event and on the next visit of the page. */
+     the copy is sent again on the `online` event and on the next visit of the page, unless that page
+     already shows exactly the kept values (a plain post that went through). */
 (function () {
   "use strict";
   var form = document.getElementById("area-form");
@@ -234,7 +235,9 @@
       say(strings.offline, "offline");
       return;
     }
-    clearPending();  // the server answers this post; a later failure page keeps the form in history
+    // Kept until a page shows these values saved: a post lost on the way (timeout, dropped
+    // connection) would otherwise take the typed text with it.
+    storePending();
   });
   window.addEventListener("online", function () { send(); });
   window.addEventListener("offline", function () { if (dirty) say(strings.offline, "offline"); });
@@ -250,7 +253,9 @@
 
   var pending = null;
   try { pending = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { pending = null; }
-  if (pending && pending.fields) {
+  if (pending && pending.fields && typedOnly(pending.fields) === typedOnly(userFields())) {
+    clearPending();  // the page shows exactly what was kept: the server has it
+  } else if (pending && pending.fields) {
     restore(pending.fields);
     dirty = true;
     say(strings.restoring);
