@@ -14,6 +14,7 @@
   var key = "surveys:pending:" + form.getAttribute("data-autosave");
   var strings = JSON.parse(document.getElementById("autosave-strings").textContent);
   var dirty = false, sending = false, blocked = false, storeTimer = null;
+  var confirmed = [];  // the field values the server last confirmed (set below, once loaded)
 
   // ------------------------------------------------------------------ show_if
   function isAnswered(v) {
@@ -132,22 +133,39 @@
   }
   function storePending() {
     try {
-      localStorage.setItem(key, JSON.stringify({ fields: userFields(), at: Date.now() }));
+      // `original`: the values the server last confirmed, so that a restore re-applies only what
+      // this person changed and never a stale copy of a colleague's newer answer.
+      localStorage.setItem(key, JSON.stringify({ fields: userFields(), original: confirmed, at: Date.now() }));
     } catch (e) { /* storage full or disabled: the server copy is all we have */ }
   }
   function clearPending() {
     try { localStorage.removeItem(key); } catch (e) { /* ignore */ }
   }
-  function restore(fields) {
-    var byName = {}, i, el;
-    fields.forEach(function (f) { (byName[f[0]] = byName[f[0]] || []).push(f[1]); });
+  function byName(fields) {
+    var out = {};
+    fields.forEach(function (f) { (out[f[0]] = out[f[0]] || []).push(f[1]); });
+    return out;
+  }
+  function changedNames(pendingCopy) {
+    // Without a record of what the server had (an older copy), every field counts as changed.
+    if (!pendingCopy.original) return null;
+    var mine = byName(pendingCopy.fields), before = byName(pendingCopy.original), out = {};
+    Object.keys(mine).concat(Object.keys(before)).forEach(function (name) {
+      if (JSON.stringify(mine[name] || []) !== JSON.stringify(before[name] || [])) out[name] = true;
+    });
+    out.lock_version = out.base = true;  // the version these changes were made against
+    return out;
+  }
+  function restore(pendingCopy) {
+    var values = byName(pendingCopy.fields), changed = changedNames(pendingCopy), i, el;
     for (i = 0; i < form.elements.length; i++) {
       el = form.elements[i];
       if (!el.name || el.type === "file" || el.name === "csrf_token" || el.type === "submit") continue;
+      if (changed && !changed[el.name]) continue;  // untouched here: keep what the server shows now
       if (el.type === "checkbox" || el.type === "radio") {
-        el.checked = (byName[el.name] || []).indexOf(el.value) >= 0;
-      } else if (byName[el.name]) {
-        el.value = byName[el.name][0];
+        el.checked = (values[el.name] || []).indexOf(el.value) >= 0;
+      } else if (values[el.name]) {
+        el.value = values[el.name][0];
       }
     }
   }
@@ -171,7 +189,7 @@
     var body = new FormData(form), i;
     var files = form.querySelectorAll("input[type=file]");
     for (i = 0; i < files.length; i++) body.delete(files[i].name);
-    var sent = typedOnly(userFields());
+    var sentFields = userFields(), sent = typedOnly(sentFields);
     say(strings.saving);
     fetch(form.getAttribute("action") || window.location.href, {
       method: "POST", body: body, credentials: "same-origin",
@@ -187,6 +205,7 @@
         showErrors(data.errors || {});
         var progress = document.getElementById("area-progress");
         if (progress && data.progress) progress.textContent = data.progress;
+        if (result.code === 200) confirmed = sentFields;
         if (typedOnly(userFields()) === sent) {
           dirty = false;
           if (result.code === 200) clearPending(); else storePending();
@@ -251,12 +270,13 @@
   });
   setInterval(function () { if (dirty) send(); }, 30000);
 
+  confirmed = userFields();  // as the server rendered the page
   var pending = null;
   try { pending = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { pending = null; }
   if (pending && pending.fields && typedOnly(pending.fields) === typedOnly(userFields())) {
     clearPending();  // the page shows exactly what was kept: the server has it
   } else if (pending && pending.fields) {
-    restore(pending.fields);
+    restore(pending);
     dirty = true;
     say(strings.restoring);
     send();
