@@ -9,8 +9,11 @@ from flask import Flask, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest, Unauthorized
 
-from surveys.access import enforce_policy
+from surveys.access import PUBLIC, enforce_policy, policy_for
 from surveys.navigation import menu
 
 CONTENT_SECURITY_POLICY = (
@@ -59,6 +62,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["filesize"] = file_size
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
+    app.register_error_handler(CSRFError, csrf_failed)
 
 
 def _minutes_pattern(width: str) -> str:
@@ -138,6 +142,16 @@ def template_globals() -> dict:
         "current_language": str(get_locale() or "en"),
         "languages": (("en", "English"), ("fr", "Français")),
     }
+
+
+def csrf_failed(error: CSRFError):
+    """A form's CSRF token no longer matches: usually the session ended, so ask to sign in."""
+    policy = policy_for(request.endpoint)
+    if not current_user.is_authenticated and policy is not None and policy.kind != PUBLIC:
+        return render_error(Unauthorized())
+    expired = BadRequest(_("This page has expired. Reload it and try again."))
+    expired.own_message = True  # type: ignore[attr-defined]
+    return render_error(expired)
 
 
 def render_error(error):

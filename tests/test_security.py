@@ -292,3 +292,24 @@ def test_deactivation_kills_open_password_links(app, db, client, login, create_u
     client.post(f"/people/{person.id}/deactivate")
     assert app.test_client().get(f"/password/reset/{raw}").status_code == 410
     assert db.session.get(User, person.id).is_enabled is False
+
+
+def test_a_post_after_the_session_ended_asks_to_sign_in_again(
+    app, client, login, create_user, csrf_on
+):
+    """The session (and its CSRF secret) is gone: 401 and a sign-in page, not a bare 400."""
+    response = client.post("/logout", headers={"Accept": "application/json"})
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "Please sign in"
+    page = client.post("/logout")
+    assert page.status_code == 401 and "Sign in to continue." in page.get_data(as_text=True)
+
+
+def test_a_signed_in_post_with_a_stale_token_says_the_page_expired(
+    app, client, login, create_user, csrf_on
+):
+    login(create_user("admin"))
+    response = client.post("/logout", data={"csrf_token": "stale"})
+    assert response.status_code == 400
+    assert "This page has expired. Reload it and try again." in response.get_data(as_text=True)
+    assert signed_in(client)

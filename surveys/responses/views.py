@@ -252,6 +252,12 @@ def _page_context(sub: Submission, definition: Definition, area: Area, answers: 
                 "invalid": _("Some answers could not be saved: see the messages."),
                 "failed": _("Could not save. Your changes are kept on this device."),
                 "conflict": _("Choose which answers to keep"),
+                "signin": _(
+                    "Your session has ended. Your changes are kept on this device and are sent "
+                    "once you sign in again."
+                ),
+                "signin_link": _("Sign in"),
+                "signin_url": url_for("accounts.login"),
             }
         ),
         "carried_here": [

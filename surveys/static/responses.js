@@ -222,7 +222,18 @@
         link.href = data.conflict_url;
         link.textContent = strings.conflict;
         statusLine.appendChild(link);
+      } else if (result.code === 401) {  // the session ended: keep the text, ask to sign in again
+        blocked = true;  // until the page is loaded again, signed in
+        storePending();
+        statusLine.className = "save-status failed";
+        statusLine.textContent = strings.signin + " ";
+        var signin = document.createElement("a");
+        signin.href = strings.signin_url + "?next=" + encodeURIComponent(location.pathname);
+        signin.textContent = strings.signin_link;
+        statusLine.appendChild(signin);
       } else {
+        if (result.code === 403) blocked = true;  // read-only now: retrying cannot succeed
+        storePending();
         say((data && data.message) || strings.failed, "failed");
       }
     }).catch(function () {
