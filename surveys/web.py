@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, Unauthorized
 
 from surveys.access import PUBLIC, enforce_policy, policy_for
+from surveys.audit.labels import action_label
 from surveys.navigation import menu
 
 CONTENT_SECURITY_POLICY = (
@@ -138,6 +139,7 @@ def add_security_headers(response):
 
 def template_globals() -> dict:
     return {
+        "action_label": action_label,
         "main_menu": menu(),
         "current_language": str(get_locale() or "en"),
         "languages": (("en", "English"), ("fr", "Français")),

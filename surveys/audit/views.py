@@ -15,6 +15,7 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from surveys.access import allow
 from surveys.accounts.models import Role
+from surveys.audit.labels import action_label
 from surveys.audit.models import AuditEvent
 from surveys.extensions import db
 from surveys.i18n import user_zone
@@ -44,9 +45,10 @@ class AuditFilterForm(FlaskForm):
             raise ValidationError(_l("The end date is before the start date."))
 
 
-def _choices(column) -> list[SelectChoice]:
+def _choices(column, label=str) -> list[SelectChoice]:
     values = db.session.scalars(select(column).where(column.is_not(None)).distinct()).all()
-    return [SelectChoice("", str(_l("All")))] + [SelectChoice(v, v) for v in sorted(values)]
+    options = sorted((SelectChoice(v, label(v)) for v in values), key=lambda c: c.label)
+    return [SelectChoice("", str(_l("All"))), *options]
 
 
 def start_of_day(day: date) -> datetime:
@@ -76,7 +78,7 @@ def filtered_events(form: AuditFilterForm):
 @allow(Role.ADMIN)
 def index():
     form = AuditFilterForm(formdata=request.args)
-    form.action.choices = _choices(AuditEvent.action)
+    form.action.choices = _choices(AuditEvent.action, action_label)
     form.target_type.choices = _choices(AuditEvent.target_type)
     if request.args and not form.validate():
         query = select(AuditEvent).where(AuditEvent.id.is_(None))  # show the errors, no rows
