@@ -36,6 +36,4 @@ def scheduler_command(poll_seconds: float, once: bool, plan: bool) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("apscheduler").setLevel(logging.INFO)
-    # "Running job / executed successfully" every few seconds drowns what matters; errors still show.
-    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     sys.exit(run(app, poll_seconds=poll_seconds, once=once))
