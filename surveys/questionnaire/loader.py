@@ -415,15 +415,7 @@ class _Reader:
 
     def identifier(self, node: Node, path: str) -> str | None:
         """An area or question id: well formed, not a keyword, unique in the file."""
-        value = self.matching(
-            node,
-            path,
-            ID_PATTERN,
-            N_(
-                "'%(value)s' is not a valid id: use a lower-case letter followed by lower-case "
-                "letters, digits or _"
-            ),
-        )
+        value = self.well_formed_id(node, path)
         if value is None:
             return None
         if value in expressions.KEYWORDS:
@@ -434,21 +426,15 @@ class _Reader:
                 value=value,
             )
             return None
-        if value in self.used_ids:
-            self.report(
-                node,
-                path,
-                N_("duplicate id '%(id)s': already used at %(other)s"),
-                id=value,
-                other=self.used_ids[value],
-            )
-            return None
-        self.used_ids[value] = path
-        return value
+        return self.unique(node, path, value, self.used_ids)
 
     def local_id(self, node: Node, path: str, seen: dict[str, str]) -> str | None:
         """An id unique within one list (statistics rows or columns)."""
-        value = self.matching(
+        value = self.well_formed_id(node, path)
+        return None if value is None else self.unique(node, path, value, seen)
+
+    def well_formed_id(self, node: Node, path: str) -> str | None:
+        return self.matching(
             node,
             path,
             ID_PATTERN,
@@ -457,8 +443,9 @@ class _Reader:
                 "letters, digits or _"
             ),
         )
-        if value is None:
-            return None
+
+    def unique(self, node: Node, path: str, value: str, seen: dict[str, str]) -> str | None:
+        """`value` if no earlier node of `seen` uses it (then remembered at `path`)."""
         if value in seen:
             self.report(
                 node,
