@@ -44,6 +44,9 @@ def _apply_derived_settings(app: Flask) -> None:
     app.config["ARCHIVE_DIR"] = app.config.get("ARCHIVE_DIR") or str(
         Path(app.instance_path) / "archive"
     )
+    app.config["FILE_STORAGE_DIR"] = app.config.get("FILE_STORAGE_DIR") or str(
+        Path(app.instance_path) / "files"
+    )
     app.config["SCHEDULER_LOCK_FILE"] = app.config.get("SCHEDULER_LOCK_FILE") or str(
         Path(app.instance_path) / "scheduler.lock"
     )
@@ -105,6 +108,7 @@ def _register_commands(app: Flask) -> None:
     from surveys.results.commands import scores_cli
     from surveys.rounds.commands import rounds_cli
     from surveys.scheduling.commands import scheduler_command
+    from surveys.storage.commands import storage_cli
 
     for command in (
         users_cli,
@@ -116,6 +120,7 @@ def _register_commands(app: Flask) -> None:
         scores_cli,
         rounds_cli,
         scheduler_command,
+        storage_cli,
     ):
         app.cli.add_command(command)
 

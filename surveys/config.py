@@ -39,6 +39,12 @@ class BaseConfig:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("en", "fr")
     QUESTIONNAIRES_DIR = os.environ.get("QUESTIONNAIRES_DIR", str(PROJECT_ROOT / "questionnaires"))
+    # Where evidence files and archived workbooks keep their bytes: "database" (the default: every
+    # web machine sees them, and a database backup holds them) or "directory" (FILE_STORAGE_DIR,
+    # default <instance>/files; a shared mount when several machines serve the app).
+    FILE_STORAGE = os.environ.get("FILE_STORAGE", "database")
+    FILE_STORAGE_DIR = os.environ.get("FILE_STORAGE_DIR")
+    # Folders of versions before the file store: `surveys storage migrate` reads files from them.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # default: <instance>/uploads
     ARCHIVE_DIR = os.environ.get("ARCHIVE_DIR")  # default: <instance>/archive
     MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 10)

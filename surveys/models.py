@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 SLICES = (
+    "storage",
     "countries",
     "accounts",
     "audit",

@@ -17,6 +17,7 @@ When a new route appears:
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -103,16 +104,15 @@ class World:
 
     @cached_property
     def evidence(self):
-        from flask import current_app
-
-        from surveys.responses.evidence import storage_path
         from surveys.responses.models import Evidence
+        from surveys.storage.backends import current_store, digest_of
 
         content = b"%PDF-1.4 evidence for the access matrix\n"
-        sha = __import__("hashlib").sha256(content).hexdigest()
-        path = storage_path(current_app.config["UPLOAD_DIR"], sha)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+        with tempfile.TemporaryDirectory() as folder:
+            source = Path(folder) / "law.pdf"
+            source.write_bytes(content)
+            sha = digest_of(source).sha256
+            current_store().put(source, digest_of(source))
         evidence = Evidence(
             submission_id=self.submission.id,
             question_id="legal_tip_offence",

@@ -80,4 +80,4 @@ def archive_command(round_id: int) -> None:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     for record in records:
-        click.echo(f"{record.path} ({record.size_bytes} bytes, sha256 {record.sha256[:12]})")
+        click.echo(f"{record.filename} ({record.size_bytes} bytes, sha256 {record.sha256[:12]})")

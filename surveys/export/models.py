@@ -29,9 +29,7 @@ class ArchivedWorkbook(db.Model):
     language: Mapped[str] = mapped_column(String(2))
     # The download name, with the generation time (UTC) in it.
     filename: Mapped[str] = mapped_column(String(255), unique=True)
-    # Relative to ARCHIVE_DIR, so the archive directory can move.
-    path: Mapped[str] = mapped_column(String(500))
-    # Of the file's bytes: a download is checked against it.
+    # Of the file's bytes: its name in the file store; a download is checked against it.
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,7 +13,7 @@ from surveys.access import allow
 from surveys.accounts.models import Role
 from surveys.audit.operations import record
 from surveys.db import utcnow
-from surveys.export.archive import ArchiveFileError, archived_file, scorecard_filename
+from surveys.export.archive import ArchiveFileError, check_archived, scorecard_filename
 from surveys.export.models import ArchivedWorkbook
 from surveys.export.queries import ExportError, load_round, response_counts
 from surveys.export.workbook import XLSX_MIMETYPE
@@ -21,6 +21,8 @@ from surveys.extensions import db
 from surveys.navigation import add_nav_item
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.rounds.models import Round
+from surveys.storage.backends import current_store
+from surveys.storage.download import send_stored
 
 bp = Blueprint("export", __name__, template_folder="templates")
 add_nav_item(
@@ -182,15 +184,15 @@ def archived(archive_id: int):
     if found is None:
         abort(404)
     try:
-        path = archived_file(found)
+        check_archived(found)
     except ArchiveFileError:
         # Logged for the administrators; the analyst gets a page saying what to do.
         current_app.logger.exception("archived workbook %s is unusable", found.filename)
         return render_template("export/missing.html", archived=found), 500
-    return send_file(
-        path,
+    return send_stored(
+        current_store(),
+        found.sha256,
+        found.size_bytes,
         mimetype=XLSX_MIMETYPE,
-        as_attachment=True,
         download_name=found.filename,
-        max_age=0,
     )

@@ -3,16 +3,14 @@
 Accepted: PDF, PNG, JPEG, and office documents (docx, xlsx, odt, ods), which are zip archives
 recognised by their members (`[Content_Types].xml` + `word/` or `xl/`; the ODF `mimetype`
 member). The file name's extension must agree with the detected type, so a renamed executable
-or a script called `report.pdf` is refused. Files are stored as `<UPLOAD_DIR>/<ab>/<sha256>`;
-identical contents share one file. Download access is checked by the view (who may see the
-submission); the files are never served by the static handler.
+or a script called `report.pdf` is refused. The bytes go to the file store (surveys.storage: the
+database by default) under their sha256; identical contents share one stored file. Download
+access is checked by the view (who may see the submission); files are never served as static.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from surveys.accounts.models import User
 from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.responses.models import Evidence, Submission
+from surveys.storage.backends import FileDigest, FileStore, incoming_file
 
 CHUNK = 64 * 1024
 MAX_FILENAME = 200
@@ -102,10 +101,6 @@ def clean_filename(name: str) -> str:
     return base
 
 
-def storage_path(upload_dir: str | Path, sha256: str) -> Path:
-    return Path(upload_dir) / sha256[:2] / sha256
-
-
 def _copy_limited(stream: IO[bytes], target: IO[bytes], max_bytes: int) -> tuple[str, int]:
     """Copy at most max_bytes; returns (sha256, size); raises EvidenceRejected when larger."""
     digest = hashlib.sha256()
@@ -128,18 +123,14 @@ def store_upload(
     submission: Submission,
     question_id: str,
     actor: User | None,
-    upload_dir: str | Path,
+    store: FileStore,
     max_bytes: int,
 ) -> Evidence:
     """Check and keep an uploaded file as evidence for one question. Flushes."""
     name = clean_filename(filename)
-    upload_root = Path(upload_dir)
-    upload_root.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=upload_root, prefix=".upload-")
-    temp_path = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as target:
-            sha256, size = _copy_limited(stream, target, max_bytes)
+    with incoming_file(store) as (temp_path, target):
+        sha256, size = _copy_limited(stream, target, max_bytes)
+        target.flush()
         if size == 0:
             raise EvidenceRejected(_("The file is empty."))
         file_type = detect_type(temp_path)
@@ -158,15 +149,7 @@ def store_upload(
                     extension=file_type.extensions[0],
                 )
             )
-        final = storage_path(upload_root, sha256)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        if final.exists():
-            temp_path.unlink()
-        else:
-            os.replace(temp_path, final)
-    finally:
-        if temp_path.exists():
-            temp_path.unlink()
+        store.put(temp_path, FileDigest(sha256, size))
     evidence = Evidence(
         submission_id=submission.id,
         question_id=question_id,

@@ -138,7 +138,7 @@ class AnswerRevision(db.Model):
 
 
 class Evidence(db.Model):
-    """A file supporting the answer to one question, stored under UPLOAD_DIR by its sha256.
+    """A file supporting the answer to one question, kept in the file store by its sha256.
 
     Rows are never deleted: removing a file from an answer sets `removed_at`, so what a
     coordinator reviewed stays traceable. Identical contents share one stored file.

@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import format_time, get_locale
@@ -49,6 +48,8 @@ from surveys.responses.forms import (
 from surveys.responses.models import Evidence, RevisionSource, Status, Submission
 from surveys.responses.presentation import condition_tree, stat_table
 from surveys.rounds.models import Round
+from surveys.storage.backends import StoredFileMissing, current_store
+from surveys.storage.download import send_stored
 
 bp = Blueprint("responses", __name__, template_folder="templates")
 add_nav_item("responses.home", _l("My questionnaires"), roles=(Role.RESPONDENT,), order=10)
@@ -442,7 +443,7 @@ def _apply_evidence_changes(sub: Submission, area_: Area) -> dict[str, str]:
                     submission=sub,
                     question_id=question.id,
                     actor=current_user,
-                    upload_dir=current_app.config["UPLOAD_DIR"],
+                    store=current_store(),
                     max_bytes=max_bytes,
                 )
             except evidence_ops.EvidenceRejected as rejected:
@@ -572,16 +573,19 @@ def evidence_file(evidence_id: int):
     if evidence is None or evidence.removed_at is not None:
         abort(404)
     require_country(evidence.submission.country_id)
-    path = evidence_ops.storage_path(current_app.config["UPLOAD_DIR"], evidence.sha256)
-    if not path.is_file():
+    try:
+        response = send_stored(
+            current_store(),
+            evidence.sha256,
+            evidence.size_bytes,
+            mimetype=evidence.content_type,
+            download_name=evidence.filename,
+        )
+    except StoredFileMissing:
+        current_app.logger.error(
+            "evidence %s: file %s missing from the store", evidence.id, evidence.sha256
+        )
         abort(404)
-    response = send_file(
-        path,
-        mimetype=evidence.content_type,
-        as_attachment=True,
-        download_name=evidence.filename,
-        max_age=0,
-    )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -97,12 +97,16 @@ def test_archived_file_is_the_stored_one_even_after_data_changes(export_data, an
 
 
 def test_a_damaged_archive_is_reported_not_served(export_data, analyst, db, app):
-    from pathlib import Path
+    from surveys.storage.models import StoredFileChunk
 
     record = archive_round(export_data.round.id)[0]
     db.session.commit()
-    path = Path(app.config["ARCHIVE_DIR"]) / record.path
-    path.write_bytes(b"tampered")
+    db.session.execute(
+        sa.update(StoredFileChunk)
+        .where(StoredFileChunk.sha256 == record.sha256)
+        .values(data=b"tampered")
+    )
+    db.session.commit()
     response = fetch(analyst, f"/exports/archive/{record.id}")
     assert response.status_code == 500
     assert record.filename in response.get_data(as_text=True)

@@ -72,9 +72,11 @@ def base_json(state: dict) -> dict:
     return json.loads(state["base"])
 
 
-@pytest.fixture
-def uploads(app, tmp_path, monkeypatch):
-    """A private, empty upload folder for one test (the app is shared by the session)."""
-    folder = tmp_path / "uploads"
-    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(folder))
-    return folder
+@pytest.fixture(params=["database", "directory"])
+def uploads(request, app, tmp_path, monkeypatch):
+    """An empty file store for one test: the database (the default) or a private folder."""
+    monkeypatch.setitem(app.config, "FILE_STORAGE", request.param)
+    monkeypatch.setitem(app.config, "FILE_STORAGE_DIR", str(tmp_path / "files"))
+    from surveys.storage.backends import current_store
+
+    return current_store()

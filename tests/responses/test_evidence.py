@@ -17,6 +17,7 @@ from surveys.responses.evidence import (
     evidence_by_question,
     store_upload,
 )
+from surveys.storage.backends import current_store
 from tests.responses.conftest import form_state
 
 PDF = b"%PDF-1.7\n%test\n"
@@ -40,6 +41,15 @@ ODT = zipped({"mimetype": b"application/vnd.oasis.opendocument.text", "content.x
 ODS = zipped({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"})
 
 
+def leftovers(store) -> list:
+    """Everything the store holds, temporary files included."""
+    if store.name == "directory":
+        return [p for p in store.root.rglob("*") if p.is_file()]
+    from surveys.extensions import db
+
+    return list(store.checksums(db.session.connection()))  # uncommitted rows too
+
+
 def upload(app, submission, world, data: bytes, name: str, max_bytes: int = 1024 * 1024):
     return store_upload(
         io.BytesIO(data),
@@ -47,7 +57,7 @@ def upload(app, submission, world, data: bytes, name: str, max_bytes: int = 1024
         submission=submission,
         question_id="legal_notes",
         actor=world.respondent,
-        upload_dir=app.config["UPLOAD_DIR"],
+        store=current_store(),
         max_bytes=max_bytes,
     )
 
@@ -65,18 +75,19 @@ def upload(app, submission, world, data: bytes, name: str, max_bytes: int = 1024
     ],
 )
 def test_accepted_files_are_stored_by_checksum_outside_the_web_root(
-    app, world, started, data, name, content_type
+    app, db, world, started, uploads, data, name, content_type
 ):
     evidence = upload(app, started, world, data, name)
+    db.session.commit()
     digest = hashlib.sha256(data).hexdigest()
-    stored = Path(app.config["UPLOAD_DIR"]) / digest[:2] / digest
     assert (evidence.sha256, evidence.content_type, evidence.size_bytes) == (
         digest,
         content_type,
         len(data),
     )
-    assert stored.read_bytes() == data
-    assert not str(stored).startswith(str(Path(app.static_folder)))
+    assert b"".join(uploads.chunks(digest)) == data
+    if uploads.name == "directory":
+        assert not str(uploads.path_of(digest)).startswith(str(Path(app.static_folder)))
 
 
 @pytest.mark.parametrize(
@@ -91,26 +102,40 @@ def test_accepted_files_are_stored_by_checksum_outside_the_web_root(
     ],
 )
 def test_files_are_refused_by_their_content_not_their_name(
-    app, world, started, data, name, message
+    app, world, started, uploads, data, name, message
 ):
     with pytest.raises(EvidenceRejected, match=message):
         upload(app, started, world, data, name)
-    leftovers = [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
-    assert leftovers == []
+    assert leftovers(uploads) == []
 
 
-def test_a_file_over_the_limit_is_refused_and_nothing_is_kept(app, world, started):
+def test_a_file_over_the_limit_is_refused_and_nothing_is_kept(app, world, started, uploads):
     with pytest.raises(EvidenceRejected, match="larger than 1 MB"):
         upload(app, started, world, PDF + b"0" * (1024 * 1024), "big.pdf", max_bytes=1024 * 1024)
-    assert [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()] == []
+    assert leftovers(uploads) == []
 
 
-def test_identical_contents_share_one_stored_file(app, world, started):
+def test_identical_contents_share_one_stored_file(app, world, started, uploads):
     first = upload(app, started, world, PDF, "a.pdf")
     second = upload(app, started, world, PDF, "b.pdf")
     assert first.id != second.id and first.sha256 == second.sha256
-    files = [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
-    assert len(files) == 1
+    assert len(leftovers(uploads)) == 1
+
+
+def test_a_large_file_is_stored_and_sent_back_in_chunks(
+    app, client, login, world, started, uploads, db
+):
+    from surveys.storage.backends import CHUNK_BYTES
+
+    data = PDF + bytes(range(256)) * (10 * 4096)  # 10 MB and a bit: eleven chunks
+    evidence = upload(app, started, world, data, "big.pdf", max_bytes=11 * 1024 * 1024)
+    db.session.commit()
+    assert [len(c) for c in uploads.chunks(evidence.sha256)][:2] == [CHUNK_BYTES, CHUNK_BYTES]
+    login(world.respondent)
+    with client.get(f"/evidence/{evidence.id}") as response:
+        assert response.status_code == 200
+        assert response.content_length == len(data)
+        assert hashlib.sha256(response.get_data()).hexdigest() == evidence.sha256
 
 
 def test_file_names_lose_folders_and_control_characters():

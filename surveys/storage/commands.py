@@ -1,0 +1,146 @@
+"""`surveys storage ...`: bring files of older installations into the file store, check it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from surveys.extensions import db
+from surveys.storage.backends import (
+    DATABASE,
+    DatabaseStore,
+    DirectoryStore,
+    FileStore,
+    current_store,
+    digest_of,
+    incoming_file,
+    verify,
+)
+
+storage_cli = AppGroup("storage", help="The file store of evidence and archived workbooks.")
+
+
+@dataclass(frozen=True)
+class ReferencedFile:
+    sha256: str
+    size: int
+    label: str  # what an operator recognises: "evidence 12 (decree.pdf)"
+    legacy_paths: tuple[Path, ...]  # where versions before the file store kept it
+
+
+def referenced_files() -> Iterator[ReferencedFile]:
+    """Every file a row of the database points at (evidence, archived workbooks)."""
+    from surveys.export.models import ArchivedWorkbook
+    from surveys.responses.models import Evidence
+
+    uploads = Path(current_app.config["UPLOAD_DIR"])
+    archive = Path(current_app.config["ARCHIVE_DIR"])
+    for row in db.session.scalars(sa.select(Evidence).order_by(Evidence.id)):
+        yield ReferencedFile(
+            row.sha256,
+            row.size_bytes,
+            f"evidence {row.id} ({row.filename})",
+            (uploads / row.sha256[:2] / row.sha256,),
+        )
+    for row in db.session.scalars(sa.select(ArchivedWorkbook).order_by(ArchivedWorkbook.id)):
+        yield ReferencedFile(
+            row.sha256,
+            row.size_bytes,
+            f"archived workbook {row.filename}",
+            (archive / f"round-{row.round_id}" / row.filename,),
+        )
+
+
+def other_store(store: FileStore) -> FileStore:
+    """The store the configuration does not choose (files may sit there after a switch)."""
+    if store.name == DATABASE:
+        return DirectoryStore(current_app.config["FILE_STORAGE_DIR"])
+    return DatabaseStore()
+
+
+def missing_files(store: FileStore) -> list[ReferencedFile]:
+    return [f for f in _unique(referenced_files()) if not store.has(f.sha256)]
+
+
+def _unique(files: Iterator[ReferencedFile]) -> Iterator[ReferencedFile]:
+    seen: set[str] = set()
+    for item in files:
+        if item.sha256 not in seen:
+            seen.add(item.sha256)
+            yield item
+
+
+def _copy_from_other_store(source: FileStore, target: FileStore, item: ReferencedFile) -> bool:
+    if not source.has(item.sha256):
+        return False
+    with incoming_file(target) as (path, handle):
+        for chunk in source.chunks(item.sha256):
+            handle.write(chunk)
+        handle.flush()
+        return _put_checked(target, path, item)
+
+
+def _put_checked(target: FileStore, path: Path, item: ReferencedFile) -> bool:
+    digest = digest_of(path)
+    if digest.sha256 != item.sha256 or digest.size != item.size:
+        raise click.ClickException(
+            f"{item.label}: {path} does not match its checksum; nothing copied for it"
+        )
+    target.put(path, digest)
+    return True
+
+
+@storage_cli.command("migrate")
+def migrate_command() -> None:
+    """Copy every file the database refers to into the configured file store.
+
+    Files are looked for in UPLOAD_DIR and ARCHIVE_DIR (where versions before the file store kept
+    them) and in the other store (after changing FILE_STORAGE). Each is checked against its
+    checksum before it is stored; running it again copies nothing twice.
+    """
+    store = current_store()
+    source = other_store(store)
+    copied = present = 0
+    missing: list[ReferencedFile] = []
+    for item in _unique(referenced_files()):
+        if store.has(item.sha256):
+            present += 1
+            continue
+        legacy = next((p for p in item.legacy_paths if p.is_file()), None)
+        if legacy is not None:
+            _put_checked(store, legacy, item)
+        elif not _copy_from_other_store(source, store, item):
+            missing.append(item)
+            continue
+        db.session.commit()  # one file at a time: an interrupted run keeps what it did
+        copied += 1
+    click.echo(f"File store ({store.name}): {copied} copied, {present} already there.")
+    for item in missing:
+        click.echo(f"missing: {item.label}, sha256 {item.sha256}", err=True)
+    if missing:
+        raise SystemExit(1)
+
+
+@storage_cli.command("verify")
+def verify_command() -> None:
+    """Check that every file the database refers to is in the store, with its checksum."""
+    store = current_store()
+    problems = 0
+    checked = 0
+    for item in _unique(referenced_files()):
+        checked += 1
+        if not store.has(item.sha256):
+            click.echo(f"missing: {item.label}, sha256 {item.sha256}")
+            problems += 1
+        elif not verify(store, item.sha256, item.size):
+            click.echo(f"damaged: {item.label} does not match its checksum {item.sha256}")
+            problems += 1
+    click.echo(f"{checked} files checked in the {store.name} store, {problems} problems.")
+    if problems:
+        raise SystemExit(1)
