@@ -25,7 +25,7 @@ translations: install
 
 extract-messages: install
 	$(BIN)/pybabel extract -F surveys/translations/babel.cfg -k N_ -k _l -o surveys/translations/messages.pot --no-location --sort-output --project=surveys surveys
-	$(BIN)/pybabel update -i surveys/translations/messages.pot -d surveys/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i surveys/translations/messages.pot -d surveys/translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 run: install translations
 	$(BIN)/surveys db upgrade

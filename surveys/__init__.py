@@ -9,19 +9,31 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from surveys.config import check_production_settings, config_from_environment
+from surveys.config import (
+    StartupError,
+    config_from_environment,
+    production_problems,
+    shipped_folder,
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the web application. `config` overrides settings (tests pass their own)."""
-    app = Flask(__name__, instance_relative_config=True)
+    """Build the web application. `config` overrides settings (tests pass their own).
+
+    Refuses to start (StartupError, one line per problem) with a configuration that cannot
+    work; with STARTUP_CHECKS=False it records them instead, for `surveys check` to report.
+    """
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("SURVEYS_INSTANCE_PATH") or None,
+    )
     settings = config_from_environment()
     app.config.from_object(settings)
     if config:
         app.config.update(config)
     _apply_derived_settings(app)
-    if os.environ.get("SURVEYS_ENV") == "production" and not app.testing:
-        check_production_settings(app.config)
+    _refuse_unworkable_settings(app)
 
     if app.config["TRUSTED_PROXIES"]:
         trusted = app.config["TRUSTED_PROXIES"]
@@ -50,8 +62,35 @@ def _apply_derived_settings(app: Flask) -> None:
     app.config["SCHEDULER_LOCK_FILE"] = app.config.get("SCHEDULER_LOCK_FILE") or str(
         Path(app.instance_path) / "scheduler.lock"
     )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A database host that does not answer fails a request in seconds, not minutes.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {"connect_timeout": 5, **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     # Uploads above the evidence limit are refused before they are read (413).
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+
+
+def startup_problems(app: Flask) -> list[str]:
+    from surveys.i18n import missing_catalogues
+    from surveys.storage.backends import BACKENDS
+
+    problems = []
+    if os.environ.get("SURVEYS_ENV") == "production" and not app.testing:
+        problems += production_problems(app.config)
+    if app.config["FILE_STORAGE"] not in BACKENDS:
+        problems.append(
+            f"FILE_STORAGE={app.config['FILE_STORAGE']!r} is not one of {', '.join(BACKENDS)}"
+        )
+    problems += missing_catalogues(app)
+    return problems
+
+
+def _refuse_unworkable_settings(app: Flask) -> None:
+    problems = startup_problems(app)
+    app.extensions["surveys.startup_problems"] = problems
+    if problems and app.config.get("STARTUP_CHECKS", True):
+        raise StartupError(problems)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -63,7 +102,7 @@ def _init_extensions(app: Flask) -> None:
     import_all_models()
     db.init_app(app)
     database.configure_engine(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    migrate.init_app(app, db, directory=str(shipped_folder("migrations")))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -81,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from surveys.countries.views import bp as countries_bp
     from surveys.export.views import bp as export_bp
     from surveys.home.views import bp as home_bp
+    from surveys.ops.health import bp as ops_bp
     from surveys.questionnaire.views import bp as questionnaire_bp
     from surveys.responses.views import bp as responses_bp
     from surveys.results.views import bp as results_bp
@@ -88,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from surveys.rounds.views import bp as rounds_bp
 
     app.register_blueprint(home_bp)
+    app.register_blueprint(ops_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(countries_bp, url_prefix="/countries")
@@ -127,5 +168,7 @@ def _register_commands(app: Flask) -> None:
 
 def _register_request_hooks(app: Flask) -> None:
     from surveys import web
+    from surveys.ops import logs
 
+    logs.init_app(app)  # first: its timer starts before any other hook may answer
     web.init_app(app)

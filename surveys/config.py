@@ -9,8 +9,25 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-WEAK_SECRETS = {"", "dev", "change-me", "secret", "dev-only-not-secret"}
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+WEAK_SECRETS = {"", "dev", "change-me", "secret", "dev-only-not-secret", "test-only-not-secret"}
+MIN_SECRET_LENGTH = 32
+
+
+class StartupError(RuntimeError):
+    """The configuration cannot run; one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def shipped_folder(name: str) -> Path:
+    """A folder shipped with the app: inside the installed package (a wheel or an sdist puts it
+    in surveys/bundled/), else at the top of the source checkout."""
+    bundled = PACKAGE_DIR / "bundled" / name
+    return bundled if bundled.is_dir() else PROJECT_ROOT / name
 
 
 def _env_int(name: str, default: int) -> int:
@@ -38,7 +55,9 @@ class BaseConfig:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("en", "fr")
-    QUESTIONNAIRES_DIR = os.environ.get("QUESTIONNAIRES_DIR", str(PROJECT_ROOT / "questionnaires"))
+    QUESTIONNAIRES_DIR = os.environ.get("QUESTIONNAIRES_DIR") or str(
+        shipped_folder("questionnaires")
+    )
     # Where evidence files and archived workbooks keep their bytes: "database" (the default: every
     # web machine sees them, and a database backup holds them) or "directory" (FILE_STORAGE_DIR,
     # default <instance>/files; a shared mount when several machines serve the app).
@@ -80,6 +99,11 @@ class BaseConfig:
     SCHEDULER_LOCK_FILE = os.environ.get(
         "SCHEDULER_LOCK_FILE"
     )  # default: <instance>/scheduler.lock
+    # Logs on stderr: "json" (one object per line, for a log collector) or "text" (key=value).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+    # How old the active scheduler's heartbeat may be before /health and `surveys check` say so.
+    SCHEDULER_HEARTBEAT_MAX_AGE = _env_int("SCHEDULER_HEARTBEAT_MAX_AGE", 120)
 
 
 class DevelopmentConfig(BaseConfig):
@@ -98,6 +122,7 @@ class TestingConfig(BaseConfig):
 
 
 class ProductionConfig(BaseConfig):
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
@@ -120,13 +145,23 @@ def config_from_environment() -> type[BaseConfig]:
         ) from exc
 
 
-def check_production_settings(config: dict) -> None:
-    """Refuse to run production with a missing or well-known secret or without a database URL."""
+def production_problems(config: dict) -> list[str]:
+    """What a production configuration must never run with (startup refuses it)."""
+    problems = []
     secret = config.get("SECRET_KEY") or ""
-    if secret in WEAK_SECRETS or len(secret) < 32:
-        raise RuntimeError(
-            "SECRET_KEY must be set to a random string of at least 32 characters in production "
-            '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))").'
+    if secret in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        problems.append(
+            f"SECRET_KEY must be set to a random string of at least {MIN_SECRET_LENGTH} "
+            'characters in production (e.g. python -c "import secrets; '
+            'print(secrets.token_urlsafe(48))").'
         )
     if not config.get("SQLALCHEMY_DATABASE_URI"):
-        raise RuntimeError("DATABASE_URL must be set in production (postgresql+psycopg://...).")
+        problems.append("DATABASE_URL must be set in production (postgresql+psycopg://...).")
+    return problems
+
+
+def check_production_settings(config: dict) -> None:
+    """Refuse to run production with a missing or well-known secret or without a database URL."""
+    problems = production_problems(config)
+    if problems:
+        raise StartupError(problems)

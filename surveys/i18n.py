@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.support import Translations
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
@@ -44,3 +46,38 @@ def select_timezone() -> str:
 
 def user_zone() -> ZoneInfo:
     return zone_named(select_timezone())
+
+
+SOURCE_LANGUAGE = "en"  # the language of the message ids: it needs no catalogue
+
+
+def catalogue_directories(app) -> list[Path]:
+    names = app.config.get("BABEL_TRANSLATION_DIRECTORIES", "translations").split(";")
+    return [Path(app.root_path) / name for name in names]
+
+
+def missing_catalogues(app) -> list[str]:
+    """One line per configured language whose compiled catalogue is missing or empty."""
+    problems = []
+    directories = catalogue_directories(app)
+    for language in app.config["LANGUAGES"]:
+        if language == SOURCE_LANGUAGE:
+            continue
+        found = [
+            d / language / "LC_MESSAGES" / "messages.mo"
+            for d in directories
+            if (d / language / "LC_MESSAGES" / "messages.mo").is_file()
+        ]
+        if not found:
+            problems.append(
+                f"language {language!r} has no compiled catalogue "
+                f"({directories[0] / language / 'LC_MESSAGES' / 'messages.mo'}): run "
+                "`make translations` in a source checkout, or install a wheel or sdist, "
+                "which compile it"
+            )
+            continue
+        with found[0].open("rb") as handle:
+            catalogue = Translations(handle)
+        if len(catalogue._catalog) <= 1:  # only the header
+            problems.append(f"language {language!r}: the catalogue {found[0]} is empty")
+    return problems

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 
 from babel.dates import get_date_format, get_datetime_format, get_time_format
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import BadRequest, Unauthorized
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from werkzeug.exceptions import BadRequest, ServiceUnavailable, Unauthorized
 
 from surveys.access import PUBLIC, enforce_policy, policy_for
 from surveys.audit.labels import action_label
@@ -32,6 +34,7 @@ ERROR_TITLES = {
     413: _l("File too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong"),
+    503: _l("Temporarily unavailable"),
 }
 ERROR_EXPLANATIONS = {
     400: _l("The request could not be understood. Go back and try again."),
@@ -43,7 +46,12 @@ ERROR_EXPLANATIONS = {
     413: _l("The file is larger than the allowed size."),
     429: _l("Wait a few minutes before trying again."),
     500: _l("The error has been logged. Try again in a moment."),
+    503: _l(
+        "The platform cannot reach its database for a moment. Nothing you saved before is "
+        "lost; try again in a few seconds."
+    ),
 }
+DATABASE_RETRY_SECONDS = 5
 
 
 def init_app(app: Flask) -> None:
@@ -64,6 +72,7 @@ def init_app(app: Flask) -> None:
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, csrf_failed)
+    app.register_error_handler(OperationalError, database_unavailable)
 
 
 def _minutes_pattern(width: str) -> str:
@@ -154,6 +163,22 @@ def csrf_failed(error: CSRFError):
     expired = BadRequest(_("This page has expired. Reload it and try again."))
     expired.own_message = True  # type: ignore[attr-defined]
     return render_error(expired)
+
+
+def database_unavailable(error: OperationalError):
+    """The database is down or restarting: a clean 503 the autosave script retries after."""
+    from flask import g
+    from flask_login import AnonymousUserMixin
+
+    from surveys.extensions import db
+
+    current_app.logger.error("database unavailable: %s", str(error.orig).strip().splitlines()[0])
+    with contextlib.suppress(SQLAlchemyError):  # the pool replaces the lost connection later
+        db.session.rollback()
+    if "_login_user" not in g:
+        g._login_user = AnonymousUserMixin()  # loading the user needed the database
+    body, code = render_error(ServiceUnavailable())
+    return body, code, {"Retry-After": str(DATABASE_RETRY_SECONDS)}
 
 
 def render_error(error):

@@ -8,12 +8,6 @@ from surveys import create_app
 from surveys.config import check_production_settings
 
 
-def test_health_check_answers_ok(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
-
-
 def test_production_refuses_a_missing_or_weak_secret():
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         check_production_settings(

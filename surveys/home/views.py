@@ -1,4 +1,4 @@
-"""The landing page, the language switcher and the health check."""
+"""The landing page and the language switcher."""
 
 from __future__ import annotations
 
@@ -47,10 +47,3 @@ def set_language():
             current_user.language = language
             db.session.commit()
     return redirect(_safe_return_url(request.form.get("next")))
-
-
-@bp.get("/healthz")
-@public
-def health():
-    db.session.execute(db.text("SELECT 1"))
-    return {"status": "ok"}

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from surveys.ops.logs import configure_process_logging
 from surveys.scheduling.process import DEFAULT_POLL_SECONDS, next_moments, run
 
 
@@ -30,10 +31,8 @@ def scheduler_command(poll_seconds: float, once: bool, plan: bool) -> None:
         for job in next_moments(app):
             click.echo(f"{job.run_date:%Y-%m-%d %H:%M} UTC  {job.id}")
         return
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("apscheduler").setLevel(logging.INFO)
+    configure_process_logging(app)
+    # The scheduler logs what it did (surveys.scheduler); APScheduler's "Running job ... executed
+    # successfully" for every routine run would bury that. Its warnings and errors still show.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     sys.exit(run(app, poll_seconds=poll_seconds, once=once))

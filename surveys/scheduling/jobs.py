@@ -156,6 +156,7 @@ def finish(run: JobRun, messages: int) -> None:
     db.session.flush()
     _pause_for_fault_tests(run)
     db.session.commit()
+    logger.info("done: %s %s %s, %s message(s) queued", run.kind, run.scope, run.slot, messages)
 
 
 def _pause_for_fault_tests(run: JobRun) -> None:
@@ -457,4 +458,9 @@ def run_cadences(now: datetime | None = None) -> list[int]:
 def deliver_outbox(now: datetime | None = None) -> dict[str, int]:
     from surveys.notifications.outbox import deliver_pending
 
-    return deliver_pending(current_app.config, now=now).as_dict()
+    report = deliver_pending(current_app.config, now=now).as_dict()
+    if any(report.values()):
+        logger.info(
+            "outbox: %s", ", ".join(f"{count} {what}" for what, count in report.items() if count)
+        )
+    return report

@@ -29,6 +29,7 @@ from surveys.extensions import db
 from surveys.rounds.models import Round
 from surveys.rounds.state import reminder_due_at
 from surveys.scheduling import jobs
+from surveys.scheduling.heartbeat import LEADER, STANDBY, Heart
 from surveys.scheduling.leader import LeaderLock, lock_for
 
 logger = logging.getLogger("surveys.scheduler")
@@ -53,7 +54,7 @@ class FixedJob:
 def fixed_jobs(config) -> tuple[FixedJob, ...]:
     every = int(config.get("SCHEDULER_INTERVAL_SECONDS") or DEFAULT_INTERVAL_SECONDS)
     return (
-        FixedJob("sweep", f"{JOBS_MODULE}:sweep", every),
+        FixedJob("sweep", "surveys.scheduling.process:sweep_job", every),
         FixedJob("reconcile", "surveys.scheduling.process:reconcile_job", every),
         FixedJob("outbox", f"{JOBS_MODULE}:deliver_outbox", every),
         FixedJob("cadences", f"{JOBS_MODULE}:run_cadences", max(every, 60) * 10),
@@ -124,6 +125,7 @@ def reconcile(scheduler: BlockingScheduler, now: datetime | None = None) -> tupl
 
 _scheduler: BlockingScheduler | None = None
 _lock: LeaderLock | None = None
+_heart: Heart | None = None
 
 
 @jobs.in_app_context
@@ -133,12 +135,23 @@ def reconcile_job() -> tuple[int, int]:
     return reconcile(_scheduler)
 
 
+def sweep_job() -> int:
+    """The catch-up sweep; the heartbeat then records when it last completed."""
+    queued = jobs.sweep()
+    if _heart is not None:
+        _heart.beat(LEADER, swept=True)
+    return queued
+
+
 def check_leadership() -> None:
     """Stop at once if the lock was lost (its connection died): a standby may be leading."""
     if _lock is not None and not _lock.still_held():
         logger.critical("leader lock lost; stopping so that only one scheduler runs")
         if _scheduler is not None and _scheduler.state != STATE_STOPPED:
             _scheduler.shutdown(wait=False)
+        return
+    if _heart is not None:
+        _heart.beat(LEADER)
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
@@ -176,12 +189,16 @@ def add_fixed_jobs(scheduler: BlockingScheduler, app: Flask, now: datetime) -> N
     )
 
 
-def wait_for_leadership(lock: LeaderLock, poll_seconds: float, stop: threading.Event) -> bool:
+def wait_for_leadership(
+    lock: LeaderLock, poll_seconds: float, stop: threading.Event, heart: Heart | None = None
+) -> bool:
     """Block until this process holds the lock (True) or is asked to stop (False)."""
     announced = False
     while not stop.is_set():
         if lock.try_acquire():
             return True
+        if heart is not None:
+            heart.beat(STANDBY)
         if not announced:
             logger.warning(
                 "another scheduler is active: standing by (checking every %ss)", poll_seconds
@@ -193,10 +210,11 @@ def wait_for_leadership(lock: LeaderLock, poll_seconds: float, stop: threading.E
 
 def run(app: Flask, *, poll_seconds: float = DEFAULT_POLL_SECONDS, once: bool = False) -> int:
     """Run the scheduler until stopped; returns the process exit status."""
-    global _scheduler, _lock
+    global _scheduler, _lock, _heart
     stop = threading.Event()
     with app.app_context():
         lock = lock_for(db.engine, app.config)
+        heart = Heart(db.engine, jobs.worker_name())
     _lock = lock
 
     def on_signal(signum, _frame):
@@ -208,13 +226,18 @@ def run(app: Flask, *, poll_seconds: float = DEFAULT_POLL_SECONDS, once: bool = 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    if not wait_for_leadership(lock, poll_seconds, stop):
+    if not wait_for_leadership(lock, poll_seconds, stop, None if once else heart):
+        heart.stop()
         return 0
     logger.warning("this scheduler is now the leader")
     jobs.bind_app(app)
     try:
         if once:
-            return run_once(app)
+            status = run_once(app)
+            heart.beat(LEADER, swept=True)  # `--once` from cron: each run shows in /health
+            return status
+        heart.beat(LEADER)
+        _heart = heart
         scheduler = build_scheduler(app)
         scheduler.add_jobstore("memory", alias="memory")
         _scheduler = scheduler
@@ -227,6 +250,9 @@ def run(app: Flask, *, poll_seconds: float = DEFAULT_POLL_SECONDS, once: bool = 
         return 0 if stop.is_set() else EXIT_LOST_LEADERSHIP
     finally:
         _scheduler = None
+        _heart = None
+        if not once:
+            heart.stop()
         lock.release()
 
 

@@ -85,6 +85,30 @@ class SchedulerProcess:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} not seen within {timeout}s; output:\n{self.output()}")
 
+    def swept(self) -> bool:
+        """Whether this process, as leader, has finished a catch-up sweep (its heartbeat says)."""
+        from surveys.scheduling.models import SchedulerHeartbeat
+
+        _db.session.rollback()
+        return (
+            _db.session.scalar(
+                sa.select(SchedulerHeartbeat.swept_at).where(
+                    SchedulerHeartbeat.worker.endswith(f":{self.process.pid}")
+                )
+            )
+            is not None
+        )
+
+    def wait_for_sweep(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.swept():
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise AssertionError(f"no sweep within {timeout}s; output:\n{self.output()}")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

@@ -139,7 +139,7 @@ def test_standby_takes_over_when_the_leader_is_killed_mid_job(pg_scheduler_env, 
     assert time.monotonic() - killed_at < 60  # takes over within a minute
     expected = _expected_runs(("14d", "7d"))
     _wait_until(lambda: sum(_reminder_runs().values()) >= sum(expected.values()))
-    standby.wait_for('Job "sweep', DEADLINE)
+    standby.wait_for_sweep(DEADLINE)
     time.sleep(1)  # anything extra would show now
 
     assert _reminder_runs() == expected  # 0 duplicates, 0 missing
@@ -152,7 +152,7 @@ def test_standby_takes_over_when_the_leader_is_killed_mid_job(pg_scheduler_env, 
 def test_restart_after_downtime_catches_up_two_reminders_once(pg_scheduler_env, start_scheduler):
     round_ = _make_round(closes_in=timedelta(days=30))  # nothing due but the opening
     first = start_scheduler("first")
-    first.wait_for('Job "sweep', DEADLINE)
+    first.wait_for_sweep(DEADLINE)
     first.stop()
     assert _reminder_runs() == Counter()
 
@@ -164,13 +164,13 @@ def test_restart_after_downtime_catches_up_two_reminders_once(pg_scheduler_env, 
     db.session.commit()
 
     second = start_scheduler("second")
-    second.wait_for('Job "sweep', DEADLINE)
+    second.wait_for_sweep(DEADLINE)
     second.stop()
     assert _reminder_runs() == _expected_runs(("14d", "7d"))
     assert _reminder_messages() == _expected_messages(2)
 
     third = start_scheduler("third")
-    third.wait_for('Job "sweep', DEADLINE)
+    third.wait_for_sweep(DEADLINE)
     third.stop()
     assert _reminder_runs() == _expected_runs(("14d", "7d"))
     assert _reminder_messages() == _expected_messages(2)

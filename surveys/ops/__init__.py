@@ -1,0 +1,1 @@
+"""Running the platform in production: structured logs, `/health`, `surveys check`, backups."""

@@ -1,0 +1,87 @@
+"""`/health` for load balancers and probes; a clean 503 while the database is unreachable."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from surveys import create_app
+from surveys.db import utcnow
+from surveys.scheduling.heartbeat import LEADER, STANDBY, Heart
+
+
+def test_health_needs_no_sign_in_and_reports_a_missing_scheduler(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.get_json()
+    assert body["status"] == "degraded"
+    assert body["database"]["ok"] is True
+    assert body["scheduler"] == {
+        "ok": False,
+        "heartbeat_age_seconds": None,
+        "max_age_seconds": 120,
+        "standbys": 0,
+    }
+    assert client.get("/healthz").get_json()["status"] == "degraded"  # the older address
+
+
+def test_health_reports_the_leaders_heartbeat_and_its_standbys(client, db):
+    Heart(db.engine, "web1:100").beat(LEADER, now=utcnow() - timedelta(seconds=4))
+    Heart(db.engine, "web2:200").beat(STANDBY)
+    Heart(db.engine, "web3:300").beat(STANDBY, now=utcnow() - timedelta(hours=1))  # gone
+    body = client.get("/health").get_json()
+    assert body["status"] == "ok"
+    assert body["scheduler"]["ok"] is True
+    assert 4 <= body["scheduler"]["heartbeat_age_seconds"] < 30
+    assert body["scheduler"]["standbys"] == 1
+
+
+def test_a_stale_heartbeat_makes_health_degraded_not_unavailable(client, db):
+    Heart(db.engine, "web1:100").beat(LEADER, now=utcnow() - timedelta(minutes=10))
+    response = client.get("/health")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "degraded"
+    assert body["scheduler"]["ok"] is False
+    assert body["scheduler"]["heartbeat_age_seconds"] >= 600
+
+
+@pytest.fixture
+def app_without_database(tmp_path):
+    """An app whose database cannot be opened (as while PostgreSQL restarts)."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "WTF_CSRF_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/no-such-folder/x.db",
+        }
+    )
+    return app
+
+
+def test_health_is_503_when_the_database_is_unreachable(app_without_database):
+    response = app_without_database.test_client().get("/health")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == {"ok": False}
+
+
+def test_a_request_needing_the_database_fails_cleanly_with_503(app_without_database):
+    client = app_without_database.test_client()
+    page = client.post(
+        "/login",
+        data={"email": "ana@example.org", "password": "a password"},
+        headers={"Accept-Language": "fr"},
+    )
+    assert page.status_code == 503
+    assert page.headers["Retry-After"] == "5"
+    assert "Indisponible pour le moment" in page.get_data(as_text=True)
+    autosave = client.post(
+        "/login",
+        data={"email": "a@example.org", "password": "a password"},
+        headers={"Accept": "application/json"},
+    )
+    assert autosave.status_code == 503
+    assert autosave.get_json()["error"] == "Temporarily unavailable"

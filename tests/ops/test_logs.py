@@ -1,0 +1,63 @@
+"""One structured line per request, and nothing a person typed in it."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from surveys.accounts.models import TokenPurpose
+from surveys.accounts.tokens import issue_token
+from surveys.ops.logs import JsonFormatter, TextFormatter
+
+PASSWORD = "correct horse battery"
+
+
+def request_lines(caplog) -> list[dict]:
+    return [
+        json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name == "surveys.request"
+    ]
+
+
+def test_each_request_gives_one_line_with_route_status_user_and_duration(
+    client, create_user, caplog
+):
+    person = create_user("analyst", email="ana@example.org", password=PASSWORD)
+    caplog.set_level(logging.INFO, logger="surveys.request")
+    client.post("/login", data={"email": "ana@example.org", "password": PASSWORD})
+    response = client.get("/results/", headers={"X-Request-ID": "lb-4f2a"})
+    lines = request_lines(caplog)
+    assert [(x["method"], x["route"], x["status"]) for x in lines] == [
+        ("POST", "/login", 302),
+        ("GET", "/results/", 200),
+    ]
+    assert lines[0]["user_id"] == lines[1]["user_id"] == person.id  # who signed in, then who read
+    assert lines[1]["request_id"] == "lb-4f2a" == response.headers["X-Request-ID"]
+    assert all(isinstance(x["duration_ms"], float) for x in lines)
+    assert len(lines[0]["request_id"]) == 32  # made up when the proxy sends none
+
+
+def test_passwords_tokens_and_answers_never_reach_the_log(app, client, create_user, caplog):
+    person = create_user("respondent", email="resp@example.org", password=PASSWORD)
+    token = issue_token(person, TokenPurpose.PASSWORD_RESET)
+    caplog.set_level(logging.DEBUG)
+    client.post("/login", data={"email": "resp@example.org", "password": PASSWORD + "x"})
+    client.get(f"/password/reset/{token}?next=secret-next")
+    client.post(
+        f"/password/reset/{token}",
+        data={"password": "a brand new secret phrase", "confirm": "a brand new secret phrase"},
+    )
+    client.post("/submissions/1/areas/legal", data={"legal_notes": "Confidential answer text"})
+    text = "\n".join(TextFormatter().format(r) for r in caplog.records)
+    text += "\n".join(JsonFormatter().format(r) for r in caplog.records)
+    assert "/password/reset/<reset_token>" in text
+    for secret in (PASSWORD, token, "a brand new secret phrase", "Confidential", "secret-next"):
+        assert secret not in text
+
+
+def test_text_lines_are_key_value_pairs(client, caplog):
+    caplog.set_level(logging.INFO, logger="surveys.request")
+    client.get("/login")
+    [record] = [r for r in caplog.records if r.name == "surveys.request"]
+    line = TextFormatter().format(record)
+    assert "GET /login 200" in line
+    assert "route=/login" in line and "status=200" in line and "user_id=-" in line
