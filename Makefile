@@ -42,8 +42,8 @@ test: install translations
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check surveys tests bench wsgi.py migrations/env.py
-	$(BIN)/ruff format --check surveys tests bench wsgi.py migrations/env.py
+	$(BIN)/ruff check surveys tests bench wsgi.py gunicorn.conf.py setup.py migrations/env.py
+	$(BIN)/ruff format --check surveys tests bench wsgi.py gunicorn.conf.py setup.py migrations/env.py
 
 format: install
 	$(BIN)/ruff check --fix surveys tests bench

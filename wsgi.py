@@ -1,5 +1,5 @@
-"""WSGI entry point: `gunicorn wsgi:app` (web workers never start the scheduler)."""
+"""WSGI entry point of a source checkout: `gunicorn wsgi:app` (reads ./gunicorn.conf.py)."""
 
-from surveys import create_app
+from surveys.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

@@ -8,7 +8,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PATHS = ["surveys", "tests", "bench", "wsgi.py", "migrations/env.py"]
+PATHS = [
+    "surveys",
+    "tests",
+    "bench",
+    "wsgi.py",
+    "gunicorn.conf.py",
+    "setup.py",
+    "migrations/env.py",
+]
 
 
 def ruff(*args: str) -> subprocess.CompletedProcess:

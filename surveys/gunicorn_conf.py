@@ -1,0 +1,66 @@
+"""gunicorn settings for the platform, each overridable by an environment variable.
+
+Use: `gunicorn -c python:surveys.gunicorn_conf surveys.wsgi:app` (from a source checkout,
+`gunicorn wsgi:app` reads ./gunicorn.conf.py, which imports this).
+
+Forwarded headers: TRUSTED_PROXIES is the one setting. The app trusts X-Forwarded-For and
+X-Forwarded-Proto from that many proxies (werkzeug's ProxyFix); gunicorn itself is told to trust
+none, so the two can never disagree about a client's address or scheme.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    return int(raw) if raw.strip() else default
+
+
+# Where it listens: the reverse proxy's upstream (0.0.0.0:8000 when the proxy is another machine).
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Rendering is CPU work in Python: about two processes per core. Each worker keeps a pool of
+# database connections (up to WEB_THREADS in use), so workers x machines x threads must stay
+# under PostgreSQL's max_connections.
+workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
+# Threads let a worker go on while another request waits for the database or a slow client.
+worker_class = "gthread"
+threads = _int("WEB_THREADS", 4)
+# The slowest page is a workbook built during the request (under 20 s at the web limit of
+# 50,000 answers); anything longer is stuck and is restarted.
+timeout = _int("WEB_TIMEOUT", 120)
+graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("WEB_KEEPALIVE", 5)
+# A worker is replaced after this many requests (with jitter, not all at once): bounded memory.
+max_requests = _int("WEB_MAX_REQUESTS", 5000)
+max_requests_jitter = max(1, max_requests // 10)
+# Uploads are limited by the app (MAX_UPLOAD_MB); these bound the request line and headers.
+limit_request_line = 8190
+limit_request_fields = 100
+
+# Forwarded headers: see the module's docstring.
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
+
+# The app writes one structured line per request (with the user and the route); gunicorn's own
+# access log would repeat it, so it is off unless GUNICORN_ACCESS_LOG names a file or "-".
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+access_log_format = json.dumps(
+    {
+        "time": "%(t)s",
+        "remote": "%(h)s",
+        "request": "%(m)s %(U)s",
+        "status": "%(s)s",
+        "bytes": "%(B)s",
+        "duration_ms": "%(M)s",
+        "request_id": "%({x-request-id}o)s",
+    }
+)
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+proc_name = "surveys"
+# The workers' heartbeat files on a RAM file system: a slow disk never looks like a stuck worker.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
