@@ -151,12 +151,12 @@ def production_problems(config: dict) -> list[str]:
     secret = config.get("SECRET_KEY") or ""
     if secret in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
         problems.append(
-            f"SECRET_KEY must be set to a random string of at least {MIN_SECRET_LENGTH} "
+            f"SECRET_KEY: must be a random string of at least {MIN_SECRET_LENGTH} "
             'characters in production (e.g. python -c "import secrets; '
             'print(secrets.token_urlsafe(48))").'
         )
     if not config.get("SQLALCHEMY_DATABASE_URI"):
-        problems.append("DATABASE_URL must be set in production (postgresql+psycopg://...).")
+        problems.append("DATABASE_URL: must be set in production (postgresql+psycopg://...).")
     return problems
 
 

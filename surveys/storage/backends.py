@@ -166,11 +166,17 @@ class DatabaseStore:
             yield from list(own.scalars(query))
 
     def problem(self) -> str | None:
+        """Write a probe file's row and roll it back."""
         try:
-            with self.engine.connect() as connection:
-                connection.scalar(sa.select(sa.func.count()).select_from(StoredFile))
+            with self.engine.connect() as connection, connection.begin() as transaction:
+                connection.execute(
+                    sa.insert(StoredFile).values(
+                        sha256="0" * 64, size_bytes=0, chunk_count=0, created_at=utcnow()
+                    )
+                )
+                transaction.rollback()
         except sa.exc.SQLAlchemyError as exc:
-            return f"the database file store cannot be read ({_first_line(exc)})"
+            return f"the database file store cannot be written ({_first_line(exc)})"
         return None
 
 

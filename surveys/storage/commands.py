@@ -64,8 +64,22 @@ def other_store(store: FileStore) -> FileStore:
     return DatabaseStore()
 
 
-def missing_files(store: FileStore) -> list[ReferencedFile]:
-    return [f for f in _unique(referenced_files()) if not store.has(f.sha256)]
+def missing_count(store: FileStore) -> int:
+    """How many distinct files the database refers to are not in the store."""
+    if isinstance(store, DatabaseStore):  # one query instead of one per file
+        from surveys.export.models import ArchivedWorkbook
+        from surveys.responses.models import Evidence
+        from surveys.storage.models import StoredFile
+
+        referenced = sa.union(
+            sa.select(Evidence.sha256), sa.select(ArchivedWorkbook.sha256)
+        ).subquery()
+        return db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(referenced)
+            .where(referenced.c.sha256.not_in(sa.select(StoredFile.sha256)))
+        )
+    return sum(1 for f in _unique(referenced_files()) if not store.has(f.sha256))
 
 
 def _unique(files: Iterator[ReferencedFile]) -> Iterator[ReferencedFile]:

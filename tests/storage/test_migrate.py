@@ -69,7 +69,13 @@ def stored(sha: str) -> bytes:
 def test_migrate_copies_old_files_into_the_database_and_names_the_missing_ones(
     app, runner, legacy, db
 ):
+    from surveys.ops.checks import storage_problems
+
     files, workbook = legacy
+    assert storage_problems(app) == [
+        "file store: 3 files the database refers to are not in the database store; "
+        "run `surveys storage migrate`"
+    ]
     result = runner.invoke(args=["storage", "migrate"])
     assert result.exit_code == 1
     assert "2 copied, 0 already there" in result.output
@@ -85,6 +91,7 @@ def test_migrate_copies_old_files_into_the_database_and_names_the_missing_ones(
     assert verified.exit_code == 1
     assert verified.output.count("missing:") == 1
     assert "3 files checked in the database store, 1 problems." in verified.output
+    assert storage_problems(app)[0].startswith("file store: 1 file the database refers to is")
 
 
 def test_a_changed_old_file_is_refused(app, runner, legacy):

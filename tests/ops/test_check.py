@@ -1,0 +1,216 @@
+"""`surveys check` on a production-like configuration, and on each broken setting.
+
+A production configuration means PostgreSQL (SQLite is itself a production problem), so these
+tests run on the PostgreSQL test database, in a schema migrated with the real migrations.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from surveys import create_app
+from surveys.config import StartupError
+from surveys.extensions import db
+from surveys.ops.checks import run_checks
+from surveys.scheduling.heartbeat import LEADER, Heart
+from tests.conftest import ROOT, postgres_url
+from tests.notifications.test_smtp import _Server, _SMTPHandler
+
+STRONG_SECRET = "k" * 48
+
+
+@pytest.fixture(scope="module")
+def migrated_schema() -> Iterator[dict]:
+    """A PostgreSQL schema built by `surveys db upgrade`; database settings to reach it."""
+    url = postgres_url()
+    if url is None:
+        pytest.skip("TEST_DATABASE_URL is not set: the production checks need PostgreSQL")
+    schema = f"c_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
+    }
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", **settings})
+    with app.app_context():
+        upgrade()
+        Heart(db.engine, "sched1:1").beat(LEADER)
+        db.engine.dispose()
+    try:
+        yield settings
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def smtp_server() -> Iterator[_Server]:
+    server = _Server(("127.0.0.1", 0), _SMTPHandler)
+    server.refuse = False  # type: ignore[attr-defined]
+    server.received = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def production(monkeypatch, migrated_schema, smtp_server, tmp_path):
+    """Build a production app from settings; returns its problems as `surveys check` lists them."""
+    monkeypatch.setenv("SURVEYS_ENV", "production")
+    good = {
+        **migrated_schema,
+        "SECRET_KEY": STRONG_SECRET,
+        "BASE_URL": "https://monitoring.example.org",
+        "TRUSTED_PROXIES": 1,
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": smtp_server.server_address[1],
+        "MAIL_FROM": "monitoring@unodc.example.org",
+        "FILE_STORAGE_DIR": str(tmp_path / "files"),
+    }
+    apps = []
+
+    def problems(**overrides) -> list[str]:
+        app = create_app({**good, **overrides, "STARTUP_CHECKS": False})
+        apps.append(app)
+        with app.app_context():
+            return run_checks(app)
+
+    yield problems
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_good_production_configuration_passes(production):
+    assert production() == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"SECRET_KEY": "short"}, "SECRET_KEY: must be a random string of at least 32"),
+        ({"SECRET_KEY": "dev-only-not-secret" * 3}, None),  # long enough, and not a known one
+        ({"BASE_URL": "monitoring.example.org"}, "BASE_URL: 'monitoring.example.org' is not"),
+        ({"BASE_URL": "http://monitoring.example.org"}, "BASE_URL: http://monitoring.example"),
+        ({"BASE_URL": "https://127.0.0.1:5000"}, "points at this machine"),
+        ({"MAIL_BACKEND": "console"}, "MAIL_BACKEND: console does not send e-mails"),
+        ({"MAIL_BACKEND": "pigeon"}, "MAIL_BACKEND: 'pigeon' is not one of"),
+        ({"MAIL_FROM": "no-reply@niamey-monitoring.invalid"}, "MAIL_FROM: no-reply@niamey"),
+        ({"MAIL_FROM": "monitoring"}, "MAIL_FROM: 'monitoring' is not an e-mail address"),
+        ({"SMTP_HOST": ""}, "SMTP_HOST: not set"),
+        ({"SMTP_PORT": "closed"}, "SMTP_HOST: cannot talk to the mail server 127.0.0.1:"),
+        ({"SMTP_USERNAME": "mailer"}, "SMTP_PASSWORD: not set, though SMTP_USERNAME is"),
+        ({"TRUSTED_PROXIES": 0}, "TRUSTED_PROXIES: 0, yet BASE_URL is https"),
+        ({"TRUSTED_PROXIES": 7}, "TRUSTED_PROXIES: 7 proxies is more than any usual chain"),
+        ({"TRUSTED_PROXIES": -1}, "TRUSTED_PROXIES: -1 must be the number of proxies"),
+        ({"LANGUAGES": ("en", "fr", "de")}, "language 'de' has no compiled catalogue"),
+        ({"FILE_STORAGE": "floppy"}, "FILE_STORAGE='floppy' is not one of database, directory"),
+        ({"FILE_STORAGE": "directory", "FILE_STORAGE_DIR": "/proc/nowhere"}, "file store:"),
+        ({"SQLALCHEMY_DATABASE_URI": "sqlite://"}, "DATABASE_URL: SQLite serves one"),
+        (
+            {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:closed/x"},
+            "database: cannot connect",
+        ),
+    ],
+)
+def test_each_broken_setting_gives_its_own_line(production, overrides, expected):
+    if overrides.get("SMTP_PORT") == "closed":
+        overrides["SMTP_PORT"] = closed_port()
+    url = overrides.get("SQLALCHEMY_DATABASE_URI", "")
+    if url:
+        overrides["SQLALCHEMY_DATABASE_URI"] = url.replace("closed", str(closed_port()))
+        overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    problems = [p for p in production(**overrides) if not p.startswith("database: no schema")]
+    if expected is None:
+        assert problems == []
+        return
+    assert len(problems) == 1, problems
+    assert expected in problems[0]
+
+
+def test_a_stale_heartbeat_and_migrations_behind_are_reported(production, migrated_schema):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", **migrated_schema})
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE scheduler_heartbeats SET beat_at = beat_at - INTERVAL '1 hour'")
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO countries (iso2, iso3, name_en, name_fr, active) "
+                    "VALUES ('NE', 'NER', 'Niger', 'Niger', true)"
+                )
+            )
+        [heartbeat] = production()
+        assert heartbeat.startswith("scheduler: the last heartbeat is 36")
+        downgrade(revision="-1")
+        [behind] = production()
+        assert behind.startswith("database: at migration b4bbb4e221bc but this version")
+        upgrade()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE scheduler_heartbeats SET beat_at = now()"))
+        db.engine.dispose()
+
+
+def test_the_command_prints_one_line_per_problem_and_fails(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SURVEYS_ENV": "production",
+        "SECRET_KEY": "short",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "SURVEYS_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    surveys = Path(sys.executable).parent / "surveys"
+    done = subprocess.run(
+        [str(surveys), "check"], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("SECRET_KEY: ")
+    assert any(line.startswith("DATABASE_URL: SQLite") for line in lines)
+    assert lines[-1] == "database: no schema yet; run `surveys db upgrade`"
+    assert "problems found (production)" in done.stderr
+    refused = subprocess.run(
+        [str(surveys), "rounds", "list"], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[:2] == [
+        "surveys cannot start:",
+        "  SECRET_KEY: must be a random string of at least 32 characters in production "
+        '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))").',
+    ]
+
+
+def test_the_app_refuses_to_start_without_a_configured_languages_catalogue(tmp_path):
+    with pytest.raises(StartupError, match="language 'de' has no compiled catalogue"):
+        create_app(
+            {
+                "TESTING": True,
+                "LANGUAGES": ("en", "fr", "de"),
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+            }
+        )
