@@ -169,8 +169,9 @@ def _register_commands(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from surveys import web
+    from surveys import assets, web
     from surveys.ops import logs
 
     logs.init_app(app)  # first: its timer starts before any other hook may answer
     web.init_app(app)
+    assets.init_app(app)
