@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "round.closing_moved": _l("Closing date moved"),
     "round.extended": _l("Deadline extended for a country"),
     "round.reopened": _l("Round reopened for a country"),
+    "round.opened_now": _l("Round opened at once by an operator"),
+    "round.closed_now": _l("Round closed at once by an operator"),
     "cadence.created": _l("Cadence set"),
     "cadence.stopped": _l("Cadence stopped"),
     "cadence.round_skipped": _l("Cadence could not create its round"),

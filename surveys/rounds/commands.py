@@ -19,10 +19,12 @@ from surveys.rounds.models import Cadence, Round
 from surveys.rounds.operations import (
     RoundError,
     cancel_round,
+    close_now,
     create_cadence,
     create_round,
     extend_country,
     move_closing,
+    open_now,
     state_of,
 )
 
@@ -182,6 +184,46 @@ def cancel_command(round_id):
     cancel_round(round_)
     db.session.commit()
     click.echo(f"Round {round_.id} ({round_.period_label}) cancelled.")
+
+
+@rounds_cli.command("open-now")
+@click.argument("round_id", type=int)
+@in_english
+def open_now_command(round_id):
+    """Open a scheduled round at once, with its opening notices (as the scheduler sends them)."""
+    from surveys.scheduling import jobs
+
+    round_ = _round(round_id)
+    now = utcnow()
+    open_now(round_, now=now)
+    db.session.commit()
+    queued = jobs.open_round(round_id, now=now)
+    click.echo(
+        f"Round {round_id} ({round_.period_label}) is open; {queued} opening notices queued."
+    )
+
+
+@rounds_cli.command("close-now")
+@click.argument("round_id", type=int)
+@in_english
+def close_now_command(round_id):
+    """Close an open round at once for every country: closing notices, the score snapshot and
+    the archived workbooks, exactly as when its closing date passes (each done once)."""
+    from surveys.export.models import ArchivedWorkbook
+    from surveys.scheduling import jobs
+
+    round_ = _round(round_id)
+    now = utcnow()
+    close_now(round_, now=now)
+    db.session.commit()
+    queued = jobs.close_round(round_id, now=now)
+    archived = db.session.scalars(
+        sa.select(ArchivedWorkbook.filename).where(ArchivedWorkbook.round_id == round_id)
+    ).all()
+    click.echo(
+        f"Round {round_id} ({round_.period_label}) is closed; {queued} notices queued; "
+        f"archived: {', '.join(archived) or 'none'}."
+    )
 
 
 @rounds_cli.command("cadence")

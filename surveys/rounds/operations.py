@@ -398,6 +398,53 @@ def cancel_round(round_: Round, *, actor: User | None = None, now: datetime | No
     return round_
 
 
+def open_now(round_: Round, *, actor: User | None = None, now: datetime | None = None) -> Round:
+    """Open a scheduled round at once: its opening moment becomes now."""
+    now = now or utcnow()
+    state = state_of(round_, now)
+    if state == RoundState.CANCELLED:
+        raise RoundError(_("This round was cancelled; it cannot be changed."))
+    if state != RoundState.SCHEDULED:
+        raise RoundError(_("This round has already opened."))
+    if round_.closes_at <= now:
+        raise RoundError(_("This round's closing date has passed; it cannot open now."))
+    old = round_.opens_at
+    round_.opens_at = now
+    db.session.flush()
+    record(
+        "round.opened_now",
+        target_type="round",
+        target_id=round_.id,
+        details={"opens_at": [old.isoformat(), now.isoformat()]},
+        actor=actor,
+    )
+    return round_
+
+
+def close_now(round_: Round, *, actor: User | None = None, now: datetime | None = None) -> Round:
+    """Close an open round at once for every country, extensions and reopenings included."""
+    now = now or utcnow()
+    state = state_of(round_, now)
+    if state == RoundState.CANCELLED:
+        raise RoundError(_("This round was cancelled; it cannot be changed."))
+    if state != RoundState.OPEN:
+        raise RoundError(_("This round is not open; only an open round can be closed now."))
+    old = round_.latest_closes_at
+    round_.closes_at = min(round_.closes_at, now)
+    for participant in round_.participants:
+        if participant.closes_at_override is not None and participant.closes_at_override > now:
+            participant.closes_at_override = now
+    db.session.flush()
+    record(
+        "round.closed_now",
+        target_type="round",
+        target_id=round_.id,
+        details={"closes_at": [old.isoformat(), now.isoformat()]},
+        actor=actor,
+    )
+    return round_
+
+
 def move_closing(
     round_: Round,
     closes_at: datetime,

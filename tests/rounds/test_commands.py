@@ -95,3 +95,66 @@ def test_cadence_command(runner, db, create_version):
     assert result.exit_code == 0, result.output
     assert db.session.query(Cadence).one().every_months == 6
     assert "every 6 months" in runner.invoke(args=["rounds", "cadences"]).output
+
+
+def test_open_now_and_close_now_have_the_scheduled_effects_once(
+    runner, db, create_country, create_version, create_user, create_submission
+):
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from surveys.audit.models import AuditEvent
+    from surveys.db import utcnow
+    from surveys.export.models import ArchivedWorkbook
+    from surveys.notifications.models import OutboxMessage
+    from surveys.results.models import ScoreSnapshot
+    from surveys.rounds import notices
+    from surveys.rounds.operations import create_round
+    from surveys.scheduling import jobs
+
+    niger, mali = create_country("NE", "NER", "Niger", "Niger"), create_country("ML", "MLI")
+    create_user("respondent", countries=[niger], language="fr")
+    create_user("respondent", countries=[mali])
+    create_user("coordinator")
+    now = utcnow()
+    round_ = create_round(
+        version=create_version(),
+        period_label="2030-H1",
+        opens_at=now + timedelta(days=10),
+        closes_at=now + timedelta(days=40),
+        country_ids=[niger.id, mali.id],
+    )
+    db.session.commit()
+
+    def sent(kind: str) -> int:
+        db.session.rollback()
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == kind)
+        )
+
+    opened = runner.invoke(args=["rounds", "open-now", str(round_.id)])
+    assert opened.exit_code == 0, opened.output
+    assert "is open; 2 opening notices queued" in opened.output
+    again = runner.invoke(args=["rounds", "open-now", str(round_.id)])
+    assert again.exit_code == 1 and "already opened" in again.output
+    assert jobs.sweep(now=utcnow()) == 0  # the scheduler finds nothing left to do
+    assert sent(notices.OPENING) == 2
+
+    create_submission(db.session.get(Round, round_.id), niger, status="submitted")
+    closed = runner.invoke(args=["rounds", "close-now", str(round_.id)])
+    assert closed.exit_code == 0, closed.output
+    assert sent(notices.CLOSING) == 2 and sent(notices.CLOSED_SUMMARY) == 1
+    archived = db.session.scalars(sa.select(ArchivedWorkbook.language)).all()
+    assert sorted(archived) == ["en", "fr"]
+    assert "scorecard_mini_2030-H1_fr_" in closed.output
+    snapshots = db.session.scalar(sa.select(sa.func.count()).select_from(ScoreSnapshot))
+    assert snapshots > 0
+
+    assert jobs.sweep(now=utcnow() + timedelta(minutes=1)) == 0
+    assert runner.invoke(args=["rounds", "close-now", str(round_.id)]).exit_code == 1
+    assert sent(notices.CLOSING) == 2 and sent(notices.CLOSED_SUMMARY) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ArchivedWorkbook)) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ScoreSnapshot)) == snapshots
+    actions = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert "round.opened_now" in actions and "round.closed_now" in actions
