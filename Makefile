@@ -30,13 +30,15 @@ extract-messages: install
 run: install translations
 	$(BIN)/surveys db upgrade
 	BASE_URL=$(BASE_URL) $(BIN)/surveys demo --if-empty
-	@echo ""
-	@echo "  The platform is at http://$(HOST):$(PORT)/"
-	@$(BIN)/surveys demo-logins || true
-	@echo ""
 	@BASE_URL=$(BASE_URL) $(BIN)/surveys scheduler & sched=$$!; \
-	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
-	  BASE_URL=$(BASE_URL) $(BIN)/surveys run --host $(HOST) --port $(PORT)
+	  BASE_URL=$(BASE_URL) $(BIN)/surveys run --host $(HOST) --port $(PORT) & web=$$!; \
+	  trap 'kill $$sched $$web 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python -m surveys.ops.ready http://$(HOST):$(PORT) && { \
+	    echo ""; \
+	    echo "  The platform is at http://$(HOST):$(PORT)/  (Ctrl-C stops it and the scheduler)"; \
+	    $(BIN)/surveys demo-logins || true; \
+	    echo ""; }; \
+	  wait $$web
 
 test: install translations
 	$(BIN)/pytest

@@ -44,6 +44,8 @@ def health():
         "scheduler": {
             "ok": scheduler_ok,
             "heartbeat_age_seconds": _rounded(status.leader_age_seconds),
+            # When the leader last finished its catch-up of round work (None: not yet).
+            "last_sweep_age_seconds": _rounded(status.swept_age_seconds),
             "max_age_seconds": max_age,
             "standbys": status.standbys,
         },

@@ -41,6 +41,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+# In text, a request's method, route, status and duration are in the message already.
+IN_TEXT_MESSAGE = frozenset({"method", "route", "endpoint", "status", "duration_ms"})
+# Probes ask every few seconds: their lines are DEBUG, not INFO.
+QUIET_ENDPOINTS = frozenset({"ops.health"})
+
+
 class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
@@ -49,7 +55,9 @@ class TextFormatter(logging.Formatter):
         line = super().format(record)
         fields = getattr(record, FIELDS_ATTRIBUTE, None)
         if fields:
-            line += " " + " ".join(f"{k}={_text_value(v)}" for k, v in fields.items())
+            line += " " + " ".join(
+                f"{k}={_text_value(v)}" for k, v in fields.items() if k not in IN_TEXT_MESSAGE
+            )
         return line
 
 
@@ -121,6 +129,8 @@ def finish_request(response):
         "ip": request.remote_addr,
     }
     level = logging.ERROR if response.status_code >= 500 else logging.INFO
+    if request.endpoint in QUIET_ENDPOINTS and response.status_code < 500:
+        level = logging.DEBUG
     log_event(
         request_logger,
         level,

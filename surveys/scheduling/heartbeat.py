@@ -73,6 +73,12 @@ class SchedulerStatus:
     swept_at: datetime | None
     standbys: int
 
+    @property
+    def swept_age_seconds(self) -> float | None:
+        if self.swept_at is None or self.leader_age_seconds is None:
+            return None
+        return max(0.0, (utcnow() - self.swept_at).total_seconds())
+
     def fresh(self, max_age_seconds: float) -> bool:
         return self.leader_age_seconds is not None and self.leader_age_seconds <= max_age_seconds
 

@@ -21,6 +21,7 @@ def test_health_needs_no_sign_in_and_reports_a_missing_scheduler(client):
     assert body["scheduler"] == {
         "ok": False,
         "heartbeat_age_seconds": None,
+        "last_sweep_age_seconds": None,
         "max_age_seconds": 120,
         "standbys": 0,
     }

@@ -60,4 +60,4 @@ def test_text_lines_are_key_value_pairs(client, caplog):
     [record] = [r for r in caplog.records if r.name == "surveys.request"]
     line = TextFormatter().format(record)
     assert "GET /login 200" in line
-    assert "route=/login" in line and "status=200" in line and "user_id=-" in line
+    assert "user_id=- ip=127.0.0.1" in line and "route=" not in line
