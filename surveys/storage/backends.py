@@ -127,7 +127,8 @@ class DatabaseStore:
     def chunks(self, sha256: str, connection: Connection | None = None) -> Iterator[bytes]:
         """Each chunk in its own short query: a slow download never holds a connection."""
         count = self._chunk_count(sha256, connection)
-        return self._read_chunks(sha256, count, connection)
+        # Bound now: the response streams after the request's app context has gone.
+        return self._read_chunks(self.engine, sha256, count, connection)
 
     def _chunk_count(self, sha256: str, connection: Connection | None) -> int:
         query = sa.select(StoredFile.chunk_count).where(StoredFile.sha256 == sha256)
@@ -140,10 +141,10 @@ class DatabaseStore:
             raise StoredFileMissing(sha256)
         return count
 
+    @staticmethod
     def _read_chunks(
-        self, sha256: str, count: int, connection: Connection | None
+        engine: Engine, sha256: str, count: int, connection: Connection | None
     ) -> Iterator[bytes]:
-        engine = self.engine  # the app context may be gone while a response streams
         for seq in range(count):
             query = sa.select(StoredFileChunk.data).where(
                 StoredFileChunk.sha256 == sha256, StoredFileChunk.seq == seq
