@@ -145,7 +145,7 @@ def _register_commands(app: Flask) -> None:
     from surveys.countries.commands import countries_cli
     from surveys.demo import demo_command
     from surveys.export.commands import export_cli
-    from surveys.ops.commands import check_command
+    from surveys.ops.commands import backup_command, check_command, restore_command
     from surveys.questionnaire.commands import questionnaire_cli
     from surveys.results.commands import scores_cli
     from surveys.rounds.commands import rounds_cli
@@ -154,7 +154,9 @@ def _register_commands(app: Flask) -> None:
 
     for command in (
         users_cli,
+        backup_command,
         check_command,
+        restore_command,
         countries_cli,
         demo_command,
         demo_logins_command,

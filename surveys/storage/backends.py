@@ -91,7 +91,10 @@ class DatabaseStore:
     def temporary_dir(self) -> str | None:
         return None
 
-    def put(self, path: Path, digest: FileDigest, session: Session | None = None) -> bool:
+    def put(
+        self, path: Path, digest: FileDigest, session: Session | Connection | None = None
+    ) -> bool:
+        """Insert in the caller's transaction (the session's, or a connection's)."""
         session = session or db.session
         if self._present(session, digest.sha256):
             return False
@@ -117,7 +120,7 @@ class DatabaseStore:
         return True
 
     @staticmethod
-    def _present(session: Session, sha256: str) -> bool:
+    def _present(session: Session | Connection, sha256: str) -> bool:
         found = session.scalar(sa.select(StoredFile.sha256).where(StoredFile.sha256 == sha256))
         return found is not None
 
@@ -200,7 +203,9 @@ class DirectoryStore:
         folder.mkdir(parents=True, exist_ok=True)
         return str(folder)
 
-    def put(self, path: Path, digest: FileDigest, session: Session | None = None) -> bool:
+    def put(
+        self, path: Path, digest: FileDigest, session: Session | Connection | None = None
+    ) -> bool:
         final = self.path_of(digest.sha256)
         if final.is_file():
             return False
@@ -257,8 +262,9 @@ def _read_and_close(handle) -> Iterator[bytes]:
             yield chunk
 
 
-def _insert_ignoring_duplicates(session: Session, table: sa.Table, keys: list[str]):
-    dialect = session.get_bind().dialect.name
+def _insert_ignoring_duplicates(session: Session | Connection, table: sa.Table, keys: list[str]):
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    dialect = bind.dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
