@@ -432,4 +432,7 @@ def snapshot(engine) -> Iterator[Connection]:
         if connection.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
+            if connection.dialect.name == "sqlite":
+                # pysqlite opens no transaction for reads: begin one so WAL keeps one snapshot.
+                connection.exec_driver_sql("BEGIN")
             yield connection
