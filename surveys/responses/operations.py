@@ -287,13 +287,20 @@ def answer_fingerprint(answer: Answer | AnswerInput | AnswerRevision | None) -> 
         state: list[object] = [None, False, "", ""]
     else:
         state = [
-            answer.value if is_answered(answer.value) else None,
+            _as_shown(answer.value) if is_answered(answer.value) else None,
             bool(answer.not_applicable),
             (answer.na_justification or "").strip(),
             (answer.comment or "").strip(),
         ]
     canonical = json.dumps(state, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _as_shown(value):
+    """7.0 and 7 are the same answer to the eye (a form posts "7" back for a stored 7.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def area_fingerprints(area: Area, answers: Mapping[str, Answer]) -> dict[str, str]:

@@ -246,3 +246,24 @@ def test_fingerprints_ignore_surrounding_blanks_but_see_comments():
     )
     assert answer_fingerprint(AnswerInput("a")) != answer_fingerprint(AnswerInput("a", comment="x"))
     assert answer_fingerprint(None) == answer_fingerprint(AnswerInput(""))
+
+
+def test_a_whole_number_stored_as_7_0_is_the_same_answer_as_the_7_a_form_posts(db, world, started):
+    """Found by the load test: a carried-over decimal (7.0) came back from the form as 7, was
+    written again on every autosave of its area, and turned colleagues' stale saves there
+    into conflicts."""
+    from surveys.responses.models import Answer
+
+    db.session.add(Answer(submission_id=started.id, question_id="protection_budget", value=7.0))
+    db.session.commit()
+    assert answer_fingerprint(AnswerInput(7)) == answer_fingerprint(AnswerInput(7.0))
+    version, base = shown_state(started, "protection")
+    result = save_area(
+        started,
+        "protection",
+        {"protection_budget": AnswerInput(7)},
+        actor=world.respondent,
+        lock_version=version,
+        base=base,
+    )
+    assert result.saved == [] and revisions(db, started, "protection_budget") == []
