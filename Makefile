@@ -9,7 +9,7 @@ BASE_URL ?= http://$(HOST):$(PORT)
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export FLASK_APP := surveys:create_app
 
-.PHONY: run test install translations extract-messages lint format migrations-check bench
+.PHONY: run test install translations extract-messages lint format migrations-check bench bench-load
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,3 +53,9 @@ format: install
 
 bench: install translations
 	$(BIN)/python -m bench
+
+# The load test (not part of `make test`): gunicorn on PostgreSQL, 215 simulated people.
+# e.g. make bench-load LOAD_ARGS="--restart-at 60 --database-url postgresql+psycopg://..."
+bench-load: install translations
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench.load $(LOAD_ARGS)

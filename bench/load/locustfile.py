@@ -30,7 +30,9 @@ MODE = os.environ.get("LOAD_MODE", "mixed")  # mixed | area | bare
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ACKS: list[dict] = []
 REQUESTS: list[tuple[float, str, int, str, float]] = []
-SPAWNED: list[float] = []
+READY: list[float] = []  # when every user of the run had signed in
+USERS = int(os.environ.get("LOAD_USERS", "0"))
+_signed_in = itertools.count(1)
 _respondents = itertools.count()
 _staff = itertools.count()
 
@@ -44,16 +46,11 @@ def record_request(request_type, name, response_time, response_length, response,
     REQUESTS.append((time.time(), name, status, error, response_time))
 
 
-@events.spawning_complete.add_listener
-def note_spawned(user_count, **_):
-    SPAWNED.append(time.time())
-
-
 @events.test_stop.add_listener
 def write_records(**_):
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"acks-{MODE}.json").write_text(json.dumps(ACKS))
-    (OUT / f"spawned-{MODE}.json").write_text(json.dumps(SPAWNED))
+    (OUT / f"ready-{MODE}.json").write_text(json.dumps(READY))
     with (OUT / f"requests-{MODE}.jsonl").open("w") as handle:
         for entry in REQUESTS:
             handle.write(json.dumps(entry) + "\n")
@@ -70,6 +67,8 @@ class SignedIn(HttpUser):
             data={"csrf_token": token, "email": email, "password": PLAN["password"]},
             name="/login [POST]",
         )
+        if next(_signed_in) == USERS:
+            READY.append(time.time())
 
 
 class Respondent(SignedIn):

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/surveys_load"
 DEFAULT_RESTART = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart"
-SETTLE_SECONDS = 5  # after the last user started, before the measured window
+SETTLE_SECONDS = 5  # after the last sign-in, before the measured window
 KEPT_COLUMNS = ("Request Count", "Failure Count", "Requests/s", "50%", "95%", "99%")
 SECRET = "load-test-secret-" + "x" * 32
 
@@ -110,12 +110,13 @@ def servers(args, out: Path) -> tuple[subprocess.Popen, subprocess.Popen]:
 
 def locust(args, out: Path, mode: str, users: int, seconds: int, port: int, classes: list[str]):
     """Run locust; `seconds` of steady load after every user has started and signed in."""
-    seconds += -(-users // args.spawn_rate) + SETTLE_SECONDS
+    seconds += -(-users // args.spawn_rate) + SETTLE_SECONDS + args.sign_in_allowance
     env = {
         **os.environ,
         "LOAD_PLAN": str(out / "plan.json"),
         "LOAD_OUT": str(out),
         "LOAD_MODE": mode,
+        "LOAD_USERS": str(users),
         "PYTHONPATH": str(ROOT),
     }
     command = [
@@ -171,11 +172,11 @@ def restart_database(command: str, url: str, record: dict) -> None:
 
 
 def steady_records(out: Path, mode: str) -> tuple[list, float]:
-    """The requests of the measured window (from SETTLE_SECONDS after the last user started:
+    """The requests of the measured window (from SETTLE_SECONDS after every user had signed in:
     the sign-ins of the ramp-up are not the steady state), and the window's length."""
-    spawned = json.loads((out / f"spawned-{mode}.json").read_text())
+    ready = json.loads((out / f"ready-{mode}.json").read_text())
     records = [json.loads(line) for line in (out / f"requests-{mode}.jsonl").open()]
-    begin = (spawned[0] if spawned else records[0][0]) + SETTLE_SECONDS
+    begin = (ready[0] if ready else records[0][0]) + SETTLE_SECONDS
     kept = [r for r in records if r[0] >= begin]
     return kept, (max(r[0] for r in kept) - begin) if kept else 0.0
 
@@ -247,6 +248,12 @@ def main() -> int:
     parser.add_argument("--restart-at", type=int, help="restart PostgreSQL after N seconds")
     parser.add_argument("--restart-command", default=DEFAULT_RESTART)
     parser.add_argument("--ratio-seconds", type=int, default=20)
+    parser.add_argument(
+        "--sign-in-allowance",
+        type=int,
+        default=30,
+        help="seconds added for the sign-ins still queued when the last user has started",
+    )
     parser.add_argument("--skip-ratio", action="store_true")
     args = parser.parse_args()
 
