@@ -177,7 +177,9 @@ def database_unavailable(error: OperationalError):
         db.session.rollback()
     if "_login_user" not in g:
         g._login_user = AnonymousUserMixin()  # loading the user needed the database
-    body, code = render_error(ServiceUnavailable())
+    unavailable = ServiceUnavailable(str(ERROR_EXPLANATIONS[503]))
+    unavailable.own_message = True  # type: ignore[attr-defined] - the autosave script shows it
+    body, code = render_error(unavailable)
     return body, code, {"Retry-After": str(DATABASE_RETRY_SECONDS)}
 
 

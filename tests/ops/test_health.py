@@ -86,3 +86,4 @@ def test_a_request_needing_the_database_fails_cleanly_with_503(app_without_datab
     )
     assert autosave.status_code == 503
     assert autosave.get_json()["error"] == "Temporarily unavailable"
+    assert "Nothing you saved before is lost" in autosave.get_json()["message"]
