@@ -59,7 +59,7 @@ def pip(*args: str, target: Path | None = None) -> subprocess.CompletedProcess:
 
 def install(wheel: Path, venv: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    offline = ("install", "--no-index", "--find-links", str(WHEELHOUSE), str(wheel))
+    offline = ("install", "--no-compile", "--no-index", "--find-links", str(WHEELHOUSE), str(wheel))
     result = pip(*offline, target=venv)
     if result.returncode != 0:  # first run, or new dependencies: fill the cache
         fetched = pip("download", "--dest", str(WHEELHOUSE), str(wheel))
