@@ -33,7 +33,9 @@ threads = _int("WEB_THREADS", 4)
 # 50,000 answers); anything longer is stuck and is restarted.
 timeout = _int("WEB_TIMEOUT", 120)
 graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
-keepalive = _int("WEB_KEEPALIVE", 5)
+# Behind a reverse proxy that keeps upstream connections open: longer than its idle timeout
+# (nginx: 60 s), or it sends a request on a connection gunicorn is closing and gets a reset.
+keepalive = _int("WEB_KEEPALIVE", 75)
 # A worker is replaced after this many requests (with jitter, not all at once): bounded memory.
 max_requests = _int("WEB_MAX_REQUESTS", 5000)
 max_requests_jitter = max(1, max_requests // 10)

@@ -297,9 +297,16 @@ def answer_fingerprint(answer: Answer | AnswerInput | AnswerRevision | None) -> 
 
 
 def _as_shown(value):
-    """7.0 and 7 are the same answer to the eye (a form posts "7" back for a stored 7.0)."""
+    """An answer as the eye sees it: 7.0 is 7 (a form posts "7" back for a stored 7.0) and the
+    options ticked of a multiple choice are a set (a form posts them in the options' order,
+    whatever order a carried-over answer was stored in)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, list):
+        shown = [_as_shown(item) for item in value]
+        return sorted(shown) if all(isinstance(item, str) for item in shown) else shown
+    if isinstance(value, dict):
+        return {key: _as_shown(item) for key, item in value.items()}
     return value
 
 

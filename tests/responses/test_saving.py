@@ -267,3 +267,30 @@ def test_a_whole_number_stored_as_7_0_is_the_same_answer_as_the_7_a_form_posts(d
         base=base,
     )
     assert result.saved == [] and revisions(db, started, "protection_budget") == []
+
+
+def test_ticked_options_in_another_order_are_the_same_answer(db, world, started):
+    """Found by the load test: a carried-over multiple choice stored as ["b", "a"] came back from
+    the form as ["a", "b"] and was written again, so colleagues' stale saves of that area got
+    conflicts on a question nobody had touched."""
+    from surveys.responses.models import Answer
+
+    db.session.add(
+        Answer(
+            submission_id=started.id,
+            question_id="legal_instruments",
+            value=["tip_protocol", "untoc"],
+        )
+    )
+    db.session.commit()
+    version, base = shown_state(started)
+    result = save_area(
+        started,
+        "legal",
+        {"legal_instruments": AnswerInput(["untoc", "tip_protocol"])},
+        actor=world.respondent,
+        lock_version=version - 1,  # stale, as a colleague's post would be
+        base=base,
+    )
+    assert result.saved == [] and result.conflicts == []
+    assert revisions(db, started, "legal_instruments") == []
