@@ -142,17 +142,19 @@ class Respondent(SignedIn):
                 reply.failure(f"status {reply.status_code}")
 
     def remember_ack(self, body: dict) -> None:
-        """As the page's script does: the new lock version, and the base of the field typed in
-        (the others keep the base the page showed, so a colleague's newer value stands)."""
+        """After an acknowledged save, the field typed in now shows the saved value, with the
+        base the server returned for it; every other field keeps the value and base the page
+        showed, and the form keeps the page's lock version. Each later save is then merged
+        field by field, so a colleague's newer value elsewhere on the page stands. (Taking the
+        new lock version without the colleagues' new values, as the page's script does today,
+        would write their fields back: issue 10, point 1.)"""
         base = json.loads(dict(self.form)["base"])
         base[self.me["question"]] = body["base"][self.me["question"]]
         field = f"{self.me['question']}-comment"
         self.form = [
             (
                 k,
-                str(body["lock_version"])
-                if k == "lock_version"
-                else json.dumps(base, separators=(",", ":"))
+                json.dumps(base, separators=(",", ":"))
                 if k == "base"
                 else self.pending
                 if k == field
