@@ -175,8 +175,9 @@ def database_unavailable(error: OperationalError):
     current_app.logger.error("database unavailable: %s", str(error.orig).strip().splitlines()[0])
     with contextlib.suppress(SQLAlchemyError):  # the pool replaces the lost connection later
         db.session.rollback()
-    if "_login_user" not in g:
-        g._login_user = AnonymousUserMixin()  # loading the user needed the database
+    # The page is drawn for an anonymous visitor: reading the signed-in user's row (their
+    # roles for the menu, their language) needs the database that just failed.
+    g._login_user = AnonymousUserMixin()
     unavailable = ServiceUnavailable(str(ERROR_EXPLANATIONS[503]))
     unavailable.own_message = True  # type: ignore[attr-defined] - the autosave script shows it
     body, code = render_error(unavailable)

@@ -87,3 +87,32 @@ def test_a_request_needing_the_database_fails_cleanly_with_503(app_without_datab
     assert autosave.status_code == 503
     assert autosave.get_json()["error"] == "Temporarily unavailable"
     assert "Nothing you saved before is lost" in autosave.get_json()["message"]
+
+
+def test_a_signed_in_page_whose_database_fails_midway_answers_503(
+    client, db, create_user, login, monkeypatch
+):
+    """The user was loaded before the failure; the error page must not read them again (the
+    rollback expired them, and every statement fails from now on)."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    from surveys.results import views
+
+    login(create_user("analyst"))
+
+    def refuse(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("terminating connection"))
+
+    def database_gone(*_args, **_kwargs):
+        event.listen(db.engine, "before_cursor_execute", refuse)
+        refuse()
+
+    monkeypatch.setattr(views, "render_template", database_gone)
+    try:
+        page = client.get("/results/")
+    finally:
+        if event.contains(db.engine, "before_cursor_execute", refuse):
+            event.remove(db.engine, "before_cursor_execute", refuse)
+    assert page.status_code == 503
+    assert "Temporarily unavailable" in page.get_data(as_text=True)
