@@ -219,7 +219,7 @@ def outcome_windows(out: Path, mode: str, restart: dict) -> dict:
                 window = "during"
             else:
                 window = "after"
-            key = error or str(status)
+            key = str(status) if status else (error or "no answer")
             windows[window][key] = windows[window].get(key, 0) + 1
     return windows
 
