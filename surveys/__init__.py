@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from surveys import inputs
 from surveys.config import (
     StartupError,
     config_from_environment,
@@ -39,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
         trusted = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=0)
     _init_extensions(app)
+    inputs.init_app(app)  # before the blueprints: their routes use its URL converters
     _register_blueprints(app)
     _register_commands(app)
     _register_request_hooks(app)

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from surveys.access import public
 from surveys.extensions import db
 from surveys.i18n import SESSION_LANGUAGE_KEY
+from surveys.inputs import same_site_path
 
 bp = Blueprint("home", __name__, template_folder="templates")
-
-
-def _safe_return_url(target: str | None) -> str:
-    """Only same-site paths, so the switcher cannot be used as an open redirect."""
-    if not target:
-        return url_for("home.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
-        return url_for("home.index")
-    return target
 
 
 @bp.get("/")
@@ -46,4 +35,5 @@ def set_language():
         if current_user.is_authenticated and current_user.language != language:
             current_user.language = language
             db.session.commit()
-    return redirect(_safe_return_url(request.form.get("next")))
+    # Only same-site paths, so the switcher cannot be used as an open redirect.
+    return redirect(same_site_path(request.form.get("next")) or url_for("home.index"))

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from surveys.accounts.models import User
 from surveys.db import utcnow
 from surveys.extensions import db
+from surveys.inputs import parse_ids
 from surveys.responses.models import Evidence, Submission
 from surveys.storage.backends import FileDigest, FileStore, incoming_file
 
@@ -182,7 +183,7 @@ def remove_evidence(
     submission: Submission, question_id: str, evidence_ids: Iterable[str], *, actor: User | None
 ) -> int:
     """Detach files from a question (the rows and files stay, for the record)."""
-    ids = [int(i) for i in evidence_ids if str(i).isdigit()]
+    ids = parse_ids(evidence_ids)
     if not ids:
         return 0
     rows = db.session.scalars(

@@ -4,7 +4,6 @@ queries and submit. Views are thin: checks and changes live in operations and wo
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -17,6 +16,7 @@ from werkzeug.wrappers import Response
 from surveys.access import allow, require_country
 from surveys.accounts.models import Role
 from surveys.extensions import db
+from surveys.inputs import same_site_path
 from surveys.navigation import add_nav_item
 from surveys.questionnaire.schema import localized
 from surveys.responses import workflow
@@ -67,16 +67,6 @@ def _query_or_404(query_id: int) -> ReviewQuery:
         abort(404)
     require_country(query.submission.country_id)
     return query
-
-
-def _safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site paths, so the form cannot be used as an open redirect."""
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
 
 
 def _flash_form_errors(form) -> None:
@@ -179,6 +169,9 @@ def ask(submission_id: int):
     sub = _submission_or_404(submission_id)
     form = QueryForm()
     question_id = form.question_id.data or None
+    if question_id is not None and sub.round.version.definition.question(question_id) is None:
+        flash(_("This question is not part of the questionnaire."), "error")
+        return redirect(_review_url(sub.id))
     back = _review_url(sub.id, question_id)
     if not form.validate_on_submit():
         _flash_form_errors(form)
@@ -249,7 +242,7 @@ def reopen_submission(submission_id: int):
 def answer(query_id: int):
     query = _query_or_404(query_id)
     form = AnswerQueryForm()
-    back = _safe_next(form.next.data, url_for("home.index"))
+    back = same_site_path(form.next.data) or url_for("home.index")
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return redirect(back)
@@ -265,7 +258,7 @@ def answer(query_id: int):
 def submit(submission_id: int):
     """Submit for review; the respondents' form pages post their submit button here."""
     sub = _submission_or_404(submission_id)
-    back = _safe_next(request.form.get("next"), url_for("home.index"))
+    back = same_site_path(request.form.get("next")) or url_for("home.index")
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _apply(
