@@ -88,6 +88,11 @@ class BaseConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a form left open over a long day must still save
+    # Strict-Transport-Security max-age, sent on https responses only; 0: never (development).
+    HSTS_SECONDS = 0
+    # The password-reset request answers after at least this long, whether or not the address
+    # has an account, so that the response time does not tell (see accounts.views).
+    PASSWORD_RESET_MIN_SECONDS = 0.25
     DEMO_ENABLED = False
     # Where "/" sends a signed-in user, by the first role they hold in this order.
     LANDING_ENDPOINTS = {
@@ -119,6 +124,7 @@ class TestingConfig(BaseConfig):
     WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on
     MAIL_BACKEND = "memory"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashing in tests only
+    PASSWORD_RESET_MIN_SECONDS = 0.0  # the timing test sets its own
 
 
 class ProductionConfig(BaseConfig):
@@ -126,6 +132,7 @@ class ProductionConfig(BaseConfig):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
 
 
 CONFIGS = {

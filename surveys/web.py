@@ -6,17 +6,20 @@ import contextlib
 import gzip
 
 from babel.dates import get_date_format, get_datetime_format, get_time_format
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from werkzeug.exceptions import BadRequest, ServiceUnavailable, Unauthorized
+from werkzeug.exceptions import BadRequest, MethodNotAllowed, ServiceUnavailable, Unauthorized
 
 from surveys.access import PUBLIC, enforce_policy, policy_for
 from surveys.audit.labels import action_label
+from surveys.audit.models import AuditEvent
+from surveys.extensions import db
 from surveys.navigation import menu
 
 CONTENT_SECURITY_POLICY = (
@@ -57,6 +60,7 @@ DATABASE_RETRY_SECONDS = 5
 def init_app(app: Flask) -> None:
     app.before_request(enforce_policy)
     app.after_request(add_security_headers)
+    app.after_request(no_store_when_signed_in)
     app.after_request(compress_response)
     app.context_processor(template_globals)
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": (
@@ -73,6 +77,32 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, csrf_failed)
     app.register_error_handler(OperationalError, database_unavailable)
+    if not event.contains(db.session, "before_flush", refuse_writes_outside_post):
+        event.listen(db.session, "before_flush", refuse_writes_outside_post)
+
+
+def refuse_writes_outside_post(session, _flush_context, _instances) -> None:
+    """Only POST (behind its CSRF token) changes the database.
+
+    A GET may record that something was read (an audit event, e.g. a workbook downloaded);
+    a HEAD runs the GET view but keeps nothing (nothing is downloaded); any other method, or a
+    GET that changes anything else, is refused before a row is written.
+    """
+    if not has_request_context() or request.method == "POST":
+        return
+    audit_events = [obj for obj in session.new if isinstance(obj, AuditEvent)]
+    changed = [obj for obj in session.dirty if session.is_modified(obj)]
+    if len(audit_events) == len(session.new) and not changed and not session.deleted:
+        if request.method == "GET":
+            return
+        if request.method == "HEAD":
+            for event_row in audit_events:
+                session.expunge(event_row)
+            return
+    current_app.logger.warning(
+        "%s %s tried to change the database; refused", request.method, request.path
+    )
+    raise MethodNotAllowed()
 
 
 def _minutes_pattern(width: str) -> str:
@@ -135,6 +165,12 @@ def file_size(size: int) -> str:
 
 
 def add_security_headers(response):
+    if current_app.config.get("HSTS_SECONDS") and request.is_secure:
+        # Only over https (never on a plain-http development server) and only where the
+        # production settings ask for it: browsers then refuse plain http for that long.
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={current_app.config['HSTS_SECONDS']}"
+        )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")  # for browsers without CSP 2
@@ -143,6 +179,16 @@ def add_security_headers(response):
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if response.mimetype == "text/html":
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    return response
+
+
+def no_store_when_signed_in(response):
+    """Pages shown to a signed-in person are never stored: on a shared computer, the back
+    button after signing out must not show a submission."""
+    already = "no-store" in response.headers.get("Cache-Control", "")
+    if request.endpoint != "static" and not already and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
     return response
 
 
