@@ -1,9 +1,12 @@
-"""Engine tuning per database: SQLite gets WAL, a busy timeout and enforced foreign keys."""
+"""Engine tuning per database (SQLite gets WAL, a busy timeout and enforced foreign keys), and
+transaction-level locks by name."""
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from surveys.extensions import db
@@ -28,3 +31,22 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit PostgreSQL advisory lock key for a lock name."""
+    digest = hashlib.sha256(name.encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def lock_names(*names: str) -> None:
+    """Make the current transaction wait for any other holding one of these names, until commit.
+
+    PostgreSQL: transaction-level advisory locks, taken in a fixed order (no deadlock). SQLite
+    needs nothing: once a transaction has written, other writers wait for its commit, so a
+    caller that writes first and reads after is already alone.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted({lock_key(name) for name in names}):
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

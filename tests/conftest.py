@@ -88,6 +88,7 @@ def make_app(backend: str, tmp_dir: Path, request, **overrides):
         "SCHEDULER_LOCK_FILE": str(tmp_dir / "scheduler.lock"),
         "DEMO_ENABLED": True,
         "BASE_URL": "http://localhost",
+        "PASSWORD_RESET_MIN_SECONDS": 0,
     }
     settings.update(database_settings(backend, tmp_dir, request))
     settings.update(overrides)

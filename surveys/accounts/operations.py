@@ -16,14 +16,21 @@ from flask_babel import _, force_locale
 from sqlalchemy import func, select
 
 from surveys.accounts.labels import is_valid_timezone, role_label
-from surveys.accounts.models import ROLE_VALUES, Role, TokenPurpose, User, UserRole
+from surveys.accounts.models import (
+    ROLE_VALUES,
+    LoginAttempt,
+    Role,
+    TokenPurpose,
+    User,
+    UserRole,
+)
 from surveys.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
     hash_password,
     spend_a_password_check,
     verify_password,
 )
-from surveys.accounts.throttle import locked_until, normalise_email, prune_attempts, record_attempt
+from surveys.accounts.throttle import normalise_email, prune_attempts, reserve_attempt
 from surveys.accounts.tokens import (
     consume_token,
     issue_token,
@@ -116,19 +123,34 @@ class SignIn:
         return self.user is not None
 
 
-def authenticate(email: str, password: str, *, now: datetime | None = None) -> SignIn:
-    """Check a sign-in, throttled per account and per address; records the attempt and audit."""
-    now = now or utcnow()
-    email = normalise_email(email)
-    ip = client_address()
-    lock = locked_until(email, ip, now)
-    if lock is not None:
+@dataclass(frozen=True)
+class PendingSignIn:
+    """An attempt recorded (as failed) before its password is checked; see `begin_sign_in`."""
+
+    attempt: LoginAttempt
+    locked_until: datetime | None
+
+
+def begin_sign_in(email: str, *, now: datetime | None = None) -> PendingSignIn:
+    """Record a sign-in attempt, throttled per account and per address.
+
+    The caller commits before `authenticate`: parallel attempts are then counted one after the
+    other, and none holds a lock during the (deliberately slow) password check.
+    """
+    attempt, lock = reserve_attempt(email, client_address(), now)
+    return PendingSignIn(attempt, lock)
+
+
+def authenticate(pending: PendingSignIn, password: str) -> SignIn:
+    """Check the password of a recorded attempt (unless locked out); records the audit."""
+    attempt = pending.attempt
+    email, now = attempt.email, attempt.at
+    if pending.locked_until is not None:
         spend_a_password_check(password)
-        record_attempt(email, ip, succeeded=False, now=now)
         record(
             "auth.login_failed", details={"email": email, "reason": "throttled"}, actor_label=email
         )
-        return SignIn(locked_until=lock)
+        return SignIn(locked_until=pending.locked_until)
 
     user = user_by_email(email)
     if user is None or not user.password_hash:
@@ -137,7 +159,6 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> S
     else:
         ok = verify_password(user.password_hash, password) and user.is_enabled
     if not ok:
-        record_attempt(email, ip, succeeded=False, now=now)
         reason = "deactivated" if user is not None and not user.is_enabled else "bad_credentials"
         record(
             "auth.login_failed",
@@ -148,7 +169,7 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> S
         )
         return SignIn()
 
-    record_attempt(email, ip, succeeded=True, now=now)
+    attempt.succeeded = True
     prune_attempts(now)
     user.last_login_at = now
     record("auth.login", target_type="user", target_id=user.id, actor=user)

@@ -1,9 +1,18 @@
-"""Loading the signed-in user for Flask-Login."""
+"""Signed-in sessions: loading the user for Flask-Login, starting and ending a session.
+
+A session cookie carries "<user id>:<session version>". Bumping the account's version ends
+every session made before (signing out, a password change, deactivation): a copied cookie is
+worth nothing afterwards, on any worker.
+"""
 
 from __future__ import annotations
 
+from flask import current_app, g, session
+from flask_login import login_user, logout_user
+
 from surveys.accounts.models import User
 from surveys.extensions import db
+from surveys.i18n import SESSION_LANGUAGE_KEY
 
 
 def load_user(session_id: str) -> User | None:
@@ -17,3 +26,25 @@ def load_user(session_id: str) -> User | None:
     if user is None or not user.is_enabled or user.session_version != version:
         return None
     return user
+
+
+def _fresh_session() -> None:
+    """Empty the session but for the language chosen; a new CSRF secret comes with it."""
+    language = session.get(SESSION_LANGUAGE_KEY)
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    if language:
+        session[SESSION_LANGUAGE_KEY] = language
+
+
+def begin_session(user: User) -> None:
+    """Sign `user` in on a fresh session: no token of the anonymous one (CSRF) carries over."""
+    _fresh_session()
+    login_user(user)
+
+
+def end_session(user: User) -> None:
+    """Sign out, and make every copy of this session's cookie useless (the caller commits)."""
+    user.session_version += 1
+    logout_user()
+    _fresh_session()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import time
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -18,7 +19,7 @@ from flask import (
 )
 from flask_babel import _, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from surveys.access import allow, public, signed_in
@@ -46,6 +47,7 @@ from surveys.accounts.operations import (
     account_status,
     account_statuses,
     authenticate,
+    begin_sign_in,
     can_manage,
     change_access,
     change_password,
@@ -58,12 +60,14 @@ from surveys.accounts.operations import (
     set_password_with_token,
     update_profile,
 )
+from surveys.accounts.session import begin_session, end_session
 from surveys.accounts.tokens import usable_token
 from surveys.audit.models import AuditEvent
 from surveys.audit.operations import record
 from surveys.countries.models import Country
 from surveys.db import utcnow
 from surveys.extensions import db
+from surveys.inputs import same_site_path
 from surveys.navigation import add_nav_item
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -75,11 +79,7 @@ PEOPLE_PER_PAGE = 50
 
 def _next_url() -> str:
     """Only same-site paths, so that the sign-in page cannot be used as an open redirect."""
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
-        return target
-    return url_for("home.index")
+    return same_site_path(request.args.get("next")) or url_for("home.index")
 
 
 def _show_error(form, error: AccountError, default_field: str) -> None:
@@ -105,9 +105,11 @@ def login():
     form = LoginForm()
     problem, status = None, 200
     if form.validate_on_submit():
-        result = authenticate(form.email.data, form.password.data)
+        pending = begin_sign_in(form.email.data)
+        db.session.commit()  # the attempt counts from now on, for every parallel one too
+        result = authenticate(pending, form.password.data)
         if result.succeeded:
-            login_user(result.user)
+            begin_session(result.user)
             db.session.commit()
             return redirect(_next_url())
         db.session.commit()
@@ -132,8 +134,8 @@ def _lockout_message(until: datetime) -> str:
 @signed_in
 def logout():
     record("auth.logout", target_type="user", target_id=current_user.id)
+    end_session(current_user._get_current_object())
     db.session.commit()
-    logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("accounts.login"))
 
@@ -146,8 +148,10 @@ def logout():
 def forgot_password():
     form = ResetRequestForm()
     if form.validate_on_submit():
+        started = time.monotonic()
         request_password_reset(form.email.data)
         db.session.commit()
+        _wait_until(started + current_app.config["PASSWORD_RESET_MIN_SECONDS"])
         # The same words whether or not the address has an account.
         flash(
             _(
@@ -161,6 +165,14 @@ def forgot_password():
     return _no_store(
         make_response(render_template("accounts/forgot_password.html", form=form), 200)
     )
+
+
+def _wait_until(moment: float) -> None:
+    """Answer no sooner than `moment` (time.monotonic): an address with an account takes more
+    work (a link, an e-mail) than one without, and the response time must not tell which."""
+    remaining = moment - time.monotonic()
+    if remaining > 0:
+        time.sleep(remaining)
 
 
 @bp.route("/password/reset/<reset_token>", methods=["GET", "POST"])
@@ -188,7 +200,7 @@ def _password_link_page(raw_token: str, purpose: TokenPurpose):
             db.session.rollback()
             _show_error(form, exc, "password")
         else:
-            login_user(user)
+            begin_session(user)
             db.session.commit()
             if purpose == TokenPurpose.INVITATION:
                 flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
@@ -245,7 +257,7 @@ def change_own_password():
             _show_error(form, exc, "password")
         else:
             # The session version changed: every other session ended; keep this one.
-            login_user(current_user._get_current_object())
+            begin_session(current_user._get_current_object())
             db.session.commit()
             flash(_("Your new password is saved. Your other sessions are signed out."), "success")
             return redirect(url_for("accounts.profile"))

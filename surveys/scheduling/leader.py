@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import logging
 import os
 from pathlib import Path
@@ -19,6 +18,8 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
+
+from surveys.database import lock_key
 
 logger = logging.getLogger("surveys.scheduler")
 
@@ -37,12 +38,6 @@ class LeaderLock(Protocol):
     def still_held(self) -> bool: ...
 
     def release(self) -> None: ...
-
-
-def lock_key(name: str) -> int:
-    """A stable signed 64-bit advisory lock key for a lock name."""
-    digest = hashlib.sha256(name.encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 class PostgresAdvisoryLock:

@@ -165,6 +165,7 @@ def site(browser, tmp_path) -> Iterator[Site]:
             "SCHEDULER_LOCK_FILE": str(tmp_path / "scheduler.lock"),
             "BASE_URL": "http://127.0.0.1",
             "DEMO_ENABLED": False,
+            "PASSWORD_RESET_MIN_SECONDS": 0,
         }
     )
     seeded = _seed(app)
