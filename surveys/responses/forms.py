@@ -6,7 +6,6 @@ definitions never change. Field names: see `surveys.responses.fields`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,22 +25,7 @@ class AreaFormBase(FlaskForm):
     """Hidden state every area form carries: the submission version and what it showed."""
 
     lock_version = HiddenField()
-    base = HiddenField()  # JSON: question id -> answer fingerprint, for per-question merging
-
-    def lock_version_value(self) -> int:
-        try:
-            return int(self.lock_version.data or 0)
-        except (TypeError, ValueError):
-            return 0
-
-    def base_value(self) -> dict[str, str]:
-        try:
-            data = json.loads(self.base.data or "{}")
-        except ValueError:
-            return {}
-        if not isinstance(data, dict):
-            return {}
-        return {str(k): str(v) for k, v in data.items()}
+    base = HiddenField()  # JSON: field name -> print of the value shown (see responses.merge)
 
 
 def question_numbers(definition: Definition) -> dict[str, str]:
@@ -136,7 +120,3 @@ def read_inputs(form: AreaFormBase, area: Area) -> tuple[dict[str, AnswerInput],
             comment=comment[:COMMENT_MAX],
         )
     return inputs, errors
-
-
-def confirmed_ids(form: AreaFormBase, area: Area) -> list[str]:
-    return [q.id for q in area.questions if form[f"{q.id}-confirm"].data]

@@ -365,15 +365,20 @@ def save_area(
     actor: User | None,
     lock_version: int,
     base: Mapping[str, str] | None = None,
+    conflicting: Mapping[str, AnswerInput] | None = None,
     confirm: Iterable[str] = (),
     source: RevisionSource = RevisionSource.SAVED,
 ) -> SaveResult:
-    """Store the answers typed on one area page (questions of other areas are ignored).
+    """Store answers of one area page (questions of other areas are ignored).
 
-    `lock_version` and `base` (question id -> `answer_fingerprint` of what the form showed) come
-    from the form; see the module docstring for how a stale save is merged. `confirm` lists
-    carried-over answers the respondent confirmed unchanged. Questions hidden by `show_if` (with
-    the new values) lose their answer (kept in the history). Flushes; the caller commits.
+    `inputs`: the answers to store. `base` (question id -> `answer_fingerprint` of the answer
+    the change was based on): a question whose stored answer no longer has that fingerprint is
+    not written but kept as a conflict (see the module docstring); without `base`, a save on an
+    older `lock_version` than the submission's is a conflict for every question it changes.
+    `conflicting`: answers already known to clash (the area page merges field by field), kept
+    as conflict revisions. `confirm`: carried-over answers the respondent confirmed, whatever
+    else the same post changes. Questions of the area hidden by `show_if` (with the new values)
+    lose their answer (kept in the history). Flushes; the caller commits.
     """
     definition = definition_of(submission)
     area = definition.area(area_id)
@@ -385,37 +390,73 @@ def save_area(
     hidden = hidden_ids(definition, merged)
     stale = lock_version != submission.lock_version
     result = SaveResult(lock_version=submission.lock_version, stale=stale)
-    confirmed = set(confirm)
     now = utcnow()
     for question in area.questions:
-        if question.id not in inputs:
-            continue
-        new = _normalised(question, inputs[question.id], question.id in hidden)
         current = stored.get(question.id)
+        if conflicting and question.id in conflicting:
+            mine = _normalised(question, conflicting[question.id], question.id in hidden)
+            result.conflicts.append(
+                _conflict(submission, question, current, mine, actor, now, lock_version)
+            )
+            continue
+        if question.id in inputs:
+            new = _normalised(question, inputs[question.id], question.id in hidden)
+        elif question.id in hidden and is_given(current):
+            new = AnswerInput()  # hidden by the new answers: cleared, kept in the history
+        else:
+            continue
         current_print = answer_fingerprint(current)
         new_print = answer_fingerprint(new)
         if new_print == current_print:
-            if question.id in confirmed and current is not None and current.carried_over:
-                current.carried_over = False
-                result.confirmed.append(question.id)
             continue
-        if stale:
+        if question.id in inputs and (stale or base is not None):
             base_print = (base or {}).get(question.id)
             if base_print == new_print:
                 continue  # left as shown: the newer stored answer stands
             if base_print != current_print:
-                revision = _revision(submission, question.id, new, actor, now, lock_version)
-                revision.source = RevisionSource.CONFLICT.value
-                result.conflicts.append(Conflict(question, current, revision))
+                result.conflicts.append(
+                    _conflict(submission, question, current, new, actor, now, lock_version)
+                )
                 continue
         kind = RevisionSource.HIDDEN if question.id in hidden else source
-        _write(submission, question.id, current, new, actor, now, lock_version, kind)
+        stored[question.id] = _write(
+            submission, question.id, current, new, actor, now, lock_version, kind
+        )
         result.saved.append(question.id)
+    result.confirmed = _confirm(area, stored, set(confirm), actor)
     if result.changed:
         submission.last_activity_at = now  # bumps lock_version (the mapper's version column)
     db.session.flush()
     result.lock_version = submission.lock_version
     return result
+
+
+def _conflict(
+    submission: Submission,
+    question: Question,
+    current: Answer | None,
+    mine: AnswerInput,
+    actor: User | None,
+    now: datetime,
+    based_on: int | None,
+) -> Conflict:
+    revision = _revision(submission, question.id, mine, actor, now, based_on)
+    revision.source = RevisionSource.CONFLICT.value
+    return Conflict(question, current, revision)
+
+
+def _confirm(
+    area: Area, answers: Mapping[str, Answer], wanted: set[str], actor: User | None
+) -> list[str]:
+    """Carried-over answers of the area confirmed as still correct; the ids confirmed."""
+    confirmed = []
+    for question in area.questions:
+        answer = answers.get(question.id)
+        if question.id in wanted and answer is not None and answer.carried_over:
+            answer.carried_over = False
+            answer.updated_by_id = actor.id if actor else None
+            confirmed.append(question.id)
+    return confirmed
 
 
 def area_has(area: Area, question_id: str) -> bool:
@@ -491,7 +532,7 @@ def confirm_carried_over(
 
 def conflict_revisions(submission: Submission, revision_ids: Iterable[int]) -> list[AnswerRevision]:
     """The conflict revisions of this submission among these ids (others are ignored)."""
-    ids = [int(i) for i in revision_ids][:500]
+    ids = list(revision_ids)[:500]
     if not ids:
         return []
     return list(

@@ -8,6 +8,8 @@ Changing it: `operations.can_edit` (a respondent of the country, editable status
 from __future__ import annotations
 
 import json
+import random
+import time
 
 from flask import (
     Blueprint,
@@ -32,19 +34,16 @@ from surveys.accounts.models import Role
 from surveys.countries.models import Country
 from surveys.db import utcnow
 from surveys.extensions import db
+from surveys.inputs import parse_id, parse_ids
 from surveys.navigation import add_nav_item
 from surveys.questionnaire.expressions import parse, referenced_ids
 from surveys.questionnaire.schema import Area, Definition, localized
 from surveys.responses import evidence as evidence_ops
+from surveys.responses import merge as merge_ops
 from surveys.responses import operations as ops
 from surveys.responses.fields import AnswerInput, answer_display, kind_of
-from surveys.responses.forms import (
-    area_form_class,
-    confirmed_ids,
-    initial_data,
-    question_numbers,
-    read_inputs,
-)
+from surveys.responses.forms import area_form_class, question_numbers
+from surveys.responses.merge import Merge
 from surveys.responses.models import Evidence, RevisionSource, Status, Submission
 from surveys.responses.presentation import condition_tree, stat_table
 from surveys.rounds.models import Round
@@ -169,7 +168,7 @@ def round_country(round_id: int, country_id: int):
     if submission is None:
         if not ops.round_is_open_for(round_, country_id):
             abort(404)
-        if request.method == "GET":
+        if request.method != "POST":  # a GET (or HEAD) never starts anything
             return render_template(
                 "responses/start.html",
                 round=round_,
@@ -285,10 +284,24 @@ def _outside_values(definition: Definition, area: Area, answers: dict, hidden) -
     return {qid: None if qid in hidden else values.get(qid) for qid in sorted(wanted)}
 
 
-def _bind_fresh_form(form_class, sub: Submission, area: Area, answers: dict):
-    form = form_class(formdata=None, data=initial_data(area, answers, _language()))
+def _page_form(
+    form_class, sub: Submission, area: Area, answers: dict, changed: Merge | None = None
+):
+    """The area form showing the stored answers, or, after a refused post, this person's
+    changes over them: each field's base print is what the server holds, except for changes
+    not stored yet, which keep the print they were made against."""
+    language = _language()
+    stored = merge_ops.stored_form(form_class, area, answers, language)
+    base = merge_ops.field_prints(stored, area)
+    data = {name: stored[name].data for name in stored._fields}
+    for question_id, names in (changed.changed if changed else {}).items():
+        for name in names:
+            data[name] = changed.form[name].data
+            if changed.unsettled(question_id):
+                base[name] = changed.base.get(name, merge_ops.EMPTY_PRINT)
+    form = form_class(formdata=None, data=data)
     form.lock_version.data = str(sub.lock_version)
-    form.base.data = json.dumps(ops.area_fingerprints(area, answers), separators=(",", ":"))
+    form.base.data = json.dumps(base, separators=(",", ":"))
     return form
 
 
@@ -302,12 +315,11 @@ def area(submission_id: int, area_id: str):
     if request.method == "POST" and not editable:
         return _refuse_change(sub)
     form_class = area_form_class(definition, area_, _language(), sub.round.version.sha256)
-    if request.method == "GET" or not editable:
+    if request.method != "POST" or not editable:  # GET and HEAD only read
         answers = ops.answers_by_question(sub)
-        form = _bind_fresh_form(form_class, sub, area_, answers)
         return render_template(
             "responses/area.html",
-            form=form,
+            form=_page_form(form_class, sub, area_, answers),
             errors={},
             editable=editable,
             **_page_context(sub, definition, area_, answers),
@@ -315,45 +327,65 @@ def area(submission_id: int, area_id: str):
     return _save(sub, definition, area_, form_class)
 
 
+# Saves of one submission are serialised by its lock_version: a save that loses the race is
+# merged again against the winner's answers, up to this many times, then answered 409.
+SAVE_ATTEMPTS = 8
+
+
 def _save(sub: Submission, definition: Definition, area_: Area, form_class):
-    form = form_class(formdata=request.form)
-    inputs, errors = read_inputs(form, area_)
-    confirm = confirmed_ids(form, area_)
+    based_on = parse_id(request.form.get("lock_version")) or 0
     if request.form.get("action") == "confirm_all":
         confirm = [q.id for q in area_.questions]
+    else:
+        confirm = [q.id for q in area_.questions if request.form.get(f"{q.id}-confirm")]
 
-    def store() -> tuple[ops.SaveResult, dict[str, str]]:
-        """The answers and the evidence changes of the post, in one transaction."""
+    def store() -> tuple[Merge, ops.SaveResult, dict[str, str]]:
+        """The post merged into the answers stored now, and its evidence changes: one
+        transaction."""
+        answers = ops.answers_by_question(sub)
+        merge = merge_ops.merge_post(
+            form_class,
+            area_,
+            answers,
+            request.form,
+            _language(),
+            fresh=based_on == sub.lock_version,
+        )
         result = ops.save_area(
             sub,
             area_.id,
-            inputs,
+            merge.inputs,
             actor=current_user,
-            lock_version=form.lock_version_value(),
-            base=form.base_value(),
+            lock_version=based_on,
+            base={qid: ops.answer_fingerprint(answers.get(qid)) for qid in merge.inputs},
+            conflicting=merge.conflicts,
             confirm=confirm,
         )
-        return result, _apply_evidence_changes(sub, area_)
+        return merge, result, _apply_evidence_changes(sub, area_)
 
-    try:
-        result, evidence_errors = store()
-        db.session.commit()
-    except StaleDataError:
-        # A colleague's save landed between our read and our write: the whole post again (files
-        # included), merged against their answers as any stale save is.
-        db.session.rollback()
-        result, evidence_errors = store()
-        db.session.commit()
-    errors.update(evidence_errors)
-    answers = ops.answers_by_question(sub)
+    for attempt in range(1, SAVE_ATTEMPTS + 1):
+        try:
+            merge, result, evidence_errors = store()
+            db.session.commit()
+            break
+        except (StaleDataError, IntegrityError):
+            # A colleague's save landed between our read and our write: the whole post again
+            # (files included), merged against their answers.
+            db.session.rollback()
+            if attempt == SAVE_ATTEMPTS:
+                current_app.logger.warning("save of submission %s lost %d races", sub.id, attempt)
+                return _busy_response()
+            time.sleep(random.uniform(0.005, 0.02) * attempt)
     if result.conflicts:
         return _conflict_response(sub, definition, area_, result)
+    errors = {**merge.errors, **evidence_errors}
+    answers = ops.answers_by_question(sub)
     saved_at = format_time(utcnow(), "short")
     if _wants_json():
         return jsonify(
             {
                 "lock_version": sub.lock_version,
-                "base": ops.area_fingerprints(area_, answers),
+                **_acknowledged(form_class, area_, answers, merge, result.stale),
                 "saved_at": saved_at,
                 "status": _("Saved at %(time)s", time=saved_at),
                 "saved": len(result.saved),
@@ -362,11 +394,9 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
             }
         ), (422 if errors else 200)
     if errors:
-        form.lock_version.data = str(sub.lock_version)
-        form.base.data = json.dumps(ops.area_fingerprints(area_, answers), separators=(",", ":"))
         return render_template(
             "responses/area.html",
-            form=form,
+            form=_page_form(form_class, sub, area_, answers, merge),
             errors=errors,
             error_subjects=_error_subjects(definition, area_, errors, _language()),
             editable=True,
@@ -374,6 +404,32 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
         ), 422
     flash(_("Saved at %(time)s", time=saved_at), "success")
     return redirect(_after_save_target(sub, definition, area_))
+
+
+def _acknowledged(form_class, area_: Area, answers: dict, merge: Merge, stale: bool) -> dict:
+    """For the autosave script: the new base print of every field of the post the server now
+    holds; after someone else's save, every field's stored value and print too (the page takes
+    those its person has not changed since)."""
+    stored = merge_ops.stored_form(form_class, area_, answers, _language())
+    prints = merge_ops.field_prints(stored, area_)
+    base = {name: prints[name] for name in merge.acknowledged()}
+    reply: dict[str, object] = {"base": base}
+    if stale:
+        reply["server"] = {
+            name: {"value": merge_ops.raw_values(stored[name]), "print": prints[name]}
+            for name in prints
+        }
+    return reply
+
+
+def _busy_response():
+    message = _(
+        "Others are saving this questionnaire at the same moment. Nothing is lost: "
+        "save again in a moment."
+    )
+    if _wants_json():
+        return jsonify({"error": "busy", "message": message}), 409
+    return render_template("error.html", code=409, title=_("Conflict"), explanation=message), 409
 
 
 def _error_subjects(
@@ -500,8 +556,7 @@ def conflicts(submission_id: int, area_id: str):
     sub = _submission_or_404(submission_id)
     definition = ops.definition_of(sub)
     area_ = _area_or_404(definition, area_id)
-    ids = [i for i in request.args.getlist("r") if i.isdigit()]
-    return _render_conflicts(sub, definition, area_, ids)
+    return _render_conflicts(sub, definition, area_, parse_ids(request.args.getlist("r")))
 
 
 @bp.post("/submissions/<int:submission_id>/areas/<area_id>/conflicts")
@@ -512,17 +567,14 @@ def resolve(submission_id: int, area_id: str):
     area_ = _area_or_404(definition, area_id)
     if not ops.can_edit(sub, current_user):
         return _refuse_change(sub)
-    revisions = ops.conflict_revisions(sub, request.form.getlist("r"))
+    revisions = ops.conflict_revisions(sub, parse_ids(request.form.getlist("r")))
     inputs: dict[str, AnswerInput] = {}
     base: dict[str, str] = {}
     for revision in revisions:
         if request.form.get(f"choice-{revision.question_id}") == "mine":
             inputs[revision.question_id] = ops.input_from_revision(revision)
             base[revision.question_id] = request.form.get(f"base-{revision.question_id}", "")
-    try:
-        lock_version = int(request.form.get("lock_version", "0"))
-    except ValueError:
-        lock_version = 0
+    lock_version = parse_id(request.form.get("lock_version")) or 0
     result = ops.save_area(
         sub,
         area_.id,

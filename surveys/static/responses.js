@@ -1,11 +1,16 @@
 /* Respondents' area form: live show_if, autosave, offline copy. No framework; the page works without it.
    - show_if: each question carries data-show-if (a JSON tree built by the server from the same grammar);
      values of other areas' questions come from #outside-values.
-   - autosave: every 30 s and when leaving a field, POST the form (no files) with Accept: application/json;
-     the answer carries the new lock_version and fingerprints (base). 409: conflict link, autosave stops.
-   - offline: every change is copied to localStorage (per submission and area) until the server has it;
-     the copy is sent again on the `online` event and on the next visit of the page, unless that page
-     already shows exactly the kept values (a plain post that went through). */
+   - autosave (every 30 s and when leaving a field): POST only the fields changed since the values the
+     server last acknowledged (`ack`), each with the print of the value it was changed from (the hidden
+     `base` field holds one print per answer field; see responses/merge.py). The server writes only those
+     fields, and a field someone else changed in between is a conflict, never overwritten. Its answer gives
+     new prints for what it now holds and, when someone else saved in between, every field's stored value:
+     the page takes those its person has not changed since. 409 conflict: a link, autosave stops.
+   - offline: the changed values, with what they were changed from, are copied to localStorage (per
+     submission and area) until the server has them; the copy is sent again on the `online` event and on
+     the next visit of the page, unless that page already shows the kept values (a plain post that went
+     through). */
 (function () {
   "use strict";
   var form = document.getElementById("area-form");
@@ -14,7 +19,6 @@
   var key = "surveys:pending:" + form.getAttribute("data-autosave");
   var strings = JSON.parse(document.getElementById("autosave-strings").textContent);
   var dirty = false, sending = false, blocked = false, storeTimer = null;
-  var confirmed = [];  // the field values the server last confirmed (set below, once loaded)
 
   // ------------------------------------------------------------------ show_if
   function isAnswered(v) {
@@ -117,25 +121,50 @@
   }
 
   // ------------------------------------------------------------------ autosave and offline copy
+  var SKIP = { csrf_token: true, lock_version: true, base: true };
+  var baseInput = form.elements.base;
+  var base = {};  // field name -> print of the value this page's change of it is based on
+  try { base = JSON.parse(baseInput.value || "{}") || {}; } catch (e) { base = {}; }
+  var ack = {};  // field name -> values the server last acknowledged (as the page shows them)
+  var retryTimer = null;
+
   function say(text, kind) {
     statusLine.textContent = text;
     statusLine.className = "save-status" + (kind ? " " + kind : "");
   }
-  function userFields() {
-    var out = [], data = new FormData(form);
+  function current() {  // field name -> list of values, as the form would post them (no files)
+    var out = {}, data = new FormData(form);
     data.forEach(function (value, name) {
-      if (typeof value === "string" && name !== "csrf_token") out.push([name, value]);
+      if (typeof value === "string" && !SKIP[name]) (out[name] = out[name] || []).push(value);
     });
     return out;
   }
-  function typedOnly(fields) {
-    return JSON.stringify(fields.filter(function (f) { return f[0] !== "lock_version" && f[0] !== "base"; }));
+  function same(a, b) { return JSON.stringify(a || []) === JSON.stringify(b || []); }
+  function changedNames(now) {
+    var seen = {}, out = [];
+    Object.keys(now).concat(Object.keys(ack)).forEach(function (name) {
+      if (!seen[name] && !same(now[name], ack[name])) out.push(name);
+      seen[name] = true;
+    });
+    return out;
+  }
+  function setField(name, values) {
+    for (var i = 0; i < form.elements.length; i++) {
+      var el = form.elements[i];
+      if (el.name !== name || el.type === "file") continue;
+      if (el.type === "checkbox" || el.type === "radio") el.checked = values.indexOf(el.value) >= 0;
+      else el.value = values.length ? values[0] : "";
+    }
   }
   function storePending() {
     try {
-      // `original`: the values the server last confirmed, so that a restore re-applies only what
-      // this person changed and never a stale copy of a colleague's newer answer.
-      localStorage.setItem(key, JSON.stringify({ fields: userFields(), original: confirmed, at: Date.now() }));
+      var now = current(), names = changedNames(now), values = {}, was = {}, prints = {};
+      names.forEach(function (name) {
+        values[name] = now[name] || [];
+        was[name] = ack[name] || [];
+        if (name in base) prints[name] = base[name];
+      });
+      localStorage.setItem(key, JSON.stringify({ values: values, ack: was, base: prints, at: Date.now() }));
     } catch (e) { /* storage full or disabled: the server copy is all we have */ }
   }
   function clearPending() {
@@ -146,28 +175,23 @@
     fields.forEach(function (f) { (out[f[0]] = out[f[0]] || []).push(f[1]); });
     return out;
   }
-  function changedNames(pendingCopy) {
-    // Without a record of what the server had (an older copy), every field counts as changed.
-    if (!pendingCopy.original) return null;
-    var mine = byName(pendingCopy.fields), before = byName(pendingCopy.original), out = {};
-    Object.keys(mine).concat(Object.keys(before)).forEach(function (name) {
-      if (JSON.stringify(mine[name] || []) !== JSON.stringify(before[name] || [])) out[name] = true;
-    });
-    out.lock_version = out.base = true;  // the version these changes were made against
-    return out;
-  }
-  function restore(pendingCopy) {
-    var values = byName(pendingCopy.fields), changed = changedNames(pendingCopy), i, el;
-    for (i = 0; i < form.elements.length; i++) {
-      el = form.elements[i];
-      if (!el.name || el.type === "file" || el.name === "csrf_token" || el.type === "submit") continue;
-      if (changed && !changed[el.name]) continue;  // untouched here: keep what the server shows now
-      if (el.type === "checkbox" || el.type === "radio") {
-        el.checked = (values[el.name] || []).indexOf(el.value) >= 0;
-      } else if (values[el.name]) {
-        el.value = values[el.name][0];
-      }
+  function restore(copy) {
+    // Re-applies only what was changed on this device, each with the print it was changed from, so
+    // a colleague's newer answer to another field is never replaced by a stale copy of it.
+    var values = copy.values, before = copy.ack, prints = copy.base || {}, now = current(), count = 0;
+    if (!values) {  // a copy kept by an earlier version of this page: every field with its version
+      values = byName(copy.fields || []);
+      before = copy.original ? byName(copy.original) : null;
+      if (values.lock_version) form.elements.lock_version.value = values.lock_version[0];
     }
+    Object.keys(values).forEach(function (name) {
+      if (SKIP[name] || (before && same(values[name], before[name])) || same(values[name], now[name])) return;
+      setField(name, values[name]);
+      if (name in base) base[name] = prints[name] || "";  // "": unknown, the server decides by version
+      count++;
+    });
+    baseInput.value = JSON.stringify(base);
+    return count;
   }
   function showErrors(errors) {
     var old = form.querySelectorAll(".error-message.js"), i;
@@ -183,16 +207,50 @@
       field.setAttribute("aria-invalid", "true");
     }
   }
+  function changesBody(now, names, withToken) {
+    var body = new URLSearchParams(), prints = {};
+    body.append("lock_version", form.elements.lock_version.value);
+    names.forEach(function (name) {
+      if (name in base) prints[name] = base[name];
+      (now[name] || []).forEach(function (value) { body.append(name, value); });
+    });
+    body.append("base", JSON.stringify(prints));
+    if (withToken) body.append("csrf_token", form.elements.csrf_token.value);
+    return body;
+  }
+  function takeServerValues(server) {
+    // Someone else saved in between: take their values where this page still shows what it had.
+    Object.keys(server).forEach(function (name) {
+      var stored = server[name];
+      if (!(name in base) || stored.print === base[name] || !same(current()[name], ack[name])) return;
+      setField(name, stored.value);
+      ack[name] = current()[name] || [];
+      base[name] = stored.print;
+    });
+  }
+  function acknowledge(data, now, names, complete) {
+    var acked = data.base || {};
+    names.forEach(function (name) {
+      if (name in acked) { base[name] = acked[name]; ack[name] = now[name] || []; }
+      else if (!(name in base) && complete) ack[name] = now[name] || [];  // confirmations, removals
+    });
+    if (data.server) takeServerValues(data.server);
+    baseInput.value = JSON.stringify(base);
+    form.elements.lock_version.value = data.lock_version;
+    applyConditions();
+  }
+  function retrySoon() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(send, 3000 + Math.random() * 2000);
+  }
   function send() {
-    if (sending || blocked || !dirty) return;
+    if (sending || blocked) return;
+    var now = current(), names = changedNames(now);
+    if (!names.length) { dirty = false; return; }
     sending = true;
-    var body = new FormData(form), i;
-    var files = form.querySelectorAll("input[type=file]");
-    for (i = 0; i < files.length; i++) body.delete(files[i].name);
-    var sentFields = userFields(), sent = typedOnly(sentFields);
     say(strings.saving);
     fetch(form.getAttribute("action") || window.location.href, {
-      method: "POST", body: body, credentials: "same-origin",
+      method: "POST", body: changesBody(now, names, false), credentials: "same-origin",
       headers: { "Accept": "application/json", "X-CSRFToken": form.elements.csrf_token.value }
     }).then(function (response) {
       return response.json().then(function (data) { return { code: response.status, data: data }; });
@@ -200,19 +258,17 @@
       sending = false;
       var data = result.data;
       if (result.code === 200 || result.code === 422) {
-        form.elements.lock_version.value = data.lock_version;
-        form.elements.base.value = JSON.stringify(data.base);
+        acknowledge(data, now, names, result.code === 200);
         showErrors(data.errors || {});
         var progress = document.getElementById("area-progress");
         if (progress && data.progress) progress.textContent = data.progress;
-        if (result.code === 200) confirmed = sentFields;
-        if (typedOnly(userFields()) === sent) {
-          dirty = false;
-          if (result.code === 200) clearPending(); else storePending();
-        } else {
-          storePending();
-        }
+        dirty = changedNames(current()).length > 0;
+        if (dirty) storePending(); else clearPending();
         say(result.code === 200 ? data.status : strings.invalid, result.code === 200 ? "" : "failed");
+      } else if (result.code === 409 && data.error === "busy") {  // others saving this instant
+        storePending();
+        say(data.message, "failed");
+        retrySoon();
       } else if (result.code === 409) {
         blocked = true;  // saving again would overwrite the colleague's answers: the user chooses
         clearPending();  // the server kept our values as revisions
@@ -274,23 +330,24 @@
   window.addEventListener("pagehide", function () {
     if (dirty && !blocked && navigator.sendBeacon) {
       storePending();
-      var body = new FormData(form), files = form.querySelectorAll("input[type=file]");
-      for (var i = 0; i < files.length; i++) body.delete(files[i].name);
-      navigator.sendBeacon(form.getAttribute("action") || window.location.href, body);
+      var now = current();
+      navigator.sendBeacon(form.getAttribute("action") || window.location.href,
+        changesBody(now, changedNames(now), true));
     }
   });
   setInterval(function () { if (dirty) send(); }, 30000);
+  // For tests and tools: save now, without waiting for the timer or leaving the field.
+  form.autosaveNow = function () { dirty = true; send(); };
 
-  confirmed = userFields();  // as the server rendered the page
+  ack = current();  // as the server rendered the page
   var pending = null;
   try { pending = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { pending = null; }
-  if (pending && pending.fields && typedOnly(pending.fields) === typedOnly(userFields())) {
-    clearPending();  // the page shows exactly what was kept: the server has it
-  } else if (pending && pending.fields) {
-    restore(pending);
+  if (pending && (pending.values || pending.fields) && restore(pending) > 0) {
     dirty = true;
     say(strings.restoring);
     send();
+  } else if (pending) {
+    clearPending();  // the page shows exactly what was kept: the server has it
   }
   applyConditions();
 })();

@@ -1,0 +1,187 @@
+"""What an area post changes, field by field, against what is stored now.
+
+A page carries, for every answer field (a question's value inputs, its comment, "not
+applicable" and its reason), a short print of the value it showed (`base`, a JSON object). A
+post sends the fields it changes with their base prints: the autosave script only the fields
+typed since the last save the server acknowledged, the plain form every field. Each field is
+then one of:
+
+- untouched: what is posted is what the page showed. The stored value stands, even if someone
+  changed it since; a stale page never writes back what it shows.
+- taken: changed here and nobody changed it since the page showed it (stored print = base).
+- clashing: changed here and by someone else since: the question is a conflict, its stored
+  answer stays and this person's answer is kept as a conflict revision for them to choose.
+
+A field posted without a base print (a script, a page from before prints existed) counts as
+shown as stored when the post's lock version is the submission's (nobody saved since), else as
+shown empty. Fields not posted at all are not part of the change. Questions are stored whole
+(an answer row and its revision), merged from the taken fields and the stored values of the
+others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
+
+from surveys.questionnaire.schema import Area, Question
+from surveys.responses.fields import AnswerInput
+from surveys.responses.forms import AreaFormBase, initial_data, read_inputs
+
+MAX_BASE_CHARS = 200_000  # a real page's base is a few KB; anything larger is not ours
+
+
+def field_state(data: object) -> object:
+    """A field's value as the person sees it: blanks around text and line-break styles, the
+    order of ticked boxes, and an empty list versus nothing make no difference."""
+    if data is None or data is False:
+        return ""
+    if data is True:
+        return "1"
+    if isinstance(data, list | tuple):
+        items = sorted(str(state) for state in map(field_state, data) if state != "")
+        return items or ""
+    return str(data).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def field_print(data: object) -> str:
+    """A short digest of `field_state` (what the page's `base` carries per field)."""
+    canonical = json.dumps(field_state(data), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+EMPTY_PRINT = field_print(None)
+
+
+def question_field_names(form: AreaFormBase, question: Question) -> list[str]:
+    """The fields holding a question's answer (question ids never contain "-")."""
+    prefix = question.id + "-"
+    confirm = f"{question.id}-confirm"
+    return [
+        name
+        for name in form._fields
+        if (name == question.id or name.startswith(prefix)) and name != confirm
+    ]
+
+
+def area_field_names(form: AreaFormBase, area: Area) -> list[str]:
+    return [name for q in area.questions for name in question_field_names(form, q)]
+
+
+def stored_form(form_class: type[AreaFormBase], area: Area, answers: Mapping, language: str):
+    """The area form showing the stored answers (no post bound)."""
+    return form_class(formdata=None, data=initial_data(area, answers, language))
+
+
+def field_prints(form: AreaFormBase, area: Area) -> dict[str, str]:
+    return {name: field_print(form[name].data) for name in area_field_names(form, area)}
+
+
+def raw_values(form_field) -> list[str]:
+    """A field's value as a browser posts it (what the script puts back into the page)."""
+    data = form_field.data
+    if data is None or data is False:
+        return []
+    if data is True:
+        return ["y"]  # BooleanField's value attribute
+    if isinstance(data, list | tuple):
+        return [str(item) for item in data]
+    return [str(data)]
+
+
+def read_base(text: str | None) -> dict[str, str]:
+    """The posted `base` object (field name -> print); malformed input counts as none."""
+    if not text or len(text) > MAX_BASE_CHARS:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, str)}
+
+
+@dataclass
+class Merge:
+    """The outcome of merging one post into the stored answers of an area."""
+
+    inputs: dict[str, AnswerInput] = field(default_factory=dict)  # questions to store
+    conflicts: dict[str, AnswerInput] = field(default_factory=dict)  # this person's answers
+    errors: dict[str, str] = field(default_factory=dict)  # by field name
+    changed: dict[str, list[str]] = field(default_factory=dict)  # question -> fields changed here
+    same: list[str] = field(default_factory=list)  # fields posted as changed, already stored so
+    base: dict[str, str] = field(default_factory=dict)  # what the post said the page showed
+    form: AreaFormBase | None = None  # this person's values over the stored ones, with errors
+
+    def unsettled(self, question_id: str) -> bool:
+        """Changed here but not stored: refused (errors) or a conflict."""
+        return question_id in self.conflicts or (
+            question_id in self.changed and question_id not in self.inputs
+        )
+
+    def acknowledged(self) -> list[str]:
+        """The fields changed by this post that the server now holds."""
+        stored = [
+            name
+            for question_id, names in self.changed.items()
+            if not self.unsettled(question_id)
+            for name in names
+        ]
+        return self.same + stored
+
+
+def merge_post(
+    form_class: type[AreaFormBase],
+    area: Area,
+    answers: Mapping,
+    formdata: MultiDict,
+    language: str,
+    *,
+    fresh: bool,
+) -> Merge:
+    """Merge a post into the stored answers of `area` (see the module docstring).
+
+    `fresh`: the post was made on the submission's current lock version.
+    """
+    stored = stored_form(form_class, area, answers, language)
+    posted = form_class(formdata=formdata)
+    base = read_base(formdata.get("base"))
+    in_body = set(formdata.keys())
+    data = {name: stored[name].data for name in stored._fields}
+    merge = Merge(base=base)
+    clashing: set[str] = set()
+    for question in area.questions:
+        for name in question_field_names(stored, question):
+            if name not in base and name not in in_body:
+                continue  # not part of this post
+            mine = field_print(posted[name].data)
+            now = field_print(stored[name].data)
+            shown = base.get(name) or (now if fresh else EMPTY_PRINT)
+            if mine == shown:
+                continue  # untouched here: the stored value stands
+            if mine == now:
+                merge.same.append(name)
+                continue
+            data[name] = posted[name].data
+            merge.changed.setdefault(question.id, []).append(name)
+            if now != shown:
+                clashing.add(question.id)
+    merged = form_class(formdata=None, data=data)
+    inputs, errors = read_inputs(merged, area)
+    for question_id in merge.changed:
+        if question_id not in inputs:
+            continue  # refused: its errors say why
+        if question_id in clashing:
+            merge.conflicts[question_id] = inputs[question_id]
+        else:
+            merge.inputs[question_id] = inputs[question_id]
+    merge.errors = {
+        name: message for name, message in errors.items() if name.split("-", 1)[0] in merge.changed
+    }
+    merge.form = merged
+    return merge
