@@ -67,7 +67,7 @@ from surveys.audit.operations import record
 from surveys.countries.models import Country
 from surveys.db import utcnow
 from surveys.extensions import db
-from surveys.inputs import same_site_path
+from surveys.inputs import parse_id, same_site_path
 from surveys.navigation import add_nav_item
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -331,7 +331,7 @@ def people():
         form.set_choices(role_choices, country_choices)
     page = db.paginate(
         _filtered_people_query(form),
-        page=request.args.get("page", 1, type=int),
+        page=parse_id(request.args.get("page")) or 1,
         per_page=PEOPLE_PER_PAGE,
         error_out=False,
     )

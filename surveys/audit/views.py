@@ -9,7 +9,7 @@ from flask_babel import _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
@@ -19,6 +19,7 @@ from surveys.audit.labels import action_label
 from surveys.audit.models import AuditEvent
 from surveys.extensions import db
 from surveys.i18n import user_zone
+from surveys.inputs import WholeNumberField, parse_id
 from surveys.navigation import add_nav_item
 
 bp = Blueprint("audit", __name__, template_folder="templates")
@@ -38,7 +39,7 @@ class AuditFilterForm(FlaskForm):
     date_from = DateField(_l("From (date)"), validators=[Optional()])
     date_to = DateField(_l("To (date, included)"), validators=[Optional()])
     target_type = SelectField(_l("Target type"), validators=[Optional()])
-    target_id = IntegerField(_l("Target id"), validators=[Optional(), NumberRange(min=1)])
+    target_id = WholeNumberField(_l("Target id"), validators=[Optional(), NumberRange(min=1)])
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
@@ -86,7 +87,7 @@ def index():
         query = filtered_events(form)
     page = db.paginate(
         query,
-        page=request.args.get("page", 1, type=int),
+        page=parse_id(request.args.get("page")) or 1,
         per_page=EVENTS_PER_PAGE,
         error_out=False,
     )

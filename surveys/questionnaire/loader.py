@@ -61,6 +61,7 @@ _YAML_BOOL = "tag:yaml.org,2002:bool"
 _YAML_INT = "tag:yaml.org,2002:int"
 _YAML_FLOAT = "tag:yaml.org,2002:float"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_VERSION = 999_999  # far beyond any real questionnaire; keeps version numbers in every column
 _T = TypeVar("_T")
 _D = TypeVar("_D")
 
@@ -582,6 +583,15 @@ def _read_version(reader: _Reader, node: Node | None) -> int | None:
             node,
             "version",
             N_("the version must be a positive whole number, not %(value)s"),
+            value=version,
+        )
+        return None
+    if version is not None and version > MAX_VERSION:
+        reader.report(
+            node,
+            "version",
+            N_("the version must be at most %(limit)s, not %(value)s"),
+            limit=MAX_VERSION,
             value=version,
         )
         return None

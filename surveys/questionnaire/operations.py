@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,18 +47,35 @@ def find_version(key: str, number: int) -> QuestionnaireVersion | None:
     )
 
 
+# The C reader when available: it refuses nesting deeper than 1,000 levels instead of recursing.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_STR, YAML_INT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
+VERSION_TEXT = re.compile(r"[0-9]{1,9}")
+
+
 def _peek_identity(text: str) -> tuple[str | None, int | None]:
-    """Key and version if the text is readable YAML; the loader reports everything else."""
+    """Key and version if the file's top level names them; the loader reports everything else.
+
+    Only the top-level node is read (through the loader's nesting-limited YAML reader), so a
+    file nested thousands of levels deep or with a 5,000-digit version is reported, not fatal.
+    """
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        root = yaml.compose(text, Loader=YAML_LOADER)
+    except (yaml.YAMLError, RecursionError):
         return None, None
-    if not isinstance(data, dict):
+    if not isinstance(root, yaml.MappingNode):
         return None, None
-    key, version = data.get("key"), data.get("version")
+    found = {
+        key.value: value
+        for key, value in root.value
+        if isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode)
+    }
+    key, version = found.get("key"), found.get("version")
     return (
-        key if isinstance(key, str) else None,
-        version if isinstance(version, int) and not isinstance(version, bool) else None,
+        key.value if key is not None and key.tag == YAML_STR else None,
+        int(version.value)
+        if version is not None and version.tag == YAML_INT and VERSION_TEXT.fullmatch(version.value)
+        else None,
     )
 
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 from surveys.access import allow, signed_in
 from surveys.accounts.models import Role
 from surveys.extensions import db
+from surveys.inputs import parse_id
 from surveys.navigation import add_nav_item
 from surveys.questionnaire.errors import DefinitionError
 from surveys.questionnaire.forms import PublishForm, UploadDefinitionForm
@@ -80,8 +81,8 @@ def show(key: str, version: int):
 @bp.get("/<key>/diff")
 @signed_in
 def diff(key: str):
-    old_number = request.args.get("old", type=int)
-    new_number = request.args.get("new", type=int)
+    old_number = parse_id(request.args.get("old"))
+    new_number = parse_id(request.args.get("new"))
     if old_number is None or new_number is None:
         abort(404)
     from surveys.questionnaire.diff import diff_definitions, shown

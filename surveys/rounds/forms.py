@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -17,6 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from surveys.inputs import WholeNumberField
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -87,13 +88,13 @@ class ActionForm(FlaskForm):
 
 class CadenceForm(FlaskForm):
     questionnaire_id = SelectField(_l("Questionnaire"), coerce=int, validators=[InputRequired()])
-    every_months = IntegerField(
+    every_months = WholeNumberField(
         _l("A round every (months)"), default=6, validators=[InputRequired(), NumberRange(1, 36)]
     )
-    open_weeks = IntegerField(
+    open_weeks = WholeNumberField(
         _l("Open for (weeks)"), default=8, validators=[InputRequired(), NumberRange(1, 104)]
     )
-    lead_days = IntegerField(
+    lead_days = WholeNumberField(
         _l("Created ahead of opening (days)"),
         default=14,
         validators=[InputRequired(), NumberRange(0, 365)],
