@@ -304,3 +304,20 @@ def create_submission(db):
         return submission
 
     return create
+
+
+@pytest.fixture
+def factories(create_country, create_user, create_version, create_round, create_submission):
+    """The factories in one object, for builders that need several (see test_access_matrix)."""
+    from dataclasses import dataclass
+    from typing import Any
+
+    @dataclass
+    class Factories:
+        create_country: Any
+        create_user: Any
+        create_version: Any
+        create_round: Any
+        create_submission: Any
+
+    return Factories(create_country, create_user, create_version, create_round, create_submission)

@@ -301,19 +301,6 @@ def expected_answers(endpoint: str, rule, method: str) -> dict[str, object]:
     return expected
 
 
-@pytest.fixture
-def factories(create_country, create_user, create_version, create_round, create_submission):
-    @dataclass
-    class Factories:
-        create_country: Callable
-        create_user: Callable
-        create_version: Callable
-        create_round: Callable
-        create_submission: Callable
-
-    return Factories(create_country, create_user, create_version, create_round, create_submission)
-
-
 def reset_database(db) -> None:
     db.session.rollback()
     db.session.expunge_all()
