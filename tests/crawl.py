@@ -26,6 +26,8 @@ from tests.test_access_matrix import (
     World,
 )
 
+# What form endpoints' URLs and forms name (the archived workbook is for a download only).
+FORM_WORLD = frozenset(ARGUMENTS) - {"archive_id"}
 TEXT_TYPES = frozenset({"text", "email", "search", "password", "url", "tel", ""})
 
 
@@ -240,3 +242,43 @@ def crawl_forms(
                         found[form.endpoint, form.method] = form
             response.close()
     return found
+
+
+# The submission's status that shows each endpoint's form (a draft hides the review forms).
+SUBMISSION_STATUS = {
+    "review.ask": "submitted",
+    "review.return_submission": "submitted",
+    "review.validate_submission": "submitted",
+    "review.reopen_submission": "validated",
+    "review.answer": "returned",
+    "review.resolve": "submitted",
+}
+
+
+def set_submission_status(db, world: World, status: str) -> None:
+    world.submission.status = status
+    db.session.commit()
+
+
+_COLLECTED: dict[str, dict[tuple[str, str], Form]] = {}
+
+
+def collect_forms(app, db, factories, login) -> dict[tuple[str, str], Form]:
+    """Every form of the application: all pages in a fresh world, then the submission's pages
+    again in each status of SUBMISSION_STATUS. Read once per database and test session (worlds
+    are rebuilt with the same ids); the caller builds the world it needs afterwards."""
+    cache_key = repr(db.engine.url) + app.config.get("TEST_PG_SCHEMA", "")
+    if cache_key not in _COLLECTED:
+        _COLLECTED[cache_key] = _collect_forms(app, db, factories, login)
+    return _COLLECTED[cache_key]
+
+
+def _collect_forms(app, db, factories, login) -> dict[tuple[str, str], Form]:
+    reset_database(db)
+    world = build_world(db, factories)
+    forms = crawl_forms(app, login, world)
+    for status in sorted(set(SUBMISSION_STATUS.values())):
+        set_submission_status(db, world, status)
+        for key, form in crawl_forms(app, login, world, naming="submission_id").items():
+            forms.setdefault(key, form)
+    return forms

@@ -22,31 +22,21 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from tests.crawl import (
+    FORM_WORLD,
+    SUBMISSION_STATUS,
     Form,
     build_world,
     client_as,
-    crawl_forms,
+    collect_forms,
     identities_for,
     reset_database,
+    set_submission_status,
     url_for_rule,
 )
-from tests.test_access_matrix import ARGUMENTS
 
 SEED = int(os.environ.get("FUZZ_SEED", "20260610"))
 BODIES = int(os.environ.get("FUZZ_BODIES", "2000"))
 GET_BODIES = 10  # per search form and visitor
-# The submission's status while an endpoint is fuzzed, where a draft would hide its forms.
-SUBMISSION_STATUS = {
-    "review.ask": "submitted",
-    "review.return_submission": "submitted",
-    "review.validate_submission": "submitted",
-    "review.reopen_submission": "validated",
-    "review.answer": "returned",
-    "review.resolve": "submitted",
-}
-
-# What the form endpoints' URLs and forms name (the archived workbook is for a download only).
-WORLD = frozenset(ARGUMENTS) - {"archive_id"}
 # A fresh world for each blueprint, and after these (their successes change what others see).
 CHANGES_THE_WORLD = frozenset(
     {
@@ -288,11 +278,6 @@ def fuzz_search_forms(app, login, rng, fuzzer, forms, world, failures) -> Counte
     return statuses
 
 
-def set_submission_status(db, world, status: str) -> None:
-    world.submission.status = status
-    db.session.commit()
-
-
 @pytest.fixture
 def server_errors_logged(app, monkeypatch, caplog):
     """Errors answered as pages (as in production) and every logged error collected."""
@@ -306,13 +291,7 @@ def test_malformed_posts_never_answer_a_server_error(
 ):
     started = time.monotonic()
     rng = random.Random(SEED)
-    reset_database(db)
-    world = build_world(db, factories)
-    forms = crawl_forms(app, login, world)
-    for status in sorted(set(SUBMISSION_STATUS.values())):
-        set_submission_status(db, world, status)
-        for key, form in crawl_forms(app, login, world, naming="submission_id").items():
-            forms.setdefault(key, form)
+    forms = collect_forms(app, db, factories, login)
     names = sorted({i.name for f in forms.values() for i in f.inputs if i.name} | set(EXTRA_NAMES))
     fuzzer = Fuzzer(rng, names)
     rules = sorted(
@@ -330,7 +309,7 @@ def test_malformed_posts_never_answer_a_server_error(
             or (previous in CHANGES_THE_WORLD)
         ):
             reset_database(db)
-            world = build_world(db, factories, wanted=WORLD)
+            world = build_world(db, factories, wanted=FORM_WORLD)
         previous = rule.endpoint
         set_submission_status(db, world, SUBMISSION_STATUS.get(rule.endpoint, "draft"))
         url = url_for_rule(rule, world)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from tests.crawl import (
     build_world,
     client_as,
-    crawl_forms,
+    collect_forms,
     identities_for,
     reset_database,
     url_for_rule,
@@ -71,9 +71,9 @@ def send_every_method(app, login, world, forms, rule, problems: list[str]) -> in
 
 
 def test_no_method_but_post_changes_anything(app, db, factories, login):
+    forms = collect_forms(app, db, factories, login)
     reset_database(db)
     world = build_world(db, factories)
-    forms = crawl_forms(app, login, world)
     rules = sorted(
         (r for r in app.url_map.iter_rules() if r.endpoint != "static"), key=lambda r: r.rule
     )
