@@ -336,8 +336,6 @@
     }
   });
   setInterval(function () { if (dirty) send(); }, 30000);
-  // For tests and tools: save now, without waiting for the timer or leaving the field.
-  form.autosaveNow = function () { dirty = true; send(); };
 
   ack = current();  // as the server rendered the page
   var pending = null;
