@@ -114,9 +114,10 @@ def test_hsts_follows_the_proxy_and_the_setting(monkeypatch, tmp_path):
     behind = proxied.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
     assert behind.headers["Strict-Transport-Security"] == "max-age=31536000"
     off = production_app(monkeypatch, tmp_path, HSTS_SECONDS=0)
-    assert "Strict-Transport-Security" not in off.test_client().get(
-        "/login", base_url="https://surveys.example"
-    ).headers
+    assert (
+        "Strict-Transport-Security"
+        not in off.test_client().get("/login", base_url="https://surveys.example").headers
+    )
 
 
 def test_no_hsts_outside_production(app, client):

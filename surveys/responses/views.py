@@ -423,12 +423,17 @@ def _acknowledged(form_class, area_: Area, answers: dict, merge: Merge, stale: b
 
 
 def _busy_response():
-    message = _(
-        "Others are saving this questionnaire at the same moment. Nothing is lost: "
-        "save again in a moment."
-    )
+    """Saves kept losing the race against others on this submission: try again later."""
     if _wants_json():
+        message = _(
+            "Others are saving this questionnaire at the same moment. Your changes are kept "
+            "on this page and sent again in a moment."
+        )
         return jsonify({"error": "busy", "message": message}), 409
+    message = _(
+        "Others are saving this questionnaire at the same moment, and your answers could not "
+        "be saved. Go back to the page and save again in a moment."
+    )
     return render_template("error.html", code=409, title=_("Conflict"), explanation=message), 409
 
 
