@@ -178,7 +178,7 @@
   function restore(copy) {
     // Re-applies only what was changed on this device, each with the print it was changed from, so
     // a colleague's newer answer to another field is never replaced by a stale copy of it.
-    var values = copy.values, before = copy.ack, prints = copy.base || {}, now = current(), count = 0;
+    var values = copy.values, before = copy.ack, prints = copy.base || {}, now = current();
     if (!values) {  // a copy kept by an earlier version of this page: every field with its version
       values = byName(copy.fields || []);
       before = copy.original ? byName(copy.original) : null;
@@ -188,10 +188,8 @@
       if (SKIP[name] || (before && same(values[name], before[name])) || same(values[name], now[name])) return;
       setField(name, values[name]);
       if (name in base) base[name] = prints[name] || "";  // "": unknown, the server decides by version
-      count++;
     });
     baseInput.value = JSON.stringify(base);
-    return count;
   }
   function showErrors(errors) {
     var old = form.querySelectorAll(".error-message.js"), i;
@@ -246,7 +244,12 @@
   function send() {
     if (sending || blocked) return;
     var now = current(), names = changedNames(now);
-    if (!names.length) { dirty = false; return; }
+    if (!names.length) {  // changed back to what the server has: nothing to send
+      dirty = false;
+      clearPending();
+      say("");
+      return;
+    }
     sending = true;
     say(strings.saving);
     fetch(form.getAttribute("action") || window.location.href, {
@@ -340,7 +343,8 @@
   ack = current();  // as the server rendered the page
   var pending = null;
   try { pending = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { pending = null; }
-  if (pending && (pending.values || pending.fields) && restore(pending) > 0) {
+  if (pending && (pending.values || pending.fields)) restore(pending);
+  if (pending && changedNames(current()).length) {
     dirty = true;
     say(strings.restoring);
     send();
