@@ -174,9 +174,9 @@ class Fuzzer:
 
     def nasty(self) -> str:
         roll = self.rng.random()
-        if roll < 0.01:
+        if roll < 0.002:
             return "x" * 1_000_000
-        if roll < 0.05:
+        if roll < 0.02:
             return self.rng.choice(["a", "\x00", "9", "é"]) * self.rng.choice([10_000, 100_000])
         value = self.rng.choice(NASTY)
         if self.rng.random() < 0.2:
