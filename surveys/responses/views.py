@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import (
     Blueprint,
@@ -50,6 +52,7 @@ from surveys.rounds.models import Round
 from surveys.storage.backends import StoredFileMissing, current_store
 from surveys.storage.download import send_stored
 
+T = TypeVar("T")
 bp = Blueprint("responses", __name__, template_folder="templates")
 add_nav_item("responses.home", _l("My questionnaires"), roles=(Role.RESPONDENT,), order=10)
 
@@ -363,19 +366,10 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
         )
         return merge, result, _apply_evidence_changes(sub, area_)
 
-    for attempt in range(1, SAVE_ATTEMPTS + 1):
-        try:
-            merge, result, evidence_errors = store()
-            db.session.commit()
-            break
-        except (StaleDataError, IntegrityError):
-            # A colleague's save landed between our read and our write: the whole post again
-            # (files included), merged against their answers.
-            db.session.rollback()
-            if attempt == SAVE_ATTEMPTS:
-                current_app.logger.warning("save of submission %s lost %d races", sub.id, attempt)
-                return _busy_response()
-            time.sleep(random.uniform(0.005, 0.02) * attempt)
+    stored = _store_with_retries(sub, store)
+    if stored is None:
+        return _busy_response()
+    merge, result, evidence_errors = stored
     if result.conflicts:
         return _conflict_response(sub, definition, area_, result)
     errors = {**merge.errors, **evidence_errors}
@@ -404,6 +398,21 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
         ), 422
     flash(_("Saved at %(time)s", time=saved_at), "success")
     return redirect(_after_save_target(sub, definition, area_))
+
+
+def _store_with_retries(sub: Submission, store: Callable[[], T]) -> T | None:
+    """`store()` and commit; when a colleague's save landed between our read and our write, the
+    whole post again (files included), merged against their answers. None: it kept losing."""
+    for attempt in range(1, SAVE_ATTEMPTS + 1):
+        try:
+            outcome = store()
+            db.session.commit()
+            return outcome
+        except (StaleDataError, IntegrityError):
+            db.session.rollback()
+            time.sleep(random.uniform(0.005, 0.02) * attempt)
+    current_app.logger.warning("save of submission %s lost %d races", sub.id, SAVE_ATTEMPTS)
+    return None
 
 
 def _acknowledged(form_class, area_: Area, answers: dict, merge: Merge, stale: bool) -> dict:
@@ -580,16 +589,20 @@ def resolve(submission_id: int, area_id: str):
             inputs[revision.question_id] = ops.input_from_revision(revision)
             base[revision.question_id] = request.form.get(f"base-{revision.question_id}", "")
     lock_version = parse_id(request.form.get("lock_version")) or 0
-    result = ops.save_area(
+    result = _store_with_retries(
         sub,
-        area_.id,
-        inputs,
-        actor=current_user,
-        lock_version=lock_version,
-        base=base,
-        source=RevisionSource.RESOLVED,
+        lambda: ops.save_area(
+            sub,
+            area_.id,
+            inputs,
+            actor=current_user,
+            lock_version=lock_version,
+            base=base,
+            source=RevisionSource.RESOLVED,
+        ),
     )
-    db.session.commit()
+    if result is None:
+        return _busy_response()
     if result.conflicts:
         ids = [c.mine.id for c in result.conflicts]
         return _render_conflicts(sub, definition, area_, ids), 409
