@@ -193,9 +193,14 @@ def visible_responses(submission: Submission) -> list[Response]:
 
 @dataclass(frozen=True)
 class AreaProgress:
+    """One area's visible questions: answered this round, carried over and not yet confirmed
+    (their own state: a carried-over answer is not this round's answer until confirmed), and
+    how many there are."""
+
     area: Area
     answered: int
     total: int
+    to_confirm: int = 0
 
     @property
     def complete(self) -> bool:
@@ -203,14 +208,21 @@ class AreaProgress:
 
 
 def area_progress(definition: Definition, answers: Mapping[str, Answer]) -> list[AreaProgress]:
-    """Per area, how many visible questions are answered (or not applicable) of how many."""
+    """Per area, how many visible questions are answered (or not applicable) of how many, and
+    how many carried-over answers still wait for confirmation."""
     hidden = hidden_ids(definition, answers)
     progress = []
     for area in definition.areas:
         visible = [q for q in area.questions if q.id not in hidden]
-        answered = sum(1 for q in visible if is_given(answers.get(q.id)))
-        progress.append(AreaProgress(area, answered, len(visible)))
+        given = [answers[q.id] for q in visible if is_given(answers.get(q.id))]
+        to_confirm = sum(1 for answer in given if getattr(answer, "carried_over", False))
+        progress.append(AreaProgress(area, len(given) - to_confirm, len(visible), to_confirm))
     return progress
+
+
+def carried_over_tasks(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems that are carried-over answers to confirm (a task, not an error)."""
+    return [p for p in problems if p.to_confirm]
 
 
 # --------------------------------------------------------------------------- completeness
@@ -229,6 +241,7 @@ class Problem:
     question: Question
     field: str
     message: object
+    to_confirm: bool = False  # a carried-over answer waiting for confirmation, not an error
 
     @property
     def question_id(self) -> str:
@@ -274,7 +287,9 @@ def _question_problems(area: Area, question: Question, answer: Answer | None) ->
         problems.append(Problem(area.id, question, f"{question.id}-source", message))
     if answer.carried_over:
         message = _l("Confirm or update the answer carried over from the previous round.")
-        problems.append(Problem(area.id, question, f"{question.id}-confirm", message))
+        problems.append(
+            Problem(area.id, question, f"{question.id}-confirm", message, to_confirm=True)
+        )
     return problems
 
 

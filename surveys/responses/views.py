@@ -24,7 +24,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_time, get_locale
+from flask_babel import format_time, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -75,6 +75,19 @@ SOURCE_LABELS = {
 @bp.app_template_global("submission_status_label")
 def submission_status_label(status: str | None) -> str:
     return str(STATUS_LABELS.get(status, status or ""))
+
+
+@bp.app_template_global("progress_text")
+def progress_text(progress: ops.AreaProgress) -> str:
+    """ "3 of 7 answered, 4 carried over to confirm": carried-over answers are their own state."""
+    text = _("%(answered)d of %(total)d answered", answered=progress.answered, total=progress.total)
+    if progress.to_confirm:
+        text += ", " + ngettext(
+            "%(num)d carried over to confirm",
+            "%(num)d carried over to confirm",
+            progress.to_confirm,
+        )
+    return text
 
 
 def _language() -> str:
@@ -202,12 +215,14 @@ def submission(submission_id: int):
     definition = ops.definition_of(sub)
     answers = ops.answers_by_question(sub)
     editable = ops.can_edit(sub, current_user)
+    problems = ops.completeness(sub) if editable else []
     return render_template(
         "responses/submission.html",
         submission=sub,
         definition=definition,
         progress=ops.area_progress(definition, answers),
-        problems=ops.completeness(sub) if editable else [],
+        problems=[p for p in problems if not p.to_confirm],
+        to_confirm=ops.carried_over_tasks(problems),
         numbers=question_numbers(definition),
         editable=editable,
         language=_language(),
@@ -474,11 +489,7 @@ def _error_subjects(
 def _progress_text(definition: Definition, area_: Area, answers: dict) -> str:
     for progress in ops.area_progress(definition, answers):
         if progress.area.id == area_.id:
-            return _(
-                "%(answered)d of %(total)d answered",
-                answered=progress.answered,
-                total=progress.total,
-            )
+            return progress_text(progress)
     return ""
 
 

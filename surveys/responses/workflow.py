@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -43,6 +43,23 @@ class IncompleteSubmission(WorkflowError):
             )
         )
         self.problems = list(problems)
+
+
+class UnansweredQueries(WorkflowError):
+    """Sending a returned submission back was refused: queries of the secretariat are open
+    and neither answered nor closed with "no change"."""
+
+    def __init__(self, queries: Sequence[object]) -> None:
+        super().__init__(
+            ngettext(
+                "Answer the open query from the secretariat (or close it with “no "
+                "change”) before submitting again.",
+                "Answer the %(num)d open queries from the secretariat (or close them with "
+                "“no change”) before submitting again.",
+                len(queries),
+            )
+        )
+        self.queries = list(queries)
 
 
 class Action:
@@ -131,8 +148,13 @@ def submit(
     a returned submission can always be sent back, since the secretariat asked for it.
     """
     from surveys.responses.operations import completeness, round_is_open_for
+    from surveys.review.queries import unanswered_queries
 
     _check(Action.SUBMIT, submission, actor)
+    if submission.status == Status.RETURNED:
+        waiting = unanswered_queries(submission)
+        if waiting:
+            raise UnansweredQueries(waiting)
     if (
         submission.status == Status.DRAFT
         and not allow_late

@@ -38,7 +38,8 @@ class ReviewQuery(db.Model):
     text: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The respondent's latest answer ("" until answered).
+    # The respondent's latest answer ("" until answered; "" once answered, i.e. with
+    # responded_at set, means the respondent closed it with "no change": the answer stands).
     response: Mapped[str] = mapped_column(Text, default="")
     responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -56,7 +57,18 @@ class ReviewQuery(db.Model):
 
     @property
     def is_answered(self) -> bool:
+        """Answered in words, or closed by the respondent with "no change"."""
         return self.responded_at is not None
+
+    @property
+    def no_change(self) -> bool:
+        """The respondent closed it saying the answer stands as it is."""
+        return self.is_answered and not self.response
+
+    @property
+    def awaits_country(self) -> bool:
+        """Open and not answered: blocks a returned submission from going back."""
+        return not self.resolved and not self.is_answered
 
     def __repr__(self) -> str:
         return f"<ReviewQuery {self.id} on {self.question_id or 'submission'}>"

@@ -76,8 +76,11 @@ def add_query(
     return query
 
 
-def answer_query(query: ReviewQuery, respondent: User, text: str) -> ReviewQuery:
-    """The country's answer; allowed while the submission is back with the country."""
+def answer_query(
+    query: ReviewQuery, respondent: User, text: str, *, no_change: bool = False
+) -> ReviewQuery:
+    """The country's answer; allowed while the submission is back with the country.
+    `no_change`: closed without words, the answer in question stands as it is."""
     submission = query.submission
     if submission.country_id not in respondent.country_ids or not respondent.has_role(
         Role.RESPONDENT
@@ -90,7 +93,7 @@ def answer_query(query: ReviewQuery, respondent: User, text: str) -> ReviewQuery
             _("Queries can be answered only while the submission is returned to the country.")
         )
     previous = query.response
-    query.response = _clean_text(text)
+    query.response = "" if no_change else _clean_text(text)
     query.responded_by_id = respondent.id
     query.responded_at = utcnow()
     db.session.flush()
@@ -99,7 +102,7 @@ def answer_query(query: ReviewQuery, respondent: User, text: str) -> ReviewQuery
         target_type="submission",
         target_id=submission.id,
         # The earlier answer is kept in the audit log, so nothing written is lost.
-        details={"query": query.id, "response": [previous, query.response]},
+        details={"query": query.id, "response": [previous, query.response], "no_change": no_change},
         actor=respondent,
     )
     return query

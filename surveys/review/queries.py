@@ -63,6 +63,68 @@ def open_query_counts(submission_ids: list[int]) -> dict[int, int]:
     return {submission_id: count for submission_id, count in rows}
 
 
+@dataclass(frozen=True)
+class QueryCounts:
+    """A submission's open queries: how many, and how many the country has answered."""
+
+    open: int = 0
+    answered: int = 0
+
+    @property
+    def unanswered(self) -> int:
+        return self.open - self.answered
+
+
+def query_counts(submission_ids: list[int]) -> dict[int, QueryCounts]:
+    """Open and answered-open queries per submission (one query for all rows)."""
+    if not submission_ids:
+        return {}
+    answered = sa.func.count(ReviewQuery.responded_at)
+    rows = db.session.execute(
+        sa.select(ReviewQuery.submission_id, sa.func.count(ReviewQuery.id), answered)
+        .where(ReviewQuery.submission_id.in_(submission_ids), ReviewQuery.resolved.is_(False))
+        .group_by(ReviewQuery.submission_id)
+    )
+    return {sid: QueryCounts(open=total, answered=done) for sid, total, done in rows}
+
+
+def unanswered_queries(submission: Submission) -> list[ReviewQuery]:
+    """Open queries the country has neither answered nor closed with "no change"."""
+    return [q for q in queries_for(submission) if q.awaits_country]
+
+
+@dataclass(frozen=True)
+class OpenQuery:
+    """An open query as the respondent's overview lists it: where it is and its state."""
+
+    query: ReviewQuery
+    area: Area | None  # None: a note about the whole submission
+    question: Question | None
+
+
+def open_queries(submission: Submission) -> list[OpenQuery]:
+    """The submission's open queries in questionnaire order, notes about the whole first."""
+    definition = submission.round.version.definition
+    place = {q.id: (index, area, q) for index, (area, q) in enumerate(definition.questions())}
+    items = []
+    for query in queries_for(submission):
+        if query.resolved:
+            continue
+        index, area, question = place.get(query.question_id or "", (-1, None, None))
+        items.append((index, query.id, OpenQuery(query, area, question)))
+    return [item for _index, _id, item in sorted(items, key=lambda t: (t[0], t[1]))]
+
+
+def open_queries_by_area(submission: Submission) -> dict[str, QueryCounts]:
+    """Per area id, its open queries and how many the country has answered."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for item in open_queries(submission):
+        if item.area is not None:
+            counts[item.area.id][0] += 1
+            counts[item.area.id][1] += int(item.query.is_answered)
+    return {area_id: QueryCounts(*pair) for area_id, pair in counts.items()}
+
+
 # ---------------------------------------------------------------- lists for coordinators
 
 
@@ -95,7 +157,11 @@ class ReviewRow:
     country_name: str
     country_id: int
     submission: Submission | None
-    open_queries: int
+    queries: QueryCounts
+
+    @property
+    def open_queries(self) -> int:
+        return self.queries.open
 
     @property
     def status(self) -> str:
@@ -107,16 +173,19 @@ def review_rows(round_: Round, language: str) -> list[ReviewRow]:
         s.country_id: s
         for s in db.session.scalars(sa.select(Submission).where(Submission.round_id == round_.id))
     }
-    counts = open_query_counts([s.id for s in submissions.values()])
-    rows = [
-        ReviewRow(
-            country_name=participant.country.name(language),
-            country_id=participant.country_id,
-            submission=submissions.get(participant.country_id),
-            open_queries=counts.get(getattr(submissions.get(participant.country_id), "id", -1), 0),
+    counts = query_counts([s.id for s in submissions.values()])
+    rows = []
+    for participant in round_.participants:
+        submission = submissions.get(participant.country_id)
+        count = counts.get(submission.id, QueryCounts()) if submission else QueryCounts()
+        rows.append(
+            ReviewRow(
+                country_name=participant.country.name(language),
+                country_id=participant.country_id,
+                submission=submission,
+                queries=count,
+            )
         )
-        for participant in round_.participants
-    ]
     return sorted(rows, key=lambda row: row.country_name)
 
 

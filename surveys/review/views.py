@@ -37,8 +37,24 @@ add_nav_item("review.index", _l("Review"), roles=(Role.COORDINATOR,), order=40)
 
 @bp.app_context_processor
 def review_template_helpers() -> dict:
-    """`review_queries(submission)` for the respondents' form pages (see _query_thread.html)."""
-    return {"review_queries": queries_for_page}
+    """`review_queries(submission)` for the respondents' form pages (see _query_thread.html),
+    `open_queries(submission)` for their overview and `open_queries_by_area(submission)` for
+    the markers of the area list."""
+    return {
+        "review_queries": queries_for_page,
+        "open_queries": lambda submission: _cached("open", submission, review_queries.open_queries),
+        "open_queries_by_area": lambda submission: _cached(
+            "by_area", submission, review_queries.open_queries_by_area
+        ),
+    }
+
+
+def _cached(what: str, submission: Submission, read: Callable[[Submission], object]) -> object:
+    """`read(submission)` once per request."""
+    cache = g.setdefault("review_open_cache", {})
+    if (what, submission.id) not in cache:
+        cache[what, submission.id] = read(submission)
+    return cache[what, submission.id]
 
 
 def queries_for_page(submission: Submission) -> dict[str | None, list[ReviewQuery]]:
@@ -81,9 +97,12 @@ def _flash_form_errors(form) -> None:
 @bp.get("/")
 @allow(Role.COORDINATOR)
 def index():
+    awaiting = review_queries.awaiting_review()
     return render_template(
         "review/index.html",
-        awaiting=review_queries.awaiting_review(),
+        awaiting=awaiting,
+        counts=review_queries.query_counts([s.id for s in awaiting]),
+        no_counts=review_queries.QueryCounts(),
         rounds=review_queries.review_rounds(),
         language=_language(),
     )
@@ -207,6 +226,21 @@ def return_submission(submission_id: int):
     )
 
 
+@bp.get("/submissions/<int:submission_id>/validate")
+@allow(Role.COORDINATOR)
+def confirm_validate(submission_id: int):
+    """What validating does to this submission, and the button that does it."""
+    sub = _submission_or_404(submission_id)
+    return render_template(
+        "review/confirm_validate.html",
+        submission=sub,
+        allowed="validate" in workflow.allowed_actions(sub),
+        counts=review_queries.query_counts([sub.id]).get(sub.id, review_queries.QueryCounts()),
+        confirm_form=ConfirmForm(),
+        language=_language(),
+    )
+
+
 @bp.post("/submissions/<int:submission_id>/validate")
 @allow(Role.COORDINATOR)
 def validate_submission(submission_id: int):
@@ -243,6 +277,14 @@ def answer(query_id: int):
     query = _query_or_404(query_id)
     form = AnswerQueryForm()
     back = same_site_path(form.next.data) or url_for("home.index")
+    if request.form.get("action") == "no_change":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        return _apply(
+            lambda: answer_query(query, current_user, "", no_change=True),
+            _("The query is closed: your answer stands unchanged."),
+            back,
+        )
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return redirect(back)
@@ -250,6 +292,31 @@ def answer(query_id: int):
         lambda: answer_query(query, current_user, form.response.data),
         _("Your answer to the query was saved."),
         back,
+    )
+
+
+@bp.get("/submissions/<int:submission_id>/submit")
+@allow(Role.RESPONDENT)
+def confirm_submit(submission_id: int):
+    """What submitting sends, what still stops it, and the button that submits."""
+    from surveys.responses import operations as response_ops
+
+    sub = _submission_or_404(submission_id)
+    definition = response_ops.definition_of(sub)
+    problems = response_ops.completeness(sub) if response_ops.can_edit(sub, current_user) else []
+    progress = response_ops.area_progress(definition, response_ops.answers_by_question(sub))
+    return render_template(
+        "review/confirm_submit.html",
+        submission=sub,
+        editable=response_ops.can_edit(sub, current_user),
+        answered=sum(p.answered for p in progress),
+        total=sum(p.total for p in progress),
+        problems=problems,
+        waiting=review_queries.unanswered_queries(sub),
+        counts=review_queries.query_counts([sub.id]).get(sub.id, review_queries.QueryCounts()),
+        confirm_form=ConfirmForm(),
+        language=_language(),
+        localized=localized,
     )
 
 

@@ -42,6 +42,7 @@ class CountryRow:
     percent: int | None  # None before any answer exists
     answered: int
     required: int
+    to_confirm: int  # required answers carried over and not yet confirmed
     last_activity_at: datetime | None
     reminders: int
     extended: bool
@@ -67,16 +68,23 @@ def country_rows(round_: Round, language: str, now: datetime) -> list[CountryRow
     }
     values: dict[int, dict[str, object]] = defaultdict(dict)
     not_applicable: dict[int, set[str]] = defaultdict(set)
+    carried_over: dict[int, set[str]] = defaultdict(set)
     if submissions:
         rows = db.session.execute(
             sa.select(
-                Answer.submission_id, Answer.question_id, Answer.value, Answer.not_applicable
+                Answer.submission_id,
+                Answer.question_id,
+                Answer.value,
+                Answer.not_applicable,
+                Answer.carried_over,
             ).where(Answer.submission_id.in_([s.id for s in submissions.values()]))
         )
-        for submission_id, question_id, value, na in rows:
+        for submission_id, question_id, value, na, carried in rows:
             values[submission_id][question_id] = value
             if na:
                 not_applicable[submission_id].add(question_id)
+            if carried:
+                carried_over[submission_id].add(question_id)
     reminders = Counter(
         db.session.scalars(
             sa.select(JobRun.country_id).where(
@@ -92,7 +100,12 @@ def country_rows(round_: Round, language: str, now: datetime) -> list[CountryRow
     for participant in round_.participants:
         submission = submissions.get(participant.country_id)
         completion = (
-            required_completion(definition, values[submission.id], not_applicable[submission.id])
+            required_completion(
+                definition,
+                values[submission.id],
+                not_applicable[submission.id],
+                carried_over[submission.id],
+            )
             if submission is not None
             else None
         )
@@ -105,6 +118,7 @@ def country_rows(round_: Round, language: str, now: datetime) -> list[CountryRow
                 percent=completion.percent if completion else None,
                 answered=completion.answered if completion else 0,
                 required=completion.required if completion else 0,
+                to_confirm=completion.to_confirm if completion else 0,
                 last_activity_at=submission.last_activity_at if submission else None,
                 reminders=reminders.get(participant.country_id, 0),
                 extended=participant.closes_at_override is not None,

@@ -1,7 +1,9 @@
 """How far a submission is: the share of required, visible questions answered (pure).
 
 Functional core: no Flask, no database. A question hidden by its `show_if` for these answers
-does not count; "not applicable" counts as answered (it is an answer, not a gap).
+does not count; "not applicable" counts as answered (it is an answer, not a gap). An answer
+carried over from the previous round and not yet confirmed is its own state, "to confirm":
+it is not this round's answer yet, so it does not count as answered.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from surveys.questionnaire.schema import Definition
 class Completion:
     answered: int
     required: int
+    to_confirm: int = 0  # carried over, waiting for the country's confirmation
 
     @property
     def percent(self) -> int:
@@ -44,16 +47,22 @@ def required_completion(
     definition: Definition,
     values: Mapping[str, object],
     not_applicable: Collection[str] = (),
+    carried_over: Collection[str] = (),
 ) -> Completion:
-    """Answered / required over the required questions shown for these answers."""
+    """Answered / required over the required questions shown for these answers; the required
+    answers in `carried_over` (not confirmed yet) are counted apart, as to confirm."""
     na = frozenset(not_applicable)
     seen = {qid: (None if qid in na else value) for qid, value in values.items()}
     hidden = hidden_questions(definition, seen)
-    required = answered = 0
+    carried = frozenset(carried_over)
+    required = answered = to_confirm = 0
     for _area, question in definition.questions():
         if not question.required or question.id in hidden:
             continue
         required += 1
         if question.id in na or is_answered(values.get(question.id)):
-            answered += 1
-    return Completion(answered=answered, required=required)
+            if question.id in carried:
+                to_confirm += 1
+            else:
+                answered += 1
+    return Completion(answered=answered, required=required, to_confirm=to_confirm)

@@ -1,7 +1,8 @@
 /* Respondents' area form: live show_if, autosave, offline copy. No framework; the page works without it.
    - show_if: each question carries data-show-if (a JSON tree built by the server from the same grammar);
      values of other areas' questions come from #outside-values.
-   - autosave (every 30 s and when leaving a field): POST only the fields changed since the values the
+   - autosave (a choice, tick or select 0.7 s after it changes; typed text when leaving the field or after
+     a 3 s pause; every 30 s as a safety net): POST only the fields changed since the values the
      server last acknowledged (`ack`), each with the print of the value it was changed from (the hidden
      `base` field holds one print per answer field; see responses/merge.py). The server writes only those
      fields, and a field someone else changed in between is a conflict, never overwritten. Its answer gives
@@ -19,6 +20,8 @@
   var key = "surveys:pending:" + form.getAttribute("data-autosave");
   var strings = JSON.parse(document.getElementById("autosave-strings").textContent);
   var dirty = false, sending = false, blocked = false, storeTimer = null;
+  var sendTimer = null, sendAgain = false;
+  var CHOICE_DELAY_MS = 700, TYPING_PAUSE_MS = 3000;
 
   // ------------------------------------------------------------------ show_if
   function isAnswered(v) {
@@ -242,7 +245,9 @@
     retryTimer = setTimeout(send, 3000 + Math.random() * 2000);
   }
   function send() {
-    if (sending || blocked) return;
+    clearTimeout(sendTimer);
+    if (sending) { sendAgain = true; return; }  // sent once the post in flight is answered
+    if (blocked) return;
     var now = current(), names = changedNames(now);
     if (!names.length) {  // changed back to what the server has: nothing to send
       dirty = false;
@@ -268,6 +273,8 @@
         dirty = changedNames(current()).length > 0;
         if (dirty) storePending(); else clearPending();
         say(result.code === 200 ? data.status : strings.invalid, result.code === 200 ? "" : "failed");
+        if (sendAgain && dirty) sendTimer = setTimeout(send, CHOICE_DELAY_MS);
+        sendAgain = false;
       } else if (result.code === 409 && data.error === "busy") {  // others saving this instant
         storePending();
         say(data.message, "failed");
@@ -301,19 +308,24 @@
       say(strings.offline, "offline");
     });
   }
-  function changed() {
+  function changed(target) {
     dirty = true;
     if (!blocked) say(strings.unsaved);
     clearTimeout(storeTimer);
     storeTimer = setTimeout(storePending, 400);
+    // A choice is complete once made: saved shortly after (debounced, so a run of ticks is one
+    // post); typed text on leaving the field (focusout) or after a pause in the typing.
+    var choice = target.type === "radio" || target.type === "checkbox" || target.tagName === "SELECT";
+    clearTimeout(sendTimer);
+    sendTimer = setTimeout(send, choice ? CHOICE_DELAY_MS : TYPING_PAUSE_MS);
   }
 
   form.addEventListener("input", function (event) {
-    if (event.target.type !== "file" && event.target.form === form) changed();
+    if (event.target.type !== "file" && event.target.form === form) changed(event.target);
     applyConditions();
   });
   form.addEventListener("change", function (event) {
-    if (event.target.type !== "file" && event.target.form === form) changed();
+    if (event.target.type !== "file" && event.target.form === form) changed(event.target);
     applyConditions();
   });
   form.addEventListener("focusout", function () { if (dirty) send(); });

@@ -106,6 +106,7 @@ def fill_protection_area_losing_the_connection(page, context, site: Site, journe
 
 def submit(page, site: Site) -> None:
     page.goto(site.url(f"/submissions/{submission_id(site)}"))
+    page.click("main a[href$='/submit']")  # a summary to confirm, then the post
     page.click("main form[action$='/submit'] button[type=submit]")
     page.wait_for_load_state()
     wait_for_status(site, "submitted")
@@ -130,7 +131,7 @@ def answer_query_and_resubmit(page, site: Site, journey: Journey) -> None:
     thread = page.locator("#q-protection_shelters .review-thread")
     assert journey.query in thread.inner_text()
     thread.locator("textarea").fill(journey.query_answer)
-    thread.locator("button[type=submit]").click()
+    thread.locator("button[type=submit]:not([value=no_change])").click()
     page.wait_for_load_state()
     assert journey.query_answer in page.locator("#q-protection_shelters").inner_text()
     submit(page, site)
@@ -139,6 +140,7 @@ def answer_query_and_resubmit(page, site: Site, journey: Journey) -> None:
 def validate(page, site: Site, journey: Journey) -> None:
     page.goto(site.url(f"/review/submissions/{submission_id(site)}"))
     assert journey.query_answer in page.locator("#q-protection_shelters").inner_text()
+    page.click("main a[href$='/validate']")  # what validating does, then the post
     page.click("form[action$='/validate'] button[type=submit]")
     page.wait_for_load_state()
     wait_for_status(site, "validated")

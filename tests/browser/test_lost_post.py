@@ -43,11 +43,12 @@ def test_a_save_lost_on_the_way_is_sent_on_the_next_visit(site, new_context):
     area_url = site.url(f"/submissions/{submission_id(site)}/areas/protection")
     page.goto(area_url)
 
+    # Every post of the page is lost on the way: the autosave after a pause in the typing and
+    # the save button's.
+    context.route("**/areas/protection", lambda route: route.abort("connectionreset"))
     page.fill("#protection_shelters", "7")
     page.locator("#save-status", has_text="not saved").wait_for()
     wait_until_kept_on_the_device(page)
-    # Every post of the page is lost on the way, the save button's included.
-    context.route("**/areas/protection", lambda route: route.abort("connectionreset"))
     with page.expect_event("requestfailed"):
         # The form posts while the field keeps the focus (no autosave on leaving it), as when
         # Enter is pressed in a field.

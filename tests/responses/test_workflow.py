@@ -13,7 +13,7 @@ from surveys.notifications.models import OutboxMessage
 from surveys.responses import workflow
 from surveys.responses.models import Status
 from surveys.review.models import ReviewQuery
-from surveys.review.operations import add_query
+from surveys.review.operations import add_query, answer_query
 from tests.review.builders import build_scenario, needs_french, stub_completeness
 
 
@@ -212,10 +212,36 @@ def test_a_returned_submission_can_be_submitted_again(db, scenario, draft, compl
     submitted(db, scenario, draft)
     workflow.return_for_changes(draft, scenario.coordinator, "Check the dates.")
     db.session.commit()
+    [note] = db.session.scalars(sa.select(ReviewQuery)).all()
+    answer_query(note, scenario.respondent_fr, "The dates are right.")
     workflow.submit(draft, scenario.respondent_fr)
     db.session.commit()
     assert draft.status == Status.SUBMITTED
     assert draft.submitted_by_id == scenario.respondent_fr.id
+
+
+def test_a_returned_submission_waits_until_every_open_query_is_answered_or_closed(
+    db, scenario, draft, complete
+):
+    submitted(db, scenario, draft)
+    add_query(draft, scenario.coordinator, question_id="legal_tip_offence", text="Which law?")
+    add_query(draft, scenario.coordinator, question_id="legal_tip_offence", text="Since when?")
+    workflow.return_for_changes(draft, scenario.coordinator)
+    db.session.commit()
+    first, second = db.session.scalars(sa.select(ReviewQuery).order_by(ReviewQuery.id)).all()
+    with pytest.raises(workflow.UnansweredQueries) as refused:
+        workflow.submit(draft, scenario.respondent)
+    assert "Answer the 2 open queries" in refused.value.message
+    answer_query(first, scenario.respondent, "The 2015 law.")
+    with pytest.raises(workflow.UnansweredQueries) as refused:
+        workflow.submit(draft, scenario.respondent)
+    assert "Answer the open query" in refused.value.message
+    assert draft.status == Status.RETURNED
+    answer_query(second, scenario.respondent, "", no_change=True)  # "no change" closes it too
+    workflow.submit(draft, scenario.respondent)
+    db.session.commit()
+    assert draft.status == Status.SUBMITTED
+    assert second.no_change and second.is_answered and not second.resolved
 
 
 # ---------------------------------------------------------------- validate, reopen

@@ -11,7 +11,7 @@ from flask import render_template
 from surveys.responses import workflow
 from surveys.responses.models import Status
 from surveys.review.models import ReviewQuery
-from surveys.review.operations import add_query
+from surveys.review.operations import add_query, answer_query
 from tests.conftest import MINI_V2
 from tests.review.builders import build_scenario, earlier_round, stub_completeness
 
@@ -249,6 +249,7 @@ def test_another_countrys_respondent_gets_not_found(db, client, login, scenario,
 
 def test_a_query_cannot_be_answered_once_submitted_again(db, client, login, scenario, returned):
     query = db.session.scalar(sa.select(ReviewQuery))
+    answer_query(query, scenario.respondent, "Article 4 of the 2015 law.")
     workflow.submit(returned, scenario.respondent)
     db.session.commit()
     login(scenario.respondent)
@@ -259,7 +260,7 @@ def test_a_query_cannot_be_answered_once_submitted_again(db, client, login, scen
     ).get_data(as_text=True)
     assert "only while the submission is returned" in page
     db.session.refresh(query)
-    assert query.response == ""
+    assert query.response == "Article 4 of the 2015 law."
 
 
 def test_a_respondent_submits_through_the_review_blueprint(
@@ -308,9 +309,11 @@ def test_the_thread_is_read_only_when_the_submission_is_with_the_secretariat(
 ):
     from flask_login import login_user
 
+    queries = db.session.scalars(sa.select(ReviewQuery)).all()
+    for query in queries:
+        answer_query(query, scenario.respondent, "", no_change=True)
     workflow.submit(returned, scenario.respondent)
     db.session.commit()
-    queries = db.session.scalars(sa.select(ReviewQuery)).all()
     with app.test_request_context("/form/legal"):
         login_user(scenario.respondent)
         thread = render_template("review/_query_thread.html", queries=queries, submission=returned)
