@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from surveys.countries.views import bp as countries_bp
     from surveys.export.views import bp as export_bp
     from surveys.home.views import bp as home_bp
+    from surveys.offline.views import bp as offline_bp
     from surveys.ops.health import bp as ops_bp
     from surveys.questionnaire.views import bp as questionnaire_bp
     from surveys.responses.views import bp as responses_bp
@@ -140,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(results_bp, url_prefix="/results")
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(export_bp, url_prefix="/exports")
+    app.register_blueprint(offline_bp, url_prefix="/offline")
 
 
 def _register_commands(app: Flask) -> None:
@@ -147,6 +149,7 @@ def _register_commands(app: Flask) -> None:
     from surveys.countries.commands import countries_cli
     from surveys.demo import demo_command
     from surveys.export.commands import export_cli
+    from surveys.offline.commands import offline_cli
     from surveys.ops.commands import backup_command, check_command, restore_command
     from surveys.questionnaire.commands import questionnaire_cli
     from surveys.results.commands import scores_cli
@@ -163,6 +166,7 @@ def _register_commands(app: Flask) -> None:
         demo_command,
         demo_logins_command,
         export_cli,
+        offline_cli,
         questionnaire_cli,
         scores_cli,
         rounds_cli,

@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "questionnaire.imported": _l("Questionnaire version imported"),
     "questionnaire.draft_replaced": _l("Draft questionnaire version replaced"),
     "questionnaire.published": _l("Questionnaire version published"),
+    "offline.imported": _l("Answers imported from a workbook"),
     "round.created": _l("Round created"),
     "round.updated": _l("Round changed"),
     "round.cancelled": _l("Round cancelled"),
