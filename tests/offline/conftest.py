@@ -72,7 +72,9 @@ def confirm_form(html: str) -> dict[str, list[str]]:
 def confirm(client, round_id: int, country_id: int, html: str, **extra):
     data = confirm_form(html)
     data.update({k: [v] for k, v in extra.items()})
-    return client.post(f"/offline/rounds/{round_id}/countries/{country_id}/import/confirm", data=data)
+    return client.post(
+        f"/offline/rounds/{round_id}/countries/{country_id}/import/confirm", data=data
+    )
 
 
 @pytest.fixture
