@@ -29,7 +29,8 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from surveys.access import signed_in
+from surveys.access import allow
+from surveys.accounts.models import Role
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.offline import operations as offline
@@ -71,7 +72,7 @@ def offline_url(submission: Submission) -> str:
 
 
 @bp.get("/rounds/<int:round_id>/countries/<int:country_id>")
-@signed_in
+@allow(Role.RESPONDENT, Role.COORDINATOR, Role.ADMIN)
 def page(round_id: int, country_id: int):
     round_, country = _round_country_or_404(round_id, country_id)
     return _render_page(round_, country)
@@ -103,7 +104,7 @@ def _render_page(round_, country, preview=None, errors=(), status=200, note=""):
 
 
 @bp.get("/rounds/<int:round_id>/countries/<int:country_id>/workbook")
-@signed_in
+@allow(Role.RESPONDENT, Role.COORDINATOR, Role.ADMIN)
 def workbook(round_id: int, country_id: int):
     round_, country = _round_country_or_404(round_id, country_id)
     language = request.args.get("lang") or _language()
@@ -148,7 +149,7 @@ def _stored_copies(shas: list[str]):
 
 
 @bp.post("/rounds/<int:round_id>/countries/<int:country_id>/import")
-@signed_in
+@allow(Role.RESPONDENT, Role.COORDINATOR, Role.ADMIN)
 def upload(round_id: int, country_id: int):
     round_, country = _round_country_or_404(round_id, country_id)
     submission = ops.find_submission(round_id, country_id)
@@ -158,6 +159,14 @@ def upload(round_id: int, country_id: int):
     files = [f for f in request.files.getlist("workbook") if f and f.filename][:MAX_FILES]
     if not files:
         return _render_page(round_, country, errors=[_("Choose a workbook to upload.")], status=422)
+    try:
+        return _preview_uploads(round_, country, files)
+    finally:
+        for upload_ in files:
+            upload_.close()  # an early refusal leaves the rest of a spooled file unread
+
+
+def _preview_uploads(round_, country, files):
     store = current_store()
     max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     secret = current_app.config["SECRET_KEY"]
@@ -216,17 +225,19 @@ def _copy_limited(stream, path: Path, max_bytes: int) -> int | None:
 
 
 @bp.post("/rounds/<int:round_id>/countries/<int:country_id>/import/confirm")
-@signed_in
+@allow(Role.RESPONDENT, Role.COORDINATOR, Role.ADMIN)
 def confirm(round_id: int, country_id: int):
     round_, country = _round_country_or_404(round_id, country_id)
-    submission = ops.find_submission(round_id, country_id)
-    refusal = offline.refusal(current_user, round_, country_id, submission)
-    if refusal or submission is None:
-        return _render_page(round_, country, errors=[_(refusal or "")], status=403)
     shas = request.form.getlist("file")[:MAX_FILES]
     names = request.form.getlist("name")[: len(shas)]
     if not shas or not all(is_checksum(sha) for sha in shas) or len(names) != len(shas):
-        abort(400)
+        abort(400)  # not a preview's form
+    submission = ops.find_submission(round_id, country_id)
+    refusal = offline.refusal(current_user, round_, country_id, submission)
+    if refusal:
+        return _render_page(round_, country, errors=[_(refusal)], status=403)
+    if submission is None:
+        abort(400)  # a preview always starts the submission
     try:
         with _stored_copies(shas) as paths:
             preview = offline.preview_import(

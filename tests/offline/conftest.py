@@ -8,6 +8,8 @@ from html import unescape
 
 import pytest
 from openpyxl import load_workbook
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from surveys.offline.layout import COL_ANSWER, COL_COMMENT, COL_KEY, COL_NA, COL_REASON
 from tests.responses.conftest import World, started, world  # noqa: F401 - fixtures
@@ -51,11 +53,18 @@ def fill(data: bytes, values: dict[str, object]) -> bytes:
 
 def upload(client, round_id: int, country_id: int, *files: bytes, names=None):
     names = names or [f"book{i}.xlsx" for i in range(len(files))]
-    return client.post(
-        f"/offline/rounds/{round_id}/countries/{country_id}/import",
+    builder = EnvironBuilder(
+        path=f"/offline/rounds/{round_id}/countries/{country_id}/import",
+        method="POST",
         data={"workbook": [(io.BytesIO(f), n) for f, n in zip(files, names, strict=True)]},
         content_type="multipart/form-data",
     )
+    environ = builder.get_environ()
+    try:
+        return client.open(Request(environ))
+    finally:
+        environ["wsgi.input"].close()  # a large body is spooled to a temporary file
+        builder.close()
 
 
 def confirm_form(html: str) -> dict[str, list[str]]:
