@@ -6,7 +6,6 @@ import io
 import re
 from html import unescape
 
-import pytest
 from openpyxl import load_workbook
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
@@ -84,9 +83,3 @@ def confirm(client, round_id: int, country_id: int, html: str, **extra):
     return client.post(
         f"/offline/rounds/{round_id}/countries/{country_id}/import/confirm", data=data
     )
-
-
-@pytest.fixture
-def offline_world(world, login, client):
-    login(world.respondent)
-    return world
