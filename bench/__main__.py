@@ -16,6 +16,7 @@ BENCHMARKS = (
     ("Respondent form page in French", ["form_page.py", "--language", "fr"]),
     ("Scoring a large round vs reading its answers", ["scoring_round.py"]),
     ("Excel scorecard and trends workbooks vs bare openpyxl", ["export_workbooks.py"]),
+    ("Offline workbook: template, full import, round trip", ["offline_workbook.py"]),
 )
 
 

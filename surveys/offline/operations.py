@@ -98,10 +98,11 @@ def _text_limit(question: Question) -> int | None:
 
 
 def layout_for(definition: Definition, language: str, area_ids: Sequence[str]) -> Layout:
+    """The workbook's layout for these areas (all of them when none is given)."""
     return build_layout(
         definition,
         language,
-        area_ids,
+        chosen_areas(definition, area_ids),
         make_translate(language),
         bounds=_bounds,
         text_limit=_text_limit,
@@ -384,6 +385,7 @@ def _merge_file(
             sheet, cell = read.places.get(name, ("", ""))
             result.problems.append(Problem(message, sheet=sheet, cell=cell, field=name))
         _formula_text_problems(result, read, merge)
+        _orphan_reason_problems(result, read, merge)
         for question in area.questions:
             stored = answers.get(question.id)
             state = "unchanged"
@@ -468,6 +470,28 @@ def _formula_text_problems(result: FileResult, read: Answers, merge: Merge) -> N
                         field=name,
                     )
                 )
+
+
+def _orphan_reason_problems(result: FileResult, read: Answers, merge: Merge) -> None:
+    """A reason typed for a question not marked "not applicable" would be dropped on saving
+    (as on the web page, which only shows it once ticked): say so rather than lose it."""
+    for question_id, names in merge.changed.items():
+        reason = f"{question_id}-na_reason"
+        if reason not in names or merge.form is None:
+            continue
+        if (merge.form[reason].data or "").strip() and not merge.form[f"{question_id}-na"].data:
+            sheet, cell = read.places.get(reason, ("", ""))
+            result.problems.append(
+                Problem(
+                    N_(
+                        "A reason is given but the question is not marked not applicable: "
+                        "choose Yes in the “Not applicable” column, or clear the reason."
+                    ),
+                    sheet=sheet,
+                    cell=cell,
+                    field=reason,
+                )
+            )
 
 
 # --------------------------------------------------------------------------- import: confirm

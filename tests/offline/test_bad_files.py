@@ -215,7 +215,9 @@ def test_a_value_of_the_wrong_type(client, db, world, book):
     html = assert_refused(
         client, db, world, fill(book, {"protection_shelters": "many"}), "Enter a whole number."
     )
-    assert "<td>2 Protection of victims</td><td>E4</td>" in html
+    assert (
+        '<td data-label="Sheet">2 Protection of victims</td><td data-label="Cell">E4</td>' in html
+    )
     html = assert_refused(
         client,
         db,
@@ -256,7 +258,7 @@ def test_text_starting_like_a_formula(client, db, world, book, text):
     html = assert_refused(
         client, db, world, edit(book, typed_as_text), "Text may not start with “=”, “+”, “-” or “@”"
     )
-    assert "<td>E7</td>" in html
+    assert '<td data-label="Cell">E7</td>' in html
 
 
 def test_a_formula_in_an_answer_cell(client, db, world, book):
@@ -267,7 +269,9 @@ def test_a_formula_in_an_answer_cell(client, db, world, book):
         fill(book, {"protection_shelters": "=2+2"}),
         "This cell holds a formula; formulas are not evaluated.",
     )
-    assert "<td>2 Protection of victims</td><td>E4</td>" in html
+    assert (
+        '<td data-label="Sheet">2 Protection of victims</td><td data-label="Cell">E4</td>' in html
+    )
 
 
 def test_a_file_over_the_upload_limit(client, db, world, book, app, monkeypatch):
@@ -339,4 +343,14 @@ def test_messages_are_in_french_for_a_french_respondent(client, db, world, book)
         world,
         fill(book, {"protection_shelters": "=2+2"}),
         "Cette cellule contient une formule",
+    )
+
+
+def test_a_reason_without_not_applicable(client, db, world, book):
+    assert_refused(
+        client,
+        db,
+        world,
+        fill(book, {"protection_assisted_share/reason": "No data"}),
+        "A reason is given but the question is not marked not applicable",
     )
