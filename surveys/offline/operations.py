@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -28,7 +27,7 @@ from surveys.export.workbook import make_translate
 from surveys.extensions import db
 from surveys.i18n import zone_named
 from surveys.offline.identity import Identity
-from surveys.offline.layout import Layout, build_layout
+from surveys.offline.layout import N_, Layout, build_layout
 from surveys.offline.workbook import (
     Answers,
     Cover,
@@ -48,9 +47,6 @@ from surveys.responses.forms import area_form_class, question_numbers
 from surveys.responses.merge import Merge
 from surveys.responses.models import Answer, RevisionSource, Status, Submission
 from surveys.rounds.models import Round
-
-N_ = lambda message: message  # noqa: E731 - marks msgids for extraction
-
 
 # --------------------------------------------------------------------------- who may do what
 
@@ -593,7 +589,3 @@ def preview_state(preview: Preview) -> str:
     version = preview.submission.lock_version if preview.submission else 0
     parts = [str(version), *sorted(f.sha256 for f in preview.files)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
-
-
-def now() -> datetime:
-    return utcnow()

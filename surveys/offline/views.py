@@ -99,7 +99,6 @@ def _render_page(round_, country, preview=None, errors=(), status=200, note=""):
         localized=localized,
         max_upload_mb=current_app.config["MAX_UPLOAD_MB"],
         state=offline.preview_state(preview) if preview else "",
-        choices={},
     ), status
 
 

@@ -118,6 +118,8 @@ def test_a_coordinator_downloads_a_blank_workbook_and_imports_it_on_the_countrys
     db, client, login, world
 ):
     login(world.coordinator)
+    round_page = client.get(f"/rounds/{world.round.id}").get_data(as_text=True)
+    assert f'href="/offline/rounds/{world.round.id}/countries/{world.country.id}"' in round_page
     page = client.get(f"/offline/rounds/{world.round.id}/countries/{world.country.id}")
     assert page.status_code == 200
     assert "You are acting on behalf of Niger" in page.get_data(as_text=True)
