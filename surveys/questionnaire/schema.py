@@ -222,8 +222,11 @@ class Response:
     - statistics: {"cells": {stat_cell_key(row, year, column): number}, "source": str,
       "definition": str, "period": str, "coverage": str}
     None (or an empty string, list or table) means unanswered.
+    `evidence`: the country attached a file to this answer (a cited source of a statistics table
+    is read from its value).
     """
 
     question_id: str
     value: object = None
     not_applicable: bool = False
+    evidence: bool = False

@@ -20,7 +20,7 @@ from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.questionnaire.models import QuestionnaireVersion, definition_for
 from surveys.questionnaire.schema import Definition, Response
-from surveys.responses.models import Answer, Status, Submission
+from surveys.responses.models import Answer, Evidence, Status, Submission
 from surveys.results.models import ScoreSnapshot, Trigger
 from surveys.rounds.models import Round
 from surveys.scoring import (
@@ -38,8 +38,10 @@ SCORED_STATUSES = (Status.SUBMITTED.value, Status.VALIDATED.value)
 # --- Answers as scoring sees them ----------------------------------------------------------------
 
 
-def _response(question_id: str, value: object, not_applicable: bool) -> Response:
-    return Response(question_id, value, bool(not_applicable))
+def _response(
+    question_id: str, value: object, not_applicable: bool, evidence: bool = False
+) -> Response:
+    return Response(question_id, value, bool(not_applicable), bool(evidence))
 
 
 def responses_for(submission: Submission) -> list[Response]:
@@ -48,31 +50,54 @@ def responses_for(submission: Submission) -> list[Response]:
 
 
 def responses_by_submission(submission_ids: Iterable[int]) -> dict[int, list[Response]]:
-    """Current answers of many submissions in one query: submission id -> responses."""
+    """Current answers of many submissions in two queries: submission id -> responses.
+
+    An answer carries evidence when a file is attached to its question (not removed).
+    """
     ids = sorted(set(submission_ids))
     found: dict[int, list[Response]] = defaultdict(list)
     if not ids:
         return found
+    backed = _evidenced_questions(ids)
     rows = db.session.execute(
         select(Answer.submission_id, Answer.question_id, Answer.value, Answer.not_applicable)
         .where(Answer.submission_id.in_(ids))
         .order_by(Answer.submission_id, Answer.question_id)
     )
     for submission_id, question_id, value, not_applicable in rows:
-        found[submission_id].append(_response(question_id, value, not_applicable))
+        evidence = (submission_id, question_id) in backed
+        found[submission_id].append(_response(question_id, value, not_applicable, evidence))
     return found
 
 
+def _evidenced_questions(submission_ids: list[int]) -> set[tuple[int, str]]:
+    """(submission id, question id) of every question with an evidence file attached."""
+    rows = db.session.execute(
+        select(Evidence.submission_id, Evidence.question_id)
+        .where(Evidence.submission_id.in_(submission_ids), Evidence.removed_at.is_(None))
+        .distinct()
+    )
+    return {(submission_id, question_id) for submission_id, question_id in rows}
+
+
 def inputs_to_json(responses: Iterable[Response]) -> list[dict[str, Any]]:
-    """Responses as stored in a snapshot, sorted by question id."""
+    """Responses as stored in a snapshot, sorted by question id; "e" marks an attached file
+    (written only when true, so answers without evidence are stored as before)."""
     return [
-        {"q": r.question_id, "v": r.value, "na": r.not_applicable}
+        {
+            "q": r.question_id,
+            "v": r.value,
+            "na": r.not_applicable,
+            **({"e": True} if r.evidence else {}),
+        }
         for r in sorted(responses, key=lambda r: r.question_id)
     ]
 
 
 def responses_from_inputs(inputs: Iterable[Mapping[str, Any]]) -> list[Response]:
-    return [_response(str(i["q"]), i.get("v"), bool(i.get("na"))) for i in inputs]
+    return [
+        _response(str(i["q"]), i.get("v"), bool(i.get("na")), i.get("e") is True) for i in inputs
+    ]
 
 
 # --- Taking snapshots ----------------------------------------------------------------------------

@@ -113,6 +113,9 @@ class QuestionScore:
     weight: Decimal
     score: Decimal | None
     reason: Reason | None = None
+    evidenced: bool = False
+    """A scored answer backed by evidence: a file attached, or the source cited where the
+    question asks for one (statistics tables)."""
 
     @property
     def is_missing(self) -> bool:
@@ -260,6 +263,7 @@ class _Outcomes:
     """
 
     __slots__ = (
+        "_evidenced",
         "_memos",
         "_places",
         "_scored",
@@ -285,6 +289,7 @@ class _Outcomes:
         self.allow_na = plan.question.allow_na
         self._places = score_places
         self._scored: dict[int, Outcome] = {}
+        self._evidenced: dict[int, Outcome] = {}
         # One memo per exact type: 1, 1.0 and True are equal keys but do not score alike.
         self._memos: dict[type, dict[object, Outcome]] = (
             {str: {}, int: {}, float: {}, list: {}} if plan.scorer in _REMEMBERED else {}
@@ -334,6 +339,27 @@ class _Outcomes:
         if units is None:
             return self.unscored  # an option chosen that the definition does not score
         return self.scored(units)
+
+    def with_evidence(self, outcome: Outcome) -> Outcome:
+        """The same outcome, marked as backed by evidence (only a score can be)."""
+        units = outcome.units
+        if units is None:
+            return outcome
+        found = self._evidenced.get(units)
+        if found is None:
+            plan = self.plan
+            question = QuestionScore(
+                plan.question_id,
+                plan.area_id,
+                plan.loa_id,
+                plan.weight,
+                outcome.question.score,
+                None,
+                True,
+            )
+            found = Outcome(plan, units, False, question)
+            self._evidenced[units] = found
+        return found
 
     def scored(self, units: int) -> Outcome:
         """The outcome of a score of `units` score units (cached: a question has few scores)."""
@@ -775,8 +801,19 @@ def _read_answers(
         if answered:
             values[qid] = value
             if possible.scorable:
-                outcomes[possible.position] = possible.of_value(value)
+                outcome = possible.of_value(value)
+                if response.evidence or (kind is dict and _cites_source(possible, value)):
+                    outcome = possible.with_evidence(outcome)
+                outcomes[possible.position] = outcome
     return values, outcomes
+
+
+def _cites_source(possible: _Outcomes, value: object) -> bool:
+    """A statistics table answered with its source named: the question asks for one."""
+    if not possible.plan.figure_cells:
+        return False
+    source = value.get("source")  # type: ignore[attr-defined]
+    return isinstance(source, str) and bool(source.strip())
 
 
 def _hide(prepared: PreparedDefinition, outcomes: list[Outcome], hidden: Iterable[str]) -> None:

@@ -44,7 +44,7 @@ def _index_to_dict(index: Index) -> dict[str, Any]:
 
 
 def _question_to_dict(question: QuestionScore) -> dict[str, Any]:
-    return {
+    data = {
         "id": question.question_id,
         "area": question.area_id,
         "line_of_action": question.line_of_action,
@@ -52,6 +52,10 @@ def _question_to_dict(question: QuestionScore) -> dict[str, Any]:
         "score": _number(question.score),
         "reason": None if question.reason is None else question.reason.value,
     }
+    # Written only when true: snapshots stored before evidence was recorded read back unchanged.
+    if question.evidenced:
+        data["evidence"] = True
+    return data
 
 
 def _figure_to_dict(figure: Figure) -> dict[str, Any]:
@@ -121,6 +125,7 @@ def _question_from_dict(data: Mapping[str, Any]) -> QuestionScore:
         weight=_required_decimal(data["weight"]),
         score=_decimal(data["score"], optional=True),
         reason=None if reason is None else Reason(reason),
+        evidenced=data.get("evidence", False) is True,
     )
 
 
