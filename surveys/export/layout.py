@@ -176,6 +176,7 @@ COUNTRY_INDEX_COLUMNS = (
     Column(N_("Band"), 12),
     Column(N_("Change since previous round"), 14, "change"),
     Column(N_("Note"), 40, "note"),
+    Column(N_("Evidence coverage"), 11, "percent"),
 )
 COUNTRY_QUESTION_COLUMNS = (
     Column(N_("Question"), 44, "wrap"),
@@ -216,6 +217,7 @@ TRENDS_LONG_COLUMNS = (
     Column(N_("Change since previous round"), 14, "change"),
     Column(N_("Change status"), 18),
     Column(N_("Note"), 50),
+    Column(N_("Evidence coverage"), 11, "percent"),
 )
 
 
@@ -469,7 +471,9 @@ class IndexLine:
     index: Index | None
     change: IndexChange | None
     kind: str
-    """"overall", "area" or "line_of_action"."""
+    """"overall", "area", "line_of_action" or "dimension"."""
+    evidence: Decimal | None = None
+    """Evidence coverage of the index, when known (see surveys.scoring.dimensions)."""
 
 
 def index_lines(

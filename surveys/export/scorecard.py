@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from surveys.db import utcnow
-from surveys.export import layout
+from surveys.export import dimensions, layout
 from surveys.export.cells import RowWriter
 from surveys.export.layout import (
     CODEBOOK_COLUMNS,
@@ -46,13 +46,21 @@ from surveys.export.workbook import (
     column_letter,
     make_translate,
 )
+from surveys.questionnaire.framework import Framework
+from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.schema import Definition, Response, localized
 from surveys.scoring import SCORING_VERSION, Progress, Scorecard, compare_scorecards, score
-from surveys.scoring.aggregates import aggregate
+from surveys.scoring.aggregates import aggregate, summarise
+from surveys.scoring.dimensions import Analysis, analyse, plan_analysis
 
 
 def responses_of(entry: CountryEntry) -> list[Response]:
-    return [Response(a.question_id, a.value, a.not_applicable) for a in entry.answers]
+    """The entry's answers as scoring sees them; a file attached makes an answer evidenced."""
+    evidence = entry.evidence
+    return [
+        Response(a.question_id, a.value, a.not_applicable, bool(evidence.get(a.question_id)))
+        for a in entry.answers
+    ]
 
 
 def score_entry(definition: Definition, entry: CountryEntry) -> Scorecard | None:
@@ -94,7 +102,7 @@ def previous_scorecards(current: LoadedRound, country_ids: list[int]) -> dict[in
                 found[entry.country.id] = Baseline(loaded.definition, card)
         if not missing:
             continue
-        for entry in round_entries(round_id, with_evidence=False):
+        for entry in round_entries(round_id):
             if entry.country.id in missing:
                 card = score_entry(loaded.definition, entry)
                 if card is not None:
@@ -116,13 +124,18 @@ class SummaryRow:
     scorecard: Scorecard | None
     progress: Progress | None
     has_previous: bool
+    analysis: Analysis | None = None
 
 
 # --- Sheets ------------------------------------------------------------------------------------
 
 
 def write_about(
-    book: Book, loaded: LoadedRound, entries: list[CountryEntry], generated_at: datetime
+    book: Book,
+    loaded: LoadedRound,
+    entries: list[CountryEntry],
+    generated_at: datetime,
+    framework: Framework | None = None,
 ) -> None:
     t = book.t
     writer = book.sheet(t(layout.SHEET_ABOUT), widths=(34, 100), landscape=False)
@@ -130,8 +143,13 @@ def write_about(
     sheet_notes.append(("…", t(layout.COUNTRY_SHEETS_NOTE)))
     sheet_notes += [
         (t(name), t(layout.ABOUT_SHEET_NOTES[name]))
-        for name in (layout.SHEET_RESPONSES, layout.SHEET_STATISTICS, layout.SHEET_CODEBOOK)
+        for name in (layout.SHEET_RESPONSES, layout.SHEET_STATISTICS)
     ]
+    if framework is not None:
+        sheet_notes.append((t(dimensions.SHEET_DIMENSIONS), t(dimensions.DIMENSIONS_NOTE)))
+    sheet_notes.append(
+        (t(layout.SHEET_CODEBOOK), t(layout.ABOUT_SHEET_NOTES[layout.SHEET_CODEBOOK]))
+    )
     for values, styles in layout.about_rows(
         loaded.definition,
         loaded.info,
@@ -143,9 +161,14 @@ def write_about(
         sheet_notes=sheet_notes,
     ):
         writer.append_styled(values, styles)
+    writer.blank()
+    for values, styles in dimensions.about_rows(framework, book.language, t):
+        writer.append_styled(values, styles)
 
 
-def summary_columns(definition: Definition, language: str) -> list[layout.Column]:
+def summary_columns(
+    definition: Definition, language: str, framework: Framework | None = None
+) -> list[layout.Column]:
     fixed = [
         layout.Column(layout.N_("Country"), 24),
         layout.Column(layout.N_("Country code"), 9),
@@ -162,7 +185,7 @@ def summary_columns(definition: Definition, language: str) -> list[layout.Column
         layout.Column(localized(area.title, language), 14, "index", translated=True)
         for area in definition.areas
     ]
-    return fixed + areas
+    return fixed + areas + dimensions.summary_columns(framework, language, make_translate(language))
 
 
 COUNTRY_ANSWER_COLUMN = 4
@@ -172,10 +195,14 @@ SUMMARY_AREA_COLUMN = 11
 
 
 def write_summary(
-    book: Book, writer: RowWriter, definition: Definition, rows: list[SummaryRow]
+    book: Book,
+    writer: RowWriter,
+    definition: Definition,
+    rows: list[SummaryRow],
+    framework: Framework | None = None,
 ) -> None:
     t, language = book.t, book.language
-    columns = summary_columns(definition, language)
+    columns = summary_columns(definition, language, framework)
     writer.append_styled(headers(columns, t), ["header"] * len(columns))
     for row in rows:
         card = row.scorecard
@@ -199,39 +226,64 @@ def write_summary(
                     layout.index_shown(card.area(a.id) if card else None, t)
                     for a in definition.areas
                 ],
+                *dimensions.summary_values(framework, row.analysis, layout.index_shown, t),
             ]
         )
     last_country_row = writer.rows_written
-    write_aggregates(book, writer, definition, rows, len(columns))
-    _summary_formatting(writer, definition, len(columns), last_country_row)
+    write_aggregates(book, writer, definition, rows, len(columns), framework)
+    _summary_formatting(writer, definition, len(columns), last_country_row, framework)
 
 
 def write_aggregates(
-    book: Book, writer: RowWriter, definition: Definition, rows: list[SummaryRow], width: int
+    book: Book,
+    writer: RowWriter,
+    definition: Definition,
+    rows: list[SummaryRow],
+    width: int,
+    framework: Framework | None = None,
 ) -> None:
     """Regional average and median over the countries whose submission is of record."""
-    cards = [r.scorecard for r in rows if r.scorecard and r.entry.status in SCORED_STATUSES]
-    summary = aggregate(definition, cards)
+    counted_rows = [r for r in rows if r.scorecard and r.entry.status in SCORED_STATUSES]
+    summary = aggregate(definition, [r.scorecard for r in counted_rows])
     areas = [summary.index(a.id) for a in definition.areas]
+    band_keys = tuple(b.key for b in definition.scoring.bands)
+    value_keys = framework.value_keys() if framework else ()
+    by_value = [
+        summarise(
+            key,
+            [r.analysis.dimension(key) for r in counted_rows if r.analysis is not None],
+            band_keys,
+        )
+        for key in value_keys
+    ]
+    # No average of evidence coverage or of gaps: one blank under each.
+    blanks = [None] * (1 + (len(framework.gaps) if framework else 0))
     t = book.t
     writer.blank()
     styles = ["aggregate_label", None, None, None, None, "aggregate"] + [None] * 4
     styles += ["aggregate"] * len(areas)
+    styles += [None] + ["aggregate"] * len(by_value) + [None] * (len(blanks) - 1)
     for label, pick in ((layout.REGIONAL_AVERAGE, "mean"), (layout.REGIONAL_MEDIAN, "median")):
         values: list[object] = [t(label), None, None, None, None]
         values.append(getattr(summary.overall, pick))
         values += [None] * 4
         values += [getattr(a, pick) if a else None for a in areas]
+        values += [None] + [getattr(v, pick) for v in by_value] + blanks[1:]
         writer.append_styled(values, styles)
     counted = [t(layout.N_("Countries with a number")), None, None, None, None]
     counted.append(summary.overall.count)
     counted += [None] * 4
     counted += [a.count if a else None for a in areas]
+    counted += [None] + [v.count for v in by_value] + blanks[1:]
     writer.append_styled(counted, ["aggregate_label"] + [None] * (width - 1))
 
 
 def _summary_formatting(
-    writer: RowWriter, definition: Definition, width: int, last_country_row: int
+    writer: RowWriter,
+    definition: Definition,
+    width: int,
+    last_country_row: int,
+    framework: Framework | None = None,
 ) -> None:
     bands = definition.scoring.bands
     last = writer.rows_written
@@ -239,8 +291,16 @@ def _summary_formatting(
     add_band_rules(writer, f"{overall}2:{overall}{last}", f"{overall}2", bands)
     band_column = column_letter(SUMMARY_OVERALL_COLUMN + 2)
     add_band_rules(writer, f"{band_column}2:{band_column}{last_country_row}", f"${overall}2", bands)
-    if width >= SUMMARY_AREA_COLUMN:
-        first, final = column_letter(SUMMARY_AREA_COLUMN), column_letter(width)
+    area_count = len(definition.areas)
+    if area_count:
+        first = column_letter(SUMMARY_AREA_COLUMN)
+        final = column_letter(SUMMARY_AREA_COLUMN + area_count - 1)
+        add_band_rules(writer, f"{first}2:{final}{last}", f"{first}2", bands)
+    if framework is not None and framework.value_keys():
+        # After the areas: evidence coverage (no band), the dimension values, then the gaps.
+        start = SUMMARY_AREA_COLUMN + area_count + 1
+        first = column_letter(start)
+        final = column_letter(start + len(framework.value_keys()) - 1)
         add_band_rules(writer, f"{first}2:{final}{last}", f"{first}2", bands)
     change = column_letter(SUMMARY_OVERALL_COLUMN + 3)
     add_regression_rule(writer, f"{change}2:{change}{last_country_row}", definition)
@@ -260,6 +320,8 @@ def write_country_sheet(
     card: Scorecard | None,
     progress: Progress | None,
     has_previous: bool,
+    framework: Framework | None = None,
+    analysis: Analysis | None = None,
 ) -> None:
     t, language = book.t, book.language
     writer.append_styled([f"{entry.country.name(language)} ({entry.country.iso2})"], ["title"])
@@ -273,9 +335,10 @@ def write_country_sheet(
     first_index_row = writer.rows_written + 1
     index_layout = writer.style_row([c.style for c in COUNTRY_INDEX_COLUMNS])
     overall_layout = writer.style_row(
-        ["label", None, "index_bold", "percent", None, "change", "note"]
+        ["label", None, "index_bold", "percent", None, "change", "note", "percent"]
     )
-    for line in layout.index_lines(definition, card, progress, language, t):
+    lines = layout.index_lines(definition, card, progress, language, t)
+    for line in dimensions.with_dimensions(lines, framework, analysis, language, t):
         writer.append(
             _index_line_values(line, definition, has_previous and card is not None, language, t),
             overall_layout if line.kind == "overall" else index_layout,
@@ -331,7 +394,10 @@ def _index_line_values(
         layout.coverage_value(line.index),
         layout.band_label(definition, line.index.band, language) if line.index else None,
         layout.change_value(line.change),
-        layout.change_note(line.change, has_previous, definition, t) if line.index else None,
+        layout.change_note(line.change, has_previous, definition, t)
+        if line.index and line.kind != "dimension"
+        else None,
+        dimensions.evidence_value(line.evidence),
     ]
 
 
@@ -369,11 +435,14 @@ def write_statistics(
         writer.append(values)
 
 
-def write_codebook(book: Book, definition: Definition) -> None:
-    writer = book.table_sheet(book.t(layout.SHEET_CODEBOOK), CODEBOOK_COLUMNS)
-    for values in layout.codebook_rows(definition, book.language, book.t):
-        writer.append(values)
-    autofilter(writer, len(CODEBOOK_COLUMNS))
+def write_codebook(book: Book, definition: Definition, framework: Framework | None = None) -> None:
+    columns = (*CODEBOOK_COLUMNS, *dimensions.codebook_columns(framework, book.language))
+    writer = book.table_sheet(book.t(layout.SHEET_CODEBOOK), columns)
+    rows = layout.codebook_rows(definition, book.language, book.t)
+    tags = dimensions.codebook_values(framework, definition, book.language)
+    for values, tagged in zip(rows, tags, strict=True):
+        writer.append([*values, *tagged])
+    autofilter(writer, len(columns))
 
 
 # --- The workbook ------------------------------------------------------------------------------
@@ -396,24 +465,32 @@ def build_scorecard(
     t = book.t
     entries_meta = participants(round_id)
     baselines = previous_scorecards(loaded, [e.country.id for e in entries_meta])
+    framework = framework_for(loaded.info.questionnaire_key)
+    plan = plan_analysis(definition, framework)
 
     # Reserve the fixed sheet names first so that a country called "Summary" gets a suffix.
-    write_about(book, loaded, entries_meta, generated_at)
+    write_about(book, loaded, entries_meta, generated_at, framework)
     summary = book.sheet(
         t(layout.SHEET_SUMMARY),
-        widths=[c.width for c in summary_columns(definition, language)],
+        widths=[c.width for c in summary_columns(definition, language, framework)],
         freeze="B2",
     )
     summary.worksheet.print_title_rows = "1:1"
     country_sheets = {e.country.id: country_sheet(book, e) for e in entries_meta}
     responses = book.table_sheet(t(layout.SHEET_RESPONSES), RESPONSES_COLUMNS)
     statistics = book.table_sheet(t(layout.SHEET_STATISTICS), STATISTICS_COLUMNS)
-    write_codebook(book, definition)
+    dimension_sheet = None
+    if framework is not None:
+        dimension_sheet = book.table_sheet(
+            t(dimensions.SHEET_DIMENSIONS), dimensions.DIMENSIONS_COLUMNS
+        )
+    write_codebook(book, definition, framework)
 
     rows: list[SummaryRow] = []
     kwargs = {"batch_size": batch_size} if batch_size else {}
     for entry in round_entries(round_id, **kwargs):
         card = score_entry(definition, entry)
+        analysis = None if card is None else analyse(plan, card)
         baseline = baselines.get(entry.country.id)
         progress = progress_since(baseline, definition, card)
         write_country_sheet(
@@ -424,15 +501,34 @@ def build_scorecard(
             card,
             progress,
             baseline is not None,
+            framework,
+            analysis,
         )
+        if dimension_sheet is not None and analysis is not None:
+            for values in dimensions.dimension_rows(
+                loaded.info, entry, definition, plan, analysis, language, t
+            ):
+                dimension_sheet.append(values)
         if entry.submission_id is not None:
             write_responses(responses, loaded, entry, card, language, t, book.label_of)
             write_statistics(statistics, loaded, entry, card, language)
-        rows.append(SummaryRow(_light(entry), _light_card(card), progress, baseline is not None))
+        rows.append(
+            SummaryRow(_light(entry), _light_card(card), progress, baseline is not None, analysis)
+        )
     autofilter(responses, len(RESPONSES_COLUMNS))
     autofilter(statistics, len(STATISTICS_COLUMNS))
-    write_summary(book, summary, definition, rows)
+    if dimension_sheet is not None:
+        _dimension_formatting(dimension_sheet, definition)
+    write_summary(book, summary, definition, rows, framework)
     book.save(target)
+
+
+def _dimension_formatting(writer: RowWriter, definition: Definition) -> None:
+    last = writer.rows_written
+    if last > 1:
+        column = column_letter(dimensions.DIMENSIONS_INDEX_COLUMN)
+        add_band_rules(writer, f"{column}2:{column}{last}", f"{column}2", definition.scoring.bands)
+    autofilter(writer, len(dimensions.DIMENSIONS_COLUMNS))
 
 
 def _light(entry: CountryEntry) -> CountryEntry:

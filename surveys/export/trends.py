@@ -23,7 +23,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import quote_sheetname
 
 from surveys.db import utcnow
-from surveys.export import layout
+from surveys.export import dimensions, layout
 from surveys.export.cells import RowWriter
 from surveys.export.layout import (
     RESPONSES_COLUMNS,
@@ -49,7 +49,9 @@ from surveys.export.scorecard import (
     write_statistics,
 )
 from surveys.export.workbook import Book, add_band_rules, autofilter, column_letter, make_translate
+from surveys.questionnaire.frameworks import framework_for
 from surveys.scoring import SCORING_VERSION
+from surveys.scoring.dimensions import analyse, plan_analysis
 from surveys.scoring.progress import ChangeStatus
 
 WIDE_FIXED_COLUMNS = 4
@@ -92,7 +94,10 @@ def _long_row(
         layout.band_label(loaded.definition, index.band, language) if index else None,
         layout.change_value(line.change),
         layout.change_status_label(line.change, t),
-        layout.change_note(line.change, has_previous, loaded.definition, t) if index else None,
+        layout.change_note(line.change, has_previous, loaded.definition, t)
+        if index and line.kind != "dimension"
+        else None,
+        dimensions.evidence_value(line.evidence),
     ]
 
 
@@ -189,12 +194,14 @@ def _write_round(
     dashboards show), else from the answers; the answers are read only when needed."""
     t, language = book.t, book.language
     definition = loaded.definition
+    framework = framework_for(loaded.info.questionnaire_key)
+    plan = plan_analysis(definition, framework)
     entries = participants(loaded.info.id)
     stored = stored_scorecards(loaded, [e.submission_id for e in entries if e.submission_id])
     needs_answers = responses is not None or any(
         e.submission_id is not None and e.submission_id not in stored for e in entries
     )
-    source = round_entries(loaded.info.id, with_evidence=False) if needs_answers else entries
+    source = round_entries(loaded.info.id) if needs_answers else entries
     for entry in source:
         wide.countries.setdefault(entry.country.id, entry.country)
         if entry.submission_id is None:
@@ -204,7 +211,9 @@ def _write_round(
             continue
         baseline = baselines.get(entry.country.id)
         progress = progress_since(baseline, definition, card)
-        for line in layout.index_lines(definition, card, progress, language, t):
+        lines = layout.index_lines(definition, card, progress, language, t)
+        analysis = analyse(plan, card)
+        for line in dimensions.with_dimensions(lines, framework, analysis, language, t):
             long_sheet.append(_long_row(loaded, entry, line, baseline is not None, language, t))
             wide.keys[line.key] = line.label
             cell_key = (entry.country.id, line.key)

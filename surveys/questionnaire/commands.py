@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from surveys.extensions import db
 from surveys.questionnaire.errors import DefinitionError
+from surveys.questionnaire.framework import is_framework_file, validate_framework_file
 from surveys.questionnaire.loader import validate_file
 from surveys.questionnaire.operations import (
     VersionError,
@@ -35,10 +36,11 @@ def _version_or_fail(key: str, number: int):
 @questionnaire_cli.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate_command(files: tuple[str, ...]) -> None:
-    """Check definition files; print every problem with its file, line and path."""
+    """Check definition files and analysis frameworks (dimensions.yaml); print every problem
+    with its file, line and path."""
     failed = False
     for file in files:
-        issues = validate_file(file)
+        issues = validate_framework_file(file) if is_framework_file(file) else validate_file(file)
         if issues:
             failed = True
             click.echo(f"{file}: {len(issues)} problem(s)", err=True)

@@ -12,7 +12,8 @@ submission in a round is left alone.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -21,6 +22,8 @@ from surveys.accounts.models import User
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.questionnaire.expressions import hidden_questions
+from surveys.questionnaire.framework import Framework
+from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import Definition, Question, QuestionType, stat_cell_key
 from surveys.responses import workflow
@@ -46,6 +49,10 @@ CAPACITY = {
     "TD": 0.35, "GM": 0.4, "GN": 0.35, "FR": 0.9, "DE": 0.9, "IT": 0.85, "ES": 0.85,
     "NL": 0.9, "GB": 0.85,
 }  # fmt: skip
+# Law ahead of practice, in capacity points: laws adopted under international commitments while
+# units, services and checks lag behind (the law–practice gap the analysts look for). Negative:
+# practice ahead of a law not yet updated (Niger, after repealing its smuggling law in 2023).
+LAW_AHEAD = {"TD": 0.35, "ML": 0.3, "MR": 0.3, "GM": 0.25, "BF": 0.2, "NE": -0.1}
 DESTINATION_COUNTRIES = frozenset({"FR", "DE", "IT", "ES", "NL", "GB"})
 # Relative size of the caseload, for plausible statistics.
 CASELOAD = {
@@ -166,18 +173,38 @@ class CountryProfile:
     language: str
     capacity: float
     caseload: int
+    pillars: Mapping[str, str] = field(default_factory=dict)
+    """Question id -> its pillar (law, practice, capacity) under the questionnaire's framework."""
+
+    def level_of(self, question_id: str) -> float:
+        """The country's capacity for this question: raised on law, lowered on practice."""
+        shift = LAW_AHEAD.get(self.iso2, 0.0)
+        pillar = self.pillars.get(question_id)
+        if pillar == "law":
+            return self.capacity + shift / 2
+        if pillar == "practice":
+            return self.capacity - shift / 2
+        return self.capacity
 
     @property
     def destination(self) -> bool:
         return self.iso2 in DESTINATION_COUNTRIES
 
 
-def profile_for(country: Country, language: str) -> CountryProfile:
+def profile_for(
+    country: Country, language: str, framework: Framework | None = None
+) -> CountryProfile:
+    pillars: dict[str, str] = {}
+    if framework is not None:
+        pillars = {
+            qid: tags["pillar"] for qid, tags in framework.lineage.items() if "pillar" in tags
+        }
     return CountryProfile(
         iso2=country.iso2,
         language=language,
         capacity=CAPACITY.get(country.iso2, 0.5),
         caseload=CASELOAD.get(country.iso2, 2),
+        pillars=pillars,
     )
 
 
@@ -218,7 +245,7 @@ def _not_applicable(question_id: str, profile: CountryProfile, rng: random.Rando
 
 
 def _value(question: Question, profile: CountryProfile, rng: random.Random) -> object:
-    level = min(max(profile.capacity + rng.uniform(-0.2, 0.2), 0.0), 1.0)
+    level = min(max(profile.level_of(question.id) + rng.uniform(-0.2, 0.2), 0.0), 1.0)
     kind = question.type
     if kind == QuestionType.YES_PARTLY_NO:
         return "yes" if rng.random() < level else ("partly" if rng.random() < 0.7 else "no")
@@ -379,7 +406,8 @@ def _fill_closed_round(round_: Round, country: Country, coordinator: User) -> st
     db.session.add(submission)
     db.session.flush()
     definition = round_.version.definition
-    answers = demo_answers(definition, profile_for(country, respondent.language))
+    framework = framework_for(QUESTIONNAIRE_KEY)
+    answers = demo_answers(definition, profile_for(country, respondent.language, framework))
     areas = definition.areas
     if country.iso2 == NEVER_SUBMITTED:
         areas = areas[: max(1, len(areas) // 2)]

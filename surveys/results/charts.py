@@ -10,6 +10,7 @@ this module knows nothing of languages or locales.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import count
@@ -77,6 +78,8 @@ class HeatCell:
     """What is written in the cell (a formatted number, or a short "insufficient" mark)."""
     color: str | None
     """The band colour; None for a cell without a number (drawn white and hatched)."""
+    detail: str = ""
+    """A second, smaller line under the text (e.g. the coverage behind the number)."""
 
 
 def heatmap_svg(
@@ -88,6 +91,9 @@ def heatmap_svg(
 ) -> Markup:
     """Rows × columns of coloured cells, each with its value written in it."""
     label_width, cell_width, cell_height = 170, 78, 24
+    with_detail = any(cell.detail for line in cells for cell in line)
+    if with_detail:
+        cell_height = 36
     longest = max((len(label) for label in column_labels), default=0)
     header = 16 + 4 * min(longest, 34)  # room for the slanted column names
     width = label_width + cell_width * max(len(column_labels), 1) + 4 + 6 * min(longest, 34)
@@ -115,7 +121,13 @@ def heatmap_svg(
                 f'<rect x="{x}" y="{y}" width="{cell_width}" height="{cell_height}" '
                 f'fill="{fill}" stroke="#ffffff" stroke-width="2"/>'
             )
-            parts.append(_text(x + cell_width / 2, y + cell_height / 2 + 4, cell.text, "middle"))
+            if with_detail:
+                parts.append(_text(x + cell_width / 2, y + 15, cell.text, "middle"))
+                parts.append(_text(x + cell_width / 2, y + 29, cell.detail, "middle", 10))
+            else:
+                parts.append(
+                    _text(x + cell_width / 2, y + cell_height / 2 + 4, cell.text, "middle")
+                )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every dynamic part was escaped above
 
@@ -258,6 +270,68 @@ def bar_chart_svg(bars: Sequence[Bar], title: str, description: str, x_max: floa
                 f'fill="{fill}" stroke="{INK}" stroke-width="0.5"/>'
             )
         parts.append(_text(label_width + length + 6, y + bar_height - 4, bar.text, "start"))
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every dynamic part was escaped above
+
+
+# --- Diverging bars (gaps) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapBar:
+    label: str
+    value: float
+    """The gap in index points: positive to the right of zero, negative to the left."""
+    text: str
+    """The formatted gap, written at the end of the bar."""
+    detail: str
+    """The two indices behind the gap, written under the country's name."""
+
+
+def gap_chart_svg(bars: Sequence[GapBar], title: str, description: str) -> Markup:
+    """Horizontal bars from a zero line, one per country, each with its value and the two
+    indices it is the difference of; the scale is symmetric and in steps of 10 points."""
+    label_width, plot_width, bar_height, gap, top, bottom = 190, 400, 16, 22, 8, 28
+    width = label_width + plot_width + 70
+    row = bar_height + gap
+    height = top + row * len(bars) + bottom
+    largest = max((abs(b.value) for b in bars), default=0.0)
+    half = min(100, max(20, math.ceil(largest / 10) * 10))
+    parts = _open_svg("gaps", width, height, title, description)
+    axis_y = top + row * len(bars)
+    zero = label_width + plot_width / 2
+    reach = plot_width / 2 - 48  # room for the value written beyond the longest bar
+
+    def x_at(value: float) -> float:
+        return zero + reach * max(-half, min(half, value)) / half
+
+    step = 10 if half <= 50 else 20
+    for tick in range(-half, half + 1, step):
+        x = x_at(tick)
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{axis_y}" stroke="{GRID}" '
+            'stroke-width="1"/>'
+        )
+        parts.append(_text(x, axis_y + 16, f"{tick:+d}" if tick else "0", "middle", 11))
+    parts.append(
+        f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{top}" y2="{axis_y}" stroke="{INK}" '
+        'stroke-width="1.5"/>'
+    )
+    for position, bar in enumerate(bars):
+        y = top + position * row
+        parts.append(_text(label_width - 6, y + bar_height - 3, _fit(bar.label, 26), "end"))
+        parts.append(_text(label_width - 6, y + bar_height + 12, _fit(bar.detail, 34), "end", 10))
+        end = x_at(bar.value)
+        left, length = min(zero, end), abs(end - zero)
+        fill = SERIES_COLORS[0] if bar.value >= 0 else SERIES_COLORS[1]
+        parts.append(
+            f'<rect x="{left:.1f}" y="{y}" width="{length:.1f}" height="{bar_height}" '
+            f'fill="{fill}" stroke="{INK}" stroke-width="0.5"/>'
+        )
+        if bar.value >= 0:
+            parts.append(_text(end + 4, y + bar_height - 3, bar.text, "start", 11))
+        else:
+            parts.append(_text(end - 4, y + bar_height - 3, bar.text, "end", 11))
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every dynamic part was escaped above
 

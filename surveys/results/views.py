@@ -13,13 +13,17 @@ from surveys.accounts.models import Role
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.navigation import add_nav_item
+from surveys.questionnaire.framework import Framework
+from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.schema import localized
 from surveys.results import display
 from surveys.results.charts import (
     Bar,
+    GapBar,
     HeatCell,
     Series,
     bar_chart_svg,
+    gap_chart_svg,
     heatmap_svg,
     line_chart_svg,
     swatch_svg,
@@ -35,8 +39,10 @@ from surveys.results.dashboards import (
     sort_rows,
     submission_scores,
 )
+from surveys.results.dimensions import DimensionOverview, dimension_overview
 from surveys.scoring import OVERALL, Index, IndexStatus
 from surveys.scoring.aggregates import EMPTY, INSUFFICIENT
+from surveys.scoring.dimensions import analyse, plan_analysis
 
 bp = Blueprint("results", __name__, template_folder="templates")
 add_nav_item(
@@ -248,10 +254,21 @@ def country_page(country_id: int):
                 ),
             )
         )
+    frameworks = {history.key: framework_for(history.key) for history in histories}
+    analyses = {
+        entry.submission.id: analyse(
+            entry.round.version.definition, entry.scorecard, frameworks[history.key]
+        )
+        for history in histories
+        for entry in history.rounds
+    }
     return render_template(
         "results/country.html",
         country=country,
         histories=list(zip(histories, charts, strict=True)),
+        frameworks=frameworks,
+        analyses=analyses,
+        value_label=lambda framework, key: _value_label(framework, key, lang),
         area_title=lambda history, area_id: _area_title(
             [r.round.version.definition for r in reversed(history.rounds)], area_id, lang
         ),
@@ -337,6 +354,197 @@ def _area_section(scores, area, lang: str) -> dict:
         "area": area,
         "title": localized(area.title, lang),
         "index": card.area(area.id),
+        "rows": rows,
+        "weighted": weighted,
+        "answered": answered,
+    }
+
+
+# --- Dimensions ----------------------------------------------------------------------------------
+
+
+def _value_label(framework: Framework | None, key: str, lang: str) -> str:
+    """ "Pillar: Law" for "pillar:law"."""
+    if framework is None:
+        return key
+    dimension, value = framework.label(key, lang)
+    return _("%(dimension)s: %(value)s", dimension=dimension, value=value)
+
+
+def _dimension_heatmap(overview: DimensionOverview, lang: str):
+    definition = overview.definition
+    framework = overview.framework
+    assert framework is not None
+    keys = list(framework.value_keys())
+    rows = overview.rows
+    cells = []
+    for row in rows:
+        line = []
+        for key in keys:
+            index = row.index(key)
+            if row.analysis is None:
+                line.append(HeatCell("—", "#ffffff"))
+            elif index is None or index.status is IndexStatus.EMPTY:
+                line.append(HeatCell("—", None))
+            elif index.status is not IndexStatus.SCORED:
+                line.append(
+                    HeatCell(_("insufficient"), None, display.coverage_text(index.coverage))
+                )
+            else:
+                line.append(
+                    HeatCell(
+                        display.index_number(index.value),
+                        _band_color(definition, index),
+                        display.coverage_text(index.coverage),
+                    )
+                )
+        cells.append(line)
+    return heatmap_svg(
+        [row.row.country.name(lang) for row in rows],
+        [_value_label(framework, key, lang) for key in keys],
+        cells,
+        _("Indices by country and dimension"),
+        _(
+            "Heatmap of each country's index per dimension value, coloured by band, with its "
+            "coverage under the number; hatched cells have insufficient information. The same "
+            "figures are in the table below."
+        ),
+    )
+
+
+def _gap_chart(overview: DimensionOverview, gap, lang: str):
+    framework = overview.framework
+    assert framework is not None
+    minuend = framework.label(gap.minuend_key, lang)[1]
+    subtrahend = framework.label(gap.subtrahend_key, lang)[1]
+    bars = []
+    for row in overview.gap_rows(gap):
+        result = row.gap(gap.id)
+        detail = _(
+            "%(minuend)s %(a)s · %(subtrahend)s %(b)s",
+            minuend=minuend,
+            a=display.index_number(result.minuend.value),
+            subtrahend=subtrahend,
+            b=display.index_number(result.subtrahend.value),
+        )
+        bars.append(
+            GapBar(
+                row.row.country.name(lang),
+                float(result.value),
+                display.change_number(result.value),
+                detail,
+            )
+        )
+    label = localized(gap.label, lang)
+    return gap_chart_svg(
+        bars,
+        _("%(gap)s by country", gap=label),
+        _(
+            "Bar chart of each country's %(gap)s in index points, largest first: bars to the "
+            "right of zero where the first index is higher, to the left where it is lower. "
+            "Under each country, the two indices the gap is the difference of. The same figures "
+            "are in the table below.",
+            gap=label,
+        ),
+    )
+
+
+@bp.get("/rounds/<int:round_id>/dimensions", endpoint="round_dimensions")
+@allow(*READERS)
+def round_dimensions(round_id: int):
+    overview = dimension_overview(round_id)
+    if overview is None:
+        abort(404)
+    lang = display.language()
+    framework = overview.framework
+    definition = overview.definition
+    gaps = []
+    if framework is not None:
+        gaps = [(gap, _gap_chart(overview, gap, lang)) for gap in framework.gaps]
+    return render_template(
+        "results/dimensions.html",
+        overview=overview,
+        definition=definition,
+        framework=framework,
+        heatmap=_dimension_heatmap(overview, lang) if framework else None,
+        gaps=gaps,
+        value_label=lambda key: _value_label(framework, key, lang),
+        band_color=lambda index: _band_color(definition, index),
+        band_label=lambda key: _band_label(definition, key, lang),
+        lang=lang,
+    )
+
+
+@bp.get("/submissions/<int:submission_id>/dimensions", endpoint="dimension_answers")
+@allow(*READERS)
+def dimension_answers(submission_id: int):
+    """ "Explain this number" for dimension indices: each value's questions and its formula."""
+    scores = submission_scores(submission_id)
+    if scores is None:
+        abort(404)
+    definition = scores.definition
+    key = scores.submission.round.version.questionnaire.key
+    framework = framework_for(key)
+    lang = display.language()
+    plan = plan_analysis(definition, framework)
+    analysis = analyse(plan, scores.scorecard)
+    wanted = request.args.get("value")
+    keys = [k for k in plan.dimension_keys if wanted in (None, "", k)]
+    if wanted and not keys:
+        abort(404)
+    sections = [
+        _question_section(
+            scores,
+            key,
+            _value_label(framework, key, lang),
+            analysis.dimension(key),
+            lang,
+            plan.members.get(key, ()),
+            analysis.evidence_of(key),
+        )
+        for key in keys
+    ]
+    return render_template(
+        "results/dimension_answers.html",
+        scores=scores,
+        submission=scores.submission,
+        definition=definition,
+        framework=framework,
+        analysis=analysis,
+        sections=sections,
+        single=bool(wanted),
+        band_label=lambda k: _band_label(definition, k, lang),
+        band_color=lambda index: _band_color(definition, index),
+        lang=lang,
+    )
+
+
+def _question_section(scores, key, title, index, lang, question_ids, evidence) -> dict:
+    definition = scores.definition
+    card = scores.scorecard
+    rows = []
+    weighted = answered = 0
+    for question_id in question_ids:
+        question = definition.question(question_id)
+        result = card.question(question_id)
+        response = scores.responses.get(question_id)
+        if result is not None and result.score is not None:
+            weighted += result.weight * result.score
+            answered += result.weight
+        rows.append(
+            {
+                "question": question,
+                "text": localized(question.text, lang),
+                "answer": display.answer_text(question, response, lang),
+                "result": result,
+                "area": definition.area(result.area_id) if result else None,
+            }
+        )
+    return {
+        "key": key,
+        "title": title,
+        "index": index,
+        "evidence": evidence,
         "rows": rows,
         "weighted": weighted,
         "answered": answered,

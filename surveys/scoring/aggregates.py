@@ -71,6 +71,11 @@ def _summary(key: str, indices: list[Index], band_keys: tuple[str, ...]) -> Inde
     return IndexSummary(key, len(values), mean, _median(values), counts)
 
 
+def summarise(key: str, indices: Iterable[Index], band_keys: tuple[str, ...]) -> IndexSummary:
+    """Mean, median and band counts of one index across countries (e.g. a dimension value)."""
+    return _summary(key, list(indices), band_keys)
+
+
 def aggregate(definition: Definition, scorecards: Iterable[Scorecard]) -> RoundAggregates:
     """Mean, median and band counts per index over a round's scorecards (one per country)."""
     cards = list(scorecards)

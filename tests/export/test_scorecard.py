@@ -59,7 +59,12 @@ def test_sheets_and_headers_in_both_readers(workbook_path):
         "Validated on",
         "Overall index",
     ]
-    assert sheets["Summary"][0][10:] == ["Legal framework", "Protection of victims"]
+    # The areas, then the overall evidence coverage (this questionnaire has no framework).
+    assert sheets["Summary"][0][10:] == [
+        "Legal framework",
+        "Protection of victims",
+        "Evidence coverage",
+    ]
     assert formulas_in(workbook_path) == []
 
 
@@ -169,7 +174,7 @@ def test_values_are_typed_and_formatted(export_data, workbook_path):
 def test_summary_is_ready_for_analysis(workbook_path):
     summary = openpyxl_book(workbook_path)["Summary"]
     assert summary.freeze_panes == "B2"
-    assert summary.auto_filter.ref == "A1:L5"  # the four countries, not the aggregate rows
+    assert summary.auto_filter.ref == "A1:M5"  # the four countries, not the aggregate rows
     rules = [rule for rng in summary.conditional_formatting for rule in rng.rules]
     bands = [rule for rule in rules if rule.type == "expression"]
     assert len(bands) == 9  # three bands on the overall, band and area columns
