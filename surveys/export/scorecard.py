@@ -490,7 +490,9 @@ def build_scorecard(
     kwargs = {"batch_size": batch_size} if batch_size else {}
     for entry in round_entries(round_id, **kwargs):
         card = score_entry(definition, entry)
-        analysis = None if card is None else analyse(plan, card)
+        # Dimension figures are published for the submissions of record only, as on the pages.
+        of_record = card is not None and entry.status in SCORED_STATUSES
+        analysis = analyse(plan, card) if of_record else None
         baseline = baselines.get(entry.country.id)
         progress = progress_since(baseline, definition, card)
         write_country_sheet(

@@ -23,4 +23,7 @@ def recompute_command(round_id: int | None) -> None:
             err=True,
         )
         raise SystemExit(1)
-    click.echo(f"{report.checked} snapshot(s) checked: all reproduced exactly.")
+    click.echo(
+        f"{report.checked} snapshot(s) checked ({report.dimension_indices} dimension indices): "
+        "all reproduced exactly."
+    )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import defer
 
 from surveys.db import utcnow
 from surveys.extensions import db
+from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.models import QuestionnaireVersion, definition_for
 from surveys.questionnaire.schema import Definition, Response
 from surveys.responses.models import Answer, Evidence, Status, Submission
@@ -26,10 +27,12 @@ from surveys.rounds.models import Round
 from surveys.scoring import (
     SCORING_VERSION,
     Scorecard,
+    SnapshotFormatError,
     score,
     scorecard_from_dict,
     scorecard_to_dict,
 )
+from surveys.scoring.dimensions import analyse
 
 SCORED_STATUSES = (Status.SUBMITTED.value, Status.VALIDATED.value)
 """Submissions whose scores the dashboards show: the country's answer of record."""
@@ -262,6 +265,8 @@ class Difference:
     kind: str
     """"result": rebuilding from the stored answers gives another scorecard;
     "answers": a submitted or validated submission's answers no longer match its snapshot;
+    "dimensions": the dimension indices or evidence coverage read from the stored question
+    results differ from those of the rebuilt scorecard;
     "definition": the definition the snapshot names is not stored."""
     details: tuple[str, ...] = ()
 
@@ -277,6 +282,8 @@ class Difference:
 class RecomputeReport:
     checked: int = 0
     differences: list[Difference] = field(default_factory=list)
+    dimension_indices: int = 0
+    """Dimension indices compared (stored question results against recomputed ones)."""
 
     @property
     def ok(self) -> bool:
@@ -325,14 +332,16 @@ def recompute(round_id: int | None = None) -> RecomputeReport:
     report = RecomputeReport()
     for snapshot, submission in rows:
         report.checked += 1
+        definition = definitions.get(snapshot.definition_sha256)
         report.differences.extend(
             _check_snapshot(
                 snapshot,
                 submission,
-                definitions.get(snapshot.definition_sha256),
+                definition,
                 current_answers.get(submission.id, [])
                 if snapshot.id in latest_ids and submission.status in SCORED_STATUSES
                 else None,
+                report,
             )
         )
     return report
@@ -359,6 +368,7 @@ def _check_snapshot(
     submission: Submission,
     definition: Definition | None,
     current: list[Response] | None,
+    report: RecomputeReport | None = None,
 ) -> list[Difference]:
     def difference(kind: str, details: Iterable[str] = ()) -> Difference:
         return Difference(
@@ -375,15 +385,48 @@ def _check_snapshot(
             difference("definition", [f"no stored version has sha256 {snapshot.definition_sha256}"])
         ]
     found = []
-    rebuilt = scorecard_to_dict(score(definition, responses_from_inputs(snapshot.inputs)))
+    card = score(definition, responses_from_inputs(snapshot.inputs))
+    rebuilt = scorecard_to_dict(card)
     if rebuilt != snapshot.result:
         found.append(difference("result", dict_differences(snapshot.result, rebuilt)))
+    changed = _dimension_differences(definition, snapshot.result, card, report)
+    if changed:
+        found.append(difference("dimensions", changed))
     if current is not None and inputs_to_json(current) != snapshot.inputs:
         changed = _changed_questions(snapshot.inputs, inputs_to_json(current))
         found.append(
             difference("answers", [f"answers changed since the snapshot: {', '.join(changed)}"])
         )
     return found
+
+
+def _dimension_differences(
+    definition: Definition,
+    stored: Mapping[str, Any],
+    card: Scorecard,
+    report: RecomputeReport | None,
+) -> list[str]:
+    """Dimension indices and evidence coverage under the framework in force, from the stored
+    question results and from the rebuilt scorecard: they must be equal."""
+    framework = framework_for(definition.key)
+    try:
+        from_stored = analyse(definition, scorecard_from_dict(stored), framework)
+    except (SnapshotFormatError, ValueError) as error:
+        return [f"stored question results unreadable: {error}"]
+    rebuilt = analyse(definition, card, framework)
+    if report is not None:
+        report.dimension_indices += len(rebuilt.dimensions)
+    lines = [
+        f"{old.key}: {old.value} -> {new.value}"
+        for old, new in zip(from_stored.dimensions, rebuilt.dimensions, strict=True)
+        if old != new
+    ]
+    lines += [
+        f"evidence {key}: {value} -> {rebuilt.evidence.get(key)}"
+        for key, value in from_stored.evidence.items()
+        if rebuilt.evidence.get(key) != value
+    ]
+    return lines
 
 
 def _changed_questions(stored: list[dict], current: list[dict]) -> list[str]:
