@@ -15,6 +15,7 @@ BENCHMARKS = (
     ("Respondent form page: weight, render and save time", ["form_page.py"]),
     ("Respondent form page in French", ["form_page.py", "--language", "fr"]),
     ("Scoring a large round vs reading its answers", ["scoring_round.py"]),
+    ("Scoring a large round with three dimensions vs without", ["dimension_scoring.py"]),
     ("Excel scorecard and trends workbooks vs bare openpyxl", ["export_workbooks.py"]),
     ("Offline workbook: template, full import, round trip", ["offline_workbook.py"]),
 )
