@@ -139,3 +139,94 @@ def test_progress_of_the_example():
     )
     assert ("ops_action_plan", "ops_plan") in progress.matches
     assert score(version_2(), answers(**ANSWERS_2)).area("operations").value == D("75.00")
+
+
+# --- Section 9: dimensions, the law–practice gap and evidence coverage ----------------------------
+
+PILLARS = {
+    "legal_tip_offence": "law",
+    "legal_som_offence": "law",
+    "legal_victim_residence": "law",
+    "ops_unit": "capacity",
+    "ops_plan": "capacity",
+    "ops_plan_evaluated": "practice",
+    "ops_measures": "practice",
+    "ops_trained": "practice",
+    "ops_prosecutions": "practice",
+}
+
+
+def test_dimensions_gap_and_evidence_of_the_example():
+    from surveys.questionnaire.framework import (
+        Dimension,
+        DimensionValue,
+        Framework,
+        Gap,
+        resolve_lineage,
+    )
+    from surveys.questionnaire.schema import Response
+    from surveys.scoring.dimensions import analyse
+
+    text = {"en": "x", "fr": "x"}
+    tags = {qid: {"pillar": value} for qid, value in PILLARS.items()}
+    framework = Framework(
+        questionnaire="test",
+        version=1,
+        languages=("en", "fr"),
+        title=text,
+        dimensions=(
+            Dimension(
+                "pillar",
+                text,
+                tuple(DimensionValue(v, text) for v in ("law", "practice", "capacity")),
+            ),
+        ),
+        gaps=(Gap("law_practice_gap", text, "pillar", "law", "practice"),),
+        tags=tags,
+        lineage=resolve_lineage(tags, [VERSION_1]),
+    )
+    with_files = {"legal_tip_offence", "ops_measures"}
+    responses = [
+        Response(r.question_id, r.value, r.not_applicable, r.question_id in with_files)
+        for r in answers(**ANSWERS_1)
+    ]
+    card = score(VERSION_1, responses)
+    result = analyse(VERSION_1, card, framework)
+    law = result.dimension("pillar:law")
+    assert summary(law) == (D("83.33"), D("1.0000"), "scored", "high")
+    assert summary(law) == summary(card.area("legal"))
+    assert summary(result.dimension("pillar:capacity")) == (
+        D("50.00"),
+        D("1.0000"),
+        "scored",
+        "medium",
+    )
+    assert summary(result.dimension("pillar:practice")) == (
+        D("75.00"),
+        D("0.5000"),
+        "scored",
+        "high",
+    )
+    assert result.gap("law_practice_gap").value == D("8.33")
+    assert {
+        key: result.evidence_of(key)
+        for key in (
+            "legal",
+            "operations",
+            "LA1",
+            "LA2",
+            "pillar:law",
+            "pillar:capacity",
+            "pillar:practice",
+            "overall",
+        )
+    } == {
+        "legal": D("0.6666"),
+        "operations": D("0.2500"),
+        "LA1": D("0.7500"),
+        "LA2": D("0.0000"),
+        "pillar:law": D("0.6666"),
+        "pillar:capacity": D("0.0000"),
+        "pillar:practice": D("1.0000"),
+        "overall": D("0.5277"),
+    }
