@@ -208,3 +208,17 @@ def test_validate_file_lists_problems_of_a_copied_folder(tmp_path: Path) -> None
     issues = validate_framework_file(path)
     assert len(issues) == 1 and "unknown question 'prot_residency'" in issues[0].message
     assert issues[0].file == str(path) and issues[0].line is not None
+
+
+def test_the_validate_command_checks_a_framework_file(runner, tmp_path: Path) -> None:
+    good = runner.invoke(args=["questionnaire", "validate", str(NIAMEY / "dimensions.yaml")])
+    assert good.exit_code == 0, good.output
+    assert "dimensions.yaml: valid" in good.output
+    folder = tmp_path / "niamey-2018"
+    shutil.copytree(NIAMEY, folder)
+    path = folder / "dimensions.yaml"
+    path.write_text(path.read_text().replace("p4: protection}", "p4: protect}", 1))
+    bad = runner.invoke(args=["questionnaire", "validate", str(path)])
+    assert bad.exit_code == 1
+    assert "1 problem(s)" in bad.output
+    assert "'protect' is not a value of dimension 'p4'" in bad.output
