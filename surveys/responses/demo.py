@@ -11,12 +11,14 @@ submission in a round is left alone.
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from surveys.accounts.models import User
 from surveys.countries.models import Country
@@ -407,11 +409,13 @@ def _fill_closed_round(round_: Round, country: Country, coordinator: User) -> st
     db.session.flush()
     definition = round_.version.definition
     framework = framework_for(QUESTIONNAIRE_KEY)
-    answers = demo_answers(definition, profile_for(country, respondent.language, framework))
+    profile = profile_for(country, respondent.language, framework)
+    answers = demo_answers(definition, profile)
     areas = definition.areas
     if country.iso2 == NEVER_SUBMITTED:
         areas = areas[: max(1, len(areas) // 2)]
     _save_areas(submission, definition, areas, answers, respondent)
+    _attach_evidence(submission, definition, areas, answers, respondent, profile)
     if country.iso2 == NEVER_SUBMITTED:
         _date_back(submission, round_, submitted=False)
         return "draft"
@@ -437,6 +441,39 @@ def _save_areas(submission, definition, areas, answers, respondent) -> None:
             actor=respondent,
             lock_version=submission.lock_version,
         )
+
+
+# The chance that a scored answer comes with a file, times the country's capacity: laws are
+# easy to attach (the text in force), practice less so (activity reports, case files).
+EVIDENCE_CHANCE = {"law": 0.8, "capacity": 0.5, "practice": 0.35}
+
+
+def _attach_evidence(submission, definition, areas, answers, respondent, profile) -> None:
+    """Evidence files for some scored answers, the same for the same country every time."""
+    from surveys.responses.evidence import store_upload
+    from surveys.storage.backends import current_store
+
+    rng = random.Random(f"{SEED}-evidence-{profile.iso2}")
+    store = current_store()
+    limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    for area in areas:
+        for question in area.questions:
+            answer = answers.get(question.id)
+            if answer is None or answer.not_applicable or not question.is_scored:
+                continue
+            chance = EVIDENCE_CHANCE.get(profile.pillars.get(question.id, ""), 0.3)
+            if rng.random() >= chance * profile.capacity:
+                continue
+            content = f"%PDF-1.4\n% Demo evidence: {profile.iso2}, {question.id}\n%%EOF\n"
+            store_upload(
+                io.BytesIO(content.encode()),
+                f"{question.id}.pdf",
+                submission=submission,
+                question_id=question.id,
+                actor=respondent,
+                store=store,
+                max_bytes=limit,
+            )
 
 
 def _return_with_queries(submission: Submission, coordinator: User, respondent: User) -> None:

@@ -123,7 +123,8 @@ def test_sqlite_to_postgresql_and_back_gives_identical_archives(tmp_path):
         assert made.exit_code == 0, made.output
         counts = table_counts(source)
     assert counts["answer_revisions"] and counts["audit_events"] and counts["score_snapshots"]
-    assert counts["job_runs"] and counts["apscheduler_jobs"] == 1 and counts["evidence"] == 1
+    assert counts["job_runs"] and counts["apscheduler_jobs"] == 1
+    assert counts["evidence"] > 1  # the demo's evidence files and the one uploaded here
 
     with postgres_schema() as settings, app_on(settings, tmp_path) as target:
         restored = run(target, "restore", str(first))
