@@ -17,6 +17,7 @@ from surveys.export.models import ArchivedWorkbook
 from surveys.export.queries import load_round
 from surveys.export.scorecard import build_scorecard
 from surveys.extensions import db
+from surveys.rounds.models import Round
 from surveys.storage.backends import current_store, digest_of, incoming_file, verify
 
 ARCHIVE_LANGUAGES = ("en", "fr")
@@ -47,14 +48,35 @@ def _unique_name(name: str) -> str:
     return candidate
 
 
+def archive_of_closing(round_id: int) -> list[ArchivedWorkbook]:
+    """The archive made since the round last closed (its latest country closing), if any."""
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        return []
+    closed_at = round_.latest_closes_at
+    return list(
+        db.session.scalars(
+            select(ArchivedWorkbook)
+            .where(ArchivedWorkbook.round_id == round_id)
+            .where(ArchivedWorkbook.created_at >= closed_at)
+            .order_by(ArchivedWorkbook.id)
+        )
+    )
+
+
 def archive_round(round_id: int, now: datetime | None = None) -> list[ArchivedWorkbook]:
     """Generate and store the round's scorecard in English and French; returns the new rows.
 
+    A round is archived once per closing: when the round has been archived since it last closed
+    (the demo step and the scheduler's closing job both ran, or a job ran twice), nothing is made
+    and the list is empty. A reopened country closing again is a new closing, archived anew.
     Called by the scheduler's closing job (which commits): the files and their rows are kept
     together or not at all.
     """
     generated_at = (now or utcnow()).replace(microsecond=0)
     loaded = load_round(round_id)
+    if archive_of_closing(round_id):
+        return []
     store = current_store()
     created = []
     for language in ARCHIVE_LANGUAGES:

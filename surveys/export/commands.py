@@ -79,5 +79,7 @@ def archive_command(round_id: int) -> None:
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
+    if not records:
+        click.echo("The round is already archived since it last closed; nothing made.")
     for record in records:
         click.echo(f"{record.filename} ({record.size_bytes} bytes, sha256 {record.sha256[:12]})")

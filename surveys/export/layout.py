@@ -109,6 +109,9 @@ def headers(columns: Sequence[Column], t: Translate) -> list[str]:
     return [c.header if c.translated else t(c.header) for c in columns]
 
 
+DATETIME_WIDTH = 18
+"""Wide enough for "yyyy-mm-dd hh:mm" in Excel and LibreOffice (narrower prints "###")."""
+
 RESPONSES_COLUMNS = (
     Column(N_("Round"), 8),
     Column(N_("Period"), 10),
@@ -128,7 +131,7 @@ RESPONSES_COLUMNS = (
     Column(N_("Why no score"), 18),
     Column(N_("Comment"), 40),
     Column(N_("Last saved by"), 18),
-    Column(N_("Last saved at"), 17, "datetime"),
+    Column(N_("Last saved at"), DATETIME_WIDTH, "datetime"),
 )
 RESPONSES_VALUE_COLUMN = 11
 """The position of "Answer value": its style depends on the question type."""
@@ -170,7 +173,7 @@ CODEBOOK_COLUMNS = (
 
 COUNTRY_INDEX_COLUMNS = (
     Column(N_("Index"), 44, "wrap"),
-    Column(N_("Key"), 12),
+    Column(N_("Key"), DATETIME_WIDTH),  # the status dates above the table are in this column
     Column(N_("Index (0-100)"), 12, "index"),
     Column(N_("Coverage"), 11, "percent"),
     Column(N_("Band"), 12),
@@ -437,6 +440,10 @@ def change_value(change: IndexChange | None) -> float | None:
     if change is None or change.change is None:
         return None
     return float(change.change)
+
+
+NOT_OF_RECORD = N_("No published index: not submitted")
+"""The note of a country whose submission is not submitted or validated (or not started)."""
 
 
 def change_note(

@@ -70,6 +70,22 @@ def score_entry(definition: Definition, entry: CountryEntry) -> Scorecard | None
     return score(definition, responses_of(entry))
 
 
+def is_of_record(entry: CountryEntry) -> bool:
+    """Whether the country's submission is submitted or validated: only those have a published
+    index (a draft or a returned submission has none, in every workbook and on every page)."""
+    return entry.submission_id is not None and entry.status in SCORED_STATUSES
+
+
+def published_scorecard(
+    definition: Definition, entry: CountryEntry, stored: Mapping[int, Scorecard]
+) -> Scorecard | None:
+    """The index the mechanism publishes for the entry: its stored snapshot when usable (the
+    record the dashboards show), else scored from its answers; None unless it is of record."""
+    if not is_of_record(entry):
+        return None
+    return stored.get(entry.submission_id) or score_entry(definition, entry)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class Baseline:
     """A country's scorecard in its previous round, to compute the change since."""
@@ -173,8 +189,8 @@ def summary_columns(
         layout.Column(layout.N_("Country"), 24),
         layout.Column(layout.N_("Country code"), 9),
         layout.Column(layout.N_("Status"), 12),
-        layout.Column(layout.N_("Submitted on"), 16, "datetime"),
-        layout.Column(layout.N_("Validated on"), 16, "datetime"),
+        layout.Column(layout.N_("Submitted on"), layout.DATETIME_WIDTH, "datetime"),
+        layout.Column(layout.N_("Validated on"), layout.DATETIME_WIDTH, "datetime"),
         layout.Column(layout.OVERALL_LABEL, 11, "index_bold"),
         layout.Column(layout.N_("Coverage"), 10, "percent"),
         layout.Column(layout.N_("Band"), 10),
@@ -221,7 +237,7 @@ def write_summary(
                 layout.change_value(overall_change),
                 layout.change_note(overall_change, row.has_previous, definition, t)
                 if card
-                else None,
+                else t(layout.NOT_OF_RECORD),
                 *[
                     layout.index_shown(card.area(a.id) if card else None, t)
                     for a in definition.areas
@@ -470,9 +486,11 @@ def build_scorecard(
 
     # Reserve the fixed sheet names first so that a country called "Summary" gets a suffix.
     write_about(book, loaded, entries_meta, generated_at, framework)
+    columns = summary_columns(definition, language, framework)
     summary = book.sheet(
         t(layout.SHEET_SUMMARY),
-        widths=[c.width for c in summary_columns(definition, language, framework)],
+        widths=[c.width for c in columns],
+        column_styles=[c.style for c in columns],
         freeze="B2",
     )
     summary.worksheet.print_title_rows = "1:1"
@@ -489,10 +507,10 @@ def build_scorecard(
     rows: list[SummaryRow] = []
     kwargs = {"batch_size": batch_size} if batch_size else {}
     for entry in round_entries(round_id, **kwargs):
-        card = score_entry(definition, entry)
-        # Dimension figures are published for the submissions of record only, as on the pages.
-        of_record = card is not None and entry.status in SCORED_STATUSES
-        analysis = analyse(plan, card) if of_record else None
+        # Scored from the answers the sheets print (the same as the snapshot unless corrected);
+        # only a submission of record has a published index, and dimension figures.
+        card = published_scorecard(definition, entry, {})
+        analysis = analyse(plan, card) if card is not None else None
         baseline = baselines.get(entry.country.id)
         progress = progress_since(baseline, definition, card)
         write_country_sheet(
@@ -512,8 +530,11 @@ def build_scorecard(
             ):
                 dimension_sheet.append(values)
         if entry.submission_id is not None:
-            write_responses(responses, loaded, entry, card, language, t, book.label_of)
-            write_statistics(statistics, loaded, entry, card, language)
+            # The tidy sheets show the answers as they are now, scored question by question
+            # (a draft's too, with its status beside it); they carry no index.
+            live = card if card is not None else score_entry(definition, entry)
+            write_responses(responses, loaded, entry, live, language, t, book.label_of)
+            write_statistics(statistics, loaded, entry, live, language)
         rows.append(
             SummaryRow(_light(entry), _light_card(card), progress, baseline is not None, analysis)
         )

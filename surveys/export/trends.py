@@ -34,7 +34,6 @@ from surveys.export.layout import (
     headers,
 )
 from surveys.export.queries import (
-    SCORED_STATUSES,
     LoadedRound,
     participants,
     questionnaire_rounds,
@@ -43,7 +42,9 @@ from surveys.export.queries import (
 )
 from surveys.export.scorecard import (
     Baseline,
+    is_of_record,
     progress_since,
+    published_scorecard,
     score_entry,
     write_responses,
     write_statistics,
@@ -197,17 +198,19 @@ def _write_round(
     framework = framework_for(loaded.info.questionnaire_key)
     plan = plan_analysis(definition, framework)
     entries = participants(loaded.info.id)
-    stored = stored_scorecards(loaded, [e.submission_id for e in entries if e.submission_id])
+    stored = stored_scorecards(loaded, [e.submission_id for e in entries if is_of_record(e)])
     needs_answers = responses is not None or any(
-        e.submission_id is not None and e.submission_id not in stored for e in entries
+        is_of_record(e) and e.submission_id not in stored for e in entries
     )
     source = round_entries(loaded.info.id) if needs_answers else entries
     for entry in source:
         wide.countries.setdefault(entry.country.id, entry.country)
-        if entry.submission_id is None:
-            continue
-        card = stored.get(entry.submission_id) or score_entry(definition, entry)
+        card = published_scorecard(definition, entry, stored)
         if card is None:
+            if responses is not None and statistics is not None and entry.submission_id:
+                live = score_entry(definition, entry)
+                write_responses(responses, loaded, entry, live, language, t, book.label_of)
+                write_statistics(statistics, loaded, entry, live, language)
             continue
         baseline = baselines.get(entry.country.id)
         progress = progress_since(baseline, definition, card)
@@ -228,8 +231,7 @@ def _write_round(
             live = score_entry(definition, entry) if entry.submission_id in stored else card
             write_responses(responses, loaded, entry, live, language, t, book.label_of)
             write_statistics(statistics, loaded, entry, live, language)
-        if entry.status in SCORED_STATUSES:
-            baselines[entry.country.id] = Baseline(definition, card)
+        baselines[entry.country.id] = Baseline(definition, card)
 
 
 def _write_wide(

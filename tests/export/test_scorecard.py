@@ -77,6 +77,16 @@ def test_every_index_equals_the_scoring_engine(export_data, workbook_path):
     responses = table(values(book["Responses"]), "Round")
     for code, submission in export_data.submissions.items():
         card = engine_scorecard(submission)
+        if submission.status not in ("submitted", "validated"):
+            # A draft has no published index: none in the Summary, none on its sheet.
+            for summary in (summary_openpyxl[code], summary_calamine[code]):
+                assert summary["Overall index"] in (None, "")
+                assert summary["Coverage"] in (None, "")
+                assert summary["Band"] in (None, "")
+            country = submission.country.name_en
+            indices = {r["Key"]: r for r in table(values(book[country]), "Index")}
+            assert {r["Index (0-100)"] for r in indices.values()} == {None}
+            continue
         for summary in (summary_openpyxl[code], summary_calamine[code]):
             if card.overall.value is None:
                 assert summary["Overall index"] == "Insufficient information"
@@ -123,7 +133,7 @@ def test_change_since_previous_round_and_regional_aggregates(export_data, workbo
     assert summary["NE"]["Change since previous round"] == pytest.approx(
         float(progress.overall.change)
     )
-    assert summary["SN"]["Note"] == "No previous round"
+    assert summary["SN"]["Note"] == "No published index: not submitted"
     assert summary["CI"]["Status"] == "Not started" and summary["CI"]["Overall index"] is None
 
     rows = values(book["Summary"])
@@ -247,3 +257,17 @@ def test_country_sheet_names_never_clash(
         "Codebook",
     ]
     assert len({n.casefold() for n in names}) == len(names)
+
+
+def test_dates_fit_their_columns_and_coverage_is_a_percentage(export_data, workbook_path):
+    book = openpyxl_book(workbook_path)
+    summary = book["Summary"]
+    header = [c.value for c in summary[1]]
+    coverage = header.index("Coverage") + 1
+    niger_row = next(r for r in range(2, summary.max_row + 1) if summary.cell(r, 2).value == "NE")
+    assert summary.cell(niger_row, coverage).number_format == "0.0%"
+    for title in ("Submitted on", "Validated on"):
+        letter = summary.cell(1, header.index(title) + 1).column_letter
+        assert summary.column_dimensions[letter].width >= 18  # "yyyy-mm-dd hh:mm" and margins
+    country = book["Niger"]
+    assert country["B4"].is_date and country.column_dimensions["B"].width >= 18
