@@ -14,13 +14,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePath
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from surveys.questionnaire import expressions
+from surveys.questionnaire import rules as rule_language
 from surveys.questionnaire.errors import N_, DefinitionError, ExpressionError, Issue, MessageParam
+from surveys.questionnaire.rules import SEVERITIES
 from surveys.questionnaire.schema import (
     CHOICE_TYPES,
     DEFAULT_BANDS,
@@ -32,11 +34,14 @@ from surveys.questionnaire.schema import (
     Option,
     Question,
     QuestionType,
+    Rule,
     ScoringSettings,
     StatColumn,
     StatisticsTable,
     StatRow,
+    TableChecks,
     Threshold,
+    TotalCheck,
 )
 
 __all__ = [
@@ -74,6 +79,7 @@ TOP_KEYS = (
     "scoring",
     "lines_of_action",
     "areas",
+    "rules",
 )
 TOP_REQUIRED = ("key", "version", "languages", "title", "lines_of_action", "areas")
 SCORING_KEYS = ("coverage_threshold", "comparability_threshold", "regression_threshold", "bands")
@@ -98,9 +104,9 @@ QUESTION_TYPE_KEYS: Mapping[QuestionType, tuple[str, ...]] = {
     QuestionType.SINGLE_CHOICE: ("options",),
     QuestionType.MULTIPLE_CHOICE: ("options",),
     QuestionType.MATURITY: ("levels",),
-    QuestionType.INTEGER: ("min", "max", "thresholds"),
-    QuestionType.DECIMAL: ("min", "max", "thresholds"),
-    QuestionType.PERCENTAGE: ("min", "max", "thresholds"),
+    QuestionType.INTEGER: ("min", "max", "thresholds", "plausibility"),
+    QuestionType.DECIMAL: ("min", "max", "thresholds", "plausibility"),
+    QuestionType.PERCENTAGE: ("min", "max", "thresholds", "plausibility"),
     QuestionType.DATE: ("answered_score",),
     QuestionType.SHORT_TEXT: ("answered_score",),
     QuestionType.LONG_TEXT: ("answered_score",),
@@ -118,7 +124,12 @@ ALL_QUESTION_KEYS = tuple(
 OPTION_KEYS = ("value", "label", "score")
 LEVEL_KEYS = ("label", "score")
 THRESHOLD_KEYS = ("min", "score")
-STATISTICS_KEYS = ("rows", "columns", "years")
+STATISTICS_KEYS = ("rows", "columns", "years", "whole_numbers", "totals", "plausibility")
+STATISTICS_REQUIRED = ("rows", "columns", "years")
+TOTAL_KEYS = ("total", "parts", "relation", "computed")
+TOTAL_RELATIONS = ("equal", "at_least")
+RULE_KEYS = ("id", "check", "severity", "message")
+PLAUSIBILITY_KEYS = ("factor",)
 STAT_ROW_KEYS = ("id", "label", "definition")
 STAT_COLUMN_KEYS = ("id", "label")
 
@@ -178,6 +189,8 @@ class _Reader:
     questions: dict[str, Question] = field(default_factory=dict)
     """The questions read without problems, by id."""
     conditions: list[_PendingCondition] = field(default_factory=list)
+    rules: list[tuple[Rule, str, Node]] = field(default_factory=list)
+    """Each rule read, with its path and node, checked once every question is known."""
     replacements: list[tuple[str, str, str, Node]] = field(default_factory=list)
     """(question id, replaced id, path, node) for every `replaces`."""
     visited: set[int] = field(default_factory=set)
@@ -558,7 +571,9 @@ def _read_definition(reader: _Reader, root: Node) -> Definition | None:
     scoring = _read_scoring(reader, fields["scoring"]) if "scoring" in fields else ScoringSettings()
     lines = _read_lines_of_action(reader, fields.get("lines_of_action"))
     areas = _read_areas(reader, fields.get("areas"))
+    rules = _read_rules(reader, fields.get("rules"))
     _check_conditions(reader)
+    _check_rules(reader)
     _check_replacements(reader)
     if reader.issues or key is None or version is None or title is None:
         return None
@@ -571,6 +586,7 @@ def _read_definition(reader: _Reader, root: Node) -> Definition | None:
         lines_of_action=lines,
         areas=areas,
         scoring=scoring,
+        rules=rules,
     )
 
 
@@ -952,7 +968,13 @@ def _read_type_details(
         options = _read_levels(reader, fields.get("levels"), _join(path, "levels"))
         return None if options is None else {"options": options}
     if question_type in NUMBER_TYPES:
-        return _read_number_settings(reader, question_type, fields, path)
+        settings = _read_number_settings(reader, question_type, fields, path)
+        if settings is not None and "plausibility" in fields:
+            factor = _read_plausibility(reader, fields["plausibility"], _join(path, "plausibility"))
+            if factor is None:
+                return None
+            settings["plausibility"] = factor
+        return settings
     details: dict[str, object] = {}
     if "answered_score" in fields:
         score = reader.score(fields["answered_score"], _join(path, "answered_score"))
@@ -960,10 +982,15 @@ def _read_type_details(
             return None
         details["answered_score"] = score
     if question_type is QuestionType.STATISTICS:
-        table = _read_statistics(reader, fields.get("statistics"), _join(path, "statistics"))
+        statistics_path = _join(path, "statistics")
+        table, table_fields = _read_statistics(reader, fields.get("statistics"), statistics_path)
         if table is None:
             return None
         details["statistics"] = table
+        checks = _read_table_checks(reader, table_fields, statistics_path, table)
+        if checks is False:
+            return None
+        details["table_checks"] = checks
     return details
 
 
@@ -1202,24 +1229,28 @@ def _read_thresholds(reader: _Reader, node: Node, path: str) -> tuple[Threshold,
     return tuple(thresholds) if valid else None
 
 
-def _read_statistics(reader: _Reader, node: Node | None, path: str) -> StatisticsTable | None:
+def _read_statistics(
+    reader: _Reader, node: Node | None, path: str
+) -> tuple[StatisticsTable | None, Mapping[str, Node]]:
+    """The table and the fields of its mapping (the shorthand rules are read from them)."""
     if node is None:
-        return None
-    fields = reader.fields(node, path, STATISTICS_KEYS, STATISTICS_KEYS)
+        return None, {}
+    fields = reader.fields(node, path, STATISTICS_KEYS, STATISTICS_REQUIRED)
     if fields is None:
-        return None
+        return None, {}
     rows = _read_stat_entries(reader, fields.get("rows"), _join(path, "rows"), is_row=True)
     columns = _read_stat_entries(
         reader, fields.get("columns"), _join(path, "columns"), is_row=False
     )
     years = _read_years(reader, fields.get("years"), _join(path, "years"))
     if rows is None or columns is None or years is None:
-        return None
-    return StatisticsTable(
+        return None, fields
+    table = StatisticsTable(
         rows=tuple(r for r in rows if isinstance(r, StatRow)),
         columns=tuple(c for c in columns if isinstance(c, StatColumn)),
         years=years,
     )
+    return table, fields
 
 
 def _read_stat_entries(
@@ -1289,6 +1320,203 @@ def _read_years(reader: _Reader, node: Node | None, path: str) -> tuple[int, ...
         else:
             years.append(year)
     return tuple(years) if valid else None
+
+
+# --- Validation rules ----------------------------------------------------------------------------
+
+
+def _read_plausibility(reader: _Reader, node: Node, path: str) -> float | None:
+    """`plausibility: {factor: 3}`: a change by more than the factor since the previous round."""
+    fields = reader.fields(node, path, PLAUSIBILITY_KEYS, PLAUSIBILITY_KEYS)
+    if fields is None or "factor" not in fields:
+        return None
+    factor = reader.number(fields["factor"], _join(path, "factor"))
+    if factor is not None and factor <= 1:
+        reader.report(
+            fields["factor"],
+            _join(path, "factor"),
+            N_("the factor must be more than 1, not %(value)s (2 means halved or doubled)"),
+            value=_shown_number(factor),
+        )
+        return None
+    return factor
+
+
+def _read_table_checks(
+    reader: _Reader, fields: Mapping[str, Node], path: str, table: StatisticsTable
+) -> TableChecks | Literal[False] | None:
+    """The table's shorthand rules; None when it has none, False when they are invalid."""
+    if not any(k in fields for k in ("whole_numbers", "totals", "plausibility")):
+        return None
+    column_ids = [c.id for c in table.columns]
+    valid = True
+    integer_columns: tuple[str, ...] = ()
+    if "whole_numbers" in fields:
+        read = _read_column_list(
+            reader, fields["whole_numbers"], _join(path, "whole_numbers"), column_ids, True
+        )
+        valid = valid and read is not None
+        integer_columns = read or ()
+    totals: list[TotalCheck] = []
+    if "totals" in fields:
+        for index, item in enumerate(reader.items(fields["totals"], _join(path, "totals")) or []):
+            total = _read_total(reader, item, _join(_join(path, "totals"), index), column_ids)
+            valid = valid and total is not None
+            if total is not None:
+                totals.append(total)
+        computed = [t.total for t in totals if t.computed]
+        for column_id in {c for c in computed if computed.count(c) > 1}:
+            reader.report(
+                fields["totals"],
+                _join(path, "totals"),
+                N_("column '%(id)s' is computed by two totals: keep one"),
+                id=column_id,
+            )
+            valid = False
+    factor = None
+    if "plausibility" in fields:
+        factor = _read_plausibility(reader, fields["plausibility"], _join(path, "plausibility"))
+        valid = valid and factor is not None
+    if not valid:
+        return False
+    return TableChecks(tuple(integer_columns), tuple(totals), factor)
+
+
+def _read_column_list(
+    reader: _Reader, node: Node, path: str, column_ids: Sequence[str], allow_all: bool
+) -> tuple[str, ...] | None:
+    """A list of the table's column ids (or `true` for every column when allowed)."""
+    if allow_all and isinstance(node, ScalarNode) and node.tag == _YAML_BOOL:
+        return tuple(column_ids) if reader.constructed(node) else ()
+    items = reader.items(node, path)
+    if items is None:
+        return None
+    found: list[str] = []
+    for index, item in enumerate(items):
+        value = reader.text(item, _join(path, index))
+        if value is None:
+            return None
+        if value not in column_ids:
+            reader.report(
+                item,
+                _join(path, index),
+                N_("'%(value)s' is not a column of this table (columns: %(columns)s)"),
+                value=value,
+                columns=", ".join(column_ids),
+            )
+            return None
+        found.append(value)
+    return tuple(found)
+
+
+def _read_total(
+    reader: _Reader, node: Node, path: str, column_ids: Sequence[str]
+) -> TotalCheck | None:
+    fields = reader.fields(node, path, TOTAL_KEYS, ("total", "parts"))
+    if fields is None or "total" not in fields or "parts" not in fields:
+        return None
+    total = reader.text(fields["total"], _join(path, "total"))
+    if total is not None and total not in column_ids:
+        reader.report(
+            fields["total"],
+            _join(path, "total"),
+            N_("'%(value)s' is not a column of this table (columns: %(columns)s)"),
+            value=total,
+            columns=", ".join(column_ids),
+        )
+        return None
+    parts = _read_column_list(reader, fields["parts"], _join(path, "parts"), column_ids, False)
+    if total is None or parts is None:
+        return None
+    if len(parts) < 2 or total in parts or len(set(parts)) != len(parts):
+        reader.report(
+            fields["parts"],
+            _join(path, "parts"),
+            N_("a total needs at least two different parts, other than the total '%(total)s'"),
+            total=total,
+        )
+        return None
+    relation = reader.optional(fields, "relation", path, reader.text, "equal")
+    if relation not in TOTAL_RELATIONS:
+        reader.report(
+            fields["relation"],
+            _join(path, "relation"),
+            N_("relation must be one of %(allowed)s, not '%(value)s'"),
+            allowed=", ".join(TOTAL_RELATIONS),
+            value=relation,
+        )
+        return None
+    computed = reader.optional(fields, "computed", path, reader.boolean, False)
+    if computed and relation != "equal":
+        reader.report(
+            fields["computed"],
+            _join(path, "computed"),
+            N_("only a total with relation 'equal' can be computed from its parts"),
+        )
+        return None
+    return TotalCheck(total, parts, relation, computed)
+
+
+def _read_rules(reader: _Reader, node: Node | None) -> tuple[Rule, ...]:
+    if node is None:
+        return ()
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for index, item in enumerate(reader.items(node, "rules", allow_empty=True) or []):
+        path = _join("rules", index)
+        fields = reader.fields(item, path, RULE_KEYS, RULE_KEYS)
+        if fields is None or any(key not in fields for key in RULE_KEYS):
+            continue
+        rule_id = reader.local_id(fields["id"], _join(path, "id"), seen)
+        check = reader.text(fields["check"], _join(path, "check"))
+        severity = reader.text(fields["severity"], _join(path, "severity"))
+        if severity is not None and severity not in SEVERITIES:
+            reader.report(
+                fields["severity"],
+                _join(path, "severity"),
+                N_("severity must be one of %(allowed)s, not '%(value)s'"),
+                allowed=", ".join(SEVERITIES),
+                value=severity,
+            )
+            severity = None
+        message = reader.localized(fields["message"], _join(path, "message"))
+        if rule_id is None or check is None or severity is None or message is None:
+            continue
+        rule = Rule(rule_id, check, severity, message)
+        reader.rules.append((rule, _join(path, "check"), fields["check"]))
+        rules.append(rule)
+    return tuple(rules)
+
+
+def _check_rules(reader: _Reader) -> None:
+    """Every rule parses, reads questions and cells that exist, and compares values that fit."""
+    for rule, path, node in reader.rules:
+        try:
+            tree = rule_language.parse(rule.check)
+        except ExpressionError as error:
+            reader.report(node, path, error.template, **error.params)
+            continue
+        known = [
+            ref for ref in rule_language.references(tree) if ref.question_id in reader.questions
+        ]
+        unknown = sorted(
+            {r.question_id for r in rule_language.references(tree)} - set(reader.questions)
+        )
+        for question_id in unknown:
+            template = N_("the rule refers to unknown question '%(id)s'")
+            if question_id in reader.used_ids and question_id not in reader.question_order:
+                template = N_("the rule refers to '%(id)s', which is not a question")
+            elif question_id in reader.question_order:
+                continue  # the question itself has problems, reported where it is
+            reader.report(node, path, template, id=question_id)
+        if unknown or (not known and not _constant_rule(tree)):
+            continue
+        for problem in rule_language.check_types(tree, reader.questions):
+            reader.report(node, path, problem.template, **problem.params)
+
+
+def _constant_rule(tree: rule_language.Node) -> bool:
+    return not rule_language.references(tree)
 
 
 # --- Checks that need the whole file -------------------------------------------------------------

@@ -94,6 +94,44 @@ class StatisticsTable:
                     yield row.id, year, column.id
 
 
+@dataclass(frozen=True)
+class TotalCheck:
+    """`total` = (or, with relation "at_least", >=) the sum of `parts`, in every row and year."""
+
+    total: str
+    parts: tuple[str, ...]
+    relation: str = "equal"
+    computed: bool = False
+    """The total is computed from the parts as they are typed, shown read-only."""
+
+
+@dataclass(frozen=True)
+class TableChecks:
+    """The shorthand rules of a statistics table (see surveys.questionnaire.rules)."""
+
+    integer_columns: tuple[str, ...] = ()
+    """Columns of counts (persons, cases): whole numbers only."""
+    totals: tuple[TotalCheck, ...] = ()
+    plausibility_factor: float | None = None
+    """A cell that changed by more than this factor since the previous round is a warning."""
+
+    def computed_total(self, column_id: str) -> TotalCheck | None:
+        return next((t for t in self.totals if t.computed and t.total == column_id), None)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validation rule: `check` must hold (the rule language of surveys.questionnaire.rules).
+
+    An "error" blocks submission; a "warning" needs the respondent's explanation to submit.
+    """
+
+    id: str
+    check: str
+    severity: str
+    message: Localized
+
+
 def stat_cell_key(row_id: str, year: int, column_id: str) -> str:
     """The key of one statistics cell in an answer's "cells" mapping."""
     return f"{row_id}|{year}|{column_id}"
@@ -118,6 +156,9 @@ class Question:
     answered_score: float | None = None
     """For text, date and statistics questions: the score of any answer (None: unscored)."""
     statistics: StatisticsTable | None = None
+    table_checks: TableChecks | None = None
+    plausibility: float | None = None
+    """For number questions: a change by more than this factor since the previous round warns."""
 
     @property
     def is_scored(self) -> bool:
@@ -185,6 +226,7 @@ class Definition:
     lines_of_action: tuple[LineOfAction, ...] = ()
     areas: tuple[Area, ...] = ()
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
+    rules: tuple[Rule, ...] = ()
 
     def questions(self) -> Iterator[tuple[Area, Question]]:
         """Every question in definition order, with its area."""

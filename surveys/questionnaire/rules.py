@@ -1,0 +1,1208 @@
+"""Validation rules: the rule language (show_if's conditions plus arithmetic and table cells), its
+type check against a definition, and the evaluation of every rule of a definition on answers.
+
+Part of the functional core: no Flask, no database, never `eval`. This is the one place that
+decides whether answers break a rule; the web form, the offline workbook and the data-quality
+reports all call `check_answers` (and `rule_in_words` to say what a rule asks).
+
+Grammar (lowest precedence first; every `show_if` condition is also a rule):
+
+    expression := and_expr ("or" and_expr)*
+    and_expr   := not_expr ("and" not_expr)*
+    not_expr   := "not" not_expr | condition
+    condition  := "answered" "(" reference ")"
+                | STRING "in" ID
+                | sum ("==" | "!=" | "<" | "<=" | ">" | ">=") sum
+                | sum "in" "[" literal ("," literal)* "]"
+    sum        := product (("+" | "-") product)*
+    product    := unary (("*" | "/") unary)*
+    unary      := "-" unary | atom
+    atom       := NUMBER | STRING | "true" | "false" | reference
+                | "abs" "(" sum ")" | "previous" "(" reference ")" | "(" sum ")"
+    reference  := ID | ID "." ROW "[" YEAR "]" "." COLUMN
+
+`table.row[2025].total` is one cell of a statistics table; `previous(x)` is the country's value
+of `x` in its previous round of record. A rule whose numbers are not all given is not checked
+(a blank cell is unknown, not zero); a division by zero is not checked either.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from surveys.questionnaire.errors import N_, ExpressionError, MessageParam
+from surveys.questionnaire.schema import (
+    NUMBER_TYPES,
+    Definition,
+    Localized,
+    Question,
+    QuestionType,
+    TableChecks,
+    TotalCheck,
+    localized,
+    stat_cell_key,
+)
+
+MAX_LENGTH = 1000
+MAX_DEPTH = 40
+KEYWORDS = frozenset({"and", "or", "not", "in", "answered", "true", "false", "abs", "previous"})
+COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+SEVERITIES = ("error", "warning")
+
+Literal = str | int | float | bool
+
+
+# --- The syntax tree ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A question's answer, or one cell of a statistics table (row, year and column set)."""
+
+    question_id: str
+    row: str | None = None
+    year: int | None = None
+    column: str | None = None
+    column_at: int = 0
+
+    @property
+    def is_cell(self) -> bool:
+        return self.row is not None
+
+    @property
+    def cell_key(self) -> str | None:
+        if self.row is None or self.year is None or self.column is None:
+            return None
+        return stat_cell_key(self.row, self.year, self.column)
+
+    def text(self) -> str:
+        if not self.is_cell:
+            return self.question_id
+        return f"{self.question_id}.{self.row}[{self.year}].{self.column}"
+
+
+@dataclass(frozen=True)
+class Const:
+    value: Literal
+
+
+@dataclass(frozen=True)
+class Previous:
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class Abs:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Negate:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    operator: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Comparison:
+    operator: str
+    left: Node
+    right: Node
+    column_at: int = 0
+
+
+@dataclass(frozen=True)
+class Among:
+    """`value in [literals]`."""
+
+    operand: Node
+    values: tuple[Literal, ...]
+
+
+@dataclass(frozen=True)
+class Selected:
+    """`'option' in multiple_choice_question`."""
+
+    value: str
+    question_id: str
+
+
+@dataclass(frozen=True)
+class IsAnswered:
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class All:
+    operands: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Any_:
+    operands: tuple[Node, ...]
+
+
+Node = (
+    Ref
+    | Const
+    | Previous
+    | Abs
+    | Negate
+    | Arithmetic
+    | Comparison
+    | Among
+    | Selected
+    | IsAnswered
+    | Not
+    | All
+    | Any_
+)
+
+
+# --- Tokens ------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""(?P<space>\s+)
+      | (?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)
+      | (?P<id>[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<string>'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")
+      | (?P<op>==|!=|<=|>=|<|>|\+|-|\*|/)
+      | (?P<punct>[()\[\],.])""",
+    re.VERBOSE | re.ASCII,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    column: int
+    value: Literal | None = None
+
+
+def _unquote(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text[1:-1])
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    index = 0
+    while index < len(text):
+        match = _TOKEN.match(text, index)
+        column = index + 1
+        if match is None:
+            char = text[index]
+            if char in "'\"":
+                raise ExpressionError(
+                    N_("unterminated text starting at column %(column)d: close it with %(quote)s"),
+                    {"column": column, "quote": char},
+                )
+            if char == "=":
+                raise ExpressionError(
+                    N_("single '=' at column %(column)d: write '==' to compare"),
+                    {"column": column},
+                )
+            shown = char if char.isprintable() else f"U+{ord(char):04X}"
+            raise ExpressionError(
+                N_("unexpected character '%(char)s' at column %(column)d"),
+                {"char": shown, "column": column},
+            )
+        kind = match.lastgroup or ""
+        word = match.group()
+        index = match.end()
+        if kind == "space":
+            continue
+        if kind == "number":
+            if len(word) > 30:
+                raise ExpressionError(
+                    N_("the number at column %(column)d is too long or too large"),
+                    {"column": column},
+                )
+            number: int | float = float(word) if any(c in word for c in ".eE") else int(word)
+            if not math.isfinite(number):
+                raise ExpressionError(
+                    N_("the number at column %(column)d is too long or too large"),
+                    {"column": column},
+                )
+            tokens.append(Token("number", word, column, number))
+        elif kind == "id":
+            if word in KEYWORDS:
+                value = {"true": True, "false": False}.get(word)
+                tokens.append(Token("keyword", word, column, value))
+            else:
+                tokens.append(Token("id", word, column))
+        elif kind == "string":
+            tokens.append(Token("string", word, column, _unquote(word)))
+        elif kind == "op":
+            tokens.append(Token("op", word, column))
+        else:
+            tokens.append(Token(word, word, column))
+    tokens.append(Token("end", "", len(text) + 1))
+    return tokens
+
+
+# --- Parser ------------------------------------------------------------------------------------
+
+
+def _found(token: Token) -> str:
+    return "the end of the rule" if token.kind == "end" else f"'{token.text[:40]}'"
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens = tokenize(text)
+        self.position = 0
+        self.depth = 0
+
+    @property
+    def current(self) -> Token:
+        return self.tokens[self.position]
+
+    def advance(self) -> Token:
+        token = self.current
+        if token.kind != "end":
+            self.position += 1
+        return token
+
+    def at(self, kind: str, text: str | None = None) -> bool:
+        token = self.current
+        return token.kind == kind and (text is None or token.text == text)
+
+    def fail(self, what: str) -> ExpressionError:
+        return ExpressionError(
+            N_("expected %(what)s at column %(column)d, found %(found)s"),
+            {"what": what, "column": self.current.column, "found": _found(self.current)},
+        )
+
+    def expect(self, kind: str) -> Token:
+        if not self.at(kind):
+            raise self.fail(f"'{kind}'")
+        return self.advance()
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(
+                N_("the expression nests deeper than %(limit)d levels at column %(column)d"),
+                {"limit": MAX_DEPTH, "column": self.current.column},
+            )
+
+    def parse(self) -> Node:
+        node = self.expression()
+        if not self.at("end"):
+            raise self.fail("'and', 'or', an operator or the end of the rule")
+        return node
+
+    def expression(self) -> Node:
+        operands = [self.and_expression()]
+        while self.at("keyword", "or"):
+            self.advance()
+            operands.append(self.and_expression())
+        return operands[0] if len(operands) == 1 else Any_(tuple(operands))
+
+    def and_expression(self) -> Node:
+        operands = [self.not_expression()]
+        while self.at("keyword", "and"):
+            self.advance()
+            operands.append(self.not_expression())
+        return operands[0] if len(operands) == 1 else All(tuple(operands))
+
+    def not_expression(self) -> Node:
+        if self.at("keyword", "not"):
+            self.advance()
+            self.enter()
+            operand = self.not_expression()
+            self.depth -= 1
+            return Not(operand)
+        return self.condition()
+
+    def condition(self) -> Node:
+        if self.at("keyword", "answered"):
+            self.advance()
+            self.expect("(")
+            ref = self.reference()
+            self.expect(")")
+            return IsAnswered(ref)
+        if self.at("string") and self.tokens[self.position + 1].text == "in":
+            value = str(self.advance().value)
+            self.advance()
+            if not self.at("id"):
+                raise self.fail("a question id")
+            return Selected(value, self.advance().text)
+        if self.at("("):
+            # A parenthesised condition, or a parenthesised sum that a comparison follows.
+            start, depth = self.position, self.depth
+            try:
+                self.advance()
+                self.enter()
+                inner = self.expression()
+                self.expect(")")
+                self.depth -= 1
+            except ExpressionError:
+                inner = None  # not a condition inside: read it again as a sum
+            if inner is not None and not (
+                self.at("op") and self.current.text in ("+", "-", "*", "/", *COMPARISONS)
+            ):
+                return inner
+            self.position, self.depth = start, depth
+        left = self.sum()
+        token = self.current
+        if token.kind == "op" and token.text in COMPARISONS:
+            self.advance()
+            return Comparison(token.text, left, self.sum(), token.column)
+        if self.at("keyword", "in"):
+            self.advance()
+            return Among(left, self.literal_list())
+        if isinstance(left, Const) and isinstance(left.value, bool):
+            return left
+        raise self.fail("a comparison (== != < <= > >=) or 'in'")
+
+    def sum(self) -> Node:
+        node = self.product()
+        while self.at("op") and self.current.text in ("+", "-"):
+            operator = self.advance().text
+            node = Arithmetic(operator, node, self.product())
+        return node
+
+    def product(self) -> Node:
+        node = self.unary()
+        while self.at("op") and self.current.text in ("*", "/"):
+            operator = self.advance().text
+            node = Arithmetic(operator, node, self.unary())
+        return node
+
+    def unary(self) -> Node:
+        if self.at("op", "-"):
+            self.advance()
+            self.enter()
+            operand = self.unary()
+            self.depth -= 1
+            if isinstance(operand, Const) and isinstance(operand.value, int | float):
+                return Const(-operand.value)
+            return Negate(operand)
+        return self.atom()
+
+    def atom(self) -> Node:
+        token = self.current
+        if token.kind in ("number", "string") or token.text in ("true", "false"):
+            self.advance()
+            assert token.value is not None
+            return Const(token.value)
+        if token.kind == "id":
+            return self.reference()
+        if token.kind == "keyword" and token.text in ("abs", "previous"):
+            self.advance()
+            self.expect("(")
+            self.enter()
+            is_previous = token.text == "previous"
+            inner: Node = Previous(self.reference()) if is_previous else Abs(self.sum())
+            self.depth -= 1
+            self.expect(")")
+            return inner
+        if token.kind == "(":
+            self.advance()
+            self.enter()
+            inner = self.sum()
+            self.depth -= 1
+            self.expect(")")
+            return inner
+        raise self.fail("a value (a number, a quoted text, a question id or a table cell)")
+
+    def reference(self) -> Ref:
+        if not self.at("id"):
+            raise self.fail("a question id")
+        token = self.advance()
+        if not self.at("."):
+            return Ref(token.text, column_at=token.column)
+        self.advance()
+        if not self.at("id"):
+            raise self.fail("a row id (table.row[year].column)")
+        row = self.advance().text
+        self.expect("[")
+        if not (self.at("number") and isinstance(self.current.value, int)):
+            raise self.fail("a year (table.row[year].column)")
+        year = int(self.advance().value)  # type: ignore[arg-type]
+        self.expect("]")
+        self.expect(".")
+        if not self.at("id"):
+            raise self.fail("a column id (table.row[year].column)")
+        column = self.advance().text
+        return Ref(token.text, row, year, column, token.column)
+
+    def literal_list(self) -> tuple[Literal, ...]:
+        self.expect("[")
+        values = [self.literal()]
+        while self.at(","):
+            self.advance()
+            values.append(self.literal())
+        self.expect("]")
+        return tuple(values)
+
+    def literal(self) -> Literal:
+        negative = False
+        if self.at("op", "-"):
+            self.advance()
+            negative = True
+        token = self.current
+        if token.kind in ("number", "string") or token.text in ("true", "false"):
+            self.advance()
+            assert token.value is not None
+            if negative and isinstance(token.value, int | float):
+                return -token.value
+            if not negative:
+                return token.value
+        raise self.fail("a value (a quoted text, a number, true or false)")
+
+
+def parse(text: str) -> Node:
+    """The syntax tree of a rule; raises `ExpressionError` (nothing else)."""
+    if not isinstance(text, str):
+        raise ExpressionError(N_("the rule must be a text"))
+    return _parse_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str) -> Node:
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            N_("the expression is longer than %(limit)d characters"), {"limit": MAX_LENGTH}
+        )
+    if not text.strip():
+        raise ExpressionError(N_("the expression is empty"))
+    return _Parser(text).parse()
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Previous):
+        return (node.ref,)
+    if isinstance(node, IsAnswered):
+        return (node.ref,)
+    if isinstance(node, Abs | Negate | Not):
+        return (node.operand,)
+    if isinstance(node, Among):
+        return (node.operand,)
+    if isinstance(node, Arithmetic | Comparison):
+        return (node.left, node.right)
+    if isinstance(node, All | Any_):
+        return node.operands
+    return ()
+
+
+def walk(node: Node) -> Iterator[Node]:
+    yield node
+    for child in children(node):
+        yield from walk(child)
+
+
+def references(node: Node) -> list[Ref]:
+    """Every reference the rule reads, in order (a `previous(...)` one included)."""
+    found = [n for n in walk(node) if isinstance(n, Ref)]
+    found += [Ref(n.question_id) for n in walk(node) if isinstance(n, Selected)]
+    return found
+
+
+# --- The type check ----------------------------------------------------------------------------
+
+NUMBER, TEXT, BOOLEAN, TABLE, LIST, CONDITION, DATE = (
+    "number",
+    "text",
+    "true/false",
+    "statistics table",
+    "list of selections",
+    "condition",
+    "date",
+)
+
+
+@dataclass(frozen=True)
+class TypeProblem:
+    template: str
+    params: Mapping[str, MessageParam] = field(default_factory=dict)
+
+
+def _ref_type(ref: Ref, questions: Mapping[str, Question], problems: list[TypeProblem]) -> str:
+    question = questions.get(ref.question_id)
+    if question is None:
+        problems.append(
+            TypeProblem(N_("the rule refers to unknown question '%(id)s'"), {"id": ref.question_id})
+        )
+        return ""
+    if ref.is_cell:
+        table = question.statistics
+        if question.type is not QuestionType.STATISTICS or table is None:
+            problems.append(
+                TypeProblem(
+                    N_("'%(ref)s': question '%(id)s' is not a statistics table"),
+                    {"ref": ref.text(), "id": question.id},
+                )
+            )
+            return ""
+        for kind, wanted, known in (
+            ("row", ref.row, [r.id for r in table.rows]),
+            ("year", ref.year, list(table.years)),
+            ("column", ref.column, [c.id for c in table.columns]),
+        ):
+            if wanted not in known:
+                problems.append(
+                    TypeProblem(
+                        N_("'%(ref)s': table '%(id)s' has no %(kind)s '%(value)s' (%(known)s)"),
+                        {
+                            "ref": ref.text(),
+                            "id": question.id,
+                            "kind": kind,
+                            "value": str(wanted),
+                            "known": ", ".join(map(str, known)),
+                        },
+                    )
+                )
+                return ""
+        return NUMBER
+    return question_value_type(question)
+
+
+def question_value_type(question: Question) -> str:
+    """The type a question's answer has in a rule or condition."""
+    if question.type in NUMBER_TYPES or question.type is QuestionType.MATURITY:
+        return NUMBER
+    if question.type is QuestionType.STATISTICS:
+        return TABLE
+    if question.type is QuestionType.MULTIPLE_CHOICE:
+        return LIST
+    if question.type is QuestionType.DATE:
+        return DATE
+    return TEXT
+
+
+def _literal_type(value: Literal) -> str:
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, int | float):
+        return NUMBER
+    return TEXT
+
+
+def type_of(node: Node, questions: Mapping[str, Question], problems: list[TypeProblem]) -> str:
+    """The node's type; problems found on the way are appended (an empty type: unknown)."""
+    if isinstance(node, Const):
+        return _literal_type(node.value)
+    if isinstance(node, Ref):
+        return _ref_type(node, questions, problems)
+    if isinstance(node, Previous):
+        return _ref_type(node.ref, questions, problems)
+    if isinstance(node, Abs | Negate | Arithmetic):
+        operands = children(node)
+        symbol = "abs" if isinstance(node, Abs) else getattr(node, "operator", "-")
+        for operand in operands:
+            kind = type_of(operand, questions, problems)
+            if kind and kind != NUMBER:
+                problems.append(
+                    TypeProblem(
+                        N_("'%(operator)s' needs numbers, but %(what)s is a %(kind)s"),
+                        {"operator": symbol, "what": describe_operand(operand), "kind": kind},
+                    )
+                )
+        return NUMBER
+    if isinstance(node, Comparison):
+        left = type_of(node.left, questions, problems)
+        right = type_of(node.right, questions, problems)
+        _check_comparison(node, left, right, questions, problems)
+        return CONDITION
+    if isinstance(node, Among):
+        kind = type_of(node.operand, questions, problems)
+        for value in node.values:
+            _check_pair("in", node.operand, kind, Const(value), _literal_type(value), problems)
+            _check_option(node.operand, value, questions, problems)
+        return CONDITION
+    if isinstance(node, Selected):
+        question = questions.get(node.question_id)
+        if question is None:
+            problems.append(
+                TypeProblem(
+                    N_("the rule refers to unknown question '%(id)s'"), {"id": node.question_id}
+                )
+            )
+        elif question.type is not QuestionType.MULTIPLE_CHOICE:
+            problems.append(
+                TypeProblem(
+                    N_("'%(value)s' in %(id)s: question '%(id)s' is not multiple-choice"),
+                    {"value": node.value, "id": node.question_id},
+                )
+            )
+        elif question.option(node.value) is None:
+            problems.append(
+                TypeProblem(
+                    N_("'%(value)s' is not an option of question '%(id)s' (options: %(options)s)"),
+                    {
+                        "value": node.value,
+                        "id": question.id,
+                        "options": ", ".join(o.value for o in question.options),
+                    },
+                )
+            )
+        return CONDITION
+    if isinstance(node, IsAnswered):
+        _ref_type(node.ref, questions, problems)
+        return CONDITION
+    for operand in children(node):
+        kind = type_of(operand, questions, problems)
+        if kind and kind not in (CONDITION, BOOLEAN):
+            problems.append(
+                TypeProblem(
+                    N_("%(what)s is a %(kind)s, not a condition"),
+                    {"what": describe_operand(operand), "kind": kind},
+                )
+            )
+    return CONDITION
+
+
+def describe_operand(node: Node) -> str:
+    if isinstance(node, Ref):
+        return f"'{node.text()}'"
+    if isinstance(node, Const):
+        return repr(node.value) if not isinstance(node.value, bool) else str(node.value).lower()
+    return "an expression"
+
+
+def _check_pair(
+    operator: str, left: Node, left_type: str, right: Node, right_type: str, problems
+) -> None:
+    if not left_type or not right_type:
+        return
+    compatible = left_type == right_type or {left_type, right_type} == {DATE, TEXT}
+    if left_type == TABLE or right_type == TABLE:
+        compatible = False
+    if not compatible:
+        table = left if left_type == TABLE else right if right_type == TABLE else None
+        if table is not None:
+            problems.append(
+                TypeProblem(
+                    N_(
+                        "%(what)s is a whole statistics table and cannot be compared: name one "
+                        "cell, e.g. table.row[year].column"
+                    ),
+                    {"what": describe_operand(table)},
+                )
+            )
+            return
+        problems.append(
+            TypeProblem(
+                N_(
+                    "'%(operator)s' compares %(left)s (a %(left_kind)s) with %(right)s "
+                    "(a %(right_kind)s)"
+                ),
+                {
+                    "operator": operator,
+                    "left": describe_operand(left),
+                    "left_kind": left_type,
+                    "right": describe_operand(right),
+                    "right_kind": right_type,
+                },
+            )
+        )
+
+
+def _check_option(
+    node: Node, value: Literal, questions: Mapping[str, Question], problems: list[TypeProblem]
+) -> None:
+    if not (isinstance(node, Ref) and not node.is_cell and isinstance(value, str)):
+        return
+    question = questions.get(node.question_id)
+    if question is None or not question.options or question.type is QuestionType.MATURITY:
+        return
+    if question.option(value) is None:
+        problems.append(
+            TypeProblem(
+                N_("'%(value)s' is not an option of question '%(id)s' (options: %(options)s)"),
+                {
+                    "value": value,
+                    "id": question.id,
+                    "options": ", ".join(o.value for o in question.options),
+                },
+            )
+        )
+
+
+def _check_comparison(
+    node: Comparison,
+    left: str,
+    right: str,
+    questions: Mapping[str, Question],
+    problems: list[TypeProblem],
+) -> None:
+    _check_pair(node.operator, node.left, left, node.right, right, problems)
+    for side, other in ((node.left, node.right), (node.right, node.left)):
+        if isinstance(other, Const):
+            _check_option(side, other.value, questions, problems)
+    ordered = node.operator in ("<", "<=", ">", ">=")
+    if ordered and left == right and left not in (NUMBER, DATE, ""):
+        problems.append(
+            TypeProblem(
+                N_("'%(operator)s' orders numbers or dates, not a %(kind)s"),
+                {"operator": node.operator, "kind": left},
+            )
+        )
+
+
+def check_types(node: Node, questions: Mapping[str, Question]) -> list[TypeProblem]:
+    """Problems of a rule or condition against the questions it reads (empty: well typed)."""
+    problems: list[TypeProblem] = []
+    kind = type_of(node, questions, problems)
+    if kind and kind not in (CONDITION, BOOLEAN):
+        problems.append(
+            TypeProblem(
+                N_("the rule is a %(kind)s, not a condition: compare it with something"),
+                {"kind": kind},
+            )
+        )
+    return problems
+
+
+# --- Evaluation --------------------------------------------------------------------------------
+
+
+class _Unknown(Exception):
+    """A value the rule needs is not given (or a division by zero): the rule is not checked."""
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or value is None:
+        raise _Unknown
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise _Unknown from None
+    raise _Unknown
+
+
+def _lookup(ref: Ref, values: Mapping[str, object]) -> object:
+    value = values.get(ref.question_id)
+    if not ref.is_cell:
+        if value is None or value == "" or value == []:
+            raise _Unknown
+        return value
+    cells = value.get("cells") if isinstance(value, Mapping) else None
+    if not isinstance(cells, Mapping):
+        raise _Unknown
+    found = cells.get(ref.cell_key)
+    if found is None:
+        raise _Unknown
+    return found
+
+
+def _value(node: Node, values: Mapping[str, object], previous: Mapping[str, object]) -> object:
+    if isinstance(node, Const):
+        return node.value
+    if isinstance(node, Ref):
+        return _lookup(node, values)
+    if isinstance(node, Previous):
+        return _lookup(node.ref, previous)
+    if isinstance(node, Abs):
+        return abs(_number(_value(node.operand, values, previous)))
+    if isinstance(node, Negate):
+        return -_number(_value(node.operand, values, previous))
+    if isinstance(node, Arithmetic):
+        left = _number(_value(node.left, values, previous))
+        right = _number(_value(node.right, values, previous))
+        if node.operator == "+":
+            return left + right
+        if node.operator == "-":
+            return left - right
+        if node.operator == "*":
+            return left * right
+        if right == 0:
+            raise _Unknown
+        return left / right
+    return _holds(node, values, previous)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _same(left: object, right: object) -> tuple[object, object]:
+    if _is_number(left) or _is_number(right):
+        return _number(left), _number(right)
+    return str(left), str(right)
+
+
+def _compare(operator: str, left: object, right: object) -> bool:
+    a, b = _same(left, right)
+    if operator == "==":
+        return a == b if not isinstance(a, float) else math.isclose(a, b, abs_tol=1e-9)  # type: ignore[arg-type]
+    if operator == "!=":
+        return not _compare("==", left, right)
+    try:
+        return {
+            "<": a < b,  # type: ignore[operator]
+            "<=": a <= b,  # type: ignore[operator]
+            ">": a > b,  # type: ignore[operator]
+            ">=": a >= b,  # type: ignore[operator]
+        }[operator]
+    except TypeError:
+        raise _Unknown from None
+
+
+def _holds(node: Node, values: Mapping[str, object], previous: Mapping[str, object]) -> bool:
+    if isinstance(node, Comparison):
+        left = _value(node.left, values, previous)
+        right = _value(node.right, values, previous)
+        return _compare(node.operator, left, right)
+    if isinstance(node, Among):
+        actual = _value(node.operand, values, previous)
+        return any(_compare("==", actual, v) for v in node.values)
+    if isinstance(node, Selected):
+        chosen = values.get(node.question_id)
+        return isinstance(chosen, list | tuple) and node.value in chosen
+    if isinstance(node, IsAnswered):
+        try:
+            _lookup(node.ref, values)
+        except _Unknown:
+            return False
+        return True
+    if isinstance(node, Not):
+        return not _holds(node.operand, values, previous)
+    if isinstance(node, All):
+        return all(_holds(o, values, previous) for o in node.operands)
+    if isinstance(node, Any_):
+        return any(_holds(o, values, previous) for o in node.operands)
+    if isinstance(node, Const) and isinstance(node.value, bool):
+        return node.value
+    raise _Unknown
+
+
+def holds(
+    node: Node, values: Mapping[str, object], previous: Mapping[str, object] | None = None
+) -> bool | None:
+    """Whether the rule holds for these answers; None when it cannot be checked (a value it
+    needs is not given, a division by zero)."""
+    try:
+        return _holds(node, values, previous or {})
+    except _Unknown:
+        return None
+
+
+# --- Checking a definition's rules on answers --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One rule that the answers break, with where to show it."""
+
+    key: str
+    """Stable within a submission: the rule id, plus the row and year for a table shorthand."""
+    rule_id: str
+    severity: str
+    question_id: str
+    """The question it is shown beside (the first the rule reads)."""
+    cells: tuple[str, ...] = ()
+    """The statistics cells concerned, as `stat_cell_key`s of `question_id`'s table."""
+    message: Localized = field(default_factory=dict)
+    """The author's message, per language (empty for the table shorthands)."""
+    template: str = ""
+    """For the table shorthands: a message template, translated where it is shown."""
+    params: Mapping[str, MessageParam] = field(default_factory=dict)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+def failure_text(failure: Failure, language: str, translate: Callable[[str], str]) -> str:
+    """What the respondent reads: the author's message, else the shorthand's explanation."""
+    if failure.message:
+        return localized(failure.message, language)
+    template = translate(failure.template)
+    return template % dict(failure.params) if failure.params else template
+
+
+def check_answers(
+    definition: Definition,
+    values: Mapping[str, object],
+    previous: Mapping[str, object] | None = None,
+    hidden: Iterable[str] = (),
+) -> list[Failure]:
+    """Every rule of the definition the answers break, in definition order.
+
+    `values`: question id -> answer value (None or absent: unanswered); `previous`: the same for
+    the country's previous round of record (plausibility bands); `hidden`: questions whose
+    show_if is false (their rules are not checked).
+    """
+    hidden_ids = set(hidden)
+    previous = previous or {}
+    failures: list[Failure] = []
+    for _, question in definition.questions():
+        if question.id in hidden_ids:
+            continue
+        if question.statistics is not None:
+            failures += table_failures(question, values.get(question.id), previous.get(question.id))
+        elif question.plausibility is not None:
+            failures += _number_plausibility(question, values, previous)
+    for rule in definition.rules:
+        node = parse(rule.check)
+        read = {ref.question_id for ref in references(node)}
+        if read & hidden_ids:
+            continue
+        if holds(node, values, previous) is False:
+            refs = [r for r in references(node) if not isinstance(r, Previous)]
+            first = refs[0].question_id if refs else ""
+            cells = tuple(r.cell_key for r in refs if r.cell_key and r.question_id == first)
+            failures.append(
+                Failure(rule.id, rule.id, rule.severity, first, cells, message=rule.message)
+            )
+    return failures
+
+
+def _cells(value: object) -> Mapping[str, object]:
+    cells = value.get("cells") if isinstance(value, Mapping) else None
+    return cells if isinstance(cells, Mapping) else {}
+
+
+def _shown(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+def table_failures(question: Question, value: object, previous_value: object) -> list[Failure]:
+    """The table shorthands (whole numbers, totals, plausibility) broken by one table's answer."""
+    table = question.statistics
+    checks = question.table_checks
+    if table is None or checks is None:
+        return []
+    cells = _cells(value)
+    failures: list[Failure] = []
+    integer_columns = set(checks.integer_columns)
+    for row in table.rows:
+        for year in table.years:
+            for column in table.columns:
+                key = stat_cell_key(row.id, year, column.id)
+                number = cells.get(key)
+                if (
+                    column.id in integer_columns
+                    and isinstance(number, float)
+                    and not number.is_integer()
+                ):
+                    failures.append(
+                        Failure(
+                            f"whole:{key}",
+                            "whole_numbers",
+                            "error",
+                            question.id,
+                            (key,),
+                            template=N_("%(number)s is not a whole number: count persons or cases"),
+                            params={"number": _shown(number)},
+                        )
+                    )
+            for total in checks.totals:
+                failures += _total_failure(question, row.id, year, total, cells)
+    if checks.plausibility_factor is not None:
+        failures += _table_plausibility(question, checks, cells, _cells(previous_value))
+    return failures
+
+
+def _total_failure(
+    question: Question, row_id: str, year: int, total: TotalCheck, cells: Mapping[str, object]
+) -> list[Failure]:
+    total_key = stat_cell_key(row_id, year, total.total)
+    keys = [stat_cell_key(row_id, year, part) for part in total.parts]
+    parts = [cells.get(k) for k in keys]
+    given = cells.get(total_key)
+    if given is None or any(p is None for p in parts):
+        return []
+    parts_sum = sum(float(p) for p in parts)  # type: ignore[arg-type]
+    broken = (
+        not math.isclose(float(given), parts_sum, abs_tol=1e-9)  # type: ignore[arg-type]
+        if total.relation == "equal"
+        else float(given) < parts_sum - 1e-9  # type: ignore[arg-type]
+    )
+    if not broken:
+        return []
+    template = (
+        N_("the total (%(total)s) is not the sum of %(parts)s (%(sum)s)")
+        if total.relation == "equal"
+        else N_("the total (%(total)s) is less than the sum of %(parts)s (%(sum)s)")
+    )
+    return [
+        Failure(
+            f"total:{total.total}:{row_id}|{year}",
+            f"total_{total.total}",
+            "error",
+            question.id,
+            (total_key, *keys),
+            template=template,
+            params={
+                "total": _shown(float(given)),  # type: ignore[arg-type]
+                "parts": " + ".join(total.parts),
+                "sum": _shown(parts_sum),
+            },
+        )
+    ]
+
+
+def _outside_band(now: float, before: float, factor: float) -> bool:
+    """Whether a figure moved by more than `factor` either way (a zero before: any rise to more
+    than `factor`)."""
+    if before == 0:
+        return now > factor
+    if now == 0:
+        return before > factor
+    return now > before * factor or now < before / factor
+
+
+def _table_plausibility(
+    question: Question,
+    checks: TableChecks,
+    cells: Mapping[str, object],
+    before: Mapping[str, object],
+) -> list[Failure]:
+    table = question.statistics
+    assert table is not None and checks.plausibility_factor is not None
+    factor = checks.plausibility_factor
+    failures = []
+    for key, number in cells.items():
+        old = before.get(key)
+        if not isinstance(number, int | float) or not isinstance(old, int | float):
+            continue
+        if _outside_band(float(number), float(old), factor):
+            failures.append(
+                Failure(
+                    f"plausible:{key}",
+                    "plausibility",
+                    "warning",
+                    question.id,
+                    (key,),
+                    template=N_(
+                        "%(now)s against %(before)s in the previous round: a change by more "
+                        "than a factor of %(factor)s. Explain it, or correct the figure."
+                    ),
+                    params={"now": _shown(number), "before": _shown(old), "factor": _shown(factor)},
+                )
+            )
+    return failures
+
+
+def _number_plausibility(
+    question: Question, values: Mapping[str, object], previous: Mapping[str, object]
+) -> list[Failure]:
+    now, before = values.get(question.id), previous.get(question.id)
+    factor = question.plausibility
+    if factor is None or isinstance(now, bool) or isinstance(before, bool):
+        return []
+    if not isinstance(now, int | float) or not isinstance(before, int | float):
+        return []
+    if not _outside_band(float(now), float(before), factor):
+        return []
+    return [
+        Failure(
+            f"plausible:{question.id}",
+            "plausibility",
+            "warning",
+            question.id,
+            template=N_(
+                "%(now)s against %(before)s in the previous round: a change by more than a "
+                "factor of %(factor)s. Explain it, or correct the figure."
+            ),
+            params={"now": _shown(now), "before": _shown(before), "factor": _shown(factor)},
+        )
+    ]
+
+
+# --- Rules in words ----------------------------------------------------------------------------
+
+_OPERATOR_WORDS = {
+    "en": {
+        "==": "equals",
+        "!=": "differs from",
+        "<": "is less than",
+        "<=": "is at most",
+        ">": "is more than",
+        ">=": "is at least",
+    },
+    "fr": {
+        "==": "est égal à",
+        "!=": "diffère de",
+        "<": "est inférieur à",
+        "<=": "est au plus",
+        ">": "est supérieur à",
+        ">=": "est au moins",
+    },
+}
+
+
+def _words(node: Node, definition: Definition, language: str) -> str:
+    words = _OPERATOR_WORDS.get(language, _OPERATOR_WORDS["en"])
+    previous_word = "previous round: " if language != "fr" else "cycle précédent : "
+    if isinstance(node, Ref):
+        question = definition.question(node.question_id)
+        if question is None:
+            return node.text()
+        if not node.is_cell or question.statistics is None:
+            return (
+                f"« {localized(question.text, language)} »"
+                if language == "fr"
+                else (f"“{localized(question.text, language)}”")
+            )
+        table = question.statistics
+        row = next((r for r in table.rows if r.id == node.row), None)
+        column = next((c for c in table.columns if c.id == node.column), None)
+        row_text = localized(row.label, language) if row else node.row
+        column_text = localized(column.label, language) if column else node.column
+        return f"{row_text} {node.year} ({column_text})"
+    if isinstance(node, Const):
+        if isinstance(node.value, bool):
+            return str(node.value).lower()
+        return _shown(node.value) if isinstance(node.value, int | float) else f"'{node.value}'"
+    if isinstance(node, Previous):
+        return f"{_words(node.ref, definition, language)} ({previous_word.rstrip(': ')})"
+    if isinstance(node, Abs):
+        return f"|{_words(node.operand, definition, language)}|"
+    if isinstance(node, Negate):
+        return f"-{_words(node.operand, definition, language)}"
+    if isinstance(node, Arithmetic):
+        left = _words(node.left, definition, language)
+        right = _words(node.right, definition, language)
+        return f"({left} {node.operator} {right})"
+    if isinstance(node, Comparison):
+        left = _words(node.left, definition, language)
+        right = _words(node.right, definition, language)
+        return f"{left} {words[node.operator]} {right}"
+    if isinstance(node, Among):
+        listed = ", ".join(_words(Const(v), definition, language) for v in node.values)
+        is_one_of = "est l'un de" if language == "fr" else "is one of"
+        return f"{_words(node.operand, definition, language)} {is_one_of} {listed}"
+    if isinstance(node, Selected):
+        ticked = "est coché dans" if language == "fr" else "is ticked in"
+        return f"'{node.value}' {ticked} {_words(Ref(node.question_id), definition, language)}"
+    if isinstance(node, IsAnswered):
+        answered = "est renseigné" if language == "fr" else "is answered"
+        return f"{_words(node.ref, definition, language)} {answered}"
+    if isinstance(node, Not):
+        no = "il est faux que" if language == "fr" else "it is not the case that"
+        return f"{no} {_words(node.operand, definition, language)}"
+    joiner = (
+        (" et " if language == "fr" else " and ")
+        if isinstance(node, All)
+        else (" ou " if language == "fr" else " or ")
+    )
+    return joiner.join(_words(o, definition, language) for o in children(node))
+
+
+def rule_in_words(rule_check: str, definition: Definition, language: str) -> str:
+    """A rule's expression said with the questions' and cells' labels, e.g. "Trafficking in
+    persons: persons prosecuted 2025 (Total) is at most … (Total)"."""
+    return _words(parse(rule_check), definition, language)

@@ -1,0 +1,360 @@
+# ruff: noqa: E501  (rule texts and YAML fragments are test data, kept on one line each)
+"""Validation rules: every rule form the loader accepts, every malformed rule with its located
+message, and the evaluation of rules on answers (pure core, no application)."""
+
+from __future__ import annotations
+
+import pytest
+
+from surveys.questionnaire import rules
+from surveys.questionnaire.errors import DefinitionError, ExpressionError
+from surveys.questionnaire.loader import parse_definition
+from tests.conftest import MINI_V1
+
+BASE = MINI_V1.read_text(encoding="utf-8")
+TABLE = "areas[1].questions[4].statistics"
+SHELTERS = "areas[1].questions[0]"
+
+
+def _with(statistics_extra: str = "", rules_text: str = "", shelters_extra: str = "") -> str:
+    """The mini definition with shorthand keys under its statistics table, top-level rules and
+    keys added to its integer question."""
+    text = BASE
+    if statistics_extra:
+        text = text.replace(
+            "          years: [2024, 2025]\n",
+            "          years: [2024, 2025]\n" + statistics_extra,
+        )
+    if shelters_extra:
+        text = text.replace(
+            "      - id: protection_shelters\n        type: integer\n",
+            "      - id: protection_shelters\n        type: integer\n" + shelters_extra,
+        )
+    if rules_text:
+        text = text.rstrip("\n") + "\nrules:\n" + rules_text
+    return text
+
+
+def _load(text: str):
+    return parse_definition(text, "questionnaires/mini/v1.yaml")
+
+
+def _issues(text: str) -> list[tuple[str, int | None, str]]:
+    with pytest.raises(DefinitionError) as caught:
+        _load(text)
+    return [(i.path, i.line, i.message) for i in caught.value.issues]
+
+
+def _line_of(text: str, fragment: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+RULE = """  - id: {id}
+    check: "{check}"
+    severity: {severity}
+    message: {{en: Check the figures, fr: Vérifiez les chiffres}}
+"""
+
+
+def _rule(check: str, severity: str = "error", rule_id: str = "r1") -> str:
+    return RULE.format(id=rule_id, check=check, severity=severity)
+
+
+# --- Every rule form ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "protection_statistics.prosecuted[2025].total >= protection_statistics.prosecuted[2025].female",
+        "protection_statistics.prosecuted[2025].total == protection_statistics.prosecuted[2025].female + protection_statistics.prosecuted[2025].male",
+        "protection_statistics.victims_identified[2025].total * 2 - 1 >= protection_statistics.prosecuted[2025].total / 4",
+        "abs(protection_shelters - previous(protection_shelters)) <= 10",
+        "protection_shelters <= 3 * previous(protection_shelters) or protection_shelters < 5",
+        "not (protection_shelters > 100)",
+        "legal_tip_offence == 'yes' or protection_shelters == 0",
+        "legal_tip_offence in ['yes', 'partly']",
+        "'untoc' in legal_instruments or not answered(legal_instruments)",
+        "answered(protection_statistics.prosecuted[2024].total)",
+        "-protection_shelters <= 0",
+        "(protection_shelters + 1) * 2 > 1",
+        "protection_shelters > 1 and true",
+    ],
+)
+def test_every_rule_form_loads(check):
+    definition = _load(_with(rules_text=_rule(check)))
+    assert definition.rules[0].check == check
+    assert definition.rules[0].severity == "error"
+    assert definition.rules[0].message["fr"] == "Vérifiez les chiffres"
+
+
+def test_table_shorthands_and_number_plausibility_load():
+    text = _with(
+        statistics_extra=(
+            "          whole_numbers: true\n"
+            "          totals:\n"
+            "            - {total: total, parts: [female, male], computed: true}\n"
+            "          plausibility: {factor: 3}\n"
+        ),
+        shelters_extra="        plausibility: {factor: 2.5}\n",
+        rules_text=_rule("protection_shelters >= 0", "warning"),
+    )
+    definition = _load(text)
+    table = definition.question("protection_statistics")
+    assert table.table_checks.integer_columns == ("female", "male", "total")
+    assert table.table_checks.totals[0].computed is True
+    assert table.table_checks.computed_total("total").parts == ("female", "male")
+    assert table.table_checks.plausibility_factor == 3
+    assert definition.question("protection_shelters").plausibility == 2.5
+    assert definition.rules[0].severity == "warning"
+
+
+def test_shorthands_with_listed_columns_and_at_least_relation():
+    text = _with(
+        statistics_extra=(
+            "          whole_numbers: [female, male]\n"
+            "          totals:\n"
+            "            - {total: total, parts: [female, male], relation: at_least}\n"
+        )
+    )
+    checks = _load(text).question("protection_statistics").table_checks
+    assert checks.integer_columns == ("female", "male")
+    assert checks.totals[0].relation == "at_least"
+    assert checks.totals[0].computed is False
+
+
+# --- Every malformed rule, with its located message -------------------------------------------
+
+
+MALFORMED_RULES = [
+    # (check, words the message must contain)
+    ("protection_shelters = 3", ("single '='", "column 21")),
+    ("protection_shelters >", ("expected a value", "the end of the rule")),
+    ("protection_shelters + ", ("expected a value",)),
+    ("protection_shelters", ("expected a comparison", "column 20", "the end of the rule")),
+    ("nope > 3", ("unknown question 'nope'",)),
+    ("legal > 3", ("'legal', which is not a question",)),
+    ("protection_statistics > 3", ("whole statistics table", "table.row[year].column")),
+    ("protection_statistics.nope[2025].total > 3", ("no row 'nope'", "prosecuted")),
+    ("protection_statistics.prosecuted[2030].total > 3", ("no year '2030'", "2024, 2025")),
+    ("protection_statistics.prosecuted[2025].nope > 3", ("no column 'nope'", "female")),
+    (
+        "protection_shelters.prosecuted[2025].total > 3",
+        ("'protection_shelters' is not a statistics table",),
+    ),
+    ("protection_focal_point + 1 > 3", ("'+' needs numbers", "text")),
+    ("legal_tip_offence > 'yes'", ("orders numbers or dates",)),
+    ("legal_tip_offence == 3", ("compares", "(a text)", "(a number)")),
+    ("legal_tip_offence == 'maybe'", ("'maybe' is not an option", "yes, partly, no")),
+    ("'nope' in legal_instruments", ("'nope' is not an option",)),
+    ("'yes' in legal_tip_offence", ("not multiple-choice",)),
+    ("protection_shelters > 1 and protection_shelters", ("expected a comparison", "column 48")),
+    ("(protection_shelters > 1", ("expected ')'",)),
+    ("protection_shelters $ 1", ("unexpected character '$'",)),
+    ("'open > 1", ("unterminated text",)),
+]
+
+
+@pytest.mark.parametrize(("check", "words"), MALFORMED_RULES)
+def test_a_malformed_rule_is_refused_where_it_is(check, words):
+    text = _with(rules_text=_rule(check))
+    issues = _issues(text)
+    assert len(issues) == 1, issues
+    path, line, message = issues[0]
+    assert path == "rules[0].check"
+    assert line == _line_of(text, "check: ")
+    for word in words:
+        assert word in message, message
+
+
+@pytest.mark.parametrize(
+    ("rule_text", "path", "words"),
+    [
+        (
+            _rule("protection_shelters > 0", severity="fatal"),
+            "rules[0].severity",
+            ("error, warning", "'fatal'"),
+        ),
+        (
+            _rule("protection_shelters > 0") + _rule("protection_shelters > 1"),
+            "rules[1].id",
+            ("duplicate id 'r1'",),
+        ),
+        (
+            "  - id: r1\n    check: 'protection_shelters > 0'\n    severity: error\n",
+            "rules[0].message",
+            ("missing required key 'message'",),
+        ),
+        (
+            "  - id: r1\n    check: 'protection_shelters > 0'\n    severity: error\n    message: {en: Only English}\n",
+            "rules[0].message",
+            ("'fr'",),
+        ),
+        (
+            "  - id: r1\n    check: 'protection_shelters > 0'\n    severity: error\n    message: {en: a, fr: b}\n    level: 2\n",
+            "rules[0].level",
+            ("unknown key 'level'",),
+        ),
+    ],
+)
+def test_malformed_rule_entries(rule_text, path, words):
+    issues = _issues(_with(rules_text=rule_text))
+    assert len(issues) == 1, issues
+    assert issues[0][0] == path
+    assert issues[0][1] is not None
+    for word in words:
+        assert word in issues[0][2], issues[0][2]
+
+
+@pytest.mark.parametrize(
+    ("extra", "path", "words"),
+    [
+        (
+            "          whole_numbers: [female, nope]\n",
+            f"{TABLE}.whole_numbers[1]",
+            ("'nope' is not a column",),
+        ),
+        (
+            "          totals:\n            - {total: nope, parts: [female, male]}\n",
+            f"{TABLE}.totals[0].total",
+            ("'nope' is not a column",),
+        ),
+        (
+            "          totals:\n            - {total: total, parts: [female]}\n",
+            f"{TABLE}.totals[0].parts",
+            ("at least two different parts",),
+        ),
+        (
+            "          totals:\n            - {total: total, parts: [female, total]}\n",
+            f"{TABLE}.totals[0].parts",
+            ("other than the total",),
+        ),
+        (
+            "          totals:\n            - {total: total, parts: [female, male], relation: most}\n",
+            f"{TABLE}.totals[0].relation",
+            ("equal, at_least",),
+        ),
+        (
+            "          totals:\n            - {total: total, parts: [female, male], relation: at_least, computed: true}\n",
+            f"{TABLE}.totals[0].computed",
+            ("only a total with relation 'equal'",),
+        ),
+        (
+            "          totals:\n            - {total: total, parts: [female, male], computed: true}\n            - {total: total, parts: [male, female], computed: true}\n",
+            f"{TABLE}.totals",
+            ("computed by two totals",),
+        ),
+        ("          plausibility: {factor: 1}\n", f"{TABLE}.plausibility.factor", ("more than 1",)),
+        (
+            "          plausibility: {factor: lots}\n",
+            f"{TABLE}.plausibility.factor",
+            ("must be a number",),
+        ),
+        (
+            "          plausibility: {ratio: 3}\n",
+            f"{TABLE}.plausibility.ratio",
+            ("unknown key 'ratio'",),
+        ),
+    ],
+)
+def test_malformed_table_shorthands(extra, path, words):
+    issues = _issues(_with(statistics_extra=extra))
+    assert issues[0][0] == path, issues
+    assert issues[0][1] is not None
+    for word in words:
+        assert word in issues[0][2], issues[0][2]
+
+
+def test_plausibility_is_refused_on_a_text_question():
+    text = BASE.replace(
+        "      - id: protection_focal_point\n        type: short_text\n",
+        "      - id: protection_focal_point\n        type: short_text\n"
+        "        plausibility: {factor: 2}\n",
+    )
+    issues = _issues(text)
+    assert len(issues) == 1 and "plausibility" in issues[0][2]
+
+
+# --- Evaluation --------------------------------------------------------------------------------
+
+
+def _table(**cells):
+    return {"cells": {key.replace("__", "|"): value for key, value in cells.items()}}
+
+
+def test_rules_hold_fail_or_are_not_checked():
+    node = rules.parse("t.a[2025].total >= t.a[2025].female + t.a[2025].male")
+    answers = {"t": {"cells": {"a|2025|female": 12, "a|2025|male": 5, "a|2025|total": 3}}}
+    assert rules.holds(node, answers) is False
+    answers["t"]["cells"]["a|2025|total"] = 17
+    assert rules.holds(node, answers) is True
+    del answers["t"]["cells"]["a|2025|male"]
+    assert rules.holds(node, answers) is None  # a blank cell is unknown, not zero
+    assert rules.holds(rules.parse("x / y > 1"), {"x": 3, "y": 0}) is None
+    assert rules.holds(rules.parse("x - previous(x) <= 2"), {"x": 9}, {"x": 3}) is False
+    assert rules.holds(rules.parse("not answered(x)"), {}) is True
+
+
+def test_check_answers_reports_shorthands_and_rules_by_cell():
+    text = _with(
+        statistics_extra=(
+            "          whole_numbers: true\n"
+            "          totals:\n"
+            "            - {total: total, parts: [female, male]}\n"
+            "          plausibility: {factor: 3}\n"
+        ),
+        rules_text=_rule(
+            "protection_statistics.prosecuted[2025].total <= protection_shelters * 100", "warning"
+        ),
+    )
+    definition = _load(text)
+    answers = {
+        "protection_shelters": 0,
+        "protection_statistics": {
+            "cells": {
+                "prosecuted|2025|female": 12,
+                "prosecuted|2025|male": 5,
+                "prosecuted|2025|total": 3,
+                "prosecuted|2024|female": 12.5,
+            }
+        },
+    }
+    previous = {"protection_statistics": {"cells": {"prosecuted|2025|total": 40}}}
+    failures = rules.check_answers(definition, answers, previous)
+    by_key = {f.key: f for f in failures}
+    assert set(by_key) == {
+        "whole:prosecuted|2024|female",
+        "total:total:prosecuted|2025",
+        "plausible:prosecuted|2025|total",
+        "r1",
+    }
+    total = by_key["total:total:prosecuted|2025"]
+    assert total.is_error and total.cells[0] == "prosecuted|2025|total"
+    assert rules.failure_text(total, "en", lambda s: s) == (
+        "the total (3) is not the sum of female + male (17)"
+    )
+    assert by_key["plausible:prosecuted|2025|total"].severity == "warning"
+    assert by_key["r1"].cells == ("prosecuted|2025|total",)
+    assert rules.failure_text(by_key["r1"], "fr", lambda s: s) == "Vérifiez les chiffres"
+    # A hidden question's rules are not checked.
+    hidden = rules.check_answers(definition, answers, previous, hidden={"protection_statistics"})
+    assert hidden == []
+
+
+def test_rule_in_words_uses_labels():
+    definition = _load(_with())
+    words = rules.rule_in_words(
+        "protection_statistics.prosecuted[2025].total >= protection_statistics.prosecuted[2025].female",
+        definition,
+        "en",
+    )
+    assert words == "Persons prosecuted 2025 (Total) is at least Persons prosecuted 2025 (Female)"
+    french = rules.rule_in_words("protection_shelters <= 10", definition, "fr")
+    assert french.endswith("est au plus 10")
+
+
+def test_the_parser_refuses_deep_and_long_input_with_expression_errors():
+    with pytest.raises(ExpressionError):
+        rules.parse("(" * 100 + "x > 1" + ")" * 100)
+    with pytest.raises(ExpressionError):
+        rules.parse("x > " + "1 + " * 400 + "1")
