@@ -227,6 +227,7 @@ STAFF_REFUSED = {ADMIN: 403, COORDINATOR: 403, ANALYST: 403}
 OVERRIDES: dict[str, dict[str, object]] = {
     # Staff read every country's answers, but only the country's respondents change them.
     "responses.area POST": STAFF_REFUSED,
+    "responses.explain POST": STAFF_REFUSED,
 }
 
 # Query strings some routes need to show a page rather than a 404 (one line per endpoint).

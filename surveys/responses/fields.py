@@ -486,6 +486,20 @@ class LongTextKind(_TextKind):
     field_class = TextAreaField
 
 
+def computed_totals(table, checks, cells: Mapping[str, object]) -> dict[str, int | float]:
+    """The computed totals of every row and year whose parts are all given."""
+    found: dict[str, int | float] = {}
+    for total in checks.totals:
+        if not total.computed:
+            continue
+        for row in table.rows:
+            for year in table.years:
+                parts = [cells.get(stat_cell_key(row.id, year, part)) for part in total.parts]
+                if all(isinstance(p, int | float) for p in parts):
+                    found[stat_cell_key(row.id, year, total.total)] = sum(parts)  # type: ignore[arg-type]
+    return found
+
+
 def cell_field(question_id: str, row_id: str, year: int, column_id: str) -> str:
     return f"{question_id}-{row_id}-{year}-{column_id}"
 
@@ -522,8 +536,12 @@ class StatisticsKind(QuestionKind):
         table = question.statistics
         assert table is not None
         cells: dict[str, int | float] = {}
+        checks = question.table_checks
+        whole = set(checks.integer_columns) if checks else set()
         for row_id, year, column_id in table.cell_keys():
             name = cell_field(question.id, row_id, year, column_id)
+            if checks and checks.computed_total(column_id):
+                continue  # computed below from its parts: a typed value is ignored
             try:
                 number = parse_number(form[name].data or "")
             except ValueError:
@@ -532,7 +550,15 @@ class StatisticsKind(QuestionKind):
                 continue
             if number < 0:
                 raise InvalidValue(_("Enter a number of at least %(low)s.", low=0), name)
+            if column_id in whole and not float(number).is_integer():
+                raise InvalidValue(
+                    _("Enter a whole number: persons and cases are counted, not measured."), name
+                )
+            if column_id in whole:
+                number = int(number)
             cells[stat_cell_key(row_id, year, column_id)] = number
+        if checks:
+            cells.update(computed_totals(table, checks, cells))
         value: dict[str, object] = {"cells": cells}
         for meta in STAT_META_FIELDS:
             text = _text(form, f"{question.id}-{meta}")

@@ -164,3 +164,25 @@ class Evidence(db.Model):
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     submission: Mapped[Submission] = relationship()
+
+
+class RuleExplanation(db.Model):
+    """The respondent's explanation of a warning (a validation rule the answers break, e.g. a
+    figure far from last round's): with it, the submission may be submitted despite the warning.
+    Kept when the warning goes away, so that it is there again if the figure comes back."""
+
+    __tablename__ = "rule_explanations"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "failure_key"),
+        CheckConstraint("length(text) > 0", name="not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    # surveys.questionnaire.rules.Failure.key: the rule id, with the cell for table shorthands.
+    failure_key: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    updated_by: Mapped[User | None] = relationship(lazy="joined")

@@ -264,7 +264,40 @@ def completeness(submission: Submission) -> list[Problem]:
     for area, question in definition.questions():
         if question.id not in hidden:
             problems.extend(_question_problems(area, question, answers.get(question.id)))
+    return problems + rule_problems(submission, definition, answers, hidden)
+
+
+def rule_problems(
+    submission: Submission, definition: Definition, answers: dict[str, Answer], hidden
+) -> list[Problem]:
+    """The validation rules that stop submitting: every error, and every warning without the
+    respondent's explanation."""
+    from surveys.responses.rule_checks import shown_failures
+
+    areas = {q.id: a for a, q in definition.questions()}
+    problems = []
+    for shown in shown_failures(submission, definition, answers, hidden, _rules_language()):
+        if not shown.needs_action:
+            continue
+        area = areas.get(shown.failure.question_id)
+        if area is None:
+            continue
+        question = definition.question(shown.failure.question_id)
+        if shown.failure.is_error:
+            message = _l("Correct this: %(rule)s", rule=shown.text)
+            field = shown.anchor
+        else:
+            message = _l("Explain or correct: %(rule)s", rule=shown.text)
+            field = shown.explanation_field
+        problems.append(Problem(area.id, question, field, message))
     return problems
+
+
+def _rules_language() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale else "en"
 
 
 def _question_problems(area: Area, question: Question, answer: Answer | None) -> list[Problem]:

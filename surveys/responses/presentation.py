@@ -48,6 +48,8 @@ class StatCell:
     field: str
     header_ids: str  # for aria-labelledby: row, year and column headers
     shown: str  # the stored figure, formatted (read-only pages)
+    computed: bool = False  # a total computed from its parts: shown read-only
+    total_of: str = ""  # for a computed total: the space-separated field names of its parts
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ def stat_table(question: Question, language: str, value: object = None) -> StatT
         for year in table.years
         for column in table.columns
     )
+    checks = question.table_checks
     rows = []
     for row in table.rows:
         row_header = f"{qid}-h-{row.id}"
@@ -85,11 +88,19 @@ def stat_table(question: Question, language: str, value: object = None) -> StatT
         for year in table.years:
             for column in table.columns:
                 stored = cells_stored.get(stat_cell_key(row.id, year, column.id))
+                total = checks.computed_total(column.id) if checks else None
+                parts = (
+                    " ".join(cell_field(qid, row.id, year, part) for part in total.parts)
+                    if total
+                    else ""
+                )
                 cells.append(
                     StatCell(
                         field=cell_field(qid, row.id, year, column.id),
                         header_ids=f"{row_header} {qid}-h-{year} {qid}-h-{year}-{column.id}",
                         shown="" if stored is None else format_number(stored, language),
+                        computed=total is not None,
+                        total_of=parts,
                     )
                 )
         rows.append(

@@ -43,6 +43,7 @@ from surveys.questionnaire.schema import Area, Definition, localized
 from surveys.responses import evidence as evidence_ops
 from surveys.responses import merge as merge_ops
 from surveys.responses import operations as ops
+from surveys.responses import rule_checks
 from surveys.responses.fields import AnswerInput, answer_display, kind_of
 from surveys.responses.forms import area_form_class, question_numbers
 from surveys.responses.merge import Merge
@@ -234,7 +235,17 @@ def _page_context(sub: Submission, definition: Definition, area: Area, answers: 
     """What both the editable and the read-only area page show."""
     language = _language()
     hidden = ops.hidden_ids(definition, answers)
+    own = {q.id for q in area.questions}
+    area_failures = [
+        f
+        for f in rule_checks.shown_failures(sub, definition, answers, hidden, language)
+        if f.failure.question_id in own
+    ]
     return {
+        "rule_failures": area_failures,
+        "failures_by_question": _by_question(area_failures),
+        "failed_cells": _failed_cells(area_failures),
+        "explanation_max": rule_checks.EXPLANATION_MAX,
         "submission": sub,
         "definition": definition,
         "area": area,
@@ -283,6 +294,40 @@ def _page_context(sub: Submission, definition: Definition, area: Area, answers: 
         ],
         "area_index": [a.id for a in definition.areas].index(area.id),
     }
+
+
+def _by_question(failures: list[rule_checks.ShownFailure]) -> dict[str, list]:
+    grouped: dict[str, list] = {}
+    for shown in failures:
+        grouped.setdefault(shown.failure.question_id, []).append(shown)
+    return grouped
+
+
+def _failed_cells(failures: list[rule_checks.ShownFailure]) -> dict[str, str]:
+    """Form field name of each statistics cell a failed rule concerns -> "error" or "warning"
+    (an error wins), and the ids of the messages that describe it."""
+    cells: dict[str, str] = {}
+    for shown in failures:
+        for key in shown.failure.cells:
+            row, year, column = key.split("|")
+            name = f"{shown.failure.question_id}-{row}-{year}-{column}"
+            if cells.get(name) != "error":
+                cells[name] = shown.severity
+    return cells
+
+
+def _rules_json(failures: list[rule_checks.ShownFailure]) -> list[dict]:
+    return [
+        {
+            "key": f.key,
+            "severity": f.severity,
+            "text": f.text,
+            "question": f.failure.question_id,
+            "anchor": f.anchor,
+            "explained": bool(f.explanation),
+        }
+        for f in failures
+    ]
 
 
 def _script_json(data: object) -> str:
@@ -390,9 +435,18 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
     errors = {**merge.errors, **evidence_errors}
     answers = ops.answers_by_question(sub)
     saved_at = format_time(utcnow(), "short")
+    own = {q.id for q in area_.questions}
+    failures = [
+        f
+        for f in rule_checks.shown_failures(
+            sub, definition, answers, ops.hidden_ids(definition, answers), _language()
+        )
+        if f.failure.question_id in own
+    ]
     if _wants_json():
         return jsonify(
             {
+                "rules": _rules_json(failures),
                 "lock_version": sub.lock_version,
                 **_acknowledged(form_class, area_, answers, merge, result.stale),
                 "saved_at": saved_at,
@@ -412,7 +466,60 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
             **_page_context(sub, definition, area_, answers),
         ), 422
     flash(_("Saved at %(time)s", time=saved_at), "success")
+    if any(f.needs_action for f in failures):
+        # Stay on the page: the rules this area breaks are listed at its top.
+        flash(
+            ngettext(
+                "%(num)d check on this page needs your attention.",
+                "%(num)d checks on this page need your attention.",
+                sum(1 for f in failures if f.needs_action),
+            ),
+            "warning",
+        )
+        return redirect(
+            url_for("responses.area", submission_id=sub.id, area_id=area_.id) + "#rule-summary"
+        )
     return redirect(_after_save_target(sub, definition, area_))
+
+
+@bp.route("/submissions/<int:submission_id>/explanations", methods=["POST"])
+@signed_in
+def explain(submission_id: int):
+    """The respondent's explanation of a warning (or its removal, when emptied)."""
+    sub = _submission_or_404(submission_id)
+    if not ops.can_edit(sub, current_user):
+        return _refuse_change(sub)
+    definition = ops.definition_of(sub)
+    area_ = definition.area(request.form.get("area", ""))
+    if area_ is None:
+        area_ = definition.areas[0]
+    key = request.form.get("key", "")
+    answers = ops.answers_by_question(sub)
+    warnings = {
+        f.key: f
+        for f in rule_checks.failures_of(
+            sub, definition, answers, ops.hidden_ids(definition, answers)
+        )
+        if not f.is_error
+    }
+    text = request.form.get("explanation", "")
+    target = url_for("responses.area", submission_id=sub.id, area_id=area_.id)
+    if key not in warnings:
+        flash(_("This check no longer applies: the figures changed meanwhile."), "warning")
+        return redirect(target + "#rule-summary")
+    if len(text) > rule_checks.EXPLANATION_MAX:
+        flash(
+            _(
+                "Enter at most %(count)d characters.",
+                count=rule_checks.EXPLANATION_MAX,
+            ),
+            "error",
+        )
+        return redirect(target + "#rule-summary")
+    rule_checks.save_explanation(sub, key, text, current_user)
+    db.session.commit()
+    flash(_("Explanation saved.") if text.strip() else _("Explanation removed."), "success")
+    return redirect(target + "#rule-summary")
 
 
 def _store_with_retries(sub: Submission, store: Callable[[], T]) -> T | None:

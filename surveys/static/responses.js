@@ -365,3 +365,30 @@
   }
   applyConditions();
 })();
+
+/* Computed totals of statistics tables: a total cell (read-only, data-total-of = its parts' field
+   names) shows the sum of its parts as they are typed; the server computes the same sum on save and
+   ignores whatever the cell holds. */
+(function () {
+  "use strict";
+  function parse(text) {
+    var compact = (text || "").replace(/[\s\u00a0\u202f']/g, "");
+    if (!/^-?\d+([.,]\d+)?$/.test(compact)) return null;
+    return parseFloat(compact.replace(",", "."));
+  }
+  var totals = document.querySelectorAll("input[data-total-of]");
+  Array.prototype.forEach.call(totals, function (total) {
+    var parts = total.getAttribute("data-total-of").split(" ").map(function (name) {
+      return document.getElementById(name);
+    }).filter(Boolean);
+    function update() {
+      var sum = 0, complete = true;
+      parts.forEach(function (part) {
+        var value = parse(part.value);
+        if (value === null) complete = false; else sum += value;
+      });
+      total.value = complete ? String(Math.round(sum * 1e6) / 1e6).replace(".", document.documentElement.lang === "fr" ? "," : ".") : "";
+    }
+    parts.forEach(function (part) { part.addEventListener("input", update); });
+  });
+})();
