@@ -1538,6 +1538,33 @@ def _check_conditions(reader: _Reader) -> None:
         for referenced in sorted(expressions.referenced_ids(expr)):
             _check_reference(reader, condition, referenced, order.get(referenced), own_position)
         _check_condition_values(reader, condition, expr, by_id)
+        _check_condition_types(reader, condition, by_id)
+
+
+# The type problems a show_if can have beyond what _check_condition_values reports.
+_CONDITION_TYPE_PROBLEMS = frozenset(
+    {
+        rule_language.COMPARES_TEMPLATE,
+        rule_language.WHOLE_TABLE_TEMPLATE,
+        rule_language.ORDERS_TEMPLATE,
+    }
+)
+
+
+def _check_condition_types(
+    reader: _Reader, condition: _PendingCondition, by_id: Mapping[str, Question]
+) -> None:
+    """A condition comparing values of incompatible types (a statistics table with a number, a
+    text question with a number) is never true: refuse it where it is."""
+    try:
+        tree = rule_language.parse(condition.text)
+    except ExpressionError:
+        return
+    for problem in rule_language.check_types(tree, by_id):
+        lists = rule_language.LIST in (problem.params.get("left_kind"), problem.params.get("kind"))
+        lists = lists or problem.params.get("right_kind") == rule_language.LIST
+        if problem.template in _CONDITION_TYPE_PROBLEMS and not lists:  # lists: reported above
+            reader.report(condition.node, condition.path, problem.template, **problem.params)
 
 
 def _check_reference(

@@ -528,6 +528,16 @@ NUMBER, TEXT, BOOLEAN, TABLE, LIST, CONDITION, DATE = (
 )
 
 
+COMPARES_TEMPLATE = N_(
+    "'%(operator)s' compares %(left)s (a %(left_kind)s) with %(right)s (a %(right_kind)s)"
+)
+WHOLE_TABLE_TEMPLATE = N_(
+    "%(what)s is a whole statistics table and cannot be compared: name one cell, e.g. "
+    "table.row[year].column"
+)
+ORDERS_TEMPLATE = N_("'%(operator)s' orders numbers or dates, not a %(kind)s")
+
+
 @dataclass(frozen=True)
 class TypeProblem:
     template: str
@@ -677,42 +687,43 @@ def describe_operand(node: Node) -> str:
     return "an expression"
 
 
+def _numeric_text(node: Node) -> bool:
+    """A quoted number, e.g. a maturity level written '2' as show_if conditions do."""
+    return (
+        isinstance(node, Const)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", node.value) is not None
+    )
+
+
 def _check_pair(
     operator: str, left: Node, left_type: str, right: Node, right_type: str, problems
 ) -> None:
     if not left_type or not right_type:
         return
     compatible = left_type == right_type or {left_type, right_type} == {DATE, TEXT}
+    if {left_type, right_type} == {NUMBER, TEXT} and (_numeric_text(left) or _numeric_text(right)):
+        compatible = True
     if left_type == TABLE or right_type == TABLE:
         compatible = False
-    if not compatible:
-        table = left if left_type == TABLE else right if right_type == TABLE else None
-        if table is not None:
-            problems.append(
-                TypeProblem(
-                    N_(
-                        "%(what)s is a whole statistics table and cannot be compared: name one "
-                        "cell, e.g. table.row[year].column"
-                    ),
-                    {"what": describe_operand(table)},
-                )
-            )
-            return
-        problems.append(
-            TypeProblem(
-                N_(
-                    "'%(operator)s' compares %(left)s (a %(left_kind)s) with %(right)s "
-                    "(a %(right_kind)s)"
-                ),
-                {
-                    "operator": operator,
-                    "left": describe_operand(left),
-                    "left_kind": left_type,
-                    "right": describe_operand(right),
-                    "right_kind": right_type,
-                },
-            )
+    if compatible:
+        return
+    table = left if left_type == TABLE else right if right_type == TABLE else None
+    if table is not None:
+        problems.append(TypeProblem(WHOLE_TABLE_TEMPLATE, {"what": describe_operand(table)}))
+        return
+    problems.append(
+        TypeProblem(
+            COMPARES_TEMPLATE,
+            {
+                "operator": operator,
+                "left": describe_operand(left),
+                "left_kind": left_type,
+                "right": describe_operand(right),
+                "right_kind": right_type,
+            },
         )
+    )
 
 
 def _check_option(
@@ -751,7 +762,7 @@ def _check_comparison(
     if ordered and left == right and left not in (NUMBER, DATE, ""):
         problems.append(
             TypeProblem(
-                N_("'%(operator)s' orders numbers or dates, not a %(kind)s"),
+                ORDERS_TEMPLATE,
                 {"operator": node.operator, "kind": left},
             )
         )
@@ -1064,6 +1075,18 @@ def _outside_band(now: float, before: float, factor: float) -> bool:
     return now > before * factor or now < before / factor
 
 
+def _latest_before(key: str, before: Mapping[str, object]) -> object:
+    """The previous round's figure for the same row and column in its latest year (a new year
+    of this round is compared with the last year the country reported)."""
+    row, _year, column = key.split("|")
+    found: dict[int, object] = {}
+    for other, value in before.items():
+        parts = other.split("|")
+        if len(parts) == 3 and parts[0] == row and parts[2] == column and parts[1].isdigit():
+            found[int(parts[1])] = value
+    return found[max(found)] if found else None
+
+
 def _table_plausibility(
     question: Question,
     checks: TableChecks,
@@ -1076,6 +1099,8 @@ def _table_plausibility(
     failures = []
     for key, number in cells.items():
         old = before.get(key)
+        if old is None:
+            old = _latest_before(key, before)
         if not isinstance(number, int | float) or not isinstance(old, int | float):
             continue
         if _outside_band(float(number), float(old), factor):

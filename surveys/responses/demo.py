@@ -544,4 +544,37 @@ def _start_open_draft(round_: Round, iso2: str) -> int:
         # Niger has already confirmed its legal framework answers for the new round.
         first_area = submission.round.version.definition.areas[0]
         confirm_carried_over(submission, [q.id for q in first_area.questions], actor=respondent)
+        _report_full_year(submission, respondent)
     return 1
+
+
+FULL_YEAR_QUESTION = "stats_criminal_justice"
+
+
+def _report_full_year(submission: Submission, respondent: User) -> None:
+    """Niger replaces last round's half-year 2025 figures with the full year, and a new
+    specialised unit multiplied the arrests for trafficking: the previous-round plausibility
+    check warns about that figure, so the demo shows a warning waiting for its explanation."""
+    from surveys.responses.operations import answers_by_question, save_area
+
+    definition = submission.round.version.definition
+    question = definition.question(FULL_YEAR_QUESTION)
+    if question is None or question.table_checks is None:
+        return
+    area = next(a for a, q in definition.questions() if q.id == FULL_YEAR_QUESTION)
+    carried = answers_by_question(submission).get(FULL_YEAR_QUESTION)
+    value = dict(carried.value) if carried is not None and isinstance(carried.value, dict) else {}
+    keys = {stat_cell_key(*k) for k in question.statistics.cell_keys()}
+    cells = {k: v for k, v in (value.get("cells") or {}).items() if k in keys}
+    for key in [k for k in cells if "|2025|" in k]:
+        cells[key] = cells[key] * 2  # the full year: about twice the first half
+    arrested = stat_cell_key("tip_arrested", 2025, "total")
+    cells[arrested] = cells.get(arrested, 10) * 4 + 10
+    value["cells"] = cells
+    save_area(
+        submission,
+        area.id,
+        {FULL_YEAR_QUESTION: AnswerInput(value=value)},
+        actor=respondent,
+        lock_version=submission.lock_version,
+    )

@@ -1,5 +1,6 @@
-"""Demo rounds: a closed round on niamey-2018 v1 (2025-H2), an open one on v2 (2026-H2), both
-for every active country, and a six-monthly cadence. Idempotent."""
+"""Demo rounds: a closed round on niamey-2018 v1 (2025-H2), an open one on its newest version
+(2026-H2; v3, with validation rules, so that people meet the rules on first use), both for every
+active country, and a six-monthly cadence. Idempotent."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ def _version(questionnaire: Questionnaire, number: int) -> QuestionnaireVersion 
     return next((v for v in questionnaire.versions if v.version == number and v.is_published), None)
 
 
+def _newest(questionnaire: Questionnaire) -> QuestionnaireVersion | None:
+    """The newest published version: the open round's."""
+    published = [v for v in questionnaire.versions if v.is_published]
+    return max(published, key=lambda v: v.version) if published else None
+
+
 def _existing(version: QuestionnaireVersion, period: str) -> Round | None:
     return db.session.scalar(
         sa.select(Round).where(
@@ -39,9 +46,9 @@ def load_demo(out) -> None:
         sa.select(Questionnaire).where(Questionnaire.key == QUESTIONNAIRE_KEY)
     )
     v1 = _version(questionnaire, 1) if questionnaire else None
-    v2 = _version(questionnaire, 2) if questionnaire else None
-    if v1 is None or v2 is None:
-        out.say(f"Rounds: skipped ({QUESTIONNAIRE_KEY} v1 and v2 are not both published).")
+    v2 = _newest(questionnaire) if questionnaire else None
+    if v1 is None or v2 is None or v2.version < 2:
+        out.say(f"Rounds: skipped ({QUESTIONNAIRE_KEY} v1 and a later version are not published).")
         return
     now = utcnow()
     # The open round's dates follow today so that it is open whenever the demo is loaded.

@@ -358,3 +358,49 @@ def test_the_parser_refuses_deep_and_long_input_with_expression_errors():
         rules.parse("(" * 100 + "x > 1" + ")" * 100)
     with pytest.raises(ExpressionError):
         rules.parse("x > " + "1 + " * 400 + "1")
+
+
+@pytest.mark.parametrize(
+    ("condition", "words"),
+    [
+        ("protection_statistics > 3", ("whole statistics table",)),
+        ("protection_focal_point > 3", ("compares", "(a text)", "(a number)")),
+        ("protection_focal_point >= 'a'", ("orders numbers or dates",)),
+    ],
+)
+def test_a_condition_comparing_incompatible_types_is_refused(condition, words):
+    text = BASE.rstrip("\n") + (
+        "\n      - id: protection_extra\n        type: short_text\n"
+        f'        show_if: "{condition}"\n'
+        "        text: {en: Anything else?, fr: Autre chose ?}\n"
+    )
+    issues = _issues(text)
+    assert len(issues) == 1, issues
+    path, line, message = issues[0]
+    assert path == "areas[1].questions[5].show_if" and line == _line_of(
+        text, 'show_if: "' + condition
+    )
+    for word in words:
+        assert word in message, message
+
+
+def test_published_versions_keep_loading_with_the_type_check():
+    from pathlib import Path
+
+    from surveys.questionnaire.loader import validate_file
+
+    root = Path(__file__).resolve().parents[2] / "questionnaires" / "niamey-2018"
+    for path in sorted(root.glob("v*.yaml")):
+        assert validate_file(path) == [], path
+
+
+def test_plausibility_compares_a_new_year_with_the_last_year_reported():
+    text = _with(statistics_extra="          plausibility: {factor: 3}\n")
+    definition = _load(text)
+    question = definition.question("protection_statistics")
+    now = {"cells": {"prosecuted|2025|total": 100, "prosecuted|2024|total": 12}}
+    before = {"cells": {"prosecuted|2024|total": 10, "prosecuted|2023|total": 90}}
+    failures = rules.table_failures(question, now, before)
+    # 2024 against 2024 (12 vs 10: fine); 2025, new, against the latest year reported (2024).
+    assert [f.key for f in failures] == ["plausible:prosecuted|2025|total"]
+    assert failures[0].params == {"now": "100", "before": "10", "factor": "3"}

@@ -28,7 +28,7 @@ def test_demo_rounds_cadence_and_messages(db, create_version, create_user):
     assert "skipped" in out.lines[0]  # no questionnaire yet
 
     seed_participants()
-    for number in (1, 2):
+    for number in (1, 2, 3):
         create_version(ROOT / "questionnaires" / "niamey-2018" / f"v{number}.yaml")
     niger = db.session.query(Country).filter_by(iso2="NE").one()
     create_user(Role.RESPONDENT, countries=[niger], language="fr")
@@ -39,7 +39,7 @@ def test_demo_rounds_cadence_and_messages(db, create_version, create_user):
 
     rounds = {r.period_label: r for r in db.session.query(Round)}
     assert set(rounds) == {"2025-H2", "2026-H2"}
-    assert rounds["2025-H2"].version.version == 1 and rounds["2026-H2"].version.version == 2
+    assert rounds["2025-H2"].version.version == 1 and rounds["2026-H2"].version.version == 3
     assert state_of(rounds["2025-H2"]) == "closed" and state_of(rounds["2026-H2"]) == "open"
     assert all(len(r.participants) == 16 for r in rounds.values())
     assert db.session.query(Cadence).one().every_months == 6
