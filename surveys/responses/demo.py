@@ -347,7 +347,7 @@ def _apply_country_facts(answers: dict[str, AnswerInput], profile: CountryProfil
 
 def load_demo(out) -> None:
     closed = _round(1, CLOSED_PERIOD)
-    open_round = _round(2, OPEN_PERIOD)
+    open_round = _round(None, OPEN_PERIOD)  # on the newest version (the rounds demo step's)
     if closed is None:
         out.say(
             f"Answers: skipped, there is no {QUESTIONNAIRE_KEY} v1 round {CLOSED_PERIOD} "
@@ -376,17 +376,19 @@ def load_demo(out) -> None:
         out.say(f"Answers {OPEN_PERIOD}: {started} drafts pre-filled from {CLOSED_PERIOD}.")
 
 
-def _round(version: int, period: str) -> Round | None:
-    return db.session.scalar(
+def _round(version: int | None, period: str) -> Round | None:
+    """The questionnaire's round of that period (on that version, when given)."""
+    query = (
         sa.select(Round)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.questionnaire_version_id)
         .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
-        .where(
-            Questionnaire.key == QUESTIONNAIRE_KEY,
-            QuestionnaireVersion.version == version,
-            Round.period_label == period,
-        )
+        .where(Questionnaire.key == QUESTIONNAIRE_KEY, Round.period_label == period)
+        .order_by(QuestionnaireVersion.version.desc())
+        .limit(1)
     )
+    if version is not None:
+        query = query.where(QuestionnaireVersion.version == version)
+    return db.session.scalar(query)
 
 
 def _user(email: str) -> User | None:
@@ -555,22 +557,25 @@ def _report_full_year(submission: Submission, respondent: User) -> None:
     """Niger replaces last round's half-year 2025 figures with the full year, and a new
     specialised unit multiplied the arrests for trafficking: the previous-round plausibility
     check warns about that figure, so the demo shows a warning waiting for its explanation."""
-    from surveys.responses.operations import answers_by_question, save_area
+    from surveys.responses.operations import save_area
 
     definition = submission.round.version.definition
     question = definition.question(FULL_YEAR_QUESTION)
     if question is None or question.table_checks is None:
         return
     area = next(a for a, q in definition.questions() if q.id == FULL_YEAR_QUESTION)
-    carried = answers_by_question(submission).get(FULL_YEAR_QUESTION)
-    value = dict(carried.value) if carried is not None and isinstance(carried.value, dict) else {}
+    from surveys.responses.rule_checks import previous_values
+
+    before = previous_values(submission).get(FULL_YEAR_QUESTION)
+    value = dict(before) if isinstance(before, dict) else {}
     keys = {stat_cell_key(*k) for k in question.statistics.cell_keys()}
     cells = {k: v for k, v in (value.get("cells") or {}).items() if k in keys}
     for key in [k for k in cells if "|2025|" in k]:
         cells[key] = cells[key] * 2  # the full year: about twice the first half
     arrested = stat_cell_key("tip_arrested", 2025, "total")
-    cells[arrested] = cells.get(arrested, 10) * 4 + 10
+    cells[arrested] = cells.get(arrested, 5) * 4 + 10  # the first half was a quarter of this
     value["cells"] = cells
+    value["period"] = "Années civiles 2025 (année complète) et 2026 (janvier à juin)"
     save_area(
         submission,
         area.id,

@@ -283,3 +283,37 @@ def test_a_computed_total_cannot_be_typed_over(
         "prosecuted|2025|male": 3,
         "prosecuted|2025|total": 5,
     }
+
+
+def test_the_plausibility_warning_fires_on_the_demo_data(db):
+    """The demo's open round uses niamey-2018 v3; Niger's draft reports the full year 2025, with
+    arrests for trafficking far above last round's figure: a warning asks for an explanation."""
+    import sqlalchemy as sa
+
+    from surveys.countries.models import Country
+    from surveys.demo import load_demo
+    from surveys.responses import rule_checks
+    from surveys.responses.models import Submission
+    from surveys.responses.operations import completeness, hidden_ids
+    from surveys.rounds.models import Round
+
+    load_demo()
+    open_round = db.session.scalar(sa.select(Round).where(Round.period_label == "2026-H2"))
+    assert open_round.version.version == 3 and open_round.version.definition.rules
+    niger = db.session.scalar(sa.select(Country).where(Country.iso2 == "NE"))
+    draft = db.session.scalar(
+        sa.select(Submission).where(
+            Submission.round_id == open_round.id, Submission.country_id == niger.id
+        )
+    )
+    definition = open_round.version.definition
+    answers = answers_by_question(draft)
+    failures = rule_checks.failures_of(draft, definition, answers, hidden_ids(definition, answers))
+    by_key = {f.key: f for f in failures}
+    arrested = by_key["plausible:tip_arrested|2025|total"]
+    assert arrested.severity == "warning" and arrested.question_id == "stats_criminal_justice"
+    before = rule_checks.previous_values(draft)["stats_criminal_justice"]["cells"]
+    now = answers["stats_criminal_justice"].value["cells"]
+    assert now["tip_arrested|2025|total"] > 3 * before["tip_arrested|2025|total"]
+    fields = [p.field for p in completeness(draft)]
+    assert "explain-plausible-tip_arrested-2025-total" in fields
