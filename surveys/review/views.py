@@ -20,7 +20,7 @@ from surveys.inputs import same_site_path
 from surveys.navigation import add_nav_item
 from surveys.questionnaire.schema import localized
 from surveys.responses import workflow
-from surveys.responses.fields import answer_display
+from surveys.responses.fields import STAT_META_LABELS, answer_display
 from surveys.responses.forms import question_numbers
 from surveys.responses.models import Submission
 from surveys.responses.operations import previous_validated_submission
@@ -133,9 +133,31 @@ def submission(submission_id: int):
 
 
 def _render_review(sub: Submission, **forms):
+    from surveys.responses.operations import answers_by_question, hidden_ids
+    from surveys.responses.presentation import stat_table
+    from surveys.responses.rule_checks import shown_failures
+
     previous = previous_validated_submission(sub)
+    definition = sub.round.version.definition
+    answers = answers_by_question(sub)
+    failures = shown_failures(
+        sub, definition, answers, hidden_ids(definition, answers), _language()
+    )
+    failures_by_question: dict[str, list] = {}
+    failed_cells: dict[str, dict[str, str]] = {}
+    for shown in failures:
+        failures_by_question.setdefault(shown.failure.question_id, []).append(shown)
+        cells = failed_cells.setdefault(shown.failure.question_id, {})
+        for key in shown.failure.cells:
+            if cells.get(key) != "error":
+                cells[key] = shown.severity
     return render_template(
         "review/submission.html",
+        rule_failures=failures,
+        failures_by_question=failures_by_question,
+        failed_cells=failed_cells,
+        stat_table=stat_table,
+        stat_meta_labels=STAT_META_LABELS,
         submission=sub,
         items=review_queries.review_items(sub, previous),
         general_queries=review_queries.queries_by_question(sub).get(None, []),

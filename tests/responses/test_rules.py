@@ -317,3 +317,30 @@ def test_the_plausibility_warning_fires_on_the_demo_data(db):
     assert now["tip_arrested|2025|total"] > 3 * before["tip_arrested|2025|total"]
     fields = [p.field for p in completeness(draft)]
     assert "explain-plausible-tip_arrested-2025-total" in fields
+
+
+def test_reviewers_see_failed_checks_tables_and_explanations(client, login, db, ruled, create_user):
+    from surveys.responses.rule_checks import save_explanation
+
+    niger, round_, respondent = ruled
+    table = {
+        "cells": {
+            "prosecuted|2025|female": 12,
+            "prosecuted|2025|male": 5,
+            "prosecuted|2025|total": 3,
+        },
+        "source": "Ministry of Justice",
+    }
+    submission = _start(db, round_, niger, respondent, {**COMPLETE, "protection_statistics": table})
+    save_explanation(submission, "plausible:prosecuted|2025|total", "New courts.", respondent)
+    submission.status = "submitted"
+    db.session.commit()
+    login(create_user(Role.COORDINATOR, name="Coordinator"))
+    html = client.get(f"/review/submissions/{submission.id}").get_data(as_text=True)
+    assert "2 checks failed on these answers" in html
+    assert "the total (3) is less than the sum of female + male (17)" in html
+    assert "Explanation from the country:</span> New courts." in html
+    # Both rounds' figures are tables; the cell the rules concern is marked.
+    assert html.count('class="stats review-stats"') == 2
+    assert '<td class="num rule-error">3</td>' in html
+    assert "About the check “the total (3) is less than" in html  # a query on the check
