@@ -60,6 +60,7 @@ SHEET_SUMMARY = N_("Summary")
 SHEET_RESPONSES = N_("Responses")
 SHEET_STATISTICS = N_("Statistics")
 SHEET_CODEBOOK = N_("Codebook")
+SHEET_DATA_QUALITY = N_("Data quality")
 SHEET_TRENDS_LONG = N_("Indices (long)")
 SHEET_TRENDS_WIDE = N_("Indices (wide)")
 SHEET_CHART = N_("Chart")
@@ -135,6 +136,20 @@ RESPONSES_COLUMNS = (
 )
 RESPONSES_VALUE_COLUMN = 11
 """The position of "Answer value": its style depends on the question type."""
+
+DATA_QUALITY_COLUMNS = (
+    Column(N_("Country code"), 9),
+    Column(N_("Country"), 22),
+    Column(N_("Status"), 12),
+    Column(N_("Rule"), 28),
+    Column(N_("Severity"), 11),
+    Column(N_("Question id"), 22),
+    Column(N_("Question"), 40, "wrap"),
+    Column(N_("Cells"), 24, "wrap"),
+    Column(N_("Message"), 60, "wrap"),
+    Column(N_("Explanation"), 40, "wrap"),
+)
+SEVERITY_LABELS: Mapping[str, str] = {"error": N_("Error"), "warning": N_("Warning")}
 
 STATISTICS_COLUMNS = (
     Column(N_("Round"), 8),
@@ -796,6 +811,10 @@ ABOUT_SHEET_NOTES: Mapping[str, str] = {
     SHEET_RESPONSES: N_("Every answer, one row per country and question, ready for pivot tables."),
     SHEET_STATISTICS: N_("Every figure of the statistics tables, one row per cell."),
     SHEET_CODEBOOK: N_("Every question with its type, options, weight, condition and rule."),
+    SHEET_DATA_QUALITY: N_(
+        "Every validation rule each country's answers break, with the country's explanation; "
+        "plausibility rows are figures far from the country's previous round."
+    ),
     SHEET_TRENDS_LONG: N_("Every index of every country in every round, one row each."),
     SHEET_TRENDS_WIDE: N_("One row per country and index, one column per round."),
     SHEET_CHART: N_("The overall index of each country across rounds."),

@@ -29,6 +29,7 @@ from surveys.export.layout import (
     IndexLine,
     headers,
 )
+from surveys.export.quality import QualityRow, round_quality
 from surveys.export.queries import (
     SCORED_STATUSES,
     LoadedRound,
@@ -159,7 +160,7 @@ def write_about(
     sheet_notes.append(("…", t(layout.COUNTRY_SHEETS_NOTE)))
     sheet_notes += [
         (t(name), t(layout.ABOUT_SHEET_NOTES[name]))
-        for name in (layout.SHEET_RESPONSES, layout.SHEET_STATISTICS)
+        for name in (layout.SHEET_RESPONSES, layout.SHEET_STATISTICS, layout.SHEET_DATA_QUALITY)
     ]
     if framework is not None:
         sheet_notes.append((t(dimensions.SHEET_DIMENSIONS), t(dimensions.DIMENSIONS_NOTE)))
@@ -451,6 +452,29 @@ def write_statistics(
         writer.append(values)
 
 
+def data_quality_values(row: QualityRow, t: layout.Translate) -> list[object]:
+    """One Data quality row as the sheet writes it (the web page shows the same values)."""
+    return [
+        row.country_iso2,
+        row.country_name,
+        layout.status_label(row.status, t),
+        row.rule_id,
+        t(layout.SEVERITY_LABELS[row.severity]),
+        row.question_id,
+        row.question_text,
+        row.cells or None,
+        row.message,
+        row.explanation or None,
+    ]
+
+
+def write_data_quality(book: Book, round_id: int) -> None:
+    writer = book.table_sheet(book.t(layout.SHEET_DATA_QUALITY), layout.DATA_QUALITY_COLUMNS)
+    for row in round_quality(round_id, book.language, book.t).rows:
+        writer.append(data_quality_values(row, book.t))
+    autofilter(writer, len(layout.DATA_QUALITY_COLUMNS))
+
+
 def write_codebook(book: Book, definition: Definition, framework: Framework | None = None) -> None:
     columns = (*CODEBOOK_COLUMNS, *dimensions.codebook_columns(framework, book.language))
     writer = book.table_sheet(book.t(layout.SHEET_CODEBOOK), columns)
@@ -502,6 +526,7 @@ def build_scorecard(
         dimension_sheet = book.table_sheet(
             t(dimensions.SHEET_DIMENSIONS), dimensions.DIMENSIONS_COLUMNS
         )
+    write_data_quality(book, round_id)
     write_codebook(book, definition, framework)
 
     rows: list[SummaryRow] = []

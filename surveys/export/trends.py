@@ -216,7 +216,7 @@ def _write_round(
         progress = progress_since(baseline, definition, card)
         lines = layout.index_lines(definition, card, progress, language, t)
         # Dimension figures are published for the submissions of record only, as on the pages.
-        analysis = analyse(plan, card) if entry.status in SCORED_STATUSES else None
+        analysis = analyse(plan, card)  # card is None unless the submission is of record
         for line in dimensions.with_dimensions(lines, framework, analysis, language, t):
             long_sheet.append(_long_row(loaded, entry, line, baseline is not None, language, t))
             wide.keys[line.key] = line.label

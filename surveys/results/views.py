@@ -40,6 +40,7 @@ from surveys.results.dashboards import (
     submission_scores,
 )
 from surveys.results.dimensions import DimensionOverview, dimension_overview
+from surveys.rounds.models import Round
 from surveys.scoring import OVERALL, Index, IndexStatus
 from surveys.scoring.aggregates import EMPTY, INSUFFICIENT
 from surveys.scoring.dimensions import analyse, plan_analysis
@@ -164,6 +165,34 @@ def round_overview_page(round_id: int):
         INSUFFICIENT=INSUFFICIENT,
         EMPTY=EMPTY,
         lang=lang,
+    )
+
+
+@bp.get("/rounds/<int:round_id>/data-quality", endpoint="data_quality")
+@allow(*READERS)
+def data_quality_page(round_id: int):
+    """Every validation rule the round's answers break, per country and per rule, with the
+    outliers against each country's previous round: the rows of the scorecard's Data quality
+    sheet."""
+    from surveys.export.layout import DATA_QUALITY_COLUMNS
+    from surveys.export.quality import round_quality
+    from surveys.export.scorecard import data_quality_values
+    from surveys.export.workbook import make_translate
+
+    overview_round = db.session.get(Round, round_id)
+    if overview_round is None:
+        abort(404)
+    lang = display.language()
+    translate = make_translate(lang)
+    quality = round_quality(round_id, lang, translate)
+    return render_template(
+        "results/data_quality.html",
+        round=overview_round,
+        quality=quality,
+        headers=[translate(c.header) for c in DATA_QUALITY_COLUMNS],
+        rows=[data_quality_values(row, translate) for row in quality.rows],
+        outliers=sum(1 for row in quality.rows if row.is_outlier),
+        severity_label=lambda severity: _("Error") if severity == "error" else _("Warning"),
     )
 
 

@@ -29,6 +29,7 @@ SHEETS = [
     "Senegal",
     "Responses",
     "Statistics",
+    "Data quality",
     "Codebook",
 ]
 
@@ -254,6 +255,7 @@ def test_country_sheet_names_never_clash(
         "A country with a name far l (2)",
         "Responses",
         "Statistics",
+        "Data quality",
         "Codebook",
     ]
     assert len({n.casefold() for n in names}) == len(names)
