@@ -7,7 +7,7 @@ import builtins
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from surveys.questionnaire.errors import ExpressionError
@@ -82,7 +82,7 @@ def parse_without_code_execution(text: str) -> Expr | None:
             return None
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(max_size=200), token_soup, glued_soup))
 def test_any_text_parses_or_raises_expression_error_only(text: str) -> None:
     expr = parse_without_code_execution(text)
@@ -123,7 +123,7 @@ expressions = st.recursive(
 )
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions)
 def test_generated_expressions_round_trip(expr: Expr) -> None:
     text = to_text(expr)
@@ -142,7 +142,7 @@ answer_values = st.one_of(
 )
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions, st.dictionaries(question_ids, answer_values, max_size=6))
 def test_evaluation_always_gives_a_boolean(expr: Expr, values: dict[str, object]) -> None:
     assert evaluate(expr, values) in (True, False)
