@@ -81,6 +81,31 @@ class Cover:
     made_for: str = ""
 
 
+def _print_setup(worksheet, title_rows: str | None = None) -> None:
+    """Printed on pages as wide as the sheet, landscape, headers repeated."""
+    worksheet.page_setup.orientation = "landscape"
+    worksheet.page_setup.fitToWidth = 1
+    worksheet.page_setup.fitToHeight = 0
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        worksheet.print_title_rows = title_rows
+
+
+def _fit_rows(worksheet, widths: dict[int, float], first_row: int) -> None:
+    """Row heights for wrapped text (spreadsheet programs do not measure rows of a file they
+    did not lay out themselves): lines needed by the fullest cell, at 15 points a line."""
+    for row in worksheet.iter_rows(min_row=first_row):
+        lines = 1
+        for cell in row:
+            if not isinstance(cell.value, str) or cell.column not in widths:
+                continue
+            per_line = max(int(widths[cell.column] * 1.15), 1)
+            needed = sum(-(-max(len(part), 1) // per_line) for part in cell.value.split("\n"))
+            lines = max(lines, needed)
+        if lines > 1:
+            worksheet.row_dimensions[row[0].row].height = min(15 * lines, 409)
+
+
 def _put(worksheet, row: int, column: int, value: object):
     """A cell that shows `value` as it is: text is never taken for a formula."""
     cell = worksheet.cell(row=row, column=column)
@@ -158,6 +183,7 @@ def _write_instructions(worksheet, layout: Layout, cover: Cover, t: Translate) -
             "areas): a preview shows every change before anything is saved."
         ),
     ]
+    worksheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
     row = 3
     for label, value in facts:
         _put(worksheet, row, 1, label).font = BOLD
@@ -168,6 +194,8 @@ def _write_instructions(worksheet, layout: Layout, cover: Cover, t: Translate) -
     for number, step in enumerate(steps, start=1):
         _put(worksheet, row, 2, f"{number}. {t(step)}").alignment = WRAP
         row += 1
+    _fit_rows(worksheet, {2: 90}, 3)
+    _print_setup(worksheet)
     worksheet.protection.sheet = True
 
 
@@ -236,6 +264,9 @@ def _write_area(worksheet, sheet: Sheet, data, language, t, carried, choice_rang
                 validation.add(target.coordinate)
     for validation in validations.values():
         worksheet.add_data_validation(validation)
+    widths = {column: width for column, (_, width) in enumerate(HEADERS, start=1)}
+    _fit_rows(worksheet, {c: w for c, w in widths.items() if c != COL_KEY}, FIRST_ROW)
+    _print_setup(worksheet, f"{HEADER_ROW}:{HEADER_ROW}")
     worksheet.freeze_panes = worksheet.cell(row=FIRST_ROW, column=COL_ANSWER)
     worksheet.protection.sheet = True
     worksheet.protection.formatColumns = False  # widths and heights may be changed
