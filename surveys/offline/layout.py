@@ -29,7 +29,6 @@ from surveys.questionnaire.expressions import (
     parse,
 )
 from surveys.questionnaire.schema import (
-    NUMBER_TYPES,
     Area,
     Definition,
     Question,
@@ -38,6 +37,7 @@ from surveys.questionnaire.schema import (
 )
 
 Translate = Callable[[str], str]
+NUMBER_TYPES = (QuestionType.INTEGER, QuestionType.DECIMAL, QuestionType.PERCENTAGE)
 
 
 def N_(message: str) -> str:
@@ -249,7 +249,8 @@ def question_rows(
     }
     shared = _shared_cells(question, t)
     kind = question.type
-    if kind == QuestionType.MULTIPLE_CHOICE:
+    widget, _ = _widget(question)
+    if widget == "checkboxes" or kind == QuestionType.MULTIPLE_CHOICE:
         rows = [Row(**head, cells=tuple(shared), labels=((COL_ANSWER, t(N_("Tick below"))),))]
         for option in question.options:
             rows.append(
@@ -268,26 +269,35 @@ def question_rows(
                 )
             )
         return rows
-    if kind == QuestionType.STATISTICS:
+    if widget == "statistics" or kind == QuestionType.STATISTICS:
         return _statistics_rows(question, head, shared, language, t)
     return [Row(**head, cells=(_answer_cell(question, language, bounds, text_limit), *shared))]
 
 
+def _widget(question: Question) -> tuple[str | None, bool]:
+    """The question kind's widget and whether it takes whole numbers, when the kind says."""
+    kind = getattr(question, "kind", None)
+    return getattr(kind, "widget", None), bool(getattr(kind, "whole_numbers", False))
+
+
 def _answer_cell(question, language, bounds, text_limit) -> AnswerCell:
     qid = question.id
-    if question.type in (
+    widget, whole = _widget(question)
+    if widget == "number" or question.type in NUMBER_TYPES:
+        low, high = bounds(question)
+        whole = whole or question.type == QuestionType.INTEGER
+        return AnswerCell(
+            qid, COL_ANSWER, Entry.INTEGER if whole else Entry.NUMBER, low=low, high=high
+        )
+    if widget == "date" or question.type == QuestionType.DATE:
+        return AnswerCell(qid, COL_ANSWER, Entry.DATE)
+    if widget == "radios" or question.type in (
         QuestionType.YES_PARTLY_NO,
         QuestionType.SINGLE_CHOICE,
         QuestionType.MATURITY,
     ):
         choices = tuple((o.value, localized(o.label, language)) for o in question.options)
         return AnswerCell(qid, COL_ANSWER, Entry.CHOICE, choices=choices)
-    if question.type in NUMBER_TYPES:
-        low, high = bounds(question)
-        entry = Entry.INTEGER if question.type == QuestionType.INTEGER else Entry.NUMBER
-        return AnswerCell(qid, COL_ANSWER, entry, low=low, high=high)
-    if question.type == QuestionType.DATE:
-        return AnswerCell(qid, COL_ANSWER, Entry.DATE)
     return AnswerCell(qid, COL_ANSWER, Entry.TEXT, max_length=text_limit(question))
 
 
@@ -345,9 +355,10 @@ def question_notes(
         condition = describe_condition(parse(question.show_if), definition, numbers, language, t)
         notes.append(t(N_("Answer only if %(condition)s.")) % {"condition": condition})
     notes.append(t(N_("Required.")) if question.required else t(N_("Optional.")))
-    if question.type in NUMBER_TYPES:
+    widget, whole = _widget(question)
+    if widget == "number" or question.type in NUMBER_TYPES:
         low, high = bounds(question)
-        whole = question.type == QuestionType.INTEGER
+        whole = whole or question.type == QuestionType.INTEGER
         notes.append(t(N_("A whole number.")) if whole else t(N_("A number.")))
         if low is not None and high is not None:
             notes.append(
@@ -357,7 +368,7 @@ def question_notes(
             notes.append(t(N_("At least %(low)s.")) % {"low": _num(low)})
         elif high is not None:
             notes.append(t(N_("At most %(high)s.")) % {"high": _num(high)})
-    elif question.type == QuestionType.DATE:
+    elif widget == "date" or question.type == QuestionType.DATE:
         notes.append(t(N_("A date between 1900 and 2100.")))
     elif question.type == QuestionType.MULTIPLE_CHOICE:
         notes.append(t(N_("Choose Yes for each option that applies.")))

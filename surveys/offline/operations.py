@@ -84,13 +84,18 @@ def refusal(
 # --------------------------------------------------------------------------- the layout
 
 
+def _kind(question: Question):
+    """The question's own kind when it has one (its rules), else the form's type registry."""
+    return getattr(question, "kind", None) or kind_of(question)
+
+
 def _bounds(question: Question) -> tuple[float | None, float | None]:
-    kind = kind_of(question)
+    kind = _kind(question)
     return kind.bounds(question) if hasattr(kind, "bounds") else (None, None)
 
 
 def _text_limit(question: Question) -> int | None:
-    return getattr(kind_of(question), "max_length", None)
+    return getattr(_kind(question), "max_length", None)
 
 
 def layout_for(definition: Definition, language: str, area_ids: Sequence[str]) -> Layout:
