@@ -19,3 +19,17 @@ PARTICIPANTS = (
     ("SN", "SEN", "Senegal", "Sénégal"),
     ("GB", "GBR", "United Kingdom", "Royaume-Uni"),
 )
+
+# Groups of participants offered when choosing a round's countries: the mechanism's two sides
+# (the African and the European delegations), and the five G5 Sahel states of 2018.
+# (key, English name, French name, alpha-2 codes)
+REGIONS = (
+    (
+        "africa",
+        "African countries",
+        "Pays africains",
+        ("BF", "TD", "CI", "GM", "GN", "ML", "MR", "NE", "NG", "SN"),
+    ),
+    ("europe", "European countries", "Pays européens", ("DE", "FR", "IT", "NL", "ES", "GB")),
+    ("sahel", "G5 Sahel", "G5 Sahel", ("BF", "TD", "ML", "MR", "NE")),
+)

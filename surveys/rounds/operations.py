@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -210,6 +211,46 @@ def _participant(round_: Round, country_id: int) -> RoundCountry:
 # ---------------------------------------------------------------- rounds
 
 
+@dataclass(frozen=True)
+class RoundPlan:
+    """A new round as it would be created: every value checked, nothing written."""
+
+    version: QuestionnaireVersion
+    period_label: str
+    opens_at: datetime
+    closes_at: datetime
+    countries: list[Country]
+    offsets: list[int]
+
+    def reminder_dates(self) -> list[datetime]:
+        """When the scheduled reminders go, at the round's closing date (latest first)."""
+        return [self.closes_at - timedelta(days=days) for days in self.offsets]
+
+
+def plan_round(
+    *,
+    version: QuestionnaireVersion | int | None,
+    period_label: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    country_ids: Iterable[int] | None = None,
+    reminder_offsets: Iterable[int | str] | None = None,
+    now: datetime | None = None,
+    allow_past: bool = False,
+) -> RoundPlan:
+    """Check a new round's values (RoundError on the first wrong one) without writing."""
+    now = now or utcnow()
+    version = _published_version(version)
+    label = _clean_period_label(period_label)
+    _check_dates(opens_at, closes_at)
+    if not allow_past:
+        _check_not_past(opens_at, now, "opens_at")
+    countries = _countries(country_ids)
+    offsets = clean_offsets(reminder_offsets)
+    _check_period_free(version, label)
+    return RoundPlan(version, label, opens_at, closes_at, countries, offsets)
+
+
 def create_round(
     *,
     version: QuestionnaireVersion | int | None,
@@ -225,15 +266,22 @@ def create_round(
 ) -> Round:
     """Create a round (flush only). `country_ids=None` takes every active country."""
     now = now or utcnow()
-    version = _published_version(version)
-    label = _clean_period_label(period_label)
-    _check_dates(opens_at, closes_at)
-    if not allow_past:
-        _check_not_past(opens_at, now, "opens_at")
-    countries = _countries(country_ids)
-    offsets = clean_offsets(reminder_offsets)
-    _check_period_free(version, label)
-
+    plan = plan_round(
+        version=version,
+        period_label=period_label,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        country_ids=country_ids,
+        reminder_offsets=reminder_offsets,
+        now=now,
+        allow_past=allow_past,
+    )
+    version, label, countries, offsets = (
+        plan.version,
+        plan.period_label,
+        plan.countries,
+        plan.offsets,
+    )
     round_ = Round(
         questionnaire_version_id=version.id,
         period_label=label,

@@ -9,13 +9,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import _, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from surveys.access import allow
 from surveys.accounts.models import Role
+from surveys.accounts.queries import country_respondents
+from surveys.countries.data import REGIONS
 from surveys.countries.operations import active_countries
 from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.i18n import user_zone
+from surveys.inputs import parse_id
 from surveys.navigation import add_nav_item
 from surveys.notifications.models import OutboxMessage
 from surveys.notifications.outbox import resend
@@ -39,19 +43,26 @@ from surveys.rounds.operations import (
     create_round,
     extend_country,
     move_closing,
+    plan_round,
     reopen_country,
     state_of,
     stop_cadence,
     update_round,
 )
 from surveys.rounds.state import RoundState
+from surveys.scheduling.jobs import (
+    last_reminders,
+    reminder_targets,
+    send_bulk_reminders,
+    send_reminder_now,
+)
 
 bp = Blueprint("rounds", __name__, template_folder="templates")
 add_nav_item("rounds.index", _l("Rounds"), roles=(Role.COORDINATOR, Role.ANALYST), order=30)
 
 MANAGERS = (Role.COORDINATOR,)
 READERS = (Role.COORDINATOR, Role.ANALYST)
-MESSAGES_SHOWN = 200
+MESSAGES_PER_PAGE = 20
 
 
 def _language() -> str:
@@ -126,7 +137,7 @@ def _prefill(form: RoundForm, round_: Round | None) -> None:
         start = (utcnow() + timedelta(days=7)).replace(hour=8, minute=0)
         form.opens_at.data = to_local(start, zone)
         form.closes_at.data = to_local(start + timedelta(weeks=8), zone)
-        form.country_ids.data = [c for c, _label in form.country_ids.choices]
+        form.country_ids.data = []  # chosen on purpose: all, none, a region or one by one
         return
     form.version_id.data = round_.questionnaire_version_id
     form.period_label.data = round_.period_label
@@ -148,23 +159,82 @@ def _form_values(form: RoundForm) -> dict:
     }
 
 
+def _regions(form: RoundForm) -> list[tuple[str, str, list[int]]]:
+    """(key, name, country ids) of each region with at least one country on the form."""
+    offered = {c.iso2: c.id for c in active_countries() if c.id in dict(form.country_ids.choices)}
+    regions = []
+    for key, name_en, name_fr, codes in REGIONS:
+        ids = [offered[code] for code in codes if code in offered]
+        if ids:
+            regions.append((key, name_fr if _language() == "fr" else name_en, ids))
+    return regions
+
+
+def _apply_selection(form: RoundForm, choice: str) -> None:
+    """The all / none / add-a-region buttons: change the ticks, keep everything else typed."""
+    ticked = list(form.country_ids.data or [])
+    if choice == "all":
+        ticked = [country_id for country_id, _label in form.country_ids.choices]
+    elif choice == "none":
+        ticked = []
+    else:
+        for key, _name, ids in _regions(form):
+            if choice == f"region:{key}":
+                ticked += [country_id for country_id in ids if country_id not in ticked]
+    form.country_ids.data = ticked
+
+
+def _form_page(form: RoundForm, round_: Round | None = None, **extra):
+    return render_template(
+        "rounds/form.html", form=form, round=round_, regions=_regions(form), **extra
+    )
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @allow(*MANAGERS)
 def create():
+    """New round: the form (no country ticked until chosen), then a summary to confirm."""
     form = _round_form()
     if request.method == "GET":
         _prefill(form, None)
+        return _form_page(form)
+    if request.form.get("select"):  # all / none / a region: nothing is created
+        _apply_selection(form, request.form["select"])
+        return _form_page(form)
     if form.validate_on_submit():
+        values = _form_values(form)
         try:
-            round_ = create_round(**_form_values(form), actor=current_user)
+            plan = plan_round(**values)
+            if request.form.get("confirm") == "yes":
+                round_ = create_round(**values, actor=current_user)
         except RoundError as exc:
             db.session.rollback()
             _attach_error(form, exc)
         else:
-            db.session.commit()
-            flash(_("Round %(period)s created.", period=round_.period_label), "success")
-            return redirect(url_for("rounds.show", round_id=round_.id))
-    return render_template("rounds/form.html", form=form, round=None)
+            if request.form.get("confirm") == "yes":
+                db.session.commit()
+                flash(
+                    ngettext(
+                        "Round %(period)s created for %(num)d country.",
+                        "Round %(period)s created for %(num)d countries.",
+                        len(round_.participants),
+                        period=round_.period_label,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("rounds.show", round_id=round_.id))
+            if request.form.get("confirm") != "change":
+                return render_template(
+                    "rounds/confirm.html",
+                    form=form,
+                    plan=plan,
+                    reminders=list(zip(plan.offsets, plan.reminder_dates(), strict=True)),
+                    country_names=sorted(
+                        (c.name(_language()) for c in plan.countries), key=str.casefold
+                    ),
+                    zone=user_zone(),
+                )
+    return _form_page(form)
 
 
 @bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
@@ -180,6 +250,9 @@ def edit(round_id: int):
     form = _round_form(round_)
     if request.method == "GET":
         _prefill(form, round_)
+    elif request.form.get("select"):
+        _apply_selection(form, request.form["select"])
+        return _form_page(form, round_, cancel_form=ActionForm(prefix="cancel"))
     if form.validate_on_submit():
         try:
             update_round(round_, **_form_values(form), actor=current_user)
@@ -190,9 +263,7 @@ def edit(round_id: int):
             db.session.commit()
             flash(_("Round %(period)s saved.", period=round_.period_label), "success")
             return redirect(url_for("rounds.show", round_id=round_.id))
-    return render_template(
-        "rounds/form.html", form=form, round=round_, cancel_form=ActionForm(prefix="cancel")
-    )
+    return _form_page(form, round_, cancel_form=ActionForm(prefix="cancel"))
 
 
 @bp.post("/<int:round_id>/cancel")
@@ -232,16 +303,29 @@ def _page(
         rows, status=status_filter, query=query, sort=sort, descending=descending
     )
     can_manage = current_user.has_role(*MANAGERS)
+    filters = {
+        "status": status_filter,
+        "q": query,
+        "sort": sort,
+        "dir": request.args.get("dir", ""),
+    }
     extend_form = extend_form or ExtendForm(prefix="extend")
     extend_form.country_id.choices = [(0, _("Every country"))] + [
         (r.country_id, r.name) for r in sorted(rows, key=lambda r: r.name)
     ]
-    messages = db.session.scalars(
+    messages = db.paginate(
         sa.select(OutboxMessage)
         .where(OutboxMessage.round_id == round_.id)
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .limit(MESSAGES_SHOWN)
-    ).all()
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
+        page=parse_id(request.args.get("page")) or 1,
+        per_page=MESSAGES_PER_PAGE,
+        error_out=False,
+    )
+    remindable = [
+        target
+        for target in reminder_targets(round_.id, now=now)
+        if target.people and not target.reminded_recently(now)
+    ]
     return (
         render_template(
             "rounds/show.html",
@@ -252,12 +336,7 @@ def _page(
             total=len(rows),
             status_labels=overview.STATUS_LABELS,
             statuses=overview.COUNTRY_STATUSES,
-            filters={
-                "status": status_filter,
-                "q": query,
-                "sort": sort,
-                "dir": request.args.get("dir", ""),
-            },
+            filters=filters,
             sort_keys=overview.SORT_KEYS,
             can_manage=can_manage,
             extend_form=extend_form,
@@ -268,6 +347,8 @@ def _page(
             reopen_country_id=reopen_country_id,
             action_form=ActionForm(),
             messages=messages,
+            message_filters={"round_id": round_.id, **filters},
+            remindable=remindable,
             RoundState=RoundState,
         ),
         status,
@@ -327,17 +408,45 @@ def reopen(round_id: int, country_id: int):
     return redirect(url_for("rounds.show", round_id=round_.id))
 
 
+def _names(people) -> str:
+    return ", ".join(person.name for person in people)
+
+
+@bp.get("/<int:round_id>/countries/<int:country_id>/remind")
+@allow(*MANAGERS)
+def confirm_remind(round_id: int, country_id: int):
+    """Who a reminder to this country would reach, and when it was last reminded."""
+    round_ = _round_or_404(round_id)
+    participant = round_.participant(country_id)
+    if participant is None:
+        abort(404)
+    now = utcnow()
+    target = next(
+        (t for t in reminder_targets(round_.id, now=now) if t.country_id == country_id), None
+    )
+    return render_template(
+        "rounds/confirm_remind.html",
+        round=round_,
+        participant=participant,
+        country_name=participant.country.name(_language()),
+        target=target,
+        last_reminded_at=last_reminders(round_.id).get(country_id),
+        recently=target is not None and target.reminded_recently(now),
+        action_form=ActionForm(),
+    )
+
+
 @bp.post("/<int:round_id>/countries/<int:country_id>/remind")
 @allow(*MANAGERS)
 def remind(round_id: int, country_id: int):
-    from surveys.scheduling.jobs import send_reminder_now
-
     round_ = _round_or_404(round_id)
     participant = round_.participant(country_id)
     if participant is None:
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
+    country = participant.country.name(_language())
+    people = country_respondents(country_id)
     try:
         count = send_reminder_now(round_.id, country_id)
     except RoundError as exc:
@@ -348,12 +457,82 @@ def remind(round_id: int, country_id: int):
     if count:
         flash(
             ngettext(
-                "Reminder queued for %(num)d person.", "Reminder queued for %(num)d people.", count
+                "Reminder to %(country)s queued for %(num)d person: %(names)s.",
+                "Reminder to %(country)s queued for %(num)d people: %(names)s.",
+                count,
+                country=country,
+                names=_names(people),
             ),
             "success",
         )
     else:
-        flash(_("This country has no active respondent: nobody to remind."), "warning")
+        flash(
+            _("%(country)s has no active respondent: nobody to remind.", country=country),
+            "warning",
+        )
+    return redirect(url_for("rounds.show", round_id=round_.id))
+
+
+@bp.get("/<int:round_id>/remind")
+@allow(*MANAGERS)
+def confirm_remind_all(round_id: int):
+    """Every country a bulk reminder would reach, and those it leaves out and why."""
+    round_ = _round_or_404(round_id)
+    now = utcnow()
+    targets = reminder_targets(round_.id, now=now)
+    return render_template(
+        "rounds/confirm_remind_all.html",
+        round=round_,
+        to_remind=[t for t in targets if t.people and not t.reminded_recently(now)],
+        recent=[t for t in targets if t.people and t.reminded_recently(now)],
+        nobody=[t for t in targets if not t.people],
+        name=lambda target: target.participant.country.name(_language()),
+        action_form=ActionForm(),
+    )
+
+
+@bp.post("/<int:round_id>/remind")
+@allow(*MANAGERS)
+def remind_all(round_id: int):
+    """Remind every country that has not submitted (each at most once a day)."""
+    round_ = _round_or_404(round_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        reminded, skipped = send_bulk_reminders(round_.id)
+        db.session.commit()
+    except IntegrityError:  # another coordinator sent the same bulk reminder this moment
+        db.session.rollback()
+        flash(
+            _("These reminders were just sent by someone else; nothing more was sent."), "warning"
+        )
+        return redirect(url_for("rounds.show", round_id=round_.id))
+    language = _language()
+    countries = ", ".join(sorted(t.participant.country.name(language) for t in reminded))
+    people = sum(len(t.people) for t in reminded)
+    if reminded:
+        flash(
+            ngettext(
+                "Reminder queued for %(num)d country (%(people)s): %(countries)s.",
+                "Reminders queued for %(num)d countries (%(people)s): %(countries)s.",
+                len(reminded),
+                people=ngettext("%(num)d person", "%(num)d people", people),
+                countries=countries,
+            ),
+            "success",
+        )
+    else:
+        flash(_("No country needed a reminder: nothing was sent."), "warning")
+    if skipped:
+        flash(
+            ngettext(
+                "%(num)d country reminded in the last 24 hours was left out: %(countries)s.",
+                "%(num)d countries reminded in the last 24 hours were left out: %(countries)s.",
+                len(skipped),
+                countries=", ".join(sorted(t.participant.country.name(language) for t in skipped)),
+            ),
+            "info",
+        )
     return redirect(url_for("rounds.show", round_id=round_.id))
 
 

@@ -16,6 +16,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -314,6 +315,98 @@ def send_reminder_now(round_id: int, country_id: int, *, now: datetime | None = 
     run.messages_queued = _notify_country(notices.MANUAL_REMINDER, round_, participant)
     db.session.flush()
     return run.messages_queued
+
+
+def last_reminders(round_id: int) -> dict[int, datetime]:
+    """When each country of the round was last reminded (scheduled or by hand, and someone
+    was there to receive it)."""
+    rows = db.session.execute(
+        sa.select(JobRun.country_id, sa.func.max(JobRun.done_at))
+        .where(
+            JobRun.round_id == round_id,
+            JobRun.kind.in_((REMINDER, MANUAL_REMINDER)),
+            JobRun.messages_queued > 0,
+        )
+        .group_by(JobRun.country_id)
+    )
+    return {country_id: _aware(moment) for country_id, moment in rows if country_id is not None}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+# A bulk reminder reaches a country at most once a day: skipped when the country was reminded
+# in the last 24 hours, and one bulk reminder per country and UTC day (the JobRun slot).
+BULK_REMINDER_GAP = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class ReminderTarget:
+    """A country a reminder now would be for, with the people it would reach."""
+
+    participant: RoundCountry
+    people: list
+    last_reminded_at: datetime | None
+
+    @property
+    def country_id(self) -> int:
+        return self.participant.country_id
+
+    def reminded_recently(self, now: datetime) -> bool:
+        last = self.last_reminded_at
+        return last is not None and now - last < BULK_REMINDER_GAP
+
+
+def reminder_targets(round_id: int, *, now: datetime | None = None) -> list[ReminderTarget]:
+    """Countries of the round that can be reminded now: open for them, not submitted."""
+    now = now or utcnow()
+    round_ = db.session.get(Round, round_id)
+    statuses = _submission_statuses(round_id)
+    last = last_reminders(round_id)
+    targets = []
+    for participant in round_.participants:
+        country_id = participant.country_id
+        if country_state_of(participant, now) != RoundState.OPEN:
+            continue
+        if statuses.get(country_id) in SUBMITTED_STATUSES:
+            continue
+        people = country_respondents(country_id)
+        targets.append(ReminderTarget(participant, people, last.get(country_id)))
+    return targets
+
+
+def send_bulk_reminders(
+    round_id: int, *, now: datetime | None = None
+) -> tuple[list[ReminderTarget], list[ReminderTarget]]:
+    """Remind every country that has not submitted, at most once a day each (flush only; the
+    view commits). Returns (reminded, skipped because reminded in the last 24 hours)."""
+    now = now or utcnow()
+    round_ = db.session.get(Round, round_id)
+    reminded, skipped = [], []
+    for target in reminder_targets(round_id, now=now):
+        if not target.people:  # nobody to remind: the confirmation page lists it apart
+            continue
+        slot = "bulk-" + now.astimezone(UTC).date().isoformat()
+        scope = country_scope(round_id, target.country_id)
+        if target.reminded_recently(now) or is_done(MANUAL_REMINDER, scope, slot):
+            skipped.append(target)
+            continue
+        run = JobRun(
+            kind=MANUAL_REMINDER,
+            scope=scope,
+            slot=slot,
+            round_id=round_id,
+            country_id=target.country_id,
+            done_at=now,
+            worker=worker_name(),
+        )
+        db.session.add(run)
+        run.messages_queued = _notify_country(notices.MANUAL_REMINDER, round_, target.participant)
+        if run.messages_queued:
+            reminded.append(target)
+    db.session.flush()
+    return reminded, skipped
 
 
 @in_app_context

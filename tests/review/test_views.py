@@ -369,3 +369,57 @@ def test_a_decision_racing_another_change_is_refused_cleanly(
     assert "Someone else changed this submission in the meantime" in page
     db.session.refresh(submitted)
     assert submitted.status == Status.SUBMITTED
+
+
+def _queue_row(page: str, country: str) -> str:
+    row = re.search(rf"<tr>\s*<td>{country}</td>(.*?)</tr>", page, re.S)
+    assert row is not None, f"no row for {country} in the queue"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(1)))
+
+
+def test_the_queue_tells_a_resubmission_from_a_first_submission_and_counts_queries(
+    db, client, login, scenario, returned, create_submission
+):
+    """Issue 14, point 6."""
+    first = create_submission(scenario.round, scenario.mali, {"legal_tip_offence": "yes"})
+    workflow.submit(first, scenario.other_respondent)
+    [shelters] = db.session.scalars(sa.select(ReviewQuery)).all()
+    law = add_query(returned, scenario.coordinator, question_id="legal_tip_offence", text="Law?")
+    answer_query(shelters, scenario.respondent, "The ministry's 2025 census.")
+    answer_query(law, scenario.respondent, "", no_change=True)
+    workflow.submit(returned, scenario.respondent)
+    db.session.commit()
+
+    login(scenario.coordinator)
+    queue = client.get("/review/").get_data(as_text=True)
+    niger, mali = _queue_row(queue, "Niger"), _queue_row(queue, "Mali")
+    assert "Resubmission" in niger and "returned" in niger
+    assert "2 open: 2 answered, 0 not answered" in niger
+    assert "First submission" in mali and "None" in mali
+    # The round's review page says the same.
+    round_page = client.get(f"/review/rounds/{scenario.round.id}").get_data(as_text=True)
+    assert "2 open: 2 answered, 0 not answered" in round_page
+    assert "Resubmission" in round_page and "First submission" in round_page
+    # A query closed with "no change" says so to the coordinator.
+    review = client.get(f"/review/submissions/{returned.id}").get_data(as_text=True)
+    assert "closed it with no change" in review
+
+
+def test_validating_and_submitting_show_what_they_do_before_the_post(
+    db, client, login, scenario, submitted
+):
+    """Issue 14, point 5: Submit and Validate are confirmed on a page saying what they do."""
+    add_query(submitted, scenario.coordinator, question_id="protection_shelters", text="Source?")
+    db.session.commit()
+    login(scenario.coordinator)
+    review = client.get(f"/review/submissions/{submitted.id}").get_data(as_text=True)
+    assert f'href="/review/submissions/{submitted.id}/validate"' in review
+    assert f'action="/review/submissions/{submitted.id}/validate"' not in review  # no 1-click
+    page = client.get(f"/review/submissions/{submitted.id}/validate").get_data(as_text=True)
+    assert "Validate the answers of Niger for 2026-H2?" in page
+    assert "1 open query is marked resolved. 1 of them has no answer from the country." in page
+    db.session.refresh(submitted)
+    assert submitted.status == Status.SUBMITTED  # looking changed nothing
+    client.post(f"/review/submissions/{submitted.id}/validate")
+    db.session.refresh(submitted)
+    assert submitted.status == Status.VALIDATED

@@ -32,7 +32,7 @@ def test_analyst_reads_but_cannot_change(client, login, world, create_round):
     assert client.get("/rounds/").status_code == 200
     page = client.get(f"/rounds/{round_.id}")
     assert page.status_code == 200
-    assert "Send a reminder now" not in page.get_data(as_text=True)
+    assert "Remind…" not in page.get_data(as_text=True)
     assert client.get("/rounds/new").status_code == 403
     response = client.post(
         f"/rounds/{round_.id}/extend",
@@ -53,7 +53,7 @@ def test_respondent_and_anonymous_are_kept_out(client, login, world, create_roun
 def test_create_form_reads_dates_in_the_coordinators_zone(client, login, world, db):
     login(world["coordinator"])
     form = client.get("/rounds/new").get_data(as_text=True)
-    assert form.count("checked") == 2  # every active country is ticked by default
+    assert form.count("checked") == 0  # countries are chosen on purpose, none by default
     response = client.post(
         "/rounds/new",
         data={
@@ -63,6 +63,7 @@ def test_create_form_reads_dates_in_the_coordinators_zone(client, login, world, 
             "closes_at": "2030-04-30T18:00",
             "country_ids": [world["niger"].id, world["mali"].id],
             "reminder_offsets": "10, 3",
+            "confirm": "yes",  # as pressed on the summary
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -250,7 +251,7 @@ def test_remind_now_is_refused_for_a_country_that_submitted_or_is_closed(
     )
     login(world["coordinator"])
     page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
-    assert page.count("Send a reminder now") == 1  # Mali only
+    assert page.count("Remind…") == 1  # Mali only
 
     response = client.post(
         f"/rounds/{round_.id}/countries/{world['niger'].id}/remind", follow_redirects=True

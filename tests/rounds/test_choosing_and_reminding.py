@@ -1,0 +1,215 @@
+"""A new round holds the countries chosen on purpose, confirmed on a summary; reminders are
+confirmed, name the country and its people, go in bulk to those that have not submitted (at most
+once a day each); the message log is paginated (issue 14, points 4 and 5)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from surveys.accounts.models import Role
+from surveys.notifications.models import OutboxMessage
+from surveys.rounds.models import Round
+from surveys.scheduling.models import JobRun
+
+
+@pytest.fixture
+def world(db, create_country, create_user, create_version):
+    countries = {
+        iso2: create_country(iso2, iso3, name, name)
+        for iso2, iso3, name in (
+            ("NE", "NER", "Niger"),
+            ("ML", "MLI", "Mali"),
+            ("SN", "SEN", "Senegal"),
+            ("DE", "DEU", "Germany"),
+            ("FR", "FRA", "France"),
+            ("IT", "ITA", "Italy"),
+        )
+    }
+    people = {
+        iso2: create_user(
+            Role.RESPONDENT, countries=[countries[iso2]], email=f"focal.{iso2.lower()}@example.org"
+        )
+        for iso2 in ("NE", "ML", "SN")
+    }
+    return {
+        **countries,
+        "people": people,
+        "version": create_version(),
+        "coordinator": create_user(Role.COORDINATOR, timezone="Africa/Niamey"),
+    }
+
+
+def ticked(page: str) -> set[str]:
+    """The labels of the ticked country boxes of the round form."""
+    labels = dict(re.findall(r'<label for="(country_ids-\d+)">([^<]+)</label>', page))
+    ids = re.findall(r'<input checked id="(country_ids-\d+)"', page)
+    ids += re.findall(r'<input[^>]*id="(country_ids-\d+)"[^>]*checked', page)
+    return {labels[i] for i in ids}
+
+
+def form_data(world, **changes) -> dict:
+    data = {
+        "version_id": world["version"].id,
+        "period_label": "2027-H1",
+        "opens_at": "2030-01-05T09:00",
+        "closes_at": "2030-03-01T18:00",
+        "reminder_offsets": "14, 1",
+    }
+    data.update(changes)
+    return data
+
+
+def test_no_country_is_ticked_until_chosen_and_all_none_and_regions_tick_exactly(
+    client, login, world, db
+):
+    login(world["coordinator"])
+    assert ticked(client.get("/rounds/new").get_data(as_text=True)) == set()
+
+    page = client.post("/rounds/new", data=form_data(world, select="all")).get_data(as_text=True)
+    assert ticked(page) == {"Niger", "Mali", "Senegal", "Germany", "France", "Italy"}
+    assert 'value="2027-H1"' in page  # what was typed stays
+    page = client.post("/rounds/new", data=form_data(world, select="none")).get_data(as_text=True)
+    assert ticked(page) == set()
+    # A region adds its countries to those already ticked.
+    data = form_data(world, select="region:europe", country_ids=[world["NE"].id])
+    page = client.post("/rounds/new", data=data).get_data(as_text=True)
+    assert ticked(page) == {"Niger", "Germany", "France", "Italy"}
+    assert "Add African countries (3 countries)" in page  # only the countries on offer
+    assert db.session.scalar(sa.select(sa.func.count(Round.id))) == 0  # nothing created
+
+
+def test_the_summary_shows_the_round_and_only_its_confirmation_creates_it(client, login, world, db):
+    login(world["coordinator"])
+    chosen = [world["NE"].id, world["DE"].id]
+    page = client.post("/rounds/new", data=form_data(world, country_ids=chosen))
+    summary = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(Round.id))) == 0
+    assert "Germany, Niger" in summary
+    assert "2 countries" in summary
+    # Dates in the coordinator's zone (Niamey, UTC+1), the reminders as dates.
+    assert "Africa/Niamey" in summary
+    assert "5 Jan 2030" in summary or "Jan 5, 2030" in summary
+    assert summary.count("days before closing") + summary.count("day before closing") == 2
+
+    changed = client.post(
+        "/rounds/new", data=form_data(world, country_ids=chosen, confirm="change")
+    )
+    assert ticked(changed.get_data(as_text=True)) == {"Niger", "Germany"}
+    created = client.post("/rounds/new", data=form_data(world, country_ids=chosen, confirm="yes"))
+    assert created.status_code == 302
+    round_ = db.session.scalars(sa.select(Round)).one()
+    assert {p.country.iso2 for p in round_.participants} == {"NE", "DE"}
+
+
+def test_a_wrong_value_comes_back_on_the_form_not_on_the_summary(client, login, world, db):
+    login(world["coordinator"])
+    page = client.post(
+        "/rounds/new",
+        data=form_data(world, country_ids=[world["NE"].id], closes_at="2029-01-01T09:00"),
+    ).get_data(as_text=True)
+    assert "The closing date must be after the opening date." in page
+    assert 'name="confirm"' not in page
+
+
+def test_a_reminder_is_confirmed_first_and_names_the_country_and_its_people(
+    client, login, world, create_round, db
+):
+    round_ = create_round(world["version"], [world["NE"], world["ML"]])
+    login(world["coordinator"])
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert f"/rounds/{round_.id}/countries/{world['NE'].id}/remind" in page
+    assert "<form" not in page.split("Remind…")[0][-400:]  # a link to a summary, not a post
+    confirm = client.get(f"/rounds/{round_.id}/countries/{world['NE'].id}/remind")
+    text = confirm.get_data(as_text=True)
+    assert "Remind Niger now?" in text and "focal.ne@example.org" in text
+    assert db.session.query(OutboxMessage).count() == 0  # looking sends nothing
+
+    done = client.post(
+        f"/rounds/{round_.id}/countries/{world['NE'].id}/remind", follow_redirects=True
+    ).get_data(as_text=True)
+    name = world["people"]["NE"].name
+    assert f"Reminder to Niger queued for 1 person: {name}." in done
+    assert db.session.query(OutboxMessage).count() == 1
+
+
+def test_the_bulk_reminder_reaches_only_countries_that_have_not_submitted_once_a_day(
+    client, login, world, create_round, create_submission, db
+):
+    round_ = create_round(world["version"], [world["NE"], world["ML"], world["SN"], world["DE"]])
+    create_submission(round_, world["ML"], status="submitted")
+    create_submission(round_, world["NE"], status="draft")
+    login(world["coordinator"])
+    confirm = client.get(f"/rounds/{round_.id}/remind").get_data(as_text=True)
+    listed = re.search(r'<ul id="to-remind">(.*?)</ul>', confirm, re.S).group(1)
+    assert "Niger" in listed and "Senegal" in listed
+    assert "Mali" not in listed  # submitted
+    assert "Germany" not in listed  # no respondent: listed apart
+    assert "no active respondent" in confirm
+
+    done = client.post(f"/rounds/{round_.id}/remind", follow_redirects=True)
+    assert "Reminders queued for 2 countries (2 people): Niger, Senegal." in done.get_data(
+        as_text=True
+    )
+    recipients = {m.recipient_email for m in db.session.scalars(sa.select(OutboxMessage))}
+    assert recipients == {"focal.ne@example.org", "focal.sn@example.org"}
+
+    # The same day: nobody is reminded twice; the page says who was left out and why.
+    again = client.post(f"/rounds/{round_.id}/remind", follow_redirects=True).get_data(as_text=True)
+    assert "No country needed a reminder" in again
+    assert "2 countries reminded in the last 24 hours were left out: Niger, Senegal." in again
+    assert db.session.query(OutboxMessage).count() == 2
+    # Counted with the reminders, per country.
+    runs = db.session.scalars(sa.select(JobRun).where(JobRun.messages_queued > 0)).all()
+    assert sorted(r.country_id for r in runs) == sorted([world["NE"].id, world["SN"].id])
+
+
+def test_the_bulk_reminder_leaves_out_a_country_reminded_by_hand_today(
+    client, login, world, create_round, db
+):
+    round_ = create_round(world["version"], [world["NE"], world["SN"]])
+    login(world["coordinator"])
+    client.post(f"/rounds/{round_.id}/countries/{world['NE'].id}/remind")
+    confirm = client.get(f"/rounds/{round_.id}/remind").get_data(as_text=True)
+    assert "Niger" in re.search(r'<ul id="reminded-recently">(.*?)</ul>', confirm, re.S).group(1)
+    client.post(f"/rounds/{round_.id}/remind")
+    recipients = [m.recipient_email for m in db.session.scalars(sa.select(OutboxMessage))]
+    assert sorted(recipients) == ["focal.ne@example.org", "focal.sn@example.org"]
+
+
+def test_a_bulk_reminder_to_a_round_not_open_sends_nothing(client, login, world, create_round, db):
+    round_ = create_round(world["version"], [world["NE"]], opens_in=timedelta(days=3))
+    login(world["coordinator"])
+    assert "No country needs a reminder now." in client.get(f"/rounds/{round_.id}/remind").get_data(
+        as_text=True
+    )
+    client.post(f"/rounds/{round_.id}/remind")
+    assert db.session.query(OutboxMessage).count() == 0
+
+
+def test_the_message_log_is_paginated(client, login, world, create_round, db):
+    from surveys.notifications.outbox import queue_message
+
+    round_ = create_round(world["version"], [world["NE"]])
+    for number in range(45):
+        queue_message(
+            recipient_email=f"p{number}@example.org",
+            subject=f"Message {number}",
+            body="Body",
+            language="en",
+            user_id=None,
+            round_id=round_.id,
+            kind="round.opening",
+        )
+    db.session.commit()
+    login(world["coordinator"])
+    first = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert "45 messages, newest first." in first
+    assert first.count("p4") >= 1 and len(re.findall(r"p\d+@example\.org", first)) == 20
+    assert "Page 1 of 3" in first
+    last = client.get(f"/rounds/{round_.id}?page=3").get_data(as_text=True)
+    assert len(re.findall(r"p\d+@example\.org", last)) == 5
