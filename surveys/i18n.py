@@ -6,13 +6,33 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.support import Translations
-from flask import current_app, has_request_context, request, session
+from flask import current_app, has_app_context, has_request_context, request, session
+from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
+from surveys.locales import DEFAULT_LANGUAGE, LOCALES, locale_for
+
 SESSION_LANGUAGE_KEY = "language"
+__all__ = ["LOCALES", "current_language", "in_language", "locale_for"]
+
+
+def current_language() -> str:
+    """The language ("en", "fr") of the current request or forced locale; English outside one."""
+    locale = get_locale() if has_app_context() else None
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def in_language(language: str | None):
+    """Translate and format in `language` for the duration of a `with` block."""
+    return force_locale(locale_for(language))
 
 
 def select_locale() -> str:
+    """The Babel locale of the language the request is read in."""
+    return locale_for(select_language())
+
+
+def select_language() -> str:
     """The user's preference, else the language chosen in this session, else the browser's."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI, scheduler: callers force the recipient's locale

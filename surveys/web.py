@@ -20,6 +20,7 @@ from surveys.access import PUBLIC, enforce_policy, policy_for
 from surveys.audit.labels import action_label
 from surveys.audit.models import AuditEvent
 from surveys.extensions import db
+from surveys.i18n import current_language
 from surveys.navigation import menu
 
 CONTENT_SECURITY_POLICY = (
@@ -196,7 +197,7 @@ def template_globals() -> dict:
     return {
         "action_label": action_label,
         "main_menu": menu(),
-        "current_language": str(get_locale() or "en"),
+        "current_language": current_language(),
         "languages": (("en", "English"), ("fr", "Français")),
     }
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app, url_for
-from flask_babel import _, force_locale
+from flask_babel import _
 from sqlalchemy import func, select
 
 from surveys.accounts.labels import is_valid_timezone, role_label
@@ -44,7 +44,7 @@ from surveys.audit.operations import client_address, record
 from surveys.countries.models import Country
 from surveys.db import utcnow
 from surveys.extensions import db
-from surveys.i18n import zone_named
+from surveys.i18n import in_language, locale_for, zone_named
 
 # A person may ask for at most this many reset e-mails per hour (protects their mailbox).
 MAX_RESET_EMAILS_PER_HOUR = 3
@@ -190,7 +190,7 @@ def external_url(endpoint: str, **values) -> str:
 def _format_for(user: User, moment: datetime) -> str:
     """A moment as the recipient reads it: their language and time zone."""
     return babel_format_datetime(
-        moment, "long", tzinfo=zone_named(user.timezone), locale=user.language
+        moment, "long", tzinfo=zone_named(user.timezone), locale=locale_for(user.language)
     )
 
 
@@ -217,7 +217,7 @@ def send_invitation_email(
     """Queue the invitation in the invited person's language; returns the link."""
     now = now or utcnow()
     link = external_url("accounts.accept_invitation", invitation_token=raw_token)
-    with force_locale(user.language):
+    with in_language(user.language):
         roles = ", ".join(role_label(r) for r in sorted(user.roles))
         countries = ", ".join(c.name(user.language) for c in user.countries)
         subject = _("Your invitation to the Niamey monitoring platform")
@@ -244,7 +244,7 @@ def send_invitation_email(
 def send_reset_email(user: User, raw_token: str, now: datetime | None = None) -> str:
     now = now or utcnow()
     link = external_url("accounts.reset_password", reset_token=raw_token)
-    with force_locale(user.language):
+    with in_language(user.language):
         subject = _("Choose a new password")
         body = _(
             "Hello %(name)s,\n\n"

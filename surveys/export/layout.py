@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from surveys.locales import percent_of_hundred
 from surveys.questionnaire.schema import (
     CHOICE_TYPES,
     NUMBER_TYPES,
@@ -297,8 +298,7 @@ def number_text(value: float | Decimal) -> str:
 
 
 def percent_text(share: Decimal | float, language: str) -> str:
-    text = number_text(round(Decimal(str(share)) * 100, 1))
-    return (text.replace(".", ",") + " %") if language == "fr" else text + "%"
+    return percent_of_hundred(round(Decimal(str(share)) * 100, 1), language)
 
 
 # --- Answers -----------------------------------------------------------------------------------

@@ -32,14 +32,16 @@ def make_translate(language: str) -> Translate:
 
     if not has_app_context():
         return lambda message: message
-    from flask_babel import force_locale, gettext
+    from flask_babel import gettext
+
+    from surveys.i18n import in_language
 
     cache: dict[str, str] = {}
 
     def translate(message: str) -> str:
         found = cache.get(message)
         if found is None:
-            with force_locale(language):
+            with in_language(language):
                 found = cache[message] = gettext(message)
         return found
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import _
+from flask_babel import _, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from surveys.access import allow, signed_in
 from surveys.accounts.models import Role
 from surveys.extensions import db
+from surveys.i18n import current_language
 from surveys.inputs import parse_id
+from surveys.locales import percent_of_hundred
 from surveys.navigation import add_nav_item
 from surveys.questionnaire.errors import DefinitionError
 from surveys.questionnaire.forms import PublishForm, UploadDefinitionForm
@@ -25,7 +27,15 @@ from surveys.questionnaire.operations import (
     publish,
     store_definition,
 )
-from surveys.questionnaire.schema import localized
+from surveys.questionnaire.schema import Definition, localized
+from surveys.questionnaire.wording import (
+    ChangeInWords,
+    ChangeReader,
+    Wording,
+    condition_in_words,
+    question_numbers,
+    type_name,
+)
 
 bp = Blueprint("questionnaire", __name__, template_folder="templates")
 add_nav_item("questionnaire.index", _l("Questionnaires"), order=60)
@@ -75,6 +85,8 @@ def show(key: str, version: int):
         localized=localized,
         may_manage=_may_manage(),
         preview_endpoint="questionnaire.preview",
+        condition_text=condition_text,
+        type_name=lambda question_type: type_name(question_type, gettext),
     )
 
 
@@ -85,20 +97,72 @@ def diff(key: str):
     new_number = parse_id(request.args.get("new"))
     if old_number is None or new_number is None:
         abort(404)
-    from surveys.questionnaire.diff import diff_definitions, shown
+    from surveys.questionnaire.diff import diff_definitions
 
     old, new = _visible_version(key, old_number), _visible_version(key, new_number)
     language = _language(new.definition)
+    changes = diff_definitions(old.definition, new.definition)
     return render_template(
         "questionnaire/diff.html",
         key=key,
         old=old,
         new=new,
-        changes=diff_definitions(old.definition, new.definition),
+        changes=changes,
         language=language,
         localized=localized,
-        shown=shown,
+        words=DiffInWords(old.definition, new.definition, language),
     )
+
+
+class DiffInWords:
+    """The diff's questions, areas and changed fields written for the page's reader."""
+
+    def __init__(self, old: Definition, new: Definition, language: str) -> None:
+        self.old_definition, self.new_definition = old, new
+        self.old = _wording(old, language)
+        self.new = _wording(new, language)
+        self.old_numbers, self.new_numbers = question_numbers(old), question_numbers(new)
+        self.language = language
+
+    def question(self, question_id: str, *, removed: bool = False) -> str:
+        """ "2.3 The question's text" in the version that has it."""
+        definition = self.old_definition if removed else self.new_definition
+        numbers = self.old_numbers if removed else self.new_numbers
+        question = definition.question(question_id)
+        text = localized(question.text, self.language) if question else question_id
+        return f"{numbers.get(question_id, '')} {text}".strip()
+
+    def area(self, area_id: str, *, removed: bool = False) -> str:
+        definition = self.old_definition if removed else self.new_definition
+        area = definition.area(area_id)
+        return localized(area.title, self.language) if area else area_id
+
+    def question_changes(self, item) -> list[ChangeInWords]:
+        reader = ChangeReader(
+            self.old,
+            self.new,
+            self.old_definition.question(item.old_id),
+            self.new_definition.question(item.new_id),
+        )
+        return [reader.change(change) for change in item.changes]
+
+    def other_changes(self, changes) -> list[ChangeInWords]:
+        reader = ChangeReader(self.old, self.new)
+        return [reader.change(change) for change in changes]
+
+
+def _wording(definition: Definition, language: str) -> Wording:
+    return Wording(
+        definition,
+        language,
+        gettext,
+        number=format_decimal,
+        percent=lambda value: percent_of_hundred(value, current_language()),
+    )
+
+
+def condition_text(definition: Definition, text: str | None, language: str) -> str:
+    return condition_in_words(text, definition, language, gettext, format_decimal)
 
 
 @bp.route("/upload", methods=["GET", "POST"])

@@ -23,13 +23,14 @@ from typing import Any, ClassVar
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import has_app_context
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
+from surveys.i18n import in_language, locale_for
+from surveys.locales import decimal_mark, percent_of_hundred
 from surveys.questionnaire.expressions import is_answered
 from surveys.questionnaire.schema import (
     Question,
@@ -107,14 +108,13 @@ def format_number_input(value: object, language: str) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value)
-    return text.replace(".", ",") if language == "fr" else text
+    return str(value).replace(".", decimal_mark(language))
 
 
 def format_number(value: object, language: str) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
-    return format_decimal(value, locale=language, decimal_quantization=False)
+    return format_decimal(value, locale=locale_for(language), decimal_quantization=False)
 
 
 def parse_date(text: str) -> date | None:
@@ -384,9 +384,9 @@ class _NumberKind(QuestionKind):
 
 
 def _language() -> str:
-    from flask_babel import get_locale
+    from surveys.i18n import current_language
 
-    return str(get_locale() or "en") if has_app_context() else "en"
+    return current_language()
 
 
 @register
@@ -410,8 +410,9 @@ class PercentageKind(_NumberKind):
         return _("Enter a percentage between 0 and 100.")
 
     def display(self, question, value, language):
-        number = format_number(value, language)
-        return f"{number}\u202f%" if language == "fr" else f"{number}%"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return str(value)
+        return percent_of_hundred(value, language)
 
 
 @register
@@ -444,7 +445,7 @@ class DateKind(QuestionKind):
 
     def display(self, question, value, language):
         try:
-            return format_date(date.fromisoformat(str(value)), "long", locale=language)
+            return format_date(date.fromisoformat(str(value)), "long", locale=locale_for(language))
         except ValueError:
             return str(value)
 
@@ -628,10 +629,10 @@ class StatisticsKind(QuestionKind):
 
 
 class _locale:
-    """force_locale when an app is around (exports from the CLI have one), else nothing."""
+    """in_language when an app is around (exports from the CLI have one), else nothing."""
 
     def __init__(self, language: str) -> None:
-        self.context = force_locale(language) if has_app_context() else None
+        self.context = in_language(language) if has_app_context() else None
 
     def __enter__(self):
         if self.context is not None:

@@ -249,9 +249,9 @@ class Problem:
 
     def __str__(self) -> str:
         """The question's text and the message, in the current language (for flashes, logs)."""
-        from flask_babel import get_locale
+        from surveys.i18n import current_language
 
-        language = str(get_locale() or "en")
+        language = current_language()
         return f"{localized(self.question.text, language)}: {self.message}"
 
 

@@ -24,7 +24,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_time, get_locale, ngettext
+from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -36,6 +36,7 @@ from surveys.accounts.models import Role
 from surveys.countries.models import Country
 from surveys.db import utcnow
 from surveys.extensions import db
+from surveys.i18n import current_language
 from surveys.inputs import parse_id, parse_ids
 from surveys.navigation import add_nav_item
 from surveys.questionnaire.expressions import parse, referenced_ids
@@ -92,7 +93,7 @@ def progress_text(progress: ops.AreaProgress) -> str:
 
 
 def _language() -> str:
-    return str(get_locale() or "en")
+    return current_language()
 
 
 def _wants_json() -> bool:

@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from surveys.accounts.models import Role, User
 from surveys.accounts.queries import coordinators, country_respondents
 from surveys.audit.operations import record
 from surveys.db import utcnow
 from surveys.extensions import db
+from surveys.i18n import in_language
 from surveys.responses.models import Status, Submission
 from surveys.results.operations import snapshot_submission
 from surveys.rounds.notices import absolute_url
@@ -37,9 +38,10 @@ class IncompleteSubmission(WorkflowError):
 
     def __init__(self, problems: Sequence[object]) -> None:
         super().__init__(
-            _(
-                "The submission is not complete: %(count)s problem(s) to fix before submitting.",
-                count=len(problems),
+            ngettext(
+                "The submission is not complete: %(num)s problem to fix before submitting.",
+                "The submission is not complete: %(num)s problems to fix before submitting.",
+                len(problems),
             )
         )
         self.problems = list(problems)
@@ -321,7 +323,7 @@ def announce(submission: Submission, action: str, *, note: str = "") -> int:
     kind = "submission." + _past_tense(action)
     for user in recipients:
         language = user.language if user.language in ("en", "fr") else "en"
-        with force_locale(language):
+        with in_language(language):
             notice = compose_notice(submission, action, language, note=note)
         queue_message(
             recipient_email=user.email,
@@ -364,12 +366,14 @@ def compose_notice(submission: Submission, action: str, language: str, *, note: 
             "Your self-assessment for %(period)s was returned with questions", period=period
         )
         lines = [
-            _(
+            ngettext(
                 "The secretariat returned the answers of %(country)s for the period %(period)s "
-                "with %(count)s open question(s).",
+                "with %(num)s open question.",
+                "The secretariat returned the answers of %(country)s for the period %(period)s "
+                "with %(num)s open questions.",
+                open_query_count(submission),
                 country=country,
                 period=period,
-                count=open_query_count(submission),
             )
         ]
         lines.extend(_query_lines(submission, language))

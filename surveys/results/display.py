@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from surveys.i18n import current_language
 from surveys.questionnaire.schema import (
     CHOICE_TYPES,
     NUMBER_TYPES,
@@ -48,7 +49,7 @@ def format_decimal(value: Decimal | float | int, pattern: str) -> str:
 
 
 def language() -> str:
-    return str(get_locale() or "en")
+    return current_language()
 
 
 def status_name(status: str) -> str:

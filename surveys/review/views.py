@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,6 +15,7 @@ from werkzeug.wrappers import Response
 from surveys.access import allow, require_country
 from surveys.accounts.models import Role
 from surveys.extensions import db
+from surveys.i18n import current_language
 from surveys.inputs import same_site_path
 from surveys.navigation import add_nav_item
 from surveys.questionnaire.schema import localized
@@ -66,7 +66,7 @@ def queries_for_page(submission: Submission) -> dict[str | None, list[ReviewQuer
 
 
 def _language() -> str:
-    return str(get_locale() or "en")
+    return current_language()
 
 
 def _submission_or_404(submission_id: int) -> Submission:

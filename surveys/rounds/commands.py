@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
-from flask_babel import force_locale
 
 from surveys.countries.models import Country
 from surveys.db import utcnow
 from surveys.extensions import db
+from surveys.i18n import in_language
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.rounds.models import Cadence, Round
 from surveys.rounds.operations import (
@@ -38,7 +38,7 @@ def in_english(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        with force_locale("en"):
+        with in_language("en"):
             try:
                 return command(*args, **kwargs)
             except RoundError as exc:

@@ -1,7 +1,7 @@
 """The e-mails about rounds, written in each recipient's language and time zone.
 
 Callers hold an application context (web request, CLI or scheduler job); every text is rendered
-inside `force_locale(recipient.language)`, so nothing depends on a request's locale.
+inside `in_language(recipient.language)`, so nothing depends on a request's locale.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from surveys.accounts.models import User
 from surveys.countries.models import Country
+from surveys.i18n import in_language, locale_for
 from surveys.notifications.models import OutboxMessage
 from surveys.notifications.outbox import queue_message
 from surveys.questionnaire.schema import localized
@@ -47,7 +47,7 @@ def _zone(user: User) -> ZoneInfo:
 def deadline_text(moment: datetime, user: User) -> str:
     """The moment in the recipient's zone and language, with the zone named."""
     zone = _zone(user)
-    text = format_datetime(moment, "d MMMM y, HH:mm", tzinfo=zone, locale=user.language or "en")
+    text = format_datetime(moment, "d MMMM y, HH:mm", tzinfo=zone, locale=locale_for(user.language))
     return f"{text} ({zone.key})"
 
 
@@ -92,7 +92,7 @@ def compose(
 ) -> Notice:
     """Subject and body of one notice, in the user's language."""
     language = user.language or "en"
-    with force_locale(language):
+    with in_language(language):
         title = round_title(round_, language)
         country_name = country.name(language) if country is not None else ""
         deadline = deadline_text(closes_at or round_.closes_at, user)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-CORE = ["schema", "errors", "expressions", "loader", "serialize", "diff", "framework"]
+CORE = ["schema", "errors", "expressions", "loader", "serialize", "diff", "framework", "wording"]
 
 # `surveys/__init__.py` builds the Flask app, so the package is stubbed to its path: what is
 # checked is what these modules themselves import.

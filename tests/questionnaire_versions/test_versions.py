@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -210,11 +212,48 @@ class TestWebLibrary:
         response = client.get("/questionnaires/mini/diff?old=1&new=2")
         assert response.status_code == 200
         page = response.get_data(as_text=True)
-        assert "Added questions" in page and "protection_hotline [protection]" in page
-        assert "legal_notes [legal]" in page  # removed
-        assert "legal_tip_offence -&gt; legal_tip_criminalised" in page  # followed `replaces`
-        # A re-scored option shows its old and new score, not only which field changed.
-        assert "<code>options.draft.score</code>: 0.5 → 0.25" in page
+        text = page_text(page)
+        assert (
+            "Added questions (1) 2.2 Is there a free hotline for victims of trafficking? " in text
+        )
+        assert "1.6 Comments on the legal framework (Legal framework)" in text  # removed
+        assert "(was legal_tip_offence)" in text  # followed `replaces`
+        # A re-scored option shows its old and new score in words, not a field path.
+        assert "Score of the answer “Draft” before: 0.5 now: 0.25" in text
+        assert "options.draft.score" not in page and "text.en" not in page
+        # The words that changed inside a text are marked, in each language.
+        assert '<ins><span class="visually-hidden">added: </span>all forms of </ins>' in page
+        assert '<del><span class="visually-hidden">removed: </span>telle que définie</del>' in page
+
+    def test_diff_page_reads_in_french(self, client, login, create_user, create_version):
+        create_version(MINI_V1)
+        create_version(MINI_V2)
+        login(create_user("analyst", language="fr"))
+        text = page_text(client.get("/questionnaires/mini/diff?old=1&new=2").get_data(as_text=True))
+        assert "Barème de la réponse « Projet » avant : 0,5 maintenant : 0,25" in text
+        assert "Texte de la question en français" in text
+        assert "replaces" not in text and "(s)" not in text
+
+    def test_question_pages_say_conditions_and_types_in_words(
+        self, client, login, create_user, create_version
+    ):
+        create_version(MINI_V2)
+        login(create_user("analyst"))
+        text = page_text(client.get("/questionnaires/mini/v2").get_data(as_text=True))
+        assert (
+            "Shown if question 1.1 “Does national law criminalise all forms of trafficking…” "
+            "is “Yes” or “Partly”" in text
+        )
+        assert "Type of answer Yes / partly / no" in text
+        assert "yes_partly_no" not in text and " in [" not in text
+        # A French reader reads the sentence and the quoted question in French.
+        login(create_user("analyst", language="fr"))
+        text = page_text(client.get("/questionnaires/mini/v2").get_data(as_text=True))
+        assert (
+            "la question 1.1 « La loi nationale incrimine-t-elle toutes les formes de… » "
+            "a pour réponse « Oui » ou « Partiellement »" in text
+        )
+        assert "Type de réponse Oui / partiellement / non" in text
 
     def test_diff_page_shows_changed_scoring_settings(
         self, client, login, create_user, create_version, tmp_path
@@ -230,7 +269,7 @@ class TestWebLibrary:
         login(create_user("analyst"))
         page = client.get("/questionnaires/mini/diff?old=1&new=2").get_data(as_text=True)
         assert "Scoring settings" in page
-        assert "<code>coverage_threshold</code>: 0.5 → 0.6" in page
+        assert "Coverage an index needs before: 50% now: 60%" in page_text(page)
 
 
 class TestPreview:
@@ -283,3 +322,10 @@ def test_upload_refuses_a_file_over_the_size_limit(
     )
     assert f"The file is larger than {limit} KB." in response.get_data(as_text=True)
     assert db.session.query(QuestionnaireVersion).count() == 0
+
+
+def page_text(page: str) -> str:
+    """The page's main text with tags dropped and white space collapsed."""
+    main = page.split("<main", 1)[-1].split("</main>", 1)[0]
+    main = re.sub(r"<span aria-hidden=\"true\">[^<]*</span>", " ", main)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", main)).split())

@@ -98,7 +98,7 @@ def test_an_incomplete_submission_is_refused_with_its_problems(db, scenario, dra
     db.session.rollback()
 
     assert refused.value.problems == ["Question 1 is required", "Question 2 is required"]
-    assert "2 problem(s)" in refused.value.message
+    assert "2 problems to fix" in refused.value.message
     assert draft.status == Status.DRAFT
     assert messages(db) == []
     assert audit_events(db, "submission.submitted") == []
@@ -200,7 +200,7 @@ def test_return_with_an_open_query_needs_no_note(db, scenario, draft, complete):
     db.session.commit()
     assert draft.status == Status.RETURNED
     body = next(m.body for m in messages(db) if m.recipient_email == "resp@ne.example")
-    assert "1 open question(s)" in body
+    assert "with 1 open question." in body
     # The e-mail alone says which question is queried and what is asked.
     assert "Does national law criminalise trafficking in persons" in body
     assert "Which law?" in body
