@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from babel.numbers import format_percent, get_decimal_symbol
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 
 # One Babel locale per language, for dates, times, numbers and file sizes alike: UN and
 # European readers of the English pages expect British conventions (29 Dec 2026, 18:00).
@@ -25,3 +25,8 @@ def percent_of_hundred(value: Decimal | float | int, language: str | None) -> st
     """A figure on 0-100 with the language's percent sign and spacing (12.5% / 12,5 %)."""
     share = Decimal(str(value)) / 100
     return format_percent(share, locale=locale_for(language), decimal_quantization=False)
+
+
+def number_in(value: Decimal | float | int, language: str | None) -> str:
+    """A number with the language's decimal mark and grouping, all its decimals kept."""
+    return format_decimal(value, locale=locale_for(language), decimal_quantization=False)

@@ -68,7 +68,7 @@ def init_app(app: Flask) -> None:
         format_datetime(value, _minutes_pattern(fmt)) if value else ""
     )
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
-        format_date(value, fmt) if value else ""
+        format_date(value, "medium" if fmt == "short" else fmt) if value else ""
     )
     app.jinja_env.filters["number"] = lambda value, fmt=None: (
         "" if value is None else format_decimal(value, fmt)
@@ -107,7 +107,12 @@ def refuse_writes_outside_post(session, _flush_context, _instances) -> None:
 
 
 def _minutes_pattern(width: str) -> str:
-    """The locale's date of that width with a short time: seconds are noise on these pages."""
+    """The locale's date of that width with a short time: seconds are noise on these pages.
+
+    A short date is written as a medium one: "04/12/2026" reads as 12 April to half the world.
+    """
+    if width == "short":
+        width = "medium"
     if width not in ("medium", "long"):
         return width
     locale = get_locale()

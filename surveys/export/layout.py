@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from surveys.locales import percent_of_hundred
+from surveys.locales import number_in, percent_of_hundred
 from surveys.questionnaire.schema import (
     CHOICE_TYPES,
     NUMBER_TYPES,
@@ -290,11 +290,9 @@ def band_label(definition: Definition, band: str | None, language: str) -> str |
     return localized(found.label, language) if found else band
 
 
-def number_text(value: float | Decimal) -> str:
-    """A number as the author wrote it (1, 0.5), for labels and rules in words."""
-    number = Decimal(str(value)).normalize()
-    text = format(number, "f")
-    return text
+def number_text(value: float | Decimal, language: str = "en") -> str:
+    """A number as the author wrote it (1, 0.5 / 0,5), for labels and rules in words."""
+    return number_in(Decimal(str(value)).normalize(), language)
 
 
 def percent_text(share: Decimal | float, language: str) -> str:
@@ -462,7 +460,11 @@ NOT_OF_RECORD = N_("No published index: not submitted")
 
 
 def change_note(
-    change: IndexChange | None, has_previous: bool, definition: Definition, t: Translate
+    change: IndexChange | None,
+    has_previous: bool,
+    definition: Definition,
+    t: Translate,
+    language: str = "en",
 ) -> str | None:
     """Why a change has no number, or that it is a regression; None when nothing to say."""
     if not has_previous:
@@ -471,11 +473,11 @@ def change_note(
         return None
     if change.status is ChangeStatus.NOT_COMPARABLE:
         share = change.comparable_share or Decimal(0)
-        return t(NOT_COMPARABLE_NOTE) % {"share": f"{float(share) * 100:.0f}%"}
+        return t(NOT_COMPARABLE_NOTE) % {"share": percent_of_hundred(round(share * 100), language)}
     if change.status is ChangeStatus.NO_NUMBER:
         return t(NO_NUMBER_NOTE)
     if change.regression:
-        points = number_text(definition.scoring.regression_threshold)
+        points = number_text(definition.scoring.regression_threshold, language)
         return t(REGRESSION_NOTE) % {"points": points}
     return None
 
@@ -692,7 +694,7 @@ def options_text(question: Question, language: str) -> str | None:
         score = option.score
         if score is None and question.type is QuestionType.MATURITY and option.value.isdigit():
             score = int(option.value) / 4
-        shown = "" if score is None else f" ({number_text(score)})"
+        shown = "" if score is None else f" ({number_text(score, language)})"
         lines.append(f"{option.value} = {localized(option.label, language)}{shown}")
     return "\n".join(lines)
 
@@ -707,7 +709,7 @@ RULE_NA = N_("“Not applicable” takes the question out of the index.")
 RULE_HIDDEN = N_("Not scored when hidden by its condition.")
 
 
-def scoring_rule(question: Question, t: Translate) -> str:
+def scoring_rule(question: Question, t: Translate, language: str = "en") -> str:
     """How the question scores, in words."""
     kind = question.type
     if kind is QuestionType.MULTIPLE_CHOICE and question.is_scored:
@@ -718,12 +720,12 @@ def scoring_rule(question: Question, t: Translate) -> str:
         rule = t(RULE_CHOICE)
     elif kind in NUMBER_TYPES and question.thresholds:
         steps = "; ".join(
-            f"≥ {number_text(th.min)} → {number_text(th.score)}"
+            f"≥ {number_text(th.min, language)} → {number_text(th.score, language)}"
             for th in sorted(question.thresholds, key=lambda th: th.min)
         )
         rule = t(RULE_THRESHOLDS) % {"thresholds": steps}
     elif question.answered_score is not None:
-        rule = t(RULE_ANSWERED) % {"score": number_text(question.answered_score)}
+        rule = t(RULE_ANSWERED) % {"score": number_text(question.answered_score, language)}
     else:
         return t(RULE_UNSCORED)
     extras = [rule]
@@ -750,7 +752,7 @@ def codebook_rows(definition: Definition, language: str, t: Translate) -> Iterat
             yes if question.allow_na else no,
             question.show_if,
             question.replaces,
-            scoring_rule(question, t),
+            scoring_rule(question, t, language),
         ]
 
 
@@ -879,11 +881,11 @@ def about_rows(
     for position, band in enumerate(bands):
         if position + 1 < len(bands):
             text = t(ABOUT_BAND_RANGE) % {
-                "low": number_text(band.min),
-                "high": number_text(bands[position + 1].min),
+                "low": number_text(band.min, language),
+                "high": number_text(bands[position + 1].min, language),
             }
         else:
-            text = t(ABOUT_BAND_FROM) % {"low": number_text(band.min)}
+            text = t(ABOUT_BAND_FROM) % {"low": number_text(band.min, language)}
         yield [localized(band.label, language), text], (f"band:{band.key}", "wrap")
     yield [], ()
     yield [None, t(ABOUT_TIMES)], (None, "note")

@@ -236,7 +236,7 @@ def write_summary(
                 layout.coverage_value(card.overall if card else None),
                 layout.band_label(definition, card.overall.band, language) if card else None,
                 layout.change_value(overall_change),
-                layout.change_note(overall_change, row.has_previous, definition, t)
+                layout.change_note(overall_change, row.has_previous, definition, t, language)
                 if card
                 else t(layout.NOT_OF_RECORD),
                 *[
@@ -411,7 +411,7 @@ def _index_line_values(
         layout.coverage_value(line.index),
         layout.band_label(definition, line.index.band, language) if line.index else None,
         layout.change_value(line.change),
-        layout.change_note(line.change, has_previous, definition, t)
+        layout.change_note(line.change, has_previous, definition, t, language)
         if line.index and line.kind != "dimension"
         else None,
         dimensions.evidence_value(line.evidence),

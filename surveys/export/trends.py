@@ -95,7 +95,7 @@ def _long_row(
         layout.band_label(loaded.definition, index.band, language) if index else None,
         layout.change_value(line.change),
         layout.change_status_label(line.change, t),
-        layout.change_note(line.change, has_previous, loaded.definition, t)
+        layout.change_note(line.change, has_previous, loaded.definition, t, language)
         if index and line.kind != "dimension"
         else None,
         dimensions.evidence_value(line.evidence),
@@ -223,7 +223,7 @@ def _write_round(
             cell_key = (entry.country.id, line.key)
             wide.values.setdefault(cell_key, {})[position] = layout.index_value(line.index)
             if line.change is not None and line.change.status is ChangeStatus.NOT_COMPARABLE:
-                note = layout.change_note(line.change, True, definition, t)
+                note = layout.change_note(line.change, True, definition, t, language)
                 if note:
                     wide.notes[(entry.country.id, line.key, position)] = note
         if responses is not None and statistics is not None:
