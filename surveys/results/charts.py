@@ -10,7 +10,9 @@ this module knows nothing of languages or locales.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import count
@@ -22,6 +24,8 @@ MUTED = "#5b6573"
 GRID = "#d5dbe3"
 NO_VALUE_FILL = "#ffffff"
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif"
+FONT_SIZE = 13
+"""Every text on a chart: a chart is scaled down on a phone, never below what reads on paper."""
 SERIES_COLORS = ("#005ea2", "#b50909", "#2e7d32", "#6f3fa0", "#b26a00", "#00707a", "#5b6573")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "4 4", "1 2", "10 4")
 MARKERS = ("circle", "square", "triangle", "diamond")
@@ -46,7 +50,9 @@ def lighten(color: str, amount: float = 0.45) -> str:
     return "#" + "".join(f"{c:02x}" for c in mixed)
 
 
-def _text(x: float, y: float, content: str, anchor: str = "start", size: int = 12, **attrs) -> str:
+def _text(
+    x: float, y: float, content: str, anchor: str = "start", size: int = FONT_SIZE, **attrs
+) -> str:
     extra = "".join(f' {k.replace("_", "-")}="{escape(v)}"' for k, v in attrs.items())
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
@@ -65,8 +71,39 @@ def _open_svg(prefix: str, width: float, height: float, title: str, description:
     ]
 
 
+WIDE_LETTERS = frozenset("MWmw@%ÀÁÂÄÉÈÊ")
+NARROW_LETTERS = frozenset("iljIft.,:;'|!() ")
+
+
+def text_width(text: str, size: int = FONT_SIZE) -> float:
+    """A generous estimate of the text's width in a sans-serif font (no font metrics on the
+    server): charts are sized from it so that no label is cut or overflows."""
+    units = sum(0.95 if c in WIDE_LETTERS else 0.34 if c in NARROW_LETTERS else 0.62 for c in text)
+    return units * size
+
+
 def _fit(label: str, limit: int) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def content_extent(svg: str) -> tuple[float, float]:
+    """The right-most and bottom-most point any rectangle or text of a chart reaches (for tests
+    and callers that lay charts out): texts by their estimated width and anchor."""
+    right = bottom = 0.0
+    for match in re.finditer(r"<rect ([^>]*)/?>", svg):
+        attrs = dict(re.findall(r'([a-z-]+)="([^"]*)"', match.group(1)))
+        if "x" in attrs and "width" in attrs and not attrs["width"].endswith("%"):
+            right = max(right, float(attrs["x"]) + float(attrs["width"]))
+            bottom = max(bottom, float(attrs.get("y", 0)) + float(attrs.get("height", 0)))
+    for match in re.finditer(r"<text ([^>]*)>([^<]*)</text>", svg):
+        attrs = dict(re.findall(r'([a-z-]+)="([^"]*)"', match.group(1)))
+        width = text_width(html.unescape(match.group(2)), int(attrs.get("font-size", FONT_SIZE)))
+        x = float(attrs["x"])
+        anchor = attrs.get("text-anchor", "start")
+        end = x + width if anchor == "start" else x + width / 2 if anchor == "middle" else x
+        right = max(right, end)
+        bottom = max(bottom, float(attrs["y"]) + 4)
+    return right, bottom
 
 
 # --- Heatmap -------------------------------------------------------------------------------------
@@ -84,20 +121,31 @@ class HeatCell:
 
 def heatmap_svg(
     row_labels: Sequence[str],
-    column_labels: Sequence[str],
+    column_keys: Sequence[str],
     cells: Sequence[Sequence[HeatCell]],
     title: str,
     description: str,
+    column_names: Sequence[str] = (),
 ) -> Markup:
-    """Rows × columns of coloured cells, each with its value written in it."""
-    label_width, cell_width, cell_height = 170, 78, 24
+    """Rows × columns of coloured cells, each with its value written in it.
+
+    Columns are headed by short keys ("1", "2"…) that the page explains in a key beside the
+    chart, with the full names (`column_names` become each key's tooltip): full area names do not
+    fit above a cell, and cut names are unreadable. The chart is as wide as its content.
+    """
+    padding, cell_height, header = 8, 28, 26
     with_detail = any(cell.detail for line in cells for cell in line)
     if with_detail:
-        cell_height = 36
-    longest = max((len(label) for label in column_labels), default=0)
-    header = 16 + 4 * min(longest, 34)  # room for the slanted column names
-    width = label_width + cell_width * max(len(column_labels), 1) + 4 + 6 * min(longest, 34)
-    height = header + cell_height * len(row_labels) + 4
+        cell_height = 40
+    widest_cell = max(
+        (text_width(t) for line in cells for c in line for t in (c.text, c.detail or "")),
+        default=0,
+    )
+    widest_key = max((text_width(k, FONT_SIZE) for k in column_keys), default=0)
+    cell_width = round(max(widest_cell, widest_key) + 2 * padding, 0)
+    label_width = round(max((text_width(label) for label in row_labels), default=0) + padding)
+    width = label_width + padding + cell_width * max(len(column_keys), 1)
+    height = header + cell_height * len(row_labels) + 2
     parts = _open_svg("heatmap", width, height, title, description)
     hatch = _chart_id("hatch")
     parts.append(
@@ -105,28 +153,30 @@ def heatmap_svg(
         f'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="{GRID}" '
         'stroke-width="2"/></pattern></defs>'
     )
-    for column, label in enumerate(column_labels):
-        x = label_width + column * cell_width + cell_width / 2
-        y = header - 8
+    left = label_width + padding
+    for column, key in enumerate(column_keys):
+        x = left + column * cell_width + cell_width / 2
+        name = column_names[column] if column < len(column_names) else ""
+        tooltip = f"<title>{escape(name)}</title>" if name else ""
         parts.append(
-            _text(x, y, _fit(label, 34), "start", 11, transform=f"rotate(-40 {x:.1f} {y:.1f})")
+            f"<g>{tooltip}{_text(x, header - 9, key, 'middle', FONT_SIZE, font_weight='bold')}</g>"
         )
     for row, label in enumerate(row_labels):
         y = header + row * cell_height
-        parts.append(_text(label_width - 6, y + cell_height / 2 + 4, _fit(label, 24), "end"))
+        parts.append(_text(label_width, y + cell_height / 2 + 5, label, "end"))
         for column, cell in enumerate(cells[row]):
-            x = label_width + column * cell_width
+            x = left + column * cell_width
             fill = lighten(cell.color) if cell.color else f"url(#{hatch})"
             parts.append(
                 f'<rect x="{x}" y="{y}" width="{cell_width}" height="{cell_height}" '
                 f'fill="{fill}" stroke="#ffffff" stroke-width="2"/>'
             )
             if with_detail:
-                parts.append(_text(x + cell_width / 2, y + 15, cell.text, "middle"))
-                parts.append(_text(x + cell_width / 2, y + 29, cell.detail, "middle", 10))
+                parts.append(_text(x + cell_width / 2, y + 17, cell.text, "middle"))
+                parts.append(_text(x + cell_width / 2, y + 33, cell.detail, "middle"))
             else:
                 parts.append(
-                    _text(x + cell_width / 2, y + cell_height / 2 + 4, cell.text, "middle")
+                    _text(x + cell_width / 2, y + cell_height / 2 + 5, cell.text, "middle")
                 )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every dynamic part was escaped above
@@ -163,7 +213,7 @@ def _legend_entry(x: float, y: float, name: str, number: int) -> str:
         f'<line x1="{x:.1f}" x2="{x + 28:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="{color}" '
         f'stroke-width="2"{dash_attr}/>'
         + _marker(MARKERS[number % len(MARKERS)], x + 14, y, color)
-        + _text(x + 36, y + 4, _fit(name, 34), "start", 11)
+        + _text(x + 36, y + 4, name, "start", 12)
     )
 
 
@@ -186,8 +236,10 @@ def line_chart_svg(
     y_max: float = 100,
 ) -> Markup:
     """Indices across rounds: one line per series on a 0..y_max scale, labelled at its end."""
-    left, right, top, bottom = 44, 260, 16, 40
-    plot_width = max(120 * max(len(x_labels) - 1, 1), 240)
+    left, top, bottom = 44, 16, 40
+    right = 24 + 36 + max((text_width(s.name, 12) for s in series), default=0) + 4
+    step = max((text_width(label, 12) for label in x_labels), default=0) + 24
+    plot_width = max(max(step, 120) * max(len(x_labels) - 1, 1), 240)
     plot_height = 240
     legend_height = 18 * len(series) + top
     width = left + plot_width + right
@@ -208,9 +260,9 @@ def line_chart_svg(
             f'<line x1="{left}" x2="{left + plot_width}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="{GRID}" stroke-width="1"/>'
         )
-        parts.append(_text(left - 6, y + 4, str(tick), "end", 11))
+        parts.append(_text(left - 6, y + 4, str(tick), "end", 12))
     for position, label in enumerate(x_labels):
-        parts.append(_text(x_at(position), top + plot_height + 20, _fit(label, 16), "middle", 11))
+        parts.append(_text(x_at(position), top + plot_height + 20, label, "middle", 12))
     for number, line in enumerate(series):
         color = SERIES_COLORS[number % len(SERIES_COLORS)]
         dash = DASHES[number % len(DASHES)]
@@ -232,6 +284,60 @@ def line_chart_svg(
     return Markup("".join(parts))  # noqa: S704 - every dynamic part was escaped above
 
 
+def small_multiple_svg(
+    x_labels: Sequence[str],
+    values: Sequence[float | None],
+    texts: Sequence[str],
+    title: str,
+    description: str,
+    y_max: float = 100,
+    number: int = 0,
+) -> Markup:
+    """One series across rounds in a panel of its own, each point labelled with its value:
+    several series on one chart overlap; panels side by side compare at a glance."""
+    left, right, top, bottom = 30, 4, 22, 26
+    half = max((text_width(t) for t in (*x_labels, *texts)), default=0) / 2 + 4
+    step = max(2 * half + 6, 64)
+    span = max(step * (len(x_labels) - 1), 0)
+    width = left + max(half + span + half, 150) + right
+    plot_height = 96
+    height = top + plot_height + bottom
+
+    def x_at(position: int) -> float:
+        if len(x_labels) == 1:
+            return left + (width - left - right) / 2
+        return left + half + step * position
+
+    def y_at(value: float) -> float:
+        return top + plot_height * (1 - min(max(value, 0), y_max) / y_max)
+
+    parts = _open_svg("panel", width, height, title, description)
+    for tick in (0, 50, 100):
+        y = y_at(tick)
+        parts.append(
+            f'<line x1="{left}" x2="{width - right:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+        )
+        parts.append(_text(left - 5, y + 4, str(tick), "end", 12))
+    for position, label in enumerate(x_labels):
+        parts.append(_text(x_at(position), height - 6, label, "middle"))
+    color = SERIES_COLORS[number % len(SERIES_COLORS)]
+    points = [None if v is None else (x_at(i), y_at(v)) for i, v in enumerate(values)]
+    for run in _segments(points):
+        if len(run) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2.5"/>'
+            )
+    for point, text in zip(points, texts, strict=True):
+        if point is not None:
+            x, y = point
+            parts.append(_marker("circle", x, y, color))
+            parts.append(_text(x, y - 9, text, "middle", FONT_SIZE, font_weight="bold"))
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every dynamic part was escaped above
+
+
 # --- Bar chart -----------------------------------------------------------------------------------
 
 
@@ -246,8 +352,10 @@ class Bar:
 
 def bar_chart_svg(bars: Sequence[Bar], title: str, description: str, x_max: float = 100) -> Markup:
     """Horizontal bars on a 0..x_max scale, each labelled with its value."""
-    label_width, plot_width, bar_height, gap, top, bottom = 180, 420, 18, 6, 8, 28
-    width = label_width + plot_width + 170
+    plot_width, bar_height, gap, top, bottom = 420, 20, 6, 8, 28
+    label_width = round(max((text_width(bar.label) for bar in bars), default=0) + 10)
+    widest_text = max((text_width(bar.text) for bar in bars), default=0)
+    width = label_width + plot_width + 8 + widest_text + 4
     height = top + (bar_height + gap) * len(bars) + bottom
     parts = _open_svg("bars", width, height, title, description)
     axis_y = top + (bar_height + gap) * len(bars)
@@ -257,10 +365,10 @@ def bar_chart_svg(bars: Sequence[Bar], title: str, description: str, x_max: floa
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{axis_y}" stroke="{GRID}" '
             'stroke-width="1"/>'
         )
-        parts.append(_text(x, axis_y + 16, str(tick), "middle", 11))
+        parts.append(_text(x, axis_y + 16, str(tick), "middle", 12))
     for position, bar in enumerate(bars):
         y = top + position * (bar_height + gap)
-        parts.append(_text(label_width - 6, y + bar_height - 4, _fit(bar.label, 26), "end"))
+        parts.append(_text(label_width - 6, y + bar_height - 5, bar.label, "end"))
         length = 0.0
         if bar.value is not None:
             length = plot_width * min(max(bar.value, 0), x_max) / x_max
@@ -269,7 +377,7 @@ def bar_chart_svg(bars: Sequence[Bar], title: str, description: str, x_max: floa
                 f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" '
                 f'fill="{fill}" stroke="{INK}" stroke-width="0.5"/>'
             )
-        parts.append(_text(label_width + length + 6, y + bar_height - 4, bar.text, "start"))
+        parts.append(_text(label_width + length + 6, y + bar_height - 5, bar.text, "start"))
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every dynamic part was escaped above
 

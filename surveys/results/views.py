@@ -21,11 +21,10 @@ from surveys.results.charts import (
     Bar,
     GapBar,
     HeatCell,
-    Series,
     bar_chart_svg,
     gap_chart_svg,
     heatmap_svg,
-    line_chart_svg,
+    small_multiple_svg,
     swatch_svg,
 )
 from surveys.results.dashboards import (
@@ -109,7 +108,8 @@ def _sort_link(round_id: int, column: str, current: str, descending: bool) -> di
 
 def _heatmap(overview: RoundOverview, rows: list[CountryRow], lang: str):
     definition = overview.definition
-    columns = [localized(a.title, lang) for a in definition.areas] + [_("Overall")]
+    names = [localized(a.title, lang) for a in definition.areas] + [_("Overall")]
+    columns = [key for key, _name in area_keys(definition, lang)]
     keys = [a.id for a in definition.areas] + [OVERALL]
     cells = []
     for row in rows:
@@ -134,7 +134,17 @@ def _heatmap(overview: RoundOverview, rows: list[CountryRow], lang: str):
             "Heatmap of each country's index per area and overall, coloured by band; hatched "
             "cells have insufficient information. The same figures are in the table below."
         ),
+        column_names=names,
     )
+
+
+def area_keys(definition, lang: str) -> list[tuple[str, str]]:
+    """(short key, full name) of each area and the overall index: the heatmap's columns and
+    the table's area columns are headed by the key and explained by one key list."""
+    return [
+        (str(number), localized(area.title, lang))
+        for number, area in enumerate(definition.areas, start=1)
+    ] + [(_("All"), _("Overall"))]
 
 
 @bp.get("/rounds/<int:round_id>", endpoint="round_overview")
@@ -159,6 +169,7 @@ def round_overview_page(round_id: int):
         sort=sort,
         descending=descending,
         heatmap=_heatmap(overview, rows, lang),
+        area_keys=area_keys(overview.definition, lang),
         band_color=lambda index: _band_color(overview.definition, index),
         band_label=lambda key: _band_label(overview.definition, key, lang),
         band_keys=[b.key for b in overview.definition.scoring.bands],
@@ -265,23 +276,28 @@ def country_page(country_id: int):
     charts = []
     for history in histories:
         definitions = [r.round.version.definition for r in reversed(history.rounds)]
-        series = [
-            Series(
+        labels = [r.round.period_label for r in history.rounds]
+        lines = [
+            (
                 _area_title(definitions, area_id, lang),
-                [_float(r.scorecard.area(area_id)) for r in history.rounds],
+                [r.scorecard.area(area_id) for r in history.rounds],
             )
             for area_id in history.area_ids
-        ] + [Series(_("Overall"), [_float(r.scorecard.overall) for r in history.rounds])]
+        ] + [(_("Overall"), [r.scorecard.overall for r in history.rounds])]
         charts.append(
-            line_chart_svg(
-                [r.round.period_label for r in history.rounds],
-                series,
-                _("%(country)s: indices by area across rounds", country=country.name(lang)),
-                _(
-                    "Line chart of the index of each area and the overall index in every round, "
-                    "on a scale of 0 to 100. The same figures are in the table below."
-                ),
-            )
+            [
+                (
+                    name,
+                    small_multiple_svg(
+                        labels,
+                        [_float(index) for index in indices],
+                        [display.index_text(index) if index else "" for index in indices],
+                        _("%(name)s across rounds", name=name),
+                        _history_description(labels, indices),
+                    ),
+                )
+                for name, indices in lines
+            ]
         )
     frameworks = {history.key: framework_for(history.key) for history in histories}
     analyses = {
@@ -304,6 +320,14 @@ def country_page(country_id: int):
         band_color_for=lambda definition: lambda index: _band_color(definition, index),
         band_label_for=lambda definition: lambda key: _band_label(definition, key, lang),
         lang=lang,
+    )
+
+
+def _history_description(labels: list[str], indices: list) -> str:
+    """The panel's figures in words, for screen readers: "2025-H2: 84.21; 2026-H2: 82.50"."""
+    return "; ".join(
+        _("%(label)s: %(value)s", label=label, value=display.index_text(index) if index else "—")
+        for label, index in zip(labels, indices, strict=True)
     )
 
 
@@ -428,9 +452,10 @@ def _dimension_heatmap(overview: DimensionOverview, lang: str):
                     )
                 )
         cells.append(line)
+    names = [_value_label(framework, key, lang) for key in keys]
     return heatmap_svg(
         [row.row.country.name(lang) for row in rows],
-        [_value_label(framework, key, lang) for key in keys],
+        [str(number) for number in range(1, len(keys) + 1)],
         cells,
         _("Indices by country and dimension"),
         _(
@@ -438,7 +463,17 @@ def _dimension_heatmap(overview: DimensionOverview, lang: str):
             "coverage under the number; hatched cells have insufficient information. The same "
             "figures are in the table below."
         ),
+        column_names=names,
     )
+
+
+def dimension_keys(overview: DimensionOverview, lang: str) -> list[tuple[str, str]]:
+    """The dimension heatmap's column keys and the value each stands for."""
+    keys = list(overview.framework.value_keys()) if overview.framework else []
+    return [
+        (str(number), _value_label(overview.framework, key, lang))
+        for number, key in enumerate(keys, start=1)
+    ]
 
 
 def _gap_chart(overview: DimensionOverview, gap, lang: str):
@@ -496,6 +531,7 @@ def round_dimensions(round_id: int):
         definition=definition,
         framework=framework,
         heatmap=_dimension_heatmap(overview, lang) if framework else None,
+        dimension_keys=dimension_keys(overview, lang),
         gaps=gaps,
         value_label=lambda key: _value_label(framework, key, lang),
         band_color=lambda index: _band_color(definition, index),

@@ -163,7 +163,10 @@ def test_change_across_versions_counts_only_questions_in_both(
     answers["legal_tip_criminalised"] = answers.pop("legal_tip_offence")
     now, _, _ = scored_round({"NE": (answers, "submitted")}, version=v2, countries=countries)
     niger = _row(client.get(f"/results/rounds/{now.id}").text, "Country NE")
-    assert "+0.00 since 2025-H2" in niger
+    # Beside the change, in words, what it is computed over and both figures (issue 14, point 7).
+    assert "85.37 High 100% +0.00 on the questions of both rounds: 97.62 → 97.62 since 2025-H2" in (
+        niger
+    )
     assert "Regression" not in niger
 
 
@@ -192,6 +195,14 @@ def test_country_page_charts_every_round_and_links_to_answers(client, analyst, s
     page = client.get(f"/results/countries/{countries['NE'].id}").text
     assert "<polyline" in page  # a line from one round to the next
     assert "2025-H2" in page and "2026-H2" in page
+    # One panel per area and one for the overall index, no longer every line on one chart.
+    panels = re.findall(
+        r'<figure class="small-multiple"><figcaption>([^<]+)</figcaption>(<svg.*?</svg>)', page
+    )
+    assert [name for name, _ in panels] == ["Legal framework", "Protection of victims", "Overall"]
+    for _, svg in panels:
+        assert svg.count("<polyline") == 1
+        assert len(re.findall(r'font-weight="bold"[^>]*>\d+\.\d\d<', svg)) == 2  # both rounds
     for submission in (subs_before["NE"], subs_now["NE"]):
         assert f"/results/submissions/{submission.id}/areas/legal" in page
     assert client.get("/results/countries/999").status_code == 404
@@ -290,3 +301,17 @@ def test_overview_query_count_does_not_grow_with_countries(
     with_two = _overview_queries(db, client, scored_round, create_country, version, 2, "A")
     with_six = _overview_queries(db, client, scored_round, create_country, version, 6, "B")
     assert with_two == with_six
+
+
+def test_round_page_explains_each_column_key_with_the_full_area_name(client, analyst, scored_round):
+    round_, _, _ = scored_round({"NE": (STRONG, "validated"), "ML": (WEAK, "submitted")})
+    page = client.get(f"/results/rounds/{round_.id}").text
+    key = page.split('<dl class="area-key"', 1)[1].split("</dl>", 1)[0]
+    assert re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", key) == [
+        ("1", "Legal framework"),
+        ("2", "Protection of victims"),
+        ("All", "Overall"),
+    ]
+    # The table's area columns carry the same keys, with the full name for screen readers.
+    assert '<span class="visually-hidden">Protection of victims</span>' in page
+    assert "…" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
