@@ -181,6 +181,19 @@ class World:
         return record
 
     @cached_property
+    def export_job(self):
+        """A background export the analyst asked for, written by the scheduler's job."""
+        from flask import current_app
+
+        from surveys.export.jobs import queue_trends, run_pending
+
+        self.round  # noqa: B018 - the questionnaire has a round to export
+        job = queue_trends(self.version.questionnaire.key, "en", self.users[ANALYST])
+        self.db.session.commit()
+        run_pending("access-matrix:1", current_app.config)
+        return job
+
+    @cached_property
     def tokens(self) -> dict[str, str]:
         """A working invitation link and reset link, each for its own person."""
         from surveys.accounts.tokens import issue_token
@@ -217,6 +230,7 @@ ARGUMENTS: dict[str, Argument] = {
     "message_id": Argument(lambda w: w.message.id),
     "cadence_id": Argument(lambda w: w.cadence.id),
     "archive_id": Argument(lambda w: w.archived.id),
+    "job_id": Argument(lambda w: w.export_job.id),
     "invitation_token": Argument(lambda w: w.tokens["invitation"]),
     "reset_token": Argument(lambda w: w.tokens["password_reset"]),
 }
@@ -228,6 +242,10 @@ OVERRIDES: dict[str, dict[str, object]] = {
     # Staff read every country's answers, but only the country's respondents change them.
     "responses.area POST": STAFF_REFUSED,
     "responses.explain POST": STAFF_REFUSED,
+    # A background export holds every answer: only the person who asked for it sees it (the
+    # world's export was asked for by the analyst).
+    "export.export_job": {COORDINATOR: 404},
+    "export.download_export": {COORDINATOR: 404},
 }
 
 # Query strings some routes need to show a page rather than a 404 (one line per endpoint).

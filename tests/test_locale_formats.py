@@ -182,3 +182,19 @@ def test_neither_catalogue_writes_plurals_with_parentheses():
             if re.search(r"\w\((?:s|e|es|x|nt)\)", text or ""):
                 found.append(text)
     assert not found, found
+
+
+def test_counts_in_the_catalogue_go_through_ngettext():
+    """A message that says how many things of a kind there are has a plural form."""
+    with PO_FILE.open("rb") as handle:
+        catalogue = read_po(handle, locale="fr")
+    counted_nouns = re.compile(
+        r"%\((?:count|num|n)\)[sd] (?:[a-z]+ )?(?:countries|questions|problems|answers|days|"
+        r"weeks|months|points|queries|people|messages|areas|reminders|files)\b"
+    )
+    singular_only = [
+        message.id
+        for message in catalogue
+        if isinstance(message.id, str) and counted_nouns.search(message.id)
+    ]
+    assert not singular_only, singular_only

@@ -44,6 +44,8 @@ ACTION_LABELS = {
     "review.query_resolved": _l("Query resolved"),
     "export.scorecard": _l("Scorecard downloaded"),
     "export.trends": _l("Trends workbook downloaded"),
+    "export.queued": _l("Trends workbook with every answer requested"),
+    "export.downloaded": _l("Prepared workbook downloaded"),
 }
 
 

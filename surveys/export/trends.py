@@ -9,7 +9,7 @@ streamed one country at a time; only the indices are kept between rounds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -136,8 +136,12 @@ def build_trends(
     *,
     with_responses: bool = False,
     generated_at: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
-    """Write the questionnaire's trends workbook in `language` to `target`."""
+    """Write the questionnaire's trends workbook in `language` to `target`.
+
+    `progress(done, total)` is told after each submission written (background exports).
+    """
     generated_at = generated_at or utcnow()
     rounds = questionnaire_rounds(key)
     latest = rounds[-1].definition if rounds else None
@@ -168,8 +172,11 @@ def build_trends(
 
     wide = WideData()
     baselines: dict[int, Baseline] = {}
+    steps = Steps(progress, sum(len(participants(r.info.id)) for r in rounds) if progress else 0)
     for position, loaded in enumerate(rounds):
-        _write_round(book, loaded, position, long_sheet, wide, baselines, responses, statistics)
+        _write_round(
+            book, loaded, position, long_sheet, wide, baselines, responses, statistics, steps
+        )
 
     autofilter(long_sheet, len(TRENDS_LONG_COLUMNS))
     if responses is not None and statistics is not None:
@@ -179,6 +186,26 @@ def build_trends(
     if chart_sheet is not None and overall_rows:
         _add_chart(book, chart_sheet, wide_sheet, overall_rows, len(rounds))
     book.save(target)
+    steps.finish()
+
+
+class Steps:
+    """Counts the submissions written for a `progress` callback (nothing without one)."""
+
+    def __init__(self, progress: Callable[[int, int], None] | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+        if progress is not None:
+            progress(0, total)
+
+    def advance(self) -> None:
+        if self.progress is not None:
+            self.done += 1
+            # Saving the file is the last step: never report all done before it.
+            self.progress(min(self.done, max(self.total - 1, 0)), self.total)
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress(self.total, self.total)
 
 
 def _write_round(
@@ -190,6 +217,7 @@ def _write_round(
     baselines: dict[int, Baseline],
     responses: RowWriter | None,
     statistics: RowWriter | None,
+    steps: Steps | None = None,
 ) -> None:
     """One round's rows. Indices come from the stored snapshots where usable (the record the
     dashboards show), else from the answers; the answers are read only when needed."""
@@ -204,6 +232,8 @@ def _write_round(
     )
     source = round_entries(loaded.info.id) if needs_answers else entries
     for entry in source:
+        if steps is not None:
+            steps.advance()
         wide.countries.setdefault(entry.country.id, entry.country)
         card = published_scorecard(definition, entry, stored)
         if card is None:

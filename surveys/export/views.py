@@ -6,18 +6,33 @@ from __future__ import annotations
 import tempfile
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from surveys.access import allow
 from surveys.accounts.models import Role
 from surveys.audit.operations import record
 from surveys.db import utcnow
+from surveys.export import jobs as export_jobs
 from surveys.export.archive import ArchiveFileError, check_archived, scorecard_filename
-from surveys.export.models import ArchivedWorkbook
+from surveys.export.models import ArchivedWorkbook, ExportJob, ExportStatus
 from surveys.export.queries import ExportError, load_round, response_counts
 from surveys.export.workbook import XLSX_MIMETYPE
 from surveys.extensions import db
+from surveys.i18n import current_language
+from surveys.locales import percent_of_hundred
 from surveys.navigation import add_nav_item
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.rounds.models import Round
@@ -32,25 +47,10 @@ add_nav_item(
 LANGUAGES = (("en", "English"), ("fr", "Français"))
 EXPORT_ROLES = (Role.ANALYST, Role.COORDINATOR)
 
-WEB_RESPONSE_ROWS = 50_000
-"""The most answers a trends workbook with responses may hold to be built during a web request.
-
-It is written at about 3,000 answer rows a second (bench/export_workbooks.py): 300,000 rows take
-about 90 s, longer than a browser or proxy waits. Larger sets are written with the command line
-(`surveys export trends --with-responses`). Set EXPORT_WEB_RESPONSE_ROWS to change it.
-"""
-
-
-def web_response_rows() -> int:
-    return int(current_app.config.get("EXPORT_WEB_RESPONSE_ROWS", WEB_RESPONSE_ROWS))
-
-
-def trends_command(key: str, language: str) -> str:
-    """The command line that writes the trends workbook with responses (shown on the pages)."""
-    return (
-        f"surveys export trends --questionnaire {key} --with-responses"
-        f" --lang {language} -o trends_{key}_{language}.xlsx"
-    )
+# The trends workbook with every answer is written at about 3,000 answer rows a second
+# (bench/export_workbooks.py): minutes on a large history, longer than a browser or proxy waits
+# for a download. It is always written in the background by the scheduler (surveys.export.jobs),
+# whatever its size; the other workbooks take a second or two and stay direct downloads.
 
 
 def _language() -> str:
@@ -107,9 +107,21 @@ def index():
         archives=archives,
         questionnaires=questionnaires,
         answer_counts=response_counts(),
-        web_limit=web_response_rows(),
-        trends_command=trends_command,
         languages=LANGUAGES,
+        my_exports=_my_exports(),
+        keep_days=export_jobs.keep_days(current_app.config),
+        percent=_percent,
+    )
+
+
+def _my_exports() -> list[ExportJob]:
+    return list(
+        db.session.scalars(
+            sa.select(ExportJob)
+            .where(ExportJob.requested_by_id == current_user.id)
+            .order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
+            .limit(20)
+        )
     )
 
 
@@ -148,15 +160,14 @@ def trends(key: str):
     )
     if questionnaire_id is None:
         abort(404)
-    answers = response_counts().get(questionnaire_id, 0) if with_responses else 0
-    if answers > web_response_rows():
-        # Too slow for a web request: the page says so and gives the command that writes it.
+    if with_responses:
+        # Minutes of work: offered as a background export (a GET changes nothing).
         return render_template(
-            "export/too_large.html",
+            "export/background.html",
             key=key,
-            answers=answers,
-            web_limit=web_response_rows(),
-            command=trends_command(key, language),
+            language=language,
+            answers=response_counts().get(questionnaire_id, 0),
+            keep_days=export_jobs.keep_days(current_app.config),
         )
     generated_at = utcnow().replace(microsecond=0)
     stamp = generated_at.strftime("%Y%m%dT%H%M%SZ")
@@ -195,4 +206,65 @@ def archived(archive_id: int):
         found.size_bytes,
         mimetype=XLSX_MIMETYPE,
         download_name=found.filename,
+    )
+
+
+# --- Background exports ------------------------------------------------------------------------
+
+
+@bp.post("/questionnaires/<key>/trends-with-answers")
+@allow(*EXPORT_ROLES)
+def start_trends_export(key: str):
+    """Queue the trends workbook with every answer; the scheduler writes it."""
+    language = request.form.get("lang", "en")
+    if language not in dict(LANGUAGES):
+        abort(400)
+    if db.session.scalar(sa.select(Questionnaire.id).where(Questionnaire.key == key)) is None:
+        abort(404)
+    job = export_jobs.queue_trends(key, language, current_user)
+    record(
+        "export.queued",
+        target_type="questionnaire",
+        details={"key": key, "lang": language, "job": job.id},
+    )
+    db.session.commit()
+    flash(_("The workbook is being prepared. You can leave this page: it stays in your list."))
+    return redirect(url_for("export.export_job", job_id=job.id), code=303)
+
+
+def _own_job(job_id: int) -> ExportJob:
+    """The current user's job; anyone else's is not found (an export holds every answer)."""
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.requested_by_id != current_user.id:
+        abort(404)
+    return job
+
+
+@bp.get("/jobs/<int:job_id>")
+@allow(*EXPORT_ROLES)
+def export_job(job_id: int):
+    job = _own_job(job_id)
+    return render_template(
+        "export/job.html", job=job, refresh=job.is_active, percent=_percent
+    )
+
+
+def _percent(value: int) -> str:
+    return percent_of_hundred(value, current_language())
+
+
+@bp.get("/jobs/<int:job_id>/download")
+@allow(*EXPORT_ROLES)
+def download_export(job_id: int):
+    job = _own_job(job_id)
+    if job.status != ExportStatus.DONE or job.expires_at <= utcnow():
+        abort(404)
+    record("export.downloaded", target_type="export_job", target_id=job.id)
+    db.session.commit()
+    return send_stored(
+        current_store(),
+        job.sha256,
+        job.size_bytes,
+        mimetype=XLSX_MIMETYPE,
+        download_name=job.filename,
     )

@@ -557,3 +557,11 @@ def deliver_outbox(now: datetime | None = None) -> dict[str, int]:
             "outbox: %s", ", ".join(f"{count} {what}" for what, count in report.items() if count)
         )
     return report
+
+
+@in_app_context
+def run_exports() -> int:
+    """Write the workbooks queued from the pages (see surveys.export.jobs)."""
+    from surveys.export.jobs import run_pending
+
+    return run_pending(worker_name(), current_app.config)

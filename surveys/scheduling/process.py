@@ -40,6 +40,7 @@ ROUND_JOB_PREFIX = "round-"
 DEFAULT_MISFIRE_GRACE_SECONDS = 24 * 3600  # a night of downtime, and then some
 DEFAULT_POLL_SECONDS = 5.0
 DEFAULT_INTERVAL_SECONDS = 60
+DEFAULT_EXPORT_POLL_SECONDS = 3
 LEADER_CHECK_SECONDS = 10
 EXIT_LOST_LEADERSHIP = 3
 
@@ -58,6 +59,12 @@ def fixed_jobs(config) -> tuple[FixedJob, ...]:
         FixedJob("reconcile", "surveys.scheduling.process:reconcile_job", every),
         FixedJob("outbox", f"{JOBS_MODULE}:deliver_outbox", every),
         FixedJob("cadences", f"{JOBS_MODULE}:run_cadences", max(every, 60) * 10),
+        # Workbooks asked for on a page: soon after they are queued.
+        FixedJob(
+            "exports",
+            f"{JOBS_MODULE}:run_exports",
+            int(config.get("EXPORT_POLL_SECONDS") or DEFAULT_EXPORT_POLL_SECONDS),
+        ),
     )
 
 
@@ -262,6 +269,7 @@ def run_once(app: Flask) -> int:
     created = jobs.run_cadences(now=now)
     queued = jobs.sweep(now=now)
     delivered = jobs.deliver_outbox(now=now)
+    jobs.run_exports()
     logger.warning(
         "one pass: %s round(s) created, %s message(s) queued, delivery %s",
         len(created),

@@ -72,6 +72,9 @@ class FileStore(Protocol):
     def checksums(self) -> Iterator[str]:
         """Every stored file, in checksum order."""
 
+    def delete(self, sha256: str) -> None:
+        """Remove the content (callers check that nothing else refers to it)."""
+
     def problem(self) -> str | None:
         """Why the store cannot take files now (None when it can)."""
 
@@ -118,6 +121,12 @@ class DatabaseStore:
                 )
                 seq += 1
         return True
+
+    def delete(self, sha256: str, session: Session | Connection | None = None) -> None:
+        """Delete in the caller's transaction."""
+        session = session or db.session
+        session.execute(sa.delete(StoredFileChunk).where(StoredFileChunk.sha256 == sha256))
+        session.execute(sa.delete(StoredFile).where(StoredFile.sha256 == sha256))
 
     @staticmethod
     def _present(session: Session | Connection, sha256: str) -> bool:
@@ -220,6 +229,10 @@ class DirectoryStore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
         return True
+
+    def delete(self, sha256: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path_of(sha256).unlink()
 
     def has(self, sha256: str) -> bool:
         try:

@@ -49,11 +49,15 @@ def test_current_scorecard_is_streamed_as_a_file(export_data, analyst):
     assert "Sénégal" in book.sheetnames
 
 
-def test_trends_download_with_responses(export_data, analyst):
+def test_trends_with_responses_is_offered_in_the_background(export_data, analyst, db):
+    """A GET changes nothing: it offers the background export (see test_background.py)."""
+    from surveys.export.models import ExportJob
+
     response = fetch(analyst, "/exports/questionnaires/mini/trends.xlsx?lang=en&with_responses=1")
-    assert response.status_code == 200
-    book = load_workbook(io.BytesIO(response.get_data()))
-    assert book.sheetnames[-2:] == ["Responses", "Statistics"]
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "Prepare the workbook" in page and "surveys export trends" not in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ExportJob)) == 0
 
 
 def test_unknown_things_are_not_found(export_data, analyst):
@@ -123,38 +127,6 @@ def test_downloads_are_audited(export_data, analyst, db):
         ("export.scorecard", {"lang": "fr"}),
         ("export.trends", {"key": "mini", "lang": "en", "with_responses": False}),
     ]
-
-
-def test_trends_with_too_many_answers_points_to_the_command_line(export_data, analyst, app, db):
-    from surveys.audit.models import AuditEvent
-
-    app.config["EXPORT_WEB_RESPONSE_ROWS"] = 5
-    page = fetch(analyst, "/exports/").get_data(as_text=True)
-    assert 'name="with_responses"' not in page
-    assert "surveys export trends --questionnaire mini --with-responses" in page
-
-    response = fetch(analyst, "/exports/questionnaires/mini/trends.xlsx?lang=fr&with_responses=1")
-    assert response.mimetype == "text/html"
-    text = response.get_data(as_text=True)
-    assert "--lang fr -o trends_mini_fr.xlsx" in text
-    assert "Download the trends workbook without the answers" in text
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
-
-    # Without the answers the workbook stays a download.
-    plain = fetch(analyst, "/exports/questionnaires/mini/trends.xlsx?lang=fr")
-    assert plain.mimetype == XLSX
-
-
-def test_trends_with_answers_within_the_limit_offers_the_choice(export_data, analyst, app):
-    from surveys.export.queries import response_counts
-
-    answers = sum(response_counts().values())
-    app.config["EXPORT_WEB_RESPONSE_ROWS"] = answers
-    page = fetch(analyst, "/exports/").get_data(as_text=True)
-    assert 'name="with_responses"' in page
-    assert "--with-responses" not in page
-    response = fetch(analyst, "/exports/questionnaires/mini/trends.xlsx?lang=en&with_responses=1")
-    assert response.mimetype == XLSX
 
 
 def test_response_counts_leave_out_cancelled_rounds(export_data, db):
