@@ -67,9 +67,7 @@ def claim_next(worker: str, config, now: datetime | None = None) -> int | None:
         .where(
             sa.or_(
                 ExportJob.status == ExportStatus.QUEUED,
-                sa.and_(
-                    ExportJob.status == ExportStatus.RUNNING, ExportJob.heartbeat_at < stale
-                ),
+                sa.and_(ExportJob.status == ExportStatus.RUNNING, ExportJob.heartbeat_at < stale),
             )
         )
         .order_by(ExportJob.created_at, ExportJob.id)

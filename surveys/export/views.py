@@ -244,9 +244,7 @@ def _own_job(job_id: int) -> ExportJob:
 @allow(*EXPORT_ROLES)
 def export_job(job_id: int):
     job = _own_job(job_id)
-    return render_template(
-        "export/job.html", job=job, refresh=job.is_active, percent=_percent
-    )
+    return render_template("export/job.html", job=job, refresh=job.is_active, percent=_percent)
 
 
 def _percent(value: int) -> str:
