@@ -50,6 +50,9 @@ class FixedJob:
     id: str
     func: str
     seconds: int
+    # "memory" for a frequent job re-added at every start: the database job store would be
+    # written every few seconds (on SQLite, lock contention with the web workers).
+    jobstore: str = "default"
 
 
 def fixed_jobs(config) -> tuple[FixedJob, ...]:
@@ -64,6 +67,7 @@ def fixed_jobs(config) -> tuple[FixedJob, ...]:
             "exports",
             f"{JOBS_MODULE}:run_exports",
             int(config.get("EXPORT_POLL_SECONDS") or DEFAULT_EXPORT_POLL_SECONDS),
+            jobstore="memory",
         ),
     )
 
@@ -184,6 +188,7 @@ def add_fixed_jobs(scheduler: BlockingScheduler, app: Flask, now: datetime) -> N
             name=job.id,
             replace_existing=True,
             next_run_time=now,
+            jobstore=job.jobstore,
         )
     scheduler.add_job(
         check_leadership,

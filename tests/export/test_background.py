@@ -146,3 +146,5 @@ def test_the_scheduler_polls_for_exports_every_few_seconds(app):
     exports = [job for job in fixed_jobs(app.config) if job.id == "exports"]
     assert exports and exports[0].seconds <= 5
     assert exports[0].func == "surveys.scheduling.jobs:run_exports"
+    # Not written to the job store every few seconds (SQLite lock contention with the web).
+    assert exports[0].jobstore == "memory"
