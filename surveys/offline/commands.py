@@ -10,10 +10,10 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from surveys.export.commands import _write_atomically
+from surveys.i18n import in_language
 
 offline_cli = AppGroup("offline", help="Offline answering: workbooks that go out and come back.")
 
@@ -95,7 +95,7 @@ def import_command(files, email, keep, confirm_carried, dry_run) -> None:
     try:
         identity = open_workbook(Path(files[0]), secret).identity
     except WorkbookRefused as refused:
-        with force_locale(user.language):
+        with in_language(user.language):
             raise click.ClickException(
                 f"{files[0]}: {_(refused.problem.message, **dict(refused.problem.params))}"
             ) from None
@@ -107,7 +107,7 @@ def import_command(files, email, keep, confirm_carried, dry_run) -> None:
     if round_ is None or country is None:
         raise click.ClickException(f"{files[0]}: its round or country no longer exists")
     started = time.perf_counter()
-    with force_locale(user.language):
+    with in_language(user.language):
         from surveys.responses import operations as ops
 
         submission = ops.find_submission(round_.id, country.id)

@@ -26,6 +26,7 @@ from surveys.db import utcnow
 from surveys.export.workbook import make_translate
 from surveys.extensions import db
 from surveys.i18n import zone_named
+from surveys.locales import locale_for
 from surveys.offline.identity import Identity
 from surveys.offline.layout import N_, Layout, build_layout
 from surveys.offline.workbook import (
@@ -143,7 +144,8 @@ def deadline_text(round_: Round, country_id: int, language: str, timezone: str) 
     zone = zone_named(timezone)
     closes = round_.participant(country_id).closes_at
     pattern = "d MMMM y, HH:mm" if language == "fr" else "d MMM y, HH:mm"
-    return f"{format_datetime(closes, pattern, tzinfo=zone, locale=language)} ({zone.key})"
+    text = format_datetime(closes, pattern, tzinfo=zone, locale=locale_for(language))
+    return f"{text} ({zone.key})"
 
 
 def make_template(

@@ -23,8 +23,8 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -33,6 +33,7 @@ from surveys.access import allow
 from surveys.accounts.models import Role
 from surveys.countries.models import Country
 from surveys.extensions import db
+from surveys.i18n import current_language
 from surveys.offline import operations as offline
 from surveys.offline.workbook import Problem
 from surveys.questionnaire.schema import localized
@@ -47,7 +48,7 @@ CHUNK = 64 * 1024
 
 
 def _language() -> str:
-    return str(get_locale() or "en")
+    return current_language()
 
 
 def _round_country_or_404(round_id: int, country_id: int) -> tuple[Round, Country]:
