@@ -1,7 +1,7 @@
 """export jobs: workbooks written in the background by the scheduler (issue 14, point 8)
 
 Revision ID: dd46986e8e47
-Revises: 9efa21aa2f0f
+Revises: b2a81f420416
 Create Date: 2026-12-04 03:28:29.547201
 
 """
@@ -14,7 +14,7 @@ import surveys.db  # noqa: F401 - UTCDateTime columns
 
 # revision identifiers, used by Alembic.
 revision = 'dd46986e8e47'
-down_revision = '9efa21aa2f0f'
+down_revision = 'b2a81f420416'
 branch_labels = None
 depends_on = None
 
