@@ -143,6 +143,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(export_bp, url_prefix="/exports")
     app.register_blueprint(offline_bp, url_prefix="/offline")
 
+    from surveys import api
+
+    api.init_app(app)
+
 
 def _register_commands(app: Flask) -> None:
     from surveys.accounts.commands import demo_logins_command, users_cli

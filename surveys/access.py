@@ -30,6 +30,9 @@ ROLES = "roles"
 class Policy:
     kind: str
     roles: frozenset[str] = frozenset()
+    # The data API: only a personal access token (Authorization: Bearer) identifies the caller;
+    # a session cookie is ignored, so a page cannot make a signed-in browser call it (no CSRF).
+    token_only: bool = False
 
 
 def _declare(policy: Policy) -> Callable:
@@ -70,6 +73,10 @@ def enforce_policy():
         abort(500)
     if policy.kind == PUBLIC:
         return None
+    if policy.token_only:
+        from surveys.api.auth import authenticate
+
+        return authenticate(policy)
     if not current_user.is_authenticated:
         if request.method == "GET" and request.accept_mimetypes.accept_html:
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))

@@ -78,6 +78,12 @@ class BaseConfig:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
     TOKEN_MAX_AGE_DAYS = _env_int("TOKEN_MAX_AGE_DAYS", 7)
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
+    # Data API: a new personal access token lasts this long unless its owner picks a shorter
+    # expiry, and each token may make API_RATE_LIMIT requests per API_RATE_WINDOW_SECONDS.
+    API_TOKEN_DAYS = _env_int("API_TOKEN_DAYS", 90)
+    API_TOKEN_MAX_DAYS = _env_int("API_TOKEN_MAX_DAYS", 366)
+    API_RATE_LIMIT = _env_int("API_RATE_LIMIT", 120)
+    API_RATE_WINDOW_SECONDS = _env_int("API_RATE_WINDOW_SECONDS", 60)
     LOGIN_WINDOW_MINUTES = _env_int("LOGIN_WINDOW_MINUTES", 15)
     # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
     # Without it behind a proxy, every visitor shares the proxy's address for sign-in throttling

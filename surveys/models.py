@@ -17,6 +17,7 @@ SLICES = (
     "notifications",
     "scheduling",
     "export",
+    "api",
 )
 
 

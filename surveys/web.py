@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import BadRequest, MethodNotAllowed, ServiceUnavailable, Unauthorized
 
 from surveys.access import PUBLIC, enforce_policy, policy_for
+from surveys.api import error_response, is_api_request
 from surveys.audit.labels import action_label
 from surveys.audit.models import AuditEvent
 from surveys.extensions import db
@@ -191,7 +192,9 @@ def add_security_headers(response):
 def no_store_when_signed_in(response):
     """Pages shown to a signed-in person are never stored: on a shared computer, the back
     button after signing out must not show a submission."""
-    already = "no-store" in response.headers.get("Cache-Control", "")
+    # "private": the response chose its own caching (the API revalidates with its ETag).
+    cache_control = response.headers.get("Cache-Control", "")
+    already = "no-store" in cache_control or "private" in cache_control
     if request.endpoint != "static" and not already and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
         response.headers.pop("Expires", None)
@@ -227,6 +230,8 @@ def database_unavailable(error: OperationalError):
     current_app.logger.error("database unavailable: %s", str(error.orig).strip().splitlines()[0])
     with contextlib.suppress(SQLAlchemyError):  # the pool replaces the lost connection later
         db.session.rollback()
+    if is_api_request():
+        return error_response(ServiceUnavailable())
     # The page is drawn for an anonymous visitor: reading the signed-in user's row (their
     # roles for the menu, their language) needs the database that just failed.
     g._login_user = AnonymousUserMixin()
@@ -237,6 +242,8 @@ def database_unavailable(error: OperationalError):
 
 
 def render_error(error):
+    if is_api_request():  # the data API answers JSON with a stable code, never a page
+        return error_response(error)
     code = getattr(error, "code", 500) or 500
     description = getattr(error, "description", None)
     # Werkzeug's default descriptions are English; show ours unless a view gave its own message.
