@@ -8,6 +8,10 @@ Expectations come from each view's declared policy (`@public`, `@signed_in`, `@a
   belongs to a country (a submission, its evidence, a query...), so its existence is not revealed;
 - everyone the policy allows gets an answer that is neither 401, 403, 404 nor a server error.
 
+Routes of the data API (`token_only` policies) are called with a personal access token of each
+visitor instead of a session; anonymous callers get 401 there. Their list endpoints are asked
+for country A (`country=NE`): a respondent of another country must get 404, as on the web.
+
 When a new route appears:
 - a new URL argument name needs ONE line in ARGUMENTS (how to build a value; scoped=True if the
   object belongs to one country);
@@ -194,6 +198,26 @@ class World:
         return job
 
     @cached_property
+    def api_tokens(self) -> dict[str, str]:
+        """A personal access token of each visitor, for the data API."""
+        from surveys.api.tokens import issue_api_token
+
+        raw = {
+            identity: issue_api_token(user, "matrix")[1] for identity, user in self.users.items()
+        }
+        self.db.session.commit()
+        return raw
+
+    @cached_property
+    def target_token(self):
+        """A personal access token of the target person (revoked by an admin only)."""
+        from surveys.api.tokens import issue_api_token
+
+        token, _ = issue_api_token(self.target_user, "target")
+        self.db.session.commit()
+        return token
+
+    @cached_property
     def tokens(self) -> dict[str, str]:
         """A working invitation link and reset link, each for its own person."""
         from surveys.accounts.tokens import issue_token
@@ -233,6 +257,7 @@ ARGUMENTS: dict[str, Argument] = {
     "job_id": Argument(lambda w: w.export_job.id),
     "invitation_token": Argument(lambda w: w.tokens["invitation"]),
     "reset_token": Argument(lambda w: w.tokens["password_reset"]),
+    "token_id": Argument(lambda w: w.target_token.id),
 }
 
 # Deliberate departures from the policy-derived expectation, one line per endpoint (or
@@ -246,12 +271,26 @@ OVERRIDES: dict[str, dict[str, object]] = {
     # world's export was asked for by the analyst).
     "export.export_job": {COORDINATOR: 404},
     "export.download_export": {COORDINATOR: 404},
+    # Someone else's token: only an admin may revoke it; to anyone else it does not exist.
+    "api_pages.revoke POST": {
+        COORDINATOR: 404,
+        ANALYST: 404,
+        RESPONDENT: 404,
+        OTHER_RESPONDENT: 404,
+    },
 }
 
 # Query strings some routes need to show a page rather than a 404 (one line per endpoint).
 QUERY_STRINGS: dict[str, Callable[[World], dict]] = {
     "questionnaire.diff": lambda w: {"old": w.version.version, "new": w.version.version},
+    # Data API tables asked for country A: another country's respondent gets 404.
+    "api.rounds": lambda w: {"country": w.country.iso2},
+    "api.responses": lambda w: {"country": w.country.iso2, "round": w.round.id},
+    "api.statistics": lambda w: {"country": w.country.iso2},
+    "api.scorecards": lambda w: {"country": w.country.iso2},
 }
+# Endpoints whose query string (above) names country A.
+SCOPED_BY_QUERY = {"api.rounds", "api.responses", "api.statistics", "api.scorecards"}
 
 
 def _collect_app():
@@ -299,15 +338,21 @@ def test_every_url_argument_is_known():
     )
 
 
+def is_api(endpoint: str) -> bool:
+    return getattr(ROUTE_APP.view_functions[endpoint].access_policy, "token_only", False)
+
+
 def expected_answers(endpoint: str, rule, method: str) -> dict[str, object]:
     policy = ROUTE_APP.view_functions[endpoint].access_policy
-    scoped = any(ARGUMENTS[name].scoped for name in rule.arguments if name in ARGUMENTS)
+    scoped = endpoint in SCOPED_BY_QUERY or any(
+        ARGUMENTS[name].scoped for name in rule.arguments if name in ARGUMENTS
+    )
     expected: dict[str, object] = {}
     for identity in IDENTITIES:
         if policy.kind == PUBLIC:
             expected[identity] = OK
         elif identity == ANONYMOUS:
-            expected[identity] = LOGIN
+            expected[identity] = 401 if policy.token_only else LOGIN
         elif policy.kind == ROLES and ROLE_OF[identity] not in policy.roles:
             expected[identity] = 403
         elif identity == OTHER_RESPONDENT and scoped:
@@ -395,11 +440,12 @@ def test_route_answers_each_visitor_as_its_policy_says(
         )[1]
         query = QUERY_STRINGS[endpoint](world) if endpoint in QUERY_STRINGS else None
         client = app.test_client()
-        if identity != ANONYMOUS:
+        headers = {"Accept": "text/html"}
+        if identity != ANONYMOUS and is_api(endpoint):
+            headers["Authorization"] = f"Bearer {world.api_tokens[identity]}"
+        elif identity != ANONYMOUS:
             login(users[identity], on=client)
-        response = client.open(
-            url, method=method, query_string=query, headers={"Accept": "text/html"}
-        )
+        response = client.open(url, method=method, query_string=query, headers=headers)
         response.close()  # file downloads hold their file open until closed
         problem = verdict(expected[identity], response, method)
         if problem:

@@ -36,8 +36,12 @@ def error_response(error: Exception):
         }.get(code, error.name)
         return ApiError(code, ERROR_CODES.get(code, "error"), message).response()
     if isinstance(error, HTTPException) and error.code == 503:
-        return ApiError(503, "unavailable", "The database is unavailable; retry shortly.",
-                        headers={"Retry-After": "5"}).response()
+        return ApiError(
+            503,
+            "unavailable",
+            "The database is unavailable; retry shortly.",
+            headers={"Retry-After": "5"},
+        ).response()
     current_app.logger.exception("API request failed", exc_info=error)
     return ApiError(500, "server_error", "The error has been logged.").response()
 

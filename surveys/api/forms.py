@@ -15,9 +15,7 @@ def _strip(value):
 
 
 class NewTokenForm(FlaskForm):
-    name = StringField(
-        _l("Name"), validators=[DataRequired(), Length(max=100)], filters=[_strip]
-    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)], filters=[_strip])
     days = WholeNumberField(_l("Expires after (days)"), validators=[InputRequired()])
 
     def set_limits(self, default: int, longest: int) -> None:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 
 from surveys.access import ROLES, SIGNED_IN, Policy
 from surveys.export.cells import needs_guard
@@ -139,7 +139,9 @@ class Param:
         return raw
 
 
-FORMAT = Param("format", "json (the default) or csv; overrides the Accept header.", enum=("json", "csv"))
+FORMAT = Param(
+    "format", "json (the default) or csv; overrides the Accept header.", enum=("json", "csv")
+)
 LANG = Param("lang", "Language of labels and texts (default en).", enum=("en", "fr"))
 
 
@@ -278,7 +280,10 @@ def wants_csv(arguments: Mapping[str, object]) -> bool:
     if chosen is not None:
         return chosen == "csv"
     best = request.accept_mimetypes.best_match([JSON_TYPE, CSV_TYPE], default=JSON_TYPE)
-    return best == CSV_TYPE and request.accept_mimetypes[CSV_TYPE] > request.accept_mimetypes[JSON_TYPE]
+    return (
+        best == CSV_TYPE
+        and request.accept_mimetypes[CSV_TYPE] > request.accept_mimetypes[JSON_TYPE]
+    )
 
 
 def weak_etag(*parts: object) -> str:
@@ -321,10 +326,7 @@ def _table_response(table: Table, page: Page, arguments: Mapping[str, object]) -
         etag = weak_etag(page.etag_source, request.full_path, as_csv)
         if _not_modified(etag):
             return _not_modified_response(etag)
-    if as_csv:
-        response = _csv_response(table, page)
-    else:
-        response = _json_table(table, page)
+    response = _csv_response(table, page) if as_csv else _json_table(table, page)
     if page.etag_source is None:
         etag = weak_etag(response.get_data(as_text=True))
         if _not_modified(etag):
@@ -361,10 +363,8 @@ def _csv_lines(table: Table, rows: Iterable[Sequence[object]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(table.names)
-    count = 0
-    for row in rows:
+    for count, row in enumerate(rows, start=1):
         writer.writerow([csv_value(v) for v in row])
-        count += 1
         if count % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -373,19 +373,17 @@ def _csv_lines(table: Table, rows: Iterable[Sequence[object]]) -> Iterator[str]:
 
 
 def _csv_response(table: Table, page: Page) -> Response:
-    if table.paginated:
-        # The next cursor is known only once the rows are read: a page is built whole.
-        text = "".join(_csv_lines(table, page.rows))
-        response = current_app.response_class(text, mimetype=CSV_TYPE)
-        cursor = page.next_cursor()
-        if cursor:
-            response.headers["Link"] = f'<{next_link(cursor)}>; rel="next"'
-            response.headers["X-Next-Cursor"] = cursor
-    else:
-        text = "".join(_csv_lines(table, page.rows))
-        response = current_app.response_class(text, mimetype=CSV_TYPE)
+    # The next cursor is known only once the rows are read: a page is built whole.
+    text = "".join(_csv_lines(table, page.rows))
+    response = current_app.response_class(text, mimetype=CSV_TYPE)
+    cursor = page.next_cursor() if table.paginated else None
+    if cursor:
+        response.headers["Link"] = f'<{next_link(cursor)}>; rel="next"'
+        response.headers["X-Next-Cursor"] = cursor
     response.mimetype_params["charset"] = "utf-8"
-    response.headers["Content-Disposition"] = f'inline; filename="{request.endpoint.split(".")[-1]}.csv"'
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="{request.endpoint.split(".")[-1]}.csv"'
+    )
     return response
 
 
@@ -406,12 +404,3 @@ def decode_cursor(text: str, keys: Sequence[str]) -> dict:
     if not isinstance(state, dict) or set(state) != set(keys):
         raise bad_parameter("cursor", "cursor is not one this API gave out.")
     return state
-
-
-def stream(rows: Iterable) -> Iterable:
-    return stream_with_context(rows)
-
-
-def current_token_id() -> int | None:
-    accepted = g.get("api_token")
-    return accepted.token_id if accepted is not None else None

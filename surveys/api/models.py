@@ -47,7 +47,7 @@ class ApiToken(db.Model):
     revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
 
     def state(self, now: datetime) -> str:
-        """"active", "revoked" or "expired"."""
+        """ "active", "revoked" or "expired"."""
         if self.revoked_at is not None:
             return "revoked"
         if self.expires_at <= now:

@@ -81,15 +81,23 @@ def _table_schema(table: Table) -> dict:
 
 def _operation(endpoint: Endpoint) -> dict:
     parameters = _path_parameters(endpoint.rule) + [
-        {"name": p.name, "in": "query", "required": False, "description": p.description,
-         "schema": p.schema()}
+        {
+            "name": p.name,
+            "in": "query",
+            "required": False,
+            "description": p.description,
+            "schema": p.schema(),
+        }
         for p in endpoint.params
     ]
     content: dict = {}
     if endpoint.table is not None:
         content["application/json"] = {"schema": _table_schema(endpoint.table)}
         content["text/csv"] = {
-            "schema": {"type": "string", "description": "Header: " + ", ".join(endpoint.table.names)}
+            "schema": {
+                "type": "string",
+                "description": "Header: " + ", ".join(endpoint.table.names),
+            }
         }
     else:
         content["application/json"] = {"schema": endpoint.schema or {"type": "object"}}

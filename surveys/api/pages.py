@@ -67,10 +67,11 @@ def revoke(token_id: int):
     is_admin = current_user.has_role(Role.ADMIN)
     if token is None or (token.user_id != current_user.id and not is_admin):
         abort(404)
-    if RevokeForm().validate_on_submit():
-        if revoke_api_token(token, current_user._get_current_object()):
-            db.session.commit()
-            flash(_("The token “%(name)s” is revoked.", name=token.name), "success")
+    if RevokeForm().validate_on_submit() and revoke_api_token(
+        token, current_user._get_current_object()
+    ):
+        db.session.commit()
+        flash(_("The token “%(name)s” is revoked.", name=token.name), "success")
     if token.user_id != current_user.id:
         return redirect(url_for("api_pages.all_tokens"))
     return redirect(url_for("api_pages.tokens"))

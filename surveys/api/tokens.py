@@ -22,7 +22,7 @@ from surveys.audit.operations import record
 from surveys.db import UTCDateTime, utcnow
 from surveys.extensions import db
 
-TOKEN_PREFIX = "nmy_"
+TOKEN_PREFIX = "nmy_"  # noqa: S105 - the marker of our tokens, not a secret
 PREFIX_SHOWN = 12  # "nmy_" and 8 characters: enough to tell one's tokens apart
 MAX_TOKEN_LENGTH = 100
 MAX_NAME_LENGTH = 100
@@ -156,7 +156,8 @@ def use_token(raw: str | None, now: datetime | None = None) -> Accepted | Refusa
     digest = hash_token(raw)
     at = bindparam("now", now, type_=UTCDateTime)
     fresh_window = (ApiToken.window_started_at.is_(None)) | (
-        ApiToken.window_started_at <= bindparam("cutoff", now - timedelta(seconds=window), type_=UTCDateTime)
+        ApiToken.window_started_at
+        <= bindparam("cutoff", now - timedelta(seconds=window), type_=UTCDateTime)
     )
     row = db.session.execute(
         update(ApiToken)
@@ -197,9 +198,7 @@ def _why_refused(digest: str, now: datetime) -> str:
 def _refused(code: str, digest: str | None, raw: str) -> None:
     """Audit a refused token (committed at once: the request itself fails)."""
     token = (
-        db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
-        if digest
-        else None
+        db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest)) if digest else None
     )
     record(
         "api_token.refused",

@@ -61,7 +61,9 @@ LIMIT = Param(
     minimum=1,
     maximum=100_000,
 )
-STATE = Param("state", "Only rounds in this state.", enum=("scheduled", "open", "closed", "cancelled"))
+STATE = Param(
+    "state", "Only rounds in this state.", enum=("scheduled", "open", "closed", "cancelled")
+)
 
 
 def _language(arguments) -> str:
@@ -172,6 +174,7 @@ DEFINITION_SCHEMA = {
         "definition": {"type": "object", "description": "The definition, canonical JSON."},
     },
 }
+
 
 @route(
     "/questionnaires/<key>/versions/<int:version>",
@@ -415,7 +418,12 @@ SCORECARDS = Table(
         Column("period", "string", "Period label.", nullable=False),
         Column("country", "string", "ISO 3166 alpha-2 code.", nullable=False),
         Column("country_name", "string", "Country name.", nullable=False),
-        Column("submission_status", "string", "not_started, draft, returned, submitted, validated.", False),
+        Column(
+            "submission_status",
+            "string",
+            "not_started, draft, returned, submitted, validated.",
+            False,
+        ),
         Column("index_key", "string", "overall, an area id or a line of action id.", False),
         Column("index_kind", "string", "overall, area or line_of_action.", nullable=False),
         Column("index_label", "string", "The index's name."),

@@ -13,7 +13,9 @@ from surveys.audit.models import AuditEvent
 from surveys.db import utcnow
 
 
-def test_me_answers_the_owner_with_roles_and_countries(app, db, create_user, create_country, issue_token, api):
+def test_me_answers_the_owner_with_roles_and_countries(
+    app, db, create_user, create_country, issue_token, api
+):
     niger = create_country("NE")
     user = create_user("respondent", countries=[niger])
     response = api(issue_token(user), "/api/v1/me")
@@ -38,7 +40,9 @@ def test_without_a_token_the_api_answers_401_json(app, db, create_user, api, log
     assert response.get_json()["error"]["code"] == "token_missing"
 
 
-def test_expired_revoked_and_unknown_tokens_are_refused_and_audited(app, db, create_user, issue_token, api):
+def test_expired_revoked_and_unknown_tokens_are_refused_and_audited(
+    app, db, create_user, issue_token, api
+):
     user = create_user("analyst")
     expired = issue_token(user, "old")
     revoked = issue_token(user, "gone")
@@ -49,7 +53,12 @@ def test_expired_revoked_and_unknown_tokens_are_refused_and_audited(app, db, cre
     db.session.commit()
     codes = {
         name: api(raw, "/api/v1/rounds").get_json()["error"]["code"]
-        for name, raw in (("old", expired), ("gone", revoked), ("bad", "nmy_" + "x" * 43), ("odd", "abc"))
+        for name, raw in (
+            ("old", expired),
+            ("gone", revoked),
+            ("bad", "nmy_" + "x" * 43),
+            ("odd", "abc"),
+        )
     }
     assert codes == {
         "old": "token_expired",
@@ -59,12 +68,16 @@ def test_expired_revoked_and_unknown_tokens_are_refused_and_audited(app, db, cre
     }
     reasons = sorted(
         e.details["reason"]
-        for e in db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "api_token.refused"))
+        for e in db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "api_token.refused")
+        )
     )
     assert reasons == ["token_expired", "token_invalid", "token_invalid", "token_revoked"]
 
 
-def test_a_role_the_endpoint_does_not_allow_gets_403_json(app, db, create_user, create_version, create_round, create_country, issue_token, api):
+def test_a_role_the_endpoint_does_not_allow_gets_403_json(
+    app, db, create_user, create_version, create_round, create_country, issue_token, api
+):
     round_ = create_round(create_version(), [create_country("NE")])
     respondent = create_user("respondent", countries=[round_.participants[0].country])
     response = api(issue_token(respondent), f"/api/v1/rounds/{round_.id}/scorecards")
@@ -72,7 +85,9 @@ def test_a_role_the_endpoint_does_not_allow_gets_403_json(app, db, create_user, 
     assert response.get_json()["error"]["code"] == "forbidden"
 
 
-def test_tables_come_as_csv_by_accept_or_format(app, db, create_user, create_version, issue_token, api):
+def test_tables_come_as_csv_by_accept_or_format(
+    app, db, create_user, create_version, issue_token, api
+):
     create_version()
     token = issue_token(create_user("analyst"))
     by_format = api(token, "/api/v1/questionnaires?format=csv")
@@ -97,7 +112,12 @@ def test_if_none_match_answers_304(app, db, create_user, create_version, issue_t
 
 def test_bad_parameters_get_400_naming_the_parameter(app, db, create_user, issue_token, api):
     token = issue_token(create_user("analyst"))
-    for query, name in (("round=abc", "round"), ("nope=1", "nope"), ("format=xml", "format"), ("cursor=%%%", "cursor")):
+    for query, name in (
+        ("round=abc", "round"),
+        ("nope=1", "nope"),
+        ("format=xml", "format"),
+        ("cursor=%%%", "cursor"),
+    ):
         response = api(token, f"/api/v1/responses?{query}")
         assert response.status_code == 400, query
         error = response.get_json()["error"]
