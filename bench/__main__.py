@@ -18,6 +18,7 @@ BENCHMARKS = (
     ("Scoring a large round with three dimensions vs without", ["dimension_scoring.py"]),
     ("Excel scorecard and trends workbooks vs bare openpyxl", ["export_workbooks.py"]),
     ("Offline workbook: template, full import, round trip", ["offline_workbook.py"]),
+    ("Data API: tidy responses as CSV vs one SELECT + csv", ["api_responses.py"]),
 )
 
 

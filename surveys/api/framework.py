@@ -264,6 +264,11 @@ def dumps(body: object) -> str:
 
 
 def csv_value(value: object) -> object:
+    kind = value.__class__
+    if kind is str:  # the common case first: most cells are text
+        return "'" + value if value and needs_guard(value) else value  # type: ignore[operator]
+    if kind is int or kind is float:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -19,8 +19,9 @@ from surveys.extensions import db
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import Definition, QuestionType, localized
 from surveys.responses.models import Answer, Submission
-from surveys.results.operations import SCORED_STATUSES, scorecards_for
+from surveys.results.operations import SCORED_STATUSES, latest_snapshots, scorecards_for
 from surveys.rounds.models import Round, RoundCountry
+from surveys.scoring import SCORING_VERSION
 from surveys.scoring.progress import match_questions
 
 # --- Scope ---------------------------------------------------------------------------------------
@@ -261,10 +262,38 @@ def answers_of(submission_ids: Sequence[int]) -> dict[int, dict[str, tuple]]:
     return found
 
 
-def submissions_by_id(ids: Sequence[int]) -> dict[int, Submission]:
-    return {
-        s.id: s for s in db.session.scalars(sa.select(Submission).where(Submission.id.in_(ids)))
-    }
+def question_scores(
+    refs: Sequence[SubmissionRef], sha256_of: dict[int, str]
+) -> dict[int, dict[str, tuple[float | None, str | None]]]:
+    """Submission id -> question id -> (score, reason why none), from each submission's latest
+    snapshot when it is current (the dashboards' rule), else scored now (scorecards_for)."""
+    found: dict[int, dict[str, tuple[float | None, str | None]]] = {}
+    stale: list[int] = []
+    latest = latest_snapshots([r.id for r in refs], with_inputs=False)
+    for ref in refs:
+        snapshot = latest.get(ref.id)
+        if (
+            snapshot is not None
+            and snapshot.definition_sha256 == sha256_of[ref.version_id]
+            and snapshot.scoring_version == SCORING_VERSION
+        ):
+            found[ref.id] = {
+                q["id"]: (None if q["score"] is None else float(q["score"]), q["reason"])
+                for q in snapshot.result.get("questions", [])
+            }
+        else:
+            stale.append(ref.id)
+    if stale:
+        submissions = db.session.scalars(sa.select(Submission).where(Submission.id.in_(stale)))
+        for submission_id, scored in scorecards_for(list(submissions), with_figures=False).items():
+            found[submission_id] = {
+                q.question_id: (
+                    None if q.score is None else float(q.score),
+                    None if q.reason is None else str(q.reason),
+                )
+                for q in scored.scorecard.questions
+            }
+    return found
 
 
 def response_rows(
@@ -276,30 +305,28 @@ def response_rows(
 ) -> Iterator[tuple[SubmissionRef, QuestionMeta, tuple]]:
     """(submission, question, row) in order; the first submission starts after
     `start_position` (the cursor); stops after `limit` rows."""
-    versions: dict[int, QuestionnaireVersion] = {}
+    versions: dict[int, tuple[QuestionnaireVersion, tuple[QuestionMeta, ...]]] = {}
     emitted = 0
     for offset in range(0, len(refs), batch):
         chunk = refs[offset : offset + batch]
         ids = [r.id for r in chunk]
         answers = answers_of(ids)
-        submissions = submissions_by_id(ids)
-        cards = scorecards_for(list(submissions.values()), with_figures=False)
+        for ref in chunk:
+            if ref.version_id not in versions:
+                version = db.session.get(QuestionnaireVersion, ref.version_id)
+                versions[ref.version_id] = (version, question_meta(version, language))
+        shas = {version_id: found[0].sha256 for version_id, found in versions.items()}
+        all_scores = question_scores(chunk, shas)
         for position_in_all, ref in enumerate(chunk, start=offset):
-            version = versions.get(ref.version_id)
-            if version is None:
-                version = versions[ref.version_id] = db.session.get(
-                    QuestionnaireVersion, ref.version_id
-                )
-            metas = question_meta(version, language)
-            card = cards.get(ref.id)
-            scores = {q.question_id: q for q in card.scorecard.questions} if card else {}
+            version, metas = versions[ref.version_id]
+            scores = all_scores.get(ref.id, {})
             given = answers[ref.id]
             name = ref.country_name_fr if language == "fr" else ref.country_name_en
             first = start_position + 1 if position_in_all == 0 else 0
             for meta in metas[first:]:
                 answer = given.get(meta.question_key)
                 value, na, comment, updated_at = answer or (None, False, "", None)
-                score = scores.get(meta.question_key)
+                score, reason = scores.get(meta.question_key, (None, None))
                 shown = None if na else value
                 row = (
                     ref.round_id,
@@ -318,8 +345,8 @@ def response_rows(
                     meta.type,
                     plain_value(meta.type, shown),
                     answer_label(meta.question, shown, language) if shown is not None else None,
-                    None if score is None or score.score is None else float(score.score),
-                    None if score is None or score.reason is None else str(score.reason),
+                    score,
+                    reason,
                     bool(na) if answer is not None else None,
                     (comment or None) if answer is not None else None,
                     updated_at,
