@@ -10,8 +10,9 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -168,7 +169,11 @@ class Endpoint:
     table: Table | None = None
     schema: dict | None = None  # the JSON body's schema, for object resources
     tag: str = "data"
-    examples: dict = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        """The address as OpenAPI writes it: /api/v1/rounds/{round_id}."""
+        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.rule)
 
 
 ENDPOINTS: dict[str, Endpoint] = {}

@@ -46,7 +46,7 @@ def tokens():
         else:
             db.session.commit()
             created = (token, raw)
-            form = NewTokenForm(formdata=None)
+            form = NewTokenForm(formdata=None, days=default_days())
             form.set_limits(default_days(), max_days())
     page = render_template(
         "api/tokens.html",
