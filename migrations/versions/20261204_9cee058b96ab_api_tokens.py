@@ -4,7 +4,7 @@ Personal access tokens for the read-only data API (/api/v1): stored as SHA-256, 
 expiry, last use, revocation and the per-token rate-limit window.
 
 Revision ID: 9cee058b96ab
-Revises: b2a81f420416
+Revises: dd46986e8e47
 Create Date: 2026-12-04 02:58:59.693314
 
 """
@@ -17,7 +17,7 @@ import surveys.db  # noqa: F401 - UTCDateTime columns
 
 # revision identifiers, used by Alembic.
 revision = '9cee058b96ab'
-down_revision = 'b2a81f420416'
+down_revision = 'dd46986e8e47'
 branch_labels = None
 depends_on = None
 
