@@ -10,7 +10,6 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from surveys.accounts.demo import demo_logins_path
 from surveys.accounts.models import ROLE_VALUES, User, UserRole, user_countries
 from surveys.accounts.operations import (
     AccountError,
@@ -26,6 +25,7 @@ from surveys.accounts.operations import (
 from surveys.audit.operations import record
 from surveys.countries.models import Country
 from surveys.countries.operations import country_by_code
+from surveys.demo.accounts import demo_logins_path
 from surveys.extensions import db
 
 users_cli = AppGroup("users", help="People, roles and access.")

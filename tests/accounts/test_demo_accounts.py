@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from surveys.accounts.demo import DemoDisabled, demo_logins_path
-from surveys.accounts.demo import load_demo as load_demo_accounts
 from surveys.accounts.models import User
-from surveys.countries.demo import load_demo as load_demo_countries
 from surveys.demo import DemoOutput
+from surveys.demo.accounts import DemoDisabled, demo_logins_path
+from surveys.demo.accounts import load_demo as load_demo_accounts
+from surveys.demo.countries import load_demo as load_demo_countries
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from surveys.demo import DemoOutput
-from surveys.export.demo import load_demo
+from surveys.demo.export import load_demo
 from surveys.export.models import ArchivedWorkbook
 from tests.conftest import MINI_V1
 

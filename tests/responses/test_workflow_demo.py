@@ -10,18 +10,18 @@ import sqlalchemy as sa
 from surveys.audit.models import AuditEvent
 from surveys.countries.models import Country
 from surveys.demo import DemoOutput
+from surveys.demo import responses as responses_demo
 from surveys.questionnaire.models import QuestionnaireVersion
-from surveys.responses import demo as responses_demo
 from surveys.responses.models import Answer, AnswerRevision, Submission
 from surveys.review.models import ReviewQuery
 from surveys.rounds.models import Round, RoundCountry
 
 
 def load_prerequisites(create_round_pair: bool = True) -> None:
-    from surveys.accounts import demo as accounts_demo
-    from surveys.countries import demo as countries_demo
+    from surveys.demo import accounts as accounts_demo
+    from surveys.demo import countries as countries_demo
+    from surveys.demo import questionnaire as questionnaire_demo
     from surveys.extensions import db
-    from surveys.questionnaire import demo as questionnaire_demo
 
     out = DemoOutput()
     for step in (countries_demo, questionnaire_demo, accounts_demo):
@@ -61,7 +61,7 @@ def _rounds() -> None:
 @pytest.fixture(autouse=True)
 def _logins_file_in_tmp(monkeypatch, tmp_path):
     """The accounts demo writes its logins file; keep it out of the real instance folder."""
-    from surveys.accounts import demo as accounts_demo
+    from surveys.demo import accounts as accounts_demo
 
     monkeypatch.setattr(accounts_demo, "demo_logins_path", lambda: tmp_path / "demo-logins.txt")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from surveys.demo import DemoOutput
+from surveys.demo import results as demo
 from surveys.responses.models import Answer, Submission
-from surveys.results import demo
 from surveys.results.models import ScoreSnapshot
 from surveys.results.operations import recompute
 from surveys.results.samples import generated_answers

@@ -15,11 +15,11 @@ import pytest
 import sqlalchemy as sa
 
 from surveys.demo import DemoOutput
+from surveys.demo import results as demo
 from surveys.export.archive import archive_round
 from surveys.export.scorecard import build_scorecard
 from surveys.export.trends import build_trends
 from surveys.responses.models import Evidence, Submission
-from surveys.results import demo
 from surveys.results.dimensions import dimension_overview
 from surveys.results.display import change_number, coverage_text, index_number
 from surveys.results.models import ScoreSnapshot

@@ -20,8 +20,8 @@ class Out:
 
 def test_demo_rounds_cadence_and_messages(db, create_version, create_user):
     from surveys.accounts.models import Role
-    from surveys.notifications import demo as notifications_demo
-    from surveys.rounds import demo as rounds_demo
+    from surveys.demo import notifications as notifications_demo
+    from surveys.demo import rounds as rounds_demo
 
     out = Out()
     rounds_demo.load_demo(out)

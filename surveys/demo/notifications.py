@@ -6,11 +6,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from surveys.db import utcnow
+from surveys.demo.rounds import OPEN_PERIOD, QUESTIONNAIRE_KEY
 from surveys.extensions import db
 from surveys.notifications.delivery import MemoryBackend
 from surveys.notifications.models import MessageStatus, OutboxMessage
 from surveys.notifications.outbox import deliver_pending
-from surveys.rounds.demo import OPEN_PERIOD, QUESTIONNAIRE_KEY
 from surveys.rounds.models import Round
 
 SENT_IN_DEMO = 6
