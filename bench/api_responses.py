@@ -41,6 +41,7 @@ def seed(countries: int) -> tuple[int, str]:
     """The round's id and an analyst's token, after loading the data (inside an app context)."""
     from datetime import timedelta
 
+    from bench.samples import generated_answers
     from surveys.accounts.models import User
     from surveys.api.tokens import issue_api_token
     from surveys.countries.models import Country
@@ -51,7 +52,6 @@ def seed(countries: int) -> tuple[int, str]:
     from surveys.questionnaire.serialize import definition_hash, to_canonical_json
     from surveys.responses.models import Answer, Submission
     from surveys.results.operations import snapshot_round_close
-    from surveys.results.samples import generated_answers
     from surveys.rounds.models import Round, RoundCountry
 
     definition = load_definition(NIAMEY)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.samples import generated_answers, generated_definition
 from surveys.questionnaire.framework import (
     Dimension,
     DimensionValue,
@@ -30,7 +31,6 @@ from surveys.questionnaire.framework import (
     resolve_lineage,
 )
 from surveys.questionnaire.schema import Definition, Response
-from surveys.results.samples import generated_answers, generated_definition
 from surveys.scoring import score
 from surveys.scoring.dimensions import analyse, plan_analysis
 

@@ -55,8 +55,8 @@ def _settings(url: str | None, schema: str | None, tmp: Path) -> dict:
 
 def _build_round(definition, version, countries, period: str, seed: int, now):
     """A round of the version for the countries, every country with a submitted submission."""
+    from bench.samples import generated_answers
     from surveys.responses.models import Answer, Submission
-    from surveys.results.samples import generated_answers
     from surveys.rounds.models import Round, RoundCountry
 
     round_ = Round(
@@ -107,12 +107,12 @@ def _count_queries(client, url: str) -> tuple[int, float]:
 
 
 def run_backend(name: str, settings: dict, args) -> list[tuple[str, str]]:
+    from bench.samples import generated_definition
     from surveys.accounts.models import Role, User
     from surveys.countries.models import Country
     from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
     from surveys.questionnaire.serialize import definition_hash, to_canonical_json
     from surveys.results.operations import responses_by_submission, snapshot_round_close
-    from surveys.results.samples import generated_definition
     from surveys.scoring import score
 
     app = create_app(settings)

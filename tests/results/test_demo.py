@@ -8,12 +8,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.samples import generated_answers
 from surveys.demo import DemoOutput
 from surveys.demo import results as demo
 from surveys.responses.models import Answer, Submission
 from surveys.results.models import ScoreSnapshot
 from surveys.results.operations import recompute
-from surveys.results.samples import generated_answers
 
 NIAMEY = Path(__file__).resolve().parents[2] / "questionnaires" / "niamey-2018"
 STATUSES = ("validated", "submitted", "draft", "returned", "validated", "submitted")

@@ -1,4 +1,4 @@
-"""Generated definitions and answers, for the benchmark and for tests of realistic rounds.
+"""Generated definitions and answers, for the benchmarks and for tests of realistic rounds.
 
 Pure data (no Flask, no database). A random generator is passed in, so a seed gives the same
 round every time.
