@@ -14,7 +14,6 @@ import functools
 import logging
 import os
 import socket
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -155,33 +154,8 @@ def finish(run: JobRun, messages: int) -> None:
     """Commit the unit: its JobRun and everything it queued, together."""
     run.messages_queued = messages
     db.session.flush()
-    _pause_for_fault_tests(run)
     db.session.commit()
     logger.info("done: %s %s %s, %s message(s) queued", run.kind, run.scope, run.slot, messages)
-
-
-def _pause_for_fault_tests(run: JobRun) -> None:
-    """Test-only: hold the first reminder's transaction open so a test can kill the process.
-
-    SCHEDULER_TEST_PAUSE_SECONDS and SCHEDULER_TEST_MARKER_FILE (app config, or environment
-    variables of the same name for a `surveys scheduler` subprocess): the first process to get
-    here creates the marker (with its pid) and sleeps; later ones find it and do not pause.
-    """
-    pause = float(_test_setting("SCHEDULER_TEST_PAUSE_SECONDS") or 0)
-    marker = _test_setting("SCHEDULER_TEST_MARKER_FILE")
-    if not pause or not marker or run.kind != REMINDER:
-        return
-    try:
-        with open(marker, "x") as handle:
-            handle.write(f"{os.getpid()}\n")
-    except FileExistsError:
-        return
-    logger.warning("test pause: holding reminder %s/%s for %ss", run.scope, run.slot, pause)
-    time.sleep(pause)
-
-
-def _test_setting(name: str) -> str | None:
-    return current_app.config.get(name) or os.environ.get(name) or None
 
 
 def _load_round(round_id: int) -> Round | None:

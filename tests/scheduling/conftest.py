@@ -21,6 +21,7 @@ from surveys.extensions import db as _db
 from tests.conftest import ROOT, postgres_url
 
 SURVEYS = Path(sys.executable).parent / "surveys"
+PAUSED_SCHEDULER = "tests.scheduling.paused_scheduler"  # `surveys` with a reminder held open
 
 
 @dataclass
@@ -124,7 +125,9 @@ def start_scheduler(pg_scheduler_env) -> Iterator[Callable[..., SchedulerProcess
     """Start `surveys scheduler` subprocesses on the test schema; all stopped at the end."""
     started: list[SchedulerProcess] = []
 
-    def start(name: str, **extra_env: str) -> SchedulerProcess:
+    def start(name: str, *, paused: bool = False, **extra_env: str) -> SchedulerProcess:
+        """`paused`: the first reminder of all the processes holds its transaction open (the
+        PAUSE_SECONDS and MARKER_FILE variables say how long and where)."""
         log = pg_scheduler_env.tmp / f"{name}.log"
         env = {
             **os.environ,
@@ -137,8 +140,9 @@ def start_scheduler(pg_scheduler_env) -> Iterator[Callable[..., SchedulerProcess
             **extra_env,
         }
         handle = log.open("wb")
+        command = [sys.executable, "-m", PAUSED_SCHEDULER] if paused else [str(SURVEYS)]
         process = subprocess.Popen(
-            [str(SURVEYS), "scheduler", "--poll-seconds", "1"],
+            [*command, "scheduler", "--poll-seconds", "1"],
             cwd=ROOT,
             env=env,
             stdout=handle,

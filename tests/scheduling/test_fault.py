@@ -122,11 +122,11 @@ def test_standby_takes_over_when_the_leader_is_killed_mid_job(pg_scheduler_env, 
     # Due now: the 14- and 7-day reminders (closing in 5 days).
     _make_round(closes_in=timedelta(days=5))
     marker = pg_scheduler_env.tmp / "paused"
-    pause = {"SCHEDULER_TEST_PAUSE_SECONDS": "60", "SCHEDULER_TEST_MARKER_FILE": str(marker)}
+    pause = {"PAUSE_SECONDS": "60", "MARKER_FILE": str(marker)}
 
-    leader = start_scheduler("leader", **pause)
+    leader = start_scheduler("leader", paused=True, **pause)
     leader.wait_for("now the leader", DEADLINE)
-    standby = start_scheduler("standby", **pause)
+    standby = start_scheduler("standby", paused=True, **pause)
     standby.wait_for("standing by", DEADLINE)
     _wait_until(marker.exists)
     assert int(marker.read_text()) == leader.process.pid  # the leader is inside a reminder
