@@ -44,8 +44,8 @@ def seed(countries: int) -> tuple[int, str]:
     from bench.samples import generated_answers
     from surveys.accounts.models import User
     from surveys.api.tokens import issue_api_token
+    from surveys.columns import utcnow
     from surveys.countries.models import Country
-    from surveys.db import utcnow
     from surveys.extensions import db
     from surveys.questionnaire.loader import load_definition
     from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion

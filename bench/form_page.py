@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from surveys import create_app  # noqa: E402
-from surveys.db import utcnow  # noqa: E402
+from surveys.columns import utcnow  # noqa: E402
 
 ASSETS = ("app.css", "responses.css", "responses.js")
 EXTERNAL = re.compile(r"""(?:src|href|action)=["'](?:https?:)?//""", re.IGNORECASE)

@@ -57,8 +57,8 @@ def _app(folder: Path):
 def _seed(definition, source_name: str):
     """A published version, an open round of one country, a respondent."""
     from surveys.accounts.models import Role, User
+    from surveys.columns import utcnow
     from surveys.countries.models import Country
-    from surveys.db import utcnow
     from surveys.extensions import db
     from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
     from surveys.questionnaire.serialize import definition_hash, to_canonical_json

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from surveys import create_app
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.extensions import db
 
 

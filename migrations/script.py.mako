@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy import Text  # noqa: F401 - used by JSONB columns
 
-import surveys.db  # noqa: F401 - UTCDateTime columns
+import surveys.columns  # noqa: F401 - UTCDateTime columns
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

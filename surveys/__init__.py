@@ -51,7 +51,7 @@ def _apply_derived_settings(app: Flask) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
-            Path(app.instance_path) / "surveys.db"
+            Path(app.instance_path) / "surveys.columns"
         )
     app.config.setdefault("UPLOAD_DIR", None)
     app.config["UPLOAD_DIR"] = app.config["UPLOAD_DIR"] or str(Path(app.instance_path) / "uploads")
@@ -96,14 +96,14 @@ def _refuse_unworkable_settings(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from surveys import database
+    from surveys import engine
     from surveys.extensions import babel, csrf, db, login_manager, migrate
     from surveys.i18n import select_locale, select_timezone
     from surveys.models import import_all_models
 
     import_all_models()
     db.init_app(app)
-    database.configure_engine(app)
+    engine.configure_engine(app)
     migrate.init_app(app, db, directory=str(shipped_folder("migrations")))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)

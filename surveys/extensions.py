@@ -22,6 +22,7 @@ class Base(DeclarativeBase):
     )
 
 
+# The database handle (session, models' base, queries); see also surveys.columns and surveys.engine.
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()

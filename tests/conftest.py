@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from surveys import create_app
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.extensions import db as _db
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -161,7 +161,7 @@ class World:
 
     @cached_property
     def cadence(self):
-        from surveys.db import utcnow
+        from surveys.columns import utcnow
         from surveys.rounds.models import Cadence
 
         cadence = Cadence(

@@ -13,7 +13,7 @@ from surveys import create_app
 from surveys.accounts.models import TokenPurpose, User
 from surveys.accounts.passwords import verify_password
 from surveys.accounts.tokens import consume_token, find_token, issue_token
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.web import CONTENT_SECURITY_POLICY
 
 PASSWORD = "correct horse battery"

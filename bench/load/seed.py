@@ -20,7 +20,7 @@ def seed(app) -> dict:
 
     from surveys.accounts.models import Role, User
     from surveys.accounts.passwords import hash_password
-    from surveys.db import utcnow
+    from surveys.columns import utcnow
     from surveys.demo import load_demo
     from surveys.extensions import db
     from surveys.responses.operations import definition_of, start_submission

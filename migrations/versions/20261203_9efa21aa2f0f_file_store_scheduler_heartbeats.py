@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy import Text  # noqa: F401 - used by JSONB columns
 
-import surveys.db  # noqa: F401 - UTCDateTime columns
+import surveys.columns  # noqa: F401 - UTCDateTime columns
 
 
 # revision identifiers, used by Alembic.
@@ -28,9 +28,9 @@ def upgrade():
     op.create_table('scheduler_heartbeats',
     sa.Column('worker', sa.String(length=120), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
-    sa.Column('started_at', surveys.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('beat_at', surveys.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('swept_at', surveys.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', surveys.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('beat_at', surveys.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('swept_at', surveys.columns.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("role IN ('leader', 'standby')", name=op.f('ck_scheduler_heartbeats_known_role')),
     sa.PrimaryKeyConstraint('worker', name=op.f('pk_scheduler_heartbeats'))
     )
@@ -41,7 +41,7 @@ def upgrade():
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('size_bytes', sa.BigInteger(), nullable=False),
     sa.Column('chunk_count', sa.Integer(), nullable=False),
-    sa.Column('created_at', surveys.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', surveys.columns.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('chunk_count >= 0', name=op.f('ck_stored_files_non_negative_chunks')),
     sa.CheckConstraint('length(sha256) = 64', name=op.f('ck_stored_files_sha256_length')),
     sa.CheckConstraint('size_bytes >= 0', name=op.f('ck_stored_files_non_negative_size')),

@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy import Text  # noqa: F401 - used by JSONB columns
 
-import surveys.db  # noqa: F401 - UTCDateTime columns
+import surveys.columns  # noqa: F401 - UTCDateTime columns
 
 
 # revision identifiers, used by Alembic.
@@ -29,12 +29,12 @@ def upgrade():
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('prefix', sa.String(length=16), nullable=False),
-    sa.Column('created_at', surveys.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', surveys.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', surveys.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', surveys.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', surveys.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', surveys.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', surveys.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', surveys.columns.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_by_id', sa.Integer(), nullable=True),
-    sa.Column('window_started_at', surveys.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('window_started_at', surveys.columns.UTCDateTime(timezone=True), nullable=True),
     sa.Column('window_count', sa.Integer(), nullable=False),
     sa.CheckConstraint('expires_at > created_at', name=op.f('ck_api_tokens_expires_after_creation')),
     sa.CheckConstraint('length(name) > 0', name=op.f('ck_api_tokens_name_given')),

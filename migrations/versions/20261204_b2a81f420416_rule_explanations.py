@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy import Text  # noqa: F401 - used by JSONB columns
 
-import surveys.db  # noqa: F401 - UTCDateTime columns
+import surveys.columns  # noqa: F401 - UTCDateTime columns
 
 
 # revision identifiers, used by Alembic.
@@ -29,7 +29,7 @@ def upgrade():
     sa.Column('submission_id', sa.Integer(), nullable=False),
     sa.Column('failure_key', sa.String(length=200), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('updated_at', surveys.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', surveys.columns.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('length(text) > 0', name=op.f('ck_rule_explanations_not_empty')),
     sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_rule_explanations_submission_id_submissions')),

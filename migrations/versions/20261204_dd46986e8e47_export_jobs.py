@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy import Text  # noqa: F401 - used by JSONB columns
 
-import surveys.db  # noqa: F401 - UTCDateTime columns
+import surveys.columns  # noqa: F401 - UTCDateTime columns
 
 
 # revision identifiers, used by Alembic.
@@ -37,11 +37,11 @@ def upgrade():
     sa.Column('sha256', sa.String(length=64), nullable=True),
     sa.Column('size_bytes', sa.Integer(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('created_at', surveys.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('started_at', surveys.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('heartbeat_at', surveys.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', surveys.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('expires_at', surveys.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', surveys.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', surveys.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', surveys.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', surveys.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', surveys.columns.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("(status = 'done') = (sha256 IS NOT NULL AND expires_at IS NOT NULL)", name=op.f('ck_export_jobs_done_has_file')),
     sa.CheckConstraint("language IN ('en', 'fr')", name=op.f('ck_export_jobs_known_export_language')),
     sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name=op.f('ck_export_jobs_known_export_status')),

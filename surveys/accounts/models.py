@@ -7,8 +7,8 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from surveys.columns import UTCDateTime, utcnow
 from surveys.countries.models import Country
-from surveys.db import UTCDateTime, utcnow
 from surveys.extensions import db
 
 

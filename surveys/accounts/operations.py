@@ -41,8 +41,8 @@ from surveys.accounts.tokens import (
     users_with_open_tokens,
 )
 from surveys.audit.operations import client_address, record
+from surveys.columns import utcnow
 from surveys.countries.models import Country
-from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.i18n import in_language, locale_for, zone_named
 

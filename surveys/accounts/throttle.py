@@ -18,8 +18,8 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from surveys.accounts.models import LoginAttempt
-from surveys.database import lock_names
-from surveys.db import utcnow
+from surveys.columns import utcnow
+from surveys.engine import lock_names
 from surveys.extensions import db
 
 # Attempts are kept a day at most: long enough for any window, short enough to stay small.

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from surveys.accounts.models import PasswordToken, TokenPurpose, User
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.extensions import db
 
 TOKEN_BYTES = 32

@@ -64,8 +64,8 @@ from surveys.accounts.session import begin_session, end_session
 from surveys.accounts.tokens import usable_token
 from surveys.audit.models import AuditEvent
 from surveys.audit.operations import record
+from surveys.columns import utcnow
 from surveys.countries.models import Country
-from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.inputs import parse_id, same_site_path
 from surveys.navigation import add_nav_item

@@ -19,7 +19,7 @@ from surveys.api.tokens import (
     revoke_api_token,
     tokens_of,
 )
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.extensions import db
 
 bp = Blueprint("api_pages", __name__, template_folder="templates")

@@ -19,7 +19,7 @@ from surveys.accounts.models import User
 from surveys.accounts.tokens import hash_token
 from surveys.api.models import ApiToken
 from surveys.audit.operations import record
-from surveys.db import UTCDateTime, utcnow
+from surveys.columns import UTCDateTime, utcnow
 from surveys.extensions import db
 
 TOKEN_PREFIX = "nmy_"  # noqa: S105 - the marker of our tokens, not a secret

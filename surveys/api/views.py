@@ -26,8 +26,8 @@ from surveys.api.framework import (
     route,
 )
 from surveys.api.models import ApiToken
+from surveys.columns import utcnow
 from surveys.countries.models import Country
-from surveys.db import utcnow
 from surveys.export.layout import (
     CountryEntry,
     CountryInfo,

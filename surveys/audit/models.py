@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from surveys.db import JSONType, UTCDateTime, utcnow
+from surveys.columns import JSONType, UTCDateTime, utcnow
 from surveys.extensions import db
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.export.archive import archive_round
 from surveys.export.models import ArchivedWorkbook
 from surveys.extensions import db

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.demo.rounds import OPEN_PERIOD, QUESTIONNAIRE_KEY
 from surveys.extensions import db
 from surveys.notifications.delivery import MemoryBackend

@@ -38,7 +38,7 @@ def load_demo(out) -> None:
 
 def _close_past_rounds() -> int:
     """Closing snapshots of the demo rounds whose closing date has passed."""
-    from surveys.db import utcnow
+    from surveys.columns import utcnow
 
     now = utcnow()
     rounds = db.session.scalars(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.rounds.models import Cadence, Round

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.export.models import ArchivedWorkbook
 from surveys.export.queries import load_round
 from surveys.export.scorecard import build_scorecard

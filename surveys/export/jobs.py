@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.export.models import ArchivedWorkbook, ExportJob, ExportStatus
 from surveys.extensions import db
 from surveys.storage.backends import current_store, digest_of, incoming_file

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from surveys.db import UTCDateTime, utcnow
+from surveys.columns import UTCDateTime, utcnow
 from surveys.extensions import db
 from surveys.rounds.models import Round
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.export import dimensions, layout
 from surveys.export.cells import RowWriter
 from surveys.export.layout import (

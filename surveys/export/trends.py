@@ -22,7 +22,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import quote_sheetname
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.export import dimensions, layout
 from surveys.export.cells import RowWriter
 from surveys.export.layout import (

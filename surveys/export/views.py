@@ -24,7 +24,7 @@ from flask_login import current_user
 from surveys.access import allow
 from surveys.accounts.models import Role
 from surveys.audit.operations import record
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.export import jobs as export_jobs
 from surveys.export.archive import ArchiveFileError, check_archived, scorecard_filename
 from surveys.export.models import ArchivedWorkbook, ExportJob, ExportStatus

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from surveys.db import UTCDateTime, utcnow
+from surveys.columns import UTCDateTime, utcnow
 from surveys.extensions import db
 
 

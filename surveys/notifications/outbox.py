@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.notifications.delivery import Backend, DeliveryError, Mail, backend_from_config
 from surveys.notifications.models import MessageStatus, OutboxMessage

@@ -21,8 +21,8 @@ from werkzeug.datastructures import MultiDict
 
 from surveys.accounts.models import Role, User
 from surveys.audit.operations import record
+from surveys.columns import utcnow
 from surveys.countries.models import Country
-from surveys.db import utcnow
 from surveys.export.workbook import make_translate
 from surveys.extensions import db
 from surveys.i18n import zone_named

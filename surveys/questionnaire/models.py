@@ -6,7 +6,7 @@ from functools import lru_cache
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from surveys.db import UTCDateTime, utcnow
+from surveys.columns import UTCDateTime, utcnow
 from surveys.extensions import db
 from surveys.questionnaire.schema import Definition
 

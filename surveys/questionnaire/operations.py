@@ -10,7 +10,7 @@ import yaml
 from sqlalchemy import select
 
 from surveys.audit.operations import record
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.questionnaire.errors import N_, Issue, format_message
 from surveys.questionnaire.loader import parse_definition

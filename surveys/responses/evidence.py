@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from surveys.accounts.models import User
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.inputs import parse_ids
 from surveys.responses.models import Evidence, Submission

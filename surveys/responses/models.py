@@ -15,8 +15,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.accounts.models import User
+from surveys.columns import JSONType, UTCDateTime, utcnow
 from surveys.countries.models import Country
-from surveys.db import JSONType, UTCDateTime, utcnow
 from surveys.extensions import db
 from surveys.rounds.models import Round
 

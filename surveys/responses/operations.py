@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from surveys.accounts.models import Role, User
+from surveys.columns import utcnow
 from surveys.countries.models import Country
-from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.questionnaire.expressions import hidden_questions, is_answered
 from surveys.questionnaire.models import QuestionnaireVersion

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.questionnaire.rules import Failure, check_answers, failure_text

@@ -33,8 +33,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from surveys.access import allow, require_country, signed_in
 from surveys.accounts.models import Role
+from surveys.columns import utcnow
 from surveys.countries.models import Country
-from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.i18n import current_language
 from surveys.inputs import parse_id, parse_ids

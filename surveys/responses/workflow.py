@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from surveys.accounts.models import Role, User
 from surveys.accounts.queries import coordinators, country_respondents
 from surveys.audit.operations import record
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.i18n import in_language
 from surveys.responses.models import Status, Submission

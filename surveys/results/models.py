@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from surveys.db import JSONType, UTCDateTime, utcnow
+from surveys.columns import JSONType, UTCDateTime, utcnow
 from surveys.extensions import db
 from surveys.responses.models import Submission
 

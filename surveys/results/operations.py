@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.models import QuestionnaireVersion, definition_for

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.accounts.models import User
-from surveys.db import UTCDateTime, utcnow
+from surveys.columns import UTCDateTime, utcnow
 from surveys.extensions import db
 from surveys.responses.models import Submission
 

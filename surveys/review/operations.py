@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from surveys.accounts.models import Role, User
 from surveys.audit.operations import record
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.responses.models import Status, Submission
 from surveys.review.models import ReviewQuery

@@ -10,8 +10,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from surveys.columns import utcnow
 from surveys.countries.models import Country
-from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.i18n import in_language
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion

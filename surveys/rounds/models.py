@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from surveys.columns import JSONType, UTCDateTime, utcnow
 from surveys.countries.models import Country
-from surveys.db import JSONType, UTCDateTime, utcnow
 from surveys.extensions import db
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 

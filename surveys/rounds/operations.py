@@ -16,9 +16,9 @@ from flask_babel import gettext as _
 
 from surveys.accounts.models import User
 from surveys.audit.operations import record
+from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.countries.operations import active_countries
-from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.rounds.models import DEFAULT_REMINDER_OFFSETS, Cadence, Round, RoundCountry

@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from surveys.access import allow
 from surveys.accounts.models import Role
 from surveys.accounts.queries import country_respondents
+from surveys.columns import utcnow
 from surveys.countries.data import REGIONS
 from surveys.countries.operations import active_countries
-from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.i18n import user_zone
 from surveys.inputs import parse_id

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.scheduling.models import SchedulerHeartbeat
 
 logger = logging.getLogger("surveys.scheduler")

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from surveys.accounts.queries import coordinators, country_respondents
 from surveys.audit.operations import record
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.export.archive import archive_round
 from surveys.extensions import db
 from surveys.i18n import in_language

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
-from surveys.database import lock_key
+from surveys.engine import lock_key
 
 logger = logging.getLogger("surveys.scheduler")
 

@@ -24,7 +24,7 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.rounds.models import Round
 from surveys.rounds.state import reminder_due_at

@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.storage.models import StoredFile, StoredFileChunk
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from surveys.db import UTCDateTime, utcnow
+from surveys.columns import UTCDateTime, utcnow
 from surveys.extensions import db
 
 

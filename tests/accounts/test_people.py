@@ -189,7 +189,7 @@ def test_people_list_shows_each_persons_account_status(client, db, login, create
     from datetime import timedelta
 
     from surveys.accounts.tokens import issue_token
-    from surveys.db import utcnow
+    from surveys.columns import utcnow
 
     login(create_user("admin", name="Ada Admin"))
     invited = create_user("analyst", name="Invited Person")

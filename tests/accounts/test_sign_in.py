@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from surveys.accounts.models import LoginAttempt
 from surveys.accounts.throttle import locked_until, record_attempt
 from surveys.audit.models import AuditEvent
-from surveys.db import utcnow
+from surveys.columns import utcnow
 
 REFUSAL = b"Email address or password is not correct."
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from surveys.api.models import ApiToken
 from surveys.audit.models import AuditEvent
-from surveys.db import utcnow
+from surveys.columns import utcnow
 
 
 def test_me_answers_the_owner_with_roles_and_countries(

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from surveys.api.models import ApiToken
-from surveys.db import utcnow
+from surveys.columns import utcnow
 
 CODES = ("BF", "CI", "GH", "ML", "NE", "SN", "TD", "TG")
 ANSWERS = {"legal_tip_offence": "yes", "protection_shelters": 3}

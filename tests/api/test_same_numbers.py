@@ -9,7 +9,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.export.scorecard import build_scorecard
 from surveys.results.dashboards import round_overview
 from surveys.rounds.models import Round

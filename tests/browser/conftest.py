@@ -88,8 +88,8 @@ class Site:
 def _seed(app) -> dict:
     from surveys.accounts.models import Role, User
     from surveys.accounts.passwords import hash_password
+    from surveys.columns import utcnow
     from surveys.countries.models import Country
-    from surveys.db import utcnow
     from surveys.extensions import db
     from surveys.questionnaire.loader import load_definition
     from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion

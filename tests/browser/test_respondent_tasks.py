@@ -132,7 +132,7 @@ def test_a_query_closed_with_no_change_lets_the_country_submit_again(site, new_c
 
 def validated_last_round(site: Site) -> None:
     """Niger's validated submission to an earlier round of the same questionnaire."""
-    from surveys.db import utcnow
+    from surveys.columns import utcnow
     from surveys.responses.models import Status, Submission
     from surveys.rounds.models import Round, RoundCountry
 

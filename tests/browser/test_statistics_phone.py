@@ -31,7 +31,7 @@ SHOTS = os.environ.get("SCREENSHOT_DIR")
 def _submissions(site: Site) -> int:
     """A validated submission of Niger in an earlier round, and a draft in the site's round; the
     draft's id."""
-    from surveys.db import utcnow
+    from surveys.columns import utcnow
     from surveys.responses.models import Answer, Submission
     from surveys.rounds.models import Round, RoundCountry
 

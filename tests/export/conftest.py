@@ -60,7 +60,7 @@ class ExportData:
 @pytest.fixture
 def export_data(create_version, create_country, create_round, create_submission, db):
     """A mini v2 round (NE validated, ML submitted, SN draft, CI not started) after a v1 round."""
-    from surveys.db import utcnow
+    from surveys.columns import utcnow
 
     v1 = create_version(MINI_V1)
     v2 = create_version(MINI_V2)

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.export import jobs as export_jobs
 from surveys.export.models import ExportJob, ExportStatus
 from surveys.scheduling import jobs as scheduler_jobs

@@ -41,7 +41,7 @@ NEUTRAL = {
 
 
 def build_both(round_id, tmp_path):
-    from surveys.db import utcnow
+    from surveys.columns import utcnow
 
     moment = utcnow().replace(year=2026, month=12, day=31, hour=18, minute=0, second=0)
     paths = {}

@@ -198,7 +198,7 @@ def test_summary_is_ready_for_analysis(workbook_path):
 
 
 def test_evidence_file_names_on_the_country_sheet(export_data, tmp_path, db):
-    from surveys.db import utcnow
+    from surveys.columns import utcnow
     from surveys.responses.models import Evidence
 
     niger = export_data.submissions["NE"]

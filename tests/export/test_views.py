@@ -130,7 +130,7 @@ def test_downloads_are_audited(export_data, analyst, db):
 
 
 def test_response_counts_leave_out_cancelled_rounds(export_data, db):
-    from surveys.db import utcnow
+    from surveys.columns import utcnow
     from surveys.export.queries import response_counts
     from surveys.responses.models import Answer, Submission
 

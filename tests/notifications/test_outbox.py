@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.notifications.delivery import DeliveryError, Mail, MemoryBackend
 from surveys.notifications.models import OutboxMessage
 from surveys.notifications.outbox import deliver_pending, queue_message, resend, retry_delay

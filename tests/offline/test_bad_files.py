@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.responses.fields import AnswerInput
 from surveys.responses.models import Answer, AnswerRevision, Submission
 from surveys.responses.operations import save_area

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from surveys import create_app
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.scheduling.heartbeat import LEADER, STANDBY, Heart
 
 

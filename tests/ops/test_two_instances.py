@@ -69,8 +69,8 @@ def shared_database(tmp_path) -> Iterator[tuple[str, object]]:
 def _world():
     from surveys.accounts.models import Role, User
     from surveys.accounts.passwords import hash_password
+    from surveys.columns import utcnow
     from surveys.countries.models import Country
-    from surveys.db import utcnow
     from surveys.questionnaire.loader import load_definition
     from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
     from surveys.questionnaire.serialize import definition_hash, to_canonical_json

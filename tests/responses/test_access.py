@@ -136,7 +136,7 @@ def test_nobody_changes_a_submitted_or_validated_submission(
 def test_a_closed_round_is_read_only_for_a_draft(client, login, world, started, db):
     from datetime import timedelta
 
-    from surveys.db import utcnow
+    from surveys.columns import utcnow
 
     world.round.opens_at = utcnow() - timedelta(days=40)
     world.round.closes_at = utcnow() - timedelta(days=1)

@@ -33,7 +33,7 @@ def load_prerequisites(create_round_pair: bool = True) -> None:
 
 def _rounds() -> None:
     """The two rounds the rounds demo step creates (closed v1 2025-H2, open v2 2026-H2)."""
-    from surveys.db import utcnow
+    from surveys.columns import utcnow
     from surveys.extensions import db
 
     countries = db.session.scalars(sa.select(Country)).all()

@@ -100,7 +100,7 @@ def test_a_reopened_country_closing_again_gets_a_new_closing_snapshot(db, scored
 
 
 def test_a_cancelled_round_gets_no_closing_snapshot(db, scored_round):
-    from surveys.db import utcnow
+    from surveys.columns import utcnow
 
     round_, _, _ = scored_round({"NE": (STRONG, "submitted")})
     round_.cancelled_at = utcnow()

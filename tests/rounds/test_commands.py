@@ -105,7 +105,7 @@ def test_open_now_and_close_now_have_the_scheduled_effects_once(
     import sqlalchemy as sa
 
     from surveys.audit.models import AuditEvent
-    from surveys.db import utcnow
+    from surveys.columns import utcnow
     from surveys.export.models import ArchivedWorkbook
     from surveys.notifications.models import OutboxMessage
     from surveys.results.models import ScoreSnapshot

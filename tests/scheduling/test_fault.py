@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from surveys.accounts.models import Role, User
+from surveys.columns import utcnow
 from surveys.countries.models import Country
-from surveys.db import utcnow
 from surveys.extensions import db
 from surveys.notifications.models import OutboxMessage
 from surveys.rounds import notices

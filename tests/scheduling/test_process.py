@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from surveys.db import utcnow
+from surveys.columns import utcnow
 from surveys.rounds.operations import cancel_round
 from surveys.scheduling.alembic import include_object
 from surveys.scheduling.leader import FileLock, PostgresAdvisoryLock, lock_key

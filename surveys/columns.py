@@ -1,4 +1,6 @@
-"""Column types and helpers shared by every slice's models."""
+"""Column types shared by every slice's models (UTC timestamps, JSON) and `utcnow`, the time they
+store. The database handle is `surveys.extensions.db`; the engine's tuning and locks are in
+`surveys.engine`."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; use surveys.db.utcnow()")
+            raise ValueError("naive datetime given to a UTC column; use surveys.columns.utcnow()")
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 

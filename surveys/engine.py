@@ -1,5 +1,5 @@
-"""Engine tuning per database (SQLite gets WAL, a busy timeout and enforced foreign keys), and
-transaction-level locks by name."""
+"""The database engine: tuning per database (SQLite gets WAL, a busy timeout and enforced foreign
+keys), and transaction-level locks by name. Models' column types are in `surveys.columns`."""
 
 from __future__ import annotations
 
