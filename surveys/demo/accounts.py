@@ -25,6 +25,28 @@ from surveys.extensions import db
 DEMO_DOMAIN = "demo.example.org"
 TWO_COUNTRY_CODES = ("NE", "ML")
 
+# Each country's focal point, named as people of that country are (French names where the
+# focal point works in French): e-mails greet them and pages list them by these names.
+RESPONDENT_NAMES = {
+    "BF": "Salif Ouédraogo",
+    "CI": "Adjoua Kouassi",
+    "DE": "Katrin Becker",
+    "ES": "Javier Morales",
+    "FR": "Claire Lefèvre",
+    "GB": "Emma Clarke",
+    "GM": "Lamin Jallow",
+    "GN": "Mamadou Diallo",
+    "IT": "Giulia Romano",
+    "ML": "Boubacar Traoré",
+    "MR": "Mariem Mint Ahmed",
+    "NE": "Aïssa Maïga",
+    "NG": "Chinedu Okafor",
+    "NL": "Sanne de Vries",
+    "SN": "Fatou Ndiaye",
+    "TD": "Achta Mahamat",
+    "NE-ML": "Ibrahim Touré",  # one person answering for Niger and Mali
+}
+
 
 class DemoDisabled(RuntimeError):
     pass
@@ -63,18 +85,19 @@ def demo_accounts(countries: list[Country]) -> list[DemoAccount]:
         ),
     ]
     for country in sorted(countries, key=lambda c: c.iso2):
-        accounts.append(_respondent(country.iso2, (country.iso2,), country.name_en))
+        name = RESPONDENT_NAMES.get(country.iso2, f"Focal point {country.name_en}")
+        accounts.append(_respondent(country.iso2, (country.iso2,), name))
     codes = {c.iso2 for c in countries}
     if all(code in codes for code in TWO_COUNTRY_CODES):
-        accounts.append(_respondent("ne-ml", TWO_COUNTRY_CODES, "Niger and Mali"))
+        accounts.append(_respondent("ne-ml", TWO_COUNTRY_CODES, RESPONDENT_NAMES["NE-ML"]))
     return accounts
 
 
-def _respondent(key: str, codes: tuple[str, ...], label: str) -> DemoAccount:
+def _respondent(key: str, codes: tuple[str, ...], name: str) -> DemoAccount:
     first = codes[0]
     return DemoAccount(
         email=f"respondent-{key.lower()}@{DEMO_DOMAIN}",
-        name=f"Focal point {label}",
+        name=name,
         roles=(Role.RESPONDENT.value,),
         country_codes=codes,
         language="fr" if first in FRANCOPHONE_COUNTRIES else "en",
@@ -92,6 +115,7 @@ def load_demo(out) -> None:
         user.email: user
         for user in db.session.scalars(select(User).where(User.email.like(f"%@{DEMO_DOMAIN}")))
     }
+    _rename_generic_accounts(accounts, existing)
     missing = [account for account in accounts if account.email not in existing]
     if not missing:
         return
@@ -118,6 +142,14 @@ def load_demo(out) -> None:
     db.session.flush()
     path = write_demo_logins(accounts, password)
     out.say(f"Accounts: {len(missing)} demo accounts created; logins written to {path}.")
+
+
+def _rename_generic_accounts(accounts: list[DemoAccount], existing: dict[str, User]) -> None:
+    """Demo accounts of an older load were named "Focal point <country>": give them names."""
+    for account in accounts:
+        user = existing.get(account.email)
+        if user is not None and user.name.startswith("Focal point ") and user.name != account.name:
+            user.name = account.name
 
 
 def write_demo_logins(accounts: list[DemoAccount], password: str) -> Path:

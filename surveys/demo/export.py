@@ -1,4 +1,5 @@
-"""Demo data: the archived scorecards of the demo rounds that have closed (idempotent)."""
+"""Demo data: the archived scorecards of the demo rounds that have closed, dated with their
+closing (idempotent)."""
 
 from __future__ import annotations
 
@@ -24,5 +25,6 @@ def closed_rounds_without_archive() -> list[Round]:
 
 def load_demo(out) -> None:
     for round_ in closed_rounds_without_archive():
-        records = archive_round(round_.id)
+        # Stamped with the round's closing, when the scheduler would have archived it.
+        records = archive_round(round_.id, now=round_.latest_closes_at)
         out.say(f"Archived the {round_.period_label} scorecard ({len(records)} files).")

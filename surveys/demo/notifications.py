@@ -6,31 +6,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from surveys.columns import utcnow
-from surveys.demo.rounds import OPEN_PERIOD, QUESTIONNAIRE_KEY
+from surveys.demo.rounds import open_demo_round
 from surveys.extensions import db
 from surveys.notifications.delivery import MemoryBackend
 from surveys.notifications.models import MessageStatus, OutboxMessage
 from surveys.notifications.outbox import deliver_pending
-from surveys.rounds.models import Round
 
 SENT_IN_DEMO = 6
-
-
-def _open_round() -> Round | None:
-    from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
-
-    return db.session.scalar(
-        sa.select(Round)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.questionnaire_version_id)
-        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
-        .where(Questionnaire.key == QUESTIONNAIRE_KEY, Round.period_label == OPEN_PERIOD)
-    )
 
 
 def load_demo(out) -> None:
     from surveys.scheduling import jobs
 
-    round_ = _open_round()
+    round_ = open_demo_round()
     if round_ is None:
         out.say("Notifications: skipped (no open demo round).")
         return

@@ -1,5 +1,5 @@
-"""Demonstration answers: the closed v1 round (2025-H2) filled in by all 16 countries, and a few
-drafts in the open v2 round pre-filled from v1.
+"""Demonstration answers: the closed v1 round filled in by all 16 countries, and a few drafts in
+the open round (on the newest version) pre-filled from v1.
 
 Answers are drawn from a fixed seed per country, so every load gives the same data set: most
 countries validated, Mauritania returned with queries, Guinea never submitted, some "not
@@ -22,21 +22,19 @@ from flask import current_app
 
 from surveys.accounts.models import User
 from surveys.countries.models import Country
+from surveys.demo.rounds import closed_demo_round, open_demo_round
 from surveys.extensions import db
 from surveys.questionnaire.expressions import hidden_questions
 from surveys.questionnaire.framework import Framework
 from surveys.questionnaire.frameworks import framework_for
-from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import Definition, Question, QuestionType, stat_cell_key
 from surveys.responses import workflow
 from surveys.responses.fields import AnswerInput, value_problem
-from surveys.responses.models import Submission
+from surveys.responses.models import Answer, AnswerRevision, Evidence, Submission
 from surveys.review.models import ReviewQuery
 from surveys.rounds.models import Round
 
 QUESTIONNAIRE_KEY = "niamey-2018"
-CLOSED_PERIOD = "2025-H2"
-OPEN_PERIOD = "2026-H2"
 DEMO_DOMAIN = "demo.example.org"
 COORDINATOR_EMAIL = f"coordinator@{DEMO_DOMAIN}"
 SEED = "niamey-demo-2025"
@@ -346,11 +344,11 @@ def _apply_country_facts(answers: dict[str, AnswerInput], profile: CountryProfil
 
 
 def load_demo(out) -> None:
-    closed = _round(1, CLOSED_PERIOD)
-    open_round = _round(None, OPEN_PERIOD)  # on the newest version (the rounds demo step's)
+    closed = closed_demo_round()
+    open_round = open_demo_round()  # on the newest version
     if closed is None:
         out.say(
-            f"Answers: skipped, there is no {QUESTIONNAIRE_KEY} v1 round {CLOSED_PERIOD} "
+            f"Answers: skipped, there is no {QUESTIONNAIRE_KEY} v1 round "
             "(the rounds demo step creates it)."
         )
         return
@@ -365,7 +363,7 @@ def load_demo(out) -> None:
             counts[status] += 1
     if any(counts.values()):
         out.say(
-            f"Answers {CLOSED_PERIOD}: {counts['validated']} validated, {counts['returned']} "
+            f"Answers {closed.period_label}: {counts['validated']} validated, {counts['returned']} "
             f"returned with queries, {counts['draft']} never submitted."
         )
     started = 0
@@ -373,22 +371,10 @@ def load_demo(out) -> None:
         for iso2 in V2_DRAFTS:
             started += _start_open_draft(open_round, iso2)
     if started:
-        out.say(f"Answers {OPEN_PERIOD}: {started} drafts pre-filled from {CLOSED_PERIOD}.")
-
-
-def _round(version: int | None, period: str) -> Round | None:
-    """The questionnaire's round of that period (on that version, when given)."""
-    query = (
-        sa.select(Round)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Round.questionnaire_version_id)
-        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
-        .where(Questionnaire.key == QUESTIONNAIRE_KEY, Round.period_label == period)
-        .order_by(QuestionnaireVersion.version.desc())
-        .limit(1)
-    )
-    if version is not None:
-        query = query.where(QuestionnaireVersion.version == version)
-    return db.session.scalar(query)
+        out.say(
+            f"Answers {open_round.period_label}: {started} drafts pre-filled from "
+            f"{closed.period_label}."
+        )
 
 
 def _user(email: str) -> User | None:
@@ -513,10 +499,14 @@ def _date_back(
     closes = round_.closes_at
     submission.created_at = opened + timedelta(days=3 + submission.country_id % 10)
     submission.last_activity_at = closes - timedelta(days=12 + submission.country_id % 9)
+    _date_answers_back(submission.id, submission.created_at, submission.last_activity_at)
     if submitted:
         submission.submitted_at = submission.last_activity_at
     if validated:
-        submission.validated_at = _before(closes + timedelta(days=10), submission.submitted_at)
+        # Validated before the round closed, so that its closing snapshot is the latest one.
+        reviewed = submission.submitted_at + timedelta(days=3 + submission.country_id % 5)
+        submission.validated_at = min(reviewed, closes - timedelta(hours=1))
+    _date_snapshots_back(submission)
     if submission.returned_at is not None:
         submission.returned_at = submission.submitted_at + timedelta(days=6)
         for query in db.session.scalars(
@@ -528,8 +518,35 @@ def _date_back(
     db.session.flush()
 
 
-def _before(candidate: datetime, floor: datetime | None) -> datetime:
-    return max(candidate, floor + timedelta(days=1)) if floor else candidate
+def _date_snapshots_back(submission: Submission) -> None:
+    """The workflow's score snapshots, dated with the submission and validation they record."""
+    from surveys.results.models import ScoreSnapshot, Trigger
+
+    moments = {
+        Trigger.SUBMITTED.value: submission.submitted_at,
+        Trigger.VALIDATED.value: submission.validated_at,
+    }
+    for snapshot in db.session.scalars(
+        sa.select(ScoreSnapshot).where(ScoreSnapshot.submission_id == submission.id)
+    ):
+        if moments.get(snapshot.trigger) is not None:
+            snapshot.created_at = moments[snapshot.trigger]
+
+
+def _date_answers_back(submission_id: int, started: datetime, finished: datetime) -> None:
+    """Answers, their revisions and evidence files saved between the submission's start and its
+    last activity, in the order they were written."""
+    span = finished - started
+    for model, stamp in (
+        (AnswerRevision, "saved_at"),
+        (Evidence, "uploaded_at"),
+        (Answer, "updated_at"),
+    ):
+        rows = db.session.scalars(
+            sa.select(model).where(model.submission_id == submission_id).order_by(model.id)
+        ).all()
+        for position, row in enumerate(rows, start=1):
+            setattr(row, stamp, started + span * position / len(rows))
 
 
 def _start_open_draft(round_: Round, iso2: str) -> int:

@@ -1,22 +1,24 @@
-"""Demo rounds: a closed round on niamey-2018 v1 (2025-H2), an open one on its newest version
-(2026-H2; v3, with validation rules, so that people meet the rules on first use), both for every
-active country, and a six-monthly cadence. Idempotent."""
+"""Demo rounds: a closed round on niamey-2018 v1 a year before an open one on its newest version
+(v3, with validation rules, so that people meet the rules on first use), both for every active
+country, and a six-monthly cadence. Dates and period labels follow the day the demo is loaded
+(surveys.demo.timeline). Idempotent: a version that already has a round gets no other."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from surveys.columns import utcnow
+from surveys.demo.timeline import EVERY_MONTHS, OPEN_WEEKS, demo_timeline
 from surveys.extensions import db
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.rounds.models import Cadence, Round
 from surveys.rounds.operations import add_months, create_cadence, create_round
 
 QUESTIONNAIRE_KEY = "niamey-2018"
-CLOSED_PERIOD = "2025-H2"
-OPEN_PERIOD = "2026-H2"
+
+
+def _questionnaire() -> Questionnaire | None:
+    return db.session.scalar(sa.select(Questionnaire).where(Questionnaire.key == QUESTIONNAIRE_KEY))
 
 
 def _version(questionnaire: Questionnaire, number: int) -> QuestionnaireVersion | None:
@@ -29,64 +31,75 @@ def _newest(questionnaire: Questionnaire) -> QuestionnaireVersion | None:
     return max(published, key=lambda v: v.version) if published else None
 
 
-def _existing(version: QuestionnaireVersion, period: str) -> Round | None:
+def _first_round_of(version: QuestionnaireVersion | None) -> Round | None:
+    if version is None:
+        return None
     return db.session.scalar(
-        sa.select(Round).where(
-            Round.questionnaire_version_id == version.id, Round.period_label == period
-        )
+        sa.select(Round)
+        .where(Round.questionnaire_version_id == version.id)
+        .order_by(Round.opens_at, Round.id)
+        .limit(1)
     )
 
 
-def _at(moment: datetime, hour: int) -> datetime:
-    return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
+def closed_demo_round() -> Round | None:
+    """The demo's closed round: the first round on niamey-2018 v1."""
+    questionnaire = _questionnaire()
+    return _first_round_of(_version(questionnaire, 1)) if questionnaire else None
+
+
+def open_demo_round() -> Round | None:
+    """The demo's open round: the first round on niamey-2018's newest version (not v1)."""
+    questionnaire = _questionnaire()
+    newest = _newest(questionnaire) if questionnaire else None
+    if newest is None or newest.version < 2:
+        return None
+    return _first_round_of(newest)
 
 
 def load_demo(out) -> None:
-    questionnaire = db.session.scalar(
-        sa.select(Questionnaire).where(Questionnaire.key == QUESTIONNAIRE_KEY)
-    )
+    questionnaire = _questionnaire()
     v1 = _version(questionnaire, 1) if questionnaire else None
-    v2 = _newest(questionnaire) if questionnaire else None
-    if v1 is None or v2 is None or v2.version < 2:
+    newest = _newest(questionnaire) if questionnaire else None
+    if v1 is None or newest is None or newest.version < 2:
         out.say(f"Rounds: skipped ({QUESTIONNAIRE_KEY} v1 and a later version are not published).")
         return
     now = utcnow()
-    # The open round's dates follow today so that it is open whenever the demo is loaded.
-    open_opens = _at(now - timedelta(days=30), 8)
-    created = 0
-    if _existing(v1, CLOSED_PERIOD) is None:
+    timeline = demo_timeline(now)
+    made = []
+    if _first_round_of(v1) is None:
         create_round(
             version=v1,
-            period_label=CLOSED_PERIOD,
-            opens_at=datetime(2025, 9, 1, 8, 0, tzinfo=UTC),
-            closes_at=datetime(2025, 11, 28, 18, 0, tzinfo=UTC),
+            period_label=timeline.closed_period,
+            opens_at=timeline.closed_opens,
+            closes_at=timeline.closed_closes,
             now=now,
             allow_past=True,
         )
-        created += 1
-    if _existing(v2, OPEN_PERIOD) is None:
+        made.append(f"{timeline.closed_period} closed")
+    if _first_round_of(newest) is None:
         create_round(
-            version=v2,
-            period_label=OPEN_PERIOD,
-            opens_at=open_opens,
-            closes_at=_at(open_opens + timedelta(weeks=8), 18),
+            version=newest,
+            period_label=timeline.open_period,
+            opens_at=timeline.open_opens,
+            closes_at=timeline.open_closes,
             now=now,
             allow_past=True,
         )
-        created += 1
-    if created:
-        out.say(f"Rounds: {created} demo round(s) created (2025-H2 closed, 2026-H2 open).")
+        made.append(f"{timeline.open_period} open")
+    if made:
+        out.say(f"Rounds: {len(made)} demo round(s) created ({', '.join(made)}).")
     if (
         db.session.scalar(sa.select(Cadence.id).where(Cadence.questionnaire_id == questionnaire.id))
         is None
     ):
-        open_round = _existing(v2, OPEN_PERIOD)
+        open_round = _first_round_of(newest)
         create_cadence(
             questionnaire=questionnaire,
-            every_months=6,
-            open_weeks=8,
+            every_months=EVERY_MONTHS,
+            open_weeks=OPEN_WEEKS,
             lead_days=14,
-            first_opens_at=add_months(open_round.opens_at, 6),
+            first_opens_at=add_months(open_round.opens_at, EVERY_MONTHS),
             now=now,
         )
         out.say(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -165,8 +166,10 @@ def _next_version_number(key: str) -> int:
     return max(v.version for v in questionnaire.versions) + 1
 
 
-def publish(version: QuestionnaireVersion, *, actor=None) -> bool:
-    """Freeze a version; returns False when it already was published."""
+def publish(version: QuestionnaireVersion, *, actor=None, at: datetime | None = None) -> bool:
+    """Freeze a version; returns False when it already was published.
+
+    `at` dates the publication (the demo's history); by default it is now."""
     if version.is_published:
         return False
     earlier_drafts = [
@@ -180,7 +183,7 @@ def publish(version: QuestionnaireVersion, *, actor=None) -> bool:
             earlier=earlier_drafts[0],
         )
     version.status = PUBLISHED
-    version.published_at = utcnow()
+    version.published_at = at or utcnow()
     version.published_by_id = getattr(actor, "id", None)
     db.session.flush()
     record(

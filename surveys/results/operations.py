@@ -127,25 +127,30 @@ def _new_snapshot(
     return snapshot
 
 
-def snapshot_submission(submission: Submission, trigger: Trigger | str) -> ScoreSnapshot:
+def snapshot_submission(
+    submission: Submission, trigger: Trigger | str, at: datetime | None = None
+) -> ScoreSnapshot:
     """Score the submission's current answers and store the scorecard (flush only).
 
-    Called by the workflow when a submission is submitted or validated.
+    Called by the workflow when a submission is submitted or validated; `at` dates it (the
+    demo's history), by default now.
     """
     trigger = Trigger(trigger)
     db.session.flush()  # answers saved in this transaction are part of what is scored
     version = submission.round.version
-    snapshot = _new_snapshot(submission.id, trigger, version, responses_for(submission), utcnow())
+    responses = responses_for(submission)
+    snapshot = _new_snapshot(submission.id, trigger, version, responses, at or utcnow())
     db.session.flush()
     return snapshot
 
 
-def snapshot_round_close(round_id: int) -> int:
+def snapshot_round_close(round_id: int, at: datetime | None = None) -> int:
     """Store a closing snapshot of every submission in the round (flush only).
 
     The scheduler calls it once every participating country has closed, and again when a
     reopened country closes. Idempotent: a submission whose latest snapshot is already a
     closing one of the same answers gets no new one. Returns the number of snapshots stored.
+    `at` dates the snapshots (the demo stamps them with the round's closing), by default now.
     """
     round_ = db.session.get(Round, round_id)
     if round_ is None or round_.cancelled_at is not None:
@@ -156,7 +161,7 @@ def snapshot_round_close(round_id: int) -> int:
     ids = [s.id for s in submissions]
     latest = latest_snapshots(ids)
     answers = responses_by_submission(ids)
-    now = utcnow()
+    now = at or utcnow()
     created = 0
     for submission in submissions:
         responses = answers.get(submission.id, [])

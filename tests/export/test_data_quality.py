@@ -6,12 +6,10 @@ from __future__ import annotations
 import html
 import re
 
-import sqlalchemy as sa
-
 from surveys.accounts.models import Role
 from surveys.demo import load_demo
+from surveys.demo.rounds import open_demo_round
 from surveys.export.scorecard import build_scorecard
-from surveys.rounds.models import Round
 from tests.export.helpers import calamine_sheets, openpyxl_book, table, values
 
 
@@ -30,7 +28,7 @@ def _cells(row: list) -> list[str]:
 
 def test_the_sheet_and_the_page_show_the_same_rows(app, db, client, login, create_user, tmp_path):
     load_demo()
-    open_round = db.session.scalar(sa.select(Round).where(Round.period_label == "2026-H2"))
+    open_round = open_demo_round()
     analyst = create_user(Role.ANALYST, name="Analyst")
     login(analyst)
     page = client.get(f"/results/rounds/{open_round.id}/data-quality")

@@ -7,12 +7,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from surveys.demo import load_demo
+from surveys.demo.rounds import closed_demo_round
 from surveys.export.archive import archive_round
 from surveys.export.models import ArchivedWorkbook
 from surveys.export.scorecard import build_scorecard
 from surveys.export.trends import build_trends
 from surveys.results.dashboards import round_overview
-from surveys.rounds.models import Round
 from surveys.scheduling.jobs import snapshot_round
 from surveys.storage.backends import current_store
 from tests.export.helpers import calamine_sheets, openpyxl_book, table, values
@@ -33,7 +33,7 @@ def _number(value) -> float | None:
 
 def test_every_place_publishes_the_same_index(app, db, tmp_path):
     load_demo()
-    closed = db.session.scalar(sa.select(Round).where(Round.period_label == "2025-H2"))
+    closed = closed_demo_round()
     # The scheduler's closing job runs after the demo archived the round: no second archive.
     snapshot_round(closed.id)
     db.session.commit()
@@ -79,7 +79,7 @@ def test_every_place_publishes_the_same_index(app, db, tmp_path):
     long_rows = table(values(openpyxl_book(trends_path)["Indices (long)"]), "Questionnaire version")
     published["trends"] = {code: None for code in dashboard}
     for row in long_rows:
-        if row["Period"] == "2025-H2" and row["Key"] == "overall":
+        if row["Period"] == closed.period_label and row["Key"] == "overall":
             published["trends"][row["Country code"]] = _number(row["Index (0-100)"])
 
     for code, (index, status) in dashboard.items():

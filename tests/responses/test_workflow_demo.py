@@ -1,8 +1,6 @@
-"""The demo answers: the closed v1 round filled in, reviewed and varied; drafts in the v2 round."""
+"""The demo answers: the closed v1 round filled in, reviewed and varied; open-round drafts."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,10 +9,10 @@ from surveys.audit.models import AuditEvent
 from surveys.countries.models import Country
 from surveys.demo import DemoOutput
 from surveys.demo import responses as responses_demo
-from surveys.questionnaire.models import QuestionnaireVersion
+from surveys.demo.rounds import closed_demo_round, open_demo_round
 from surveys.responses.models import Answer, AnswerRevision, Submission
 from surveys.review.models import ReviewQuery
-from surveys.rounds.models import Round, RoundCountry
+from surveys.rounds.models import Round
 
 
 def load_prerequisites(create_round_pair: bool = True) -> None:
@@ -32,30 +30,20 @@ def load_prerequisites(create_round_pair: bool = True) -> None:
 
 
 def _rounds() -> None:
-    """The two rounds the rounds demo step creates (closed v1 2025-H2, open v2 2026-H2)."""
-    from surveys.columns import utcnow
+    """The two rounds of the rounds demo step (closed on v1, open on the newest version)."""
+    from surveys.demo import rounds as rounds_demo
     from surveys.extensions import db
 
-    countries = db.session.scalars(sa.select(Country)).all()
-    versions = {
-        v.version: v
-        for v in db.session.scalars(sa.select(QuestionnaireVersion))
-        if v.questionnaire.key == "niamey-2018"
-    }
-    now = utcnow()
-    for version, period, opens, closes in (
-        (1, "2025-H2", now - timedelta(days=200), now - timedelta(days=100)),
-        (2, "2026-H2", now - timedelta(days=5), now + timedelta(days=50)),
-    ):
-        round_ = Round(
-            questionnaire_version_id=versions[version].id,
-            period_label=period,
-            opens_at=opens,
-            closes_at=closes,
-        )
-        round_.participants = [RoundCountry(country_id=c.id) for c in countries]
-        db.session.add(round_)
+    rounds_demo.load_demo(DemoOutput())
     db.session.commit()
+
+
+def closed_period() -> str:
+    return closed_demo_round().period_label
+
+
+def open_period() -> str:
+    return open_demo_round().period_label
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +74,7 @@ def statuses(db, period: str) -> dict[str, str]:
 
 
 def test_the_closed_round_is_filled_in_by_every_country(db, loaded):
-    closed = statuses(db, "2025-H2")
+    closed = statuses(db, closed_period())
     assert len(closed) == 16
     assert closed["MR"] == "returned"
     assert closed["GN"] == "draft"
@@ -115,7 +103,7 @@ def test_answers_are_varied_and_realistic(db, loaded):
     niger_v1 = {
         a.question_id: a
         for a in answers
-        if a.submission.country_id == niger.id and a.submission.round.period_label == "2025-H2"
+        if a.submission.country_id == niger.id and a.submission.round_id == closed_demo_round().id
     }
     assert niger_v1["legal_som_law_change_kind"].value == "repeal"
     assert "2010-86" in niger_v1["legal_tip_law_reference"].value
@@ -132,13 +120,13 @@ def test_validated_history_sits_inside_the_rounds_dates(db, loaded):
 
 
 def test_the_open_round_has_drafts_prefilled_from_the_closed_one(db, loaded):
-    drafts = statuses(db, "2026-H2")
+    drafts = statuses(db, open_period())
     assert drafts == {"NE": "draft", "SN": "draft", "IT": "draft"}
     senegal = db.session.scalar(
         sa.select(Submission)
         .join(Round)
         .join(Country)
-        .where(Round.period_label == "2026-H2", Country.iso2 == "SN")
+        .where(Round.id == open_demo_round().id, Country.iso2 == "SN")
     )
     carried = [a for a in senegal.answers if a.carried_over]
     assert len(carried) > 20
