@@ -74,7 +74,7 @@ def _apply_derived_settings(app: Flask) -> None:
 
 
 def startup_problems(app: Flask) -> list[str]:
-    from surveys.i18n import missing_catalogues
+    from surveys.i18n import configure_languages, missing_catalogues
     from surveys.storage.backends import BACKENDS
 
     problems = []
@@ -84,6 +84,7 @@ def startup_problems(app: Flask) -> list[str]:
         problems.append(
             f"FILE_STORAGE={app.config['FILE_STORAGE']!r} is not one of {', '.join(BACKENDS)}"
         )
+    problems += configure_languages(app)
     problems += missing_catalogues(app)
     return problems
 

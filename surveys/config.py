@@ -54,7 +54,10 @@ class BaseConfig:
     SQLITE_BUSY_TIMEOUT_MS = 5000
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    LANGUAGES = ("en", "fr")
+    # The languages offered, the default first: "code", "code=Babel locale" or
+    # "code=locale=rtl", comma-separated (e.g. "en=en_GB,fr=fr_FR,ar"); each one but English
+    # needs a compiled catalogue (see surveys.languages).
+    LANGUAGES = os.environ.get("LANGUAGES") or ("en", "fr")
     QUESTIONNAIRES_DIR = os.environ.get("QUESTIONNAIRES_DIR") or str(
         shipped_folder("questionnaires")
     )

@@ -5,21 +5,77 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
 from babel.support import Translations
 from flask import current_app, has_app_context, has_request_context, request, session
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user
 
-from surveys.locales import DEFAULT_LANGUAGE, LOCALES, locale_for
+from surveys.languages import (
+    DEFAULT_LANGUAGE,
+    DEFAULT_LANGUAGES,
+    SOURCE_LANGUAGE,
+    Language,
+    LanguageSettingError,
+    language_named,
+    locale_for,
+    parse_languages,
+    remember,
+)
 
 SESSION_LANGUAGE_KEY = "language"
-__all__ = ["LOCALES", "current_language", "in_language", "locale_for"]
+EXTENSION_KEY = "surveys.languages"
+__all__ = ["current_language", "enabled_languages", "in_language", "language_codes", "locale_for"]
+
+
+def configure_languages(app) -> list[str]:
+    """Read the LANGUAGES setting into the application's registry of languages; the problem
+    with the setting, if any (the application then offers the default languages)."""
+    problems = []
+    try:
+        languages = parse_languages(app.config.get("LANGUAGES"))
+    except LanguageSettingError as exc:
+        problems.append(str(exc))
+        languages = DEFAULT_LANGUAGES
+    remember(languages)
+    app.extensions[EXTENSION_KEY] = languages
+    app.config["LANGUAGES"] = tuple(language.code for language in languages)
+    return problems
+
+
+def enabled_languages() -> tuple[Language, ...]:
+    """The languages this application offers, the default first."""
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def default_language() -> str:
+    """The first configured language: for visitors whose browser asks for none we speak."""
+    return enabled_languages()[0].code
+
+
+def language_codes() -> tuple[str, ...]:
+    return tuple(language.code for language in enabled_languages())
+
+
+def is_enabled(code: str | None) -> bool:
+    return code in language_codes()
 
 
 def current_language() -> str:
-    """The language ("en", "fr") of the current request or forced locale; English outside one."""
+    """The language code ("en", "fr", ...) of the current request or forced locale; the default
+    language outside one."""
     locale = get_locale() if has_app_context() else None
-    return locale.language if locale is not None else DEFAULT_LANGUAGE
+    if locale is None:
+        return DEFAULT_LANGUAGE
+    for language in enabled_languages():
+        if language.locale == str(locale):
+            return language.code
+    return locale.language
+
+
+def current_direction() -> str:
+    """ "ltr" or "rtl": how the current language is written (templates set `dir` from it)."""
+    return language_named(current_language()).direction
 
 
 def in_language(language: str | None):
@@ -34,17 +90,15 @@ def select_locale() -> str:
 
 def select_language() -> str:
     """The user's preference, else the language chosen in this session, else the browser's."""
-    languages = current_app.config["LANGUAGES"]
+    languages = language_codes()
     if not has_request_context():  # CLI, scheduler: callers force the recipient's locale
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return default_language()
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     chosen = session.get(SESSION_LANGUAGE_KEY)
     if chosen in languages:
         return chosen
-    return (
-        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    return request.accept_languages.best_match(languages) or default_language()
 
 
 def zone_named(name: str | None) -> ZoneInfo:
@@ -68,9 +122,6 @@ def user_zone() -> ZoneInfo:
     return zone_named(select_timezone())
 
 
-SOURCE_LANGUAGE = "en"  # the language of the message ids: it needs no catalogue
-
-
 def catalogue_directories(app) -> list[Path]:
     names = app.config.get("BABEL_TRANSLATION_DIRECTORIES", "translations").split(";")
     return [Path(app.root_path) / name for name in names]
@@ -80,7 +131,8 @@ def missing_catalogues(app) -> list[str]:
     """One line per configured language whose compiled catalogue is missing or empty."""
     problems = []
     directories = catalogue_directories(app)
-    for language in app.config["LANGUAGES"]:
+    for language in app.extensions[EXTENSION_KEY]:
+        language = language.code
         if language == SOURCE_LANGUAGE:
             continue
         found = [
@@ -101,3 +153,47 @@ def missing_catalogues(app) -> list[str]:
         if len(catalogue._catalog) <= 1:  # only the header
             problems.append(f"language {language!r}: the catalogue {found[0]} is empty")
     return problems
+
+
+class LanguageParam(click.ParamType):
+    """A command-line language: one of the languages the application is configured with."""
+
+    name = "language"
+
+    def convert(self, value, param, ctx):
+        code = str(value).strip().lower()
+        codes = _command_app(ctx).config["LANGUAGES"]
+        if code not in codes:
+            self.fail(f"{value!r} is not one of the configured languages: {', '.join(codes)}")
+        return code
+
+
+def _command_app(ctx):
+    if has_app_context():
+        return current_app
+    from flask.cli import ScriptInfo
+
+    return ctx.ensure_object(ScriptInfo).load_app()
+
+
+def language_option(*names: str, **settings):
+    """`--lang`/`--language`: a configured language, the first one unless given."""
+    return click.option(
+        *names,
+        type=LanguageParam(),
+        default=lambda: _command_app(click.get_current_context()).config["LANGUAGES"][0],
+        show_default="the first configured language",
+        **settings,
+    )
+
+
+def label_colon(language: str | None) -> str:
+    """What follows a label in `language` (": ", French " : "), as its catalogue writes
+    "%(label)s:"; remembered per application and language."""
+    if not has_app_context():
+        return ": "
+    colons = current_app.extensions.setdefault("surveys.colons", {})
+    if language not in colons:
+        with in_language(language):
+            colons[language] = gettext("%(label)s:", label="") + " "
+    return colons[language]

@@ -1,4 +1,4 @@
-"""The Babel locale of each language, for code with no Flask around (the workbook layout)."""
+"""Numbers in a language's Babel locale, for code with no Flask around (the workbook layout)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,9 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 
-# One Babel locale per language, for dates, times, numbers and file sizes alike: UN and
-# European readers of the English pages expect British conventions (29 Dec 2026, 18:00).
-LOCALES = {"en": "en_GB", "fr": "fr_FR"}
-DEFAULT_LANGUAGE = "en"
+from surveys.languages import DEFAULT_LANGUAGE, locale_for
 
-
-def locale_for(language: str | None) -> str:
-    """The Babel locale that formats `language` (English for a language we do not know)."""
-    return LOCALES.get(language or DEFAULT_LANGUAGE, LOCALES[DEFAULT_LANGUAGE])
+__all__ = ["DEFAULT_LANGUAGE", "decimal_mark", "locale_for", "number_in", "percent_of_hundred"]
 
 
 def decimal_mark(language: str | None) -> str:

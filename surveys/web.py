@@ -21,7 +21,8 @@ from surveys.api import error_response, is_api_request
 from surveys.audit.labels import action_label
 from surveys.audit.models import AuditEvent
 from surveys.extensions import db
-from surveys.i18n import current_language
+from surveys.i18n import current_language, enabled_languages
+from surveys.languages import direction_of
 from surveys.navigation import menu
 
 CONTENT_SECURITY_POLICY = (
@@ -202,12 +203,23 @@ def no_store_when_signed_in(response):
 
 
 def template_globals() -> dict:
+    """What every page knows: the menu, the languages offered and the page's language (its code
+    as `language` and `current_language`, and `text_direction` for the `dir` attribute)."""
+    language = current_language()
     return {
         "action_label": action_label,
         "main_menu": menu(),
-        "current_language": current_language(),
-        "languages": (("en", "English"), ("fr", "Français")),
+        "current_language": language,
+        "language": language,
+        "text_direction": direction_of(language),
+        "languages": enabled_languages(),
+        "language_name": language_name,
     }
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself ("Français"), or its code for one this app does not offer."""
+    return next((lang.name for lang in enabled_languages() if lang.code == code), code)
 
 
 def csrf_failed(error: CSRFError):

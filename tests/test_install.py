@@ -137,4 +137,4 @@ def test_an_installed_wheel_serves_french_pages_and_workbooks(tmp_path):
         coordinator = Browser(url)  # works in French by her own preference
         coordinator.sign_in("coordinator@demo.example.org", password)
         rounds = coordinator.get("/rounds/").text
-        assert '<html lang="fr">' in rounds and "Cycles d'évaluation" in rounds
+        assert '<html lang="fr" dir="ltr">' in rounds and "Cycles d'évaluation" in rounds

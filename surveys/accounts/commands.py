@@ -27,11 +27,11 @@ from surveys.countries.models import Country
 from surveys.countries.operations import country_by_code
 from surveys.demo.accounts import demo_logins_path
 from surveys.extensions import db
+from surveys.i18n import language_option
 
 users_cli = AppGroup("users", help="People, roles and access.")
 
 ROLE_CHOICE = click.Choice(ROLE_VALUES, case_sensitive=False)
-LANGUAGE_CHOICE = click.Choice(["en", "fr"], case_sensitive=False)
 
 
 def _countries(codes: tuple[str, ...]) -> list[Country]:
@@ -68,7 +68,7 @@ def _apply(change) -> None:
 @click.option("--name", required=True, help="Full name.")
 @click.option("--role", "roles", multiple=True, type=ROLE_CHOICE, required=True, help="Repeatable.")
 @click.option("--country", "countries", multiple=True, help="ISO code (respondents); repeatable.")
-@click.option("--language", type=LANGUAGE_CHOICE, default="en", show_default=True)
+@language_option("--language")
 @click.password_option(help="Password (asked for when not given).")
 def create_command(email, name, roles, countries, language, password) -> None:
     """Create a user with a password, e.g. the first admin."""
@@ -93,7 +93,7 @@ def create_command(email, name, roles, countries, language, password) -> None:
 @click.option("--name", required=True, help="Full name.")
 @click.option("--role", "roles", multiple=True, type=ROLE_CHOICE, required=True, help="Repeatable.")
 @click.option("--country", "countries", multiple=True, help="ISO code (respondents); repeatable.")
-@click.option("--language", type=LANGUAGE_CHOICE, default="en", show_default=True)
+@language_option("--language")
 def invite_command(email, name, roles, countries, language) -> None:
     """Invite a person by email: they choose their password through a single-use link.
 

@@ -18,8 +18,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from surveys.accounts.labels import LANGUAGE_LABELS, ROLE_LABELS, STATUS_LABELS, is_valid_timezone
+from surveys.accounts.labels import ROLE_LABELS, STATUS_LABELS, is_valid_timezone
 from surveys.accounts.passwords import MIN_PASSWORD_LENGTH
+from surveys.i18n import enabled_languages
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Whether the address works is only
 # known when the invitation arrives; the email_validator package is not a dependency.
@@ -56,7 +57,8 @@ def as_choices(pairs) -> list[SelectChoice]:
 
 
 def language_choices() -> list[SelectChoice]:
-    return as_choices(LANGUAGE_LABELS.items())
+    """The configured languages, each by its name in itself (read when a form is built)."""
+    return as_choices((language.code, language.name) for language in enabled_languages())
 
 
 def _strip(value):
@@ -109,7 +111,7 @@ class ChangePasswordForm(NewPasswordForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
-    language = SelectField(_l("Language"), choices=language_choices())
+    language = SelectField(_l("Language"), choices=language_choices)
     timezone = StringField(
         _l("Time zone"),
         validators=[DataRequired(), Length(max=64), TimeZoneName()],
@@ -125,7 +127,7 @@ class InviteForm(FlaskForm):
         filters=[_strip],
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
-    language = SelectField(_l("Language of the invitation"), choices=language_choices())
+    language = SelectField(_l("Language of the invitation"), choices=language_choices)
     roles = MultiCheckboxField(_l("Roles"), validators=[DataRequired()])
     countries = MultiCheckboxField(_l("Countries (respondents)"), coerce=int)
 

@@ -23,8 +23,6 @@ STATUS_LABELS = {
     "deactivated": _l("Deactivated"),
 }
 
-LANGUAGE_LABELS = {"en": "English", "fr": "Français"}
-
 # The capital's zone of each participating country: a sensible default for its respondents.
 COUNTRY_TIMEZONES = {
     "BF": "Africa/Ouagadougou",

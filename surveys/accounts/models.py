@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from surveys.columns import UTCDateTime, utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
+from surveys.languages import DEFAULT_LANGUAGE, LANGUAGE_CODE_LENGTH
 
 
 class Role(StrEnum):
@@ -41,17 +42,16 @@ class UserRole(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint("language IN ('en', 'fr')", name="known_language"),
-        CheckConstraint("email = lower(email)", name="email_lower_case"),
-    )
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
     name: Mapped[str] = mapped_column(String(200))
     # None until the person accepts the invitation and chooses a password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    language: Mapped[str] = mapped_column(String(2), default="en")
+    # A configured language's code (surveys.languages: checked by the app, not the schema, so
+    # that adding a language is configuration).
+    language: Mapped[str] = mapped_column(String(LANGUAGE_CODE_LENGTH), default=DEFAULT_LANGUAGE)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # IANA name
     is_enabled: Mapped[bool] = mapped_column(default=True)  # False: deactivated, cannot sign in
     # Bumped on deactivation or password change; a session carrying an older value is ended.

@@ -44,7 +44,7 @@ from surveys.audit.operations import client_address, record
 from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
-from surveys.i18n import in_language, locale_for, zone_named
+from surveys.i18n import in_language, is_enabled, locale_for, zone_named
 
 # A person may ask for at most this many reset e-mails per hour (protects their mailbox).
 MAX_RESET_EMAILS_PER_HOUR = 3
@@ -331,7 +331,7 @@ def invite_person(
     email = normalise_email(email)
     roles = _check_access(roles, countries)
     _check_grant(actor, set(), roles)
-    if language not in current_app.config["LANGUAGES"]:
+    if not is_enabled(language):
         raise AccountError(
             _("Unknown language: %(language)s.", language=language), field="language"
         )
@@ -470,7 +470,7 @@ def update_profile(user: User, *, name: str, language: str, timezone: str) -> di
     name = name.strip()
     if not name:
         raise AccountError(_("The name is required."), field="name")
-    if language not in current_app.config["LANGUAGES"]:
+    if not is_enabled(language):
         raise AccountError(
             _("Unknown language: %(language)s.", language=language), field="language"
         )

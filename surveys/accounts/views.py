@@ -35,7 +35,6 @@ from surveys.accounts.forms import (
     ResetRequestForm,
 )
 from surveys.accounts.labels import (
-    LANGUAGE_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
     default_timezone_for,
@@ -67,6 +66,7 @@ from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
+from surveys.i18n import current_language
 from surveys.inputs import parse_id, same_site_path
 from surveys.navigation import add_nav_item
 
@@ -270,7 +270,7 @@ def change_own_password():
 
 
 def _country_choices() -> list[tuple[int, str]]:
-    language = current_user.language if current_user.is_authenticated else "en"
+    language = current_user.language if current_user.is_authenticated else current_language()
     countries = db.session.scalars(select(Country).where(Country.active)).all()
     return sorted(((c.id, c.name(language)) for c in countries), key=lambda item: item[1])
 
@@ -434,7 +434,6 @@ def person(user_id: int):
         status=account_status(person),
         status_labels=STATUS_LABELS,
         role_labels=ROLE_LABELS,
-        language_labels=LANGUAGE_LABELS,
         history=history,
     )
 

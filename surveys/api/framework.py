@@ -21,6 +21,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 
 from surveys.access import ROLES, SIGNED_IN, Policy
 from surveys.export.cells import needs_guard
+from surveys.i18n import language_codes
 
 API_PREFIX = "/api/v1"
 JSON_TYPE = "application/json"
@@ -85,6 +86,9 @@ class Column:
     description: str
     nullable: bool = True
 
+    def choices(self) -> tuple[str, ...]:
+        return self.enum() if callable(self.enum) else self.enum
+
     def schema(self) -> dict:
         if self.type == "date-time":
             base: dict[str, Any] = {"type": "string", "format": "date-time"}
@@ -104,20 +108,24 @@ class Param:
     name: str
     description: str
     type: str = "string"
-    enum: tuple[str, ...] = ()
+    # The allowed values, or a function giving them when asked (the configured languages).
+    enum: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
     minimum: int | None = None
     maximum: int | None = None
     max_length: int = 100
 
+    def choices(self) -> tuple[str, ...]:
+        return self.enum() if callable(self.enum) else self.enum
+
     def schema(self) -> dict:
         schema: dict[str, Any] = {"type": self.type}
-        if self.enum:
-            schema["enum"] = list(self.enum)
+        if self.choices():
+            schema["enum"] = list(self.choices())
         if self.minimum is not None:
             schema["minimum"] = self.minimum
         if self.maximum is not None:
             schema["maximum"] = self.maximum
-        if self.type == "string" and not self.enum:
+        if self.type == "string" and not self.choices():
             schema["maxLength"] = self.max_length
         return schema
 
@@ -131,8 +139,9 @@ class Param:
             if self.maximum is not None and value > self.maximum:  # type: ignore[operator]
                 raise bad_parameter(self.name, f"{self.name} must be at most {self.maximum}.")
             return value
-        if self.enum and raw not in self.enum:
-            raise bad_parameter(self.name, f"{self.name} must be one of {', '.join(self.enum)}.")
+        allowed = self.choices()
+        if allowed and raw not in allowed:
+            raise bad_parameter(self.name, f"{self.name} must be one of {', '.join(allowed)}.")
         if len(raw) > self.max_length:
             raise bad_parameter(
                 self.name, f"{self.name} must be at most {self.max_length} characters."
@@ -143,7 +152,7 @@ class Param:
 FORMAT = Param(
     "format", "json (the default) or csv; overrides the Accept header.", enum=("json", "csv")
 )
-LANG = Param("lang", "Language of labels and texts (default en).", enum=("en", "fr"))
+LANG = Param("lang", "Language of labels and texts (default: the first one).", enum=language_codes)
 
 
 @dataclass(frozen=True)

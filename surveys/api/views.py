@@ -38,6 +38,7 @@ from surveys.export.layout import (
 )
 from surveys.export.workbook import make_translate
 from surveys.extensions import db
+from surveys.i18n import default_language
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import localized
 from surveys.responses.models import Submission
@@ -67,7 +68,7 @@ STATE = Param(
 
 
 def _language(arguments) -> str:
-    return str(arguments.get("lang", "en"))
+    return str(arguments.get("lang") or default_language())
 
 
 def _country_filter(arguments) -> Country | None:

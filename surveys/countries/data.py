@@ -1,5 +1,7 @@
 """The 16 countries whose heads of security forces met in Niamey in June 2018."""
 
+from flask_babel import lazy_gettext as _l
+
 PARTICIPANTS = (
     # (alpha-2, alpha-3, English name, French name)
     ("BF", "BFA", "Burkina Faso", "Burkina Faso"),
@@ -22,14 +24,13 @@ PARTICIPANTS = (
 
 # Groups of participants offered when choosing a round's countries: the mechanism's two sides
 # (the African and the European delegations), and the five G5 Sahel states of 2018.
-# (key, English name, French name, alpha-2 codes)
+# (key, name as a message id of the catalogues, alpha-2 codes)
 REGIONS = (
     (
         "africa",
-        "African countries",
-        "Pays africains",
+        _l("African countries"),
         ("BF", "TD", "CI", "GM", "GN", "ML", "MR", "NE", "NG", "SN"),
     ),
-    ("europe", "European countries", "Pays européens", ("DE", "FR", "IT", "NL", "ES", "GB")),
-    ("sahel", "G5 Sahel", "G5 Sahel", ("BF", "TD", "ML", "MR", "NE")),
+    ("europe", _l("European countries"), ("DE", "FR", "IT", "NL", "ES", "GB")),
+    ("sahel", _l("G5 Sahel"), ("BF", "TD", "ML", "MR", "NE")),
 )

@@ -17,10 +17,9 @@ from surveys.export.models import ArchivedWorkbook
 from surveys.export.queries import load_round
 from surveys.export.scorecard import build_scorecard
 from surveys.extensions import db
+from surveys.i18n import language_codes
 from surveys.rounds.models import Round
 from surveys.storage.backends import current_store, digest_of, incoming_file, verify
-
-ARCHIVE_LANGUAGES = ("en", "fr")
 
 
 class ArchiveFileError(RuntimeError):
@@ -79,7 +78,7 @@ def archive_round(round_id: int, now: datetime | None = None) -> list[ArchivedWo
         return []
     store = current_store()
     created = []
-    for language in ARCHIVE_LANGUAGES:
+    for language in language_codes():  # one scorecard per language offered
         name = _unique_name(
             scorecard_filename(
                 loaded.info.questionnaire_key, loaded.info.period, language, generated_at

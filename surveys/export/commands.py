@@ -11,10 +11,9 @@ import click
 from flask.cli import AppGroup
 
 from surveys.export.queries import ExportError
+from surveys.i18n import language_option
 
 export_cli = AppGroup("export", help="Excel workbooks for the monitoring mechanism.")
-
-LANGUAGE = click.Choice(["en", "fr"])
 
 
 def _write_atomically(output: str, build) -> None:
@@ -33,7 +32,7 @@ def _write_atomically(output: str, build) -> None:
 
 @export_cli.command("scorecard")
 @click.option("--round", "round_id", type=int, required=True, help="The round's id.")
-@click.option("--lang", "language", type=LANGUAGE, default="en", show_default=True)
+@language_option("--lang", "language")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 def scorecard_command(round_id: int, language: str, output: str) -> None:
     """Write a round's scorecard workbook."""
@@ -50,7 +49,7 @@ def scorecard_command(round_id: int, language: str, output: str) -> None:
 @export_cli.command("trends")
 @click.option("--questionnaire", "key", required=True, help="The questionnaire key.")
 @click.option("--with-responses", is_flag=True, help="Add the answers of every round.")
-@click.option("--lang", "language", type=LANGUAGE, default="en", show_default=True)
+@language_option("--lang", "language")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 def trends_command(key: str, with_responses: bool, language: str, output: str) -> None:
     """Write a questionnaire's trends workbook (indices across all its rounds)."""

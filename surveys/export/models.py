@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.columns import UTCDateTime, utcnow
 from surveys.extensions import db
+from surveys.languages import LANGUAGE_CODE_LENGTH
 from surveys.rounds.models import Round
 
 
@@ -18,7 +19,6 @@ class ArchivedWorkbook(db.Model):
 
     __tablename__ = "archived_workbooks"
     __table_args__ = (
-        CheckConstraint("language IN ('en', 'fr')", name="known_language"),
         CheckConstraint("length(sha256) = 64", name="sha256_length"),
         CheckConstraint("size_bytes > 0", name="positive_size"),
         Index("ix_archived_workbooks_round", "round_id", "created_at"),
@@ -26,7 +26,7 @@ class ArchivedWorkbook(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
-    language: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str] = mapped_column(String(LANGUAGE_CODE_LENGTH))  # a configured language
     # The download name, with the generation time (UTC) in it.
     filename: Mapped[str] = mapped_column(String(255), unique=True)
     # Of the file's bytes: its name in the file store; a download is checked against it.
@@ -62,7 +62,6 @@ class ExportJob(db.Model):
         CheckConstraint(
             "status IN ('queued', 'running', 'done', 'failed')", name="known_export_status"
         ),
-        CheckConstraint("language IN ('en', 'fr')", name="known_export_language"),
         CheckConstraint("done_steps >= 0 AND done_steps <= total_steps", name="steps_in_range"),
         CheckConstraint(
             "(status = 'done') = (sha256 IS NOT NULL AND expires_at IS NOT NULL)",
@@ -75,7 +74,7 @@ class ExportJob(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # "trends": the workbook with every answer
     questionnaire_key: Mapped[str] = mapped_column(String(100))
-    language: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str] = mapped_column(String(LANGUAGE_CODE_LENGTH))  # a configured language
     with_responses: Mapped[bool] = mapped_column(Boolean, default=True)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(10), default=ExportStatus.QUEUED)

@@ -600,6 +600,3 @@ def _light_card(card: Scorecard | None) -> Scorecard | None:
         card.overall,
         (),
     )
-
-
-LANGUAGES: Mapping[str, str] = {"en": "English", "fr": "Français"}

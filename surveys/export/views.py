@@ -31,7 +31,7 @@ from surveys.export.models import ArchivedWorkbook, ExportJob, ExportStatus
 from surveys.export.queries import ExportError, load_round, response_counts
 from surveys.export.workbook import XLSX_MIMETYPE
 from surveys.extensions import db
-from surveys.i18n import current_language
+from surveys.i18n import current_language, default_language, is_enabled
 from surveys.locales import percent_of_hundred
 from surveys.navigation import add_nav_item
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
@@ -44,7 +44,6 @@ add_nav_item(
     "export.index", _l("Excel workbooks"), roles=(Role.ANALYST, Role.COORDINATOR), order=70
 )
 
-LANGUAGES = (("en", "English"), ("fr", "Français"))
 EXPORT_ROLES = (Role.ANALYST, Role.COORDINATOR)
 
 # The trends workbook with every answer is written at about 3,000 answer rows a second
@@ -54,8 +53,8 @@ EXPORT_ROLES = (Role.ANALYST, Role.COORDINATOR)
 
 
 def _language() -> str:
-    language = request.args.get("lang", "en")
-    if language not in dict(LANGUAGES):
+    language = request.args.get("lang", default_language())
+    if not is_enabled(language):
         abort(404)
     return language
 
@@ -107,7 +106,6 @@ def index():
         archives=archives,
         questionnaires=questionnaires,
         answer_counts=response_counts(),
-        languages=LANGUAGES,
         my_exports=_my_exports(),
         keep_days=export_jobs.keep_days(current_app.config),
         percent=_percent,
@@ -216,8 +214,8 @@ def archived(archive_id: int):
 @allow(*EXPORT_ROLES)
 def start_trends_export(key: str):
     """Queue the trends workbook with every answer; the scheduler writes it."""
-    language = request.form.get("lang", "en")
-    if language not in dict(LANGUAGES):
+    language = request.form.get("lang", default_language())
+    if not is_enabled(language):
         abort(400)
     if db.session.scalar(sa.select(Questionnaire.id).where(Questionnaire.key == key)) is None:
         abort(404)

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from surveys.access import public
 from surveys.extensions import db
-from surveys.i18n import SESSION_LANGUAGE_KEY
+from surveys.i18n import SESSION_LANGUAGE_KEY, is_enabled
 from surveys.inputs import same_site_path
 
 bp = Blueprint("home", __name__, template_folder="templates")
@@ -30,7 +30,7 @@ def index():
 @public
 def set_language():
     language = request.form.get("language", "")
-    if language in current_app.config["LANGUAGES"]:
+    if is_enabled(language):
         session[SESSION_LANGUAGE_KEY] = language
         if current_user.is_authenticated and current_user.language != language:
             current_user.language = language

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from surveys.columns import UTCDateTime, utcnow
 from surveys.extensions import db
+from surveys.languages import DEFAULT_LANGUAGE, LANGUAGE_CODE_LENGTH
 
 
 class MessageStatus(StrEnum):
@@ -36,7 +37,7 @@ class OutboxMessage(db.Model):
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
     # What it is about: "round.opening", "round.reminder", "account.invitation", ...
     kind: Mapped[str] = mapped_column(String(40))
-    language: Mapped[str] = mapped_column(String(2), default="en")
+    language: Mapped[str] = mapped_column(String(LANGUAGE_CODE_LENGTH), default=DEFAULT_LANGUAGE)
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     # Optional caller-chosen key: queueing the same key twice returns the first message.

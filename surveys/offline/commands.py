@@ -13,11 +13,9 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from surveys.export.commands import _write_atomically
-from surveys.i18n import in_language
+from surveys.i18n import in_language, language_option
 
 offline_cli = AppGroup("offline", help="Offline answering: workbooks that go out and come back.")
-
-LANGUAGE = click.Choice(["en", "fr"])
 
 
 def _round_and_country(round_id: int, code: str):
@@ -37,7 +35,7 @@ def _round_and_country(round_id: int, code: str):
 @offline_cli.command("template")
 @click.option("--round", "round_id", type=int, required=True, help="The round's id.")
 @click.option("--country", "code", required=True, help="The country's ISO code, e.g. NE.")
-@click.option("--lang", "language", type=LANGUAGE, default="en", show_default=True)
+@language_option("--lang", "language")
 @click.option("--area", "areas", multiple=True, help="Only this area (repeat for several).")
 @click.option("--blank", is_flag=True, help="Without the answers saved online.")
 @click.option("--timezone", default="UTC", show_default=True, help="For the deadline shown.")

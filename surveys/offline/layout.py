@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from surveys.locales import decimal_mark
 from surveys.questionnaire.expressions import (
     And,
     Answered,
@@ -442,7 +443,7 @@ def number_text(value: float | int, language: str) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value)
-    return text.replace(".", ",") if language == "fr" else text
+    return text.replace(".", decimal_mark(language))
 
 
 def cell_value(cell: AnswerCell, data: object, language: str) -> object:

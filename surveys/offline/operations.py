@@ -143,8 +143,8 @@ class Template:
 def deadline_text(round_: Round, country_id: int, language: str, timezone: str) -> str:
     zone = zone_named(timezone)
     closes = round_.participant(country_id).closes_at
-    pattern = "d MMMM y, HH:mm" if language == "fr" else "d MMM y, HH:mm"
-    text = format_datetime(closes, pattern, tzinfo=zone, locale=locale_for(language))
+    # Months in words, as in the e-mails: "04/12" reads as 12 April to half the world.
+    text = format_datetime(closes, "d MMMM y, HH:mm", tzinfo=zone, locale=locale_for(language))
     return f"{text} ({zone.key})"
 
 

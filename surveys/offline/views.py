@@ -96,7 +96,6 @@ def _render_page(round_, country, preview=None, errors=(), status=200, note=""):
         note=note,
         message=message,
         shown=offline.shown,
-        language=_language(),
         localized=localized,
         max_upload_mb=current_app.config["MAX_UPLOAD_MB"],
         state=offline.preview_state(preview) if preview else "",
@@ -109,7 +108,7 @@ def workbook(round_id: int, country_id: int):
     round_, country = _round_country_or_404(round_id, country_id)
     language = request.args.get("lang") or _language()
     if language not in round_.version.definition.languages:
-        language = "en"
+        language = round_.version.definition.languages[0]
     buffer = io.BytesIO()
     template = offline.make_template(
         buffer,

@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from surveys.extensions import db
+from surveys.i18n import language_option
 from surveys.questionnaire.errors import DefinitionError
 from surveys.questionnaire.framework import is_framework_file, validate_framework_file
 from surveys.questionnaire.loader import validate_file
@@ -100,7 +101,7 @@ def publish_command(key: str, version: int) -> None:
 @click.argument("key")
 @click.argument("old", type=int)
 @click.argument("new", type=int)
-@click.option("--lang", type=click.Choice(["en", "fr"]), default="en")
+@language_option("--lang")
 def diff_command(key: str, old: int, new: int, lang: str) -> None:
     """List added, removed, reworded and re-scored questions between two stored versions."""
     from surveys.questionnaire.diff import diff_definitions, render_text

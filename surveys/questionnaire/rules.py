@@ -1150,38 +1150,37 @@ def _number_plausibility(
 # --- Rules in words ----------------------------------------------------------------------------
 
 _OPERATOR_WORDS = {
-    "en": {
-        "==": "equals",
-        "!=": "differs from",
-        "<": "is less than",
-        "<=": "is at most",
-        ">": "is more than",
-        ">=": "is at least",
-    },
-    "fr": {
-        "==": "est égal à",
-        "!=": "diffère de",
-        "<": "est inférieur à",
-        "<=": "est au plus",
-        ">": "est supérieur à",
-        ">=": "est au moins",
-    },
+    "==": N_("%(left)s equals %(right)s"),
+    "!=": N_("%(left)s differs from %(right)s"),
+    "<": N_("%(left)s is less than %(right)s"),
+    "<=": N_("%(left)s is at most %(right)s"),
+    ">": N_("%(left)s is more than %(right)s"),
+    ">=": N_("%(left)s is at least %(right)s"),
 }
+_QUOTED_TEXT = N_("“%(text)s”")
+_PREVIOUS = N_("%(value)s (previous round)")
+_IS_ONE_OF = N_("%(value)s is one of %(values)s")
+_TICKED_IN = N_("'%(option)s' is ticked in %(question)s")
+_IS_ANSWERED = N_("%(value)s is answered")
+_NOT = N_("it is not the case that %(condition)s")
+_AND = N_("%(left)s and %(right)s")
+_OR = N_("%(left)s or %(right)s")
 
 
-def _words(node: Node, definition: Definition, language: str) -> str:
-    words = _OPERATOR_WORDS.get(language, _OPERATOR_WORDS["en"])
-    previous_word = "previous round: " if language != "fr" else "cycle précédent : "
+def _untranslated(text: str) -> str:
+    return text
+
+
+def _words(node: Node, definition: Definition, language: str, t: Callable[[str], str]) -> str:
+    def said(child: Node) -> str:
+        return _words(child, definition, language, t)
+
     if isinstance(node, Ref):
         question = definition.question(node.question_id)
         if question is None:
             return node.text()
         if not node.is_cell or question.statistics is None:
-            return (
-                f"« {localized(question.text, language)} »"
-                if language == "fr"
-                else (f"“{localized(question.text, language)}”")
-            )
+            return t(_QUOTED_TEXT) % {"text": localized(question.text, language)}
         table = question.statistics
         row = next((r for r in table.rows if r.id == node.row), None)
         column = next((c for c in table.columns if c.id == node.column), None)
@@ -1193,41 +1192,39 @@ def _words(node: Node, definition: Definition, language: str) -> str:
             return str(node.value).lower()
         return _shown(node.value) if isinstance(node.value, int | float) else f"'{node.value}'"
     if isinstance(node, Previous):
-        return f"{_words(node.ref, definition, language)} ({previous_word.rstrip(': ')})"
+        return t(_PREVIOUS) % {"value": said(node.ref)}
     if isinstance(node, Abs):
-        return f"|{_words(node.operand, definition, language)}|"
+        return f"|{said(node.operand)}|"
     if isinstance(node, Negate):
-        return f"-{_words(node.operand, definition, language)}"
+        return f"-{said(node.operand)}"
     if isinstance(node, Arithmetic):
-        left = _words(node.left, definition, language)
-        right = _words(node.right, definition, language)
-        return f"({left} {node.operator} {right})"
+        return f"({said(node.left)} {node.operator} {said(node.right)})"
     if isinstance(node, Comparison):
-        left = _words(node.left, definition, language)
-        right = _words(node.right, definition, language)
-        return f"{left} {words[node.operator]} {right}"
+        return t(_OPERATOR_WORDS[node.operator]) % {
+            "left": said(node.left),
+            "right": said(node.right),
+        }
     if isinstance(node, Among):
-        listed = ", ".join(_words(Const(v), definition, language) for v in node.values)
-        is_one_of = "est l'un de" if language == "fr" else "is one of"
-        return f"{_words(node.operand, definition, language)} {is_one_of} {listed}"
+        listed = ", ".join(said(Const(v)) for v in node.values)
+        return t(_IS_ONE_OF) % {"value": said(node.operand), "values": listed}
     if isinstance(node, Selected):
-        ticked = "est coché dans" if language == "fr" else "is ticked in"
-        return f"'{node.value}' {ticked} {_words(Ref(node.question_id), definition, language)}"
+        return t(_TICKED_IN) % {"option": node.value, "question": said(Ref(node.question_id))}
     if isinstance(node, IsAnswered):
-        answered = "est renseigné" if language == "fr" else "is answered"
-        return f"{_words(node.ref, definition, language)} {answered}"
+        return t(_IS_ANSWERED) % {"value": said(node.ref)}
     if isinstance(node, Not):
-        no = "il est faux que" if language == "fr" else "it is not the case that"
-        return f"{no} {_words(node.operand, definition, language)}"
-    joiner = (
-        (" et " if language == "fr" else " and ")
-        if isinstance(node, All)
-        else (" ou " if language == "fr" else " or ")
-    )
-    return joiner.join(_words(o, definition, language) for o in children(node))
+        return t(_NOT) % {"condition": said(node.operand)}
+    joiner = _AND if isinstance(node, All) else _OR
+    parts = [said(o) for o in children(node)]
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        text = t(joiner) % {"left": text, "right": part}
+    return text
 
 
-def rule_in_words(rule_check: str, definition: Definition, language: str) -> str:
+def rule_in_words(
+    rule_check: str, definition: Definition, language: str, t: Callable[[str], str] = _untranslated
+) -> str:
     """A rule's expression said with the questions' and cells' labels, e.g. "Trafficking in
-    persons: persons prosecuted 2025 (Total) is at most … (Total)"."""
-    return _words(parse(rule_check), definition, language)
+    persons: persons prosecuted 2025 (Total) is at most … (Total)"; `t` translates the words
+    between them into the reader's language (the page's gettext)."""
+    return _words(parse(rule_check), definition, language, t)

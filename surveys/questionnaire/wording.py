@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from surveys.languages import language_name_in
 from surveys.questionnaire.diff import Change
 from surveys.questionnaire.errors import ExpressionError
 from surveys.questionnaire.expressions import (
@@ -58,7 +59,6 @@ QUESTION_TYPE_NAMES = {
     QuestionType.LONG_TEXT: N_("Long text"),
     QuestionType.STATISTICS: N_("Statistics table"),
 }
-LANGUAGE_NAMES = {"en": N_("English"), "fr": N_("French")}
 QUOTED = N_("“%(text)s”")
 COMPARISONS = {
     "==": N_("%(question)s is %(value)s"),
@@ -321,7 +321,8 @@ class ChangeReader:
         return self.new.t
 
     def language_name(self, code: str) -> str:
-        return self.t(LANGUAGE_NAMES[code]) if code in LANGUAGE_NAMES else code
+        """A questionnaire language named in the reader's ("French", "français")."""
+        return language_name_in(code, self.new.language)
 
     def option_name(self, value: str) -> str:
         for question, wording in ((self.new_question, self.new), (self.old_question, self.old)):

@@ -29,7 +29,7 @@ from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
-from surveys.i18n import in_language, locale_for
+from surveys.i18n import in_language, label_colon, locale_for
 from surveys.locales import decimal_mark, percent_of_hundred
 from surveys.questionnaire.expressions import is_answered
 from surveys.questionnaire.schema import (
@@ -657,7 +657,7 @@ def value_problem(question: Question, value: object) -> str | None:
 
 def colon(language: str) -> str:
     """A label's colon as the language writes it (French puts a space before it)."""
-    return " : " if language == "fr" else ": "
+    return label_colon(language)
 
 
 def answer_display(question: Question, answer: object, language: str) -> str:

@@ -28,6 +28,7 @@ from surveys.accounts.models import Role, User
 from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
+from surveys.i18n import current_language
 from surveys.questionnaire.expressions import hidden_questions, is_answered
 from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.questionnaire.schema import (
@@ -294,10 +295,7 @@ def rule_problems(
 
 
 def _rules_language() -> str:
-    from flask_babel import get_locale
-
-    locale = get_locale()
-    return locale.language if locale else "en"
+    return current_language()
 
 
 def _question_problems(area: Area, question: Question, answer: Answer | None) -> list[Problem]:

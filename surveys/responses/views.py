@@ -143,7 +143,6 @@ def _forbidden(message: str):
 @bp.get("/my-questionnaires")
 @allow(Role.RESPONDENT)
 def home():
-    language = _language()
     tasks = ops.open_round_tasks(current_user.country_ids)
     progress = {}
     for task in tasks:
@@ -157,7 +156,6 @@ def home():
         tasks=tasks,
         progress=progress,
         past=past,
-        language=language,
         localized=localized,
     )
 
@@ -192,7 +190,6 @@ def round_country(round_id: int, country_id: int):
                 round=round_,
                 country=country,
                 participant=round_.participant(country_id),
-                language=_language(),
                 localized=localized,
             )
         try:
@@ -227,7 +224,6 @@ def submission(submission_id: int):
         to_confirm=ops.carried_over_tasks(problems),
         numbers=question_numbers(definition),
         editable=editable,
-        language=_language(),
         localized=localized,
     )
 
@@ -676,7 +672,6 @@ def _render_conflicts(sub: Submission, definition: Definition, area_: Area, revi
         items=items,
         numbers=question_numbers(definition),
         base={q.id: ops.answer_fingerprint(stored) for q, _r, stored in items},
-        language=_language(),
         localized=localized,
         answer_display=answer_display,
         editable=ops.can_edit(sub, current_user),
@@ -749,7 +744,6 @@ def history(submission_id: int, question_id: str):
         revisions=ops.question_history(sub, question_id),
         numbers=question_numbers(definition),
         source_labels=SOURCE_LABELS,
-        language=_language(),
         localized=localized,
         answer_display=answer_display,
     )

@@ -19,7 +19,7 @@ from surveys.accounts.queries import coordinators, country_respondents
 from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.extensions import db
-from surveys.i18n import in_language
+from surveys.i18n import default_language, in_language, is_enabled
 from surveys.responses.models import Status, Submission
 from surveys.results.operations import snapshot_submission
 from surveys.rounds.notices import absolute_url
@@ -322,7 +322,7 @@ def announce(submission: Submission, action: str, *, note: str = "") -> int:
     recipients = recipients_for(action, submission)
     kind = "submission." + _past_tense(action)
     for user in recipients:
-        language = user.language if user.language in ("en", "fr") else "en"
+        language = user.language if is_enabled(user.language) else default_language()
         with in_language(language):
             notice = compose_notice(submission, action, language, note=note)
         queue_message(

@@ -104,7 +104,6 @@ def index():
         counts=review_queries.query_counts([s.id for s in awaiting]),
         no_counts=review_queries.QueryCounts(),
         rounds=review_queries.review_rounds(),
-        language=_language(),
     )
 
 
@@ -118,7 +117,6 @@ def round_page(round_id: int):
         "review/round.html",
         round=round_,
         rows=review_queries.review_rows(round_, _language()),
-        language=_language(),
     )
 
 
@@ -162,7 +160,6 @@ def _render_review(sub: Submission, **forms):
         items=review_queries.review_items(sub, previous),
         general_queries=review_queries.queries_by_question(sub).get(None, []),
         previous=previous,
-        language=_language(),
         actions=workflow.allowed_actions(sub),
         can_ask=sub.status in ("submitted", "returned"),
         query_form=QueryForm(),
@@ -259,7 +256,6 @@ def confirm_validate(submission_id: int):
         allowed="validate" in workflow.allowed_actions(sub),
         counts=review_queries.query_counts([sub.id]).get(sub.id, review_queries.QueryCounts()),
         confirm_form=ConfirmForm(),
-        language=_language(),
     )
 
 
@@ -337,7 +333,6 @@ def confirm_submit(submission_id: int):
         waiting=review_queries.unanswered_queries(sub),
         counts=review_queries.query_counts([sub.id]).get(sub.id, review_queries.QueryCounts()),
         confirm_form=ConfirmForm(),
-        language=_language(),
         localized=localized,
     )
 

@@ -14,6 +14,7 @@ from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import in_language
+from surveys.languages import SOURCE_LANGUAGE
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.rounds.models import Cadence, Round
 from surveys.rounds.operations import (
@@ -38,7 +39,7 @@ def in_english(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        with in_language("en"):
+        with in_language(SOURCE_LANGUAGE):
             try:
                 return command(*args, **kwargs)
             except RoundError as exc:

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from surveys.accounts.models import User
 from surveys.countries.models import Country
 from surveys.i18n import in_language, locale_for
+from surveys.languages import DEFAULT_LANGUAGE
 from surveys.notifications.models import OutboxMessage
 from surveys.notifications.outbox import queue_message
 from surveys.questionnaire.schema import localized
@@ -91,7 +92,7 @@ def compose(
     summary: dict | None = None,
 ) -> Notice:
     """Subject and body of one notice, in the user's language."""
-    language = user.language or "en"
+    language = user.language or DEFAULT_LANGUAGE
     with in_language(language):
         title = round_title(round_, language)
         country_name = country.name(language) if country is not None else ""
@@ -195,7 +196,7 @@ def queue_notice(
         recipient_email=user.email,
         subject=notice.subject,
         body=notice.body,
-        language=user.language or "en",
+        language=user.language or DEFAULT_LANGUAGE,
         user_id=user.id,
         round_id=round_.id,
         kind=kind,

@@ -18,7 +18,7 @@ from surveys.columns import utcnow
 from surveys.countries.data import REGIONS
 from surveys.countries.operations import active_countries
 from surveys.extensions import db
-from surveys.i18n import user_zone
+from surveys.i18n import default_language, user_zone
 from surveys.inputs import parse_id
 from surveys.navigation import add_nav_item
 from surveys.notifications.models import OutboxMessage
@@ -66,7 +66,7 @@ MESSAGES_PER_PAGE = 20
 
 
 def _language() -> str:
-    return current_user.language or "en"
+    return current_user.language or default_language()
 
 
 def _round_or_404(round_id: int) -> Round:
@@ -163,10 +163,10 @@ def _regions(form: RoundForm) -> list[tuple[str, str, list[int]]]:
     """(key, name, country ids) of each region with at least one country on the form."""
     offered = {c.iso2: c.id for c in active_countries() if c.id in dict(form.country_ids.choices)}
     regions = []
-    for key, name_en, name_fr, codes in REGIONS:
+    for key, name, codes in REGIONS:
         ids = [offered[code] for code in codes if code in offered]
         if ids:
-            regions.append((key, name_fr if _language() == "fr" else name_en, ids))
+            regions.append((key, str(name), ids))
     return regions
 
 

@@ -29,7 +29,7 @@ from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.export.archive import archive_round
 from surveys.extensions import db
-from surveys.i18n import in_language
+from surveys.i18n import default_language, in_language
 from surveys.results.operations import snapshot_round_close
 from surveys.rounds import notices
 from surveys.rounds.models import Cadence, Round, RoundCountry
@@ -73,14 +73,14 @@ def in_app_context(function: F) -> F:
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         if has_app_context():
-            with in_language(current_app.config.get("BABEL_DEFAULT_LOCALE", "en")):
+            with in_language(default_language()):
                 return function(*args, **kwargs)
         if _process_app is None:
             raise RuntimeError("no application bound: call bind_app(app) first")
         # No request here: the locale is forced (texts for a person use their own language).
         with (
             _process_app.app_context(),
-            in_language(_process_app.config.get("BABEL_DEFAULT_LOCALE", "en")),
+            in_language(default_language()),
         ):
             try:
                 return function(*args, **kwargs)

@@ -31,12 +31,12 @@ def test_profile_refuses_an_unknown_time_zone(client, db, login, create_user):
 
 def test_page_language_follows_the_preference_else_the_browser(client, login, create_user):
     english_page = client.get("/login", headers={"Accept-Language": "en"})
-    assert b'<html lang="en">' in english_page.data
+    assert b'<html lang="en" dir="ltr">' in english_page.data
     french_page = client.get("/login", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
-    assert b'<html lang="fr">' in french_page.data
+    assert b'<html lang="fr" dir="ltr">' in french_page.data
     login(create_user("analyst", language="fr"))
     preferred = client.get("/account", headers={"Accept-Language": "en"})
-    assert b'<html lang="fr">' in preferred.data
+    assert b'<html lang="fr" dir="ltr">' in preferred.data
 
 
 def test_every_page_has_the_language_switcher(client, login, create_user):

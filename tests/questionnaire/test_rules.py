@@ -5,11 +5,12 @@ message, and the evaluation of rules on answers (pure core, no application)."""
 from __future__ import annotations
 
 import pytest
+from babel.support import Translations
 
 from surveys.questionnaire import rules
 from surveys.questionnaire.errors import DefinitionError, ExpressionError
 from surveys.questionnaire.loader import parse_definition
-from tests.conftest import MINI_V1
+from tests.conftest import MINI_V1, ROOT
 
 BASE = MINI_V1.read_text(encoding="utf-8")
 TABLE = "areas[1].questions[4].statistics"
@@ -349,8 +350,9 @@ def test_rule_in_words_uses_labels():
         "en",
     )
     assert words == "Persons prosecuted 2025 (Total) is at least Persons prosecuted 2025 (Female)"
-    french = rules.rule_in_words("protection_shelters <= 10", definition, "fr")
-    assert french.endswith("est au plus 10")
+    catalogue = Translations.load(str(ROOT / "surveys" / "translations"), ["fr_FR"])
+    french = rules.rule_in_words("protection_shelters <= 10", definition, "fr", catalogue.gettext)
+    assert french.startswith("«") and french.endswith("» est au plus 10")
 
 
 def test_the_parser_refuses_deep_and_long_input_with_expression_errors():

@@ -1,0 +1,129 @@
+"""The languages the platform speaks, as data: code, name in itself, Babel locale, direction.
+
+Pure (no Flask, no database): the workbook layout and the questionnaire core format with it too.
+The list an application offers comes from its `LANGUAGES` setting (see `parse_languages`); every
+language an application in this process has configured is remembered here, so that code without
+an application around (a workbook written by the scheduler) formats in its locale as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from babel import Locale, UnknownLocaleError
+
+DEFAULT_LANGUAGE = "en"
+SOURCE_LANGUAGE = "en"  # the language of the message ids: it needs no catalogue
+DIRECTIONS = ("ltr", "rtl")
+LANGUAGE_CODE_LENGTH = 16  # the longest code a LANGUAGES entry may have ("zh-Hant-TW")
+
+
+class LanguageSettingError(ValueError):
+    """The LANGUAGES setting cannot be read; the message says which entry and why."""
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # as stored on users and in questionnaire texts ("en", "fr", "ar")
+    name: str  # its name in itself, for the language menu ("English", "Français", "العربية")
+    locale: str  # the Babel locale of its dates, times and numbers ("en_GB", "fr_FR")
+    direction: str = "ltr"  # "rtl" for Arabic, Hebrew, ...
+
+    @property
+    def is_rtl(self) -> bool:
+        return self.direction == "rtl"
+
+
+# UN and European readers of the English pages expect British conventions (29 Dec 2026, 18:00).
+DEFAULT_LANGUAGES: tuple[Language, ...] = (
+    Language("en", "English", "en_GB"),
+    Language("fr", "Français", "fr_FR"),
+)
+
+# Every language configured by an application of this process, by code (see `remember`).
+_known: dict[str, Language] = {language.code: language for language in DEFAULT_LANGUAGES}
+
+
+def language_from_entry(entry: object) -> Language:
+    """One LANGUAGES entry: a Language, a mapping (code, locale, name, direction), or a string
+    "code", "code=locale" or "code=locale=rtl"; what is left out comes from Babel's data."""
+    if isinstance(entry, Language):
+        return entry
+    if isinstance(entry, str):
+        parts = [part.strip() for part in entry.split("=")]
+        if len(parts) > 3 or not parts[0]:
+            raise LanguageSettingError(
+                f"LANGUAGES: {entry!r} is not 'code', 'code=locale' or 'code=locale=direction'"
+            )
+        fields = dict(zip(("code", "locale", "direction"), parts, strict=False))
+    elif isinstance(entry, Mapping):
+        fields = {str(key): str(value) for key, value in entry.items() if value}
+    else:
+        raise LanguageSettingError(f"LANGUAGES: {entry!r} is neither a string nor a mapping")
+    return _complete(fields)
+
+
+def _complete(fields: dict[str, str]) -> Language:
+    code = fields.get("code", "").strip()
+    if not code or not code.replace("-", "").isalnum() or len(code) > LANGUAGE_CODE_LENGTH:
+        raise LanguageSettingError(f"LANGUAGES: {code!r} is not a language code like 'en' or 'ar'")
+    known = _known.get(code)
+    locale_name = fields.get("locale") or (known.locale if known else code)
+    try:
+        locale = Locale.parse(locale_name.replace("-", "_"))
+    except (UnknownLocaleError, ValueError) as exc:
+        raise LanguageSettingError(
+            f"LANGUAGES: language {code!r}: Babel knows no locale {locale_name!r}"
+        ) from exc
+    name = fields.get("name") or (known.name if known and not fields.get("locale") else None)
+    name = name or (locale.languages.get(locale.language) or code)
+    direction = fields.get("direction") or locale.text_direction
+    if direction not in DIRECTIONS:
+        raise LanguageSettingError(
+            f"LANGUAGES: language {code!r}: direction {direction!r} is not 'ltr' or 'rtl'"
+        )
+    return Language(code, name[:1].upper() + name[1:], str(locale), direction)
+
+
+def parse_languages(setting: str | Iterable[object] | None) -> tuple[Language, ...]:
+    """The LANGUAGES setting as languages: a comma-separated string (the environment variable,
+    e.g. "en=en_GB,fr=fr_FR,ar") or a sequence of entries; the first is the default."""
+    if setting is None or setting == "":
+        return DEFAULT_LANGUAGES
+    entries = setting.split(",") if isinstance(setting, str) else list(setting)
+    languages = tuple(language_from_entry(entry) for entry in entries if entry != "")
+    codes = [language.code for language in languages]
+    repeated = sorted({code for code in codes if codes.count(code) > 1})
+    if repeated:
+        raise LanguageSettingError(f"LANGUAGES: {', '.join(repeated)} listed more than once")
+    if not languages:
+        raise LanguageSettingError("LANGUAGES: no language listed")
+    return languages
+
+
+def remember(languages: Iterable[Language]) -> None:
+    """Make these languages' locales and directions known to code without an application."""
+    for language in languages:
+        _known[language.code] = language
+
+
+def language_named(code: str | None) -> Language:
+    """The language of that code (the default language for an unknown or empty code)."""
+    return _known.get(code or DEFAULT_LANGUAGE) or _known[DEFAULT_LANGUAGE]
+
+
+def locale_for(code: str | None) -> str:
+    """The Babel locale that formats `code` (the default language's for a code we do not know)."""
+    return language_named(code).locale
+
+
+def direction_of(code: str | None) -> str:
+    return language_named(code).direction
+
+
+def language_name_in(code: str, reader: str | None) -> str:
+    """The name of language `code` in the language of the reader ("French", "français"),
+    from Babel's data; the code itself for a language Babel does not name."""
+    names = Locale.parse(locale_for(reader)).languages
+    return names.get(code.replace("-", "_")) or names.get(code.split("-")[0]) or code
