@@ -24,6 +24,7 @@ from surveys.extensions import db
 from surveys.i18n import current_language, enabled_languages
 from surveys.languages import direction_of
 from surveys.navigation import menu
+from surveys.responses.status import status_label
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -76,6 +77,7 @@ def init_app(app: Flask) -> None:
         "" if value is None else format_decimal(value, fmt)
     )
     app.jinja_env.filters["filesize"] = file_size
+    app.jinja_env.globals["submission_status_label"] = submission_status_label
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, csrf_failed)
@@ -220,6 +222,11 @@ def template_globals() -> dict:
 def language_name(code: str) -> str:
     """A language's name in itself ("Français"), or its code for one this app does not offer."""
     return next((lang.name for lang in enabled_languages() if lang.code == code), code)
+
+
+def submission_status_label(status: str | None) -> str:
+    """A submission's status in the reader's language (None: not started)."""
+    return _(status_label(status))
 
 
 def csrf_failed(error: CSRFError):

@@ -19,7 +19,8 @@ from surveys.extensions import db
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import Definition, QuestionType, localized
 from surveys.responses.models import Answer, Submission
-from surveys.results.operations import SCORED_STATUSES, latest_snapshots, scorecards_for
+from surveys.responses.status import COUNTED_STATUSES
+from surveys.results.operations import latest_snapshots, scorecards_for
 from surveys.rounds.models import Round, RoundCountry
 from surveys.scoring import SCORING_VERSION
 from surveys.scoring.progress import match_questions
@@ -225,7 +226,7 @@ def scored_submissions(
         .join(Round, Submission.round_id == Round.id)
         .join(QuestionnaireVersion, Round.questionnaire_version_id == QuestionnaireVersion.id)
         .join(Questionnaire, QuestionnaireVersion.questionnaire_id == Questionnaire.id)
-        .where(Submission.status.in_(SCORED_STATUSES))
+        .where(Submission.status.in_(COUNTED_STATUSES))
         .where(Round.cancelled_at.is_(None))
         .where(sa.or_(Submission.submitted_at.is_(None), Submission.submitted_at <= as_of))
         .order_by(Submission.round_id, Country.iso2)

@@ -42,8 +42,9 @@ from surveys.i18n import default_language
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import localized
 from surveys.responses.models import Submission
-from surveys.results.dashboards import NOT_STARTED, round_overview
-from surveys.results.operations import SCORED_STATUSES, scorecards_for
+from surveys.responses.status import COUNTED_STATUSES, NOT_STARTED
+from surveys.results.dashboards import round_overview
+from surveys.results.operations import scorecards_for
 from surveys.rounds.models import Round
 from surveys.rounds.operations import country_state_of, state_of
 
@@ -276,7 +277,7 @@ def _scored_counts(round_ids, country_ids) -> dict[int, int]:
         return {}
     query = (
         sa.select(Submission.round_id, sa.func.count(Submission.id))
-        .where(Submission.round_id.in_(round_ids), Submission.status.in_(SCORED_STATUSES))
+        .where(Submission.round_id.in_(round_ids), Submission.status.in_(COUNTED_STATUSES))
         .group_by(Submission.round_id)
     )
     if country_ids is not None:
@@ -526,7 +527,7 @@ def statistics(arguments, round_id: int):
     query = (
         sa.select(Submission)
         .join(Country, Submission.country_id == Country.id)
-        .where(Submission.round_id == round_id, Submission.status.in_(SCORED_STATUSES))
+        .where(Submission.round_id == round_id, Submission.status.in_(COUNTED_STATUSES))
         .order_by(Country.iso2)
     )
     if country_ids is not None:

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from surveys.columns import utcnow
 from surveys.extensions import db
-from surveys.responses.models import Status, Submission
+from surveys.responses.models import Submission
+from surveys.responses.status import Status
 from surveys.results.models import ScoreSnapshot, Trigger
 from surveys.results.operations import snapshot_round_close, snapshot_submission
 from surveys.rounds.models import Round

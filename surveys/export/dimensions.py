@@ -26,12 +26,7 @@ from surveys.questionnaire.framework import Framework
 from surveys.questionnaire.schema import Definition, localized
 from surveys.scoring import OVERALL, STATUS_LABELS, Index
 from surveys.scoring.dimensions import Analysis, AnalysisPlan
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; the workbook translates it with its own catalogue."""
-    return message
-
+from surveys.translatable import N_
 
 SHEET_DIMENSIONS = N_("Dimensions")
 DIMENSIONS_NOTE = N_(

@@ -28,6 +28,7 @@ from surveys.questionnaire.schema import (
     QuestionType,
     localized,
 )
+from surveys.responses.status import status_label as submission_status_label
 from surveys.scoring.engine import (
     OVERALL,
     REASON_LABELS,
@@ -39,12 +40,7 @@ from surveys.scoring.engine import (
     Scorecard,
 )
 from surveys.scoring.progress import CHANGE_STATUS_LABELS, ChangeStatus, IndexChange, Progress
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is displayed."""
-    return message
-
+from surveys.translatable import N_
 
 Translate = Callable[[str], str]
 """msgid -> text in the workbook's language."""
@@ -242,14 +238,6 @@ TRENDS_LONG_COLUMNS = (
 
 # --- Labels ------------------------------------------------------------------------------------
 
-SUBMISSION_STATUS_LABELS: Mapping[str | None, str] = {
-    None: N_("Not started"),
-    "draft": N_("Draft"),
-    "submitted": N_("Submitted"),
-    "returned": N_("Returned"),
-    "validated": N_("Validated"),
-}
-
 QUESTION_TYPE_LABELS: Mapping[QuestionType, str] = {
     QuestionType.YES_PARTLY_NO: N_("Yes / partly / no"),
     QuestionType.SINGLE_CHOICE: N_("Single choice"),
@@ -280,7 +268,7 @@ REGRESSION_NOTE = N_("Regression: the index fell by more than %(points)s points.
 
 
 def status_label(status: str | None, t: Translate) -> str:
-    return t(SUBMISSION_STATUS_LABELS.get(status, status or SUBMISSION_STATUS_LABELS[None]))
+    return t(submission_status_label(status))
 
 
 def band_label(definition: Definition, band: str | None, language: str) -> str | None:

@@ -21,6 +21,7 @@ from surveys.questionnaire.expressions import hidden_questions
 from surveys.questionnaire.rules import check_answers, failure_text
 from surveys.questionnaire.schema import Definition, localized
 from surveys.responses.models import RuleExplanation, Submission
+from surveys.responses.status import COUNTED_STATUSES
 from surveys.rounds.models import Round
 
 PLAUSIBILITY = "plausibility"
@@ -90,7 +91,7 @@ def _previous_values(round_: Round, country_ids: list[int]) -> dict[int, dict[st
         .join(QuestionnaireVersion, Round.questionnaire_version_id == QuestionnaireVersion.id)
         .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
         .where(Round.cancelled_at.is_(None), Round.opens_at < round_.opens_at)
-        .where(Submission.status.in_(("submitted", "validated")))
+        .where(Submission.status.in_(COUNTED_STATUSES))
         .where(Submission.country_id.in_(country_ids))
         .order_by(Round.opens_at, Round.id)
     )

@@ -21,12 +21,12 @@ from surveys.extensions import db
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import Definition
 from surveys.responses.models import Answer, Submission
+from surveys.responses.status import COUNTED_STATUSES
 from surveys.rounds.models import Round, RoundCountry
 from surveys.scoring import SCORING_VERSION, Scorecard, SnapshotFormatError, scorecard_from_dict
 
 BATCH_SIZE = 2000
 
-SCORED_STATUSES = ("submitted", "validated")
 """Submissions that count as the country's answer of record (previous rounds, aggregates)."""
 
 
@@ -216,7 +216,7 @@ def previous_rounds(current: LoadedRound, country_ids: Sequence[int]) -> dict[in
         .where(QuestionnaireVersion.questionnaire_id == current.questionnaire_id)
         .where(Round.cancelled_at.is_(None))
         .where(Round.opens_at < current.info.opens_at)
-        .where(Submission.status.in_(SCORED_STATUSES))
+        .where(Submission.status.in_(COUNTED_STATUSES))
         .where(Submission.country_id.in_(list(country_ids)))
         .order_by(Round.opens_at, Round.id)
     ).all()

@@ -31,7 +31,6 @@ from surveys.export.layout import (
 )
 from surveys.export.quality import QualityRow, round_quality
 from surveys.export.queries import (
-    SCORED_STATUSES,
     LoadedRound,
     load_round,
     participants,
@@ -50,6 +49,7 @@ from surveys.export.workbook import (
 from surveys.questionnaire.framework import Framework
 from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.schema import Definition, Response, localized
+from surveys.responses.status import COUNTED_STATUSES
 from surveys.scoring import SCORING_VERSION, Progress, Scorecard, compare_scorecards, score
 from surveys.scoring.aggregates import aggregate, summarise
 from surveys.scoring.dimensions import Analysis, analyse, plan_analysis
@@ -74,7 +74,7 @@ def score_entry(definition: Definition, entry: CountryEntry) -> Scorecard | None
 def is_of_record(entry: CountryEntry) -> bool:
     """Whether the country's submission is submitted or validated: only those have a published
     index (a draft or a returned submission has none, in every workbook and on every page)."""
-    return entry.submission_id is not None and entry.status in SCORED_STATUSES
+    return entry.submission_id is not None and entry.status in COUNTED_STATUSES
 
 
 def published_scorecard(
@@ -107,7 +107,7 @@ def previous_scorecards(current: LoadedRound, country_ids: list[int]) -> dict[in
             for e in participants(round_id)
             if wanted.get(e.country.id) == round_id
             and e.submission_id is not None
-            and e.status in SCORED_STATUSES
+            and e.status in COUNTED_STATUSES
         ]
         stored = stored_scorecards(loaded, [e.submission_id for e in entries])
         missing = set()
@@ -260,7 +260,7 @@ def write_aggregates(
     framework: Framework | None = None,
 ) -> None:
     """Regional average and median over the countries whose submission is of record."""
-    counted_rows = [r for r in rows if r.scorecard and r.entry.status in SCORED_STATUSES]
+    counted_rows = [r for r in rows if r.scorecard and r.entry.status in COUNTED_STATUSES]
     summary = aggregate(definition, [r.scorecard for r in counted_rows])
     areas = [summary.index(a.id) for a in definition.areas]
     band_keys = tuple(b.key for b in definition.scoring.bands)

@@ -36,14 +36,10 @@ from surveys.questionnaire.schema import (
     QuestionType,
     localized,
 )
+from surveys.translatable import N_
 
 Translate = Callable[[str], str]
 NUMBER_TYPES = (QuestionType.INTEGER, QuestionType.DECIMAL, QuestionType.PERCENTAGE)
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; translated where it is shown."""
-    return message
 
 
 # Columns of an area sheet (1-based).

@@ -46,7 +46,8 @@ from surveys.responses import operations as ops
 from surveys.responses.fields import AnswerInput, answer_display, kind_of
 from surveys.responses.forms import area_form_class, question_numbers
 from surveys.responses.merge import Merge
-from surveys.responses.models import Answer, RevisionSource, Status, Submission
+from surveys.responses.models import Answer, RevisionSource, Submission
+from surveys.responses.status import Status
 from surveys.rounds.models import Round
 
 # --------------------------------------------------------------------------- who may do what

@@ -13,11 +13,6 @@ from dataclasses import dataclass, field
 MessageParam = str | int | float
 
 
-def N_(message: str) -> str:
-    """Mark a message template for extraction; it is translated where it is displayed."""
-    return message
-
-
 def format_message(template: str, params: Mapping[str, MessageParam]) -> str:
     """The template filled with its parameters (English, untranslated)."""
     return template % dict(params) if params else template

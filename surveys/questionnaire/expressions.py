@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from surveys.questionnaire.errors import N_, ExpressionError
+from surveys.questionnaire.errors import ExpressionError
+from surveys.translatable import N_
 
 if TYPE_CHECKING:
     from surveys.questionnaire.schema import Definition

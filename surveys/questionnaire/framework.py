@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from surveys.questionnaire.errors import N_, DefinitionError, Issue
+from surveys.questionnaire.errors import DefinitionError, Issue
 from surveys.questionnaire.loader import (
     FILE_NAME_PATTERN,
     ID_PATTERN,
@@ -39,6 +39,7 @@ from surveys.questionnaire.loader import (
     parse_definition,
 )
 from surveys.questionnaire.schema import Definition, Localized, Question
+from surveys.translatable import N_
 
 FRAMEWORK_FILE_NAME = "dimensions.yaml"
 SEPARATOR = ":"

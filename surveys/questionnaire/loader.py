@@ -21,7 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from surveys.questionnaire import expressions
 from surveys.questionnaire import rules as rule_language
-from surveys.questionnaire.errors import N_, DefinitionError, ExpressionError, Issue, MessageParam
+from surveys.questionnaire.errors import DefinitionError, ExpressionError, Issue, MessageParam
 from surveys.questionnaire.rules import SEVERITIES
 from surveys.questionnaire.schema import (
     CHOICE_TYPES,
@@ -43,6 +43,7 @@ from surveys.questionnaire.schema import (
     Threshold,
     TotalCheck,
 )
+from surveys.translatable import N_
 
 __all__ = [
     "DefinitionError",

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.extensions import db
-from surveys.questionnaire.errors import N_, Issue, format_message
+from surveys.questionnaire.errors import Issue, format_message
 from surveys.questionnaire.loader import parse_definition
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import Definition
 from surveys.questionnaire.serialize import definition_hash, to_canonical_json
+from surveys.translatable import N_
 
 
 class VersionError(Exception):

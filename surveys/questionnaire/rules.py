@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from surveys.questionnaire.errors import N_, ExpressionError, MessageParam
+from surveys.questionnaire.errors import ExpressionError, MessageParam
 from surveys.questionnaire.schema import (
     NUMBER_TYPES,
     Definition,
@@ -46,6 +46,7 @@ from surveys.questionnaire.schema import (
     localized,
     stat_cell_key,
 )
+from surveys.translatable import N_
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 40

@@ -29,13 +29,10 @@ from surveys.questionnaire.expressions import (
     parse,
 )
 from surveys.questionnaire.schema import Definition, Question, QuestionType, localized
+from surveys.translatable import N_
 
 Translate = Callable[[str], str]
 NumberFormat = Callable[[float], str]
-
-
-def N_(message: str) -> str:
-    return message
 
 
 def plain_number(value: float) -> str:

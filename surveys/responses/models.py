@@ -18,18 +18,8 @@ from surveys.accounts.models import User
 from surveys.columns import JSONType, UTCDateTime, utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
+from surveys.responses.status import Status
 from surveys.rounds.models import Round
-
-
-class Status(StrEnum):
-    # "not started" is the absence of a submission row.
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    RETURNED = "returned"
-    VALIDATED = "validated"
-
-
-STATUS_VALUES = tuple(s.value for s in Status)
 
 
 class Submission(db.Model):

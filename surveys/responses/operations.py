@@ -40,13 +40,8 @@ from surveys.questionnaire.schema import (
     localized,
 )
 from surveys.responses.fields import AnswerInput, answer_display, kind_of, value_problem
-from surveys.responses.models import (
-    Answer,
-    AnswerRevision,
-    RevisionSource,
-    Status,
-    Submission,
-)
+from surveys.responses.models import Answer, AnswerRevision, RevisionSource, Submission
+from surveys.responses.status import Status
 from surveys.rounds.models import Round, RoundCountry
 
 __all__ = [

@@ -19,9 +19,9 @@ from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.questionnaire.rules import Failure, check_answers, failure_text
 from surveys.questionnaire.schema import Definition
 from surveys.responses.models import Answer, RuleExplanation, Submission
+from surveys.responses.status import COUNTED_STATUSES
 from surveys.rounds.models import Round
 
-OF_RECORD = ("submitted", "validated")
 EXPLANATION_MAX = 2000
 
 
@@ -68,7 +68,7 @@ def previous_submission(submission: Submission) -> Submission | None:
         .join(QuestionnaireVersion, Round.questionnaire_version_id == QuestionnaireVersion.id)
         .where(QuestionnaireVersion.questionnaire_id == version.questionnaire_id)
         .where(Submission.country_id == submission.country_id)
-        .where(Submission.status.in_(OF_RECORD))
+        .where(Submission.status.in_(COUNTED_STATUSES))
         .where(Round.cancelled_at.is_(None))
         .where(Round.opens_at < submission.round.opens_at)
         .order_by(Round.opens_at.desc(), Round.id.desc())

@@ -48,8 +48,9 @@ from surveys.responses import rule_checks
 from surveys.responses.fields import AnswerInput, answer_display, kind_of
 from surveys.responses.forms import area_form_class, question_numbers
 from surveys.responses.merge import Merge
-from surveys.responses.models import Evidence, RevisionSource, Status, Submission
+from surveys.responses.models import Evidence, RevisionSource, Submission
 from surveys.responses.presentation import condition_tree, stat_table
+from surveys.responses.status import Status
 from surveys.rounds.models import Round
 from surveys.storage.backends import StoredFileMissing, current_store
 from surveys.storage.download import send_stored
@@ -58,13 +59,6 @@ T = TypeVar("T")
 bp = Blueprint("responses", __name__, template_folder="templates")
 add_nav_item("responses.home", _l("My questionnaires"), roles=(Role.RESPONDENT,), order=10)
 
-STATUS_LABELS = {
-    None: _l("Not started"),
-    Status.DRAFT.value: _l("Draft"),
-    Status.SUBMITTED.value: _l("Submitted"),
-    Status.RETURNED.value: _l("Returned for changes"),
-    Status.VALIDATED.value: _l("Validated"),
-}
 SOURCE_LABELS = {
     RevisionSource.SAVED.value: _l("Saved"),
     RevisionSource.CARRIED_OVER.value: _l("Carried over from the previous round"),
@@ -72,11 +66,6 @@ SOURCE_LABELS = {
     RevisionSource.RESOLVED.value: _l("Chosen after a conflict"),
     RevisionSource.HIDDEN.value: _l("Cleared: the question no longer applies"),
 }
-
-
-@bp.app_template_global("submission_status_label")
-def submission_status_label(status: str | None) -> str:
-    return str(STATUS_LABELS.get(status, status or ""))
 
 
 @bp.app_template_global("progress_text")

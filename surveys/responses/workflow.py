@@ -20,7 +20,8 @@ from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.i18n import default_language, in_language, is_enabled
-from surveys.responses.models import Status, Submission
+from surveys.responses.models import Submission
+from surveys.responses.status import Status
 from surveys.results.operations import snapshot_submission
 from surveys.rounds.notices import absolute_url
 

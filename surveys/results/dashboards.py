@@ -19,9 +19,9 @@ from surveys.extensions import db
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import Band, Definition, Response
 from surveys.responses.models import Submission
+from surveys.responses.status import COUNTED_STATUSES, NOT_STARTED
 from surveys.results.models import ScoreSnapshot
 from surveys.results.operations import (
-    SCORED_STATUSES,
     latest_snapshots,
     responses_by_submission,
     responses_from_inputs,
@@ -32,7 +32,6 @@ from surveys.scoring import OVERALL, Index, Scorecard, score, scorecard_from_dic
 from surveys.scoring.aggregates import RoundAggregates, aggregate
 from surveys.scoring.progress import Progress, compare_scorecards
 
-NOT_STARTED = "not_started"
 """The status shown for a participating country without a submission."""
 
 
@@ -92,7 +91,7 @@ def _previous_submissions(
             Round.cancelled_at.is_(None),
             Round.id != round_.id,
             Submission.country_id.in_(sorted(country_ids)),
-            Submission.status.in_(SCORED_STATUSES),
+            Submission.status.in_(COUNTED_STATUSES),
         )
         .order_by(Round.opens_at, Round.id)
     )
@@ -119,7 +118,7 @@ def round_overview(round_id: int) -> RoundOverview | None:
         db.session.scalars(select(Submission).where(Submission.round_id == round_id))
     )
     by_country = {s.country_id: s for s in submissions}
-    scored = [s for s in submissions if s.status in SCORED_STATUSES]
+    scored = [s for s in submissions if s.status in COUNTED_STATUSES]
     cards = scorecards_for(scored, with_figures=False)
     previous = _previous_submissions(round_, key, [s.country_id for s in scored])
     previous_cards = scorecards_for(list(previous.values()), with_figures=False)
@@ -235,7 +234,7 @@ def country_history(country_id: int) -> list[QuestionnaireHistory]:
         .options(contains_eager(Submission.round).contains_eager(Round.version))
         .where(
             Submission.country_id == country_id,
-            Submission.status.in_(SCORED_STATUSES),
+            Submission.status.in_(COUNTED_STATUSES),
             Round.cancelled_at.is_(None),
         )
         .order_by(Questionnaire.key, Round.opens_at, Round.id)
@@ -330,7 +329,7 @@ def rounds_with_results() -> list[RoundSummary]:
     scored = dict(
         db.session.execute(
             select(Submission.round_id, func.count(Submission.id))
-            .where(Submission.status.in_(SCORED_STATUSES))
+            .where(Submission.status.in_(COUNTED_STATUSES))
             .group_by(Submission.round_id)
         ).all()
     )

@@ -19,16 +19,10 @@ from surveys.questionnaire.schema import (
     Response,
     localized,
 )
+from surveys.responses.status import status_label
 from surveys.scoring import REASON_LABELS, STATUS_LABELS, Index, IndexStatus, Reason
 from surveys.scoring.progress import CHANGE_STATUS_LABELS, ChangeStatus, IndexChange
 
-STATUS_NAMES = {
-    "not_started": _l("Not started"),
-    "draft": _l("Draft"),
-    "submitted": _l("Submitted"),
-    "returned": _l("Returned"),
-    "validated": _l("Validated"),
-}
 TRIGGER_NAMES = {
     "submitted": _l("when submitted"),
     "validated": _l("when validated"),
@@ -53,7 +47,7 @@ def language() -> str:
 
 
 def status_name(status: str) -> str:
-    return str(STATUS_NAMES.get(status, status))
+    return _(status_label(status))
 
 
 def index_number(value: Decimal | None) -> str:

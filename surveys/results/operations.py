@@ -21,7 +21,8 @@ from surveys.extensions import db
 from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.models import QuestionnaireVersion, definition_for
 from surveys.questionnaire.schema import Definition, Response
-from surveys.responses.models import Answer, Evidence, Status, Submission
+from surveys.responses.models import Answer, Evidence, Submission
+from surveys.responses.status import COUNTED_STATUSES, is_counted
 from surveys.results.models import ScoreSnapshot, Trigger
 from surveys.rounds.models import Round
 from surveys.scoring import (
@@ -34,7 +35,6 @@ from surveys.scoring import (
 )
 from surveys.scoring.dimensions import analyse
 
-SCORED_STATUSES = (Status.SUBMITTED.value, Status.VALIDATED.value)
 """Submissions whose scores the dashboards show: the country's answer of record."""
 
 
@@ -332,7 +332,7 @@ def recompute(round_id: int | None = None) -> RecomputeReport:
     rows = db.session.execute(query.order_by(ScoreSnapshot.id)).all()
     definitions = _definitions_by_sha({s.definition_sha256 for s, _ in rows})
     latest_ids = {max(ids) for ids in _snapshot_ids_by_submission(rows).values()}
-    settled = [sub for snap, sub in rows if snap.id in latest_ids and sub.status in SCORED_STATUSES]
+    settled = [sub for snap, sub in rows if snap.id in latest_ids and is_counted(sub.status)]
     current_answers = responses_by_submission(s.id for s in settled)
     report = RecomputeReport()
     for snapshot, submission in rows:
@@ -344,7 +344,7 @@ def recompute(round_id: int | None = None) -> RecomputeReport:
                 submission,
                 definition,
                 current_answers.get(submission.id, [])
-                if snapshot.id in latest_ids and submission.status in SCORED_STATUSES
+                if snapshot.id in latest_ids and submission.status in COUNTED_STATUSES
                 else None,
                 report,
             )

@@ -9,7 +9,8 @@ from surveys.accounts.models import Role, User
 from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.extensions import db
-from surveys.responses.models import Status, Submission
+from surveys.responses.models import Submission
+from surveys.responses.status import Status
 from surveys.review.models import ReviewQuery
 
 MAX_QUERY_LENGTH = 5000

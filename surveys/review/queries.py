@@ -11,12 +11,13 @@ from surveys.extensions import db
 from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.questionnaire.schema import Area, Question
 from surveys.responses.evidence import evidence_by_question
-from surveys.responses.models import Answer, Status, Submission
+from surveys.responses.models import Answer, Submission
 from surveys.responses.operations import (
     answers_by_question,
     hidden_ids,
     question_mapping,
 )
+from surveys.responses.status import Status
 from surveys.review.models import ReviewQuery
 from surveys.rounds.models import Round
 

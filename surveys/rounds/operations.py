@@ -21,6 +21,7 @@ from surveys.countries.models import Country
 from surveys.countries.operations import active_countries
 from surveys.extensions import db
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
+from surveys.responses.status import COUNTED_STATUSES
 from surveys.rounds.models import DEFAULT_REMINDER_OFFSETS, Cadence, Round, RoundCountry
 from surveys.rounds.state import RoundState, country_state
 
@@ -589,7 +590,7 @@ def reopen_country(
         )
     _check_not_past(closes_at, now, "closes_at")
     submission = _submission(round_.id, country_id)
-    if submission is not None and submission.status in ("submitted", "validated"):
+    if submission is not None and submission.status in COUNTED_STATUSES:
         if actor is None:
             raise RoundError(_("A coordinator must reopen a submitted questionnaire."))
         from surveys.responses.workflow import WorkflowError, reopen

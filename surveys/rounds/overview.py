@@ -10,20 +10,13 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from surveys.extensions import db
+from surveys.responses.status import NOT_STARTED
 from surveys.rounds.models import Round, RoundCountry
 from surveys.rounds.operations import country_state_of
 from surveys.rounds.progress import required_completion
 from surveys.rounds.state import RoundState
 
-NOT_STARTED = "not_started"
 COUNTRY_STATUSES = (NOT_STARTED, "draft", "submitted", "returned", "validated")
-STATUS_LABELS = {
-    NOT_STARTED: _l("not started"),
-    "draft": _l("draft"),
-    "submitted": _l("submitted"),
-    "returned": _l("returned"),
-    "validated": _l("validated"),
-}
 STATE_LABELS = {
     RoundState.SCHEDULED: _l("scheduled"),
     RoundState.OPEN: _l("open"),

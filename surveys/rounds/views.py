@@ -334,7 +334,6 @@ def _page(
             state_labels=overview.STATE_LABELS,
             rows=shown,
             total=len(rows),
-            status_labels=overview.STATUS_LABELS,
             statuses=overview.COUNTRY_STATUSES,
             filters=filters,
             sort_keys=overview.SORT_KEYS,

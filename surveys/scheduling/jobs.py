@@ -30,6 +30,7 @@ from surveys.columns import utcnow
 from surveys.export.archive import archive_round
 from surveys.extensions import db
 from surveys.i18n import default_language, in_language
+from surveys.responses.status import COUNTED_STATUSES
 from surveys.results.operations import snapshot_round_close
 from surveys.rounds import notices
 from surveys.rounds.models import Cadence, Round, RoundCountry
@@ -52,7 +53,6 @@ SNAPSHOT = "snapshot"
 CADENCE = "cadence"
 MANUAL_REMINDER = "reminder_now"
 
-SUBMITTED_STATUSES = ("submitted", "validated")
 # A closing notice this late would confuse more than inform (a round loaded or restored long
 # after it closed): the unit is recorded as done without a message.
 STALE_CLOSING_NOTICE = timedelta(days=7)
@@ -218,7 +218,7 @@ def send_reminders(round_id: int, now: datetime | None = None) -> int:
     queued = 0
     for country_id in [p.country_id for p in round_.participants]:
         statuses = _submission_statuses(round_id)
-        if statuses.get(country_id) in SUBMITTED_STATUSES:
+        if statuses.get(country_id) in COUNTED_STATUSES:
             continue
         round_ = _load_round(round_id)
         participant = round_.participant(country_id)
@@ -272,7 +272,7 @@ def send_reminder_now(round_id: int, country_id: int, *, now: datetime | None = 
     participant = round_.participant(country_id)
     if country_state_of(participant, now) != RoundState.OPEN:
         raise RoundError(_("The round is not open for this country; no reminder was sent."))
-    if _submission_statuses(round_id).get(country_id) in SUBMITTED_STATUSES:
+    if _submission_statuses(round_id).get(country_id) in COUNTED_STATUSES:
         raise RoundError(
             _("This country has already submitted its questionnaire; no reminder was sent.")
         )
@@ -343,7 +343,7 @@ def reminder_targets(round_id: int, *, now: datetime | None = None) -> list[Remi
         country_id = participant.country_id
         if country_state_of(participant, now) != RoundState.OPEN:
             continue
-        if statuses.get(country_id) in SUBMITTED_STATUSES:
+        if statuses.get(country_id) in COUNTED_STATUSES:
             continue
         people = country_respondents(country_id)
         targets.append(ReminderTarget(participant, people, last.get(country_id)))
@@ -409,7 +409,7 @@ def close_round(round_id: int, now: datetime | None = None) -> int:
         if now - participant.closes_at > STALE_CLOSING_NOTICE:
             finish(run, 0)
             continue
-        submitted = _submission_statuses(round_id).get(country_id) in SUBMITTED_STATUSES
+        submitted = _submission_statuses(round_id).get(country_id) in COUNTED_STATUSES
         count = _notify_country(notices.CLOSING, round_, participant, submitted=submitted)
         finish(run, count)
         queued += count
@@ -432,7 +432,7 @@ def snapshot_round(round_id: int, now: datetime | None = None) -> int:
     archive_round(round_id)
     statuses = _submission_statuses(round_id)
     summary = {
-        "submitted": sum(1 for s in statuses.values() if s in SUBMITTED_STATUSES),
+        "submitted": sum(1 for s in statuses.values() if s in COUNTED_STATUSES),
         "total": len(round_.participants),
     }
     count = 0

@@ -45,6 +45,7 @@ from surveys.scoring.numbers import (
     to_units,
     units_decimal,
 )
+from surveys.translatable import N_
 
 SCORING_VERSION = "1"
 """Bump whenever a rule changes the numbers: snapshots record it to explain any difference."""
@@ -53,11 +54,6 @@ OVERALL = "overall"
 """The key of the overall index."""
 
 _T = TypeVar("_T")
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is displayed."""
-    return message
 
 
 class Reason(StrEnum):

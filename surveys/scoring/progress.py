@@ -29,11 +29,7 @@ from surveys.scoring.engine import (
     score,
 )
 from surveys.scoring.numbers import decimal_places, round_down, to_decimal, to_units
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is displayed."""
-    return message
+from surveys.translatable import N_
 
 
 class ChangeStatus(StrEnum):

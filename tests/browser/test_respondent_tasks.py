@@ -41,7 +41,8 @@ def returned_with_a_query(site: Site) -> int:
     from surveys.accounts.models import User
     from surveys.countries.models import Country
     from surveys.responses import workflow
-    from surveys.responses.models import Status, Submission
+    from surveys.responses.models import Submission
+    from surveys.responses.status import Status
     from surveys.review.operations import add_query
     from surveys.rounds.models import Round
 
@@ -133,7 +134,8 @@ def test_a_query_closed_with_no_change_lets_the_country_submit_again(site, new_c
 def validated_last_round(site: Site) -> None:
     """Niger's validated submission to an earlier round of the same questionnaire."""
     from surveys.columns import utcnow
-    from surveys.responses.models import Status, Submission
+    from surveys.responses.models import Submission
+    from surveys.responses.status import Status
     from surveys.rounds.models import Round, RoundCountry
 
     def build(session):

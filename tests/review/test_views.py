@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import render_template
 
 from surveys.responses import workflow
-from surveys.responses.models import Status
+from surveys.responses.status import Status
 from surveys.review.models import ReviewQuery
 from surveys.review.operations import add_query, answer_query
 from tests.conftest import MINI_V2

@@ -112,7 +112,7 @@ def test_round_page_shows_status_progress_and_filters(
     login(world["coordinator"])
     page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert "Niger" in page and "Mali" in page
-    assert "not started" in page and "draft" in page
+    assert "Not started" in page and "Draft" in page
     assert " %" in page  # Niger's completion
     filtered = client.get(f"/rounds/{round_.id}?status=not_started").get_data(as_text=True)
     assert '<th scope="row">Mali</th>' in filtered
