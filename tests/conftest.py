@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINI_V1 = FIXTURES / "questionnaires" / "mini" / "v1.yaml"
 MINI_V2 = FIXTURES / "questionnaires" / "mini" / "v2.yaml"
+FORMS_V1 = FIXTURES / "questionnaires" / "forms" / "v1.yaml"
 BACKENDS = ("sqlite", "postgresql")
 
 

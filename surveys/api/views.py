@@ -247,7 +247,7 @@ def codebook(arguments, key: str, version: int):
                 bool(question.allow_na),
                 question.show_if,
                 question.replaces,
-                scoring_rule(question, t),
+                scoring_rule(question, t, language),
             )
         )
     return Page(rows)

@@ -26,6 +26,7 @@ from surveys.questionnaire.schema import (
     Definition,
     Question,
     QuestionType,
+    even_level_score,
     localized,
 )
 from surveys.responses.status import status_label as submission_status_label
@@ -678,28 +679,35 @@ def options_text(question: Question, language: str) -> str | None:
     if not question.options:
         return None
     lines = []
+    levels = len(question.options)
     for option in question.options:
         score = option.score
         if score is None and question.type is QuestionType.MATURITY and option.value.isdigit():
-            score = int(option.value) / 4
-        shown = "" if score is None else f" ({number_text(score, language)})"
+            score = even_level_score(int(option.value), levels)
+        unscored = score is None or question.weight == 0
+        shown = "" if unscored else f" ({number_text(score, language)})"
         lines.append(f"{option.value} = {localized(option.label, language)}{shown}")
     return "\n".join(lines)
 
 
 RULE_CHOICE = N_("Score of the chosen option.")
 RULE_MULTIPLE = N_("Sum of the scores of the chosen options, at most 1.")
-RULE_MATURITY = N_("Score of the chosen level (level / 4 unless stated).")
+RULE_MATURITY = N_("Score of the chosen level (levels evenly spaced from 0 to 1 unless stated).")
 RULE_THRESHOLDS = N_("Score of the highest threshold reached: %(thresholds)s.")
 RULE_ANSWERED = N_("Any answer scores %(score)s.")
 RULE_UNSCORED = N_("Not scored.")
 RULE_NA = N_("“Not applicable” takes the question out of the index.")
 RULE_HIDDEN = N_("Not scored when hidden by its condition.")
+RULE_WEIGHT_ZERO = N_("Weight 0: collected and shown, never scored.")
+RULE_DONT_KNOW = N_("“%(option)s” is not scored and counts against coverage.")
+RULE_EXCLUSIVE = N_("“%(option)s” is chosen on its own.")
 
 
 def scoring_rule(question: Question, t: Translate, language: str = "en") -> str:
     """How the question scores, in words."""
     kind = question.type
+    if question.weight == 0:
+        return " ".join([t(RULE_WEIGHT_ZERO), *_option_notes(question, t, language, False)])
     if kind is QuestionType.MULTIPLE_CHOICE and question.is_scored:
         rule = t(RULE_MULTIPLE)
     elif kind is QuestionType.MATURITY and question.options:
@@ -715,13 +723,25 @@ def scoring_rule(question: Question, t: Translate, language: str = "en") -> str:
     elif question.answered_score is not None:
         rule = t(RULE_ANSWERED) % {"score": number_text(question.answered_score, language)}
     else:
-        return t(RULE_UNSCORED)
-    extras = [rule]
+        return " ".join([t(RULE_UNSCORED), *_option_notes(question, t, language, False)])
+    extras = [rule, *_option_notes(question, t, language, True)]
     if question.allow_na:
         extras.append(t(RULE_NA))
     if question.show_if:
         extras.append(t(RULE_HIDDEN))
     return " ".join(extras)
+
+
+def _option_notes(question: Question, t: Translate, language: str, scored: bool) -> list[str]:
+    """What the exclusive and "don't know" options of a question do, in words."""
+    notes = []
+    for option in question.options:
+        label = localized(option.label, language)
+        if option.dont_know and scored:
+            notes.append(t(RULE_DONT_KNOW) % {"option": label})
+        if option.exclusive:
+            notes.append(t(RULE_EXCLUSIVE) % {"option": label})
+    return notes
 
 
 def codebook_rows(definition: Definition, language: str, t: Translate) -> Iterator[list[object]]:

@@ -369,6 +369,12 @@ def question_notes(
         notes.append(t(N_("A date between 1900 and 2100.")))
     elif question.type == QuestionType.MULTIPLE_CHOICE:
         notes.append(t(N_("Choose Yes for each option that applies.")))
+        for option in question.options:
+            if option.exclusive:
+                notes.append(
+                    t(N_("“%(option)s” only on its own: answer No to the others."))
+                    % {"option": localized(option.label, language)}
+                )
     elif question.type == QuestionType.STATISTICS:
         notes.append(t(N_("Figures of at least 0; give the source of the figures.")))
     if question.allow_na:

@@ -42,6 +42,7 @@ from surveys.questionnaire.schema import (
     TableChecks,
     Threshold,
     TotalCheck,
+    even_level_score,
 )
 from surveys.translatable import N_
 
@@ -101,7 +102,7 @@ COMMON_QUESTION_KEYS = (
     "replaces",
 )
 QUESTION_TYPE_KEYS: Mapping[QuestionType, tuple[str, ...]] = {
-    QuestionType.YES_PARTLY_NO: ("scores", "labels"),
+    QuestionType.YES_PARTLY_NO: ("scores", "labels", "dont_know"),
     QuestionType.SINGLE_CHOICE: ("options",),
     QuestionType.MULTIPLE_CHOICE: ("options",),
     QuestionType.MATURITY: ("levels",),
@@ -123,6 +124,7 @@ ALL_QUESTION_KEYS = tuple(
     dict.fromkeys(COMMON_QUESTION_KEYS + sum(QUESTION_TYPE_KEYS.values(), ()))
 )
 OPTION_KEYS = ("value", "label", "score")
+MULTIPLE_OPTION_KEYS = ("value", "label", "score", "exclusive")
 LEVEL_KEYS = ("label", "score")
 THRESHOLD_KEYS = ("min", "score")
 STATISTICS_KEYS = ("rows", "columns", "years", "whole_numbers", "totals", "plausibility")
@@ -141,7 +143,11 @@ DEFAULT_YES_PARTLY_NO_LABELS: Mapping[str, Mapping[str, str]] = {
     "partly": {"en": "Partly", "fr": "Partiellement"},
     "no": {"en": "No", "fr": "Non"},
 }
-MATURITY_LEVELS = 5
+DONT_KNOW = "dont_know"
+"""The value of the unscored answer a yes/partly/no question may offer (`dont_know: true`)."""
+DEFAULT_DONT_KNOW_LABEL: Mapping[str, str] = {"en": "Don't know", "fr": "Ne sait pas"}
+MATURITY_LEVELS = (3, 7)
+"""The fewest and the most levels a maturity scale may have."""
 PERCENTAGE_RANGE = (0.0, 100.0)
 YEAR_RANGE = (1900, 2200)
 
@@ -360,15 +366,27 @@ class _Reader:
             return None
         return value
 
-    def weight(self, node: Node | None, path: str) -> float:
+    def weight(self, node: Node | None, path: str, allow_zero: bool = False) -> float:
+        """A weight: > 0 for an area, >= 0 for a question (0: collected, never scored)."""
         if node is None:
             return 1.0
         value = self.number(node, path)
-        if value is not None and value <= 0:
+        if value is not None and value < 0 and allow_zero:
             self.report(
                 node,
                 path,
-                N_("the weight must be greater than 0, not %(value)s"),
+                N_("the weight must be 0 or more, not %(value)s"),
+                value=_shown_number(value),
+            )
+            return 1.0
+        if value is not None and value <= 0 and not allow_zero:
+            self.report(
+                node,
+                path,
+                N_(
+                    "an area's weight must be greater than 0, not %(value)s (to collect "
+                    "questions without scoring them, give the questions weight 0)"
+                ),
                 value=_shown_number(value),
             )
             return 1.0
@@ -901,7 +919,7 @@ def _read_question(
     required = reader.optional(fields, "required", path, reader.boolean, True)
     allow_na = reader.optional(fields, "allow_na", path, reader.boolean, False)
     show_if = reader.optional(fields, "show_if", path, reader.text, None)
-    weight = reader.weight(fields.get("weight"), _join(path, "weight"))
+    weight = reader.weight(fields.get("weight"), _join(path, "weight"), allow_zero=True)
     line_of_action = area_line_of_action
     if "line_of_action" in fields:
         line_of_action = reader.line_of_action_ref(
@@ -995,15 +1013,53 @@ def _read_type_details(
     return details
 
 
+def _key_node(node: Node, key: str) -> Node | None:
+    """The node of `key` in a mapping, looked at without reading the mapping (no issues)."""
+    if not isinstance(node, MappingNode):
+        return None
+    return next((k for k, _ in node.value if isinstance(k, ScalarNode) and k.value == key), None)
+
+
+def _read_dont_know(reader: _Reader, fields: Mapping[str, Node], path: str) -> bool | None:
+    """Whether the question offers "don't know"; None when `dont_know` is not true or false."""
+    if "dont_know" not in fields:
+        return False
+    return reader.boolean(fields["dont_know"], _join(path, "dont_know"))
+
+
+def _refuse_dont_know_key(
+    reader: _Reader, node: Node, path: str, offered: bool | None, template: str
+) -> bool:
+    """`scores` or `labels` naming dont_know: never scored, labelled only when offered."""
+    key_node = _key_node(node, DONT_KNOW)
+    if key_node is None or (offered and path.endswith("labels")):
+        return False
+    reader.report(key_node, _join(path, DONT_KNOW), template)
+    return True
+
+
 def _read_yes_partly_no(
     reader: _Reader, fields: Mapping[str, Node], path: str
 ) -> tuple[Option, ...] | None:
-    valid = True
+    dont_know = _read_dont_know(reader, fields, path)
+    valid = dont_know is not None
+    values = (*YES_PARTLY_NO_VALUES, DONT_KNOW) if dont_know else YES_PARTLY_NO_VALUES
     scores = dict(DEFAULT_YES_PARTLY_NO_SCORES)
     if "scores" in fields:
         scores_path = _join(path, "scores")
+        if _refuse_dont_know_key(
+            reader,
+            fields["scores"],
+            scores_path,
+            dont_know,
+            N_(
+                "'don't know' is never scored (it answers the question and counts against "
+                "coverage): remove this score"
+            ),
+        ):
+            return None
         given = reader.fields(fields["scores"], scores_path, YES_PARTLY_NO_VALUES)
-        valid = given is not None
+        valid = valid and given is not None
         for value, node in (given or {}).items():
             score = reader.score(node, _join(scores_path, value))
             valid = valid and score is not None
@@ -1012,10 +1068,18 @@ def _read_yes_partly_no(
     labels_path = _join(path, "labels")
     given_labels: dict[str, Node] = {}
     if "labels" in fields:
-        read_labels = reader.fields(fields["labels"], labels_path, YES_PARTLY_NO_VALUES)
+        if _refuse_dont_know_key(
+            reader,
+            fields["labels"],
+            labels_path,
+            dont_know,
+            N_("a label for 'don't know' needs dont_know: true on the question"),
+        ):
+            return None
+        read_labels = reader.fields(fields["labels"], labels_path, values)
         valid = valid and read_labels is not None
         given_labels = read_labels or {}
-    unlabelled = [value for value in YES_PARTLY_NO_VALUES if value not in given_labels]
+    unlabelled = [value for value in values if value not in given_labels]
     languages = reader.languages or ("en", "fr")
     without_default = [
         lang for lang in languages if lang not in DEFAULT_YES_PARTLY_NO_LABELS["yes"]
@@ -1030,15 +1094,19 @@ def _read_yes_partly_no(
         )
         return None
     options: list[Option] = []
-    for value in YES_PARTLY_NO_VALUES:
+    for value in values:
         if value in given_labels:
             label = reader.localized(given_labels[value], _join(labels_path, value))
+        elif value == DONT_KNOW:
+            label = {lang: DEFAULT_DONT_KNOW_LABEL[lang] for lang in languages}
         else:
             label = {lang: DEFAULT_YES_PARTLY_NO_LABELS[value][lang] for lang in languages}
         if label is None:
             valid = False
-            continue
-        options.append(Option(value=value, label=label, score=scores[value]))
+        elif value == DONT_KNOW:
+            options.append(Option(value=value, label=label, score=None, dont_know=True))
+        else:
+            options.append(Option(value=value, label=label, score=scores[value]))
     return tuple(options) if valid else None
 
 
@@ -1063,7 +1131,7 @@ def _read_options(
     options: list[Option] = []
     seen: set[str] = set()
     for index, item in enumerate(items):
-        option = _read_option(reader, item, _join(path, index))
+        option = _read_option(reader, question_type, item, _join(path, index))
         if option is None:
             valid = False
         elif option.value in seen:
@@ -1077,13 +1145,40 @@ def _read_options(
         else:
             seen.add(option.value)
             options.append(option)
+    if valid and options and all(option.exclusive for option in options):
+        reader.report(
+            node,
+            path,
+            N_(
+                "every option is exclusive, so only one can ever be chosen: make this a "
+                "single_choice question, or leave the options that combine without exclusive"
+            ),
+        )
+        valid = False
     return tuple(options) if valid else None
 
 
-def _read_option(reader: _Reader, node: Node, path: str) -> Option | None:
-    fields = reader.fields(node, path, OPTION_KEYS, ("value", "label"))
+def _read_option(
+    reader: _Reader, question_type: QuestionType, node: Node, path: str
+) -> Option | None:
+    multiple = question_type is QuestionType.MULTIPLE_CHOICE
+    exclusive_node = _key_node(node, "exclusive")
+    if not multiple and exclusive_node is not None:
+        reader.report(
+            exclusive_node,
+            _join(path, "exclusive"),
+            N_(
+                "'exclusive' applies to options of a multiple_choice question: the options of "
+                "a %(type)s question exclude each other already"
+            ),
+            type=question_type.value,
+        )
+        return None
+    keys = MULTIPLE_OPTION_KEYS if multiple else OPTION_KEYS
+    fields = reader.fields(node, path, keys, ("value", "label"))
     if fields is None:
         return None
+    exclusive = reader.optional(fields, "exclusive", path, reader.boolean, False)
     value = None
     if "value" in fields:
         value = reader.matching(
@@ -1098,9 +1193,9 @@ def _read_option(reader: _Reader, node: Node, path: str) -> Option | None:
         score = reader.score(fields["score"], _join(path, "score"))
         if score is None:
             return None
-    if value is None or label is None:
+    if value is None or label is None or exclusive is None:
         return None
-    return Option(value=value, label=label, score=score)
+    return Option(value=value, label=label, score=score, exclusive=exclusive)
 
 
 def _read_levels(reader: _Reader, node: Node | None, path: str) -> tuple[Option, ...] | None:
@@ -1110,11 +1205,14 @@ def _read_levels(reader: _Reader, node: Node | None, path: str) -> tuple[Option,
     if items is None:
         return None
     valid = True
-    if len(items) != MATURITY_LEVELS:
+    fewest, most = MATURITY_LEVELS
+    if not fewest <= len(items) <= most:
         reader.report(
             node,
             path,
-            N_("a maturity question needs exactly 5 levels (0 to 4), found %(count)s"),
+            N_("a maturity question needs %(fewest)s to %(most)s levels, found %(count)s"),
+            fewest=fewest,
+            most=most,
             count=len(items),
         )
         valid = False
@@ -1130,7 +1228,7 @@ def _read_levels(reader: _Reader, node: Node | None, path: str) -> tuple[Option,
             if "label" in fields
             else None
         )
-        score: float | None = level / (MATURITY_LEVELS - 1)
+        score: float | None = even_level_score(level, len(items))
         if "score" in fields:
             score = reader.score(fields["score"], _join(item_path, "score"))
         if label is None or score is None:

@@ -730,10 +730,15 @@ def _check_pair(
 def _check_option(
     node: Node, value: Literal, questions: Mapping[str, Question], problems: list[TypeProblem]
 ) -> None:
-    if not (isinstance(node, Ref) and not node.is_cell and isinstance(value, str)):
+    if not (isinstance(node, Ref) and not node.is_cell) or isinstance(value, bool):
         return
     question = questions.get(node.question_id)
-    if question is None or not question.options or question.type is QuestionType.MATURITY:
+    if question is None or not question.options:
+        return
+    if question.type is QuestionType.MATURITY:
+        _check_level(question, value, problems)
+        return
+    if not isinstance(value, str):
         return
     if question.option(value) is None:
         problems.append(
@@ -743,6 +748,26 @@ def _check_option(
                     "value": value,
                     "id": question.id,
                     "options": ", ".join(o.value for o in question.options),
+                },
+            )
+        )
+
+
+def _check_level(question: Question, value: Literal, problems: list[TypeProblem]) -> None:
+    """A number compared with a maturity question must be one of its levels (0 to n - 1)."""
+    try:
+        level = float(value)
+    except (TypeError, ValueError):
+        return  # a text that is not a number: the type check reports it
+    if question.option(str(int(level)) if level.is_integer() else str(level)) is None:
+        problems.append(
+            TypeProblem(
+                N_("%(value)s is not a level of question '%(id)s' (levels %(first)s to %(last)s)"),
+                {
+                    "value": str(int(level)) if level.is_integer() else str(level),
+                    "id": question.id,
+                    "first": question.options[0].value,
+                    "last": question.options[-1].value,
                 },
             )
         )

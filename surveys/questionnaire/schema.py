@@ -47,13 +47,18 @@ TEXT_TYPES = frozenset({QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT})
 class Option:
     """One choice of a choice question (yes/partly/no, single, multiple, maturity level).
 
-    For a maturity question the value is the level as a string ("0".."4").
-    `score` is in [0, 1], or None when choosing it is not scored.
+    For a maturity question the value is the level as a string ("0" up to "6": a scale has 3 to
+    7 levels). `score` is in [0, 1], or None when choosing it is not scored.
     """
 
     value: str
     label: Localized
     score: float | None = None
+    exclusive: bool = False
+    """Multiple choice: choosing it excludes every other option ("none of these")."""
+    dont_know: bool = False
+    """An answer that gives no information ("don't know"): it answers the question, is never
+    scored and counts against coverage (docs/scoring.md)."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,12 @@ class Rule:
     message: Localized
 
 
+def even_level_score(level: int, count: int) -> float:
+    """The score of a level of an evenly scored maturity scale of `count` levels: level /
+    (count - 1) to 4 decimals (5 levels: 0, 0.25, 0.5, 0.75, 1; 4 levels: 0, 0.3333, 0.6667, 1)."""
+    return round(level / (count - 1), 4)
+
+
 def stat_cell_key(row_id: str, year: int, column_id: str) -> str:
     """The key of one statistics cell in an answer's "cells" mapping."""
     return f"{row_id}|{year}|{column_id}"
@@ -147,6 +158,7 @@ class Question:
     allow_na: bool = False
     show_if: str | None = None
     weight: float = 1.0
+    """>= 0; a question of weight 0 is asked and shown but never scored."""
     line_of_action: str = ""
     replaces: str | None = None
     options: tuple[Option, ...] = ()
@@ -162,6 +174,8 @@ class Question:
 
     @property
     def is_scored(self) -> bool:
+        if self.weight == 0:
+            return False  # collected and shown, never scored
         if self.type in CHOICE_TYPES:
             return any(o.score is not None for o in self.options)
         if self.type in NUMBER_TYPES:
@@ -256,8 +270,8 @@ class Response:
 
     `value` by question type:
     - yes_partly_no, single_choice: the option value (str)
-    - multiple_choice: a list of option values (list[str])
-    - maturity: the level (int, 0..4)
+    - multiple_choice: a list of option values (list[str]); an exclusive option comes alone
+    - maturity: the level (int, 0 up to the number of levels - 1)
     - integer: int; decimal: float; percentage: float in [0, 100]
     - date: ISO date string "YYYY-MM-DD"
     - short_text, long_text: str

@@ -29,7 +29,7 @@ from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
-from surveys.i18n import in_language, label_colon, locale_for
+from surveys.i18n import current_language, in_language, label_colon, locale_for
 from surveys.locales import decimal_mark, percent_of_hundred
 from surveys.questionnaire.expressions import is_answered
 from surveys.questionnaire.schema import (
@@ -289,6 +289,9 @@ class MultipleChoiceKind(QuestionKind):
         known = [o.value for o in question.options]
         if not chosen.issubset(known):
             raise InvalidValue(_("Choose among the options given."), question.id)
+        clash = exclusive_clash(question, chosen)
+        if clash:
+            raise InvalidValue(clash, question.id)
         return [value for value in known if value in chosen]  # definition order
 
     def form_data(self, question, value, language):
@@ -298,13 +301,27 @@ class MultipleChoiceKind(QuestionKind):
         if isinstance(value, list) and all(
             isinstance(v, str) and question.option(v) for v in value
         ):
-            return None
+            return exclusive_clash(question, set(value))
         return _("Choose among the options given.")
 
     def display(self, question, value, language):
         return "; ".join(
             localized(o.label, language) for o in question.options if o.value in (value or [])
         )
+
+
+def exclusive_clash(question: Question, chosen: set[str]) -> str | None:
+    """The message for an exclusive option ("none of these") chosen with another, else None."""
+    if len(chosen) < 2:
+        return None
+    alone = [o for o in question.options if o.exclusive and o.value in chosen]
+    if not alone:
+        return None
+    return _(
+        "“%(option)s” cannot be ticked together with other options: untick it, or untick "
+        "the others.",
+        option=localized(alone[0].label, current_language()),
+    )
 
 
 class _NumberKind(QuestionKind):
@@ -384,8 +401,6 @@ class _NumberKind(QuestionKind):
 
 
 def _language() -> str:
-    from surveys.i18n import current_language
-
     return current_language()
 
 

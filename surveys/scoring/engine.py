@@ -33,6 +33,7 @@ from surveys.questionnaire.schema import (
     Question,
     QuestionType,
     Response,
+    even_level_score,
     stat_cell_key,
 )
 from surveys.scoring.numbers import (
@@ -64,9 +65,11 @@ class Reason(StrEnum):
     UNANSWERED = "unanswered"
     UNSCORED = "unscored"
     INVALID = "invalid"
+    DONT_KNOW = "dont_know"
+    """Answered "don't know": an answer without the information the score needs."""
 
 
-MISSING_REASONS = frozenset({Reason.UNANSWERED, Reason.INVALID})
+MISSING_REASONS = frozenset({Reason.UNANSWERED, Reason.INVALID, Reason.DONT_KNOW})
 """Reasons that count against coverage; the others take the question out of the denominator."""
 
 
@@ -84,12 +87,18 @@ REASON_LABELS: Mapping[Reason, str] = {
     Reason.UNANSWERED: N_("Unanswered"),
     Reason.UNSCORED: N_("Not scored"),
     Reason.INVALID: N_("Invalid answer"),
+    Reason.DONT_KNOW: N_("Don't know"),
 }
 STATUS_LABELS: Mapping[IndexStatus, str] = {
     IndexStatus.SCORED: N_("Scored"),
     IndexStatus.INSUFFICIENT: N_("Insufficient information"),
     IndexStatus.EMPTY: N_("Nothing to score"),
 }
+
+
+class _Verdict(Enum):
+    INVALID = "invalid"
+    DONT_KNOW = "dont_know"
 
 
 class DuplicateResponseError(ValueError):
@@ -204,8 +213,11 @@ class QuestionPlan:
     weight: Decimal
     weight_units: int
     scorable: bool
-    option_units: Mapping[str, int | None]
-    """Choice questions: option value -> score in score units (None: choosing it is unscored)."""
+    option_units: Mapping[str, int | _Verdict | None]
+    """Choice questions: option value -> score in score units (None: choosing it is unscored;
+    _DONT_KNOW: the "don't know" answer)."""
+    exclusive: frozenset[str]
+    """Multiple choice: the options that must be chosen alone."""
     thresholds: tuple[tuple[Decimal, int], ...]
     """Number questions: (min, score units), highest min first."""
     bounds: tuple[Decimal | None, Decimal | None]
@@ -265,6 +277,7 @@ class _Outcomes:
         "_scored",
         "allow_na",
         "default",
+        "dont_know",
         "hidden",
         "invalid",
         "not_applicable",
@@ -295,6 +308,7 @@ class _Outcomes:
         self.unscored = self._without_score(Reason.UNSCORED)
         self.unanswered = self._without_score(Reason.UNANSWERED)
         self.invalid = self._without_score(Reason.INVALID)
+        self.dont_know = self._without_score(Reason.DONT_KNOW)
         self.default = self.unanswered if plan.scorable else self.unscored
         """The outcome without an answer."""
 
@@ -332,6 +346,8 @@ class _Outcomes:
         units = plan.scorer(plan, value)
         if units is _INVALID:
             return self.invalid
+        if units is _DONT_KNOW:
+            return self.dont_know
         if units is None:
             return self.unscored  # an option chosen that the definition does not score
         return self.scored(units)
@@ -402,17 +418,21 @@ class PreparedDefinition:
         return 10**self.score_places
 
 
-def _maturity_score(option_value: str, score: float | None) -> float | None:
-    """A maturity level's score; an omitted score defaults to level / 4."""
+def _maturity_score(option_value: str, score: float | None, levels: int) -> float | None:
+    """A maturity level's score; an omitted score is the evenly spaced one (the loader writes
+    it: level / (levels - 1) to 4 decimals, i.e. level / 4 on a five-level scale)."""
     if score is not None:
         return score
-    return int(option_value) / 4 if option_value.isdigit() else None
+    if not option_value.isdigit() or levels < 2:
+        return None
+    return even_level_score(int(option_value), levels)
 
 
 def _raw_scores(question: Question) -> list[float]:
     """Every score this question can give (before capping), as written in the definition."""
     if question.type is QuestionType.MATURITY:
-        found = [_maturity_score(o.value, o.score) for o in question.options]
+        levels = len(question.options)
+        found = [_maturity_score(o.value, o.score, levels) for o in question.options]
     elif question.type in NUMBER_TYPES:
         found = [t.score for t in question.thresholds]
     elif question.options:
@@ -423,8 +443,8 @@ def _raw_scores(question: Question) -> list[float]:
 
 
 def _is_scorable(question: Question) -> bool:
-    if question.type is QuestionType.MATURITY:
-        return bool(question.options)  # levels always score (default level / 4)
+    if question.type is QuestionType.MATURITY and question.weight != 0:
+        return bool(question.options)  # levels always score (default: evenly spaced)
     return question.is_scored
 
 
@@ -460,10 +480,15 @@ def _plan(question: Question, place: _Place, weight_places: int, score_places: i
     def units(score: float | None) -> int | None:
         return None if score is None else to_units(to_decimal(score), score_places)
 
-    if question.type is QuestionType.MATURITY:
-        option_units = {o.value: units(_maturity_score(o.value, o.score)) for o in question.options}
-    else:
-        option_units = {o.value: units(o.score) for o in question.options}
+    levels = len(question.options)
+    option_units: dict[str, int | _Verdict | None] = {
+        o.value: _DONT_KNOW
+        if o.dont_know
+        else units(_maturity_score(o.value, o.score, levels))
+        if question.type is QuestionType.MATURITY
+        else units(o.score)
+        for o in question.options
+    }
     thresholds = sorted(question.thresholds, key=lambda t: t.min, reverse=True)
     weight = to_decimal(question.weight)
     return QuestionPlan(
@@ -474,6 +499,7 @@ def _plan(question: Question, place: _Place, weight_places: int, score_places: i
         weight_units=to_units(weight, weight_places),
         scorable=_is_scorable(question),
         option_units=option_units,
+        exclusive=frozenset(o.value for o in question.options if o.exclusive),
         thresholds=tuple(
             (to_decimal(t.min), to_units(to_decimal(t.score), score_places)) for t in thresholds
         ),
@@ -596,15 +622,13 @@ def prepare(definition: Definition | PreparedDefinition) -> PreparedDefinition:
 # --- Scoring one answer ------------------------------------------------------------------------
 
 
-class _Verdict(Enum):
-    INVALID = "invalid"
-
-
 _INVALID = _Verdict.INVALID
 """Returned by a value scorer for an answer the question cannot hold."""
+_DONT_KNOW = _Verdict.DONT_KNOW
+"""Returned by a value scorer for the "don't know" answer."""
 
-Score = int | None | Literal[_Verdict.INVALID]
-"""Score units, None (the answer is not scored) or _INVALID."""
+Score = int | None | Literal[_Verdict.INVALID, _Verdict.DONT_KNOW]
+"""Score units, None (the answer is not scored), _INVALID or _DONT_KNOW."""
 ValueScorer = Callable[["QuestionPlan", object], Score]
 
 
@@ -626,8 +650,11 @@ def _score_multiple(plan: QuestionPlan, value: object) -> Score:
         return _INVALID
     if not all(isinstance(v, str) and v in plan.option_units for v in value):
         return _INVALID
-    scores = [plan.option_units[v] for v in set(value)]
-    scored = [s for s in scores if s is not None]
+    chosen = set(value)
+    if len(chosen) > 1 and plan.exclusive & chosen:
+        return _INVALID  # "none of these" ticked beside another option
+    scores = [plan.option_units[v] for v in chosen]
+    scored = [s for s in scores if isinstance(s, int)]
     if not scored:
         return None
     return min(plan.full_units, sum(scored))

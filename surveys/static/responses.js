@@ -392,3 +392,22 @@
     parts.forEach(function (part) { part.addEventListener("input", update); });
   });
 })();
+
+/* Exclusive options of a multiple choice ("none of these"): ticking one unticks the other options,
+   ticking another option unticks it. The server refuses the combination in any case (without
+   JavaScript the respondent gets a field error); autosave posts the boxes as they end up. */
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box || box.type !== "checkbox" || !box.checked || !box.closest) return;
+    var group = box.closest("[data-exclusive-group]");
+    if (!group) return;
+    var alone = box.hasAttribute("data-exclusive");
+    Array.prototype.forEach.call(group.querySelectorAll("input[type=checkbox]"), function (other) {
+      if (other !== box && other.checked && (alone || other.hasAttribute("data-exclusive"))) {
+        other.checked = false;
+      }
+    });
+  }, true);  // capture: autosave and the conditions, listening on the form, see the group as posted
+})();

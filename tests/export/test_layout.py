@@ -19,7 +19,7 @@ from surveys.export.layout import (
 )
 from surveys.questionnaire.loader import load_definition
 from surveys.scoring.progress import ChangeStatus, IndexChange
-from tests.conftest import MINI_V1
+from tests.conftest import FORMS_V1, MINI_V1
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +91,28 @@ def test_change_notes(mini):
 def test_band_colours_are_checked():
     assert band_colour("#5cb85c") == "5CB85C"
     assert band_colour("red; =cmd") == "BFBFBF"
+
+
+def test_the_codebook_describes_the_new_forms_in_words():
+    """Scales of 3 to 7 levels with their even scores, "don't know", exclusive options, weight 0
+    (issue 12, point 6): the same words in the workbooks' codebook and the API's."""
+    forms = {q.id: q for _, q in load_definition(FORMS_V1).questions()}
+    assert (
+        options_text(forms["plan_maturity"], "en")
+        == "0 = No plan (0)\n1 = Drafted (0.5)\n2 = Adopted (1)"
+    )
+    assert "1 = Planned (0.3333)" in options_text(forms["unit_maturity"], "en")
+    assert "5 = Compulsory (0.8333)" in options_text(forms["training_maturity"], "en")
+    assert options_text(forms["data_sharing"], "fr").endswith("dont_know = Ne sait pas")
+    assert scoring_rule(forms["data_sharing"], identity) == (
+        "Score of the chosen option. “Don't know” is not scored and counts against coverage."
+    )
+    assert scoring_rule(forms["support_measures"], identity) == (
+        "Sum of the scores of the chosen options, at most 1. “None of these” is chosen on its own."
+    )
+    assert scoring_rule(forms["focal_point_named"], identity) == (
+        "Weight 0: collected and shown, never scored."
+    )
+    assert "(1)" not in options_text(forms["focal_point_named"], "en")  # no score shown
+    assert answer_label(forms["training_maturity"], 5, "fr") == "5 – Obligatoire"
+    assert answer_label(forms["data_sharing"], "dont_know", "en") == "Don't know"

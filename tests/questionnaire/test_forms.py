@@ -1,0 +1,166 @@
+# ruff: noqa: E501  (YAML fragments are test data, kept on one line each)
+"""The forms that stop distorting questions (issue 12, point 6), as the loader reads them:
+maturity scales of 3 to 7 levels, "don't know" on yes/partly/no, exclusive options, weight 0,
+and rules and conditions on them type-checked with a located message. Every malformed form is in
+malformed/ and asserted by test_malformed.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from surveys.questionnaire.errors import DefinitionError
+from surveys.questionnaire.loader import load_definition, parse_definition
+from surveys.questionnaire.serialize import definition_from_json, definition_hash, to_canonical_json
+from tests.conftest import FORMS_V1
+
+ROOT = Path(__file__).resolve().parents[2]
+TEXT = FORMS_V1.read_text(encoding="utf-8")
+
+
+def _load(text: str = TEXT):
+    return parse_definition(text, "questionnaires/forms/v1.yaml")
+
+
+def _issues(text: str) -> list[tuple[str, int | None, str]]:
+    with pytest.raises(DefinitionError) as caught:
+        _load(text)
+    return [(i.path, i.line, i.message) for i in caught.value.issues]
+
+
+def _line_of(text: str, fragment: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+def test_maturity_scales_of_three_to_seven_levels_are_scored_evenly_unless_scores_are_given():
+    definition = load_definition(FORMS_V1)
+    scores = {
+        qid: [(o.value, o.score) for o in definition.question(qid).options]
+        for qid in ("plan_maturity", "unit_maturity", "training_maturity")
+    }
+    assert scores["plan_maturity"] == [("0", 0.0), ("1", 0.5), ("2", 1.0)]
+    assert scores["unit_maturity"] == [("0", 0.0), ("1", 0.3333), ("2", 0.6667), ("3", 1.0)]
+    assert [v for v, _ in scores["training_maturity"]] == ["0", "1", "2", "3", "4", "5", "6"]
+    assert [s for _, s in scores["training_maturity"]] == [
+        0,
+        0.1667,
+        0.3333,
+        0.5,
+        0.6667,
+        0.8333,
+        1,
+    ]
+
+
+def test_a_maturity_level_keeps_the_score_its_author_gives():
+    text = TEXT.replace(
+        "- {label: {en: Drafted, fr: Rédigé}}", "- {label: {en: Drafted, fr: Rédigé}, score: 0.2}"
+    )
+    assert [o.score for o in _load(text).question("plan_maturity").options] == [0, 0.2, 1]
+
+
+def test_dont_know_is_an_unscored_option_of_a_yes_partly_no_question_with_built_in_labels():
+    question = load_definition(FORMS_V1).question("data_sharing")
+    assert [o.value for o in question.options] == ["yes", "partly", "no", "dont_know"]
+    dont_know = question.option("dont_know")
+    assert dont_know.score is None and dont_know.dont_know
+    assert dict(dont_know.label) == {"en": "Don't know", "fr": "Ne sait pas"}
+    assert question.is_scored
+
+
+def test_dont_know_takes_the_authors_label():
+    text = TEXT.replace(
+        "        dont_know: true\n",
+        "        dont_know: true\n        labels:\n          dont_know: {en: Not known, fr: Inconnu}\n",
+    )
+    label = _load(text).question("data_sharing").option("dont_know").label
+    assert dict(label) == {"en": "Not known", "fr": "Inconnu"}
+
+
+def test_dont_know_false_offers_only_yes_partly_no():
+    text = TEXT.replace("        dont_know: true\n", "        dont_know: false\n")
+    assert [o.value for o in _load(text).question("data_sharing").options] == [
+        "yes",
+        "partly",
+        "no",
+    ]
+
+
+def test_dont_know_in_a_language_without_built_in_labels_needs_its_label():
+    text = TEXT.replace("languages: [en, fr]", "languages: [en, fr, pt]")
+    line = _line_of(text, "dont_know: true") - 1  # reported on the question's type
+    labels = [i for i in _issues(text) if i[0] == "areas[0].questions[3].labels"]
+    assert labels == [
+        (
+            "areas[0].questions[3].labels",
+            line,
+            "no built-in labels in pt: give labels for yes, partly, no, dont_know",
+        )
+    ]
+
+
+def test_an_exclusive_option_is_read_on_a_multiple_choice_question():
+    question = load_definition(FORMS_V1).question("support_measures")
+    assert [o.value for o in question.options if o.exclusive] == ["none"]
+
+
+def test_a_weight_of_zero_is_accepted_collected_and_never_scored():
+    question = load_definition(FORMS_V1).question("focal_point_named")
+    assert question.weight == 0
+    assert not question.is_scored
+
+
+@pytest.mark.parametrize(
+    ("check", "words"),
+    [
+        ("plan_maturity >= 3", ("3 is not a level of question 'plan_maturity'", "levels 0 to 2")),
+        ("plan_maturity in [1, 5]", ("5 is not a level",)),
+        ("plan_maturity == 'adopted'", ("compares", "(a number)", "(a text)")),
+        ("data_sharing == 'maybe'", ("'maybe' is not an option", "yes, partly, no, dont_know")),
+        ("data_sharing > 'no'", ("orders numbers or dates",)),
+        ("support_measures == 'none'", ("compares", "(a list of selections)", "(a text)")),
+        ("'nothing' in support_measures", ("'nothing' is not an option", "none")),
+        ("focal_point_named + 1 > 1", ("'+' needs numbers", "text")),
+    ],
+)
+def test_a_rule_on_the_new_forms_comparing_values_that_do_not_fit_is_refused_where_it_is(
+    check, words
+):
+    text = TEXT.replace('check: "unit_maturity <= 2 or plan_maturity >= 1"', f'check: "{check}"')
+    issues = _issues(text)
+    assert len(issues) == 1, issues
+    path, line, message = issues[0]
+    assert (path, line) == ("rules[0].check", _line_of(text, "check: "))
+    for word in words:
+        assert word in message, message
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "data_sharing == 'dont_know' or plan_maturity >= 1",
+        "'none' in support_measures or unit_maturity == 3",
+        "training_maturity in [0, 6]",
+    ],
+)
+def test_rules_on_the_new_forms_that_fit_are_accepted(check):
+    text = TEXT.replace('check: "unit_maturity <= 2 or plan_maturity >= 1"', f'check: "{check}"')
+    assert _load(text).rules[0].check == check
+
+
+def test_the_new_forms_survive_the_canonical_json():
+    definition = load_definition(FORMS_V1)
+    assert definition_from_json(to_canonical_json(definition)) == definition
+
+
+def test_published_versions_keep_their_hashes():
+    """Fields added with a default are left out of the canonical JSON: nothing published moves."""
+    published = {
+        1: "b4b2db95b7417e5fc57d0cff2bdd0f38c224b86da96aaf18a24fbff7af1a4aeb",
+        2: "79380e4f12fe58207d45aa1702dacde4de640cb0f9906dfa226b6a64394cfd79",
+        3: "7eb8a6f2545529f4eba8ff1f8fa88b559e8cc382a8db1e6b153ba71ae6f707bc",
+    }
+    for version, expected in published.items():
+        path = ROOT / "questionnaires" / "niamey-2018" / f"v{version}.yaml"
+        assert definition_hash(load_definition(path)) == expected
