@@ -28,9 +28,9 @@ from surveys.questionnaire.expressions import hidden_questions
 from surveys.questionnaire.framework import Framework
 from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.schema import Definition, Question, QuestionType, stat_cell_key
-from surveys.responses import workflow
 from surveys.responses.fields import AnswerInput, value_problem
 from surveys.responses.models import Answer, AnswerRevision, Evidence, Submission
+from surveys.review import workflow
 from surveys.review.models import ReviewQuery
 from surveys.rounds.models import Round
 

@@ -19,12 +19,12 @@ from surveys.i18n import current_language
 from surveys.inputs import same_site_path
 from surveys.navigation import add_nav_item
 from surveys.questionnaire.schema import localized
-from surveys.responses import workflow
 from surveys.responses.fields import STAT_META_LABELS, answer_display
 from surveys.responses.forms import question_numbers
 from surveys.responses.models import Submission
 from surveys.responses.operations import previous_validated_submission
 from surveys.review import queries as review_queries
+from surveys.review import workflow
 from surveys.review.forms import AnswerQueryForm, ConfirmForm, QueryForm, ReopenForm, ReturnForm
 from surveys.review.models import ReviewQuery
 from surveys.review.operations import ReviewError, add_query, answer_query, resolve_query

@@ -21,7 +21,6 @@ from surveys.countries.models import Country
 from surveys.countries.operations import active_countries
 from surveys.extensions import db
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
-from surveys.responses.status import COUNTED_STATUSES
 from surveys.rounds.models import DEFAULT_REMINDER_OFFSETS, Cadence, Round, RoundCountry
 from surveys.rounds.state import RoundState, country_state
 
@@ -563,20 +562,11 @@ def extend_country(
     return _set_override(participant, closes_at, "round.extended", actor)
 
 
-def reopen_country(
-    round_: Round,
-    country_id: int,
-    closes_at: datetime,
-    *,
-    actor: User | None = None,
-    note: str = "",
-    now: datetime | None = None,
+def check_reopen(
+    round_: Round, country_id: int, closes_at: datetime, now: datetime
 ) -> RoundCountry:
-    """After the round closed for a country, open it again until `closes_at`.
-
-    A submitted or validated submission is sent back to the country (responses workflow).
-    """
-    now = now or utcnow()
+    """The country's place in the round, when the round can be opened again for it until
+    `closes_at` (it closed for the country, was not cancelled, and the date is ahead)."""
     participant = _participant(round_, country_id)
     state = country_state_of(participant, now)
     if state == RoundState.CANCELLED:
@@ -589,27 +579,14 @@ def reopen_country(
             )
         )
     _check_not_past(closes_at, now, "closes_at")
-    submission = _submission(round_.id, country_id)
-    if submission is not None and submission.status in COUNTED_STATUSES:
-        if actor is None:
-            raise RoundError(_("A coordinator must reopen a submitted questionnaire."))
-        from surveys.responses.workflow import WorkflowError, reopen
+    return participant
 
-        try:
-            reopen(submission, actor, note)
-        except WorkflowError as exc:
-            raise RoundError(exc.message, "note") from exc
+
+def set_reopened(
+    participant: RoundCountry, closes_at: datetime, *, actor: User | None, note: str = ""
+) -> RoundCountry:
+    """Open the round again for the country until `closes_at` (audited)."""
     return _set_override(participant, closes_at, "round.reopened", actor, note=note)
-
-
-def _submission(round_id: int, country_id: int):
-    from surveys.responses.models import Submission
-
-    return db.session.scalar(
-        sa.select(Submission).where(
-            Submission.round_id == round_id, Submission.country_id == country_id
-        )
-    )
 
 
 def _set_override(

@@ -24,6 +24,7 @@ from surveys.navigation import add_nav_item
 from surveys.notifications.models import OutboxMessage
 from surveys.notifications.outbox import resend
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
+from surveys.review.workflow import reopen_country
 from surveys.rounds import overview
 from surveys.rounds.forms import (
     ActionForm,
@@ -44,7 +45,6 @@ from surveys.rounds.operations import (
     extend_country,
     move_closing,
     plan_round,
-    reopen_country,
     state_of,
     stop_cadence,
     update_round,

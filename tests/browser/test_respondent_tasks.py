@@ -40,9 +40,9 @@ def returned_with_a_query(site: Site) -> int:
     the query."""
     from surveys.accounts.models import User
     from surveys.countries.models import Country
-    from surveys.responses import workflow
     from surveys.responses.models import Submission
     from surveys.responses.status import Status
+    from surveys.review import workflow
     from surveys.review.operations import add_query
     from surveys.rounds.models import Round
 

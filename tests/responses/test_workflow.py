@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from surveys.audit.models import AuditEvent
 from surveys.notifications.models import OutboxMessage
-from surveys.responses import workflow
 from surveys.responses.status import Status
+from surveys.review import workflow
 from surveys.review.models import ReviewQuery
 from surveys.review.operations import add_query, answer_query
 from tests.review.builders import build_scenario, needs_french, stub_completeness

@@ -9,8 +9,8 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from surveys.responses import workflow
 from surveys.responses.models import Answer, Evidence
+from surveys.review import workflow
 from surveys.review.models import ReviewQuery
 from surveys.review.operations import add_query
 from tests.review.builders import build_scenario, stub_completeness

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from surveys.responses import workflow
 from surveys.results.models import ScoreSnapshot
+from surveys.review import workflow
 from surveys.scoring import scorecard_from_dict
 from tests.review.builders import build_scenario, stub_completeness
 

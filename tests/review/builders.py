@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -72,15 +70,11 @@ def earlier_round(create_round, version, countries, period: str = "2025-H2"):
 
 
 def stub_completeness(monkeypatch: pytest.MonkeyPatch, problems: list) -> None:
-    """Make the completeness check return `problems`, whether or not the real one exists yet."""
-    try:
-        import surveys.responses.operations as operations
-    except ModuleNotFoundError:
-        operations = types.ModuleType("surveys.responses.operations")
-        monkeypatch.setitem(sys.modules, "surveys.responses.operations", operations)
-    monkeypatch.setattr(
-        operations, "completeness", lambda submission: list(problems), raising=False
-    )
+    """Make the completeness check that submitting runs return `problems`."""
+    from surveys.review import workflow
+
+    monkeypatch.setattr(workflow, "completeness", lambda submission: list(problems))
+
 
 
 FRENCH_CATALOGUE = (

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from flask import render_template
 
-from surveys.responses import workflow
 from surveys.responses.status import Status
+from surveys.review import workflow
 from surveys.review.models import ReviewQuery
 from surveys.review.operations import add_query, answer_query
 from tests.conftest import MINI_V2

@@ -8,6 +8,7 @@ import pytest
 
 from surveys.accounts.models import Role
 from surveys.audit.models import AuditEvent
+from surveys.review.workflow import reopen_country
 from surveys.rounds.models import Round, RoundCountry
 from surveys.rounds.operations import (
     RoundError,
@@ -18,7 +19,6 @@ from surveys.rounds.operations import (
     extend_country,
     move_closing,
     period_label_for,
-    reopen_country,
     state_of,
     update_round,
 )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -20,10 +22,18 @@ from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.i18n import default_language, in_language, is_enabled
+from surveys.notifications.outbox import queue_message
+from surveys.questionnaire.schema import localized
+from surveys.responses.forms import question_numbers
 from surveys.responses.models import Submission
-from surveys.responses.status import Status
+from surveys.responses.operations import completeness, round_is_open_for
+from surveys.responses.status import Status, is_counted
 from surveys.results.operations import snapshot_submission
+from surveys.review.operations import add_query, resolve_all
+from surveys.review.queries import open_query_count, queries_for, unanswered_queries
+from surveys.rounds.models import Round, RoundCountry
 from surveys.rounds.notices import absolute_url
+from surveys.rounds.operations import RoundError, check_reopen, set_reopened
 
 
 class WorkflowError(Exception):
@@ -150,8 +160,6 @@ def submit(
     A draft needs the round to be open for the country (`allow_late` is for loading history);
     a returned submission can always be sent back, since the secretariat asked for it.
     """
-    from surveys.responses.operations import completeness, round_is_open_for
-    from surveys.review.queries import unanswered_queries
 
     _check(Action.SUBMIT, submission, actor)
     if submission.status == Status.RETURNED:
@@ -182,8 +190,6 @@ def return_for_changes(
     submission: Submission, actor: User, note: str = "", *, notify: bool = True
 ) -> Submission:
     """Send a submitted submission back to the country; needs an open query or a note."""
-    from surveys.review.queries import open_query_count
-
     _check(Action.RETURN, submission, actor)
     note = _clean_note(note)
     if not note and open_query_count(submission) == 0:
@@ -199,8 +205,6 @@ def return_for_changes(
 
 def validate(submission: Submission, actor: User, *, notify: bool = True) -> Submission:
     """Accept a submitted submission; it stays locked unless a coordinator reopens it."""
-    from surveys.review.operations import resolve_all
-
     _check(Action.VALIDATE, submission, actor)
     resolved = resolve_all(submission, actor)
     submission.validated_at = utcnow()
@@ -224,6 +228,37 @@ def reopen(submission: Submission, actor: User, note: str, *, notify: bool = Tru
     _add_general_query(submission, actor, note)
     _announce_if(notify, submission, Action.REOPEN, note)
     return submission
+
+
+def reopen_country(
+    round_: Round,
+    country_id: int,
+    closes_at: datetime,
+    *,
+    actor: User | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> RoundCountry:
+    """After the round closed for a country, open it again until `closes_at`.
+
+    A submitted or validated submission is sent back to the country (reopened). Refusals are
+    RoundErrors, as for the round's other dates.
+    """
+    now = now or utcnow()
+    participant = check_reopen(round_, country_id, closes_at, now)
+    submission = db.session.scalar(
+        sa.select(Submission).where(
+            Submission.round_id == round_.id, Submission.country_id == country_id
+        )
+    )
+    if submission is not None and is_counted(submission.status):
+        if actor is None:
+            raise RoundError(_("A coordinator must reopen a submitted questionnaire."))
+        try:
+            reopen(submission, actor, note)
+        except WorkflowError as exc:
+            raise RoundError(exc.message, "note") from exc
+    return set_reopened(participant, closes_at, actor=actor, note=note)
 
 
 # ---------------------------------------------------------------- checks
@@ -259,7 +294,6 @@ def _add_general_query(submission: Submission, actor: User, note: str) -> None:
     """A return or reopen note becomes a query on the whole submission, so it can be answered."""
     if not note:
         return
-    from surveys.review.operations import add_query
 
     add_query(submission, actor, question_id=None, text=note, audit=False)
 
@@ -318,8 +352,6 @@ class Notice:
 
 def announce(submission: Submission, action: str, *, note: str = "") -> int:
     """Queue one message per recipient, each in their own language; returns how many."""
-    from surveys.notifications.outbox import queue_message
-
     recipients = recipients_for(action, submission)
     kind = "submission." + _past_tense(action)
     for user in recipients:
@@ -358,8 +390,6 @@ def compose_notice(submission: Submission, action: str, language: str, *, note: 
             ),
         ]
         return Notice(subject, "\n\n".join(lines))
-
-    from surveys.review.queries import open_query_count
 
     link = respondent_link(submission)
     if action == Action.RETURN:
@@ -413,10 +443,6 @@ QUERY_EXCERPT_LENGTH = 300
 
 def _query_lines(submission: Submission, language: str) -> list[str]:
     """The open queries on questions, so the e-mail alone tells what to look at."""
-    from surveys.questionnaire.schema import localized
-    from surveys.responses.forms import question_numbers
-    from surveys.review.queries import queries_for
-
     definition = submission.round.version.definition
     numbers = question_numbers(definition)
     lines = []
