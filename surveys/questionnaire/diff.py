@@ -224,6 +224,11 @@ def _other_changes(
         old_values = [option.value for option in old.options]
         new_values = [option.value for option in new.options]
         yield from _value_change("options", old_values, new_values)
+        old_options = _options_by_value(old)
+        for option in new.options:
+            if option.value in old_options:
+                was = old_options[option.value].exclusive
+                yield from _value_change(f"options.{option.value}.exclusive", was, option.exclusive)
     if old.statistics and new.statistics:
         yield from _statistics_shape_changes(old.statistics, new.statistics)
 

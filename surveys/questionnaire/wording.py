@@ -287,6 +287,7 @@ TEXT_FIELD_NAMES = {
 }
 OPTION_LABEL = N_("Label of the answer %(option)s in %(language)s")
 OPTION_SCORE = N_("Score of the answer %(option)s")
+OPTION_EXCLUSIVE = N_("Answer %(option)s chosen only on its own")
 ROW_LABEL = N_("Label of the row %(row)s in %(language)s")
 ROW_DEFINITION = N_("Definition of the row %(row)s in %(language)s")
 COLUMN_LABEL = N_("Label of the column %(column)s in %(language)s")
@@ -349,6 +350,8 @@ class ChangeReader:
             }
         if parts[0] == "options" and len(parts) == 3 and parts[2] == "score":
             return t(OPTION_SCORE) % {"option": self.option_name(parts[1])}
+        if parts[0] == "options" and len(parts) == 3 and parts[2] == "exclusive":
+            return t(OPTION_EXCLUSIVE) % {"option": self.option_name(parts[1])}
         if parts[:2] == ["statistics", "rows"] and len(parts) == 5:
             message = ROW_LABEL if parts[3] == "label" else ROW_DEFINITION
             return t(message) % {

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from surveys.questionnaire.diff import diff_definitions
 from surveys.questionnaire.errors import DefinitionError
 from surveys.questionnaire.loader import load_definition, parse_definition
 from surveys.questionnaire.serialize import definition_from_json, definition_hash, to_canonical_json
@@ -164,3 +165,59 @@ def test_published_versions_keep_their_hashes():
     for version, expected in published.items():
         path = ROOT / "questionnaires" / "niamey-2018" / f"v{version}.yaml"
         assert definition_hash(load_definition(path)) == expected
+
+
+def test_the_diff_reports_the_new_forms_changing_between_versions():
+    old = load_definition(FORMS_V1)
+    text = (
+        TEXT.replace("version: 1", "version: 2")
+        .replace("        dont_know: true\n", "")
+        .replace(", score: 0, exclusive: true}", ", score: 0}")
+        .replace("        weight: 0\n", "")
+        .replace("          - {label: {en: Compulsory, fr: Obligatoire}}\n", "")
+    )
+    new = parse_definition(text, "questionnaires/forms/v2.yaml", earlier=[old])
+    diff = diff_definitions(old, new)
+    found = {
+        (change.new_id, c.field, str(c.old), str(c.new))
+        for change in (*diff.changed, *diff.rescored)
+        for c in change.changes
+    }
+    assert ("support_measures", "options.none.exclusive", "True", "False") in found
+    yes_partly_no = "['yes', 'partly', 'no']"
+    assert (
+        "data_sharing",
+        "options",
+        yes_partly_no[:-1] + ", 'dont_know']",
+        yes_partly_no,
+    ) in found
+    levels = [str(level) for level in range(7)]
+    assert ("training_maturity", "options", str(levels), str(levels[:-1])) in found
+    assert ("focal_point_named", "weight", "0.0", "1.0") in found
+
+
+def test_the_questionnaire_page_and_its_diff_show_the_new_forms(
+    tmp_path, client, login, create_user, create_version
+):
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    (folder / "v1.yaml").write_text(TEXT, encoding="utf-8")
+    (folder / "v2.yaml").write_text(
+        TEXT.replace("version: 1", "version: 2").replace(
+            ", score: 0, exclusive: true}", ", score: 0}"
+        ),
+        encoding="utf-8",
+    )
+    create_version(folder / "v1.yaml")
+    create_version(folder / "v2.yaml")
+    login(create_user("analyst"))
+    page = client.get("/questionnaires/forms/v1").get_data(as_text=True)
+    assert 'None of these <span class="hint">(only on its own)</span>' in page
+    assert "not scored, counts against coverage" in page
+    assert "(collected and shown, never scored)" in page
+    assert page.count("Evaluated") == 2 and "Compulsory" in page  # 4 and 7 levels
+    diff = client.get("/questionnaires/forms/diff?old=1&new=2").get_data(as_text=True)
+    assert "Answer “None of these” chosen only on its own" in diff
+    client.post("/language", data={"language": "fr"})
+    french = client.get("/questionnaires/forms/diff?old=1&new=2").get_data(as_text=True)
+    assert "Réponse «\u00a0Aucun de ceux-ci\u00a0» choisie seule uniquement" in french
