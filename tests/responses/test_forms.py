@@ -11,8 +11,8 @@ import pytest
 from flask import url_for
 
 from surveys.accounts.models import Role
-from surveys.responses import workflow
 from surveys.responses.operations import answers_by_question, start_submission
+from surveys.review import workflow
 from tests.conftest import FORMS_V1
 from tests.responses.conftest import form_state
 
