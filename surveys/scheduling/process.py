@@ -53,6 +53,10 @@ class FixedJob:
     # "memory" for a frequent job re-added at every start: the database job store would be
     # written every few seconds (on SQLite, lock contention with the web workers).
     jobstore: str = "default"
+    # True: the next run is planned `seconds` after this one ends, never while it runs (a job
+    # that may take longer than its period: on an interval, APScheduler would skip the runs
+    # that fall due meanwhile, each with a warning).
+    after_each_run: bool = False
 
 
 def fixed_jobs(config) -> tuple[FixedJob, ...]:
@@ -62,14 +66,23 @@ def fixed_jobs(config) -> tuple[FixedJob, ...]:
         FixedJob("reconcile", "surveys.scheduling.process:reconcile_job", every),
         FixedJob("outbox", f"{JOBS_MODULE}:deliver_outbox", every),
         FixedJob("cadences", f"{JOBS_MODULE}:run_cadences", max(every, 60) * 10),
-        # Workbooks asked for on a page: soon after they are queued.
+        # Workbooks asked for on a page: soon after they are queued. Writing one can take
+        # longer than the polling period, so the next look is planned once a run has ended.
         FixedJob(
-            "exports",
-            f"{JOBS_MODULE}:run_exports",
-            int(config.get("EXPORT_POLL_SECONDS") or DEFAULT_EXPORT_POLL_SECONDS),
+            EXPORTS_JOB,
+            "surveys.scheduling.process:exports_job",
+            export_poll_seconds(config),
             jobstore="memory",
+            after_each_run=True,
         ),
     )
+
+
+EXPORTS_JOB = "exports"
+
+
+def export_poll_seconds(config) -> int:
+    return int(config.get("EXPORT_POLL_SECONDS") or DEFAULT_EXPORT_POLL_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -149,9 +162,59 @@ def reconcile_job() -> tuple[int, int]:
 def sweep_job() -> int:
     """The catch-up sweep; the heartbeat then records when it last completed."""
     queued = jobs.sweep()
+    replan_lost_runs()
     if _heart is not None:
         _heart.beat(LEADER, swept=True)
     return queued
+
+
+def exports_job() -> int:
+    """Write the queued workbooks, then plan the next look a few seconds after this one ends:
+    runs never overlap, however long a workbook takes."""
+    _running.add(EXPORTS_JOB)
+    try:
+        return jobs.run_exports()
+    finally:
+        _running.discard(EXPORTS_JOB)
+        plan_next_run(EXPORTS_JOB)
+
+
+# The jobs planned after each run (FixedJob.after_each_run), by id, as added at start, and
+# those of them running now (their next run is not planned yet).
+_after_run_jobs: dict[str, FixedJob] = {}
+_running: set[str] = set()
+
+
+def replan_lost_runs() -> None:
+    """Plan again a job planned after each run that is neither planned nor running (its date
+    job was dropped, e.g. missed beyond the grace time): it would otherwise never run again."""
+    scheduler = _scheduler
+    if scheduler is None or scheduler.state == STATE_STOPPED:
+        return
+    for job_id in list(_after_run_jobs):
+        if job_id not in _running and scheduler.get_job(job_id) is None:
+            logger.warning("the %s job was not planned: planned again", job_id)
+            plan_next_run(job_id)
+
+
+def plan_next_run(job_id: str, now: datetime | None = None) -> None:
+    """Plan the job's next run its period after now (nothing once the scheduler stopped)."""
+    scheduler, job = _scheduler, _after_run_jobs.get(job_id)
+    if scheduler is None or job is None or scheduler.state == STATE_STOPPED:
+        return
+    _add_date_job(scheduler, job, (now or utcnow()) + timedelta(seconds=job.seconds))
+
+
+def _add_date_job(scheduler: BlockingScheduler, job: FixedJob, at: datetime) -> None:
+    scheduler.add_job(
+        job.func,
+        trigger="date",
+        run_date=at,
+        id=job.id,
+        name=job.id,
+        replace_existing=True,
+        jobstore=job.jobstore,
+    )
 
 
 def check_leadership() -> None:
@@ -180,6 +243,10 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 def add_fixed_jobs(scheduler: BlockingScheduler, app: Flask, now: datetime) -> None:
     """The periodic jobs, with fixed ids; each also runs right away at start."""
     for job in fixed_jobs(app.config):
+        if job.after_each_run:
+            _after_run_jobs[job.id] = job
+            _add_date_job(scheduler, job, now)
+            continue
         scheduler.add_job(
             job.func,
             trigger="interval",

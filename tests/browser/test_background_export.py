@@ -85,6 +85,13 @@ def test_a_background_export_shows_progress_and_downloads(
     link = page.locator(".export-status a", has_text=words["download"])
     link.wait_for(timeout=30_000)
     worker.join(timeout=30)
+    # On a phone the long file name wraps inside the button: nothing sticks out of the page.
+    page.set_viewport_size({"width": 390, "height": 800})
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    box = link.bounding_box()
+    assert overflow <= 0 and box["x"] + box["width"] <= 390
 
     with page.expect_download() as info:
         link.click()

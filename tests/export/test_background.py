@@ -76,6 +76,12 @@ def test_the_scheduler_writes_the_workbook_and_the_page_offers_it(export_data, a
 
     ready = client.get(job_url).get_data(as_text=True)
     assert "refresh" not in ready and "Download trends_mini_responses_fr_" in ready
+    assert re.search(r"\(\d[\d,]* (B|KB|MB); kept until \d+ \w{3} \d{4}, \d\d:\d\d\)", ready)
+    # French typography: a non-breaking space before the unit and before the semicolon.
+    analyst.language = "fr"
+    db.session.commit()
+    french = client.get(job_url).get_data(as_text=True)
+    assert re.search(r"\(\d[\d\u00a0\u202f]*\u00a0(o|Ko|Mo)\u00a0; conservé jusqu'au \d", french)
     listed = client.get("/exports/").get_data(as_text=True)
     assert f'href="/exports/jobs/{job.id}/download"' in listed
     download = client.get(f"/exports/jobs/{job.id}/download")
@@ -145,6 +151,7 @@ def test_a_failure_is_shown_to_the_requester(export_data, analyst, client, db, a
 def test_the_scheduler_polls_for_exports_every_few_seconds(app):
     exports = [job for job in fixed_jobs(app.config) if job.id == "exports"]
     assert exports and exports[0].seconds <= 5
-    assert exports[0].func == "surveys.scheduling.jobs:run_exports"
+    assert exports[0].func == "surveys.scheduling.process:exports_job"
+    assert exports[0].after_each_run  # never two runs at once (see tests/scheduling)
     # Not written to the job store every few seconds (SQLite lock contention with the web).
     assert exports[0].jobstore == "memory"
