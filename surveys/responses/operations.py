@@ -41,7 +41,7 @@ from surveys.questionnaire.schema import (
 )
 from surveys.responses.fields import AnswerInput, answer_display, kind_of, value_problem
 from surveys.responses.models import Answer, AnswerRevision, RevisionSource, Submission
-from surveys.responses.status import Status
+from surveys.responses.status import COUNTED_STATUSES, Status
 from surveys.rounds.models import Round, RoundCountry
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "answer_fingerprint",
     "can_edit",
     "completeness",
+    "counted_countries",
     "save_area",
     "start_submission",
     "visible_responses",
@@ -69,6 +70,17 @@ def round_is_open_for(round_: Round, country_id: int, now: datetime | None = Non
     if participant is None or round_.cancelled_at is not None:
         return False
     return round_.opens_at <= now < participant.closes_at
+
+
+def counted_countries(round_id: int) -> set[int]:
+    """The countries of the round whose submission counts (submitted or validated)."""
+    return set(
+        db.session.scalars(
+            sa.select(Submission.country_id).where(
+                Submission.round_id == round_id, Submission.status.in_(COUNTED_STATUSES)
+            )
+        )
+    )
 
 
 def can_edit(submission: Submission, user: User) -> bool:

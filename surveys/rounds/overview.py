@@ -10,10 +10,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from surveys.extensions import db
+from surveys.responses.models import Answer, Submission
 from surveys.responses.status import NOT_STARTED
-from surveys.rounds.models import Round, RoundCountry
+from surveys.rounds.models import JobRun, Round, RoundCountry
 from surveys.rounds.operations import country_state_of
 from surveys.rounds.progress import required_completion
+from surveys.rounds.reminders import MANUAL_REMINDER, REMINDER
 from surveys.rounds.state import RoundState
 
 COUNTRY_STATUSES = (NOT_STARTED, "draft", "submitted", "returned", "validated")
@@ -51,10 +53,6 @@ class CountryRow:
 
 
 def country_rows(round_: Round, language: str, now: datetime) -> list[CountryRow]:
-    from surveys.responses.models import Answer, Submission
-    from surveys.scheduling.jobs import MANUAL_REMINDER, REMINDER
-    from surveys.scheduling.models import JobRun
-
     submissions = {
         s.country_id: s
         for s in db.session.scalars(sa.select(Submission).where(Submission.round_id == round_.id))

@@ -24,6 +24,7 @@ from surveys.navigation import add_nav_item
 from surveys.notifications.models import OutboxMessage
 from surveys.notifications.outbox import resend
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
+from surveys.responses.operations import counted_countries
 from surveys.review.workflow import reopen_country
 from surveys.rounds import overview
 from surveys.rounds.forms import (
@@ -49,13 +50,13 @@ from surveys.rounds.operations import (
     stop_cadence,
     update_round,
 )
-from surveys.rounds.state import RoundState
-from surveys.scheduling.jobs import (
+from surveys.rounds.reminders import (
     last_reminders,
     reminder_targets,
     send_bulk_reminders,
     send_reminder_now,
 )
+from surveys.rounds.state import RoundState
 
 bp = Blueprint("rounds", __name__, template_folder="templates")
 add_nav_item("rounds.index", _l("Rounds"), roles=(Role.COORDINATOR, Role.ANALYST), order=30)
@@ -323,7 +324,7 @@ def _page(
     )
     remindable = [
         target
-        for target in reminder_targets(round_.id, now=now)
+        for target in reminder_targets(round_.id, submitted=counted_countries(round_.id), now=now)
         if target.people and not target.reminded_recently(now)
     ]
     return (
@@ -421,7 +422,12 @@ def confirm_remind(round_id: int, country_id: int):
         abort(404)
     now = utcnow()
     target = next(
-        (t for t in reminder_targets(round_.id, now=now) if t.country_id == country_id), None
+        (
+            t
+            for t in reminder_targets(round_.id, submitted=counted_countries(round_.id), now=now)
+            if t.country_id == country_id
+        ),
+        None,
     )
     return render_template(
         "rounds/confirm_remind.html",
@@ -447,7 +453,7 @@ def remind(round_id: int, country_id: int):
     country = participant.country.name(_language())
     people = country_respondents(country_id)
     try:
-        count = send_reminder_now(round_.id, country_id)
+        count = send_reminder_now(round_.id, country_id, submitted=counted_countries(round_.id))
     except RoundError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -478,7 +484,7 @@ def confirm_remind_all(round_id: int):
     """Every country a bulk reminder would reach, and those it leaves out and why."""
     round_ = _round_or_404(round_id)
     now = utcnow()
-    targets = reminder_targets(round_.id, now=now)
+    targets = reminder_targets(round_.id, submitted=counted_countries(round_.id), now=now)
     return render_template(
         "rounds/confirm_remind_all.html",
         round=round_,
@@ -498,7 +504,7 @@ def remind_all(round_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        reminded, skipped = send_bulk_reminders(round_.id)
+        reminded, skipped = send_bulk_reminders(round_.id, submitted=counted_countries(round_.id))
         db.session.commit()
     except IntegrityError:  # another coordinator sent the same bulk reminder this moment
         db.session.rollback()

@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
-import socket
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from surveys.accounts.queries import coordinators, country_respondents
+from surveys.accounts.queries import coordinators
 from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.export.archive import archive_round
@@ -33,7 +29,7 @@ from surveys.i18n import default_language, in_language
 from surveys.responses.status import COUNTED_STATUSES
 from surveys.results.operations import snapshot_round_close
 from surveys.rounds import notices
-from surveys.rounds.models import Cadence, Round, RoundCountry
+from surveys.rounds.models import Cadence, JobRun, Round
 from surveys.rounds.operations import (
     RoundError,
     cadence_occurrence_due,
@@ -41,17 +37,21 @@ from surveys.rounds.operations import (
     create_cadence_round,
     state_of,
 )
+from surveys.rounds.reminders import (
+    REMINDER,
+    country_scope,
+    is_done,
+    notify_country,
+    worker_name,
+)
 from surveys.rounds.state import RoundState, due_reminder_offsets
-from surveys.scheduling.models import JobRun
 
 logger = logging.getLogger("surveys.scheduler")
 
 OPENING = "opening"
-REMINDER = "reminder"
 CLOSING = "closing"
 SNAPSHOT = "snapshot"
 CADENCE = "cadence"
-MANUAL_REMINDER = "reminder_now"
 
 # A closing notice this late would confuse more than inform (a round loaded or restored long
 # after it closed): the unit is recorded as done without a message.
@@ -90,27 +90,8 @@ def in_app_context(function: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def country_scope(round_id: int, country_id: int) -> str:
-    return f"r{round_id}/c{country_id}"
-
-
 def slot_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def is_done(kind: str, scope: str, slot: str) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(JobRun.id).where(
-                JobRun.kind == kind, JobRun.scope == scope, JobRun.slot == slot
-            )
-        )
-        is not None
-    )
 
 
 def claim(
@@ -198,7 +179,7 @@ def open_round(round_id: int, now: datetime | None = None) -> int:
         )
         if run is None:
             continue
-        count = _notify_country(notices.OPENING, round_, participant)
+        count = notify_country(notices.OPENING, round_, participant)
         finish(run, count)
         queued += count
     return queued
@@ -239,148 +220,10 @@ def send_reminders(round_id: int, now: datetime | None = None) -> int:
             )
             if run is None:
                 continue
-            count = _notify_country(notices.REMINDER, round_, participant)
+            count = notify_country(notices.REMINDER, round_, participant)
             finish(run, count)
             queued += count
     return queued
-
-
-def _notify_country(kind: str, round_: Round, participant: RoundCountry, **details: Any) -> int:
-    """Queue one notice to each enabled respondent of the country; returns how many."""
-    count = 0
-    for user in country_respondents(participant.country_id):
-        notices.queue_notice(
-            kind,
-            round_,
-            user,
-            country=participant.country,
-            closes_at=participant.closes_at,
-            **details,
-        )
-        count += 1
-    return count
-
-
-def send_reminder_now(round_id: int, country_id: int, *, now: datetime | None = None) -> int:
-    """A coordinator's "remind now" (flush only; the view commits); counted with reminders.
-
-    Refused (RoundError) when the round is not open for the country or it has submitted:
-    the reminder would tell it something untrue.
-    """
-    now = now or utcnow()
-    round_ = db.session.get(Round, round_id)
-    participant = round_.participant(country_id)
-    if country_state_of(participant, now) != RoundState.OPEN:
-        raise RoundError(_("The round is not open for this country; no reminder was sent."))
-    if _submission_statuses(round_id).get(country_id) in COUNTED_STATUSES:
-        raise RoundError(
-            _("This country has already submitted its questionnaire; no reminder was sent.")
-        )
-    run = JobRun(
-        kind=MANUAL_REMINDER,
-        scope=country_scope(round_id, country_id),
-        slot=now.astimezone(UTC).isoformat(),
-        round_id=round_id,
-        country_id=country_id,
-        done_at=now,
-        worker=worker_name(),
-    )
-    db.session.add(run)
-    run.messages_queued = _notify_country(notices.MANUAL_REMINDER, round_, participant)
-    db.session.flush()
-    return run.messages_queued
-
-
-def last_reminders(round_id: int) -> dict[int, datetime]:
-    """When each country of the round was last reminded (scheduled or by hand, and someone
-    was there to receive it)."""
-    rows = db.session.execute(
-        sa.select(JobRun.country_id, sa.func.max(JobRun.done_at))
-        .where(
-            JobRun.round_id == round_id,
-            JobRun.kind.in_((REMINDER, MANUAL_REMINDER)),
-            JobRun.messages_queued > 0,
-        )
-        .group_by(JobRun.country_id)
-    )
-    return {country_id: _aware(moment) for country_id, moment in rows if country_id is not None}
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-# A bulk reminder reaches a country at most once a day: skipped when the country was reminded
-# in the last 24 hours, and one bulk reminder per country and UTC day (the JobRun slot).
-BULK_REMINDER_GAP = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class ReminderTarget:
-    """A country a reminder now would be for, with the people it would reach."""
-
-    participant: RoundCountry
-    people: list
-    last_reminded_at: datetime | None
-
-    @property
-    def country_id(self) -> int:
-        return self.participant.country_id
-
-    def reminded_recently(self, now: datetime) -> bool:
-        last = self.last_reminded_at
-        return last is not None and now - last < BULK_REMINDER_GAP
-
-
-def reminder_targets(round_id: int, *, now: datetime | None = None) -> list[ReminderTarget]:
-    """Countries of the round that can be reminded now: open for them, not submitted."""
-    now = now or utcnow()
-    round_ = db.session.get(Round, round_id)
-    statuses = _submission_statuses(round_id)
-    last = last_reminders(round_id)
-    targets = []
-    for participant in round_.participants:
-        country_id = participant.country_id
-        if country_state_of(participant, now) != RoundState.OPEN:
-            continue
-        if statuses.get(country_id) in COUNTED_STATUSES:
-            continue
-        people = country_respondents(country_id)
-        targets.append(ReminderTarget(participant, people, last.get(country_id)))
-    return targets
-
-
-def send_bulk_reminders(
-    round_id: int, *, now: datetime | None = None
-) -> tuple[list[ReminderTarget], list[ReminderTarget]]:
-    """Remind every country that has not submitted, at most once a day each (flush only; the
-    view commits). Returns (reminded, skipped because reminded in the last 24 hours)."""
-    now = now or utcnow()
-    round_ = db.session.get(Round, round_id)
-    reminded, skipped = [], []
-    for target in reminder_targets(round_id, now=now):
-        if not target.people:  # nobody to remind: the confirmation page lists it apart
-            continue
-        slot = "bulk-" + now.astimezone(UTC).date().isoformat()
-        scope = country_scope(round_id, target.country_id)
-        if target.reminded_recently(now) or is_done(MANUAL_REMINDER, scope, slot):
-            skipped.append(target)
-            continue
-        run = JobRun(
-            kind=MANUAL_REMINDER,
-            scope=scope,
-            slot=slot,
-            round_id=round_id,
-            country_id=target.country_id,
-            done_at=now,
-            worker=worker_name(),
-        )
-        db.session.add(run)
-        run.messages_queued = _notify_country(notices.MANUAL_REMINDER, round_, target.participant)
-        if run.messages_queued:
-            reminded.append(target)
-    db.session.flush()
-    return reminded, skipped
 
 
 @in_app_context
@@ -410,7 +253,7 @@ def close_round(round_id: int, now: datetime | None = None) -> int:
             finish(run, 0)
             continue
         submitted = _submission_statuses(round_id).get(country_id) in COUNTED_STATUSES
-        count = _notify_country(notices.CLOSING, round_, participant, submitted=submitted)
+        count = notify_country(notices.CLOSING, round_, participant, submitted=submitted)
         finish(run, count)
         queued += count
     return queued + snapshot_round(round_id, now=now)

@@ -76,7 +76,6 @@ def stub_completeness(monkeypatch: pytest.MonkeyPatch, problems: list) -> None:
     monkeypatch.setattr(workflow, "completeness", lambda submission: list(problems))
 
 
-
 FRENCH_CATALOGUE = (
     Path(__file__).resolve().parents[2]
     / "surveys"

@@ -12,8 +12,7 @@ import sqlalchemy as sa
 
 from surveys.accounts.models import Role
 from surveys.notifications.models import OutboxMessage
-from surveys.rounds.models import Round
-from surveys.scheduling.models import JobRun
+from surveys.rounds.models import JobRun, Round
 
 
 @pytest.fixture

@@ -238,7 +238,7 @@ def _reminders_shown(page: str, country: str) -> int:
 def test_remind_now_is_refused_for_a_country_that_submitted_or_is_closed(
     client, login, world, create_round, create_submission, db
 ):
-    from surveys.scheduling.models import JobRun
+    from surveys.rounds.models import JobRun
 
     round_ = create_round(world["version"], [world["niger"], world["mali"]])
     create_submission(round_, world["niger"], status="submitted")

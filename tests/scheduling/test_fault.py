@@ -22,8 +22,7 @@ from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.notifications.models import OutboxMessage
 from surveys.rounds import notices
-from surveys.rounds.models import Round, RoundCountry
-from surveys.scheduling.models import JobRun
+from surveys.rounds.models import JobRun, Round, RoundCountry
 from tests.conftest import MINI_V1
 
 pytestmark = pytest.mark.slow

@@ -11,9 +11,9 @@ import pytest
 from surveys.accounts.models import Role
 from surveys.notifications.models import OutboxMessage
 from surveys.rounds import notices
+from surveys.rounds.models import JobRun
 from surveys.rounds.operations import create_round, extend_country
 from surveys.scheduling import jobs
-from surveys.scheduling.models import JobRun
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)  # opening
 CLOSE = T0 + timedelta(days=30)

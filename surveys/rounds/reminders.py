@@ -1,0 +1,192 @@
+"""Reminders of a round: the ledger of round work (JobRun), who can be reminded now, and the
+reminders coordinators send by hand ("remind now", "remind every country"), counted with the
+scheduled ones (which the scheduler sends: surveys.scheduling.jobs.send_reminders).
+
+Which countries have submitted is the caller's to say (`submitted`: the ids of the countries
+whose submission counts), so that rounds need not know how a submission is kept.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from surveys.accounts.queries import country_respondents
+from surveys.columns import utcnow
+from surveys.extensions import db
+from surveys.rounds import notices
+from surveys.rounds.models import JobRun, Round, RoundCountry
+from surveys.rounds.operations import RoundError, country_state_of
+from surveys.rounds.state import RoundState
+
+# JobRun kinds of reminders: scheduled (one per offset) and sent by hand.
+REMINDER = "reminder"
+MANUAL_REMINDER = "reminder_now"
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def country_scope(round_id: int, country_id: int) -> str:
+    return f"r{round_id}/c{country_id}"
+
+
+def is_done(kind: str, scope: str, slot: str) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(JobRun.id).where(
+                JobRun.kind == kind, JobRun.scope == scope, JobRun.slot == slot
+            )
+        )
+        is not None
+    )
+
+
+def notify_country(kind: str, round_: Round, participant: RoundCountry, **details: Any) -> int:
+    """Queue one notice to each enabled respondent of the country; returns how many."""
+    count = 0
+    for user in country_respondents(participant.country_id):
+        notices.queue_notice(
+            kind,
+            round_,
+            user,
+            country=participant.country,
+            closes_at=participant.closes_at,
+            **details,
+        )
+        count += 1
+    return count
+
+
+def send_reminder_now(
+    round_id: int, country_id: int, *, submitted: Collection[int], now: datetime | None = None
+) -> int:
+    """A coordinator's "remind now" (flush only; the view commits); counted with reminders.
+
+    Refused (RoundError) when the round is not open for the country or it has submitted (its
+    id is in `submitted`, the countries whose submission counts): the reminder would tell it
+    something untrue.
+    """
+    now = now or utcnow()
+    round_ = db.session.get(Round, round_id)
+    participant = round_.participant(country_id)
+    if country_state_of(participant, now) != RoundState.OPEN:
+        raise RoundError(_("The round is not open for this country; no reminder was sent."))
+    if country_id in submitted:
+        raise RoundError(
+            _("This country has already submitted its questionnaire; no reminder was sent.")
+        )
+    run = JobRun(
+        kind=MANUAL_REMINDER,
+        scope=country_scope(round_id, country_id),
+        slot=now.astimezone(UTC).isoformat(),
+        round_id=round_id,
+        country_id=country_id,
+        done_at=now,
+        worker=worker_name(),
+    )
+    db.session.add(run)
+    run.messages_queued = notify_country(notices.MANUAL_REMINDER, round_, participant)
+    db.session.flush()
+    return run.messages_queued
+
+
+def last_reminders(round_id: int) -> dict[int, datetime]:
+    """When each country of the round was last reminded (scheduled or by hand, and someone
+    was there to receive it)."""
+    rows = db.session.execute(
+        sa.select(JobRun.country_id, sa.func.max(JobRun.done_at))
+        .where(
+            JobRun.round_id == round_id,
+            JobRun.kind.in_((REMINDER, MANUAL_REMINDER)),
+            JobRun.messages_queued > 0,
+        )
+        .group_by(JobRun.country_id)
+    )
+    return {country_id: _aware(moment) for country_id, moment in rows if country_id is not None}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+# A bulk reminder reaches a country at most once a day: skipped when the country was reminded
+# in the last 24 hours, and one bulk reminder per country and UTC day (the JobRun slot).
+BULK_REMINDER_GAP = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class ReminderTarget:
+    """A country a reminder now would be for, with the people it would reach."""
+
+    participant: RoundCountry
+    people: list
+    last_reminded_at: datetime | None
+
+    @property
+    def country_id(self) -> int:
+        return self.participant.country_id
+
+    def reminded_recently(self, now: datetime) -> bool:
+        last = self.last_reminded_at
+        return last is not None and now - last < BULK_REMINDER_GAP
+
+
+def reminder_targets(
+    round_id: int, *, submitted: Collection[int], now: datetime | None = None
+) -> list[ReminderTarget]:
+    """Countries of the round that can be reminded now: open for them, not in `submitted`."""
+    now = now or utcnow()
+    round_ = db.session.get(Round, round_id)
+    last = last_reminders(round_id)
+    targets = []
+    for participant in round_.participants:
+        country_id = participant.country_id
+        if country_state_of(participant, now) != RoundState.OPEN:
+            continue
+        if country_id in submitted:
+            continue
+        people = country_respondents(country_id)
+        targets.append(ReminderTarget(participant, people, last.get(country_id)))
+    return targets
+
+
+def send_bulk_reminders(
+    round_id: int, *, submitted: Collection[int], now: datetime | None = None
+) -> tuple[list[ReminderTarget], list[ReminderTarget]]:
+    """Remind every country that has not submitted, at most once a day each (flush only; the
+    view commits). Returns (reminded, skipped because reminded in the last 24 hours)."""
+    now = now or utcnow()
+    round_ = db.session.get(Round, round_id)
+    reminded, skipped = [], []
+    for target in reminder_targets(round_id, submitted=submitted, now=now):
+        if not target.people:  # nobody to remind: the confirmation page lists it apart
+            continue
+        slot = "bulk-" + now.astimezone(UTC).date().isoformat()
+        scope = country_scope(round_id, target.country_id)
+        if target.reminded_recently(now) or is_done(MANUAL_REMINDER, scope, slot):
+            skipped.append(target)
+            continue
+        run = JobRun(
+            kind=MANUAL_REMINDER,
+            scope=scope,
+            slot=slot,
+            round_id=round_id,
+            country_id=target.country_id,
+            done_at=now,
+            worker=worker_name(),
+        )
+        db.session.add(run)
+        run.messages_queued = notify_country(notices.MANUAL_REMINDER, round_, target.participant)
+        if run.messages_queued:
+            reminded.append(target)
+    db.session.flush()
+    return reminded, skipped
