@@ -21,6 +21,7 @@ from surveys.questionnaire.schema import (
     Question,
     ScoringSettings,
     StatisticsTable,
+    TableChecks,
     localized,
 )
 
@@ -30,6 +31,7 @@ __all__ = [
     "DefinitionDiff",
     "QuestionChange",
     "QuestionRef",
+    "RuleChange",
     "diff_definitions",
     "render_text",
 ]
@@ -85,6 +87,14 @@ class AreaChange:
 
 
 @dataclass(frozen=True)
+class RuleChange:
+    """A validation rule present in both versions (same id) and how it differs."""
+
+    rule_id: str
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
 class DefinitionDiff:
     key: str
     old_version: int
@@ -105,6 +115,11 @@ class DefinitionDiff:
     area_changes: tuple[AreaChange, ...] = ()
     settings: tuple[Change, ...] = ()
     """Scoring settings (thresholds, bands) that changed."""
+    rules_added: tuple[str, ...] = ()
+    """Ids of the validation rules (top-level `rules`) only the new version has."""
+    rules_removed: tuple[str, ...] = ()
+    rules_changed: tuple[RuleChange, ...] = ()
+    """Rules whose check, severity or message changed."""
     links: Mapping[str, str] = field(default_factory=dict)
     """New question id -> the old question id it was compared with."""
 
@@ -123,6 +138,9 @@ class DefinitionDiff:
                 self.areas_removed,
                 self.area_changes,
                 self.settings,
+                self.rules_added,
+                self.rules_removed,
+                self.rules_changed,
             )
         )
 
@@ -231,6 +249,54 @@ def _other_changes(
                 yield from _value_change(f"options.{option.value}.exclusive", was, option.exclusive)
     if old.statistics and new.statistics:
         yield from _statistics_shape_changes(old.statistics, new.statistics)
+    yield from _table_check_changes(old.table_checks, new.table_checks)
+    yield from _value_change("plausibility", old.plausibility, new.plausibility)
+
+
+def _table_check_changes(old: TableChecks | None, new: TableChecks | None) -> Iterator[Change]:
+    """The shorthand rules of a statistics table: whole-number columns, totals, plausibility."""
+    before, after = old or TableChecks(), new or TableChecks()
+    yield from _value_change(
+        "whole_numbers", list(before.integer_columns), list(after.integer_columns)
+    )
+    yield from _value_change("totals", _totals(before), _totals(after))
+    yield from _value_change(
+        "table_plausibility", before.plausibility_factor, after.plausibility_factor
+    )
+
+
+def _totals(checks: TableChecks) -> list[tuple[str, tuple[str, ...], str, bool]]:
+    return [(t.total, t.parts, t.relation, t.computed) for t in checks.totals]
+
+
+def _rule_changes(
+    old: Definition, new: Definition
+) -> tuple[list[str], list[str], list[RuleChange]]:
+    """Validation rules added, removed (by id) and changed between two versions."""
+    old_rules = {rule.id: rule for rule in old.rules}
+    new_rules = {rule.id: rule for rule in new.rules}
+    added = [rule.id for rule in new.rules if rule.id not in old_rules]
+    removed = [rule.id for rule in old.rules if rule.id not in new_rules]
+    changed = []
+    for rule in new.rules:
+        before = old_rules.get(rule.id)
+        if before is None:
+            continue
+        changes = [
+            *_value_change("check", _normalised_rule(before.check), _normalised_rule(rule.check)),
+            *_value_change("severity", before.severity, rule.severity),
+            *_text_changes("message", before.message, rule.message),
+        ]
+        if changes:
+            if changes[0].field == "check":  # show them as written, not normalised
+                changes[0] = Change("check", before.check, rule.check)
+            changed.append(RuleChange(rule.id, tuple(changes)))
+    return added, removed, changed
+
+
+def _normalised_rule(check: str) -> str:
+    """A rule's check without insignificant spacing (the same rule written differently)."""
+    return " ".join(check.split())
 
 
 def _statistics_shape_changes(old: StatisticsTable, new: StatisticsTable) -> Iterator[Change]:
@@ -311,6 +377,7 @@ def diff_definitions(old: Definition, new: Definition) -> DefinitionDiff:
         "retyped": [],
         "changed": [],
     }
+    rules_added, rules_removed, rules_changed = _rule_changes(old, new)
     for new_id, old_id in links.items():
         before, after = old_questions[old_id], new_questions[new_id]
         old_q, new_q = before[1], after[1]
@@ -346,6 +413,9 @@ def diff_definitions(old: Definition, new: Definition) -> DefinitionDiff:
         areas_removed=tuple(a.id for a in old.areas if new.area(a.id) is None),
         area_changes=tuple(_area_changes(old, new)),
         settings=tuple(_settings_changes(old.scoring, new.scoring)),
+        rules_added=tuple(rules_added),
+        rules_removed=tuple(rules_removed),
+        rules_changed=tuple(rules_changed),
         links=links,
     )
 
@@ -405,4 +475,11 @@ def render_text(diff: DefinitionDiff, language: str = "en") -> str:
     if diff.settings:
         lines.append("Scoring settings:")
         lines.extend(f"  ~ {_change_text(change)}" for change in diff.settings)
+    if diff.rules_added or diff.rules_removed or diff.rules_changed:
+        lines.append("Validation rules:")
+        lines.extend(f"  + {rule_id}" for rule_id in diff.rules_added)
+        lines.extend(f"  - {rule_id}" for rule_id in diff.rules_removed)
+        for rule in diff.rules_changed:
+            lines.append(f"  ~ {rule.rule_id}")
+            lines.extend(f"      {_change_text(change)}" for change in rule.changes)
     return "\n".join(lines)

@@ -27,6 +27,7 @@ from surveys.questionnaire.operations import (
     publish,
     store_definition,
 )
+from surveys.questionnaire.rules import rule_in_words
 from surveys.questionnaire.schema import Definition, localized
 from surveys.questionnaire.wording import (
     ChangeInWords,
@@ -149,6 +150,16 @@ class DiffInWords:
     def other_changes(self, changes) -> list[ChangeInWords]:
         reader = ChangeReader(self.old, self.new)
         return [reader.change(change) for change in changes]
+
+    def rule(self, rule_id: str, *, removed: bool = False) -> str:
+        """A validation rule: its severity and its check in words, in the version that has it."""
+        wording = self.old if removed else self.new
+        found = next((r for r in wording.definition.rules if r.id == rule_id), None)
+        if found is None:
+            return rule_id
+        check = rule_in_words(found.check, wording.definition, self.language, gettext)
+        severity = gettext("Error") if found.severity == "error" else gettext("Warning")
+        return gettext("%(severity)s: %(check)s", severity=severity, check=check)
 
 
 def _wording(definition: Definition, language: str) -> Wording:

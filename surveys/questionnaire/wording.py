@@ -28,6 +28,7 @@ from surveys.questionnaire.expressions import (
     Or,
     parse,
 )
+from surveys.questionnaire.rules import rule_in_words
 from surveys.questionnaire.schema import Definition, Question, QuestionType, localized
 from surveys.translatable import N_
 
@@ -278,15 +279,26 @@ FIELD_NAMES = {
     "comparability_threshold": N_("Common weight two rounds need to be compared"),
     "regression_threshold": N_("Fall counted as a regression (points)"),
     "bands": N_("Bands"),
+    "check": N_("Check"),
+    "severity": N_("Severity"),
+    "whole_numbers": N_("Columns of whole numbers"),
+    "totals": N_("Totals checked"),
+    "table_plausibility": N_("Plausible change since the previous round (factor)"),
+    "plausibility": N_("Plausible change since the previous round (factor)"),
 }
 TEXT_FIELD_NAMES = {
     "text": N_("Question text in %(language)s"),
     "help": N_("Help text in %(language)s"),
     "title": N_("Title in %(language)s"),
     "description": N_("Description in %(language)s"),
+    "message": N_("Message in %(language)s"),
 }
 OPTION_LABEL = N_("Label of the answer %(option)s in %(language)s")
 OPTION_SCORE = N_("Score of the answer %(option)s")
+SEVERITY_NAMES = {"error": N_("Error"), "warning": N_("Warning")}
+TOTAL_EQUAL = N_("%(total)s = %(parts)s")
+TOTAL_AT_LEAST = N_("%(total)s ≥ %(parts)s")
+TOTAL_COMPUTED = N_("(computed)")
 OPTION_EXCLUSIVE = N_("Answer %(option)s chosen only on its own")
 ROW_LABEL = N_("Label of the row %(row)s in %(language)s")
 ROW_DEFINITION = N_("Definition of the row %(row)s in %(language)s")
@@ -391,6 +403,14 @@ class ChangeReader:
             return "; ".join(steps) or NOTHING
         if path == "options":
             return ", ".join(self._option_label(v, question, wording) for v in value) or NOTHING  # type: ignore[attr-defined]
+        if path == "check":
+            return rule_in_words(str(value), wording.definition, wording.language, t)
+        if path == "severity":
+            return t(SEVERITY_NAMES.get(str(value), str(value)))
+        if path == "whole_numbers":
+            return ", ".join(self.table_part_name("columns", c) for c in value) or NOTHING  # type: ignore[attr-defined]
+        if path == "totals":
+            return "; ".join(self._total(total, wording) for total in value) or NOTHING  # type: ignore[attr-defined]
         if path in ("statistics.rows", "statistics.columns"):
             kind = path.split(".")[1]
             return ", ".join(self.table_part_name(kind, part) for part in value) or NOTHING  # type: ignore[attr-defined]
@@ -413,6 +433,17 @@ class ChangeReader:
             if line.id == line_id:
                 return f"{line.id} {localized(line.title, wording.language)}"
         return line_id
+
+    def _total(self, total: tuple, wording: Wording) -> str:
+        """A total check in words: "Total = Female + Male (computed)"."""
+        column, parts, relation, computed = total
+        sum_of = " + ".join(self.table_part_name("columns", part) for part in parts)
+        template = TOTAL_AT_LEAST if relation == "at_least" else TOTAL_EQUAL
+        words = wording.t(template) % {
+            "total": self.table_part_name("columns", column),
+            "parts": sum_of,
+        }
+        return words + (" " + wording.t(TOTAL_COMPUTED) if computed else "")
 
     def _option_label(self, value: str, question: Question | None, wording: Wording) -> str:
         option = question.option(value) if question is not None else None

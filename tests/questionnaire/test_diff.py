@@ -150,3 +150,83 @@ def test_each_entry_describes_itself_in_one_line(diff: DefinitionDiff) -> None:
     line = reworded.describe("fr")
     assert line.startswith("legal_tip_offence -> legal_tip_criminalised [legal]: La loi")
     assert line.endswith("(text.en, text.fr)")
+
+
+NIAMEY = Path(__file__).resolve().parents[2] / "questionnaires" / "niamey-2018"
+
+
+def test_rules_added_removed_and_changed_between_versions(v1: Definition) -> None:
+    """Issue 12: the diff reports validation rules and table checks, not only questions."""
+    from surveys.questionnaire.schema import Rule, TableChecks, TotalCheck
+
+    rule = Rule(
+        "r_shelters", "protection_shelters <= 100", "warning", {"en": "Check", "fr": "Vérifiez"}
+    )
+    gone = Rule("r_gone", "protection_shelters >= 0", "error", {"en": "No", "fr": "Non"})
+    stats = v1.question("protection_statistics")
+    checked = replace(
+        stats,
+        table_checks=TableChecks(
+            integer_columns=("female", "male"),
+            totals=(TotalCheck("total", ("female", "male"), computed=True),),
+            plausibility_factor=3.0,
+        ),
+    )
+    before = replace(v1, rules=(rule, gone))
+    areas = tuple(
+        replace(a, questions=tuple(checked if q.id == stats.id else q for q in a.questions))
+        for a in v1.areas
+    )
+    after = replace(
+        v1,
+        version=2,
+        areas=areas,
+        rules=(
+            replace(
+                rule,
+                check="protection_shelters  <=  50",
+                severity="error",
+                message={"en": "Too many", "fr": "Vérifiez"},
+            ),
+            Rule("r_new", "protection_budget >= 0", "error", {"en": "Negative", "fr": "Négatif"}),
+        ),
+    )
+    diff = diff_definitions(before, after)
+    assert diff.rules_added == ("r_new",) and diff.rules_removed == ("r_gone",)
+    [changed] = diff.rules_changed
+    assert changed.rule_id == "r_shelters"
+    assert [c.field for c in changed.changes] == ["check", "severity", "message.en"]
+    assert changed.changes[0] == Change(
+        "check", "protection_shelters <= 100", "protection_shelters  <=  50"
+    )
+    [table] = [c for c in diff.changed if c.new_id == "protection_statistics"]
+    assert {c.field: (c.old, c.new) for c in table.changes} == {
+        "whole_numbers": ([], ["female", "male"]),
+        "totals": ([], [("total", ("female", "male"), "equal", True)]),
+        "table_plausibility": (None, 3.0),
+    }
+    text = render_text(diff)
+    assert "Validation rules:\n  + r_new\n  - r_gone\n  ~ r_shelters" in text
+    # The same rule written with other spacing is not a change.
+    same = replace(
+        before,
+        version=2,
+        rules=(replace(rule, check=" protection_shelters<=100 ".replace("<=", " <= ")), gone),
+    )
+    assert diff_definitions(before, same).rules_changed == ()
+
+
+def test_the_diff_page_lists_the_rules_niamey_v3_brings(client, login, create_user, create_version):
+    for version in (1, 2, 3):
+        create_version(NIAMEY / f"v{version}.yaml")
+    login(create_user("analyst"))
+    page = client.get("/questionnaires/niamey-2018/diff?old=2&new=3").get_data(as_text=True)
+    assert "<h2>Validation rules</h2>" in page
+    assert page.count("Added: ") >= 21
+    assert "Added: tip_convicted_not_above_prosecuted_2025" in page
+    assert "Columns of whole numbers" in page and "Totals checked" in page
+    assert "Plausible change since the previous round (factor)" in page
+    assert "“Total” ≥ “Female” + “Male”" in page
+    client.post("/language", data={"language": "fr"})
+    french = client.get("/questionnaires/niamey-2018/diff?old=2&new=3").get_data(as_text=True)
+    assert "<h2>Règles de validation</h2>" in french and "Colonnes de nombres entiers" in french
