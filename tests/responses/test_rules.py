@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask import url_for
 
 from surveys.accounts.models import Role
@@ -344,3 +345,47 @@ def test_reviewers_see_failed_checks_tables_and_explanations(client, login, db, 
     assert html.count('class="stats review-stats"') == 2
     assert '<td class="num rule-error">3</td>' in html
     assert "About the check “the total (3) is less than" in html  # a query on the check
+
+
+def test_a_coordinator_attaches_a_query_to_a_failed_check(client, login, db, ruled, create_user):
+    """Issue 12, point 3: from the list of failed checks, a query on the check's question that
+    names the check; the country sees it beside the table once the submission is returned."""
+    import re
+    from html import unescape
+
+    from surveys.review.models import ReviewQuery
+
+    niger, round_, respondent = ruled
+    table = {
+        "cells": {
+            "prosecuted|2025|female": 12,
+            "prosecuted|2025|male": 5,
+            "prosecuted|2025|total": 3,
+        },
+        "source": "Ministry of Justice",
+    }
+    submission = _start(db, round_, niger, respondent, {**COMPLETE, "protection_statistics": table})
+    submission.status = "submitted"
+    db.session.commit()
+    login(create_user(Role.COORDINATOR, name="Coordinator"))
+    html = client.get(f"/review/submissions/{submission.id}").get_data(as_text=True)
+    checks = html[html.index('id="checks"') : html.index("</section>", html.index('id="checks"'))]
+    form = re.search(r'<details class="review-ask">.*?</details>', checks, re.S).group(0)
+    assert 'name="question_id" value="protection_statistics"' in form
+    prefilled = unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", form, re.S).group(1))
+    assert prefilled.startswith("About the check “the total (3) is less than the sum")
+    response = client.post(
+        f"/review/submissions/{submission.id}/queries",
+        data={"question_id": "protection_statistics", "text": prefilled + "which figure is right?"},
+    )
+    assert response.status_code == 302
+    [query] = db.session.scalars(sa.select(ReviewQuery)).all()
+    assert query.question_id == "protection_statistics" and query.submission_id == submission.id
+    assert "the total (3) is less than the sum" in query.text and query.is_open
+    client.post(f"/review/submissions/{submission.id}/return", data={"note": ""})
+    db.session.refresh(submission)
+    assert submission.status == "returned"
+    login(respondent)
+    page = client.get(f"/submissions/{submission.id}/areas/protection").get_data(as_text=True)
+    thread = page[page.index('id="q-protection_statistics"') :]
+    assert "which figure is right?" in unescape(thread[: thread.index('class="q-links"')])
