@@ -78,6 +78,17 @@ def current_direction() -> str:
     return language_named(current_language()).direction
 
 
+def reading_language(definition) -> str:
+    """The language a questionnaire is shown in: the one asked for (`?lang=`) when the
+    definition has it, else the reader's own when it has that, else its first."""
+    offered = definition.languages
+    requested = request.args.get("lang")
+    if requested in offered:
+        return requested
+    preferred = current_user.language
+    return preferred if preferred in offered else offered[0]
+
+
 def in_language(language: str | None):
     """Translate and format in `language` for the duration of a `with` block."""
     return force_locale(locale_for(language))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import _, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
@@ -12,7 +10,7 @@ from flask_login import current_user
 from surveys.access import allow, signed_in
 from surveys.accounts.models import Role
 from surveys.extensions import db
-from surveys.i18n import current_language
+from surveys.i18n import current_language, reading_language
 from surveys.inputs import parse_id
 from surveys.locales import percent_of_hundred
 from surveys.navigation import add_nav_item
@@ -56,14 +54,6 @@ def _visible_version(key: str, number: int) -> QuestionnaireVersion:
     return version
 
 
-def _language(definition) -> str:
-    requested = request.args.get("lang")
-    if requested in definition.languages:
-        return requested
-    preferred = current_user.language
-    return preferred if preferred in definition.languages else definition.languages[0]
-
-
 @bp.get("/")
 @signed_in
 def index():
@@ -82,10 +72,10 @@ def show(key: str, version: int):
         "questionnaire/show.html",
         stored=stored,
         definition=definition,
-        language=_language(definition),
+        language=reading_language(definition),
         localized=localized,
         may_manage=_may_manage(),
-        preview_endpoint="questionnaire.preview",
+        preview_endpoint="responses.preview",
         condition_text=condition_text,
         type_name=lambda question_type: type_name(question_type, gettext),
     )
@@ -101,7 +91,7 @@ def diff(key: str):
     from surveys.questionnaire.diff import diff_definitions
 
     old, new = _visible_version(key, old_number), _visible_version(key, new_number)
-    language = _language(new.definition)
+    language = reading_language(new.definition)
     changes = diff_definitions(old.definition, new.definition)
     return render_template(
         "questionnaire/diff.html",
@@ -256,46 +246,4 @@ def publish_version(key: str, version: int):
             return redirect(url_for("questionnaire.show", key=key, version=version))
     return render_template(
         "questionnaire/publish.html", stored=stored, form=form, localized=localized
-    )
-
-
-@bp.get("/<key>/v<int:version>/preview")
-@allow(*MANAGERS)
-def preview(key: str, version: int):
-    """An area's form exactly as respondents will see it, in each language, saving nothing."""
-    from surveys.responses import evidence as evidence_ops
-    from surveys.responses.fields import answer_display, kind_of
-    from surveys.responses.forms import area_form_class, question_numbers
-    from surveys.responses.presentation import condition_tree, stat_table
-
-    stored = _visible_version(key, version)
-    definition = stored.definition
-    language = _language(definition)
-    area = definition.area(request.args.get("area", "")) or definition.areas[0]
-    form_class = area_form_class(definition, area, language, stored.sha256 + ":preview")
-    return render_template(
-        "questionnaire/preview.html",
-        stored=stored,
-        definition=definition,
-        area=area,
-        language=language,
-        form=form_class(formdata=None),
-        submission=None,
-        answers={},
-        hidden=frozenset(),
-        errors={},
-        evidence={},
-        numbers=question_numbers(definition),
-        localized=localized,
-        kind_of=kind_of,
-        answer_display=answer_display,
-        stat_table=stat_table,
-        human_size=evidence_ops.human_size,
-        accept=evidence_ops.ACCEPT_ATTRIBUTE,
-        max_upload_mb=current_app.config["MAX_UPLOAD_MB"],
-        conditions={
-            q.id: json.dumps(condition_tree(q.show_if), separators=(",", ":"))
-            for q in area.questions
-            if q.show_if
-        },
     )

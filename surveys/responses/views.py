@@ -36,10 +36,11 @@ from surveys.accounts.models import Role
 from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
-from surveys.i18n import current_language
+from surveys.i18n import current_language, reading_language
 from surveys.inputs import parse_id, parse_ids
 from surveys.navigation import add_nav_item
 from surveys.questionnaire.expressions import parse, referenced_ids
+from surveys.questionnaire.operations import find_version
 from surveys.questionnaire.schema import Area, Definition, localized
 from surveys.responses import evidence as evidence_ops
 from surveys.responses import merge as merge_ops
@@ -217,6 +218,28 @@ def submission(submission_id: int):
     )
 
 
+def _form_context(definition: Definition, area: Area, language: str) -> dict:
+    """What an area's form needs to be drawn, with or without a submission behind it."""
+    return {
+        "definition": definition,
+        "area": area,
+        "language": language,
+        "numbers": question_numbers(definition),
+        "localized": localized,
+        "kind_of": kind_of,
+        "answer_display": answer_display,
+        "stat_table": stat_table,
+        "human_size": evidence_ops.human_size,
+        "accept": evidence_ops.ACCEPT_ATTRIBUTE,
+        "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
+        "conditions": {
+            q.id: json.dumps(condition_tree(q.show_if), separators=(",", ":"))
+            for q in area.questions
+            if q.show_if
+        },
+    }
+
+
 def _page_context(sub: Submission, definition: Definition, area: Area, answers: dict) -> dict:
     """What both the editable and the read-only area page show."""
     language = _language()
@@ -232,28 +255,13 @@ def _page_context(sub: Submission, definition: Definition, area: Area, answers: 
         "failures_by_question": _by_question(area_failures),
         "failed_cells": _failed_cells(area_failures),
         "explanation_max": rule_checks.EXPLANATION_MAX,
+        **_form_context(definition, area, language),
         "submission": sub,
-        "definition": definition,
-        "area": area,
         "answers": answers,
         "hidden": hidden,
         "progress": ops.area_progress(definition, answers),
-        "numbers": question_numbers(definition),
         "anchors": {q.id: kind_of(q).anchor(q) for q in area.questions},
         "evidence": evidence_ops.evidence_by_question(sub),
-        "language": language,
-        "localized": localized,
-        "kind_of": kind_of,
-        "answer_display": answer_display,
-        "stat_table": stat_table,
-        "human_size": evidence_ops.human_size,
-        "accept": evidence_ops.ACCEPT_ATTRIBUTE,
-        "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
-        "conditions": {
-            q.id: json.dumps(condition_tree(q.show_if), separators=(",", ":"))
-            for q in area.questions
-            if q.show_if
-        },
         "outside_values": _script_json(_outside_values(definition, area, answers, hidden)),
         "autosave_strings": _script_json(
             {
@@ -761,3 +769,27 @@ def evidence_file(evidence_id: int):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@bp.get("/questionnaires/<key>/v<int:version>/preview")
+@allow(Role.COORDINATOR, Role.ADMIN)
+def preview(key: str, version: int):
+    """An area's form exactly as respondents will see it, in each language, saving nothing."""
+    stored = find_version(key, version)
+    if stored is None:
+        abort(404)
+    definition = stored.definition
+    language = reading_language(definition)
+    area_ = definition.area(request.args.get("area", "")) or definition.areas[0]
+    form_class = area_form_class(definition, area_, language, stored.sha256 + ":preview")
+    return render_template(
+        "responses/preview.html",
+        **_form_context(definition, area_, language),
+        stored=stored,
+        form=form_class(formdata=None),
+        submission=None,
+        answers={},
+        hidden=frozenset(),
+        errors={},
+        evidence={},
+    )
