@@ -41,8 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=0)
     _init_extensions(app)
     inputs.init_app(app)  # before the blueprints: their routes use its URL converters
-    _register_blueprints(app)
-    _register_commands(app)
+    _register_slices(app)
     _register_request_hooks(app)
     return app
 
@@ -100,7 +99,7 @@ def _init_extensions(app: Flask) -> None:
     from surveys import engine
     from surveys.extensions import babel, csrf, db, login_manager, migrate
     from surveys.i18n import select_locale, select_timezone
-    from surveys.models import import_all_models
+    from surveys.slices import import_all_models
 
     import_all_models()
     db.init_app(app)
@@ -117,68 +116,12 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
 
 
-def _register_blueprints(app: Flask) -> None:
-    from surveys.accounts.views import bp as accounts_bp
-    from surveys.audit.views import bp as audit_bp
-    from surveys.countries.views import bp as countries_bp
-    from surveys.export.views import bp as export_bp
-    from surveys.home.views import bp as home_bp
-    from surveys.offline.views import bp as offline_bp
-    from surveys.ops.health import bp as ops_bp
-    from surveys.questionnaire.views import bp as questionnaire_bp
-    from surveys.responses.views import bp as responses_bp
-    from surveys.results.views import bp as results_bp
-    from surveys.review.views import bp as review_bp
-    from surveys.rounds.views import bp as rounds_bp
-
-    app.register_blueprint(home_bp)
-    app.register_blueprint(ops_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(audit_bp, url_prefix="/audit")
-    app.register_blueprint(countries_bp, url_prefix="/countries")
-    app.register_blueprint(questionnaire_bp, url_prefix="/questionnaires")
-    app.register_blueprint(rounds_bp, url_prefix="/rounds")
-    app.register_blueprint(responses_bp)
-    app.register_blueprint(results_bp, url_prefix="/results")
-    app.register_blueprint(review_bp, url_prefix="/review")
-    app.register_blueprint(export_bp, url_prefix="/exports")
-    app.register_blueprint(offline_bp, url_prefix="/offline")
-
-    from surveys import api
-
-    api.init_app(app)
-
-
-def _register_commands(app: Flask) -> None:
-    from surveys.accounts.commands import demo_logins_command, users_cli
-    from surveys.countries.commands import countries_cli
+def _register_slices(app: Flask) -> None:
+    from surveys import slices
     from surveys.demo import demo_command
-    from surveys.export.commands import export_cli
-    from surveys.offline.commands import offline_cli
-    from surveys.ops.commands import backup_command, check_command, restore_command
-    from surveys.questionnaire.commands import questionnaire_cli
-    from surveys.results.commands import scores_cli
-    from surveys.rounds.commands import rounds_cli
-    from surveys.scheduling.commands import scheduler_command
-    from surveys.storage.commands import storage_cli
 
-    for command in (
-        users_cli,
-        backup_command,
-        check_command,
-        restore_command,
-        countries_cli,
-        demo_command,
-        demo_logins_command,
-        export_cli,
-        offline_cli,
-        questionnaire_cli,
-        scores_cli,
-        rounds_cli,
-        scheduler_command,
-        storage_cli,
-    ):
-        app.cli.add_command(command)
+    slices.init_app(app)
+    app.cli.add_command(demo_command)
 
 
 def _register_request_hooks(app: Flask) -> None:

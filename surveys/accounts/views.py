@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_babel import _, ngettext
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -68,11 +67,8 @@ from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import current_language
 from surveys.inputs import parse_id, same_site_path
-from surveys.navigation import add_nav_item
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
-add_nav_item("accounts.people", _l("People"), roles=(Role.ADMIN, Role.COORDINATOR), order=85)
-add_nav_item("accounts.profile", _l("My account"), order=99)
 
 PEOPLE_PER_PAGE = 50
 

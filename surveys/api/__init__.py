@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from surveys.api.framework import API_PREFIX, ApiError
@@ -53,15 +53,3 @@ def add_rate_limit_headers(response):
         response.headers["X-RateLimit-Remaining"] = str(max(0, accepted.remaining))
         response.headers["X-RateLimit-Reset"] = str(accepted.reset_after)
     return response
-
-
-def init_app(app: Flask) -> None:
-    from surveys.api import openapi_views, views  # noqa: F401 - declare the routes
-    from surveys.api.framework import bp
-    from surveys.api.pages import bp as pages_bp
-
-    if not bp._got_registered_once:
-        bp.register_error_handler(ApiError, lambda error: error.response())
-        bp.after_request(add_rate_limit_headers)
-    app.register_blueprint(bp)
-    app.register_blueprint(pages_bp)

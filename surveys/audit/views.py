@@ -20,10 +20,8 @@ from surveys.audit.models import AuditEvent
 from surveys.extensions import db
 from surveys.i18n import user_zone
 from surveys.inputs import WholeNumberField, parse_id
-from surveys.navigation import add_nav_item
 
 bp = Blueprint("audit", __name__, template_folder="templates")
-add_nav_item("audit.index", _l("Audit log"), roles=(Role.ADMIN,), order=95)
 
 EVENTS_PER_PAGE = 50
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import _
-from flask_babel import lazy_gettext as _l
 
 from surveys.access import allow
 from surveys.accounts.models import Role
@@ -10,10 +9,8 @@ from surveys.countries.forms import CountryForm
 from surveys.countries.models import Country
 from surveys.countries.operations import CountryError, add_country
 from surveys.extensions import db
-from surveys.navigation import add_nav_item
 
 bp = Blueprint("countries", __name__, template_folder="templates")
-add_nav_item("countries.index", _l("Countries"), roles=(Role.ADMIN, Role.COORDINATOR), order=80)
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from surveys.access import allow
@@ -33,16 +32,12 @@ from surveys.export.workbook import XLSX_MIMETYPE
 from surveys.extensions import db
 from surveys.i18n import current_language, default_language, is_enabled
 from surveys.locales import percent_of_hundred
-from surveys.navigation import add_nav_item
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.rounds.models import Round
 from surveys.storage.backends import current_store
 from surveys.storage.download import send_stored
 
 bp = Blueprint("export", __name__, template_folder="templates")
-add_nav_item(
-    "export.index", _l("Excel workbooks"), roles=(Role.ANALYST, Role.COORDINATOR), order=70
-)
 
 EXPORT_ROLES = (Role.ANALYST, Role.COORDINATOR)
 

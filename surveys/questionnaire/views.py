@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import _, format_decimal, gettext
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from surveys.access import allow, signed_in
@@ -13,7 +12,6 @@ from surveys.extensions import db
 from surveys.i18n import current_language, reading_language
 from surveys.inputs import parse_id
 from surveys.locales import percent_of_hundred
-from surveys.navigation import add_nav_item
 from surveys.questionnaire.errors import DefinitionError
 from surveys.questionnaire.forms import PublishForm, UploadDefinitionForm
 from surveys.questionnaire.models import QuestionnaireVersion
@@ -37,7 +35,6 @@ from surveys.questionnaire.wording import (
 )
 
 bp = Blueprint("questionnaire", __name__, template_folder="templates")
-add_nav_item("questionnaire.index", _l("Questionnaires"), order=60)
 
 MANAGERS = (Role.COORDINATOR, Role.ADMIN)
 

@@ -38,7 +38,6 @@ from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import current_language, reading_language
 from surveys.inputs import parse_id, parse_ids
-from surveys.navigation import add_nav_item
 from surveys.questionnaire.expressions import parse, referenced_ids
 from surveys.questionnaire.operations import find_version
 from surveys.questionnaire.schema import Area, Definition, localized
@@ -58,7 +57,6 @@ from surveys.storage.download import send_stored
 
 T = TypeVar("T")
 bp = Blueprint("responses", __name__, template_folder="templates")
-add_nav_item("responses.home", _l("My questionnaires"), roles=(Role.RESPONDENT,), order=10)
 
 SOURCE_LABELS = {
     RevisionSource.SAVED.value: _l("Saved"),

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from surveys.access import allow
 from surveys.accounts.models import Role
 from surveys.countries.models import Country
 from surveys.extensions import db
-from surveys.navigation import add_nav_item
 from surveys.questionnaire.framework import Framework
 from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.schema import localized
@@ -45,9 +43,6 @@ from surveys.scoring.aggregates import EMPTY, INSUFFICIENT
 from surveys.scoring.dimensions import analyse, plan_analysis
 
 bp = Blueprint("results", __name__, template_folder="templates")
-add_nav_item(
-    "results.index", _l("Results"), roles=(Role.ANALYST, Role.COORDINATOR, Role.ADMIN), order=40
-)
 
 READERS = (Role.ANALYST, Role.COORDINATOR, Role.ADMIN)
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -17,7 +16,6 @@ from surveys.accounts.models import Role
 from surveys.extensions import db
 from surveys.i18n import current_language
 from surveys.inputs import same_site_path
-from surveys.navigation import add_nav_item
 from surveys.questionnaire.schema import localized
 from surveys.responses.fields import STAT_META_LABELS, answer_display
 from surveys.responses.forms import question_numbers
@@ -31,8 +29,6 @@ from surveys.review.operations import ReviewError, add_query, answer_query, reso
 from surveys.rounds.models import Round
 
 bp = Blueprint("review", __name__, template_folder="templates")
-
-add_nav_item("review.index", _l("Review"), roles=(Role.COORDINATOR,), order=40)
 
 
 @bp.app_context_processor

@@ -7,7 +7,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import _, ngettext
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -20,7 +19,6 @@ from surveys.countries.operations import active_countries
 from surveys.extensions import db
 from surveys.i18n import default_language, user_zone
 from surveys.inputs import parse_id
-from surveys.navigation import add_nav_item
 from surveys.notifications.models import OutboxMessage
 from surveys.notifications.outbox import resend
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
@@ -59,7 +57,6 @@ from surveys.rounds.reminders import (
 from surveys.rounds.state import RoundState
 
 bp = Blueprint("rounds", __name__, template_folder="templates")
-add_nav_item("rounds.index", _l("Rounds"), roles=(Role.COORDINATOR, Role.ANALYST), order=30)
 
 MANAGERS = (Role.COORDINATOR,)
 READERS = (Role.COORDINATOR, Role.ANALYST)

@@ -1,0 +1,17 @@
+"""The api slice joins the application: the /api/v1 endpoints and the token and docs pages."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from surveys.api import add_rate_limit_headers, openapi_views, views  # noqa: F401 - routes
+from surveys.api.framework import ApiError, bp
+from surveys.api.pages import bp as pages_bp
+
+
+def init_app(app: Flask) -> None:
+    if not bp._got_registered_once:
+        bp.register_error_handler(ApiError, lambda error: error.response())
+        bp.after_request(add_rate_limit_headers)
+    app.register_blueprint(bp)
+    app.register_blueprint(pages_bp)

@@ -1,0 +1,17 @@
+"""The countries slice joins the application: its pages, its commands, its menu entries."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from surveys.accounts.models import Role
+from surveys.countries.commands import countries_cli
+from surveys.countries.views import bp
+from surveys.navigation import add_nav_item
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp, url_prefix="/countries")
+    app.cli.add_command(countries_cli)
+    add_nav_item("countries.index", _l("Countries"), roles=(Role.ADMIN, Role.COORDINATOR), order=80)

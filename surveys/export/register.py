@@ -1,0 +1,19 @@
+"""The export slice joins the application: its pages, its commands, its menu entries."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from surveys.accounts.models import Role
+from surveys.export.commands import export_cli
+from surveys.export.views import bp
+from surveys.navigation import add_nav_item
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp, url_prefix="/exports")
+    app.cli.add_command(export_cli)
+    add_nav_item(
+        "export.index", _l("Excel workbooks"), roles=(Role.ANALYST, Role.COORDINATOR), order=70
+    )

@@ -1,0 +1,13 @@
+"""The offline slice joins the application: its pages, its commands."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from surveys.offline.commands import offline_cli
+from surveys.offline.views import bp
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp, url_prefix="/offline")
+    app.cli.add_command(offline_cli)
