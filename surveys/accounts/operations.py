@@ -15,7 +15,7 @@ from flask import current_app, url_for
 from flask_babel import _
 from sqlalchemy import func, select
 
-from surveys.accounts.labels import is_valid_timezone, role_label
+from surveys.accounts.labels import ROLE_LABELS, is_valid_timezone, role_label
 from surveys.accounts.models import (
     ROLE_VALUES,
     LoginAttempt,
@@ -44,7 +44,8 @@ from surveys.audit.operations import client_address, record
 from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
-from surveys.i18n import in_language, is_enabled, locale_for, zone_named
+from surveys.i18n import is_enabled, locale_for, zone_named
+from surveys.notifications.letters import Notice, render_notice
 
 # A person may ask for at most this many reset e-mails per hour (protects their mailbox).
 MAX_RESET_EMAILS_PER_HOUR = 3
@@ -194,13 +195,13 @@ def _format_for(user: User, moment: datetime) -> str:
     )
 
 
-def _queue(user: User, *, subject: str, body: str, kind: str) -> None:
+def _queue(user: User, notice: Notice, *, kind: str) -> None:
     from surveys.notifications.outbox import queue_message
 
     queue_message(
         recipient_email=user.email,
-        subject=subject,
-        body=body,
+        subject=notice.subject,
+        body=notice.body,
         language=user.language,
         user_id=user.id,
         kind=kind,
@@ -217,46 +218,31 @@ def send_invitation_email(
     """Queue the invitation in the invited person's language; returns the link."""
     now = now or utcnow()
     link = external_url("accounts.accept_invitation", invitation_token=raw_token)
-    with in_language(user.language):
-        roles = ", ".join(role_label(r) for r in sorted(user.roles))
-        countries = ", ".join(c.name(user.language) for c in user.countries)
-        subject = _("Your invitation to the Niamey monitoring platform")
-        body = _(
-            "Hello %(name)s,\n\n"
-            "%(inviter)s invites you to the platform of the Niamey mechanism for monitoring the "
-            "fight against migrant smuggling and trafficking in persons.\n\n"
-            "Your role: %(roles)s\n"
-            "Countries: %(countries)s\n\n"
-            "To accept, choose your password at this address:\n%(link)s\n\n"
-            "The link works once and expires on %(expires)s. If you did not expect this "
-            "message, you can ignore it.",
-            name=user.name,
-            inviter=inviter.name if inviter is not None else _("The secretariat"),
-            roles=roles,
-            countries=countries or "-",
-            link=link,
-            expires=_format_for(user, _token_expiry(now)),
-        )
-    _queue(user, subject=subject, body=body, kind="invitation")
+    notice = render_notice(
+        "invitation",
+        user.language,
+        name=user.name,
+        inviter=inviter.name if inviter is not None else None,
+        roles=[ROLE_LABELS.get(r, r) for r in sorted(user.roles)],  # lazy: read when written
+        countries=[c.name(user.language) for c in user.countries],
+        link=link,
+        expires=_format_for(user, _token_expiry(now)),
+    )
+    _queue(user, notice, kind="invitation")
     return link
 
 
 def send_reset_email(user: User, raw_token: str, now: datetime | None = None) -> str:
     now = now or utcnow()
     link = external_url("accounts.reset_password", reset_token=raw_token)
-    with in_language(user.language):
-        subject = _("Choose a new password")
-        body = _(
-            "Hello %(name)s,\n\n"
-            "Someone (probably you) asked to reset your password on the Niamey monitoring "
-            "platform. To choose a new password, open this address:\n%(link)s\n\n"
-            "The link works once and expires on %(expires)s. If you did not ask for it, ignore "
-            "this message: your password does not change.",
-            name=user.name,
-            link=link,
-            expires=_format_for(user, _token_expiry(now)),
-        )
-    _queue(user, subject=subject, body=body, kind="password_reset")
+    notice = render_notice(
+        "password_reset",
+        user.language,
+        name=user.name,
+        link=link,
+        expires=_format_for(user, _token_expiry(now)),
+    )
+    _queue(user, notice, kind="password_reset")
     return link
 
 

@@ -8,7 +8,6 @@ the outbox in each recipient's language. Functions flush only: the calling view 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -21,7 +20,8 @@ from surveys.accounts.queries import coordinators, country_respondents
 from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.extensions import db
-from surveys.i18n import default_language, in_language, is_enabled
+from surveys.i18n import default_language, is_enabled
+from surveys.notifications.letters import Notice, render_notice
 from surveys.notifications.outbox import queue_message
 from surveys.questionnaire.schema import localized
 from surveys.responses.forms import question_numbers
@@ -344,20 +344,13 @@ def _past_tense(action: str) -> str:
     }[action]
 
 
-@dataclass(frozen=True)
-class Notice:
-    subject: str
-    body: str
-
-
 def announce(submission: Submission, action: str, *, note: str = "") -> int:
     """Queue one message per recipient, each in their own language; returns how many."""
     recipients = recipients_for(action, submission)
     kind = "submission." + _past_tense(action)
     for user in recipients:
         language = user.language if is_enabled(user.language) else default_language()
-        with in_language(language):
-            notice = compose_notice(submission, action, language, note=note)
+        notice = compose_notice(submission, action, language, note=note)
         queue_message(
             recipient_email=user.email,
             subject=notice.subject,
@@ -371,90 +364,44 @@ def announce(submission: Submission, action: str, *, note: str = "") -> int:
 
 
 def compose_notice(submission: Submission, action: str, language: str, *, note: str = "") -> Notice:
-    """The subject and body of the message for one action, in the current (forced) locale."""
-    country = submission.country.name(language)
-    period = submission.round.period_label
+    """The subject and body of the message for one action in `language`
+    (templates/notices/submission.<past tense>.txt)."""
+    context: dict[str, object] = {
+        "country": submission.country.name(language),
+        "period": submission.round.period_label,
+        "note": note,
+    }
     if action == Action.SUBMIT:
-        subject = _(
-            "%(country)s submitted its self-assessment (%(period)s)", country=country, period=period
-        )
-        lines = [
-            _(
-                "%(country)s submitted its answers for the period %(period)s.",
-                country=country,
-                period=period,
-            ),
-            _(
-                "Review them: %(link)s",
-                link=absolute_url("review.submission", submission_id=submission.id),
-            ),
-        ]
-        return Notice(subject, "\n\n".join(lines))
-
-    link = respondent_link(submission)
+        context["review_link"] = absolute_url("review.submission", submission_id=submission.id)
+    else:
+        context["link"] = respondent_link(submission)
     if action == Action.RETURN:
-        subject = _(
-            "Your self-assessment for %(period)s was returned with questions", period=period
+        queries = _open_queries(submission, language)
+        context.update(
+            open_queries=open_query_count(submission),
+            queries=queries[:MAX_QUERIES_IN_NOTICE],
+            more_queries=len(queries) > MAX_QUERIES_IN_NOTICE,
         )
-        lines = [
-            ngettext(
-                "The secretariat returned the answers of %(country)s for the period %(period)s "
-                "with %(num)s open question.",
-                "The secretariat returned the answers of %(country)s for the period %(period)s "
-                "with %(num)s open questions.",
-                open_query_count(submission),
-                country=country,
-                period=period,
-            )
-        ]
-        lines.extend(_query_lines(submission, language))
-    elif action == Action.VALIDATE:
-        subject = _("Your self-assessment for %(period)s was validated", period=period)
-        lines = [
-            _(
-                "The secretariat validated the answers of %(country)s for the period %(period)s. "
-                "Thank you.",
-                country=country,
-                period=period,
-            )
-        ]
-    else:
-        subject = _("Your self-assessment for %(period)s was reopened", period=period)
-        lines = [
-            _(
-                "The secretariat reopened the answers of %(country)s for the period %(period)s "
-                "so that they can be changed.",
-                country=country,
-                period=period,
-            )
-        ]
-    if note:
-        lines.append(_("Note from the secretariat:") + "\n" + note)
-    if action != Action.VALIDATE:
-        lines.append(_("Answer the questions and submit again: %(link)s", link=link))
-    else:
-        lines.append(_("See your answers: %(link)s", link=link))
-    return Notice(subject, "\n\n".join(lines))
+    return render_notice("submission." + _past_tense(action), language, **context)
 
 
 MAX_QUERIES_IN_NOTICE = 20
 QUERY_EXCERPT_LENGTH = 300
 
 
-def _query_lines(submission: Submission, language: str) -> list[str]:
-    """The open queries on questions, so the e-mail alone tells what to look at."""
+def _open_queries(submission: Submission, language: str) -> list[tuple[str, str]]:
+    """(question, excerpt) of the open queries on questions, so the e-mail alone tells what to
+    look at."""
     definition = submission.round.version.definition
     numbers = question_numbers(definition)
-    lines = []
+    found = []
     for query in queries_for(submission):
         question = definition.question(query.question_id) if query.question_id else None
         if query.resolved or question is None:
             continue
         label = f"{numbers.get(question.id, '')} {localized(question.text, language)}".strip()
-        lines.append(f"- {_shorten(label, 120)}\n  {_shorten(query.text, QUERY_EXCERPT_LENGTH)}")
-    if len(lines) > MAX_QUERIES_IN_NOTICE:
-        lines = [*lines[:MAX_QUERIES_IN_NOTICE], "- …"]
-    return ["\n".join(lines)] if lines else []
+        found.append((_shorten(label, 120), _shorten(query.text, QUERY_EXCERPT_LENGTH)))
+    return found
 
 
 def _shorten(text: str, length: int) -> str:

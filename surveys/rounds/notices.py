@@ -1,23 +1,24 @@
 """The e-mails about rounds, written in each recipient's language and time zone.
 
+Their words are templates (templates/notices/round.*.txt); this module builds their context.
+
 Callers hold an application context (web request, CLI or scheduler job); every text is rendered
 inside `in_language(recipient.language)`, so nothing depends on a request's locale.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
 from flask import current_app
-from flask_babel import gettext as _
 
 from surveys.accounts.models import User
 from surveys.countries.models import Country
-from surveys.i18n import in_language, locale_for
+from surveys.i18n import locale_for
 from surveys.languages import DEFAULT_LANGUAGE
+from surveys.notifications.letters import Notice, render_notice
 from surveys.notifications.models import OutboxMessage
 from surveys.notifications.outbox import queue_message
 from surveys.questionnaire.schema import localized
@@ -30,12 +31,6 @@ MANUAL_REMINDER = "round.reminder_now"
 CLOSING = "round.closing"
 CLOSED_SUMMARY = "round.closed_summary"
 CADENCE_CREATED = "round.created_by_cadence"
-
-
-@dataclass(frozen=True)
-class Notice:
-    subject: str
-    body: str
 
 
 def _zone(user: User) -> ZoneInfo:
@@ -81,6 +76,9 @@ def round_link(round_: Round) -> str:
     return absolute_url("rounds.show", round_id=round_.id)
 
 
+ROUND_NOTICES = (OPENING, REMINDER, MANUAL_REMINDER, CLOSING, CLOSED_SUMMARY, CADENCE_CREATED)
+
+
 def compose(
     kind: str,
     round_: Round,
@@ -91,94 +89,26 @@ def compose(
     submitted: bool = False,
     summary: dict | None = None,
 ) -> Notice:
-    """Subject and body of one notice, in the user's language."""
+    """Subject and body of one notice, in the user's language (templates/notices/<kind>.txt)."""
+    if kind not in ROUND_NOTICES:
+        raise ValueError(f"unknown round notice kind {kind!r}")
     language = user.language or DEFAULT_LANGUAGE
-    with in_language(language):
-        title = round_title(round_, language)
-        country_name = country.name(language) if country is not None else ""
-        deadline = deadline_text(closes_at or round_.closes_at, user)
-        greeting = _("Dear %(name)s,", name=user.name)
-        if kind == OPENING:
-            subject = _("Round open: %(title)s", title=title)
-            lines = [
-                _(
-                    "The self-assessment round %(title)s is now open for %(country)s.",
-                    title=title,
-                    country=country_name,
-                ),
-                _("Please submit your answers before %(deadline)s.", deadline=deadline),
-                _("Answer the questionnaire: %(link)s", link=respondent_link(round_, country)),
-            ]
-        elif kind in (REMINDER, MANUAL_REMINDER):
-            subject = _(
-                "Reminder: %(title)s closes on %(deadline)s", title=title, deadline=deadline
-            )
-            lines = [
-                _(
-                    "The questionnaire of %(country)s for %(title)s has not been submitted yet.",
-                    country=country_name,
-                    title=title,
-                ),
-                _(
-                    "The round closes for %(country)s on %(deadline)s.",
-                    country=country_name,
-                    deadline=deadline,
-                ),
-                _("Answer the questionnaire: %(link)s", link=respondent_link(round_, country)),
-            ]
-        elif kind == CLOSING:
-            subject = _("Round closed: %(title)s", title=title)
-            status_line = (
-                _(
-                    "Thank you: the questionnaire of %(country)s was submitted.",
-                    country=country_name,
-                )
-                if submitted
-                else _(
-                    "The questionnaire of %(country)s was not submitted before the deadline. "
-                    "Contact the secretariat if you need more time.",
-                    country=country_name,
-                )
-            )
-            lines = [
-                _(
-                    "The self-assessment round %(title)s closed for %(country)s on %(deadline)s.",
-                    title=title,
-                    country=country_name,
-                    deadline=deadline,
-                ),
-                status_line,
-            ]
-        elif kind == CLOSED_SUMMARY:
-            summary = summary or {}
-            subject = _("Round closed: %(title)s", title=title)
-            lines = [
-                _(
-                    "The round %(title)s is closed: %(submitted)s of %(total)s countries "
-                    "submitted.",
-                    title=title,
-                    submitted=summary.get("submitted", 0),
-                    total=summary.get("total", 0),
-                ),
-                _("See the round: %(link)s", link=round_link(round_)),
-            ]
-        elif kind == CADENCE_CREATED:
-            subject = _("New round scheduled: %(title)s", title=title)
-            lines = [
-                _(
-                    "The cadence of %(questionnaire)s created the round %(title)s. It opens on "
-                    "%(opening)s and closes on %(deadline)s.",
-                    questionnaire=round_.version.questionnaire.key,
-                    title=title,
-                    opening=deadline_text(round_.opens_at, user),
-                    deadline=deadline,
-                ),
-                _("Check or change it before it opens: %(link)s", link=round_link(round_)),
-            ]
-        else:
-            raise ValueError(f"unknown round notice kind {kind!r}")
-        body = "\n\n".join([greeting, *lines, _("The Niamey monitoring secretariat (UNODC)")])
-    return Notice(subject=subject, body=body + "\n")
+    summary = summary or {}
+    return render_notice(
+        kind,
+        language,
+        name=user.name,
+        title=round_title(round_, language),
+        country=country.name(language) if country is not None else "",
+        deadline=deadline_text(closes_at or round_.closes_at, user),
+        opening=deadline_text(round_.opens_at, user),
+        link=respondent_link(round_, country) if country is not None else "",
+        round_link=round_link(round_),
+        questionnaire=round_.version.questionnaire.key,
+        submitted=submitted,
+        submitted_count=summary.get("submitted", 0),
+        total_count=summary.get("total", 0),
+    )
 
 
 def queue_notice(
