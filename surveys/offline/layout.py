@@ -29,6 +29,8 @@ from surveys.questionnaire.expressions import (
     Or,
     parse,
 )
+from surveys.questionnaire.rules import Previous, references, rule_in_words
+from surveys.questionnaire.rules import parse as parse_rule
 from surveys.questionnaire.schema import (
     Area,
     Definition,
@@ -46,6 +48,11 @@ NUMBER_TYPES = (QuestionType.INTEGER, QuestionType.DECIMAL, QuestionType.PERCENT
 COL_KEY, COL_NUMBER, COL_TEXT, COL_HELP, COL_ANSWER, COL_COMMENT, COL_NA, COL_REASON, COL_NOTES = (
     range(1, 10)
 )
+# On the row of a question a warning can be raised on: why the figures are right anyway (the
+# web page's explanation of a warning). Blank keeps what was explained online.
+COL_EXPLAIN = 10
+EXPLANATION_FIELD = "{question}-rule_explanation"
+EXPLANATION_MAX = 2000
 HEADER_ROW = 3
 FIRST_ROW = 4
 SHEET_INSTRUCTIONS = N_("Instructions")
@@ -63,6 +70,7 @@ HEADERS = (
     (N_("Not applicable"), 12),
     (N_("Why not applicable"), 30),
     (N_("Conditions and rules"), 40),
+    (N_("Explanation of a warning"), 30),
 )
 YES = N_("Yes")
 NO = N_("No")
@@ -129,7 +137,7 @@ class Sheet:
     @property
     def width(self) -> int:
         """The rightmost column the layout uses."""
-        used = [COL_NOTES]
+        used = [len(HEADERS)]  # every headed column, the explanation's included
         for row in self.rows:
             used += [cell.column for cell in row.cells] + [column for column, _ in row.labels]
         return max(used)
@@ -245,6 +253,15 @@ def question_rows(
         "heading": True,
     }
     shared = _shared_cells(question, t)
+    if question.id in warned_questions(definition):
+        shared.append(
+            AnswerCell(
+                EXPLANATION_FIELD.format(question=qid),
+                COL_EXPLAIN,
+                Entry.TEXT,
+                max_length=EXPLANATION_MAX,
+            )
+        )
     kind = question.type
     widget, _ = _widget(question)
     if widget == "checkboxes" or kind == QuestionType.MULTIPLE_CHOICE:
@@ -379,6 +396,93 @@ def question_notes(
         notes.append(t(N_("Figures of at least 0; give the source of the figures.")))
     if question.allow_na:
         notes.append(t(N_("May be marked not applicable, with the reason.")))
+    notes.extend(rule_notes(definition, question, numbers, language, t))
+    return notes
+
+
+# --------------------------------------------------------------------------- validation rules
+
+
+def rule_reads(check: str) -> list[str]:
+    """The questions a rule reads, in order, its first (where a failure shows) first."""
+    found: list[str] = []
+    for ref in references(parse_rule(check)):
+        if not isinstance(ref, Previous) and ref.question_id not in found:
+            found.append(ref.question_id)
+    return found
+
+
+def warned_questions(definition: Definition) -> frozenset[str]:
+    """The questions a warning can be shown on (the web form asks for an explanation there):
+    the first question a warning rule reads, and questions with a plausibility band."""
+    warned = {
+        reads[0]
+        for rule in definition.rules
+        if rule.severity == "warning" and (reads := rule_reads(rule.check))
+    }
+    for _area, question in definition.questions():
+        checks = question.table_checks
+        if question.plausibility is not None or (checks and checks.plausibility_factor):
+            warned.add(question.id)
+    return frozenset(warned)
+
+
+def rule_notes(
+    definition: Definition,
+    question: Question,
+    numbers: Mapping[str, str],
+    language: str,
+    t: Translate,
+) -> list[str]:
+    """The validation rules that read this question, in words, and what happens when one does
+    not hold: an error must be corrected; a warning needs an explanation."""
+    notes = []
+    checks = question.table_checks
+    if checks is not None and question.statistics is not None:
+        labels = {c.id: localized(c.label, language) for c in question.statistics.columns}
+        if checks.integer_columns:
+            notes.append(
+                t(N_("Error if not a whole number: %(columns)s."))
+                % {"columns": ", ".join(labels.get(c, c) for c in checks.integer_columns)}
+            )
+        for total in checks.totals:
+            parts = " + ".join(labels.get(p, p) for p in total.parts)
+            words = (
+                N_("Error unless, in each row and year, %(total)s is at least %(parts)s.")
+                if total.relation == "at_least"
+                else N_("Error unless, in each row and year, %(total)s equals %(parts)s.")
+            )
+            notes.append(t(words) % {"total": labels.get(total.total, total.total), "parts": parts})
+    factor = checks.plausibility_factor if checks is not None else question.plausibility
+    if factor:
+        notes.append(
+            t(
+                N_(
+                    "Warning if a figure changed by more than a factor of %(factor)s since the "
+                    "previous round (up or down): explain it in the “Explanation of a warning” "
+                    "column."
+                )
+            )
+            % {"factor": _num(factor)}
+        )
+    for rule in definition.rules:
+        reads = rule_reads(rule.check)
+        if question.id not in reads:
+            continue
+        words = rule_in_words(rule.check, definition, language, t)
+        message = localized(rule.message, language)
+        if rule.severity == "error":
+            text = t(N_("Error unless %(rule)s.")) % {"rule": words}
+        elif reads[0] == question.id:
+            text = t(
+                N_("Warning unless %(rule)s: explain it in the “Explanation of a warning” column.")
+            ) % {"rule": words}
+        else:
+            text = t(N_("Warning unless %(rule)s (explained on question %(number)s).")) % {
+                "rule": words,
+                "number": numbers.get(reads[0], reads[0]),
+            }
+        notes.append(f"{text} {message}".strip())
     return notes
 
 

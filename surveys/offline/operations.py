@@ -28,7 +28,14 @@ from surveys.extensions import db
 from surveys.i18n import zone_named
 from surveys.locales import locale_for
 from surveys.offline.identity import Identity
-from surveys.offline.layout import N_, Layout, build_layout
+from surveys.offline.layout import (
+    EXPLANATION_FIELD,
+    EXPLANATION_MAX,
+    N_,
+    Layout,
+    build_layout,
+    rule_reads,
+)
 from surveys.offline.workbook import (
     Answers,
     Cover,
@@ -40,9 +47,11 @@ from surveys.offline.workbook import (
     read_answers,
     write_workbook,
 )
+from surveys.questionnaire.rules import check_answers
 from surveys.questionnaire.schema import Area, Definition, Question, localized
 from surveys.responses import merge as merge_ops
 from surveys.responses import operations as ops
+from surveys.responses import rule_checks
 from surveys.responses.fields import AnswerInput, answer_display, kind_of
 from surveys.responses.forms import area_form_class, question_numbers
 from surveys.responses.merge import Merge
@@ -239,6 +248,10 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)
     changes: list[QuestionChange] = field(default_factory=list)
     merges: dict[str, Merge] = field(default_factory=dict)  # area id -> merge
+    # Warnings the answers raise with no explanation (the file's or online): they do not stop
+    # the import, but the questionnaire cannot be submitted until each is explained.
+    warnings: list[Problem] = field(default_factory=list)
+    explanations: dict[str, str] = field(default_factory=dict)  # failure key -> file's text
 
     @property
     def ok(self) -> bool:
@@ -265,6 +278,10 @@ class Preview:
                 found.append((result, result.refused))
             found.extend((result, problem) for problem in result.problems)
         return found
+
+    @property
+    def warnings(self) -> list[tuple[FileResult, Problem]]:
+        return [(result, warning) for result in self.files for warning in result.warnings]
 
     def changes(self, *states: str) -> list[QuestionChange]:
         return [c for f in self.files for c in f.changes if not states or c.state in states]
@@ -413,6 +430,7 @@ def _merge_file(
                 )
             )
     hidden = ops.hidden_ids(definition, merged_answers)
+    _rule_problems(result, read, definition, area_ids, round_, submission, merged_answers, hidden)
     for change in result.changes:
         applies = change.state not in ("changed", "conflict") or change.question.id not in hidden
         if not applies and change.mine is not None and ops.is_given(change.mine):
@@ -429,6 +447,111 @@ def _merge_file(
                     field=change.fields[0] if change.fields else "",
                 )
             )
+
+
+def _rule_problems(
+    result: FileResult,
+    read: Answers,
+    definition: Definition,
+    area_ids: Sequence[str],
+    round_: Round,
+    submission: Submission | None,
+    merged_answers: Mapping[str, object],
+    hidden: Iterable[str],
+) -> None:
+    """The definition's validation rules on the answers as the file would leave them, as the
+    web form checks them. A rule the file's changes break is reported at its cell: an error
+    refuses the file; a warning with no explanation (in the file or online) is listed, and the
+    explanations typed in the file are kept to be saved with the answers. Rules already broken
+    online by answers the file does not change are left to the web page."""
+    touched = {qid for merge in result.merges.values() for qid in (*merge.inputs, *merge.conflicts)}
+    if not touched:
+        return
+    in_file = {q.id for a in area_ids if (area := definition.area(a)) for q in area.questions}
+    typed = _file_explanations(result, read, in_file)
+    country_id = result.identity.country_id
+    failures = check_answers(
+        definition,
+        rule_checks.answer_values(merged_answers),
+        rule_checks.previous_values_of(round_, country_id),
+        hidden=hidden,
+    )
+    explained = rule_checks.explanations_of(submission) if submission is not None else {}
+    reads_of = {rule.id: rule_reads(rule.check) for rule in definition.rules}
+    for failure in failures:
+        reads = reads_of.get(failure.rule_id, [failure.question_id])
+        if failure.question_id not in in_file or not touched & set(reads):
+            continue
+        field_name = failure.question_id
+        if failure.cells:
+            field_name = f"{failure.question_id}-{failure.cells[0].replace('|', '-')}"
+        sheet, cell = read.places.get(field_name, read.places.get(failure.question_id, ("", "")))
+        if failure.is_error:
+            result.problems.append(
+                Problem(
+                    N_("Rule not respected: %(rule)s"),
+                    sheet=sheet,
+                    cell=cell,
+                    field=field_name,
+                    failure=failure,
+                )
+            )
+            continue
+        text = typed.get(failure.question_id, "")
+        if text:
+            result.explanations[failure.key] = text
+        elif failure.key not in explained:
+            where = read.places.get(EXPLANATION_FIELD.format(question=failure.question_id))
+            result.warnings.append(
+                Problem(
+                    N_(
+                        "Warning: %(rule)s It needs an explanation before the questionnaire "
+                        "can be submitted: write it in the cell %(cell)s (“Explanation of a "
+                        "warning”), or later on the web page."
+                    ),
+                    sheet=sheet,
+                    cell=cell,
+                    params={"cell": where[1] if where else ""},
+                    field=field_name,
+                    failure=failure,
+                )
+            )
+
+
+def _file_explanations(result: FileResult, read: Answers, in_file: set[str]) -> dict[str, str]:
+    """Question id -> the explanation of a warning typed in the file (checked like any text)."""
+    typed = {}
+    for question_id in in_file:
+        name = EXPLANATION_FIELD.format(question=question_id)
+        text = (read.raw_text.get(name) or "").strip()
+        if not text:
+            continue
+        sheet, cell = read.places.get(name, ("", ""))
+        if is_formula_text(text):
+            result.problems.append(
+                Problem(
+                    N_(
+                        "Text may not start with “=”, “+”, “-” or “@”: a spreadsheet could "
+                        "run it as a formula. Reword it (for example, start with a letter)."
+                    ),
+                    sheet=sheet,
+                    cell=cell,
+                    field=name,
+                )
+            )
+        elif len(text) > EXPLANATION_MAX:
+            result.problems.append(
+                Problem(
+                    N_("An explanation may be %(max)d characters long at most."),
+                    sheet=sheet,
+                    cell=cell,
+                    params={"max": EXPLANATION_MAX},
+                    field=name,
+                )
+            )
+        else:
+            typed[question_id] = text
+    return typed
 
 
 def _merge_area(form_class, area, answers, read: Answers, identity, language, fresh) -> Merge:
@@ -507,6 +630,7 @@ class Imported:
     resolved: int = 0
     kept_online: int = 0
     confirmed: int = 0
+    explained: int = 0  # warnings explained in the files
     lock_version: int = 0
 
 
@@ -561,6 +685,9 @@ def apply_import(
                     source=RevisionSource.RESOLVED,
                 )
                 outcome.resolved += len(chosen.saved)
+        for key, text in result.explanations.items():
+            rule_checks.save_explanation(submission, key, text, actor)
+            outcome.explained += 1
     record(
         "offline.imported",
         target_type="submission",
@@ -574,6 +701,7 @@ def apply_import(
             "resolved": outcome.resolved,
             "kept_online": outcome.kept_online,
             "confirmed": outcome.confirmed,
+            "explained": outcome.explained,
             "on_behalf": on_behalf(actor, submission.country_id),
         },
         actor=actor,

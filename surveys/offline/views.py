@@ -23,11 +23,12 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from surveys.access import allow
 from surveys.accounts.models import Role
@@ -36,11 +37,13 @@ from surveys.extensions import db
 from surveys.i18n import current_language
 from surveys.offline import operations as offline
 from surveys.offline.workbook import Problem
+from surveys.questionnaire.rules import failure_text
 from surveys.questionnaire.schema import localized
 from surveys.responses import operations as ops
 from surveys.responses.models import Submission
 from surveys.rounds.models import Round
 from surveys.storage.backends import FileDigest, StoredFileMissing, current_store, is_checksum
+from surveys.web import file_size, render_error
 
 bp = Blueprint("offline", __name__, template_folder="templates")
 MAX_FILES = 10
@@ -62,9 +65,11 @@ def _round_country_or_404(round_id: int, country_id: int) -> tuple[Round, Countr
 
 
 def message(problem: Problem) -> str:
-    """A problem in the reader's language."""
-    text = _(problem.message, **dict(problem.params))
-    return text
+    """A problem in the reader's language (a broken rule's text included)."""
+    params = dict(problem.params)
+    if problem.failure is not None:
+        params["rule"] = failure_text(problem.failure, _language(), gettext)
+    return _(problem.message, **params)
 
 
 @bp.app_template_global("offline_url")
@@ -212,6 +217,30 @@ def _start_and_preview_again(round_, country, preview):
         )
 
 
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error):
+    """A request larger than the server accepts at all: refused before a byte is read, with
+    the upload page and its specific message rather than a bare error page. Nothing stored
+    changes, and the page keeps the answers and the preview as they were."""
+    args = request.view_args or {}
+    if (
+        request.endpoint != "offline.upload"
+        or not current_user.is_authenticated
+        or not current_user.has_role(Role.RESPONDENT, Role.COORDINATOR, Role.ADMIN)
+    ):
+        return render_error(error)
+    round_, country = _round_country_or_404(args["round_id"], args["country_id"])
+    limit = current_app.config["MAX_UPLOAD_MB"]
+    message = _(
+        "The upload (%(size)s) is larger than %(limit)d MB, the most one file may weigh: "
+        "nothing was imported and your saved answers are unchanged. Upload the files one at a "
+        "time, or download a workbook for fewer areas.",
+        size=file_size(request.content_length or 0),
+        limit=limit,
+    )
+    return _render_page(round_, country, errors=[message], status=413)
+
+
 def _copy_limited(stream, path: Path, max_bytes: int) -> int | None:
     size = 0
     with path.open("wb") as handle:
@@ -308,6 +337,14 @@ def _outcome_sentences(outcome: offline.Imported) -> list[str]:
                 "%(num)d answer kept as saved online (the file's value is in its history).",
                 "%(num)d answers kept as saved online (the file's values are in their history).",
                 outcome.kept_online,
+            )
+        )
+    if outcome.explained:
+        sentences.append(
+            ngettext(
+                "%(num)d warning explained.",
+                "%(num)d warnings explained.",
+                outcome.explained,
             )
         )
     if outcome.confirmed:

@@ -46,6 +46,7 @@ from surveys.offline.layout import (
     cell_value,
     form_data,
 )
+from surveys.questionnaire.rules import Failure
 
 PAYLOAD_CHUNK = 30_000  # characters per identity cell (a cell holds 32,767)
 MAX_MEMBERS = 2_000
@@ -178,6 +179,14 @@ def _write_instructions(worksheet, layout: Layout, cover: Cover, t: Translate) -
         ),
         N_("Leave a cell empty for no answer. Formulas are not evaluated: type values."),
         N_("Do not rename or delete sheets, move or delete rows, or add columns."),
+        N_(
+            "The “Conditions and rules” column says what each answer must respect, as on the "
+            "web page. A file that breaks an error rule is refused at the upload, with the "
+            "sheet and the cell. A warning needs an explanation before the questionnaire can "
+            "be submitted: write it in the “Explanation of a warning” column of the question's "
+            "row (it is saved with the answers), or later on the web page. An empty "
+            "explanation cell keeps what was explained online."
+        ),
         N_(
             "Upload the workbook on the platform (several people may each fill in their own "
             "areas): a preview shows every change before anything is saved."
@@ -363,6 +372,8 @@ class Problem:
     cell: str = ""
     params: Mapping[str, object] = field(default_factory=dict)
     field: str = ""  # the form field concerned, if any
+    # A validation rule the answers break: its text (the reader's language) is the "rule" param.
+    failure: Failure | None = None
 
 
 class WorkbookRefused(ValueError):

@@ -61,16 +61,21 @@ class ShownFailure:
 
 def previous_submission(submission: Submission) -> Submission | None:
     """The country's latest submission of record in an earlier round of the same questionnaire."""
-    version = submission.round.version
+    return previous_submission_of(submission.round, submission.country_id)
+
+
+def previous_submission_of(round_: Round, country_id: int) -> Submission | None:
+    """The same, for a country that may not have started this round yet."""
+    version = round_.version
     return db.session.scalar(
         sa.select(Submission)
         .join(Round, Submission.round_id == Round.id)
         .join(QuestionnaireVersion, Round.questionnaire_version_id == QuestionnaireVersion.id)
         .where(QuestionnaireVersion.questionnaire_id == version.questionnaire_id)
-        .where(Submission.country_id == submission.country_id)
+        .where(Submission.country_id == country_id)
         .where(Submission.status.in_(COUNTED_STATUSES))
         .where(Round.cancelled_at.is_(None))
-        .where(Round.opens_at < submission.round.opens_at)
+        .where(Round.opens_at < round_.opens_at)
         .order_by(Round.opens_at.desc(), Round.id.desc())
         .limit(1)
     )
@@ -82,7 +87,11 @@ def answer_values(answers: Mapping[str, Answer]) -> dict[str, object]:
 
 
 def previous_values(submission: Submission) -> dict[str, object]:
-    before = previous_submission(submission)
+    return previous_values_of(submission.round, submission.country_id)
+
+
+def previous_values_of(round_: Round, country_id: int) -> dict[str, object]:
+    before = previous_submission_of(round_, country_id)
     if before is None:
         return {}
     return answer_values({a.question_id: a for a in before.answers})

@@ -287,6 +287,22 @@ def test_a_file_over_the_upload_limit(client, db, world, book, app, monkeypatch)
     )
 
 
+def test_a_request_over_what_the_server_accepts_shows_the_upload_page(
+    client, db, world, book, app, monkeypatch
+):
+    """Larger than MAX_CONTENT_LENGTH: refused before the view reads it, yet the person gets
+    the upload page with a specific message (not a bare 413 page) and nothing changes."""
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_MB", 1)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    huge = fill(book, {"legal_notes": "x"}) + b"\0" * (3 * 1024 * 1024)
+    html = assert_refused(
+        client, db, world, huge, "is larger than 1 MB, the most one file may weigh", status=413
+    )
+    assert "nothing was imported and your saved answers are unchanged" in html
+    assert 'name="workbook"' in html  # the upload form is there to try again
+    assert "File too large</h1>" not in html
+
+
 def test_a_zip_bomb(client, db, world, book):
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
