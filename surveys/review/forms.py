@@ -14,6 +14,8 @@ class QueryForm(FlaskForm):
     """A coordinator's query on one question."""
 
     question_id = HiddenField()
+    rule_key = HiddenField()
+    """The failed check the query is about (its failure key), if any."""
     text = TextAreaField(_l("Query"), validators=[DataRequired(), Length(max=MAX_QUERY_LENGTH)])
 
 

@@ -29,6 +29,9 @@ class ReviewQuery(db.Model):
             "(responded_at IS NULL) = (responded_by_id IS NULL)", name="response_attributed"
         ),
         CheckConstraint("(resolved_at IS NULL) = (resolved = false)", name="resolution_dated"),
+        # A query about a failed check names the check and is on the check's question.
+        CheckConstraint("(rule_key IS NULL) = (rule_text IS NULL)", name="rule_named"),
+        CheckConstraint("rule_key IS NULL OR question_id IS NOT NULL", name="rule_on_question"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +39,12 @@ class ReviewQuery(db.Model):
     # Stable question id from the definition; None: a note about the whole submission.
     question_id: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
+    # The failed check the query is about (its failure key, e.g. "total:row|2025|total" or
+    # "rule:<rule id>"); None: a query about the answer itself.
+    rule_key: Mapped[str | None] = mapped_column(String(200))
+    # The check as the coordinator saw it failing when asking: it stays readable once the
+    # figures are corrected and the check passes.
+    rule_text: Mapped[str | None] = mapped_column(Text)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The respondent's latest answer ("" until answered; "" once answered, i.e. with

@@ -44,8 +44,11 @@ def add_query(
     question_id: str | None,
     text: str,
     audit: bool = True,
+    rule_key: str | None = None,
+    rule_text: str | None = None,
 ) -> ReviewQuery:
-    """Ask the country about one question (or, with question_id None, the whole submission)."""
+    """Ask the country about one question (or, with question_id None, the whole submission);
+    `rule_key` and `rule_text` name the failed check of that question the query is about."""
     if not author.has_role(Role.COORDINATOR):
         raise ReviewError(_("Only coordinators can ask questions about a submission."))
     if submission.status not in ASKABLE_STATUSES:
@@ -57,9 +60,13 @@ def add_query(
         and submission.round.version.definition.question(question_id) is None
     ):
         raise ReviewError(_("This question is not part of the questionnaire."))
+    if rule_key is not None and (question_id is None or not rule_text):
+        raise ReviewError(_("A query about a check needs the check's question and its text."))
     query = ReviewQuery(
         submission_id=submission.id,
         question_id=question_id,
+        rule_key=rule_key,
+        rule_text=rule_text if rule_key is not None else None,
         text=_clean_text(text),
         author_id=author.id,
         created_at=utcnow(),
@@ -71,7 +78,7 @@ def add_query(
             "review.query_added",
             target_type="submission",
             target_id=submission.id,
-            details={"query": query.id, "question": question_id},
+            details={"query": query.id, "question": question_id, "check": rule_key},
             actor=author,
         )
     return query

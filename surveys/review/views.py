@@ -210,11 +210,44 @@ def ask(submission_id: int):
     if not form.validate_on_submit():
         _flash_form_errors(form)
         return redirect(back)
+    rule_key, rule_text = form.rule_key.data or None, None
+    if rule_key is not None:
+        failed = _failed_check(sub, rule_key)
+        if failed is None or failed.failure.question_id != question_id:
+            flash(
+                _(
+                    "This check no longer fails on these answers: nothing was added. Ask about "
+                    "the answer instead if something still needs explaining."
+                ),
+                "error",
+            )
+            return redirect(_review_url(sub.id) + "#checks")
+        rule_text = failed.text
     return _apply(
-        lambda: add_query(sub, current_user, question_id=question_id, text=form.text.data),
+        lambda: add_query(
+            sub,
+            current_user,
+            question_id=question_id,
+            text=form.text.data,
+            rule_key=rule_key,
+            rule_text=rule_text,
+        ),
         _("Query added."),
         back,
     )
+
+
+def _failed_check(sub: Submission, key: str):
+    """The check `key` as it fails on the submission's answers now (None: it does not fail)."""
+    from surveys.responses.operations import answers_by_question, hidden_ids
+    from surveys.responses.rule_checks import shown_failures
+
+    definition = sub.round.version.definition
+    answers = answers_by_question(sub)
+    failures = shown_failures(
+        sub, definition, answers, hidden_ids(definition, answers), _language()
+    )
+    return next((f for f in failures if f.key == key), None)
 
 
 @bp.post("/queries/<int:query_id>/resolve")

@@ -20,7 +20,7 @@ from surveys.accounts.queries import coordinators, country_respondents
 from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.extensions import db
-from surveys.i18n import default_language, is_enabled
+from surveys.i18n import default_language, in_language, is_enabled
 from surveys.notifications.letters import Notice, render_notice
 from surveys.notifications.outbox import queue_message
 from surveys.questionnaire.schema import localized
@@ -400,7 +400,12 @@ def _open_queries(submission: Submission, language: str) -> list[tuple[str, str]
         if query.resolved or question is None:
             continue
         label = f"{numbers.get(question.id, '')} {localized(question.text, language)}".strip()
-        found.append((_shorten(label, 120), _shorten(query.text, QUERY_EXCERPT_LENGTH)))
+        excerpt = _shorten(query.text, QUERY_EXCERPT_LENGTH)
+        if query.rule_text:  # the check the query is about, then the query
+            with in_language(language):
+                check = _("About the check: %(check)s", check=query.rule_text)
+            excerpt = f"{_shorten(check, QUERY_EXCERPT_LENGTH)} — {excerpt}"
+        found.append((_shorten(label, 120), excerpt))
     return found
 
 

@@ -4,6 +4,7 @@ unexplained warning remains; whole-number columns refuse "12,5"; computed totals
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -349,10 +350,9 @@ def test_reviewers_see_failed_checks_tables_and_explanations(client, login, db, 
 
 def test_a_coordinator_attaches_a_query_to_a_failed_check(client, login, db, ruled, create_user):
     """Issue 12, point 3: from the list of failed checks, a query on the check's question that
-    names the check; the country sees it beside the table once the submission is returned."""
-    import re
-    from html import unescape
-
+    names the check (kept once the figures are corrected); the country sees the check and the
+    query beside the table once the submission is returned. A check that does not fail, or
+    another question's, is refused."""
     from surveys.review.models import ReviewQuery
 
     niger, round_, respondent = ruled
@@ -372,20 +372,54 @@ def test_a_coordinator_attaches_a_query_to_a_failed_check(client, login, db, rul
     checks = html[html.index('id="checks"') : html.index("</section>", html.index('id="checks"'))]
     form = re.search(r'<details class="review-ask">.*?</details>', checks, re.S).group(0)
     assert 'name="question_id" value="protection_statistics"' in form
-    prefilled = unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", form, re.S).group(1))
-    assert prefilled.startswith("About the check “the total (3) is less than the sum")
+    key = re.search(r'name="rule_key" value="([^"]+)"', form).group(1)
+    assert key == "total:total:prosecuted|2025"
+    check = "the total (3) is less than the sum of female + male (17)"
+    posted = f"/review/submissions/{submission.id}/queries"
+    # Sad paths first: a check that does not fail, a check of another question.
+    for question_id, rule_key in (
+        ("protection_statistics", "total:total:prosecuted|2024"),
+        ("protection_shelters", key),
+    ):
+        response = client.post(
+            posted, data={"question_id": question_id, "rule_key": rule_key, "text": "Why?"}
+        )
+        assert response.status_code == 302
+        assert db.session.scalars(sa.select(ReviewQuery)).all() == []
     response = client.post(
-        f"/review/submissions/{submission.id}/queries",
-        data={"question_id": "protection_statistics", "text": prefilled + "which figure is right?"},
+        posted,
+        data={"question_id": "protection_statistics", "rule_key": key, "text": "Which is right?"},
     )
     assert response.status_code == 302
     [query] = db.session.scalars(sa.select(ReviewQuery)).all()
-    assert query.question_id == "protection_statistics" and query.submission_id == submission.id
-    assert "the total (3) is less than the sum" in query.text and query.is_open
+    assert (query.question_id, query.rule_key, query.rule_text) == (
+        "protection_statistics",
+        key,
+        check,
+    )
+    html = client.get(f"/review/submissions/{submission.id}").get_data(as_text=True)
+    assert f'<p class="review-query-check">About the check: {check}</p>' in html
     client.post(f"/review/submissions/{submission.id}/return", data={"note": ""})
     db.session.refresh(submission)
     assert submission.status == "returned"
+    from surveys.notifications.models import OutboxMessage
+
+    bodies = [m.body for m in db.session.scalars(sa.select(OutboxMessage))]
+    assert any(f"About the check: {check} — Which is right?" in body for body in bodies), bodies
     login(respondent)
     page = client.get(f"/submissions/{submission.id}/areas/protection").get_data(as_text=True)
     thread = page[page.index('id="q-protection_statistics"') :]
-    assert "which figure is right?" in unescape(thread[: thread.index('class="q-links"')])
+    thread = thread[: thread.index('class="q-links"')]
+    assert f"About the check: {check}" in thread and "Which is right?" in thread
+    # Corrected, the check passes; the query still says which check it was about.
+    _post_table(
+        client,
+        submission,
+        {
+            "prosecuted-2025-female": "12",
+            "prosecuted-2025-male": "5",
+            "prosecuted-2025-total": "17",
+        },
+    )
+    page = client.get(f"/submissions/{submission.id}/areas/protection").get_data(as_text=True)
+    assert f"About the check: {check}" in page
