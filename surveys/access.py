@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from surveys.accounts.models import Role
+if TYPE_CHECKING:
+    from surveys.accounts.models import Role
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
@@ -33,6 +35,14 @@ class Policy:
     # The data API: only a personal access token (Authorization: Bearer) identifies the caller;
     # a session cookie is ignored, so a page cannot make a signed-in browser call it (no CSRF).
     token_only: bool = False
+
+
+# The function that identifies the caller of a token-only route (the data API registers it).
+CALLER_CHECK = "surveys.api_caller_check"
+
+
+def use_token_authenticator(app: Flask, authenticate: Callable[[Policy], object]) -> None:
+    app.extensions[CALLER_CHECK] = authenticate
 
 
 def _declare(policy: Policy) -> Callable:
@@ -74,9 +84,7 @@ def enforce_policy():
     if policy.kind == PUBLIC:
         return None
     if policy.token_only:
-        from surveys.api.auth import authenticate
-
-        return authenticate(policy)
+        return current_app.extensions[CALLER_CHECK](policy)
     if not current_user.is_authenticated:
         if request.method == "GET" and request.accept_mimetypes.accept_html:
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 from babel.support import Translations
 from flask import current_app, has_app_context, has_request_context, request, session
-from flask_babel import force_locale, get_locale, gettext
+from flask_babel import force_locale, format_decimal, get_locale, gettext
 from flask_login import current_user
 
 from surveys.languages import (
@@ -208,3 +208,12 @@ def label_colon(language: str | None) -> str:
         with in_language(language):
             colons[language] = gettext("%(label)s:", label="") + " "
     return colons[language]
+
+
+def file_size(size: int) -> str:
+    """A file size with the locale's number format and unit (KB / Ko)."""
+    if size < 1024:
+        return gettext("%(num)s B", num=format_decimal(size))
+    if size < 1024 * 1024:
+        return gettext("%(num)s KB", num=format_decimal(round(size / 1024)))
+    return gettext("%(num)s MB", num=format_decimal(round(size / (1024 * 1024), 1)))

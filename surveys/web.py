@@ -21,10 +21,10 @@ from surveys.api import error_response, is_api_request
 from surveys.audit.labels import action_label
 from surveys.audit.models import AuditEvent
 from surveys.extensions import db
-from surveys.i18n import current_language, enabled_languages
+from surveys.i18n import current_language, enabled_languages, file_size
 from surveys.languages import direction_of
 from surveys.navigation import menu
-from surveys.responses.status import status_label
+from surveys.rounds.submission_status import status_label
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -163,15 +163,6 @@ def compress_response(response):
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     return response
-
-
-def file_size(size: int) -> str:
-    """A file size with the locale's number format and unit (KB / Ko)."""
-    if size < 1024:
-        return _("%(num)s B", num=format_decimal(size))
-    if size < 1024 * 1024:
-        return _("%(num)s KB", num=format_decimal(round(size / 1024)))
-    return _("%(num)s MB", num=format_decimal(round(size / (1024 * 1024), 1)))
 
 
 def add_security_headers(response):

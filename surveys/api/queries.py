@@ -19,9 +19,9 @@ from surveys.extensions import db
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import Definition, QuestionType, localized
 from surveys.responses.models import Answer, Submission
-from surveys.responses.status import COUNTED_STATUSES
 from surveys.results.operations import latest_snapshots, scorecards_for
 from surveys.rounds.models import Round, RoundCountry
+from surveys.rounds.submission_status import COUNTED_STATUSES
 from surveys.scoring import SCORING_VERSION
 from surveys.scoring.progress import match_questions
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 
+from surveys.access import use_token_authenticator
 from surveys.api import add_rate_limit_headers, openapi_views, views  # noqa: F401 - routes
+from surveys.api.auth import authenticate
 from surveys.api.framework import ApiError, bp
 from surveys.api.pages import bp as pages_bp
 
 
 def init_app(app: Flask) -> None:
+    use_token_authenticator(app, authenticate)
     if not bp._got_registered_once:
         bp.register_error_handler(ApiError, lambda error: error.response())
         bp.after_request(add_rate_limit_headers)

@@ -42,11 +42,11 @@ from surveys.i18n import default_language
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import localized
 from surveys.responses.models import Submission
-from surveys.responses.status import COUNTED_STATUSES, NOT_STARTED
 from surveys.results.dashboards import round_overview
 from surveys.results.operations import scorecards_for
 from surveys.rounds.models import Round
 from surveys.rounds.operations import country_state_of, state_of
+from surveys.rounds.submission_status import COUNTED_STATUSES, NOT_STARTED
 
 READERS = (Role.ANALYST, Role.COORDINATOR, Role.ADMIN)
 MANAGERS = (Role.COORDINATOR, Role.ADMIN)

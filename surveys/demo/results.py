@@ -15,10 +15,10 @@ from sqlalchemy import select
 from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.responses.models import Submission
-from surveys.responses.status import Status
 from surveys.results.models import ScoreSnapshot, Trigger
 from surveys.results.operations import snapshot_round_close, snapshot_submission
 from surveys.rounds.models import Round
+from surveys.rounds.submission_status import Status
 
 # The snapshots a submission of each status would have been given by the workflow, and the
 # submission's column that dates each.

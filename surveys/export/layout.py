@@ -29,7 +29,7 @@ from surveys.questionnaire.schema import (
     even_level_score,
     localized,
 )
-from surveys.responses.status import status_label as submission_status_label
+from surveys.rounds.submission_status import status_label as submission_status_label
 from surveys.scoring.engine import (
     OVERALL,
     REASON_LABELS,

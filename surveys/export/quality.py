@@ -21,8 +21,8 @@ from surveys.questionnaire.expressions import hidden_questions
 from surveys.questionnaire.rules import check_answers, failure_text
 from surveys.questionnaire.schema import Definition, localized
 from surveys.responses.models import RuleExplanation, Submission
-from surveys.responses.status import COUNTED_STATUSES
 from surveys.rounds.models import Round
+from surveys.rounds.submission_status import COUNTED_STATUSES
 
 PLAUSIBILITY = "plausibility"
 

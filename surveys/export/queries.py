@@ -21,8 +21,8 @@ from surveys.extensions import db
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import Definition
 from surveys.responses.models import Answer, Submission
-from surveys.responses.status import COUNTED_STATUSES
 from surveys.rounds.models import Round, RoundCountry
+from surveys.rounds.submission_status import COUNTED_STATUSES
 from surveys.scoring import SCORING_VERSION, Scorecard, SnapshotFormatError, scorecard_from_dict
 
 BATCH_SIZE = 2000

@@ -49,7 +49,7 @@ from surveys.export.workbook import (
 from surveys.questionnaire.framework import Framework
 from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.schema import Definition, Response, localized
-from surveys.responses.status import COUNTED_STATUSES
+from surveys.rounds.submission_status import COUNTED_STATUSES
 from surveys.scoring import SCORING_VERSION, Progress, Scorecard, compare_scorecards, score
 from surveys.scoring.aggregates import aggregate, summarise
 from surveys.scoring.dimensions import Analysis, analyse, plan_analysis

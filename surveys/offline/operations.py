@@ -56,8 +56,8 @@ from surveys.responses.fields import AnswerInput, answer_display, kind_of
 from surveys.responses.forms import area_form_class, question_numbers
 from surveys.responses.merge import Merge
 from surveys.responses.models import Answer, RevisionSource, Submission
-from surveys.responses.status import Status
 from surveys.rounds.models import Round
+from surveys.rounds.submission_status import Status
 
 # --------------------------------------------------------------------------- who may do what
 

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from surveys.accounts.models import User
 from surveys.columns import utcnow
 from surveys.extensions import db
+from surveys.i18n import file_size
 from surveys.inputs import parse_ids
 from surveys.responses.models import Evidence, Submission
 from surveys.storage.backends import FileDigest, FileStore, incoming_file
@@ -204,6 +205,4 @@ def remove_evidence(
 
 def human_size(size: int) -> str:
     """A file size in the reader's language (1,5 Mo in French)."""
-    from surveys.web import file_size
-
     return file_size(size)

@@ -18,8 +18,8 @@ from surveys.accounts.models import User
 from surveys.columns import JSONType, UTCDateTime, utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
-from surveys.responses.status import Status
 from surveys.rounds.models import Round
+from surveys.rounds.submission_status import Status
 
 
 class Submission(db.Model):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -41,8 +42,8 @@ from surveys.questionnaire.schema import (
 )
 from surveys.responses.fields import AnswerInput, answer_display, kind_of, value_problem
 from surveys.responses.models import Answer, AnswerRevision, RevisionSource, Submission
-from surveys.responses.status import COUNTED_STATUSES, Status
 from surveys.rounds.models import Round, RoundCountry
+from surveys.rounds.submission_status import COUNTED_STATUSES, Status
 
 __all__ = [
     "AreaProgress",
@@ -70,6 +71,39 @@ def round_is_open_for(round_: Round, country_id: int, now: datetime | None = Non
     if participant is None or round_.cancelled_at is not None:
         return False
     return round_.opens_at <= now < participant.closes_at
+
+
+@dataclass
+class RoundAnswers:
+    """Every submission of a round with its answers, as the round's page reads them."""
+
+    submissions: dict[int, Submission]  # by country id
+    values: dict[int, dict[str, object]] = field(default_factory=lambda: defaultdict(dict))
+    not_applicable: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    carried_over: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def round_answers(round_id: int) -> RoundAnswers:
+    submissions = db.session.scalars(sa.select(Submission).where(Submission.round_id == round_id))
+    found = RoundAnswers({s.country_id: s for s in submissions})
+    if not found.submissions:
+        return found
+    rows = db.session.execute(
+        sa.select(
+            Answer.submission_id,
+            Answer.question_id,
+            Answer.value,
+            Answer.not_applicable,
+            Answer.carried_over,
+        ).where(Answer.submission_id.in_([s.id for s in found.submissions.values()]))
+    )
+    for submission_id, question_id, value, na, carried in rows:
+        found.values[submission_id][question_id] = value
+        if na:
+            found.not_applicable[submission_id].add(question_id)
+        if carried:
+            found.carried_over[submission_id].add(question_id)
+    return found
 
 
 def counted_countries(round_id: int) -> set[int]:

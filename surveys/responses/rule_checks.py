@@ -19,8 +19,8 @@ from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.questionnaire.rules import Failure, check_answers, failure_text
 from surveys.questionnaire.schema import Definition
 from surveys.responses.models import Answer, RuleExplanation, Submission
-from surveys.responses.status import COUNTED_STATUSES
 from surveys.rounds.models import Round
+from surveys.rounds.submission_status import COUNTED_STATUSES
 
 EXPLANATION_MAX = 2000
 

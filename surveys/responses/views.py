@@ -50,8 +50,8 @@ from surveys.responses.forms import area_form_class, question_numbers
 from surveys.responses.merge import Merge
 from surveys.responses.models import Evidence, RevisionSource, Submission
 from surveys.responses.presentation import condition_tree, stat_table
-from surveys.responses.status import Status
 from surveys.rounds.models import Round
+from surveys.rounds.submission_status import Status
 from surveys.storage.backends import StoredFileMissing, current_store
 from surveys.storage.download import send_stored
 

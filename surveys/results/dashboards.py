@@ -19,7 +19,6 @@ from surveys.extensions import db
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import Band, Definition, Response
 from surveys.responses.models import Submission
-from surveys.responses.status import COUNTED_STATUSES, NOT_STARTED
 from surveys.results.models import ScoreSnapshot
 from surveys.results.operations import (
     latest_snapshots,
@@ -28,6 +27,7 @@ from surveys.results.operations import (
     scorecards_for,
 )
 from surveys.rounds.models import Round
+from surveys.rounds.submission_status import COUNTED_STATUSES, NOT_STARTED
 from surveys.scoring import OVERALL, Index, Scorecard, score, scorecard_from_dict
 from surveys.scoring.aggregates import RoundAggregates, aggregate
 from surveys.scoring.progress import Progress, compare_scorecards

@@ -19,7 +19,7 @@ from surveys.questionnaire.schema import (
     Response,
     localized,
 )
-from surveys.responses.status import status_label
+from surveys.rounds.submission_status import status_label
 from surveys.scoring import REASON_LABELS, STATUS_LABELS, Index, IndexStatus, Reason
 from surveys.scoring.progress import CHANGE_STATUS_LABELS, ChangeStatus, IndexChange
 

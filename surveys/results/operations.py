@@ -22,9 +22,9 @@ from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.models import QuestionnaireVersion, definition_for
 from surveys.questionnaire.schema import Definition, Response
 from surveys.responses.models import Answer, Evidence, Submission
-from surveys.responses.status import COUNTED_STATUSES, is_counted
 from surveys.results.models import ScoreSnapshot, Trigger
 from surveys.rounds.models import Round
+from surveys.rounds.submission_status import COUNTED_STATUSES, is_counted
 from surveys.scoring import (
     SCORING_VERSION,
     Scorecard,

@@ -10,8 +10,8 @@ from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.responses.models import Submission
-from surveys.responses.status import Status
 from surveys.review.models import ReviewQuery
+from surveys.rounds.submission_status import Status
 
 MAX_QUERY_LENGTH = 5000
 # Coordinators ask while the country's answers are with them or back with the country.

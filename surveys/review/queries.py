@@ -17,9 +17,9 @@ from surveys.responses.operations import (
     hidden_ids,
     question_mapping,
 )
-from surveys.responses.status import Status
 from surveys.review.models import ReviewQuery
 from surveys.rounds.models import Round
+from surveys.rounds.submission_status import Status
 
 
 def queries_for(submission: Submission) -> list[ReviewQuery]:

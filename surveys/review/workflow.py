@@ -27,13 +27,13 @@ from surveys.questionnaire.schema import localized
 from surveys.responses.forms import question_numbers
 from surveys.responses.models import Submission
 from surveys.responses.operations import completeness, round_is_open_for
-from surveys.responses.status import Status, is_counted
 from surveys.results.operations import snapshot_submission
 from surveys.review.operations import add_query, resolve_all
 from surveys.review.queries import open_query_count, queries_for, unanswered_queries
 from surveys.rounds.models import Round, RoundCountry
 from surveys.rounds.notices import absolute_url
 from surveys.rounds.operations import RoundError, check_reopen, set_reopened
+from surveys.rounds.submission_status import Status, is_counted
 
 
 class WorkflowError(Exception):

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from surveys.extensions import db
-from surveys.responses.models import Answer, Submission
-from surveys.responses.status import NOT_STARTED
 from surveys.rounds.models import JobRun, Round, RoundCountry
 from surveys.rounds.operations import country_state_of
 from surveys.rounds.progress import required_completion
 from surveys.rounds.reminders import MANUAL_REMINDER, REMINDER
 from surveys.rounds.state import RoundState
+from surveys.rounds.submission_status import NOT_STARTED
 
 COUNTRY_STATUSES = (NOT_STARTED, "draft", "submitted", "returned", "validated")
 STATE_LABELS = {
@@ -52,30 +53,24 @@ class CountryRow:
         return self.participant.closes_at
 
 
-def country_rows(round_: Round, language: str, now: datetime) -> list[CountryRow]:
-    submissions = {
-        s.country_id: s
-        for s in db.session.scalars(sa.select(Submission).where(Submission.round_id == round_.id))
-    }
-    values: dict[int, dict[str, object]] = defaultdict(dict)
-    not_applicable: dict[int, set[str]] = defaultdict(set)
-    carried_over: dict[int, set[str]] = defaultdict(set)
-    if submissions:
-        rows = db.session.execute(
-            sa.select(
-                Answer.submission_id,
-                Answer.question_id,
-                Answer.value,
-                Answer.not_applicable,
-                Answer.carried_over,
-            ).where(Answer.submission_id.in_([s.id for s in submissions.values()]))
-        )
-        for submission_id, question_id, value, na, carried in rows:
-            values[submission_id][question_id] = value
-            if na:
-                not_applicable[submission_id].add(question_id)
-            if carried:
-                carried_over[submission_id].add(question_id)
+class RoundAnswers(Protocol):
+    """The round's submissions and answers (responses.operations.round_answers gives them)."""
+
+    submissions: Mapping[int, Any]  # by country id: status, id, updated_at
+    values: Mapping[int, Mapping[str, object]]  # by submission id, then question id
+    not_applicable: Mapping[int, set[str]]
+    carried_over: Mapping[int, set[str]]
+
+
+def country_rows(
+    round_: Round, answers: RoundAnswers, language: str, now: datetime
+) -> list[CountryRow]:
+    submissions = answers.submissions
+    values, not_applicable, carried_over = (
+        answers.values,
+        answers.not_applicable,
+        answers.carried_over,
+    )
     reminders = Counter(
         db.session.scalars(
             sa.select(JobRun.country_id).where(

@@ -22,7 +22,7 @@ from surveys.inputs import parse_id
 from surveys.notifications.models import OutboxMessage
 from surveys.notifications.outbox import resend
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
-from surveys.responses.operations import counted_countries
+from surveys.responses.operations import counted_countries, round_answers
 from surveys.review.workflow import reopen_country
 from surveys.rounds import overview
 from surveys.rounds.forms import (
@@ -296,7 +296,7 @@ def _page(
     query = request.args.get("q", "")
     sort = request.args.get("sort", "country")
     descending = request.args.get("dir") == "desc"
-    rows = overview.country_rows(round_, _language(), now)
+    rows = overview.country_rows(round_, round_answers(round_.id), _language(), now)
     shown = overview.filter_and_sort(
         rows, status=status_filter, query=query, sort=sort, descending=descending
     )

@@ -26,7 +26,6 @@ from surveys.columns import utcnow
 from surveys.export.archive import archive_round
 from surveys.extensions import db
 from surveys.i18n import default_language, in_language
-from surveys.responses.status import COUNTED_STATUSES
 from surveys.results.operations import snapshot_round_close
 from surveys.rounds import notices
 from surveys.rounds.models import Cadence, JobRun, Round
@@ -45,6 +44,7 @@ from surveys.rounds.reminders import (
     worker_name,
 )
 from surveys.rounds.state import RoundState, due_reminder_offsets
+from surveys.rounds.submission_status import COUNTED_STATUSES
 
 logger = logging.getLogger("surveys.scheduler")
 

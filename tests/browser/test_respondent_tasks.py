@@ -41,10 +41,10 @@ def returned_with_a_query(site: Site) -> int:
     from surveys.accounts.models import User
     from surveys.countries.models import Country
     from surveys.responses.models import Submission
-    from surveys.responses.status import Status
     from surveys.review import workflow
     from surveys.review.operations import add_query
     from surveys.rounds.models import Round
+    from surveys.rounds.submission_status import Status
 
     def build(session):
         respondent = session.scalar(sa.select(User).where(User.email == site.respondent))
@@ -135,8 +135,8 @@ def validated_last_round(site: Site) -> None:
     """Niger's validated submission to an earlier round of the same questionnaire."""
     from surveys.columns import utcnow
     from surveys.responses.models import Submission
-    from surveys.responses.status import Status
     from surveys.rounds.models import Round, RoundCountry
+    from surveys.rounds.submission_status import Status
 
     def build(session):
         current = session.get(Round, site.round_id)

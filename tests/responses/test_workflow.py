@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 from surveys.audit.models import AuditEvent
 from surveys.notifications.models import OutboxMessage
-from surveys.responses.status import Status
 from surveys.review import workflow
 from surveys.review.models import ReviewQuery
 from surveys.review.operations import add_query, answer_query
+from surveys.rounds.submission_status import Status
 from tests.review.builders import build_scenario, needs_french, stub_completeness
 
 

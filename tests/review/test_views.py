@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 from flask import render_template
 
-from surveys.responses.status import Status
 from surveys.review import workflow
 from surveys.review.models import ReviewQuery
 from surveys.review.operations import add_query, answer_query
+from surveys.rounds.submission_status import Status
 from tests.conftest import MINI_V2
 from tests.review.builders import build_scenario, earlier_round, stub_completeness
 

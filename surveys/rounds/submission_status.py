@@ -1,5 +1,8 @@
-"""A submission's status, which statuses count (in scores, dashboards, workbooks, the API and
-reminders), and the status in words. Pure: no Flask, no database."""
+"""A country's submission status in a round, which statuses count (in scores, dashboards,
+workbooks, the API and reminders), and the status in words. Pure: no Flask, no database.
+
+Rounds keep it (the round's page and reminders reason about it); the submission itself is a
+responses row (surveys.responses.models.Submission)."""
 
 from __future__ import annotations
 
