@@ -250,7 +250,8 @@ def _value(question: Question, profile: CountryProfile, rng: random.Random) -> o
     if kind == QuestionType.YES_PARTLY_NO:
         return "yes" if rng.random() < level else ("partly" if rng.random() < 0.7 else "no")
     if kind == QuestionType.MATURITY:
-        return max(0, min(4, round(level * 4 + rng.uniform(-0.6, 0.6))))
+        top = len(question.options) - 1  # scales have 3 to 7 levels
+        return max(0, min(top, round(level * top + rng.uniform(-0.6, 0.6))))
     if kind == QuestionType.SINGLE_CHOICE:
         return rng.choice(question.options).value if question.options else None
     if kind == QuestionType.MULTIPLE_CHOICE:
@@ -269,11 +270,12 @@ def _value(question: Question, profile: CountryProfile, rng: random.Random) -> o
 
 
 def _choices(question: Question, level: float, rng: random.Random) -> list[str]:
-    real = [o.value for o in question.options if o.value != "none"]
+    real = [o.value for o in question.options if o.value != "none" and not o.exclusive]
     chosen = [value for value in real if rng.random() < level]
     if chosen:
         return chosen
-    return ["none"] if question.option("none") else real[:1]
+    alone = [o.value for o in question.options if o.exclusive]  # "none of these"
+    return ["none"] if question.option("none") else alone[:1] or real[:1]
 
 
 def _number(question: Question, level: float, rng: random.Random) -> float | int:
