@@ -23,6 +23,7 @@ from surveys.notifications.models import OutboxMessage
 from surveys.notifications.outbox import queue_message
 from surveys.questionnaire.schema import localized
 from surveys.rounds.models import Round
+from surveys.rounds.progress import Completion
 
 # Kinds of outbox message this slice writes.
 OPENING = "round.opening"
@@ -88,6 +89,8 @@ def compose(
     closes_at: datetime | None = None,
     submitted: bool = False,
     summary: dict | None = None,
+    progress: Completion | None = None,
+    progress_known: bool = False,
 ) -> Notice:
     """Subject and body of one notice, in the user's language (templates/notices/<kind>.txt)."""
     if kind not in ROUND_NOTICES:
@@ -108,6 +111,12 @@ def compose(
         submitted=submitted,
         submitted_count=summary.get("submitted", 0),
         total_count=summary.get("total", 0),
+        # Reminders: how far the country has come (None: not started), when the sender knew.
+        progress_known=progress_known,
+        started=progress is not None,
+        answered=progress.answered if progress else 0,
+        required=progress.required if progress else 0,
+        to_confirm=progress.to_confirm if progress else 0,
     )
 
 

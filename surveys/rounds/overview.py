@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from surveys.extensions import db
 from surveys.rounds.models import JobRun, Round, RoundCountry
 from surveys.rounds.operations import country_state_of
-from surveys.rounds.progress import required_completion
+from surveys.rounds.progress import country_completion
 from surveys.rounds.reminders import MANUAL_REMINDER, REMINDER
 from surveys.rounds.state import RoundState
 from surveys.rounds.submission_status import NOT_STARTED
@@ -66,11 +66,6 @@ def country_rows(
     round_: Round, answers: RoundAnswers, language: str, now: datetime
 ) -> list[CountryRow]:
     submissions = answers.submissions
-    values, not_applicable, carried_over = (
-        answers.values,
-        answers.not_applicable,
-        answers.carried_over,
-    )
     reminders = Counter(
         db.session.scalars(
             sa.select(JobRun.country_id).where(
@@ -85,16 +80,7 @@ def country_rows(
     result = []
     for participant in round_.participants:
         submission = submissions.get(participant.country_id)
-        completion = (
-            required_completion(
-                definition,
-                values[submission.id],
-                not_applicable[submission.id],
-                carried_over[submission.id],
-            )
-            if submission is not None
-            else None
-        )
+        completion = country_completion(definition, answers, participant.country_id)
         result.append(
             CountryRow(
                 participant=participant,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from surveys.questionnaire.expressions import hidden_questions
 from surveys.questionnaire.schema import Definition
@@ -66,3 +67,18 @@ def required_completion(
             else:
                 answered += 1
     return Completion(answered=answered, required=required, to_confirm=to_confirm)
+
+
+def country_completion(definition: Definition, answers: Any, country_id: int) -> Completion | None:
+    """The completion of one country from a round's answers (responses.operations.round_answers:
+    `submissions` by country id, then `values`, `not_applicable`, `carried_over` by submission
+    id); None when the country has not started."""
+    submission = answers.submissions.get(country_id)
+    if submission is None:
+        return None
+    return required_completion(
+        definition,
+        answers.values[submission.id],
+        answers.not_applicable[submission.id],
+        answers.carried_over[submission.id],
+    )

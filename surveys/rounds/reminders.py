@@ -24,6 +24,7 @@ from surveys.extensions import db
 from surveys.rounds import notices
 from surveys.rounds.models import JobRun, Round, RoundCountry
 from surveys.rounds.operations import RoundError, country_state_of
+from surveys.rounds.progress import country_completion
 from surveys.rounds.state import RoundState
 
 # JobRun kinds of reminders: scheduled (one per offset) and sent by hand.
@@ -50,8 +51,17 @@ def is_done(kind: str, scope: str, slot: str) -> bool:
     )
 
 
-def notify_country(kind: str, round_: Round, participant: RoundCountry, **details: Any) -> int:
-    """Queue one notice to each enabled respondent of the country; returns how many."""
+def notify_country(
+    kind: str, round_: Round, participant: RoundCountry, answers: Any = None, **details: Any
+) -> int:
+    """Queue one notice to each enabled respondent of the country; returns how many.
+
+    `answers` (responses.operations.round_answers): a reminder then says how far the country
+    has come, carried-over answers counted apart as on the round page."""
+    if answers is not None:
+        definition = round_.version.definition
+        details["progress"] = country_completion(definition, answers, participant.country_id)
+        details["progress_known"] = True
     count = 0
     for user in country_respondents(participant.country_id):
         notices.queue_notice(
@@ -67,7 +77,12 @@ def notify_country(kind: str, round_: Round, participant: RoundCountry, **detail
 
 
 def send_reminder_now(
-    round_id: int, country_id: int, *, submitted: Collection[int], now: datetime | None = None
+    round_id: int,
+    country_id: int,
+    *,
+    submitted: Collection[int],
+    answers: Any = None,
+    now: datetime | None = None,
 ) -> int:
     """A coordinator's "remind now" (flush only; the view commits); counted with reminders.
 
@@ -94,7 +109,7 @@ def send_reminder_now(
         worker=worker_name(),
     )
     db.session.add(run)
-    run.messages_queued = notify_country(notices.MANUAL_REMINDER, round_, participant)
+    run.messages_queued = notify_country(notices.MANUAL_REMINDER, round_, participant, answers)
     db.session.flush()
     return run.messages_queued
 
@@ -160,7 +175,7 @@ def reminder_targets(
 
 
 def send_bulk_reminders(
-    round_id: int, *, submitted: Collection[int], now: datetime | None = None
+    round_id: int, *, submitted: Collection[int], answers: Any = None, now: datetime | None = None
 ) -> tuple[list[ReminderTarget], list[ReminderTarget]]:
     """Remind every country that has not submitted, at most once a day each (flush only; the
     view commits). Returns (reminded, skipped because reminded in the last 24 hours)."""
@@ -185,7 +200,9 @@ def send_bulk_reminders(
             worker=worker_name(),
         )
         db.session.add(run)
-        run.messages_queued = notify_country(notices.MANUAL_REMINDER, round_, target.participant)
+        run.messages_queued = notify_country(
+            notices.MANUAL_REMINDER, round_, target.participant, answers
+        )
         if run.messages_queued:
             reminded.append(target)
     db.session.flush()

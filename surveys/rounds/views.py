@@ -450,7 +450,12 @@ def remind(round_id: int, country_id: int):
     country = participant.country.name(_language())
     people = country_respondents(country_id)
     try:
-        count = send_reminder_now(round_.id, country_id, submitted=counted_countries(round_.id))
+        count = send_reminder_now(
+            round_.id,
+            country_id,
+            submitted=counted_countries(round_.id),
+            answers=round_answers(round_.id),
+        )
     except RoundError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -501,7 +506,9 @@ def remind_all(round_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        reminded, skipped = send_bulk_reminders(round_.id, submitted=counted_countries(round_.id))
+        reminded, skipped = send_bulk_reminders(
+            round_.id, submitted=counted_countries(round_.id), answers=round_answers(round_.id)
+        )
         db.session.commit()
     except IntegrityError:  # another coordinator sent the same bulk reminder this moment
         db.session.rollback()

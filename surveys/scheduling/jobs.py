@@ -26,6 +26,7 @@ from surveys.columns import utcnow
 from surveys.export.archive import archive_round
 from surveys.extensions import db
 from surveys.i18n import default_language, in_language
+from surveys.responses.operations import round_answers
 from surveys.results.operations import snapshot_round_close
 from surveys.rounds import notices
 from surveys.rounds.models import Cadence, JobRun, Round
@@ -220,7 +221,8 @@ def send_reminders(round_id: int, now: datetime | None = None) -> int:
             )
             if run is None:
                 continue
-            count = notify_country(notices.REMINDER, round_, participant)
+            answers = round_answers(round_id)  # how far the country has come, said in it
+            count = notify_country(notices.REMINDER, round_, participant, answers)
             finish(run, count)
             queued += count
     return queued
