@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from babel.dates import format_datetime as babel_format_datetime
-from flask import current_app, url_for
 from flask_babel import _
 from sqlalchemy import func, select
 
@@ -45,6 +44,7 @@ from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import is_enabled, locale_for, zone_named
+from surveys.links import absolute_url
 from surveys.notifications.letters import Notice, render_notice
 
 # A person may ask for at most this many reset e-mails per hour (protects their mailbox).
@@ -180,14 +180,6 @@ def authenticate(pending: PendingSignIn, password: str) -> SignIn:
 # ---------------------------------------------------------------- e-mails
 
 
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link built from BASE_URL, never from the request's Host header (which an
-    attacker can choose, and would then receive the reset link)."""
-    base_url = current_app.config.get("BASE_URL") or "http://localhost"
-    with current_app.test_request_context(base_url=base_url):
-        return url_for(endpoint, _external=True, **values)
-
-
 def _format_for(user: User, moment: datetime) -> str:
     """A moment as the recipient reads it: their language and time zone."""
     return babel_format_datetime(
@@ -217,7 +209,7 @@ def send_invitation_email(
 ) -> str:
     """Queue the invitation in the invited person's language; returns the link."""
     now = now or utcnow()
-    link = external_url("accounts.accept_invitation", invitation_token=raw_token)
+    link = absolute_url("accounts.accept_invitation", invitation_token=raw_token)
     notice = render_notice(
         "invitation",
         user.language,
@@ -234,7 +226,7 @@ def send_invitation_email(
 
 def send_reset_email(user: User, raw_token: str, now: datetime | None = None) -> str:
     now = now or utcnow()
-    link = external_url("accounts.reset_password", reset_token=raw_token)
+    link = absolute_url("accounts.reset_password", reset_token=raw_token)
     notice = render_notice(
         "password_reset",
         user.language,

@@ -50,10 +50,6 @@ MAX_FILES = 10
 CHUNK = 64 * 1024
 
 
-def _language() -> str:
-    return current_language()
-
-
 def _round_country_or_404(round_id: int, country_id: int) -> tuple[Round, Country]:
     round_ = db.session.get(Round, round_id)
     country = db.session.get(Country, country_id)
@@ -68,7 +64,7 @@ def message(problem: Problem) -> str:
     """A problem in the reader's language (a broken rule's text included)."""
     params = dict(problem.params)
     if problem.failure is not None:
-        params["rule"] = failure_text(problem.failure, _language(), gettext)
+        params["rule"] = failure_text(problem.failure, current_language(), gettext)
     return _(problem.message, **params)
 
 
@@ -111,7 +107,7 @@ def _render_page(round_, country, preview=None, errors=(), status=200, note=""):
 @allow(Role.RESPONDENT, Role.COORDINATOR, Role.ADMIN)
 def workbook(round_id: int, country_id: int):
     round_, country = _round_country_or_404(round_id, country_id)
-    language = request.args.get("lang") or _language()
+    language = request.args.get("lang") or current_language()
     if language not in round_.version.definition.languages:
         language = round_.version.definition.languages[0]
     buffer = io.BytesIO()

@@ -380,13 +380,17 @@ class _NumberKind(QuestionKind):
         if low is not None and high is not None and not low <= number <= high:
             return _(
                 "Enter a number between %(low)s and %(high)s.",
-                low=format_number(low, _language()),
-                high=format_number(high, _language()),
+                low=format_number(low, current_language()),
+                high=format_number(high, current_language()),
             )
         if low is not None and number < low:
-            return _("Enter a number of at least %(low)s.", low=format_number(low, _language()))
+            return _(
+                "Enter a number of at least %(low)s.", low=format_number(low, current_language())
+            )
         if high is not None and number > high:
-            return _("Enter a number of at most %(high)s.", high=format_number(high, _language()))
+            return _(
+                "Enter a number of at most %(high)s.", high=format_number(high, current_language())
+            )
         return None
 
     def check(self, question, value):
@@ -398,10 +402,6 @@ class _NumberKind(QuestionKind):
 
     def display(self, question, value, language):
         return format_number(value, language)
-
-
-def _language() -> str:
-    return current_language()
 
 
 @register

@@ -80,10 +80,6 @@ def progress_text(progress: ops.AreaProgress) -> str:
     return text
 
 
-def _language() -> str:
-    return current_language()
-
-
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
@@ -240,7 +236,7 @@ def _form_context(definition: Definition, area: Area, language: str) -> dict:
 
 def _page_context(sub: Submission, definition: Definition, area: Area, answers: dict) -> dict:
     """What both the editable and the read-only area page show."""
-    language = _language()
+    language = current_language()
     hidden = ops.hidden_ids(definition, answers)
     own = {q.id for q in area.questions}
     area_failures = [
@@ -345,7 +341,7 @@ def _page_form(
     """The area form showing the stored answers, or, after a refused post, this person's
     changes over them: each field's base print is what the server holds, except for changes
     not stored yet, which keep the print they were made against."""
-    language = _language()
+    language = current_language()
     stored = merge_ops.stored_form(form_class, area, answers, language)
     base = merge_ops.field_prints(stored, area)
     data = {name: stored[name].data for name in stored._fields}
@@ -369,7 +365,7 @@ def area(submission_id: int, area_id: str):
     editable = ops.can_edit(sub, current_user)
     if request.method == "POST" and not editable:
         return _refuse_change(sub)
-    form_class = area_form_class(definition, area_, _language(), sub.round.version.sha256)
+    form_class = area_form_class(definition, area_, current_language(), sub.round.version.sha256)
     if request.method != "POST" or not editable:  # GET and HEAD only read
         answers = ops.answers_by_question(sub)
         return render_template(
@@ -403,7 +399,7 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
             area_,
             answers,
             request.form,
-            _language(),
+            current_language(),
             fresh=based_on == sub.lock_version,
         )
         result = ops.save_area(
@@ -431,7 +427,7 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
     failures = [
         f
         for f in rule_checks.shown_failures(
-            sub, definition, answers, ops.hidden_ids(definition, answers), _language()
+            sub, definition, answers, ops.hidden_ids(definition, answers), current_language()
         )
         if f.failure.question_id in own
     ]
@@ -453,7 +449,7 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
             "responses/area.html",
             form=_page_form(form_class, sub, area_, answers, merge),
             errors=errors,
-            error_subjects=_error_subjects(definition, area_, errors, _language()),
+            error_subjects=_error_subjects(definition, area_, errors, current_language()),
             editable=True,
             **_page_context(sub, definition, area_, answers),
         ), 422
@@ -533,7 +529,7 @@ def _acknowledged(form_class, area_: Area, answers: dict, merge: Merge, stale: b
     """For the autosave script: the new base print of every field of the post the server now
     holds; after someone else's save, every field's stored value and print too (the page takes
     those its person has not changed since)."""
-    stored = merge_ops.stored_form(form_class, area_, answers, _language())
+    stored = merge_ops.stored_form(form_class, area_, answers, current_language())
     prints = merge_ops.field_prints(stored, area_)
     base = {name: prints[name] for name in merge.acknowledged()}
     reply: dict[str, object] = {"base": base}

@@ -61,10 +61,6 @@ def queries_for_page(submission: Submission) -> dict[str | None, list[ReviewQuer
     return cache[submission.id]
 
 
-def _language() -> str:
-    return current_language()
-
-
 def _submission_or_404(submission_id: int) -> Submission:
     submission = db.session.get(Submission, submission_id)
     if submission is None:
@@ -112,7 +108,7 @@ def round_page(round_id: int):
     return render_template(
         "review/round.html",
         round=round_,
-        rows=review_queries.review_rows(round_, _language()),
+        rows=review_queries.review_rows(round_, current_language()),
     )
 
 
@@ -135,7 +131,7 @@ def _render_review(sub: Submission, **forms):
     definition = sub.round.version.definition
     answers = answers_by_question(sub)
     failures = shown_failures(
-        sub, definition, answers, hidden_ids(definition, answers), _language()
+        sub, definition, answers, hidden_ids(definition, answers), current_language()
     )
     failures_by_question: dict[str, list] = {}
     failed_cells: dict[str, dict[str, str]] = {}
@@ -245,7 +241,7 @@ def _failed_check(sub: Submission, key: str):
     definition = sub.round.version.definition
     answers = answers_by_question(sub)
     failures = shown_failures(
-        sub, definition, answers, hidden_ids(definition, answers), _language()
+        sub, definition, answers, hidden_ids(definition, answers), current_language()
     )
     return next((f for f in failures if f.key == key), None)
 

@@ -21,6 +21,7 @@ from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.i18n import default_language, in_language, is_enabled
+from surveys.links import absolute_url
 from surveys.notifications.letters import Notice, render_notice
 from surveys.notifications.outbox import queue_message
 from surveys.questionnaire.schema import localized
@@ -31,7 +32,6 @@ from surveys.results.operations import snapshot_submission
 from surveys.review.operations import add_query, resolve_all
 from surveys.review.queries import open_query_count, queries_for, unanswered_queries
 from surveys.rounds.models import Round, RoundCountry
-from surveys.rounds.notices import absolute_url
 from surveys.rounds.operations import RoundError, check_reopen, set_reopened
 from surveys.rounds.submission_status import Status, is_counted
 

@@ -9,15 +9,15 @@ inside `in_language(recipient.language)`, so nothing depends on a request's loca
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
 from flask import current_app
 
 from surveys.accounts.models import User
 from surveys.countries.models import Country
-from surveys.i18n import locale_for
+from surveys.i18n import locale_for, zone_named
 from surveys.languages import DEFAULT_LANGUAGE
+from surveys.links import absolute_url
 from surveys.notifications.letters import Notice, render_notice
 from surveys.notifications.models import OutboxMessage
 from surveys.notifications.outbox import queue_message
@@ -34,16 +34,9 @@ CLOSED_SUMMARY = "round.closed_summary"
 CADENCE_CREATED = "round.created_by_cadence"
 
 
-def _zone(user: User) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def deadline_text(moment: datetime, user: User) -> str:
     """The moment in the recipient's zone and language, with the zone named."""
-    zone = _zone(user)
+    zone = zone_named(user.timezone)
     text = format_datetime(moment, "d MMMM y, HH:mm", tzinfo=zone, locale=locale_for(user.language))
     return f"{text} ({zone.key})"
 
@@ -51,12 +44,6 @@ def deadline_text(moment: datetime, user: User) -> str:
 def round_title(round_: Round, language: str) -> str:
     title = localized(round_.version.definition.title, language) or round_.version.label
     return f"{title} — {round_.period_label}"
-
-
-def absolute_url(endpoint: str, **values: object) -> str:
-    """BASE_URL plus the route's path (works outside a request, e.g. in the scheduler)."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config.get("BASE_URL", "").rstrip("/") + path
 
 
 def respondent_link(round_: Round, country: Country) -> str:

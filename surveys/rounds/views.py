@@ -17,7 +17,7 @@ from surveys.columns import utcnow
 from surveys.countries.data import REGIONS
 from surveys.countries.operations import active_countries
 from surveys.extensions import db
-from surveys.i18n import default_language, user_zone
+from surveys.i18n import current_language, user_zone
 from surveys.inputs import parse_id
 from surveys.notifications.models import OutboxMessage
 from surveys.notifications.outbox import resend
@@ -61,10 +61,6 @@ bp = Blueprint("rounds", __name__, template_folder="templates")
 MANAGERS = (Role.COORDINATOR,)
 READERS = (Role.COORDINATOR, Role.ANALYST)
 MESSAGES_PER_PAGE = 20
-
-
-def _language() -> str:
-    return current_user.language or default_language()
 
 
 def _round_or_404(round_id: int) -> Round:
@@ -124,7 +120,9 @@ def _round_form(round_: Round | None = None) -> RoundForm:
         known = {c.id for c in countries}
         countries += [p.country for p in round_.participants if p.country_id not in known]
     # Listed alphabetically in the reader's language ("Allemagne" first in French).
-    named = sorted(((c.name(_language()), c.id) for c in countries), key=lambda n: n[0].casefold())
+    named = sorted(
+        ((c.name(current_language()), c.id) for c in countries), key=lambda n: n[0].casefold()
+    )
     form.country_ids.choices = [(country_id, name) for name, country_id in named]
     return form
 
@@ -228,7 +226,7 @@ def create():
                     plan=plan,
                     reminders=list(zip(plan.offsets, plan.reminder_dates(), strict=True)),
                     country_names=sorted(
-                        (c.name(_language()) for c in plan.countries), key=str.casefold
+                        (c.name(current_language()) for c in plan.countries), key=str.casefold
                     ),
                     zone=user_zone(),
                 )
@@ -296,7 +294,7 @@ def _page(
     query = request.args.get("q", "")
     sort = request.args.get("sort", "country")
     descending = request.args.get("dir") == "desc"
-    rows = overview.country_rows(round_, round_answers(round_.id), _language(), now)
+    rows = overview.country_rows(round_, round_answers(round_.id), current_language(), now)
     shown = overview.filter_and_sort(
         rows, status=status_filter, query=query, sort=sort, descending=descending
     )
@@ -430,7 +428,7 @@ def confirm_remind(round_id: int, country_id: int):
         "rounds/confirm_remind.html",
         round=round_,
         participant=participant,
-        country_name=participant.country.name(_language()),
+        country_name=participant.country.name(current_language()),
         target=target,
         last_reminded_at=last_reminders(round_.id).get(country_id),
         recently=target is not None and target.reminded_recently(now),
@@ -447,7 +445,7 @@ def remind(round_id: int, country_id: int):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    country = participant.country.name(_language())
+    country = participant.country.name(current_language())
     people = country_respondents(country_id)
     try:
         count = send_reminder_now(
@@ -493,7 +491,7 @@ def confirm_remind_all(round_id: int):
         to_remind=[t for t in targets if t.people and not t.reminded_recently(now)],
         recent=[t for t in targets if t.people and t.reminded_recently(now)],
         nobody=[t for t in targets if not t.people],
-        name=lambda target: target.participant.country.name(_language()),
+        name=lambda target: target.participant.country.name(current_language()),
         action_form=ActionForm(),
     )
 
@@ -516,7 +514,7 @@ def remind_all(round_id: int):
             _("These reminders were just sent by someone else; nothing more was sent."), "warning"
         )
         return redirect(url_for("rounds.show", round_id=round_.id))
-    language = _language()
+    language = current_language()
     countries = ", ".join(sorted(t.participant.country.name(language) for t in reminded))
     people = sum(len(t.people) for t in reminded)
     if reminded:
