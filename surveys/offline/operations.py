@@ -477,6 +477,21 @@ def _rule_problems(
         hidden=hidden,
     )
     explained = rule_checks.explanations_of(submission) if submission is not None else {}
+    warned = {f.question_id for f in failures if not f.is_error}
+    for question_id in sorted(set(typed) - warned):  # typed where no warning is raised
+        name = EXPLANATION_FIELD.format(question=question_id)
+        sheet, cell = read.places.get(name, ("", ""))
+        result.warnings.append(
+            Problem(
+                N_(
+                    "No warning is raised on this question with these answers: the "
+                    "explanation typed here is not kept."
+                ),
+                sheet=sheet,
+                cell=cell,
+                field=name,
+            )
+        )
     reads_of = {rule.id: rule_reads(rule.check) for rule in definition.rules}
     for failure in failures:
         reads = reads_of.get(failure.rule_id, [failure.question_id])

@@ -122,7 +122,7 @@ def test_a_warning_without_explanation_is_reported_and_one_typed_in_the_file_is_
     warnings = html[
         html.index('id="warnings"') : html.index("</table>", html.index('id="warnings"'))
     ]
-    assert "1 warning to explain before submitting" in warnings
+    assert "1 warning: the import is not stopped, but read it before confirming." in warnings
     assert f'<td data-label="Cell">{assisted}</td>' in warnings
     assert "More victims assisted than identified in 2025" in warnings
     explain_row = find_row(book, TABLE)[1]
@@ -154,3 +154,15 @@ def test_a_warning_without_explanation_is_reported_and_one_typed_in_the_file_is_
     )
     assert [f.key for f in shown] == ["victims_assisted_not_above_identified_2025"]
     assert not shown[0].needs_action
+
+
+def test_an_explanation_where_no_warning_is_raised_is_reported_not_kept(client, db, v3):
+    data = download(client, v3.round.id, v3.country.id)
+    book = _book(data)
+    _, _, identified_key = _cell(book, "victims_identified", 2025, "total")
+    row = find_row(book, TABLE)[1]
+    typed = fill(data, {identified_key: 10, f"{TABLE}/{COL_EXPLAIN}": "Nothing odd here."})
+    html = upload(client, v3.round.id, v3.country.id, typed).get_data(as_text=True)
+    warnings = html[html.index('id="warnings"') :]
+    assert f'<td data-label="Cell">{get_column_letter(COL_EXPLAIN)}{row}</td>' in warnings
+    assert "No warning is raised on this question with these answers" in warnings
