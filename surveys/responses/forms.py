@@ -7,6 +7,7 @@ definitions never change. Field names: see `surveys.responses.fields`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -16,6 +17,7 @@ from wtforms.validators import Optional
 
 from surveys.questionnaire.schema import Area, Definition, Question, localized
 from surveys.responses.fields import AnswerInput, InvalidValue, kind_of
+from surveys.responses.widgets import render_field
 
 COMMENT_MAX = 5000
 NA_REASON_MAX = 2000
@@ -23,6 +25,16 @@ NA_REASON_MAX = 2000
 
 class AreaFormBase(FlaskForm):
     """Hidden state every area form carries: the submission version and what it showed."""
+
+    class Meta:
+        def render_field(self, field, render_kw):
+            return render_field(field, render_kw)  # the fast writer: same HTML as WTForms
+
+        def get_translations(self, form):
+            # Our fields carry translated labels and messages of their own; WTForms' catalogue
+            # only translated the labels it makes up for unlabelled cells (never shown), once per
+            # field per request.
+            return None
 
     lock_version = HiddenField()
     base = HiddenField()  # JSON: field name -> print of the value shown (see responses.merge)
@@ -56,8 +68,8 @@ def _shared_fields(question: Question) -> dict[str, Field]:
     return fields
 
 
-_FORM_CLASSES: dict[tuple[str, str, str], type[AreaFormBase]] = {}
-MAX_CACHED_CLASSES = 512
+_FORM_CLASSES: dict[tuple[str, str, str, tuple[str, ...]], type[AreaFormBase]] = {}
+MAX_CACHED_CLASSES = 2048  # whole areas, and the parts of areas autosaves post
 
 
 def area_form_class(
@@ -65,9 +77,10 @@ def area_form_class(
 ) -> type[AreaFormBase]:
     """The form class of one area; `cache_key` identifies the definition (its sha256).
 
-    Built once per definition, area and language: published definitions never change.
+    Built once per definition, area, language and set of questions (an area, or the part of
+    it an autosave posts: see `posted_part`): published definitions never change.
     """
-    key = (cache_key, area.id, language)
+    key = (cache_key, area.id, language, tuple(q.id for q in area.questions))
     form_class = _FORM_CLASSES.get(key)
     if form_class is None:
         attrs: dict[str, Field] = {}
@@ -80,6 +93,16 @@ def area_form_class(
             _FORM_CLASSES.clear()
         _FORM_CLASSES[key] = form_class
     return form_class
+
+
+def posted_part(area: Area, names) -> Area:
+    """The area with only the questions a post has fields of (an autosave posts the fields
+    changed since its last save): the save then builds forms of those questions only."""
+    posted = {name.split("-", 1)[0] for name in names}  # question ids never hold a "-"
+    questions = tuple(q for q in area.questions if q.id in posted)
+    if len(questions) == len(area.questions):
+        return area
+    return replace(area, questions=questions)
 
 
 def initial_data(area: Area, answers: Mapping[str, Any], language: str) -> dict[str, object]:

@@ -93,6 +93,11 @@ def raw_values(form_field) -> list[str]:
     return [str(data)]
 
 
+def posted_names(formdata: MultiDict) -> set[str]:
+    """The fields a post is about: those it sends, and those it gives a base print of."""
+    return set(formdata.keys()) | set(read_base(formdata.get("base")))
+
+
 def read_base(text: str | None) -> dict[str, str]:
     """The posted `base` object (field name -> print); malformed input counts as none."""
     if not text or len(text) > MAX_BASE_CHARS:

@@ -46,10 +46,11 @@ from surveys.responses import merge as merge_ops
 from surveys.responses import operations as ops
 from surveys.responses import rule_checks
 from surveys.responses.fields import AnswerInput, answer_display, kind_of
-from surveys.responses.forms import area_form_class, question_numbers
+from surveys.responses.forms import area_form_class, posted_part, question_numbers
 from surveys.responses.merge import Merge
 from surveys.responses.models import Evidence, RevisionSource, Submission
 from surveys.responses.presentation import condition_tree, stat_table
+from surveys.responses.widgets import stat_cells
 from surveys.rounds.models import Round
 from surveys.rounds.submission_status import Status
 from surveys.storage.backends import StoredFileMissing, current_store
@@ -223,6 +224,7 @@ def _form_context(definition: Definition, area: Area, language: str) -> dict:
         "kind_of": kind_of,
         "answer_display": answer_display,
         "stat_table": stat_table,
+        "stat_cells": stat_cells,
         "human_size": evidence_ops.human_size,
         "accept": evidence_ops.ACCEPT_ATTRIBUTE,
         "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
@@ -344,13 +346,15 @@ def _page_form(
     language = current_language()
     stored = merge_ops.stored_form(form_class, area, answers, language)
     base = merge_ops.field_prints(stored, area)
-    data = {name: stored[name].data for name in stored._fields}
-    for question_id, names in (changed.changed if changed else {}).items():
-        for name in names:
-            data[name] = changed.form[name].data
-            if changed.unsettled(question_id):
-                base[name] = changed.base.get(name, merge_ops.EMPTY_PRINT)
-    form = form_class(formdata=None, data=data)
+    form = stored
+    if changed is not None and changed.changed:
+        data = {name: stored[name].data for name in stored._fields}
+        for question_id, names in changed.changed.items():
+            for name in names:
+                data[name] = changed.form[name].data
+                if changed.unsettled(question_id):
+                    base[name] = changed.base.get(name, merge_ops.EMPTY_PRINT)
+        form = form_class(formdata=None, data=data)
     form.lock_version.data = str(sub.lock_version)
     form.base.data = json.dumps(base, separators=(",", ":"))
     return form
@@ -390,13 +394,18 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
     else:
         confirm = [q.id for q in area_.questions if request.form.get(f"{q.id}-confirm")]
 
+    # The questions the post is about (all of them for the plain form, a few for an autosave):
+    # the forms that read and merge it hold only their fields.
+    part = posted_part(area_, merge_ops.posted_names(request.form))
+    part_class = area_form_class(definition, part, current_language(), sub.round.version.sha256)
+
     def store() -> tuple[Merge, ops.SaveResult, dict[str, str]]:
         """The post merged into the answers stored now, and its evidence changes: one
         transaction."""
         answers = ops.answers_by_question(sub)
         merge = merge_ops.merge_post(
-            form_class,
-            area_,
+            part_class,
+            part,
             answers,
             request.form,
             current_language(),
@@ -436,7 +445,12 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
             {
                 "rules": _rules_json(failures),
                 "lock_version": sub.lock_version,
-                **_acknowledged(form_class, area_, answers, merge, result.stale),
+                **_acknowledged(
+                    *((form_class, area_) if result.stale else (part_class, part)),
+                    answers,
+                    merge,
+                    result.stale,
+                ),
                 "saved_at": saved_at,
                 "status": _("Saved at %(time)s", time=saved_at),
                 "saved": len(result.saved),
