@@ -83,7 +83,7 @@ class Answer(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     submission: Mapped[Submission] = relationship(back_populates="answers")
-    updated_by: Mapped[User | None] = relationship(lazy="joined")
+    updated_by: Mapped[User | None] = relationship()  # read on conflict and offline pages only
 
 
 class RevisionSource(StrEnum):

@@ -66,10 +66,13 @@ def previous_submission(submission: Submission) -> Submission | None:
 
 def previous_submission_of(round_: Round, country_id: int) -> Submission | None:
     """The same, for a country that may not have started this round yet."""
+    return db.session.scalar(_previous_of(round_, country_id, sa.select(Submission)))
+
+
+def _previous_of(round_: Round, country_id: int, select: sa.Select) -> sa.Select:
     version = round_.version
-    return db.session.scalar(
-        sa.select(Submission)
-        .join(Round, Submission.round_id == Round.id)
+    return (
+        select.join(Round, Submission.round_id == Round.id)
         .join(QuestionnaireVersion, Round.questionnaire_version_id == QuestionnaireVersion.id)
         .where(QuestionnaireVersion.questionnaire_id == version.questionnaire_id)
         .where(Submission.country_id == country_id)
@@ -91,10 +94,17 @@ def previous_values(submission: Submission) -> dict[str, object]:
 
 
 def previous_values_of(round_: Round, country_id: int) -> dict[str, object]:
-    before = previous_submission_of(round_, country_id)
+    """The previous submission of record's answer values (as `answer_values`), read as plain
+    rows: every area page and save checks the rules against them."""
+    before = db.session.scalar(_previous_of(round_, country_id, sa.select(Submission.id)))
     if before is None:
         return {}
-    return answer_values({a.question_id: a for a in before.answers})
+    rows = db.session.execute(
+        sa.select(Answer.question_id, Answer.value, Answer.not_applicable).where(
+            Answer.submission_id == before
+        )
+    )
+    return {qid: None if not_applicable else value for qid, value, not_applicable in rows}
 
 
 def failures_of(

@@ -530,13 +530,26 @@ def _store_with_retries(sub: Submission, store: Callable[[], T]) -> T | None:
     for attempt in range(1, SAVE_ATTEMPTS + 1):
         try:
             outcome = store()
-            db.session.commit()
+            _commit_keeping_state()
             return outcome
         except (StaleDataError, IntegrityError):
             db.session.rollback()
             time.sleep(random.uniform(0.005, 0.02) * attempt)
     current_app.logger.warning("save of submission %s lost %d races", sub.id, SAVE_ATTEMPTS)
     return None
+
+
+def _commit_keeping_state() -> None:
+    """Commit without expiring what this request loaded: the reply is made from the submission,
+    its answers and the person as just written (the flush wrote every change, the version
+    column included), rather than reading them all again."""
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
 
 
 def _acknowledged(form_class, area_: Area, answers: dict, merge: Merge, stale: bool) -> dict:
