@@ -1,0 +1,415 @@
+"""Serving benchmark (issue 18): the area page and the autosave against bare anchors, one run.
+
+    .venv/bin/python -m bench.serving [--seconds 10] [--rounds 2] [--workers 2]
+        [--worker-class sync|gthread] [--threads 4] [--connections 32]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/surveys_serving]
+
+Seeds the demo (16 countries) with bench/load/seed.py into a fresh database (SQLite in a
+temporary folder by default), starts ONE gunicorn (the packaged settings, the given workers)
+serving `bench.anchors:app`: the platform, and under /bare/ a bare Flask app. Then, interleaved
+round by round:
+- the heaviest area page of a respondent (signed in) against a static Jinja form of the same
+  size (/bare/form/<n>), each with wrk (--connections, 2 threads): requests/s, p50, p99, and the
+  workers' CPU per request (from /proc);
+- a one-field autosave (the body the page script sends: lock_version, the field, its base print;
+  each save a new value, so each writes a revision) against parsing the same body and inserting
+  one row (/bare/save), closed loop from --connections threads of this script;
+then the workers' resident memory after the load, and that of a gunicorn serving only the bare
+app after the same page load. Prints the figures and the ratios. Needs `wrk` on the PATH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+SECRET = "serving-bench-secret-" + "x" * 32
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def gunicorn(args, env: dict, port: int, target: str, log: Path) -> subprocess.Popen:
+    command = [str(BIN / "gunicorn"), "-c", "python:surveys.gunicorn_conf", target]
+    command += ["--worker-class", args.worker_class, "--bind", f"{HOST}:{port}"]
+    with log.open("wb") as handle:
+        return subprocess.Popen(command, env=env, cwd=ROOT, stdout=handle, stderr=handle)
+
+
+def wait_for(port: int, path: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=5)
+            connection.request("GET", path)
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"port {port} did not answer within {timeout} s")
+
+
+def workers_of(master: int) -> list[int]:
+    path = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in path.read_text().split()]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime + stime, in ticks
+    return total / TICKS
+
+
+def rss_mb(pids: list[int]) -> list[float]:
+    sizes = []
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+# --------------------------------------------------------------------------- a signed-in person
+
+
+class Browser:
+    """A cookie jar on one keep-alive connection (enough for the platform's session cookie)."""
+
+    def __init__(self, port: int) -> None:
+        self.connection = http.client.HTTPConnection(HOST, port, timeout=60)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers=None):
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        data = response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, data, response
+
+    def sign_in(self, email: str, password: str) -> None:
+        _, page, _ = self.request("GET", "/login")
+        token = CSRF.search(page.decode()).group(1)
+        body = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": password})
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        status, _, _ = self.request("POST", "/login", body.encode(), form)
+        if status != 302:
+            raise SystemExit(f"sign-in of {email} answered {status}")
+
+
+# --------------------------------------------------------------------------- page load (wrk)
+
+
+def wrk(args, url: str, cookie: str) -> dict:
+    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency"]
+    command += ["--timeout", "30s"]  # a slow answer is measured, not dropped as an error
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "rate": rate,
+        "requests": total,
+        "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
+        "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
+        "bad": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1) if errors else "",
+    }
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(\w+)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def measured(master: int, run):
+    pids = workers_of(master)
+    before = cpu_seconds(pids)
+    figures = run()
+    figures["cpu_ms"] = (cpu_seconds(pids) - before) * 1000 / max(1, figures["requests"])
+    return figures
+
+
+# --------------------------------------------------------------------------- saves (closed loop)
+
+
+class Saver:
+    """One respondent typing in their own comment field: each save a new value, sent as the
+    page script sends it (the field, its base print, the lock version; urlencoded)."""
+
+    def __init__(self, port: int, person: dict, password: str) -> None:
+        self.browser = Browser(port)
+        self.browser.sign_in(person["email"], password)
+        self.url = f"/submissions/{person['submission']}/areas/{person['area']}"
+        self.field = f"{person['question']}-comment"
+        _, page, _ = self.browser.request("GET", self.url)
+        html = page.decode()
+        self.token = CSRF.search(html).group(1)
+        self.lock = re.search(r'name="lock_version" type="hidden" value="(\d+)"', html).group(1)
+        base = re.search(r'name="base" type="hidden" value="([^"]*)"', html).group(1)
+        self.print = json.loads(base.replace("&#34;", '"'))[self.field]
+        self.count = 0
+
+    def body(self) -> bytes:
+        self.count += 1
+        value = f"{self.field} autosave {self.count} " + "typed text " * 4
+        fields = {"lock_version": self.lock, self.field: value}
+        fields["base"] = json.dumps({self.field: self.print}, separators=(",", ":"))
+        return urllib.parse.urlencode(fields).encode()
+
+    def headers(self) -> dict:
+        return {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+            "X-CSRFToken": self.token,
+        }
+
+    def save(self) -> tuple[int, int]:
+        body = self.body()
+        status, data, _ = self.browser.request("POST", self.url, body, self.headers())
+        if status == 200:
+            reply = json.loads(data)
+            self.lock = str(reply["lock_version"])
+            self.print = reply["base"].get(self.field, self.print)
+        return status, len(body)
+
+    def anchor(self) -> tuple[int, int]:
+        body = self.body()
+        status, _, _ = self.browser.request("POST", "/bare/save", body, self.headers())
+        return status, len(body)
+
+
+def closed_loop(savers: list[Saver], seconds: float, anchor: bool) -> dict:
+    times: list[float] = []
+    failures = [0]
+    sizes: list[int] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def run(saver: Saver) -> None:
+        while time.monotonic() < stop:
+            start = time.perf_counter()
+            status, size = saver.anchor() if anchor else saver.save()
+            elapsed = (time.perf_counter() - start) * 1000
+            with lock:
+                times.append(elapsed)
+                sizes.append(size)
+                failures[0] += status != 200
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in savers]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    took = time.monotonic() - began
+    ordered = sorted(times)
+    return {
+        "rate": len(times) / took,
+        "requests": len(times),
+        "p50": ordered[len(ordered) // 2],
+        "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+        "bad": failures[0],
+        "body": max(sizes),
+    }
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def seed_database(url: str, folder: Path) -> dict:
+    os.environ["SURVEYS_INSTANCE_PATH"] = str(folder / "instance")
+    from bench.load.seed import seed
+    from surveys import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "TESTING": True})
+    return seed(app)
+
+
+def heaviest_area(browser: Browser, plan: dict) -> tuple[str, int]:
+    sizes = {}
+    for area in plan["areas"]:
+        path = f"/submissions/{plan['submissions'][0]}/areas/{area}"
+        status, page, _ = browser.request("GET", path)
+        assert status == 200, (path, status)
+        sizes[path] = len(page)
+    path = max(sizes, key=sizes.get)
+    return path, sizes[path]
+
+
+def matching_questions(browser: Browser, size: int) -> tuple[int, int]:
+    """The number of questions of the bare form whose page is as large as `size` bytes."""
+    low, high = 1, 2000
+    while low < high:
+        middle = (low + high) // 2
+        _, page, _ = browser.request("GET", f"/bare/form/{middle}")
+        if len(page) < size:
+            low = middle + 1
+        else:
+            high = middle
+    _, page, _ = browser.request("GET", f"/bare/form/{low}")
+    return low, len(page)
+
+
+def row(name: str, ours: dict, anchor: dict, goal: str) -> str:
+    ratio = ours["rate"] / anchor["rate"] if anchor["rate"] else 0
+    return (
+        f"{name:<22} {ours['rate']:8.1f}/s p50 {ours['p50']:6.1f} p99 {ours['p99']:7.1f} ms"
+        f" cpu {ours.get('cpu_ms', 0):5.1f} ms | anchor {anchor['rate']:8.1f}/s"
+        f" p50 {anchor['p50']:6.1f} p99 {anchor['p99']:7.1f} ms"
+        f" cpu {anchor.get('cpu_ms', 0):5.1f} ms"
+        f" | ratio {ratio:4.2f} (goal {goal})"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
+    parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--savers", type=int, default=16, help="closed-loop autosave threads")
+    parser.add_argument("--port", type=int, default=5160)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed on the PATH (apt-get install wrk)")
+
+    with tempfile.TemporaryDirectory(prefix="serving-") as tmp:
+        folder = Path(tmp)
+        url = args.database_url or f"sqlite:///{folder / 'serving.db'}"
+        if args.database_url:
+            from bench.load.run import recreate_database
+
+            recreate_database(url)
+        plan = seed_database(url, folder)
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SECRET_KEY": SECRET,
+            "SURVEYS_INSTANCE_PATH": str(folder / "instance"),
+            "SURVEYS_ENV": "development",
+            "MAIL_BACKEND": "console",
+            "WEB_CONCURRENCY": str(args.workers),
+            "WEB_THREADS": str(args.threads if args.worker_class == "gthread" else 1),
+            "WEB_MAX_REQUESTS": "0",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+        from bench.anchors import create_table
+
+        create_table(url)
+        server = gunicorn(args, env, args.port, "bench.anchors:app", folder / "server.log")
+        try:
+            wait_for(args.port, "/bare/form/1")
+            return run(args, plan, server, env, folder)
+        finally:
+            server.terminate()
+            server.wait(30)
+
+
+def run(args, plan: dict, server: subprocess.Popen, env: dict, folder: Path) -> int:
+    base = f"http://{HOST}:{args.port}"
+    reader = Browser(args.port)
+    reader.sign_in(plan["respondents"][0]["email"], plan["password"])
+    path, size = heaviest_area(reader, plan)
+    questions, bare_size = matching_questions(reader, size)
+    cookie = "; ".join(f"{k}={v}" for k, v in reader.cookies.items())
+    people = plan["respondents"][: args.savers]
+    savers = [Saver(args.port, person, plan["password"]) for person in people]
+    print(
+        f"gunicorn {args.workers} {args.worker_class} workers"
+        + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+        + f", {args.connections} connections, {args.rounds} interleaved rounds of"
+        f" {args.seconds} s; load average before: {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    print(
+        f"area page {path}: {size / 1024:.1f} KB; bare form of {questions} questions:"
+        f" {bare_size / 1024:.1f} KB"
+    )
+    for _ in range(2):  # warm both (form classes, templates, connections)
+        wrk_short = argparse.Namespace(**{**vars(args), "seconds": 2})
+        wrk(wrk_short, base + path, cookie)
+        wrk(wrk_short, f"{base}/bare/form/{questions}", "")
+    pages, bare_pages, saves, bare_saves = [], [], [], []
+    for number in range(args.rounds):
+        pages.append(measured(server.pid, lambda: wrk(args, base + path, cookie)))
+        bare_pages.append(
+            measured(server.pid, lambda: wrk(args, f"{base}/bare/form/{questions}", ""))
+        )
+        saves.append(measured(server.pid, lambda: closed_loop(savers, args.seconds, False)))
+        bare_saves.append(measured(server.pid, lambda: closed_loop(savers, args.seconds, True)))
+        print(f"round {number + 1}:", flush=True)
+        print("  " + row("area page", pages[-1], bare_pages[-1], ">= 0.35"))
+        print("  " + row("autosave (one field)", saves[-1], bare_saves[-1], ">= 0.7"))
+    load_after = os.getloadavg()[0]
+    memory = rss_mb(workers_of(server.pid))
+    bare_memory = bare_worker_memory(args, env, folder, questions)
+    page, bare_page = _best(pages, bare_pages)
+    save, bare_save = _best(saves, bare_saves)
+    print("\nbest round (highest ratio is not picked: the round with the most requests of ours):")
+    print(row("area page", page, bare_page, ">= 0.35; p99 < 150 ms"))
+    print(row("autosave (one field)", save, bare_save, ">= 0.7"))
+    print(f"autosave request body: {save['body']} B (goal <= 2048 B)")
+    failures = sum(f["bad"] for f in pages + bare_pages + saves + bare_saves)
+    print(f"non-2xx answers: {failures}")
+    print(
+        f"worker RSS after load: {', '.join(f'{m:.0f}' for m in memory)} MB"
+        f" (goal <= 100); bare-only worker after the same page load:"
+        f" {', '.join(f'{m:.0f}' for m in bare_memory)} MB"
+    )
+    print(f"load average after: {load_after:.2f} (2 cores, shared)")
+    return 1 if failures else 0
+
+
+def _best(ours: list[dict], anchors: list[dict]) -> tuple[dict, dict]:
+    index = max(range(len(ours)), key=lambda i: ours[i]["requests"])
+    return ours[index], anchors[index]
+
+
+def bare_worker_memory(args, env: dict, folder: Path, questions: int) -> list[float]:
+    """Resident memory of a gunicorn serving only the bare app, after the same page load."""
+    port = args.port + 1
+    server = gunicorn(args, env, port, "bench.load.bare:app", folder / "bare.log")
+    try:
+        wait_for(port, "/form")
+        quick = argparse.Namespace(**{**vars(args), "seconds": min(args.seconds, 5)})
+        wrk(quick, f"http://{HOST}:{port}/form", "")
+        return rss_mb(workers_of(server.pid))
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
