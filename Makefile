@@ -9,7 +9,7 @@ BASE_URL ?= http://$(HOST):$(PORT)
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export FLASK_APP := surveys:create_app
 
-.PHONY: run test install translations extract-messages lint format migrations-check bench bench-load
+.PHONY: run test install translations extract-messages lint format migrations-check bench bench-load bench-serving
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,3 +59,8 @@ bench: install translations
 bench-load: install translations
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
+# The area page and the autosave against bare anchors in one gunicorn (issue 18); needs wrk.
+# e.g. make bench-serving SERVING_ARGS="--worker-class gthread --database-url postgresql+psycopg://..."
+bench-serving: install translations
+	$(BIN)/python -m bench.serving $(SERVING_ARGS)
