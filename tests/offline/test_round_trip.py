@@ -162,11 +162,22 @@ def test_a_filled_workbook_stores_what_was_typed_and_scores_as_the_web_form(
     assert offline_card.areas == web_card.areas and offline_card.questions == web_card.questions
 
 
-def test_two_partial_workbooks_imported_one_after_the_other(db, client, login, world, started):
+PARTLY_DRAFT = {"en": ("Partly", "Draft"), "fr": ("Partiellement", "Projet")}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_two_partial_workbooks_imported_one_after_the_other(
+    db, client, login, world, started, language
+):
+    world.respondent.language = language
+    db.session.commit()
     login(world.respondent)
-    legal = download(client, world.round.id, world.country.id, area="legal")
-    protection = download(client, world.round.id, world.country.id, area="protection")
-    legal_filled = fill(legal, {"legal_tip_offence": "Partly", "legal_framework_status": "Draft"})
+    legal = download(client, world.round.id, world.country.id, area="legal", lang=language)
+    protection = download(
+        client, world.round.id, world.country.id, area="protection", lang=language
+    )
+    partly, draft = PARTLY_DRAFT[language]
+    legal_filled = fill(legal, {"legal_tip_offence": partly, "legal_framework_status": draft})
     protection_filled = fill(protection, {"protection_shelters": 2})
     with pytest.raises(KeyError):
         fill(legal, {"protection_shelters": 2})  # that area is not in the legal workbook
