@@ -46,6 +46,7 @@ from surveys.extensions import db
 from surveys.i18n import is_enabled, locale_for, zone_named
 from surveys.links import absolute_url
 from surveys.notifications.letters import Notice, render_notice
+from surveys.notifications.outbox import queue_message
 
 # A person may ask for at most this many reset e-mails per hour (protects their mailbox).
 MAX_RESET_EMAILS_PER_HOUR = 3
@@ -188,8 +189,6 @@ def _format_for(user: User, moment: datetime) -> str:
 
 
 def _queue(user: User, notice: Notice, *, kind: str) -> None:
-    from surveys.notifications.outbox import queue_message
-
     queue_message(
         recipient_email=user.email,
         subject=notice.subject,

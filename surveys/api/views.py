@@ -34,6 +34,8 @@ from surveys.export.layout import (
     RoundInfo,
     band_label,
     index_lines,
+    options_text,
+    scoring_rule,
     statistics_rows,
 )
 from surveys.export.workbook import make_translate
@@ -223,8 +225,6 @@ CODEBOOK = Table(
     table=CODEBOOK,
 )
 def codebook(arguments, key: str, version: int):
-    from surveys.export.layout import options_text, scoring_rule
-
     language = _language(arguments)
     found = queries.visible_version(key, version, current_user.has_role(*MANAGERS))
     lineages = queries.lineage_of(found)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from surveys.columns import utcnow
 from surveys.export.models import ArchivedWorkbook, ExportJob, ExportStatus
 from surveys.extensions import db
+from surveys.responses.models import Evidence
 from surveys.storage.backends import current_store, digest_of, incoming_file
 
 logger = logging.getLogger("surveys.exports")
@@ -172,7 +173,6 @@ def _fail(job: ExportJob, message: str) -> str:
 def purge_expired(now: datetime | None = None) -> int:
     """Delete the jobs whose keeping time is over, and their files unless something else
     (another job, an archived workbook, evidence) holds the same content."""
-    from surveys.responses.models import Evidence
 
     now = now or utcnow()
     expired = db.session.scalars(

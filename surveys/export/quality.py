@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.questionnaire.expressions import hidden_questions
+from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.questionnaire.rules import check_answers, failure_text
 from surveys.questionnaire.schema import Definition, localized
 from surveys.responses.models import RuleExplanation, Submission
@@ -82,7 +83,6 @@ def _cells_text(cells: tuple[str, ...]) -> str:
 
 def _previous_values(round_: Round, country_ids: list[int]) -> dict[int, dict[str, object]]:
     """Country id -> its answers in its latest earlier round of record of the questionnaire."""
-    from surveys.questionnaire.models import QuestionnaireVersion
 
     questionnaire_id = round_.version.questionnaire_id
     rows = db.session.scalars(

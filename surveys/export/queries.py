@@ -20,7 +20,8 @@ from surveys.export.layout import AnswerRow, CountryEntry, CountryInfo, RoundInf
 from surveys.extensions import db
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import Definition
-from surveys.responses.models import Answer, Submission
+from surveys.responses.models import Answer, Evidence, Submission
+from surveys.results.models import ScoreSnapshot
 from surveys.rounds.models import Round, RoundCountry
 from surveys.rounds.submission_status import COUNTED_STATUSES
 from surveys.scoring import SCORING_VERSION, Scorecard, SnapshotFormatError, scorecard_from_dict
@@ -167,10 +168,6 @@ def _answer_rows(round_id: int, batch_size: int) -> Iterator[tuple[int, AnswerRo
 
 def evidence_names(submission_ids: Iterable[int]) -> dict[int, dict[str, list[str]]]:
     """Submission id -> question id -> the names of its current (not removed) evidence files."""
-    try:
-        from surveys.responses.models import Evidence
-    except ImportError:  # the evidence feature is optional for exports
-        return {}
     ids = sorted(set(submission_ids))
     found: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for start in range(0, len(ids), 500):
@@ -233,10 +230,6 @@ def stored_scorecards(loaded: LoadedRound, submission_ids: Iterable[int]) -> dic
     Same rule as the dashboards (the highest snapshot id wins), but only the columns needed are
     read: the stored answers (`inputs`) can be large and are not needed here.
     """
-    try:
-        from surveys.results.models import ScoreSnapshot
-    except ImportError:  # pragma: no cover - the export works without the results slice
-        return {}
     ids = sorted(set(submission_ids))
     found: dict[int, Scorecard] = {}
     for start in range(0, len(ids), 500):

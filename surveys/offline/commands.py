@@ -12,16 +12,18 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from surveys.accounts.models import User
+from surveys.countries.models import Country
 from surveys.export.commands import _write_atomically
 from surveys.i18n import in_language, language_option
+from surveys.responses import operations as ops
+from surveys.rounds.models import Round
 
 offline_cli = AppGroup("offline", help="Offline answering: workbooks that go out and come back.")
 
 
 def _round_and_country(round_id: int, code: str):
-    from surveys.countries.models import Country
     from surveys.extensions import db
-    from surveys.rounds.models import Round
 
     round_ = db.session.get(Round, round_id)
     if round_ is None:
@@ -81,7 +83,6 @@ def template_command(round_id, code, language, areas, blank, timezone, output) -
 @click.option("--dry-run", is_flag=True, help="Show the preview only.")
 def import_command(files, email, keep, confirm_carried, dry_run) -> None:
     """Import filled workbooks for the country and round they were made for."""
-    from surveys.accounts.models import User
     from surveys.extensions import db
     from surveys.offline import operations as offline
     from surveys.offline.workbook import WorkbookRefused, open_workbook
@@ -97,8 +98,6 @@ def import_command(files, email, keep, confirm_carried, dry_run) -> None:
             raise click.ClickException(
                 f"{files[0]}: {_(refused.problem.message, **dict(refused.problem.params))}"
             ) from None
-    from surveys.countries.models import Country
-    from surveys.rounds.models import Round
 
     round_ = db.session.get(Round, identity.round_id)
     country = db.session.get(Country, identity.country_id)
@@ -106,8 +105,6 @@ def import_command(files, email, keep, confirm_carried, dry_run) -> None:
         raise click.ClickException(f"{files[0]}: its round or country no longer exists")
     started = time.perf_counter()
     with in_language(user.language):
-        from surveys.responses import operations as ops
-
         submission = ops.find_submission(round_.id, country.id)
         refusal = offline.refusal(user, round_, country.id, submission)
         if refusal:

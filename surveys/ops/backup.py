@@ -35,6 +35,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from surveys.extensions import db
+from surveys.storage.backends import FileDigest, incoming_file
 
 FORMAT = "surveys-backup"
 FORMAT_VERSION = 1
@@ -390,8 +391,6 @@ def _restore_table(archive, connection, table: sa.Table, entry: dict, progress) 
 
 
 def _restore_file(archive: Archive, connection: Connection, store, entry: dict) -> None:
-    from surveys.storage.backends import FileDigest, incoming_file
-
     with incoming_file(store) as (path, handle):
         with archive.zip.open(entry["entry"]) as source:
             while chunk := source.read(COPY_BYTES):

@@ -19,6 +19,9 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 
 from surveys.extensions import db
+from surveys.scheduling.heartbeat import scheduler_status
+from surveys.storage.backends import current_store
+from surveys.storage.commands import missing_count
 
 MAIL_BACKENDS = ("console", "smtp", "memory")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")  # noqa: S104 - names, not a bind
@@ -138,9 +141,6 @@ def migration_problems(connection) -> list[str]:
 
 
 def storage_problems(app: Flask) -> list[str]:
-    from surveys.storage.backends import current_store
-    from surveys.storage.commands import missing_count
-
     store = current_store()
     problem = store.problem()
     if problem:
@@ -157,8 +157,6 @@ def storage_problems(app: Flask) -> list[str]:
 
 
 def scheduler_problems(connection, max_age: int) -> list[str]:
-    from surveys.scheduling.heartbeat import scheduler_status
-
     status = scheduler_status(connection, max_age)
     if status.leader_age_seconds is None:
         return [

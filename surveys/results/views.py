@@ -10,6 +10,10 @@ from sqlalchemy import select
 from surveys.access import allow
 from surveys.accounts.models import Role
 from surveys.countries.models import Country
+from surveys.export.layout import DATA_QUALITY_COLUMNS
+from surveys.export.quality import round_quality
+from surveys.export.scorecard import data_quality_values
+from surveys.export.workbook import make_translate
 from surveys.extensions import db
 from surveys.questionnaire.framework import Framework
 from surveys.questionnaire.frameworks import framework_for
@@ -180,11 +184,6 @@ def data_quality_page(round_id: int):
     """Every validation rule the round's answers break, per country and per rule, with the
     outliers against each country's previous round: the rows of the scorecard's Data quality
     sheet."""
-    from surveys.export.layout import DATA_QUALITY_COLUMNS
-    from surveys.export.quality import round_quality
-    from surveys.export.scorecard import data_quality_values
-    from surveys.export.workbook import make_translate
-
     overview_round = db.session.get(Round, round_id)
     if overview_round is None:
         abort(404)

@@ -17,10 +17,17 @@ from surveys.extensions import db
 from surveys.i18n import current_language
 from surveys.inputs import same_site_path
 from surveys.questionnaire.schema import localized
+from surveys.responses import operations as response_ops
 from surveys.responses.fields import STAT_META_LABELS, answer_display
 from surveys.responses.forms import question_numbers
 from surveys.responses.models import Submission
-from surveys.responses.operations import previous_validated_submission
+from surveys.responses.operations import (
+    answers_by_question,
+    hidden_ids,
+    previous_validated_submission,
+)
+from surveys.responses.presentation import stat_table
+from surveys.responses.rule_checks import shown_failures
 from surveys.review import queries as review_queries
 from surveys.review import workflow
 from surveys.review.forms import AnswerQueryForm, ConfirmForm, QueryForm, ReopenForm, ReturnForm
@@ -123,10 +130,6 @@ def submission(submission_id: int):
 
 
 def _render_review(sub: Submission, **forms):
-    from surveys.responses.operations import answers_by_question, hidden_ids
-    from surveys.responses.presentation import stat_table
-    from surveys.responses.rule_checks import shown_failures
-
     previous = previous_validated_submission(sub)
     definition = sub.round.version.definition
     answers = answers_by_question(sub)
@@ -235,8 +238,6 @@ def ask(submission_id: int):
 
 def _failed_check(sub: Submission, key: str):
     """The check `key` as it fails on the submission's answers now (None: it does not fail)."""
-    from surveys.responses.operations import answers_by_question, hidden_ids
-    from surveys.responses.rule_checks import shown_failures
 
     definition = sub.round.version.definition
     answers = answers_by_question(sub)
@@ -342,7 +343,6 @@ def answer(query_id: int):
 @allow(Role.RESPONDENT)
 def confirm_submit(submission_id: int):
     """What submitting sends, what still stops it, and the button that submits."""
-    from surveys.responses import operations as response_ops
 
     sub = _submission_or_404(submission_id)
     definition = response_ops.definition_of(sub)

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from surveys.columns import utcnow
 from surveys.countries.models import Country
+from surveys.export.models import ArchivedWorkbook
 from surveys.extensions import db
 from surveys.i18n import in_language
 from surveys.languages import SOURCE_LANGUAGE
@@ -28,6 +29,7 @@ from surveys.rounds.operations import (
     open_now,
     state_of,
 )
+from surveys.scheduling import jobs
 
 rounds_cli = AppGroup("rounds", help="Assessment rounds and cadences.")
 
@@ -192,7 +194,6 @@ def cancel_command(round_id):
 @in_english
 def open_now_command(round_id):
     """Open a scheduled round at once, with its opening notices (as the scheduler sends them)."""
-    from surveys.scheduling import jobs
 
     round_ = _round(round_id)
     now = utcnow()
@@ -210,8 +211,6 @@ def open_now_command(round_id):
 def close_now_command(round_id):
     """Close an open round at once for every country: closing notices, the score snapshot and
     the archived workbooks, exactly as when its closing date passes (each done once)."""
-    from surveys.export.models import ArchivedWorkbook
-    from surveys.scheduling import jobs
 
     round_ = _round(round_id)
     now = utcnow()

@@ -24,8 +24,11 @@ from surveys.accounts.queries import coordinators
 from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.export.archive import archive_round
+from surveys.export.jobs import run_pending
 from surveys.extensions import db
 from surveys.i18n import default_language, in_language
+from surveys.notifications.outbox import deliver_pending
+from surveys.responses.models import Submission
 from surveys.responses.operations import round_answers
 from surveys.results.operations import snapshot_round_close
 from surveys.rounds import notices
@@ -146,8 +149,6 @@ def _load_round(round_id: int) -> Round | None:
 
 
 def _submission_statuses(round_id: int) -> dict[int, str]:
-    from surveys.responses.models import Submission
-
     rows = db.session.execute(
         sa.select(Submission.country_id, Submission.status).where(Submission.round_id == round_id)
     )
@@ -368,8 +369,6 @@ def run_cadences(now: datetime | None = None) -> list[int]:
 
 @in_app_context
 def deliver_outbox(now: datetime | None = None) -> dict[str, int]:
-    from surveys.notifications.outbox import deliver_pending
-
     report = deliver_pending(current_app.config, now=now).as_dict()
     if any(report.values()):
         logger.info(
@@ -381,6 +380,5 @@ def deliver_outbox(now: datetime | None = None) -> dict[str, int]:
 @in_app_context
 def run_exports() -> int:
     """Write the workbooks queued from the pages (see surveys.export.jobs)."""
-    from surveys.export.jobs import run_pending
 
     return run_pending(worker_name(), current_app.config)

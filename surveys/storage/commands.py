@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from surveys.export.models import ArchivedWorkbook
 from surveys.extensions import db
+from surveys.responses.models import Evidence
 from surveys.storage.backends import (
     DATABASE,
     DatabaseStore,
@@ -36,8 +38,6 @@ class ReferencedFile:
 
 def referenced_files() -> Iterator[ReferencedFile]:
     """Every file a row of the database points at (evidence, archived workbooks)."""
-    from surveys.export.models import ArchivedWorkbook
-    from surveys.responses.models import Evidence
 
     uploads = Path(current_app.config["UPLOAD_DIR"])
     archive = Path(current_app.config["ARCHIVE_DIR"])
@@ -67,8 +67,6 @@ def other_store(store: FileStore) -> FileStore:
 def missing_count(store: FileStore) -> int:
     """How many distinct files the database refers to are not in the store."""
     if isinstance(store, DatabaseStore):  # one query instead of one per file
-        from surveys.export.models import ArchivedWorkbook
-        from surveys.responses.models import Evidence
         from surveys.storage.models import StoredFile
 
         referenced = sa.union(
