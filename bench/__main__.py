@@ -19,6 +19,7 @@ BENCHMARKS = (
     ("Excel scorecard and trends workbooks vs bare openpyxl", ["export_workbooks.py"]),
     ("Offline workbook: template, full import, round trip", ["offline_workbook.py"]),
     ("Data API: tidy responses as CSV vs one SELECT + csv", ["api_responses.py"]),
+    ("Results overview at 16 and 200 countries", ["overview.py"]),
 )
 
 

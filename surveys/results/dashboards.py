@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -21,6 +22,7 @@ from surveys.questionnaire.schema import Band, Definition, Response
 from surveys.responses.models import Submission
 from surveys.results.models import ScoreSnapshot
 from surveys.results.operations import (
+    index_cards_for,
     latest_snapshots,
     responses_by_submission,
     responses_from_inputs,
@@ -107,8 +109,13 @@ def _progress(
     return compare_scorecards(previous.round.version.definition, before, now, after)
 
 
-def round_overview(round_id: int) -> RoundOverview | None:
-    """Every participating country's scores, status and change, and the round's aggregates."""
+def round_overview(round_id: int, *, indices_only: bool = False) -> RoundOverview | None:
+    """Every participating country's scores, status and change, and the round's aggregates.
+
+    `indices_only`: scorecards hold indices only (no question results) and no row has its
+    change yet; `add_progress` adds it to the rows a page shows (the results overview at 200
+    countries shows 50 at a time).
+    """
     found = _round_with_version(round_id)
     if found is None:
         return None
@@ -119,9 +126,8 @@ def round_overview(round_id: int) -> RoundOverview | None:
     )
     by_country = {s.country_id: s for s in submissions}
     scored = [s for s in submissions if s.status in COUNTED_STATUSES]
-    cards = scorecards_for(scored, with_figures=False)
-    previous = _previous_submissions(round_, key, [s.country_id for s in scored])
-    previous_cards = scorecards_for(list(previous.values()), with_figures=False)
+    reader = index_cards_for if indices_only else partial(scorecards_for, with_figures=False)
+    cards = reader(scored)
     rows = []
     for participant in round_.participants:
         submission = by_country.get(participant.country_id)
@@ -130,17 +136,11 @@ def round_overview(round_id: int) -> RoundOverview | None:
             row.submission_id = submission.id
         if submission is not None and submission.id in cards:
             row.scorecard = cards[submission.id].scorecard
-            before = previous.get(participant.country_id)
-            if before is not None:
-                row.previous_round = before.round
-                row.progress = _progress(
-                    before, previous_cards[before.id].scorecard, definition, row.scorecard
-                )
         rows.append(row)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
-    return RoundOverview(
+    overview = RoundOverview(
         round=round_,
         definition=definition,
         rows=rows,
@@ -148,6 +148,40 @@ def round_overview(round_id: int) -> RoundOverview | None:
         questionnaire_key=key,
         status_counts=counts,
     )
+    if not indices_only:
+        add_progress(overview, rows)
+    return overview
+
+
+def add_progress(overview: RoundOverview, rows: Sequence[CountryRow]) -> None:
+    """Each scored row's change since the country's previous round (when it had one)."""
+    scored = [row for row in rows if row.scorecard is not None and row.submission_id]
+    previous = _previous_submissions(
+        overview.round, overview.questionnaire_key, [row.country.id for row in scored]
+    )
+    wanted = [row for row in scored if row.country.id in previous]
+    if not wanted:
+        return
+    # Change is computed on the questions of both rounds: index-only scorecards are read whole.
+    partial_ids = [row.submission_id for row in wanted if not row.scorecard.questions]
+    whole = scorecards_for(
+        list(db.session.scalars(select(Submission).where(Submission.id.in_(partial_ids))))
+        if partial_ids
+        else [],
+        with_figures=False,
+    )
+    previous_cards = scorecards_for(
+        [previous[row.country.id] for row in wanted], with_figures=False
+    )
+    for row in wanted:
+        before = previous[row.country.id]
+        current = (
+            whole[row.submission_id].scorecard if row.submission_id in whole else row.scorecard
+        )
+        row.previous_round = before.round
+        row.progress = _progress(
+            before, previous_cards[before.id].scorecard, overview.definition, current
+        )
 
 
 # --- Sorting -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 from functools import lru_cache
 
+from babel import Locale
 from babel.numbers import NumberPattern, parse_pattern
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -39,7 +40,18 @@ def format_decimal(value: Decimal | float | int, pattern: str) -> str:
     """Like flask_babel.format_decimal with a pattern, parsed once: a results page formats
     thousands of numbers and parsing the pattern each time dominated its rendering."""
     number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    return _pattern(pattern).apply(number, get_locale())
+    locale = get_locale()
+    return (
+        _formatted(number, pattern, str(locale))
+        if locale
+        else _pattern(pattern).apply(number, locale)
+    )
+
+
+@lru_cache(maxsize=8192)
+def _formatted(number: Decimal, pattern: str, locale: str) -> str:
+    """A number written once per locale: an overview repeats the same few hundred values."""
+    return _pattern(pattern).apply(number, Locale.parse(locale))
 
 
 def language() -> str:

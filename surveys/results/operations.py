@@ -249,6 +249,47 @@ def scorecards_for(
     return found
 
 
+# The parts of a stored scorecard that hold indices (not the question results and figures).
+INDEX_PARTS = ("format", "definition", "scoring_version", "areas", "lines_of_action", "overall")
+
+
+def index_cards_for(submissions: Sequence[Submission]) -> dict[int, ScoredSubmission]:
+    """Like `scorecards_for`, but scorecards holding only indices (no question results, no
+    figures), read from each snapshot's index parts alone: a 200-country overview shows and
+    aggregates indices, and decoding every question result of every snapshot dominated it."""
+    ids = sorted({s.id for s in submissions})
+    if not ids:
+        return {}
+    newest = (
+        select(func.max(ScoreSnapshot.id))
+        .where(ScoreSnapshot.submission_id.in_(ids))
+        .group_by(ScoreSnapshot.submission_id)
+    )
+    rows = db.session.execute(
+        select(
+            ScoreSnapshot.id,
+            ScoreSnapshot.submission_id,
+            ScoreSnapshot.definition_sha256,
+            ScoreSnapshot.scoring_version,
+            *(ScoreSnapshot.result[part] for part in INDEX_PARTS),
+        ).where(ScoreSnapshot.id.in_(newest))
+    ).all()
+    latest = {row[1]: row for row in rows}
+    found: dict[int, ScoredSubmission] = {}
+    others: list[Submission] = []
+    for submission in submissions:
+        row = latest.get(submission.id)
+        version = submission.round.version
+        if row is None or row[2] != version.sha256 or row[3] != SCORING_VERSION:
+            others.append(submission)
+            continue
+        parts = dict(zip(INDEX_PARTS, row[4:], strict=True))
+        card = scorecard_from_dict({**parts, "questions": [], "figures": []})
+        found[submission.id] = ScoredSubmission(submission.id, card, row[0])
+    found.update(scorecards_for(others, with_figures=False))
+    return found
+
+
 def _is_current(snapshot: ScoreSnapshot, version: QuestionnaireVersion) -> bool:
     """Whether the snapshot scored this definition with today's scoring code."""
     return (

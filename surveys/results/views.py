@@ -3,6 +3,8 @@ and the answers behind each score."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from surveys.export.quality import round_quality
 from surveys.export.scorecard import data_quality_values
 from surveys.export.workbook import make_translate
 from surveys.extensions import db
+from surveys.inputs import parse_id
 from surveys.questionnaire.framework import Framework
 from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.schema import localized
@@ -33,6 +36,7 @@ from surveys.results.dashboards import (
     SORT_FIXED,
     CountryRow,
     RoundOverview,
+    add_progress,
     band_of,
     country_history,
     round_overview,
@@ -78,6 +82,46 @@ def index():
 
 
 # --- Round overview ------------------------------------------------------------------------------
+
+ROWS_PER_PAGE = 50  # countries per page of the overview (a round may have 200)
+
+
+@dataclass(frozen=True)
+class RowPage:
+    """One page of the overview's sorted rows (what templates/_pagination.html reads)."""
+
+    items: list
+    page: int
+    pages: int
+    total: int
+    first: int  # the position of the page's first row, from 1
+
+    @classmethod
+    def of(cls, rows: list, page: int, per_page: int) -> RowPage:
+        pages = max(1, -(-len(rows) // per_page))
+        page = min(max(1, page), pages)
+        start = (page - 1) * per_page
+        return cls(rows[start : start + per_page], page, pages, len(rows), start + 1)
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
 
 
 def _sort_choice(overview: RoundOverview) -> tuple[str, bool]:
@@ -149,12 +193,18 @@ def area_keys(definition, lang: str) -> list[tuple[str, str]]:
 @bp.get("/rounds/<int:round_id>", endpoint="round_overview")
 @allow(*READERS)
 def round_overview_page(round_id: int):
-    overview = round_overview(round_id)
+    overview = round_overview(round_id, indices_only=True)
     if overview is None:
         abort(404)
     lang = display.language()
     sort, descending = _sort_choice(overview)
-    rows = sort_rows(overview.rows, sort, descending, lang)
+    if sort == "change":  # every row's change is needed to order them
+        add_progress(overview, overview.rows)
+    ordered = sort_rows(overview.rows, sort, descending, lang)
+    page = RowPage.of(ordered, parse_id(request.args.get("page")) or 1, ROWS_PER_PAGE)
+    rows = page.items
+    if sort != "change":
+        add_progress(overview, rows)
     columns = ["country", "status", "overall", "coverage", "change"] + [
         f"area:{a.id}" for a in overview.definition.areas
     ]
@@ -167,6 +217,8 @@ def round_overview_page(round_id: int):
         links=links,
         sort=sort,
         descending=descending,
+        page=page,
+        page_filters={"sort": sort, "dir": "desc" if descending else "asc"},
         heatmap=_heatmap(overview, rows, lang),
         area_keys=area_keys(overview.definition, lang),
         band_color=lambda index: _band_color(overview.definition, index),
