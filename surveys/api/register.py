@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from surveys.access import use_token_authenticator
 from surveys.api import add_rate_limit_headers, openapi_views, views  # noqa: F401 - routes
 from surveys.api.auth import authenticate
 from surveys.api.framework import ApiError, bp
 from surveys.api.pages import bp as pages_bp
+from surveys.audit.labels import add_action_labels
 
 
 def init_app(app: Flask) -> None:
@@ -18,3 +20,10 @@ def init_app(app: Flask) -> None:
         bp.after_request(add_rate_limit_headers)
     app.register_blueprint(bp)
     app.register_blueprint(pages_bp)
+    add_action_labels(
+        {
+            "api_token.created": _l("API token created"),
+            "api_token.revoked": _l("API token revoked"),
+            "api_token.refused": _l("API token refused"),
+        }
+    )

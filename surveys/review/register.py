@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from surveys.accounts.models import Role
+from surveys.audit.labels import add_action_labels
 from surveys.navigation import add_nav_item
 from surveys.review.views import bp
 
@@ -13,3 +14,14 @@ from surveys.review.views import bp
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp, url_prefix="/review")
     add_nav_item("review.index", _l("Review"), roles=(Role.COORDINATOR,), order=45)
+    add_action_labels(
+        {
+            "submission.submitted": _l("Submission submitted"),
+            "submission.returned": _l("Submission returned for changes"),
+            "submission.validated": _l("Submission validated"),
+            "submission.reopened": _l("Submission reopened"),
+            "review.query_added": _l("Query added"),
+            "review.query_answered": _l("Query answered"),
+            "review.query_resolved": _l("Query resolved"),
+        }
+    )
