@@ -118,10 +118,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_slices(app: Flask) -> None:
     from surveys import slices
-    from surveys.demo import demo_command
+    from surveys.demo import demo_command, demo_logins_command
 
     slices.init_app(app)
     app.cli.add_command(demo_command)
+    app.cli.add_command(demo_logins_command)
 
 
 def _register_request_hooks(app: Flask) -> None:

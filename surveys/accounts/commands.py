@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from surveys.accounts.models import ROLE_VALUES, User, UserRole, user_countries
@@ -25,7 +25,6 @@ from surveys.accounts.operations import (
 from surveys.audit.operations import record
 from surveys.countries.models import Country
 from surveys.countries.operations import country_by_code
-from surveys.demo.accounts import demo_logins_path
 from surveys.extensions import db
 from surveys.i18n import language_option
 
@@ -201,16 +200,3 @@ def revoke_command(email, roles, countries) -> None:
     found = _countries(countries)
     _apply(lambda: revoke_access(user, roles=[r.lower() for r in roles], countries=found))
     click.echo(_summary(user))
-
-
-@click.command("demo-logins")
-@with_appcontext
-def demo_logins_command() -> None:
-    """Print the sign-in details of the demonstration accounts (written by `surveys demo`)."""
-    if not current_app.config.get("DEMO_ENABLED"):
-        raise click.ClickException("demo data is disabled in this configuration (production)")
-    path = demo_logins_path()
-    if not path.exists():
-        click.echo("No demo accounts yet: run `surveys demo` first.")
-        return
-    click.echo(path.read_text(encoding="utf-8").rstrip("\n"))

@@ -51,3 +51,16 @@ def demo_command(if_empty: bool) -> None:
     out = load_demo()
     for line in out.lines:
         click.echo(line)
+
+
+@click.command("demo-logins")
+@with_appcontext
+def demo_logins_command() -> None:
+    """Print the sign-in details of the demonstration accounts (written by `surveys demo`)."""
+    if not current_app.config.get("DEMO_ENABLED"):
+        raise click.ClickException("demo data is disabled in this configuration (production)")
+    path = accounts.demo_logins_path()
+    if not path.exists():
+        click.echo("No demo accounts yet: run `surveys demo` first.")
+        return
+    click.echo(path.read_text(encoding="utf-8").rstrip("\n"))
