@@ -68,8 +68,7 @@ def seed(countries: int) -> tuple[int, str]:
         Country(
             iso2=f"{chr(65 + i // 26)}{chr(65 + i % 26)}",
             iso3=f"X{i:02d}"[:3] if i < 100 else f"{chr(65 + i // 26)}{chr(65 + i % 26)}Z",
-            name_en=f"Country {i}",
-            name_fr=f"Pays {i}",
+            names={"en": f"Country {i}", "fr": f"Pays {i}"},
         )
         for i in range(countries)
     ]
@@ -118,7 +117,7 @@ def bare_export(round_id: int) -> tuple[int, int]:
     definition = db.session.get(Round, round_id).version.definition
     questions = [(a.id, q.id, localized(q.text, "en")) for a, q in definition.questions()]
     rows = db.session.execute(
-        sa.select(Country.iso2, Country.name_en, Answer.question_id, Answer.value)
+        sa.select(Country.iso2, Country.sort_name("en"), Answer.question_id, Answer.value)
         .join(Submission, Answer.submission_id == Submission.id)
         .join(Country, Submission.country_id == Country.id)
         .where(Submission.round_id == round_id)

@@ -260,7 +260,9 @@ def seed(app, countries: int, questions: int, rounds: int) -> dict:
             iso2 = letters[n // 26 % 26] + letters[n % 26]
             country_rows.append(
                 Country(
-                    iso2=iso2, iso3=iso2 + "X", name_en=f"Country {iso2}", name_fr=f"Pays {iso2}"
+                    iso2=iso2,
+                    iso3=iso2 + "X",
+                    names={"en": f"Country {iso2}", "fr": f"Pays {iso2}"},
                 )
             )
         db.session.add_all(country_rows)

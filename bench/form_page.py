@@ -68,7 +68,7 @@ def seed(app, definition_path: Path, language: str):
         status=PUBLISHED,
         published_at=utcnow(),
     )
-    country = Country(iso2="NE", iso3="NER", name_en="Niger", name_fr="Niger")
+    country = Country(iso2="NE", iso3="NER", names={"en": "Niger", "fr": "Niger"})
     user = User(email="bench@example.org", name="Bench", password_hash=None, language=language)
     user.grant(Role.RESPONDENT)
     user.countries.append(country)

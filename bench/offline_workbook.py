@@ -64,7 +64,7 @@ def _seed(definition, source_name: str):
     from surveys.questionnaire.serialize import definition_hash, to_canonical_json
     from surveys.rounds.models import Round, RoundCountry
 
-    country = Country(iso2="NE", iso3="NER", name_en="Niger", name_fr="Niger")
+    country = Country(iso2="NE", iso3="NER", names={"en": "Niger", "fr": "Niger"})
     version = QuestionnaireVersion(
         questionnaire=Questionnaire(key=definition.key),
         version=definition.version,

@@ -132,8 +132,7 @@ def run_backend(name: str, settings: dict, args) -> list[tuple[str, str]]:
             Country(
                 iso2=f"{chr(65 + i // 26)}{chr(65 + i % 26)}",
                 iso3=f"{chr(65 + i // 26)}{chr(65 + i % 26)}X",
-                name_en=f"Country {i:03d}",
-                name_fr=f"Pays {i:03d}",
+                names={"en": f"Country {i:03d}", "fr": f"Pays {i:03d}"},
             )
             for i in range(args.countries)
         ]

@@ -127,3 +127,14 @@ def language_name_in(code: str, reader: str | None) -> str:
     from Babel's data; the code itself for a language Babel does not name."""
     names = Locale.parse(locale_for(reader)).languages
     return names.get(code.replace("-", "_")) or names.get(code.split("-")[0]) or code
+
+
+def text_in(texts: Mapping[str, str] | None, code: str | None) -> str:
+    """A text given per language ({"en": "Chad", "fr": "Tchad"}) in `code`, else in the default
+    language, else in any language it has ("" for none)."""
+    if not texts:
+        return ""
+    for wanted in (code, DEFAULT_LANGUAGE):
+        if texts.get(wanted):
+            return texts[wanted]
+    return next((text for text in texts.values() if text), "")

@@ -161,12 +161,12 @@ def create_country(db):
         iso3: str | None = None,
         name_en: str | None = None,
         name_fr: str | None = None,
+        names: dict[str, str] | None = None,
     ) -> Country:
         country = Country(
             iso2=iso2,
             iso3=iso3 or (iso2 + "X")[:3],
-            name_en=name_en or f"Country {iso2}",
-            name_fr=name_fr or f"Pays {iso2}",
+            names=names or {"en": name_en or f"Country {iso2}", "fr": name_fr or f"Pays {iso2}"},
         )
         db.session.add(country)
         db.session.commit()

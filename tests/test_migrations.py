@@ -72,3 +72,40 @@ def test_migrations_downgrade_to_empty_and_upgrade_again(fresh_app):
         assert tables == set()
         upgrade()
     assert schema_differences(fresh_app) == []
+
+
+def test_country_names_move_to_names_per_language_and_back(fresh_app):
+    """The names migration carries every name over, and back on a downgrade."""
+    with fresh_app.app_context():
+        upgrade(revision="c4f1e2a9b7d3")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO countries (iso2, iso3, name_en, name_fr, active) VALUES "
+                    "('TD', 'TCD', 'Chad', 'Tchad', true), ('CI', 'CIV', 'Côte d''Ivoire', "
+                    "'Côte d''Ivoire', true)"
+                )
+            )
+        upgrade(revision="7b3d9e5f1a2c")
+        from surveys.countries.models import Country
+
+        names = {c.iso2: c.names for c in db.session.scalars(sa.select(Country))}
+        db.session.remove()
+        assert names == {
+            "TD": {"en": "Chad", "fr": "Tchad"},
+            "CI": {"en": "Côte d'Ivoire", "fr": "Côte d'Ivoire"},
+        }
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE countries SET names = :names WHERE iso2 = 'CI'"),
+                {"names": '{"ar": "ساحل العاج", "en": "Ivory Coast"}'},
+            )
+        downgrade(revision="c4f1e2a9b7d3")
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT iso2, name_en, name_fr FROM countries ORDER BY iso2")
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            ("CI", "Ivory Coast", "Ivory Coast"),
+            ("TD", "Chad", "Tchad"),
+        ]

@@ -61,7 +61,7 @@ class User(UserMixin, db.Model):
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     countries: Mapped[list[Country]] = relationship(
-        secondary=user_countries, lazy="selectin", order_by=Country.name_en
+        secondary=user_countries, lazy="selectin", order_by=lambda: Country.sort_name()
     )
 
     @property

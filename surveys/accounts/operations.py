@@ -44,6 +44,7 @@ from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import is_enabled, locale_for, zone_named
+from surveys.languages import DEFAULT_LANGUAGE
 from surveys.links import absolute_url
 from surveys.notifications.letters import Notice, render_notice
 from surveys.notifications.outbox import queue_message
@@ -515,7 +516,7 @@ def change_access(
         user.revoke(role)
     for role in sorted(new_roles - old_roles):
         user.grant(role)
-    user.countries = sorted(countries, key=lambda c: c.name_en)
+    user.countries = sorted(countries, key=lambda c: c.name(DEFAULT_LANGUAGE))
     db.session.flush()
     record(
         "user.access_changed",

@@ -4,7 +4,7 @@ answers, figures or indices (the rule the dashboards and workbooks follow)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -16,6 +16,7 @@ from surveys.api.framework import not_found
 from surveys.countries.models import Country
 from surveys.export.layout import answer_label
 from surveys.extensions import db
+from surveys.languages import text_in
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import Definition, QuestionType, localized
 from surveys.responses.models import Answer, Submission
@@ -189,8 +190,7 @@ class SubmissionRef:
     id: int
     round_id: int
     iso2: str
-    country_name_en: str
-    country_name_fr: str
+    country_names: Mapping[str, str]
     status: str
     lock_version: int
     version_id: int
@@ -214,8 +214,7 @@ def scored_submissions(
             Submission.id,
             Submission.round_id,
             Country.iso2,
-            Country.name_en,
-            Country.name_fr,
+            Country.names,
             Submission.status,
             Submission.lock_version,
             Round.questionnaire_version_id,
@@ -322,7 +321,7 @@ def response_rows(
             version, metas = versions[ref.version_id]
             scores = all_scores.get(ref.id, {})
             given = answers[ref.id]
-            name = ref.country_name_fr if language == "fr" else ref.country_name_en
+            name = text_in(ref.country_names, language)
             first = start_position + 1 if position_in_all == 0 else 0
             for meta in metas[first:]:
                 answer = given.get(meta.question_key)

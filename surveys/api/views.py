@@ -547,7 +547,7 @@ def statistics(arguments, round_id: int):
     rows = []
     for submission in submissions:
         c = submission.country
-        entry = CountryEntry(CountryInfo(c.id, c.iso2, c.iso3, c.name_en, c.name_fr))
+        entry = CountryEntry(CountryInfo(c.id, c.iso2, c.iso3, c.names))
         card = cards[submission.id].scorecard
         rows.extend(tuple(r) for r in statistics_rows(info, entry, definition, card, language))
     return Page(rows)

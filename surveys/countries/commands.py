@@ -13,16 +13,34 @@ countries_cli = AppGroup("countries", help="The country reference table.")
 @countries_cli.command("add")
 @click.argument("iso2")
 @click.argument("iso3")
-@click.option("--name-en", required=True, help="Name in English.")
-@click.option("--name-fr", required=True, help="Name in French.")
-def add_command(iso2: str, iso3: str, name_en: str, name_fr: str) -> None:
-    """Add a country, e.g. `surveys countries add BJ BEN --name-en Benin --name-fr Bénin`."""
+@click.option(
+    "--name",
+    "names",
+    multiple=True,
+    required=True,
+    metavar="LANG=NAME",
+    help="Its name in one language, e.g. fr=Bénin; one per configured language.",
+)
+def add_command(iso2: str, iso3: str, names: tuple[str, ...]) -> None:
+    """Add a country, e.g. `surveys countries add BJ BEN --name en=Benin --name fr=Bénin`."""
+    by_language = {}
+    for given in names:
+        code, equals, name = given.partition("=")
+        if not equals:
+            raise click.BadParameter(
+                f"{given!r} is not LANG=NAME (e.g. fr=Bénin)", param_hint="--name"
+            )
+        by_language[code.strip().lower()] = name
     try:
-        country = add_country(iso2, iso3, name_en, name_fr)
+        country = add_country(iso2, iso3, by_language)
     except CountryError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"Added {country.iso2} {country.iso3} {country.name_en} / {country.name_fr}")
+    click.echo(f"Added {country.iso2} {country.iso3} {_all_names(country)}")
+
+
+def _all_names(country: Country) -> str:
+    return " / ".join(country.names[code] for code in sorted(country.names))
 
 
 @countries_cli.command("seed")
@@ -36,6 +54,6 @@ def seed_command() -> None:
 @countries_cli.command("list")
 def list_command() -> None:
     """List countries with their codes and names."""
-    for country in db.session.scalars(db.select(Country).order_by(Country.name_en)):
+    for country in db.session.scalars(db.select(Country).order_by(Country.sort_name())):
         state = "" if country.active else " (inactive)"
-        click.echo(f"{country.iso2}  {country.iso3}  {country.name_en} / {country.name_fr}{state}")
+        click.echo(f"{country.iso2}  {country.iso3}  {_all_names(country)}{state}")

@@ -3,23 +3,23 @@
 from flask_babel import lazy_gettext as _l
 
 PARTICIPANTS = (
-    # (alpha-2, alpha-3, English name, French name)
-    ("BF", "BFA", "Burkina Faso", "Burkina Faso"),
-    ("TD", "TCD", "Chad", "Tchad"),
-    ("CI", "CIV", "Côte d'Ivoire", "Côte d'Ivoire"),
-    ("DE", "DEU", "Germany", "Allemagne"),
-    ("GM", "GMB", "Gambia", "Gambie"),
-    ("GN", "GIN", "Guinea", "Guinée"),
-    ("FR", "FRA", "France", "France"),
-    ("IT", "ITA", "Italy", "Italie"),
-    ("ML", "MLI", "Mali", "Mali"),
-    ("MR", "MRT", "Mauritania", "Mauritanie"),
-    ("NE", "NER", "Niger", "Niger"),
-    ("NL", "NLD", "Netherlands", "Pays-Bas"),
-    ("NG", "NGA", "Nigeria", "Nigéria"),
-    ("ES", "ESP", "Spain", "Espagne"),
-    ("SN", "SEN", "Senegal", "Sénégal"),
-    ("GB", "GBR", "United Kingdom", "Royaume-Uni"),
+    # (alpha-2, alpha-3, name per language)
+    ("BF", "BFA", {"en": "Burkina Faso", "fr": "Burkina Faso"}),
+    ("TD", "TCD", {"en": "Chad", "fr": "Tchad"}),
+    ("CI", "CIV", {"en": "Côte d'Ivoire", "fr": "Côte d'Ivoire"}),
+    ("DE", "DEU", {"en": "Germany", "fr": "Allemagne"}),
+    ("GM", "GMB", {"en": "Gambia", "fr": "Gambie"}),
+    ("GN", "GIN", {"en": "Guinea", "fr": "Guinée"}),
+    ("FR", "FRA", {"en": "France", "fr": "France"}),
+    ("IT", "ITA", {"en": "Italy", "fr": "Italie"}),
+    ("ML", "MLI", {"en": "Mali", "fr": "Mali"}),
+    ("MR", "MRT", {"en": "Mauritania", "fr": "Mauritanie"}),
+    ("NE", "NER", {"en": "Niger", "fr": "Niger"}),
+    ("NL", "NLD", {"en": "Netherlands", "fr": "Pays-Bas"}),
+    ("NG", "NGA", {"en": "Nigeria", "fr": "Nigéria"}),
+    ("ES", "ESP", {"en": "Spain", "fr": "Espagne"}),
+    ("SN", "SEN", {"en": "Senegal", "fr": "Sénégal"}),
+    ("GB", "GBR", {"en": "United Kingdom", "fr": "Royaume-Uni"}),
 )
 
 # Groups of participants offered when choosing a round's countries: the mechanism's two sides

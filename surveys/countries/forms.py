@@ -1,7 +1,13 @@
+from __future__ import annotations
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
+
+from surveys.countries.operations import NAME_FIELD
+from surveys.i18n import current_language, language_codes
+from surveys.languages import language_name_in
 
 
 class CountryForm(FlaskForm):
@@ -16,5 +22,25 @@ class CountryForm(FlaskForm):
             Regexp(r"^[A-Za-z]{3}$", message=_l("Three letters, e.g. BEN.")),
         ],
     )
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
-    name_fr = StringField(_l("Name in French"), validators=[DataRequired(), Length(max=120)])
+
+    def name_fields(self) -> list:
+        """One name field per configured language, in the order of the setting."""
+        return [self[NAME_FIELD % code] for code in language_codes()]
+
+    def names(self) -> dict[str, str]:
+        return {code: self[NAME_FIELD % code].data for code in language_codes()}
+
+
+def country_form() -> CountryForm:
+    """The form with a name field for each language the application offers (read per request:
+    the languages are configuration)."""
+
+    class ConfiguredCountryForm(CountryForm):
+        pass
+
+    reader = current_language()
+    for code in language_codes():
+        label = _l("Name in %(language)s", language=language_name_in(code, reader))
+        field = StringField(label, validators=[DataRequired(), Length(max=120)])
+        setattr(ConfiguredCountryForm, NAME_FIELD % code, field)
+    return ConfiguredCountryForm()

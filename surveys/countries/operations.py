@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -10,6 +11,10 @@ from sqlalchemy import func, or_, select
 from surveys.countries.data import PARTICIPANTS
 from surveys.countries.models import Country
 from surveys.extensions import db
+from surveys.i18n import current_language, language_codes
+from surveys.languages import language_name_in
+
+NAME_FIELD = "name_%s"  # the form field of the name in one language
 
 
 class CountryError(ValueError):
@@ -20,9 +25,10 @@ class CountryError(ValueError):
         self.field = field
 
 
-def add_country(iso2: str, iso3: str, name_en: str, name_fr: str) -> Country:
+def add_country(iso2: str, iso3: str, names: Mapping[str, str]) -> Country:
+    """A new country with its name in every configured language (`names` by language code)."""
     iso2, iso3 = iso2.strip().upper(), iso3.strip().upper()
-    name_en, name_fr = name_en.strip(), name_fr.strip()
+    names = {code: (name or "").strip() for code, name in names.items()}
     if not re.fullmatch(r"[A-Z]{2}", iso2):
         raise CountryError(
             _("The ISO alpha-2 code must be two letters, not %(code)s.", code=iso2), "iso2"
@@ -31,9 +37,21 @@ def add_country(iso2: str, iso3: str, name_en: str, name_fr: str) -> Country:
         raise CountryError(
             _("The ISO alpha-3 code must be three letters, not %(code)s.", code=iso3), "iso3"
         )
-    for field, name in (("name_en", name_en), ("name_fr", name_fr)):
-        if not name:
-            raise CountryError(_("Both the English and the French name are required."), field)
+    unknown = sorted(set(names) - set(language_codes()))
+    if unknown:
+        raise CountryError(
+            _("Unknown language: %(language)s.", language=", ".join(unknown)),
+            NAME_FIELD % unknown[0],
+        )
+    for code in language_codes():
+        if not names.get(code):
+            raise CountryError(
+                _(
+                    "The name in %(language)s is required.",
+                    language=language_name_in(code, current_language()),
+                ),
+                NAME_FIELD % code,
+            )
     clash = db.session.scalar(
         select(Country).where(or_(Country.iso2 == iso2, Country.iso3 == iso3))
     )
@@ -46,7 +64,7 @@ def add_country(iso2: str, iso3: str, name_en: str, name_fr: str) -> Country:
             ),
             "iso2" if clash.iso2 == iso2 else "iso3",
         )
-    country = Country(iso2=iso2, iso3=iso3, name_en=name_en, name_fr=name_fr)
+    country = Country(iso2=iso2, iso3=iso3, names=names)
     db.session.add(country)
     db.session.flush()
     return country
@@ -56,16 +74,18 @@ def seed_participants() -> int:
     """Add the 16 participating countries that are missing; returns how many were added."""
     existing = set(db.session.scalars(select(Country.iso2)))
     added = 0
-    for iso2, iso3, name_en, name_fr in PARTICIPANTS:
+    for iso2, iso3, names in PARTICIPANTS:
         if iso2 not in existing:
-            db.session.add(Country(iso2=iso2, iso3=iso3, name_en=name_en, name_fr=name_fr))
+            db.session.add(Country(iso2=iso2, iso3=iso3, names=dict(names)))
             added += 1
     db.session.flush()
     return added
 
 
 def active_countries() -> list[Country]:
-    return list(db.session.scalars(select(Country).where(Country.active).order_by(Country.name_en)))
+    return list(
+        db.session.scalars(select(Country).where(Country.active).order_by(Country.sort_name()))
+    )
 
 
 def country_by_code(code: str) -> Country | None:

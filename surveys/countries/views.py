@@ -5,10 +5,11 @@ from flask_babel import _
 
 from surveys.access import allow
 from surveys.accounts.models import Role
-from surveys.countries.forms import CountryForm
+from surveys.countries.forms import country_form
 from surveys.countries.models import Country
 from surveys.countries.operations import CountryError, add_country
 from surveys.extensions import db
+from surveys.i18n import current_language
 
 bp = Blueprint("countries", __name__, template_folder="templates")
 
@@ -16,17 +17,16 @@ bp = Blueprint("countries", __name__, template_folder="templates")
 @bp.route("/", methods=["GET", "POST"])
 @allow(Role.ADMIN, Role.COORDINATOR)
 def index():
-    form = CountryForm()
+    form = country_form()
     if form.validate_on_submit():
         try:
-            country = add_country(
-                form.iso2.data, form.iso3.data, form.name_en.data, form.name_fr.data
-            )
+            country = add_country(form.iso2.data, form.iso3.data, form.names())
         except CountryError as exc:
             form[exc.field].errors.append(str(exc))
         else:
             db.session.commit()
-            flash(_("%(name)s was added.", name=country.name_en), "success")
+            flash(_("%(name)s was added.", name=country.name(current_language())), "success")
             return redirect(url_for("countries.index"))
-    countries = db.session.scalars(db.select(Country).order_by(Country.name_en)).all()
+    language = current_language()
+    countries = sorted(db.session.scalars(db.select(Country)), key=lambda c: c.name(language))
     return render_template("countries/index.html", countries=countries, form=form)

@@ -21,6 +21,7 @@ from surveys.accounts.models import Role, User
 from surveys.accounts.passwords import hash_password
 from surveys.countries.models import Country
 from surveys.extensions import db
+from surveys.languages import DEFAULT_LANGUAGE
 
 DEMO_DOMAIN = "demo.example.org"
 TWO_COUNTRY_CODES = ("NE", "ML")
@@ -85,7 +86,7 @@ def demo_accounts(countries: list[Country]) -> list[DemoAccount]:
         ),
     ]
     for country in sorted(countries, key=lambda c: c.iso2):
-        name = RESPONDENT_NAMES.get(country.iso2, f"Focal point {country.name_en}")
+        name = RESPONDENT_NAMES.get(country.iso2, f"Focal point {country.name(DEFAULT_LANGUAGE)}")
         accounts.append(_respondent(country.iso2, (country.iso2,), name))
     codes = {c.iso2 for c in countries}
     if all(code in codes for code in TWO_COUNTRY_CODES):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from surveys.languages import text_in
 from surveys.locales import number_in, percent_of_hundred
 from surveys.questionnaire.schema import (
     CHOICE_TYPES,
@@ -386,11 +387,11 @@ class CountryInfo:
     id: int
     iso2: str
     iso3: str
-    name_en: str
-    name_fr: str
+    # Its name per language code, as the countries table holds it.
+    names: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def name(self, language: str) -> str:
-        return self.name_fr if language == "fr" else self.name_en
+        return text_in(self.names, language)
 
 
 @dataclass

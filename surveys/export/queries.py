@@ -101,7 +101,7 @@ def response_counts() -> dict[int, int]:
 
 
 def _country(row) -> CountryInfo:
-    return CountryInfo(row.id, row.iso2, row.iso3, row.name_en, row.name_fr)
+    return CountryInfo(row.id, row.iso2, row.iso3, row.names)
 
 
 def participants(round_id: int) -> list[CountryEntry]:
@@ -111,8 +111,7 @@ def participants(round_id: int) -> list[CountryEntry]:
             Country.id,
             Country.iso2,
             Country.iso3,
-            Country.name_en,
-            Country.name_fr,
+            Country.names,
             Submission.id.label("submission_id"),
             Submission.status,
             Submission.submitted_at,

@@ -30,6 +30,7 @@ from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import current_language
+from surveys.languages import DEFAULT_LANGUAGE
 from surveys.questionnaire.expressions import hidden_questions, is_answered
 from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.questionnaire.schema import (
@@ -160,7 +161,7 @@ def open_round_tasks(country_ids: Iterable[int], now: datetime | None = None) ->
         returned = submission is not None and submission.status == Status.RETURNED
         if participant.closes_at > now or returned:
             tasks.append(RoundTask(participant.round, participant.country, participant, submission))
-    return sorted(tasks, key=lambda t: (t.participant.closes_at, t.country.name_en))
+    return sorted(tasks, key=lambda t: (t.participant.closes_at, t.country.name(DEFAULT_LANGUAGE)))
 
 
 def past_validated_submissions(

@@ -75,7 +75,7 @@ def _band_color(definition, index: Index | None) -> str | None:
 @bp.get("/")
 @allow(*READERS)
 def index():
-    countries = db.session.scalars(select(Country).order_by(Country.name_en)).all()
+    countries = db.session.scalars(select(Country).order_by(Country.sort_name())).all()
     lang = display.language()
     countries = sorted(countries, key=lambda c: c.name(lang).casefold())
     return render_template("results/index.html", rounds=rounds_with_results(), countries=countries)

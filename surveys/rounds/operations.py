@@ -20,6 +20,7 @@ from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.countries.operations import active_countries
 from surveys.extensions import db
+from surveys.i18n import current_language
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.rounds.models import DEFAULT_REMINDER_OFFSETS, Cadence, Round, RoundCountry
 from surveys.rounds.state import RoundState, country_state
@@ -159,7 +160,7 @@ def _countries(country_ids: Iterable[int] | None) -> list[Country]:
             _("Unknown country: %(ids)s.", ids=", ".join(unknown)),
             "country_ids",
         )
-    inactive = [found[c].name_en for c in wanted if not found[c].active]
+    inactive = [found[c].name(current_language()) for c in wanted if not found[c].active]
     if inactive:
         raise RoundError(
             _(
@@ -202,7 +203,10 @@ def _participant(round_: Round, country_id: int) -> RoundCountry:
         if country is None:
             raise RoundError(_("Unknown country: %(ids)s.", ids=country_id), "country_id")
         raise RoundError(
-            _("%(country)s does not take part in this round.", country=country.name_en),
+            _(
+                "%(country)s does not take part in this round.",
+                country=country.name(current_language()),
+            ),
             "country_id",
         )
     return participant
@@ -546,7 +550,7 @@ def extend_country(
         raise RoundError(
             _(
                 "The round is closed for %(country)s; reopen its submission instead of extending.",
-                country=participant.country.name_en,
+                country=participant.country.name(current_language()),
             ),
             "closes_at",
         )
@@ -575,7 +579,7 @@ def check_reopen(
         raise RoundError(
             _(
                 "The round is still open for %(country)s; extend its closing date instead.",
-                country=participant.country.name_en,
+                country=participant.country.name(current_language()),
             )
         )
     _check_not_past(closes_at, now, "closes_at")

@@ -63,7 +63,7 @@ def test_api_indices_equal_dashboard_and_workbook_for_every_country(
             if row.scorecard is None:  # not submitted: no published index anywhere
                 assert all(r["value"] is None for (c, _), r in api_index.items() if c == code), code
                 continue
-            sheet = {r["Key"]: r for r in table(values(book[row.country.name_en]), "Index")}
+            sheet = {r["Key"]: r for r in table(values(book[row.country.name("en")]), "Index")}
             keys = (
                 [OVERALL]
                 + [a.key for a in row.scorecard.areas]

@@ -99,8 +99,8 @@ def _seed(app) -> dict:
 
     with app.app_context():
         db.create_all()
-        niger = Country(iso2="NE", iso3="NER", name_en="Niger", name_fr="Niger")
-        mali = Country(iso2="ML", iso3="MLI", name_en="Mali", name_fr="Mali")
+        niger = Country(iso2="NE", iso3="NER", names={"en": "Niger", "fr": "Niger"})
+        mali = Country(iso2="ML", iso3="MLI", names={"en": "Mali", "fr": "Mali"})
         db.session.add_all([niger, mali])
         definition = load_definition(MINI_V1)
         version = QuestionnaireVersion(

@@ -37,7 +37,7 @@ def add_countries(site: Site) -> None:
     def build(session):
         countries = {}
         for iso2, (iso3, en, fr) in names.items():
-            countries[iso2] = Country(iso2=iso2, iso3=iso3, name_en=en, name_fr=fr)
+            countries[iso2] = Country(iso2=iso2, iso3=iso3, names={"en": en, "fr": fr})
             session.add(countries[iso2])
         person = User(
             email="focal.sn@example.org",

@@ -17,7 +17,7 @@ def test_seed_adds_the_sixteen_participants_once(db):
     assert seed_participants() == 16
     assert seed_participants() == 0
     db.session.commit()
-    names = {c.iso3: (c.name_en, c.name_fr) for c in countries(db)}
+    names = {c.iso3: (c.name("en"), c.name("fr")) for c in countries(db)}
     assert len(names) == 16
     assert names["CIV"] == ("Côte d'Ivoire", "Côte d'Ivoire")
     assert names["NLD"] == ("Netherlands", "Pays-Bas")
@@ -26,21 +26,21 @@ def test_seed_adds_the_sixteen_participants_once(db):
 
 def test_cli_adds_a_country_with_both_names(runner, db):
     result = runner.invoke(
-        args=["countries", "add", "bj", "ben", "--name-en", "Benin", "--name-fr", "Bénin"]
+        args=["countries", "add", "bj", "ben", "--name", "en=Benin", "--name", "fr=Bénin"]
     )
     assert result.exit_code == 0, result.output
     [benin] = countries(db)
-    assert (benin.iso2, benin.iso3, benin.name_fr) == ("BJ", "BEN", "Bénin")
+    assert (benin.iso2, benin.iso3, benin.name("fr")) == ("BJ", "BEN", "Bénin")
 
 
 def test_cli_refuses_bad_codes_and_duplicates_and_changes_nothing(runner, db):
     bad = runner.invoke(
-        args=["countries", "add", "B1", "BEN", "--name-en", "Benin", "--name-fr", "Bénin"]
+        args=["countries", "add", "B1", "BEN", "--name", "en=Benin", "--name", "fr=Bénin"]
     )
     assert bad.exit_code != 0 and "alpha-2 code must be two letters" in bad.output
     runner.invoke(args=["countries", "seed"])
     duplicate = runner.invoke(
-        args=["countries", "add", "NE", "NEX", "--name-en", "X", "--name-fr", "X"]
+        args=["countries", "add", "NE", "NEX", "--name", "en=X", "--name", "fr=X"]
     )
     assert duplicate.exit_code != 0 and "already exists" in duplicate.output
     assert len(countries(db)) == 16

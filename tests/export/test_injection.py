@@ -69,7 +69,7 @@ def test_no_formula_and_the_same_text_back(
             assert mine["protection_focal_point"]["Answer value"] == shown(payload)
             assert mine["legal_notes"]["Answer value"] == shown(payload)
             assert mine["legal_tip_offence"]["Comment"] == shown(f"{trigger}comment {payload}")
-            assert mine["legal_tip_offence"]["Country"] == country.name_en
+            assert mine["legal_tip_offence"]["Country"] == country.name("en")
             assert mine["legal_tip_offence"]["Period"] == "=2026"
     # The country sheet of a country named "=Country 0" is named after it, as text.
     assert "=Country 0" in book.sheetnames
@@ -91,7 +91,7 @@ def test_the_trends_workbook_is_safe_too(
         shown(p) for p in PAYLOADS.values()
     }
     wide = table(values(openpyxl_book(path)["Indices (wide)"]), "Country code")
-    assert {r["Country"] for r in wide} == {c.name_en for c in countries}
+    assert {r["Country"] for r in wide} == {c.name("en") for c in countries}
 
 
 def test_every_trigger_is_covered():

@@ -84,7 +84,7 @@ def test_every_index_equals_the_scoring_engine(export_data, workbook_path):
                 assert summary["Overall index"] in (None, "")
                 assert summary["Coverage"] in (None, "")
                 assert summary["Band"] in (None, "")
-            country = submission.country.name_en
+            country = submission.country.name("en")
             indices = {r["Key"]: r for r in table(values(book[country]), "Index")}
             assert {r["Index (0-100)"] for r in indices.values()} == {None}
             continue
@@ -103,7 +103,7 @@ def test_every_index_equals_the_scoring_engine(export_data, workbook_path):
                 assert (number(shown) if expected is not None else shown) == (
                     float(expected) if expected is not None else "Insufficient information"
                 )
-        country = submission.country.name_en
+        country = submission.country.name("en")
         indices = {r["Key"]: r for r in table(values(book[country]), "Index")}
         for key in (OVERALL, "legal", "protection", "LA1", "LA6"):
             index = card.index(key)

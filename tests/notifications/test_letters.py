@@ -20,8 +20,8 @@ except ModuleNotFoundError:  # before the lifecycle moved next to review
 
 @pytest.fixture
 def world(factories):
-    country = factories.create_country("NE", name_en="Niger", name_fr="Niger")
-    chad = factories.create_country("TD", name_en="Chad", name_fr="Tchad")
+    country = factories.create_country("NE", names={"en": "Niger", "fr": "Niger"})
+    chad = factories.create_country("TD", names={"en": "Chad", "fr": "Tchad"})
     round_ = factories.create_round(factories.create_version(), [country, chad])
     english = factories.create_user("respondent", countries=[chad], name="Ann", language="en")
     french = factories.create_user("respondent", countries=[chad], name="Awa", language="fr")

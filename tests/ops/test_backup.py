@@ -134,7 +134,7 @@ def test_sqlite_to_postgresql_and_back_gives_identical_archives(tmp_path):
         # Sequences follow the restored ids: the next row gets a fresh one.
         from surveys.countries.models import Country
 
-        db.session.add(Country(iso2="ZZ", iso3="ZZZ", name_en="Test", name_fr="Test"))
+        db.session.add(Country(iso2="ZZ", iso3="ZZZ", names={"en": "Test", "fr": "Test"}))
         db.session.commit()
         refused = run(target, "restore", str(first))
         assert refused.exit_code == 1
@@ -160,7 +160,7 @@ def archive(tmp_path) -> Path:
         upgrade()
         from surveys.countries.models import Country
 
-        db.session.add(Country(iso2="NE", iso3="NER", name_en="x", name_fr="x"))
+        db.session.add(Country(iso2="NE", iso3="NER", names={"en": "x", "fr": "x"}))
         db.session.commit()
         assert run(app, "backup", str(path)).exit_code == 0
     return path
@@ -178,7 +178,7 @@ def damaged_copies(good: Path, tmp: Path) -> dict[str, tuple[Path, str]]:
         for info in source.infolist():
             data = source.read(info)
             if info.filename == "tables/countries.jsonl":
-                data = data.replace(b'"x"', b'"y"')
+                data = data.replace(b'"NER"', b'"NEY"')
             target.writestr(info, data)
     copies["changed"] = (changed, "tables/countries.jsonl does not match its checksum")
 

@@ -162,8 +162,8 @@ def test_a_stale_heartbeat_and_migrations_behind_are_reported(production, migrat
             )
             conn.execute(
                 sa.text(
-                    "INSERT INTO countries (iso2, iso3, name_en, name_fr, active) "
-                    "VALUES ('NE', 'NER', 'Niger', 'Niger', true)"
+                    "INSERT INTO countries (iso2, iso3, names, active) "
+                    """VALUES ('NE', 'NER', '{"en": "Niger", "fr": "Niger"}', true)"""
                 )
             )
         [heartbeat] = production()

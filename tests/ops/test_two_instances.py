@@ -86,7 +86,7 @@ def _world():
         status=PUBLISHED,
         published_at=utcnow(),
     )
-    niger = Country(iso2="NE", iso3="NER", name_en="Niger", name_fr="Niger")
+    niger = Country(iso2="NE", iso3="NER", names={"en": "Niger", "fr": "Niger"})
     now = utcnow()
     round_ = Round(
         version=version,

@@ -58,7 +58,7 @@ def _make_round(closes_in: timedelta) -> Round:
         reminder_offsets=[14, 7, 1],
     )
     for iso2 in COUNTRIES:
-        country = Country(iso2=iso2, iso3=iso2 + "X", name_en=iso2, name_fr=iso2)
+        country = Country(iso2=iso2, iso3=iso2 + "X", names={"en": iso2, "fr": iso2})
         db.session.add(country)
         round_.participants.append(RoundCountry(country=country))
         for n in range(2):
