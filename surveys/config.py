@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from surveys.languages import DEFAULT_LANGUAGE, DEFAULT_LANGUAGES
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 WEAK_SECRETS = {"", "dev", "change-me", "secret", "dev-only-not-secret", "test-only-not-secret"}
@@ -52,12 +54,12 @@ class BaseConfig:
     SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = 5000
-    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_LOCALE = DEFAULT_LANGUAGE
     BABEL_DEFAULT_TIMEZONE = "UTC"
     # The languages offered, the default first: "code", "code=Babel locale" or
     # "code=locale=rtl", comma-separated (e.g. "en=en_GB,fr=fr_FR,ar"); each one but English
     # needs a compiled catalogue (see surveys.languages).
-    LANGUAGES = os.environ.get("LANGUAGES") or ("en", "fr")
+    LANGUAGES = os.environ.get("LANGUAGES") or DEFAULT_LANGUAGES
     QUESTIONNAIRES_DIR = os.environ.get("QUESTIONNAIRES_DIR") or str(
         shipped_folder("questionnaires")
     )

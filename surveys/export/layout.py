@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from surveys.languages import text_in
+from surveys.languages import DEFAULT_LANGUAGE, text_in
 from surveys.locales import number_in, percent_of_hundred
 from surveys.questionnaire.schema import (
     CHOICE_TYPES,
@@ -280,7 +280,7 @@ def band_label(definition: Definition, band: str | None, language: str) -> str |
     return localized(found.label, language) if found else band
 
 
-def number_text(value: float | Decimal, language: str = "en") -> str:
+def number_text(value: float | Decimal, language: str = DEFAULT_LANGUAGE) -> str:
     """A number as the author wrote it (1, 0.5 / 0,5), for labels and rules in words."""
     return number_in(Decimal(str(value)).normalize(), language)
 
@@ -454,7 +454,7 @@ def change_note(
     has_previous: bool,
     definition: Definition,
     t: Translate,
-    language: str = "en",
+    language: str = DEFAULT_LANGUAGE,
 ) -> str | None:
     """Why a change has no number, or that it is a regression; None when nothing to say."""
     if not has_previous:
@@ -704,7 +704,7 @@ RULE_DONT_KNOW = N_("“%(option)s” is not scored and counts against coverage.
 RULE_EXCLUSIVE = N_("“%(option)s” is chosen on its own.")
 
 
-def scoring_rule(question: Question, t: Translate, language: str = "en") -> str:
+def scoring_rule(question: Question, t: Translate, language: str = DEFAULT_LANGUAGE) -> str:
     """How the question scores, in words."""
     kind = question.type
     if question.weight == 0:

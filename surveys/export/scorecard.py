@@ -496,7 +496,7 @@ def build_scorecard(
     generated_at: datetime | None = None,
     batch_size: int | None = None,
 ) -> None:
-    """Write the round's scorecard workbook in `language` ("en" or "fr") to `target`
+    """Write the round's scorecard workbook in `language` (a configured language's code) to `target`
     (a path or a binary file object)."""
     generated_at = generated_at or utcnow()
     loaded = load_round(round_id)

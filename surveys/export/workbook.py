@@ -21,6 +21,7 @@ from surveys.export.layout import (
     band_colour,
     headers,
 )
+from surveys.languages import direction_of
 from surveys.questionnaire.schema import CHOICE_TYPES, Band, Definition
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -110,6 +111,9 @@ class Book:
         worksheet.page_setup.fitToWidth = 1
         worksheet.page_setup.fitToHeight = 0
         worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+        # Sheets in a right-to-left language read from the right, as their text does.
+        if direction_of(self.language) == "rtl":
+            worksheet.sheet_view.rightToLeft = True
         return RowWriter(worksheet, self.styles, column_styles)
 
     def table_sheet(self, title: str, columns: Sequence[Column]) -> RowWriter:

@@ -26,6 +26,7 @@ from surveys.countries.models import Country
 from surveys.export.workbook import make_translate
 from surveys.extensions import db
 from surveys.i18n import zone_named
+from surveys.languages import DEFAULT_LANGUAGE
 from surveys.locales import locale_for
 from surveys.offline.identity import Identity
 from surveys.offline.layout import (
@@ -346,7 +347,7 @@ def preview_import(
     submission = ops.find_submission(round_.id, country.id)
     answers = ops.answers_by_question(submission) if submission else {}
     definition = round_.version.definition
-    preview = Preview(round_, country, submission, [], "en")
+    preview = Preview(round_, country, submission, [], DEFAULT_LANGUAGE)
     seen_areas: dict[str, str] = {}
     for path, name in uploads:
         result, opened = read_file(path, name, secret)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from surveys.languages import DEFAULT_LANGUAGE
 from surveys.questionnaire.errors import ExpressionError
 from surveys.questionnaire.expressions import parse, rename_ids, to_text
 from surveys.questionnaire.schema import (
@@ -54,7 +55,7 @@ class QuestionRef:
     area_id: str
     text: Localized
 
-    def describe(self, language: str = "en") -> str:
+    def describe(self, language: str = DEFAULT_LANGUAGE) -> str:
         """One line: id, area and the question text in `language`."""
         return f"{self.question_id} [{self.area_id}]: {localized(self.text, language)}"
 
@@ -74,7 +75,7 @@ class QuestionChange:
         """`old_id -> new_id` for a replaced question, else its id."""
         return self.new_id if self.old_id == self.new_id else f"{self.old_id} -> {self.new_id}"
 
-    def describe(self, language: str = "en") -> str:
+    def describe(self, language: str = DEFAULT_LANGUAGE) -> str:
         """One line: the question, its text in `language` and the fields that changed."""
         fields = ", ".join(change.field for change in self.changes)
         return f"{self.name} [{self.area_id}]: {localized(self.text, language)} ({fields})"
@@ -444,7 +445,7 @@ def _question_lines(item: QuestionChange, language: str) -> list[str]:
     return lines
 
 
-def render_text(diff: DefinitionDiff, language: str = "en") -> str:
+def render_text(diff: DefinitionDiff, language: str = DEFAULT_LANGUAGE) -> str:
     """The diff as plain text for a terminal; question texts in `language`."""
     lines = [f"Questionnaire {diff.key}: v{diff.old_version} -> v{diff.new_version}"]
     if diff.is_empty:

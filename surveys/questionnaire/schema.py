@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from surveys.languages import DEFAULT_LANGUAGE
+
 Localized = Mapping[str, str]
 """Text per language code, e.g. {"en": "Yes", "fr": "Oui"}."""
 
@@ -255,7 +257,7 @@ class Definition:
         return next((a for a in self.areas if a.id == area_id), None)
 
 
-def localized(text: Localized, language: str, fallback: str = "en") -> str:
+def localized(text: Localized, language: str, fallback: str = DEFAULT_LANGUAGE) -> str:
     """The text in `language`, else in `fallback`, else in any language it has."""
     if language in text:
         return text[language]
