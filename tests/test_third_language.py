@@ -207,3 +207,18 @@ def test_the_scorecard_workbook_comes_in_arabic_right_to_left(arabic_app, arabic
     assert any(isinstance(text, str) and "بالعربية: Mini" in text for text in texts)
     country_cells = {cell for row in summary.iter_rows(values_only=True) for cell in row}
     assert "تشاد" in country_cells
+
+
+def test_stylesheets_mirror_for_right_to_left_pages():
+    """Margins, borders, alignment and sticky columns use logical sides (start/end), so an
+    Arabic page mirrors the layout instead of scrolling sideways."""
+    import re
+
+    from tests.conftest import ROOT
+
+    for sheet in sorted((ROOT / "surveys" / "static").glob("*.css")):
+        rules = re.sub(r"/\*.*?\*/", "", sheet.read_text(encoding="utf-8"), flags=re.S)
+        physical = re.findall(
+            r"[\w-]*\b(?:left|right)\b[\w-]*\s*:[^;}]*|:\s*(?:left|right)\b", rules
+        )
+        assert physical == [], f"{sheet.name}: {physical}"
