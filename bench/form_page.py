@@ -49,13 +49,14 @@ def build_app(folder: Path):
 
 def seed(app, definition_path: Path, language: str):
     """A published version, a country, a respondent, an open round and a started submission."""
-    from surveys.accounts.models import Role, User
+    from surveys.accounts.models import User
     from surveys.countries.models import Country
     from surveys.extensions import db
     from surveys.questionnaire.loader import load_definition
     from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
     from surveys.questionnaire.serialize import definition_hash, to_canonical_json
     from surveys.responses.operations import start_submission
+    from surveys.roles import Role
     from surveys.rounds.models import Round, RoundCountry
 
     db.create_all()

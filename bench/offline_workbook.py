@@ -56,12 +56,13 @@ def _app(folder: Path):
 
 def _seed(definition, source_name: str):
     """A published version, an open round of one country, a respondent."""
-    from surveys.accounts.models import Role, User
+    from surveys.accounts.models import User
     from surveys.columns import utcnow
     from surveys.countries.models import Country
     from surveys.extensions import db
     from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
     from surveys.questionnaire.serialize import definition_hash, to_canonical_json
+    from surveys.roles import Role
     from surveys.rounds.models import Round, RoundCountry
 
     country = Country(iso2="NE", iso3="NER", names={"en": "Niger", "fr": "Niger"})

@@ -108,11 +108,12 @@ def _count_queries(client, url: str) -> tuple[int, float]:
 
 def run_backend(name: str, settings: dict, args) -> list[tuple[str, str]]:
     from bench.samples import generated_definition
-    from surveys.accounts.models import Role, User
+    from surveys.accounts.models import User
     from surveys.countries.models import Country
     from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
     from surveys.questionnaire.serialize import definition_hash, to_canonical_json
     from surveys.results.operations import responses_by_submission, snapshot_round_close
+    from surveys.roles import Role
     from surveys.scoring import score
 
     app = create_app(settings)

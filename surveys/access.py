@@ -21,7 +21,7 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 if TYPE_CHECKING:
-    from surveys.accounts.models import Role
+    from surveys.roles import Role
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"

@@ -18,12 +18,13 @@ ANALYSTS = 5
 def seed(app) -> dict:
     from flask_migrate import upgrade
 
-    from surveys.accounts.models import Role, User
+    from surveys.accounts.models import User
     from surveys.accounts.passwords import hash_password
     from surveys.columns import utcnow
     from surveys.demo import load_demo
     from surveys.extensions import db
     from surveys.responses.operations import definition_of, start_submission
+    from surveys.roles import Role
     from surveys.rounds.models import Round
     from surveys.rounds.operations import create_round, state_of
     from surveys.rounds.state import RoundState

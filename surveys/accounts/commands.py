@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from surveys.accounts.models import ROLE_VALUES, User, UserRole, user_countries
+from surveys.accounts.models import User, UserRole, user_countries
 from surveys.accounts.operations import (
     AccountError,
     account_statuses,
@@ -27,6 +27,7 @@ from surveys.countries.models import Country
 from surveys.countries.operations import country_by_code
 from surveys.extensions import db
 from surveys.i18n import language_option
+from surveys.roles import ROLE_VALUES
 
 users_cli = AppGroup("users", help="People, roles and access.")
 

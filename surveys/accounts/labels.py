@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask_babel import lazy_gettext as _l
 
-from surveys.accounts.models import Role
+from surveys.roles import Role
 
 ROLE_LABELS = {
     Role.ADMIN.value: _l("Administrator"),

@@ -11,16 +11,7 @@ from surveys.columns import UTCDateTime, utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.languages import DEFAULT_LANGUAGE, LANGUAGE_CODE_LENGTH
-
-
-class Role(StrEnum):
-    ADMIN = "admin"  # users and settings
-    COORDINATOR = "coordinator"  # questionnaires, rounds, review
-    ANALYST = "analyst"  # reads all results, downloads scorecards
-    RESPONDENT = "respondent"  # fills in their own countries' submissions
-
-
-ROLE_VALUES = tuple(r.value for r in Role)
+from surveys.roles import ROLE_VALUES, Role
 
 user_countries = Table(
     "user_countries",

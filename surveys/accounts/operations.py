@@ -15,14 +15,7 @@ from flask_babel import _
 from sqlalchemy import func, select
 
 from surveys.accounts.labels import ROLE_LABELS, is_valid_timezone, role_label
-from surveys.accounts.models import (
-    ROLE_VALUES,
-    LoginAttempt,
-    Role,
-    TokenPurpose,
-    User,
-    UserRole,
-)
+from surveys.accounts.models import LoginAttempt, TokenPurpose, User, UserRole
 from surveys.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -48,6 +41,7 @@ from surveys.languages import DEFAULT_LANGUAGE
 from surveys.links import absolute_url
 from surveys.notifications.letters import Notice, render_notice
 from surveys.notifications.outbox import queue_message
+from surveys.roles import ROLE_VALUES, Role
 
 # A person may ask for at most this many reset e-mails per hour (protects their mailbox).
 MAX_RESET_EMAILS_PER_HOUR = 3

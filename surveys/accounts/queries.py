@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from surveys.accounts.models import Role, User, UserRole, user_countries
+from surveys.accounts.models import User, UserRole, user_countries
 from surveys.extensions import db
+from surveys.roles import Role
 
 
 def coordinators() -> list[User]:

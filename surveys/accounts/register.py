@@ -6,10 +6,10 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from surveys.accounts.commands import users_cli
-from surveys.accounts.models import Role
 from surveys.accounts.views import bp
 from surveys.audit.labels import add_action_labels
 from surveys.navigation import add_nav_item
+from surveys.roles import Role
 
 
 def init_app(app: Flask) -> None:

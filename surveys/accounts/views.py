@@ -39,7 +39,7 @@ from surveys.accounts.labels import (
     default_timezone_for,
     suggested_timezones,
 )
-from surveys.accounts.models import ROLE_VALUES, Role, TokenPurpose, User, UserRole, user_countries
+from surveys.accounts.models import TokenPurpose, User, UserRole, user_countries
 from surveys.accounts.operations import (
     AccountError,
     account_status,
@@ -67,6 +67,7 @@ from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import current_language
 from surveys.inputs import parse_id, same_site_path
+from surveys.roles import ROLE_VALUES, Role
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 

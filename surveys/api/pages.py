@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveys.access import allow, public, signed_in
-from surveys.accounts.models import Role
 from surveys.api.forms import NewTokenForm, RevokeForm
 from surveys.api.models import ApiToken
 from surveys.api.tokens import (
@@ -21,6 +20,7 @@ from surveys.api.tokens import (
 )
 from surveys.columns import utcnow
 from surveys.extensions import db
+from surveys.roles import Role
 
 bp = Blueprint("api_pages", __name__, template_folder="templates")
 

@@ -11,7 +11,6 @@ from flask import g
 from flask_login import current_user
 
 from surveys.access import visible_country_ids
-from surveys.accounts.models import Role
 from surveys.api import queries
 from surveys.api.framework import (
     LANG,
@@ -46,6 +45,7 @@ from surveys.questionnaire.schema import localized
 from surveys.responses.models import Submission
 from surveys.results.dashboards import round_overview
 from surveys.results.operations import scorecards_for
+from surveys.roles import Role
 from surveys.rounds.models import Round
 from surveys.rounds.operations import country_state_of, state_of
 from surveys.rounds.submission_status import COUNTED_STATUSES, NOT_STARTED

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from surveys.accounts.models import Role
 from surveys.audit.views import bp
 from surveys.navigation import add_nav_item
+from surveys.roles import Role
 
 
 def init_app(app: Flask) -> None:

@@ -14,12 +14,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from surveys.access import allow
-from surveys.accounts.models import Role
 from surveys.audit.labels import action_label
 from surveys.audit.models import AuditEvent
 from surveys.extensions import db
 from surveys.i18n import user_zone
 from surveys.inputs import WholeNumberField, parse_id
+from surveys.roles import Role
 
 bp = Blueprint("audit", __name__, template_folder="templates")
 

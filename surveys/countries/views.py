@@ -4,12 +4,12 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import _
 
 from surveys.access import allow
-from surveys.accounts.models import Role
 from surveys.countries.forms import country_form
 from surveys.countries.models import Country
 from surveys.countries.operations import CountryError, add_country
 from surveys.extensions import db
 from surveys.i18n import current_language
+from surveys.roles import Role
 
 bp = Blueprint("countries", __name__, template_folder="templates")
 

@@ -17,11 +17,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from surveys.accounts.labels import COUNTRY_TIMEZONES, FRANCOPHONE_COUNTRIES
-from surveys.accounts.models import Role, User
+from surveys.accounts.models import User
 from surveys.accounts.passwords import hash_password
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.languages import DEFAULT_LANGUAGE
+from surveys.roles import Role
 
 DEMO_DOMAIN = "demo.example.org"
 TWO_COUNTRY_CODES = ("NE", "ML")

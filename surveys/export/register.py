@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from surveys.accounts.models import Role
 from surveys.audit.labels import add_action_labels
 from surveys.export.commands import export_cli
 from surveys.export.views import bp
 from surveys.navigation import add_nav_item
+from surveys.roles import Role
 
 
 def init_app(app: Flask) -> None:

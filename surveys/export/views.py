@@ -21,7 +21,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveys.access import allow
-from surveys.accounts.models import Role
 from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.export import jobs as export_jobs
@@ -33,6 +32,7 @@ from surveys.extensions import db
 from surveys.i18n import current_language, default_language, is_enabled
 from surveys.locales import percent_of_hundred
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
+from surveys.roles import Role
 from surveys.rounds.models import Round
 from surveys.storage.backends import current_store
 from surveys.storage.download import send_stored

@@ -19,7 +19,7 @@ from typing import IO
 from babel.dates import format_datetime
 from werkzeug.datastructures import MultiDict
 
-from surveys.accounts.models import Role, User
+from surveys.accounts.models import User
 from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.countries.models import Country
@@ -57,6 +57,7 @@ from surveys.responses.fields import AnswerInput, answer_display, kind_of
 from surveys.responses.forms import area_form_class, question_numbers
 from surveys.responses.merge import Merge
 from surveys.responses.models import Answer, RevisionSource, Submission
+from surveys.roles import Role
 from surveys.rounds.models import Round
 from surveys.rounds.submission_status import Status
 

@@ -31,7 +31,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from surveys.access import allow
-from surveys.accounts.models import Role
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import current_language
@@ -41,6 +40,7 @@ from surveys.questionnaire.rules import failure_text
 from surveys.questionnaire.schema import localized
 from surveys.responses import operations as ops
 from surveys.responses.models import Submission
+from surveys.roles import Role
 from surveys.rounds.models import Round
 from surveys.storage.backends import FileDigest, StoredFileMissing, current_store, is_checksum
 from surveys.web import file_size, render_error

@@ -7,7 +7,6 @@ from flask_babel import _, format_decimal, gettext
 from flask_login import current_user
 
 from surveys.access import allow, signed_in
-from surveys.accounts.models import Role
 from surveys.extensions import db
 from surveys.i18n import current_language, reading_language
 from surveys.inputs import parse_id
@@ -33,6 +32,7 @@ from surveys.questionnaire.wording import (
     question_numbers,
     type_name,
 )
+from surveys.roles import Role
 
 bp = Blueprint("questionnaire", __name__, template_folder="templates")
 

@@ -25,7 +25,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from surveys.accounts.models import Role, User
+from surveys.accounts.models import User
 from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
@@ -43,6 +43,7 @@ from surveys.questionnaire.schema import (
 )
 from surveys.responses.fields import AnswerInput, answer_display, kind_of, value_problem
 from surveys.responses.models import Answer, AnswerRevision, RevisionSource, Submission
+from surveys.roles import Role
 from surveys.rounds.models import Round, RoundCountry
 from surveys.rounds.submission_status import COUNTED_STATUSES, Status
 

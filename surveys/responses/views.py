@@ -32,7 +32,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from surveys.access import allow, require_country, signed_in
-from surveys.accounts.models import Role
 from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
@@ -51,6 +50,7 @@ from surveys.responses.merge import Merge
 from surveys.responses.models import Evidence, RevisionSource, Submission
 from surveys.responses.presentation import condition_tree, stat_table
 from surveys.responses.widgets import stat_cells
+from surveys.roles import Role
 from surveys.rounds.models import Round
 from surveys.rounds.submission_status import Status
 from surveys.storage.backends import StoredFileMissing, current_store

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from surveys.access import allow
-from surveys.accounts.models import Role
 from surveys.countries.models import Country
 from surveys.export.layout import DATA_QUALITY_COLUMNS
 from surveys.export.quality import round_quality
@@ -45,6 +44,7 @@ from surveys.results.dashboards import (
     submission_scores,
 )
 from surveys.results.dimensions import DimensionOverview, dimension_overview
+from surveys.roles import Role
 from surveys.rounds.models import Round
 from surveys.scoring import OVERALL, Index, IndexStatus
 from surveys.scoring.aggregates import EMPTY, INSUFFICIENT

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from surveys.accounts.models import Role, User
+from surveys.accounts.models import User
 from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.responses.models import Submission
 from surveys.review.models import ReviewQuery
+from surveys.roles import Role
 from surveys.rounds.submission_status import Status
 
 MAX_QUERY_LENGTH = 5000

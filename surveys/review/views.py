@@ -12,7 +12,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from surveys.access import allow, require_country
-from surveys.accounts.models import Role
 from surveys.extensions import db
 from surveys.i18n import current_language
 from surveys.inputs import same_site_path
@@ -33,6 +32,7 @@ from surveys.review import workflow
 from surveys.review.forms import AnswerQueryForm, ConfirmForm, QueryForm, ReopenForm, ReturnForm
 from surveys.review.models import ReviewQuery
 from surveys.review.operations import ReviewError, add_query, answer_query, resolve_query
+from surveys.roles import Role
 from surveys.rounds.models import Round
 
 bp = Blueprint("review", __name__, template_folder="templates")

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from surveys.accounts.models import Role, User
+from surveys.accounts.models import User
 from surveys.accounts.queries import coordinators, country_respondents
 from surveys.audit.operations import record
 from surveys.columns import utcnow
@@ -31,6 +31,7 @@ from surveys.responses.operations import completeness, round_is_open_for
 from surveys.results.operations import snapshot_submission
 from surveys.review.operations import add_query, resolve_all
 from surveys.review.queries import open_query_count, queries_for, unanswered_queries
+from surveys.roles import Role
 from surveys.rounds.models import Round, RoundCountry
 from surveys.rounds.operations import RoundError, check_reopen, set_reopened
 from surveys.rounds.submission_status import Status, is_counted

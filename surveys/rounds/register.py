@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from surveys.accounts.models import Role
 from surveys.audit.labels import add_action_labels
 from surveys.navigation import add_nav_item
+from surveys.roles import Role
 from surveys.rounds.commands import rounds_cli
 from surveys.rounds.views import bp
 

@@ -11,7 +11,6 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from surveys.access import allow
-from surveys.accounts.models import Role
 from surveys.accounts.queries import country_respondents
 from surveys.columns import utcnow
 from surveys.countries.data import REGIONS
@@ -24,6 +23,7 @@ from surveys.notifications.outbox import resend
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.responses.operations import counted_countries, round_answers
 from surveys.review.workflow import reopen_country
+from surveys.roles import Role
 from surveys.rounds import overview
 from surveys.rounds.forms import (
     ActionForm,

@@ -86,7 +86,7 @@ class Site:
 
 
 def _seed(app) -> dict:
-    from surveys.accounts.models import Role, User
+    from surveys.accounts.models import User
     from surveys.accounts.passwords import hash_password
     from surveys.columns import utcnow
     from surveys.countries.models import Country
@@ -94,6 +94,7 @@ def _seed(app) -> dict:
     from surveys.questionnaire.loader import load_definition
     from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
     from surveys.questionnaire.serialize import definition_hash, to_canonical_json
+    from surveys.roles import Role
     from surveys.rounds.models import Round, RoundCountry
     from tests.conftest import MINI_V1
 

@@ -18,9 +18,10 @@ EUROPE = ("DE", "FR", "IT", "NL", "ES", "GB")
 
 def add_countries(site: Site) -> None:
     """Europe's six, and Senegal with a respondent, next to the seeded Niger and Mali."""
-    from surveys.accounts.models import Role, User
+    from surveys.accounts.models import User
     from surveys.accounts.passwords import hash_password
     from surveys.countries.models import Country
+    from surveys.roles import Role
     from surveys.rounds.models import Round, RoundCountry
     from tests.browser.conftest import PASSWORD
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import html
 import re
 
-from surveys.accounts.models import Role
 from surveys.demo import load_demo
 from surveys.demo.rounds import open_demo_round
 from surveys.export.scorecard import build_scorecard
+from surveys.roles import Role
 from tests.export.helpers import calamine_sheets, openpyxl_book, table, values
 
 

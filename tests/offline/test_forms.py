@@ -10,9 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 
-from surveys.accounts.models import Role
 from surveys.offline.layout import COL_ANSWER
 from surveys.responses.operations import answers_by_question, start_submission
+from surveys.roles import Role
 from tests.conftest import FORMS_V1
 from tests.offline.conftest import confirm, download, fill, find_row, upload
 

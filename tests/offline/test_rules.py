@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from surveys.accounts.models import Role
 from surveys.export.workbook import make_translate
 from surveys.offline.layout import COL_ANSWER, COL_EXPLAIN, COL_NOTES, HEADER_ROW, rule_reads
 from surveys.questionnaire.rules import rule_in_words
 from surveys.responses.models import Answer, RuleExplanation
+from surveys.roles import Role
 from tests.conftest import ROOT
 from tests.offline.conftest import confirm, download, fill, find_row, upload
 

@@ -67,7 +67,7 @@ def shared_database(tmp_path) -> Iterator[tuple[str, object]]:
 
 
 def _world():
-    from surveys.accounts.models import Role, User
+    from surveys.accounts.models import User
     from surveys.accounts.passwords import hash_password
     from surveys.columns import utcnow
     from surveys.countries.models import Country
@@ -75,6 +75,7 @@ def _world():
     from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
     from surveys.questionnaire.serialize import definition_hash, to_canonical_json
     from surveys.responses.models import Submission
+    from surveys.roles import Role
     from surveys.rounds.models import Round, RoundCountry
 
     definition = load_definition(MINI_V1)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from surveys.accounts.models import Role
+from surveys.roles import Role
 
 
 @dataclass

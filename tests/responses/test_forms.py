@@ -10,9 +10,9 @@ import re
 import pytest
 from flask import url_for
 
-from surveys.accounts.models import Role
 from surveys.responses.operations import answers_by_question, start_submission
 from surveys.review import workflow
+from surveys.roles import Role
 from tests.conftest import FORMS_V1
 from tests.responses.conftest import form_state
 

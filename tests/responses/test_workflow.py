@@ -166,7 +166,7 @@ def test_return_needs_a_query_or_a_note(db, scenario, draft, complete):
 def test_return_with_a_note_keeps_it_as_a_query_and_tells_the_country(
     db, scenario, draft, complete, create_user
 ):
-    from surveys.accounts.models import Role
+    from surveys.roles import Role
 
     disabled = create_user(Role.RESPONDENT, countries=[scenario.niger], email="gone@ne.example")
     disabled.is_enabled = False

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from surveys.accounts.models import Role
 from surveys.results.operations import snapshot_submission
+from surveys.roles import Role
 from tests.conftest import MINI_V2
 from tests.results.conftest import SPARSE, STRONG, WEAK
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from surveys.accounts.models import Role
 from surveys.results.dashboards import add_progress, round_overview
 from surveys.results.operations import snapshot_submission
+from surveys.roles import Role
 from tests.results.conftest import SPARSE, STRONG, WEAK
 
 COUNTRIES = 55  # more than one page of 50

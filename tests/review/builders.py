@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from surveys.accounts.models import Role
+from surveys.roles import Role
 
 # Answers to MINI_V1 that any sensible completeness check accepts.
 COMPLETE_MINI_V1 = {

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from surveys.accounts.models import Role
 from surveys.notifications.models import OutboxMessage
+from surveys.roles import Role
 from surveys.rounds.models import JobRun, Round
 
 

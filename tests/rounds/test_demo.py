@@ -19,9 +19,9 @@ class Out:
 
 
 def test_demo_rounds_cadence_and_messages(db, create_version, create_user):
-    from surveys.accounts.models import Role
     from surveys.demo import notifications as notifications_demo
     from surveys.demo import rounds as rounds_demo
+    from surveys.roles import Role
 
     out = Out()
     rounds_demo.load_demo(out)

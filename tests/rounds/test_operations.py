@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from surveys.accounts.models import Role
 from surveys.audit.models import AuditEvent
 from surveys.review.workflow import reopen_country
+from surveys.roles import Role
 from surveys.rounds.models import Round, RoundCountry
 from surveys.rounds.operations import (
     RoundError,

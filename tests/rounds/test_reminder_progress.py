@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from surveys.accounts.models import Role
 from surveys.columns import utcnow
 from surveys.notifications.models import OutboxMessage
 from surveys.responses.models import Answer
 from surveys.responses.operations import counted_countries, round_answers
+from surveys.roles import Role
 from surveys.rounds.overview import country_rows
 from surveys.rounds.reminders import send_reminder_now
 from surveys.scheduling import jobs

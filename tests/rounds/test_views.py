@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from surveys.accounts.models import Role
 from surveys.notifications.models import OutboxMessage
+from surveys.roles import Role
 from surveys.rounds.models import Cadence, Round
 
 

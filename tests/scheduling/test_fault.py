@@ -16,11 +16,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from surveys.accounts.models import Role, User
+from surveys.accounts.models import User
 from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.notifications.models import OutboxMessage
+from surveys.roles import Role
 from surveys.rounds import notices
 from surveys.rounds.models import JobRun, Round, RoundCountry
 from tests.conftest import MINI_V1

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from surveys.accounts.models import Role
 from surveys.notifications.models import OutboxMessage
+from surveys.roles import Role
 from surveys.rounds import notices
 from surveys.rounds.models import JobRun
 from surveys.rounds.operations import create_round, extend_country
