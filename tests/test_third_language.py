@@ -222,3 +222,20 @@ def test_stylesheets_mirror_for_right_to_left_pages():
             r"[\w-]*\b(?:left|right)\b[\w-]*\s*:[^;}]*|:\s*(?:left|right)\b", rules
         )
         assert physical == [], f"{sheet.name}: {physical}"
+
+
+def test_the_offline_workbook_comes_in_arabic_right_to_left(arabic_app, arabic_world):
+    round_, chad, respondent, _analyst = arabic_world
+    client = signed_in(arabic_app, respondent)
+    [rule] = [r for r in arabic_app.url_map.iter_rules() if r.endpoint == "offline.workbook"]
+    url = rule.rule.replace("<int:round_id>", str(round_.id)).replace(
+        "<int:country_id>", str(chad.id)
+    )
+    with client.get(url + "?lang=ar") as response:
+        assert response.status_code == 200
+        data = response.data
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    visible = [sheet for sheet in book.worksheets if sheet.sheet_state == "visible"]
+    assert len(visible) >= 2 and all(sheet.sheet_view.rightToLeft for sheet in visible)
+    texts = {cell for sheet in visible for row in sheet.iter_rows(values_only=True) for cell in row}
+    assert any(isinstance(text, str) and "بالعربية: Does national law" in text for text in texts)

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from surveys.export.cells import clean_text, needs_guard
+from surveys.languages import direction_of
 from surveys.offline.identity import Identity, sign, verify
 from surveys.offline.layout import (
     COL_ANSWER,
@@ -153,6 +154,9 @@ def write_workbook(
     _write_identity(identity_sheet, identity, secret, t)
     identity_sheet.sheet_state = "veryHidden"
     identity_sheet.protection.sheet = True
+    if direction_of(layout.language) == "rtl":  # sheets read from the right, as the text does
+        for worksheet in (instructions, *workbook.worksheets[2:-1]):
+            worksheet.sheet_view.rightToLeft = True
     workbook.active = 0
     workbook.save(target)
 
