@@ -111,12 +111,18 @@ class Respondent(SignedIn):
             self.saves += 1
             self.pending = f"{self.me['email']} save {self.saves}"
         field = f"{self.me['question']}-comment"
-        data = [(k, v) for k, v in self.form if k != field] + [(field, self.pending)]
-        token = dict(self.form)["csrf_token"]
+        page = dict(self.form)
+        # What the page script posts: the changed field, the print it was changed from and the
+        # lock version of the last acknowledged save (about 300 bytes, urlencoded).
+        data = {
+            "lock_version": page["lock_version"],
+            field: self.pending,
+            "base": json.dumps({field: json.loads(page["base"])[field]}, separators=(",", ":")),
+        }
         with self.client.post(
             self.area_url(self.me["area"]),
             data=data,
-            headers={"Accept": "application/json", "X-CSRFToken": token},
+            headers={"Accept": "application/json", "X-CSRFToken": page["csrf_token"]},
             name="autosave",
             catch_response=True,
         ) as reply:
@@ -131,7 +137,7 @@ class Respondent(SignedIn):
                         "at": time.time(),
                     }
                 )
-                self.remember_ack(body)
+                self.remember_ack(body, field)
                 self.pending = None
                 reply.success()
             elif reply.status_code == 409:
@@ -141,21 +147,21 @@ class Respondent(SignedIn):
                 # Kept "on the device" and sent again by the next autosave.
                 reply.failure(f"status {reply.status_code}")
 
-    def remember_ack(self, body: dict) -> None:
-        """After an acknowledged save, the field typed in now shows the saved value, with the
-        base the server returned for it; every other field keeps the value and base the page
-        showed, and the form keeps the page's lock version. Each later save is then merged
-        field by field, so a colleague's newer value elsewhere on the page stands. (Taking the
-        new lock version without the colleagues' new values, as the page's script does today,
-        would write their fields back: issue 10, point 1.)"""
+    def remember_ack(self, body: dict, field: str) -> None:
+        """As the page script does after an acknowledged save: the field shows the saved value
+        with the print the server returned for it, and the form takes the new lock version;
+        colleagues' values the reply sends (after their saves) are taken for other fields."""
         base = json.loads(dict(self.form)["base"])
-        base[self.me["question"]] = body["base"][self.me["question"]]
-        field = f"{self.me['question']}-comment"
+        base.update({name: print_ for name, print_ in body["base"].items()})
+        for name, stored in body.get("server", {}).items():
+            base[name] = stored["print"]
         self.form = [
             (
                 k,
                 json.dumps(base, separators=(",", ":"))
                 if k == "base"
+                else str(body["lock_version"])
+                if k == "lock_version"
                 else self.pending
                 if k == field
                 else v,
