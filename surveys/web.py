@@ -6,7 +6,7 @@ import contextlib
 import gzip
 
 from babel.dates import get_date_format, get_datetime_format, get_time_format
-from flask import Flask, current_app, has_request_context, render_template, request
+from flask import Flask, current_app, has_request_context, render_template, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -189,7 +189,10 @@ def no_store_when_signed_in(response):
     # "private": the response chose its own caching (the API revalidates with its ETag).
     cache_control = response.headers.get("Cache-Control", "")
     already = "no-store" in cache_control or "private" in cache_control
-    if request.endpoint != "static" and not already and current_user.is_authenticated:
+    # The session says who is signed in (Flask-Login's key): asking `current_user` could reload
+    # the person from the database here, after the view, where a database that went away
+    # meanwhile would turn a clean 503 into a 500.
+    if request.endpoint != "static" and not already and session.get("_user_id"):
         response.headers["Cache-Control"] = "no-store"
         response.headers.pop("Expires", None)
     return response

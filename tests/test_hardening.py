@@ -199,3 +199,24 @@ def test_a_reset_request_takes_as_long_whether_or_not_the_address_exists(
     assert min(known + unknown) >= 0.08
     difference = abs(statistics.median(known) - statistics.median(unknown))
     assert difference < 0.02, (known, unknown)
+
+
+def test_no_store_is_decided_without_asking_the_database(app, monkeypatch):
+    """After the view, a database that went away (PostgreSQL restarting) must not turn the
+    page's clean 503 into a 500: signed in or not is read from the session alone."""
+    import flask
+    from sqlalchemy.exc import OperationalError
+
+    from surveys.web import no_store_when_signed_in
+
+    def database_down(_user_id):
+        raise OperationalError("SELECT users", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(app.login_manager, "_user_callback", database_down)
+    with app.test_request_context("/my-questionnaires"):
+        flask.session["_user_id"] = "1:1"
+        response = no_store_when_signed_in(app.response_class("page", mimetype="text/html"))
+    assert response.headers["Cache-Control"] == "no-store"
+    with app.test_request_context("/login"):
+        response = no_store_when_signed_in(app.response_class("page", mimetype="text/html"))
+    assert "no-store" not in response.headers.get("Cache-Control", "")
