@@ -114,20 +114,8 @@ def generated_definition(
 
 
 def _value(question: Question, rng: random.Random) -> object:
-    qtype = question.type
-    if qtype in (QuestionType.YES_PARTLY_NO, QuestionType.SINGLE_CHOICE):
-        return rng.choice(question.options).value
-    if qtype is QuestionType.MATURITY:
-        return rng.randrange(len(question.options))
-    if qtype is QuestionType.MULTIPLE_CHOICE:
-        return sorted(rng.sample([o.value for o in question.options], rng.randrange(1, 4)))
-    if qtype is QuestionType.INTEGER:
-        return rng.randrange(0, 100)
-    if qtype in (QuestionType.DECIMAL, QuestionType.PERCENTAGE):
-        return round(rng.uniform(0, 100), 1)
-    if qtype is QuestionType.DATE:
-        return f"20{rng.randrange(15, 26)}-0{rng.randrange(1, 10)}-1{rng.randrange(0, 10)}"
-    if qtype is QuestionType.STATISTICS and question.statistics is not None:
+    """A plausible answer: the kind's example, a table of figures, or a line of text."""
+    if question.statistics is not None:
         cells = {
             stat_cell_key(*key): rng.randrange(0, 500) for key in question.statistics.cell_keys()
         }
@@ -138,7 +126,8 @@ def _value(question: Question, rng: random.Random) -> object:
             "period": "",
             "coverage": "",
         }
-    return f"Answer to {question.id}"
+    example = question.kind.example(question, rng.random(), rng)
+    return f"Answer to {question.id}" if example is None else example
 
 
 def generated_answers(

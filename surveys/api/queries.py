@@ -18,7 +18,7 @@ from surveys.export.layout import answer_label
 from surveys.extensions import db
 from surveys.languages import text_in
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
-from surveys.questionnaire.schema import Definition, QuestionType, localized
+from surveys.questionnaire.schema import Definition, Question, localized
 from surveys.responses.models import Answer, Submission
 from surveys.results.operations import latest_snapshots, scorecards_for
 from surveys.rounds.models import Round, RoundCountry
@@ -171,10 +171,10 @@ def question_meta(version: QuestionnaireVersion, language: str) -> tuple[Questio
     return found
 
 
-def plain_value(kind: str, value: object) -> object:
+def plain_value(question: Question, value: object) -> object:
     """An answer as one scalar: numbers stay numbers, several choices are joined with "; ",
     statistics tables are in the statistics resource (None here)."""
-    if value is None or kind == QuestionType.STATISTICS:
+    if value is None or question.statistics is not None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -343,7 +343,7 @@ def response_rows(
                     meta.lineage_id,
                     meta.text,
                     meta.type,
-                    plain_value(meta.type, shown),
+                    plain_value(meta.question, shown),
                     answer_label(meta.question, shown, language) if shown is not None else None,
                     score,
                     reason,

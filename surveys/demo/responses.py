@@ -15,7 +15,7 @@ import io
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -27,7 +27,7 @@ from surveys.extensions import db
 from surveys.questionnaire.expressions import hidden_questions
 from surveys.questionnaire.framework import Framework
 from surveys.questionnaire.frameworks import framework_for
-from surveys.questionnaire.schema import Definition, Question, QuestionType, stat_cell_key
+from surveys.questionnaire.schema import Definition, Question, stat_cell_key
 from surveys.responses.fields import AnswerInput, value_problem
 from surveys.responses.models import Answer, AnswerRevision, Evidence, Submission
 from surveys.review import workflow
@@ -245,50 +245,14 @@ def _not_applicable(question_id: str, profile: CountryProfile, rng: random.Rando
 
 
 def _value(question: Question, profile: CountryProfile, rng: random.Random) -> object:
+    """The country's answer: its texts and figures, else its kind's example at its level."""
     level = min(max(profile.level_of(question.id) + rng.uniform(-0.2, 0.2), 0.0), 1.0)
-    kind = question.type
-    if kind == QuestionType.YES_PARTLY_NO:
-        return "yes" if rng.random() < level else ("partly" if rng.random() < 0.7 else "no")
-    if kind == QuestionType.MATURITY:
-        top = len(question.options) - 1  # scales have 3 to 7 levels
-        return max(0, min(top, round(level * top + rng.uniform(-0.6, 0.6))))
-    if kind == QuestionType.SINGLE_CHOICE:
-        return rng.choice(question.options).value if question.options else None
-    if kind == QuestionType.MULTIPLE_CHOICE:
-        return _choices(question, level, rng)
-    if kind in (QuestionType.PERCENTAGE, QuestionType.DECIMAL, QuestionType.INTEGER):
-        return _number(question, level, rng)
-    if kind == QuestionType.DATE:
-        start = date(2004, 1, 1).toordinal()
-        return date.fromordinal(rng.randint(start, date(2025, 6, 30).toordinal())).isoformat()
-    if kind in (QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT):
-        text = TEXTS.get(question.id)
-        return text[profile.language] if text else None
-    if kind == QuestionType.STATISTICS:
+    if question.statistics is not None:
         return _statistics(question, profile, rng)
-    return None
-
-
-def _choices(question: Question, level: float, rng: random.Random) -> list[str]:
-    real = [o.value for o in question.options if o.value != "none" and not o.exclusive]
-    chosen = [value for value in real if rng.random() < level]
-    if chosen:
-        return chosen
-    alone = [o.value for o in question.options if o.exclusive]  # "none of these"
-    return ["none"] if question.option("none") else alone[:1] or real[:1]
-
-
-def _number(question: Question, level: float, rng: random.Random) -> float | int:
-    if question.type == QuestionType.PERCENTAGE:
-        return round(min(100.0, max(0.0, level * 100 + rng.uniform(-15, 10))), 1)
-    low = question.minimum or 0
-    high = question.maximum if question.maximum is not None else low + 100
-    if question.type == QuestionType.INTEGER:
-        # Days or counts: better systems take less time, so lower is better for durations.
-        span = min(high - low, 400)
-        return int(low + span * (1 - level) * rng.uniform(0.3, 1.0))
-    span = min(high - low, 60)
-    return round(low + span * (1 - level) * rng.uniform(0.2, 1.0), 1)
+    text = TEXTS.get(question.id)
+    if text is not None:
+        return text[profile.language]
+    return question.kind.example(question, level, rng)
 
 
 def _statistics(question: Question, profile: CountryProfile, rng: random.Random) -> dict:

@@ -15,21 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from surveys.languages import DEFAULT_LANGUAGE, text_in
-from surveys.locales import number_in, percent_of_hundred
-from surveys.questionnaire.schema import (
-    CHOICE_TYPES,
-    NUMBER_TYPES,
-    Area,
-    Definition,
-    Question,
-    QuestionType,
-    even_level_score,
-    localized,
-)
+from surveys.locales import percent_of_hundred
+from surveys.questionnaire.kinds.base import number_text
+from surveys.questionnaire.schema import Area, Definition, Question, localized
 from surveys.rounds.submission_status import status_label as submission_status_label
 from surveys.scoring.engine import (
     OVERALL,
@@ -240,20 +232,6 @@ TRENDS_LONG_COLUMNS = (
 
 # --- Labels ------------------------------------------------------------------------------------
 
-QUESTION_TYPE_LABELS: Mapping[QuestionType, str] = {
-    QuestionType.YES_PARTLY_NO: N_("Yes / partly / no"),
-    QuestionType.SINGLE_CHOICE: N_("Single choice"),
-    QuestionType.MULTIPLE_CHOICE: N_("Multiple choice"),
-    QuestionType.MATURITY: N_("Maturity level"),
-    QuestionType.INTEGER: N_("Whole number"),
-    QuestionType.DECIMAL: N_("Decimal number"),
-    QuestionType.PERCENTAGE: N_("Percentage"),
-    QuestionType.DATE: N_("Date"),
-    QuestionType.SHORT_TEXT: N_("Short text"),
-    QuestionType.LONG_TEXT: N_("Long text"),
-    QuestionType.STATISTICS: N_("Statistics table"),
-}
-
 OVERALL_LABEL = N_("Overall index")
 YES = N_("Yes")
 NO = N_("No")
@@ -280,11 +258,6 @@ def band_label(definition: Definition, band: str | None, language: str) -> str |
     return localized(found.label, language) if found else band
 
 
-def number_text(value: float | Decimal, language: str = DEFAULT_LANGUAGE) -> str:
-    """A number as the author wrote it (1, 0.5 / 0,5), for labels and rules in words."""
-    return number_in(Decimal(str(value)).normalize(), language)
-
-
 def percent_text(share: Decimal | float, language: str) -> str:
     return percent_of_hundred(round(Decimal(str(share)) * 100, 1), language)
 
@@ -292,79 +265,31 @@ def percent_text(share: Decimal | float, language: str) -> str:
 # --- Answers -----------------------------------------------------------------------------------
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def answer_value(question: Question, value: object) -> object:
-    """The answer as a typed cell value.
-
-    Numbers stay numbers (a percentage as a fraction, shown with a percent format), dates become
-    dates, choices their stable option values (several joined with "; "), text stays text.
-    Statistics tables are written out in the Statistics sheet, not here.
-    """
-    if value is None or question.type is QuestionType.STATISTICS:
-        return None
-    kind = question.type
-    if kind in NUMBER_TYPES:
-        if _is_number(value):
-            return value / 100 if kind is QuestionType.PERCENTAGE else value
-        return str(value)
-    if kind is QuestionType.DATE:
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value.strip())
-            except ValueError:
-                return value
-        return str(value)
-    if kind is QuestionType.MULTIPLE_CHOICE and isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value)
-    if kind is QuestionType.MATURITY and _is_number(value):
-        return value
-    if kind is QuestionType.MATURITY and isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return value if isinstance(value, str) else str(value)
+    """The answer as a typed cell value, as its kind writes it: numbers stay numbers (a
+    percentage as a fraction, shown with a percent format), dates become dates, choices their
+    stable option values (several joined with "; " in option order), text stays text.
+    Statistics tables are written out in the Statistics sheet, not here."""
+    return None if value is None else question.kind.cell(question, value)
 
 
-ANSWER_VALUE_STYLES: Mapping[QuestionType, str | None] = {
-    QuestionType.INTEGER: "integer",
-    QuestionType.DECIMAL: "number",
-    QuestionType.PERCENTAGE: "percent",
-    QuestionType.DATE: "date",
-}
-
-
-def _option_label(question: Question, value: object, language: str) -> str:
-    option = question.option(str(value).strip()) if value is not None else None
-    return localized(option.label, language) if option else str(value)
+def answer_style(question: Question) -> str | None:
+    """The number format of the answer's cell (integer, number, percent, date), if any."""
+    return question.kind.cell_format
 
 
 def answer_label(question: Question, value: object, language: str) -> str | None:
-    """The answer in words in `language`: the option labels of a choice, else None."""
-    if value is None or question.type not in CHOICE_TYPES:
+    """The answer in words in `language` for a choice (its kind's one rule), else None."""
+    if value is None or not question.kind.choice:
         return None
-    if question.type is QuestionType.MULTIPLE_CHOICE and isinstance(value, list | tuple):
-        return "; ".join(_option_label(question, v, language) for v in value)
-    if question.type is QuestionType.MATURITY:
-        return f"{value} – {_option_label(question, value, language)}"
-    return _option_label(question, value, language)
+    return question.kind.text(question, value, language, identity) or None
 
 
-LabelFunction = Callable[[Question, object, str], "str | None"]
-"""(question, value, language) -> the answer in words, or None (see `answer_label`)."""
-
-
-def answer_shown(
-    question: Question,
-    value: object,
-    language: str,
-    t: Translate,
-    label_of: LabelFunction = answer_label,
-) -> object:
+def answer_shown(question: Question, value: object, language: str, t: Translate) -> object:
     """What a country sheet shows in its Answer column: the label, else the typed value."""
-    if question.type is QuestionType.STATISTICS:
+    if question.statistics is not None:
         return t(STATISTICS_ANSWER) if value else None
-    label = label_of(question, value, language)
+    label = answer_label(question, value, language)
     return label if label is not None else answer_value(question, value)
 
 
@@ -579,7 +504,6 @@ def responses_rows(
     scorecard: Scorecard | None,
     language: str,
     t: Translate,
-    label_of: LabelFunction = answer_label,
 ) -> Iterator[tuple[list[object], str | None]]:
     """The tidy rows of one country: (values, style of the answer-value cell)."""
     country = entry.country
@@ -610,8 +534,8 @@ def responses_rows(
                 localized(question.text, language),
                 answer_value(question, value),
                 t(STATISTICS_ANSWER)
-                if question.type is QuestionType.STATISTICS and value
-                else label_of(question, value, language),
+                if question.statistics is not None and value
+                else answer_label(question, value, language),
                 score_value(score),
                 (yes if answer.not_applicable else no) if answer is not None else None,
                 why_no_score(score, answer, t),
@@ -619,7 +543,7 @@ def responses_rows(
                 answer.updated_by if answer is not None else None,
                 answer.updated_at if answer is not None else None,
             ],
-            ANSWER_VALUE_STYLES.get(question.type),
+            answer_style(question),
         )
 
 
@@ -670,32 +594,11 @@ def statistics_rows(
 
 
 def options_text(question: Question, language: str) -> str | None:
-    """One line per option: value = label (score)."""
-    if question.type is QuestionType.STATISTICS and question.statistics is not None:
-        table = question.statistics
-        rows = ", ".join(localized(r.label, language) for r in table.rows)
-        columns = ", ".join(localized(c.label, language) for c in table.columns)
-        years = ", ".join(str(y) for y in table.years)
-        return f"{rows}\n{columns}\n{years}"
-    if not question.options:
-        return None
-    lines = []
-    levels = len(question.options)
-    for option in question.options:
-        score = option.score
-        if score is None and question.type is QuestionType.MATURITY and option.value.isdigit():
-            score = even_level_score(int(option.value), levels)
-        unscored = score is None or question.weight == 0
-        shown = "" if unscored else f" ({number_text(score, language)})"
-        lines.append(f"{option.value} = {localized(option.label, language)}{shown}")
-    return "\n".join(lines)
+    """What can be answered: one line per option (value = label (score)), or a table's rows,
+    columns and years."""
+    return question.kind.options_text(question, language)
 
 
-RULE_CHOICE = N_("Score of the chosen option.")
-RULE_MULTIPLE = N_("Sum of the scores of the chosen options, at most 1.")
-RULE_MATURITY = N_("Score of the chosen level (levels evenly spaced from 0 to 1 unless stated).")
-RULE_THRESHOLDS = N_("Score of the highest threshold reached: %(thresholds)s.")
-RULE_ANSWERED = N_("Any answer scores %(score)s.")
 RULE_UNSCORED = N_("Not scored.")
 RULE_NA = N_("“Not applicable” takes the question out of the index.")
 RULE_HIDDEN = N_("Not scored when hidden by its condition.")
@@ -706,24 +609,10 @@ RULE_EXCLUSIVE = N_("“%(option)s” is chosen on its own.")
 
 def scoring_rule(question: Question, t: Translate, language: str = DEFAULT_LANGUAGE) -> str:
     """How the question scores, in words."""
-    kind = question.type
     if question.weight == 0:
         return " ".join([t(RULE_WEIGHT_ZERO), *_option_notes(question, t, language, False)])
-    if kind is QuestionType.MULTIPLE_CHOICE and question.is_scored:
-        rule = t(RULE_MULTIPLE)
-    elif kind is QuestionType.MATURITY and question.options:
-        rule = t(RULE_MATURITY)
-    elif kind in CHOICE_TYPES and question.is_scored:
-        rule = t(RULE_CHOICE)
-    elif kind in NUMBER_TYPES and question.thresholds:
-        steps = "; ".join(
-            f"≥ {number_text(th.min, language)} → {number_text(th.score, language)}"
-            for th in sorted(question.thresholds, key=lambda th: th.min)
-        )
-        rule = t(RULE_THRESHOLDS) % {"thresholds": steps}
-    elif question.answered_score is not None:
-        rule = t(RULE_ANSWERED) % {"score": number_text(question.answered_score, language)}
-    else:
+    rule = question.kind.rule_words(question, t, language)
+    if rule is None:
         return " ".join([t(RULE_UNSCORED), *_option_notes(question, t, language, False)])
     extras = [rule, *_option_notes(question, t, language, True)]
     if question.allow_na:
@@ -753,7 +642,7 @@ def codebook_rows(definition: Definition, language: str, t: Translate) -> Iterat
             area.id,
             localized(area.title, language),
             line_of_action_of(area, question) or None,
-            t(QUESTION_TYPE_LABELS[question.type]),
+            t(question.kind.label),
             localized(question.text, language),
             options_text(question, language),
             question.weight,

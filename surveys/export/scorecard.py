@@ -378,7 +378,7 @@ def write_country_sheet(
     for area, question, answer in layout.ordered_answers(definition, entry.answers):
         value = None if answer is None or answer.not_applicable else answer.value
         score = scores.get(question.id)
-        answer_style = layout.ANSWER_VALUE_STYLES.get(question.type, "wrap")
+        answer_style = layout.answer_style(question) or "wrap"
         question_layout = layouts.get(answer_style)
         if question_layout is None:
             names = list(base_styles)
@@ -390,7 +390,7 @@ def write_country_sheet(
                 question.id,
                 area.id,
                 layout.line_of_action_of(area, question) or None,
-                layout.answer_shown(question, value, language, t, book.label_of),
+                layout.answer_shown(question, value, language, t),
                 layout.score_value(score),
                 layout.why_no_score(score, answer, t),
                 (answer.comment or None) if answer else None,
@@ -425,13 +425,12 @@ def write_responses(
     card: Scorecard | None,
     language: str,
     t: layout.Translate,
-    label_of: layout.LabelFunction = layout.answer_label,
 ) -> None:
     """The tidy rows of one country; the answer-value cell takes its question type's format."""
     layouts: dict[str | None, object] = {}
     base = [c.style for c in RESPONSES_COLUMNS]
     for values, value_style in layout.responses_rows(
-        loaded.info, entry, loaded.definition, card, language, t, label_of
+        loaded.info, entry, loaded.definition, card, language, t
     ):
         row_layout = layouts.get(value_style)
         if row_layout is None:
@@ -558,7 +557,7 @@ def build_scorecard(
             # The tidy sheets show the answers as they are now, scored question by question
             # (a draft's too, with its status beside it); they carry no index.
             live = card if card is not None else score_entry(definition, entry)
-            write_responses(responses, loaded, entry, live, language, t, book.label_of)
+            write_responses(responses, loaded, entry, live, language, t)
             write_statistics(statistics, loaded, entry, live, language)
         rows.append(
             SummaryRow(_light(entry), _light_card(card), progress, baseline is not None, analysis)

@@ -239,7 +239,7 @@ def _write_round(
         if card is None:
             if responses is not None and statistics is not None and entry.submission_id:
                 live = score_entry(definition, entry)
-                write_responses(responses, loaded, entry, live, language, t, book.label_of)
+                write_responses(responses, loaded, entry, live, language, t)
                 write_statistics(statistics, loaded, entry, live, language)
             continue
         baseline = baselines.get(entry.country.id)
@@ -259,7 +259,7 @@ def _write_round(
         if responses is not None and statistics is not None:
             # The answers shown are scored as they are now (the same unless edited since).
             live = score_entry(definition, entry) if entry.submission_id in stored else card
-            write_responses(responses, loaded, entry, live, language, t, book.label_of)
+            write_responses(responses, loaded, entry, live, language, t)
             write_statistics(statistics, loaded, entry, live, language)
         baselines[entry.country.id] = Baseline(definition, card)
 

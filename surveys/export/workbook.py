@@ -14,15 +14,13 @@ from openpyxl.utils import get_column_letter
 from surveys.export.cells import RowWriter, Styles, StyleSpec
 from surveys.export.layout import (
     Column,
-    LabelFunction,
     SheetNames,
     Translate,
-    answer_label,
     band_colour,
     headers,
 )
 from surveys.languages import direction_of
-from surveys.questionnaire.schema import CHOICE_TYPES, Band, Definition
+from surveys.questionnaire.schema import Band, Definition
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,22 +47,6 @@ def make_translate(language: str) -> Translate:
     return translate
 
 
-def answer_labeller() -> LabelFunction:
-    """Choice labels as the web pages show them: the form's `answer_display` when the responses
-    slice provides it, else the layout's own labels from the definition's options."""
-    try:
-        from surveys.responses.fields import answer_display
-    except ImportError:  # pragma: no cover - the export works without the form slice
-        return answer_label
-
-    def label(question, value: object, language: str) -> str | None:
-        if value is None or question.type not in CHOICE_TYPES:
-            return None
-        return answer_display(question, value, language) or None
-
-    return label
-
-
 def band_styles(definition: Definition | None) -> dict[str, StyleSpec]:
     """A filled style per band of the definition, for the About sheet's legend."""
     if definition is None:
@@ -87,7 +69,6 @@ class Book:
 
     def __post_init__(self) -> None:
         self.styles = Styles(self.workbook, band_styles(self.definition))
-        self.label_of = answer_labeller()
 
     def t(self, message: str) -> str:
         return self.translate(message)

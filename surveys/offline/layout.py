@@ -35,13 +35,11 @@ from surveys.questionnaire.schema import (
     Area,
     Definition,
     Question,
-    QuestionType,
     localized,
 )
 from surveys.translatable import N_
 
 Translate = Callable[[str], str]
-NUMBER_TYPES = (QuestionType.INTEGER, QuestionType.DECIMAL, QuestionType.PERCENTAGE)
 
 
 # Columns of an area sheet (1-based).
@@ -262,9 +260,8 @@ def question_rows(
                 max_length=EXPLANATION_MAX,
             )
         )
-    kind = question.type
-    widget, _ = _widget(question)
-    if widget == "checkboxes" or kind == QuestionType.MULTIPLE_CHOICE:
+    widget = question.kind.widget
+    if widget == "checkboxes":
         rows = [Row(**head, cells=tuple(shared), labels=((COL_ANSWER, t(N_("Tick below"))),))]
         for option in question.options:
             rows.append(
@@ -283,33 +280,22 @@ def question_rows(
                 )
             )
         return rows
-    if widget == "statistics" or kind == QuestionType.STATISTICS:
+    if widget == "statistics":
         return _statistics_rows(question, head, shared, language, t)
     return [Row(**head, cells=(_answer_cell(question, language, bounds, text_limit), *shared))]
 
 
-def _widget(question: Question) -> tuple[str | None, bool]:
-    """The question kind's widget and whether it takes whole numbers, when the kind says."""
-    kind = getattr(question, "kind", None)
-    return getattr(kind, "widget", None), bool(getattr(kind, "whole_numbers", False))
-
-
 def _answer_cell(question, language, bounds, text_limit) -> AnswerCell:
     qid = question.id
-    widget, whole = _widget(question)
-    if widget == "number" or question.type in NUMBER_TYPES:
+    widget, whole = question.kind.widget, question.kind.whole_numbers
+    if widget == "number":
         low, high = bounds(question)
-        whole = whole or question.type == QuestionType.INTEGER
         return AnswerCell(
             qid, COL_ANSWER, Entry.INTEGER if whole else Entry.NUMBER, low=low, high=high
         )
-    if widget == "date" or question.type == QuestionType.DATE:
+    if widget == "date":
         return AnswerCell(qid, COL_ANSWER, Entry.DATE)
-    if widget == "radios" or question.type in (
-        QuestionType.YES_PARTLY_NO,
-        QuestionType.SINGLE_CHOICE,
-        QuestionType.MATURITY,
-    ):
+    if widget == "radios":
         choices = tuple((o.value, localized(o.label, language)) for o in question.options)
         return AnswerCell(qid, COL_ANSWER, Entry.CHOICE, choices=choices)
     return AnswerCell(qid, COL_ANSWER, Entry.TEXT, max_length=text_limit(question))
@@ -369,10 +355,10 @@ def question_notes(
         condition = describe_condition(parse(question.show_if), definition, numbers, language, t)
         notes.append(t(N_("Answer only if %(condition)s.")) % {"condition": condition})
     notes.append(t(N_("Required.")) if question.required else t(N_("Optional.")))
-    widget, whole = _widget(question)
-    if widget == "number" or question.type in NUMBER_TYPES:
+    widget = question.kind.widget
+    if widget == "number":
         low, high = bounds(question)
-        whole = whole or question.type == QuestionType.INTEGER
+        whole = question.kind.whole_numbers
         notes.append(t(N_("A whole number.")) if whole else t(N_("A number.")))
         if low is not None and high is not None:
             notes.append(
@@ -382,9 +368,9 @@ def question_notes(
             notes.append(t(N_("At least %(low)s.")) % {"low": _num(low)})
         elif high is not None:
             notes.append(t(N_("At most %(high)s.")) % {"high": _num(high)})
-    elif widget == "date" or question.type == QuestionType.DATE:
+    elif widget == "date":
         notes.append(t(N_("A date between 1900 and 2100.")))
-    elif question.type == QuestionType.MULTIPLE_CHOICE:
+    elif widget == "checkboxes":
         notes.append(t(N_("Choose Yes for each option that applies.")))
         for option in question.options:
             if option.exclusive:
@@ -392,7 +378,7 @@ def question_notes(
                     t(N_("“%(option)s” only on its own: answer No to the others."))
                     % {"option": localized(option.label, language)}
                 )
-    elif question.type == QuestionType.STATISTICS:
+    elif widget == "statistics":
         notes.append(t(N_("Figures of at least 0; give the source of the figures.")))
     if question.allow_na:
         notes.append(t(N_("May be marked not applicable, with the reason.")))

@@ -53,7 +53,7 @@ from surveys.questionnaire.schema import Area, Definition, Question, localized
 from surveys.responses import merge as merge_ops
 from surveys.responses import operations as ops
 from surveys.responses import rule_checks
-from surveys.responses.fields import AnswerInput, answer_display, kind_of
+from surveys.responses.fields import AnswerInput, answer_display
 from surveys.responses.forms import area_form_class, question_numbers
 from surveys.responses.merge import Merge
 from surveys.responses.models import Answer, RevisionSource, Submission
@@ -97,18 +97,12 @@ def refusal(
 # --------------------------------------------------------------------------- the layout
 
 
-def _kind(question: Question):
-    """The question's own kind when it has one (its rules), else the form's type registry."""
-    return getattr(question, "kind", None) or kind_of(question)
-
-
 def _bounds(question: Question) -> tuple[float | None, float | None]:
-    kind = _kind(question)
-    return kind.bounds(question) if hasattr(kind, "bounds") else (None, None)
+    return question.kind.bounds(question)
 
 
 def _text_limit(question: Question) -> int | None:
-    return getattr(_kind(question), "max_length", None)
+    return getattr(question.kind, "max_length", None)
 
 
 def layout_for(definition: Definition, language: str, area_ids: Sequence[str]) -> Layout:

@@ -26,18 +26,15 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from surveys.questionnaire.errors import DefinitionError, Issue
 from surveys.questionnaire.loader import (
     FILE_NAME_PATTERN,
-    ID_PATTERN,
     KEY_PATTERN,
     _compose,
-    _join,
-    _line,
     _read_languages,
     _read_text,
     _read_version,
-    _Reader,
     _sorted,
     parse_definition,
 )
+from surveys.questionnaire.reader import ID_PATTERN, Reader, join, line_of
 from surveys.questionnaire.schema import Definition, Localized, Question
 from surveys.translatable import N_
 
@@ -169,53 +166,53 @@ class _Known:
     key: str | None
 
 
-def _read_dimensions(reader: _Reader, node: Node | None) -> tuple[Dimension, ...]:
+def _read_dimensions(reader: Reader, node: Node | None) -> tuple[Dimension, ...]:
     if node is None:
         return ()
     items = reader.items(node, "dimensions")
     dimensions: list[Dimension] = []
     seen: dict[str, str] = {}
     for index, item in enumerate(items or ()):
-        path = _join("dimensions", index)
+        path = join("dimensions", index)
         fields = reader.fields(item, path, DIMENSION_KEYS, DIMENSION_KEYS)
         if fields is None:
             continue
         dimension_id = None
         if "id" in fields:
-            dimension_id = reader.local_id(fields["id"], _join(path, "id"), seen)
+            dimension_id = reader.local_id(fields["id"], join(path, "id"), seen)
         title = (
-            reader.localized(fields["title"], _join(path, "title")) if "title" in fields else None
+            reader.localized(fields["title"], join(path, "title")) if "title" in fields else None
         )
-        values = _read_values(reader, fields.get("values"), _join(path, "values"))
+        values = _read_values(reader, fields.get("values"), join(path, "values"))
         if dimension_id and title is not None and values:
             dimensions.append(Dimension(dimension_id, MappingProxyType(title), values))
     return tuple(dimensions)
 
 
-def _read_values(reader: _Reader, node: Node | None, path: str) -> tuple[DimensionValue, ...]:
+def _read_values(reader: Reader, node: Node | None, path: str) -> tuple[DimensionValue, ...]:
     if node is None:
         return ()
     items = reader.items(node, path)
     values: list[DimensionValue] = []
     seen: dict[str, str] = {}
     for index, item in enumerate(items or ()):
-        item_path = _join(path, index)
+        item_path = join(path, index)
         fields = reader.fields(item, item_path, VALUE_KEYS, VALUE_KEYS)
         if fields is None:
             continue
         value_id = None
         if "id" in fields:
-            value_id = reader.local_id(fields["id"], _join(item_path, "id"), seen)
+            value_id = reader.local_id(fields["id"], join(item_path, "id"), seen)
         label = None
         if "label" in fields:
-            label = reader.localized(fields["label"], _join(item_path, "label"))
+            label = reader.localized(fields["label"], join(item_path, "label"))
         if value_id and label is not None:
             values.append(DimensionValue(value_id, MappingProxyType(label)))
     return tuple(values)
 
 
 def _read_gaps(
-    reader: _Reader, node: Node | None, dimensions: Mapping[str, Dimension]
+    reader: Reader, node: Node | None, dimensions: Mapping[str, Dimension]
 ) -> tuple[Gap, ...]:
     if node is None:
         return ()
@@ -223,33 +220,33 @@ def _read_gaps(
     gaps: list[Gap] = []
     seen: dict[str, str] = {}
     for index, item in enumerate(items or ()):
-        path = _join("gaps", index)
+        path = join("gaps", index)
         fields = reader.fields(item, path, GAP_KEYS, GAP_KEYS)
         if fields is None or len(fields) < len(GAP_KEYS):
             continue
-        gap_id = reader.local_id(fields["id"], _join(path, "id"), seen)
-        label = reader.localized(fields["label"], _join(path, "label"))
-        dimension_id = reader.text(fields["dimension"], _join(path, "dimension"))
+        gap_id = reader.local_id(fields["id"], join(path, "id"), seen)
+        label = reader.localized(fields["label"], join(path, "label"))
+        dimension_id = reader.text(fields["dimension"], join(path, "dimension"))
         dimension = dimensions.get(dimension_id or "")
         if dimension_id is not None and dimension is None:
             reader.report(
                 fields["dimension"],
-                _join(path, "dimension"),
+                join(path, "dimension"),
                 N_("dimension '%(id)s' is not declared in dimensions (%(declared)s)"),
                 id=dimension_id,
                 declared=", ".join(dimensions),
             )
         sides = []
         for side in ("minuend", "subtrahend"):
-            value = reader.text(fields[side], _join(path, side))
+            value = reader.text(fields[side], join(path, side))
             if value is not None and dimension is not None and dimension.value(value) is None:
-                _unknown_value(reader, fields[side], _join(path, side), dimension, value)
+                _unknown_value(reader, fields[side], join(path, side), dimension, value)
                 value = None
             sides.append(value)
         if sides[0] is not None and sides[0] == sides[1]:
             reader.report(
                 fields["subtrahend"],
-                _join(path, "subtrahend"),
+                join(path, "subtrahend"),
                 N_("a gap needs two different values, not '%(value)s' twice"),
                 value=sides[0],
             )
@@ -259,9 +256,7 @@ def _read_gaps(
     return tuple(gaps)
 
 
-def _unknown_value(
-    reader: _Reader, node: Node, path: str, dimension: Dimension, value: str
-) -> None:
+def _unknown_value(reader: Reader, node: Node, path: str, dimension: Dimension, value: str) -> None:
     reader.report(
         node,
         path,
@@ -273,7 +268,7 @@ def _unknown_value(
 
 
 def _read_tags(
-    reader: _Reader, node: Node | None, dimensions: Mapping[str, Dimension], known: _Known
+    reader: Reader, node: Node | None, dimensions: Mapping[str, Dimension], known: _Known
 ) -> dict[str, Mapping[str, str]]:
     """Question id -> {dimension: value}; each question once, one value per dimension."""
     if node is None:
@@ -288,7 +283,7 @@ def _read_tags(
             reader.report(key_node, "tags", N_("keys must be plain names"))
             continue
         question_id = key_node.value
-        path = _join("tags", question_id)
+        path = join("tags", question_id)
         if question_id in first_line:
             reader.report(
                 key_node,
@@ -301,7 +296,7 @@ def _read_tags(
                 line=first_line[question_id] or "?",
             )
             continue
-        first_line[question_id] = _line(key_node)
+        first_line[question_id] = line_of(key_node)
         if not ID_PATTERN.fullmatch(question_id) or question_id not in known.question_ids:
             reader.report(
                 key_node,
@@ -318,7 +313,7 @@ def _read_tags(
 
 
 def _read_question_tags(
-    reader: _Reader, node: Node, path: str, dimensions: Mapping[str, Dimension]
+    reader: Reader, node: Node, path: str, dimensions: Mapping[str, Dimension]
 ) -> dict[str, str] | None:
     if not isinstance(node, MappingNode):
         reader.report(node, path, N_("must be a mapping of dimension: value"))
@@ -330,7 +325,7 @@ def _read_question_tags(
     valid = True
     for key_node, value_node in node.value:
         dimension_id = key_node.value if isinstance(key_node, ScalarNode) else ""
-        tag_path = _join(path, dimension_id)
+        tag_path = join(path, dimension_id)
         dimension = dimensions.get(dimension_id)
         if dimension is None:
             reader.report(
@@ -376,7 +371,7 @@ def _read_question_tags(
     return values if valid else None
 
 
-def _check_questionnaire(reader: _Reader, node: Node | None, known: _Known) -> str | None:
+def _check_questionnaire(reader: Reader, node: Node | None, known: _Known) -> str | None:
     if node is None:
         return None
     key = reader.matching(
@@ -406,7 +401,7 @@ def parse_framework(
     if key is None:
         key = definitions[0].key if definitions else (PurePath(filename).parent.name or None)
     known = _Known(frozenset(q.id for d in definitions for _, q in d.questions()), key)
-    reader = _Reader(file=filename)
+    reader = Reader(file=filename)
     root = _compose(reader, text)
     framework = _read_framework(reader, root, known, definitions) if root is not None else None
     if framework is None and not reader.issues:
@@ -419,7 +414,7 @@ def parse_framework(
 
 
 def _read_framework(
-    reader: _Reader, root: Node, known: _Known, definitions: Sequence[Definition]
+    reader: Reader, root: Node, known: _Known, definitions: Sequence[Definition]
 ) -> Framework | None:
     fields = reader.fields(root, "", TOP_KEYS, TOP_REQUIRED)
     if fields is None:

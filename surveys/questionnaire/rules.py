@@ -36,11 +36,9 @@ from functools import lru_cache
 
 from surveys.questionnaire.errors import ExpressionError, MessageParam
 from surveys.questionnaire.schema import (
-    NUMBER_TYPES,
     Definition,
     Localized,
     Question,
-    QuestionType,
     TableChecks,
     TotalCheck,
     localized,
@@ -554,7 +552,7 @@ def _ref_type(ref: Ref, questions: Mapping[str, Question], problems: list[TypePr
         return ""
     if ref.is_cell:
         table = question.statistics
-        if question.type is not QuestionType.STATISTICS or table is None:
+        if table is None:
             problems.append(
                 TypeProblem(
                     N_("'%(ref)s': question '%(id)s' is not a statistics table"),
@@ -587,15 +585,7 @@ def _ref_type(ref: Ref, questions: Mapping[str, Question], problems: list[TypePr
 
 def question_value_type(question: Question) -> str:
     """The type a question's answer has in a rule or condition."""
-    if question.type in NUMBER_TYPES or question.type is QuestionType.MATURITY:
-        return NUMBER
-    if question.type is QuestionType.STATISTICS:
-        return TABLE
-    if question.type is QuestionType.MULTIPLE_CHOICE:
-        return LIST
-    if question.type is QuestionType.DATE:
-        return DATE
-    return TEXT
+    return question.kind.value_type
 
 
 def _literal_type(value: Literal) -> str:
@@ -646,7 +636,7 @@ def type_of(node: Node, questions: Mapping[str, Question], problems: list[TypePr
                     N_("the rule refers to unknown question '%(id)s'"), {"id": node.question_id}
                 )
             )
-        elif question.type is not QuestionType.MULTIPLE_CHOICE:
+        elif question.kind.value_type != LIST:
             problems.append(
                 TypeProblem(
                     N_("'%(value)s' in %(id)s: question '%(id)s' is not multiple-choice"),
@@ -733,9 +723,9 @@ def _check_option(
     if not (isinstance(node, Ref) and not node.is_cell) or isinstance(value, bool):
         return
     question = questions.get(node.question_id)
-    if question is None or not question.options:
+    if question is None or not question.kind.choice:
         return
-    if question.type is QuestionType.MATURITY:
+    if question.kind.value_type == NUMBER:  # maturity levels, compared as numbers
         _check_level(question, value, problems)
         return
     if not isinstance(value, str):

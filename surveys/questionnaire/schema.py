@@ -12,6 +12,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from surveys.questionnaire.kinds import Kind
 
 from surveys.languages import DEFAULT_LANGUAGE
 
@@ -19,7 +23,14 @@ Localized = Mapping[str, str]
 """Text per language code, e.g. {"en": "Yes", "fr": "Oui"}."""
 
 
+KINDS: dict[str, Kind] = {}
+"""Every question kind by its type name, filled by `surveys.questionnaire.kinds` (which this
+module imports at its end, so a question always finds its kind)."""
+
+
 class QuestionType(StrEnum):
+    """The type names of the built-in kinds (a registered kind may add others)."""
+
     YES_PARTLY_NO = "yes_partly_no"
     SINGLE_CHOICE = "single_choice"
     MULTIPLE_CHOICE = "multiple_choice"
@@ -33,16 +44,7 @@ class QuestionType(StrEnum):
     STATISTICS = "statistics"
 
 
-CHOICE_TYPES = frozenset(
-    {
-        QuestionType.YES_PARTLY_NO,
-        QuestionType.SINGLE_CHOICE,
-        QuestionType.MULTIPLE_CHOICE,
-        QuestionType.MATURITY,
-    }
-)
-NUMBER_TYPES = frozenset({QuestionType.INTEGER, QuestionType.DECIMAL, QuestionType.PERCENTAGE})
-TEXT_TYPES = frozenset({QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT})
+_BUILT_IN = frozenset(QuestionType)
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,8 @@ def stat_cell_key(row_id: str, year: int, column_id: str) -> str:
 @dataclass(frozen=True)
 class Question:
     id: str
-    type: QuestionType
+    type: str
+    """The kind's name (a `QuestionType` for the built-in kinds)."""
     text: Localized
     help: Localized = field(default_factory=dict)
     required: bool = True
@@ -174,15 +177,28 @@ class Question:
     plausibility: float | None = None
     """For number questions: a change by more than this factor since the previous round warns."""
 
+    def __post_init__(self) -> None:
+        if self.type not in KINDS:
+            raise ValueError(f"question {self.id}: unknown question type '{self.type}'")
+        if self.type in _BUILT_IN and not isinstance(self.type, QuestionType):
+            object.__setattr__(self, "type", QuestionType(self.type))
+
+    @property
+    def kind(self) -> Kind:
+        """What the question's type knows (see surveys.questionnaire.kinds)."""
+        return KINDS[self.type]
+
     @property
     def is_scored(self) -> bool:
+        """Some answer gives a score: a scored option, a threshold or a score for any answer.
+        A question of weight 0 is collected and shown, never scored."""
         if self.weight == 0:
-            return False  # collected and shown, never scored
-        if self.type in CHOICE_TYPES:
-            return any(o.score is not None for o in self.options)
-        if self.type in NUMBER_TYPES:
-            return bool(self.thresholds)
-        return self.answered_score is not None
+            return False
+        return (
+            any(o.score is not None for o in self.options)
+            or bool(self.thresholds)
+            or self.answered_score is not None
+        )
 
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == value), None)
@@ -288,3 +304,6 @@ class Response:
     value: object = None
     not_applicable: bool = False
     evidence: bool = False
+
+
+from surveys.questionnaire import kinds as _kinds  # noqa: E402, F401  fills KINDS

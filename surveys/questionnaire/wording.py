@@ -29,7 +29,7 @@ from surveys.questionnaire.expressions import (
     parse,
 )
 from surveys.questionnaire.rules import rule_in_words
-from surveys.questionnaire.schema import Definition, Question, QuestionType, localized
+from surveys.questionnaire.schema import KINDS, Definition, Question, localized
 from surveys.translatable import N_
 
 Translate = Callable[[str], str]
@@ -44,19 +44,6 @@ def plain_percent(value: float) -> str:
     return f"{value:g}%"
 
 
-QUESTION_TYPE_NAMES = {
-    QuestionType.YES_PARTLY_NO: N_("Yes / partly / no"),
-    QuestionType.SINGLE_CHOICE: N_("Single choice"),
-    QuestionType.MULTIPLE_CHOICE: N_("Multiple choice"),
-    QuestionType.MATURITY: N_("Maturity level"),
-    QuestionType.INTEGER: N_("Whole number"),
-    QuestionType.DECIMAL: N_("Decimal number"),
-    QuestionType.PERCENTAGE: N_("Percentage"),
-    QuestionType.DATE: N_("Date"),
-    QuestionType.SHORT_TEXT: N_("Short text"),
-    QuestionType.LONG_TEXT: N_("Long text"),
-    QuestionType.STATISTICS: N_("Statistics table"),
-}
 QUOTED = N_("“%(text)s”")
 COMPARISONS = {
     "==": N_("%(question)s is %(value)s"),
@@ -198,11 +185,9 @@ def condition_in_words(
     return Wording(definition, language, t, number).condition(expr)
 
 
-def type_name(question_type: QuestionType | str, t: Translate) -> str:
-    try:
-        return t(QUESTION_TYPE_NAMES[QuestionType(question_type)])
-    except ValueError:
-        return str(question_type)
+def type_name(question_type: str, t: Translate) -> str:
+    kind = KINDS.get(question_type)
+    return t(kind.label) if kind is not None else str(question_type)
 
 
 # --- Words that changed inside a text -----------------------------------------------------------

@@ -37,7 +37,6 @@ from surveys.questionnaire.schema import (
     Area,
     Definition,
     Question,
-    QuestionType,
     Response,
     localized,
 )
@@ -356,7 +355,7 @@ def _question_problems(area: Area, question: Question, answer: Answer | None) ->
     wrong = value_problem(question, answer.value)
     if wrong:
         problems.append(Problem(area.id, question, main, wrong))
-    if question.type == QuestionType.STATISTICS and not str(answer.value.get("source", "")).strip():
+    if question.statistics is not None and not str(answer.value.get("source", "")).strip():
         message = _l("Give the source of these figures.")
         problems.append(Problem(area.id, question, f"{question.id}-source", message))
     if answer.carried_over:

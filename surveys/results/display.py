@@ -12,14 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from surveys.i18n import current_language
-from surveys.questionnaire.schema import (
-    CHOICE_TYPES,
-    NUMBER_TYPES,
-    Question,
-    QuestionType,
-    Response,
-    localized,
-)
+from surveys.questionnaire.expressions import is_answered
+from surveys.questionnaire.schema import Question, Response
 from surveys.rounds.submission_status import status_label
 from surveys.scoring import REASON_LABELS, STATUS_LABELS, Index, IndexStatus, Reason
 from surveys.scoring.progress import CHANGE_STATUS_LABELS, ChangeStatus, IndexChange
@@ -111,29 +105,13 @@ def weight_text(weight: Decimal) -> str:
 
 
 def answer_text(question: Question, response: Response | None, lang: str) -> str:
-    """The answer in words, in the user's language (option labels, formatted numbers)."""
+    """The answer in words, in the user's language: its kind's one rule (option labels in
+    option order, numbers, percentages and dates in the locale); a table is shown apart."""
     if response is None:
         return ""
     if response.not_applicable:
         return _("Not applicable")
     value = response.value
-    if value is None or value == "" or value == []:
+    if not is_answered(value) or question.statistics is not None:
         return ""
-    if question.type in CHOICE_TYPES:
-        values = value if isinstance(value, list) else [value]
-        return ", ".join(_option_label(question, str(v), lang) for v in values)
-    if (
-        question.type in NUMBER_TYPES
-        and isinstance(value, int | float)
-        and not isinstance(value, bool)
-    ):
-        text = format_decimal(value, "#,##0.###")
-        return _("%(number)s%%", number=text) if question.type is QuestionType.PERCENTAGE else text
-    if question.type is QuestionType.STATISTICS:
-        return ""  # shown as a table of figures by the template
-    return str(value)
-
-
-def _option_label(question: Question, value: str, lang: str) -> str:
-    option = question.option(value)
-    return localized(option.label, lang) if option is not None else value
+    return question.kind.text(question, value, lang, _)

@@ -27,13 +27,10 @@ from typing import Literal, NamedTuple, TypeVar
 
 from surveys.questionnaire.expressions import hidden_questions, is_answered
 from surveys.questionnaire.schema import (
-    NUMBER_TYPES,
     Area,
     Definition,
     Question,
-    QuestionType,
     Response,
-    even_level_score,
     stat_cell_key,
 )
 from surveys.scoring.numbers import (
@@ -418,39 +415,18 @@ class PreparedDefinition:
         return 10**self.score_places
 
 
-def _maturity_score(option_value: str, score: float | None, levels: int) -> float | None:
-    """A maturity level's score; an omitted score is the evenly spaced one (the loader writes
-    it: level / (levels - 1) to 4 decimals, i.e. level / 4 on a five-level scale)."""
-    if score is not None:
-        return score
-    if not option_value.isdigit() or levels < 2:
-        return None
-    return even_level_score(int(option_value), levels)
-
-
 def _raw_scores(question: Question) -> list[float]:
     """Every score this question can give (before capping), as written in the definition."""
-    if question.type is QuestionType.MATURITY:
-        levels = len(question.options)
-        found = [_maturity_score(o.value, o.score, levels) for o in question.options]
-    elif question.type in NUMBER_TYPES:
-        found = [t.score for t in question.thresholds]
-    elif question.options:
-        found = [o.score for o in question.options]
-    else:
-        found = [question.answered_score]
-    return [s for s in found if s is not None]
+    return question.kind.possible_scores(question)
 
 
 def _is_scorable(question: Question) -> bool:
-    if question.type is QuestionType.MATURITY and question.weight != 0:
-        return bool(question.options)  # levels always score (default: evenly spaced)
-    return question.is_scored
+    return question.kind.is_scorable(question)
 
 
 def _figure_cells(question: Question) -> tuple[_FigureCell, ...]:
     table = question.statistics
-    if question.type is not QuestionType.STATISTICS or table is None:
+    if table is None:
         return ()
     return tuple(
         _FigureCell(stat_cell_key(row, year, column), row, year, column)
@@ -480,13 +456,9 @@ def _plan(question: Question, place: _Place, weight_places: int, score_places: i
     def units(score: float | None) -> int | None:
         return None if score is None else to_units(to_decimal(score), score_places)
 
-    levels = len(question.options)
+    kind = question.kind
     option_units: dict[str, int | _Verdict | None] = {
-        o.value: _DONT_KNOW
-        if o.dont_know
-        else units(_maturity_score(o.value, o.score, levels))
-        if question.type is QuestionType.MATURITY
-        else units(o.score)
+        o.value: _DONT_KNOW if o.dont_know else units(kind.option_score(question, o.value))
         for o in question.options
     }
     thresholds = sorted(question.thresholds, key=lambda t: t.min, reverse=True)
@@ -509,8 +481,8 @@ def _plan(question: Question, place: _Place, weight_places: int, score_places: i
         area_id=place.area_id,
         loa_id=place.loa_id,
         line_slot=place.line_slot,
-        scorer=_SCORERS[question.type],
-        integer_only=question.type is QuestionType.INTEGER,
+        scorer=_SCORERS[kind.scoring],
+        integer_only=kind.whole_numbers,
         figure_cells=_figure_cells(question),
     )
 
@@ -697,10 +669,7 @@ def _within_bounds(plan: QuestionPlan, number: Decimal) -> bool:
 
 
 def _bounds(question: Question) -> tuple[Decimal | None, Decimal | None]:
-    low, high = question.minimum, question.maximum
-    if question.type is QuestionType.PERCENTAGE:
-        low = 0 if low is None else max(low, 0)
-        high = 100 if high is None else min(high, 100)
+    low, high = question.kind.bounds(question)
     return (
         None if low is None else to_decimal(low),
         None if high is None else to_decimal(high),
@@ -727,19 +696,16 @@ def _score_statistics(plan: QuestionPlan, value: object) -> Score:
     return plan.answered_units if isinstance(value, Mapping) else _INVALID
 
 
-_SCORERS: Mapping[QuestionType, ValueScorer] = {
-    QuestionType.YES_PARTLY_NO: _score_option,
-    QuestionType.SINGLE_CHOICE: _score_option,
-    QuestionType.MULTIPLE_CHOICE: _score_multiple,
-    QuestionType.MATURITY: _score_maturity,
-    QuestionType.INTEGER: _score_number,
-    QuestionType.DECIMAL: _score_number,
-    QuestionType.PERCENTAGE: _score_number,
-    QuestionType.DATE: _score_date,
-    QuestionType.SHORT_TEXT: _score_text,
-    QuestionType.LONG_TEXT: _score_text,
-    QuestionType.STATISTICS: _score_statistics,
+_SCORERS: Mapping[str, ValueScorer] = {
+    "option": _score_option,
+    "level": _score_maturity,
+    "options_sum": _score_multiple,
+    "thresholds": _score_number,
+    "answered_date": _score_date,
+    "answered_text": _score_text,
+    "answered_table": _score_statistics,
 }
+"""The scoring rules a question kind chooses from (`Kind.scoring`)."""
 
 
 _REMEMBERED = frozenset({_score_option, _score_maturity, _score_multiple, _score_number})

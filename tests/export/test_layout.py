@@ -62,7 +62,7 @@ def test_answer_labels_in_each_language(mini):
     q = {q.id: q for _, q in mini.questions()}
     assert answer_label(q["legal_framework_status"], "in_force", "fr") == "En vigueur"
     assert answer_label(q["legal_instruments"], ["untoc"], "fr") == "CTO"
-    assert answer_label(q["legal_strategy_maturity"], 4, "en") == "4 – Evaluated"
+    assert answer_label(q["legal_strategy_maturity"], 4, "en") == "Evaluated"
     assert answer_label(q["legal_tip_offence"], "partly", "en") == "Partly"
     assert answer_label(q["legal_framework_status"], "unknown", "en") == "unknown"
     assert answer_label(q["protection_focal_point"], "Mme X", "en") is None
@@ -114,5 +114,5 @@ def test_the_codebook_describes_the_new_forms_in_words():
         "Weight 0: collected and shown, never scored."
     )
     assert "(1)" not in options_text(forms["focal_point_named"], "en")  # no score shown
-    assert answer_label(forms["training_maturity"], 5, "fr") == "5 – Obligatoire"
+    assert answer_label(forms["training_maturity"], 5, "fr") == "Obligatoire"  # as on the pages
     assert answer_label(forms["data_sharing"], "dont_know", "en") == "Don't know"

@@ -96,7 +96,7 @@ def test_default_fields_are_left_out_so_hashes_survive_new_defaulted_fields() ->
         (
             '{"key": "k", "version": 1, "languages": [], "title": {}, "areas": [{"id": "a",'
             ' "title": {}, "questions": [{"id": "q", "type": "boolean", "text": {}}]}]}',
-            "QuestionType",
+            "unknown question type 'boolean'",
         ),
     ],
 )

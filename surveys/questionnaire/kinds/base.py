@@ -1,0 +1,216 @@
+"""What every question kind knows, and the helpers the kinds share.
+
+Part of the functional core: no Flask, no database. A kind owns everything about one question
+type that needs neither: the definition keys it reads (with located problems), whether a stored
+value fits and how typed input becomes one, the answer in words (one rule for pages, e-mails,
+dashboards and workbooks), its spreadsheet cell and format, and which scoring rule it follows.
+Messages are `N_()` msgids with parameters, translated where they are shown; words such as
+"Not applicable" come through the caller's `Translate` function.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import ClassVar
+
+from yaml.nodes import Node
+
+from surveys.languages import DEFAULT_LANGUAGE
+from surveys.locales import decimal_mark, number_in
+from surveys.questionnaire.errors import MessageParam, format_message
+from surveys.questionnaire.reader import Reader, join
+from surveys.questionnaire.schema import Question
+from surveys.translatable import N_
+
+Translate = Callable[[str], str]
+"""msgid -> text in the reader's language."""
+
+Inputs = Mapping[str, object]
+"""What a form (or a workbook) sent, by field name: text, or a list of texts for checkboxes."""
+
+NUMBER_TEXT_MAX = 40
+
+
+@dataclass(frozen=True)
+class Message:
+    """A msgid with its parameters, translated where it is shown."""
+
+    template: str
+    params: Mapping[str, MessageParam] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return format_message(self.template, self.params)
+
+
+class ValueProblem(ValueError):
+    """What was typed cannot be stored; `field` names the input to show `message` beside."""
+
+    def __init__(self, message: Message, field: str) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def identity(message: str) -> str:
+    return message
+
+
+LABEL_COLON = N_("%(label)s:")
+
+
+def colon(t: Translate) -> str:
+    """What follows a label in the reader's language (": ", French " : "), as its catalogue
+    writes "%(label)s:"."""
+    return t(LABEL_COLON) % {"label": ""} + " "
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_NUMBER_TEXT = re.compile(r"-?(\d+)([.,]\d+)?")
+
+
+def parse_number(text: str) -> float | int | None:
+    """A number typed in English or French style ("1 234,5", "1234.5"); None when blank.
+
+    Raises ValueError when the text is not a number.
+    """
+    compact = _SPACES.sub("", text or "")
+    if not compact:
+        return None
+    if len(compact) > NUMBER_TEXT_MAX or not _NUMBER_TEXT.fullmatch(compact):
+        raise ValueError(text)
+    number = float(compact.replace(",", "."))
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return (
+        int(number) if number.is_integer() and "," not in compact and "." not in compact else number
+    )
+
+
+def format_number(value: object, language: str) -> str:
+    """A number in words: the language's decimal mark and grouping, every decimal kept."""
+    if not is_number(value):
+        return str(value)
+    return number_in(value, language)  # type: ignore[arg-type]
+
+
+def format_number_input(value: object, language: str) -> str:
+    """A stored number as typed back into an input (no grouping, the language's decimal mark)."""
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).replace(".", decimal_mark(language))
+
+
+def input_text(inputs: Inputs, name: str) -> str:
+    value = inputs.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+class Kind:
+    """One question type. Subclasses set the class attributes and override what differs."""
+
+    name: ClassVar[str]
+    """The `type:` of the definition file."""
+    label: ClassVar[str]
+    """The type in words (a msgid), e.g. "Whole number"."""
+    keys: ClassVar[tuple[str, ...]] = ()
+    """The definition keys this type adds to the common ones."""
+    required_keys: ClassVar[tuple[str, ...]] = ()
+    widget: ClassVar[str] = "text"
+    """How it is answered: radios, checkboxes, number, date, text, textarea or statistics."""
+    grouped: ClassVar[bool] = False
+    """Several inputs (a fieldset with a legend) rather than one (a label)."""
+    whole_numbers: ClassVar[bool] = False
+    choice: ClassVar[bool] = False
+    """Answered by choosing among the definition's options (shown in words by their labels)."""
+    value_type: ClassVar[str] = "text"
+    """The answer's type in conditions and rules (see surveys.questionnaire.rules)."""
+    cell_format: ClassVar[str | None] = None
+    """The spreadsheet number format of its value: integer, number, percent, date or None."""
+    scoring: ClassVar[str] = "answered_text"
+    """The scoring engine's rule: option, level, options_sum, thresholds, answered_text,
+    answered_date or answered_table (see surveys.scoring.engine)."""
+
+    # --- the definition ---------------------------------------------------------------------
+
+    def read(
+        self, reader: Reader, fields: Mapping[str, Node], path: str
+    ) -> dict[str, object] | None:
+        """The type's `Question` fields read from its keys; None when they are invalid."""
+        details: dict[str, object] = {}
+        if "answered_score" in fields:
+            score = reader.score(fields["answered_score"], join(path, "answered_score"))
+            if score is None:
+                return None
+            details["answered_score"] = score
+        return details
+
+    def option_score(self, question: Question, value: str) -> float | None:
+        """The score of choosing an option, as the engine and the codebook count it."""
+        option = question.option(value)
+        return None if option is None else option.score
+
+    def possible_scores(self, question: Question) -> list[float]:
+        """Every score an answer can give (before capping), as written in the definition."""
+        score = question.answered_score
+        return [] if score is None else [score]
+
+    def is_scorable(self, question: Question) -> bool:
+        return question.is_scored
+
+    def bounds(self, question: Question) -> tuple[float | None, float | None]:
+        return question.minimum, question.maximum
+
+    # --- values -----------------------------------------------------------------------------
+
+    def problem(self, question: Question, value: object, language: str) -> Message | None:
+        """None when a stored (answered) value fits the question, else what is wrong."""
+        return None
+
+    def normalise(self, question: Question, inputs: Inputs, language: str) -> object:
+        """The value to store from what was typed, None when blank; raises ValueProblem."""
+        text = input_text(inputs, question.id)
+        return text or None
+
+    def input_data(self, question: Question, value: object, language: str) -> dict[str, object]:
+        """What the inputs show for a stored value, by field name."""
+        return {question.id: value}
+
+    def text(self, question: Question, value: object, language: str, t: Translate) -> str:
+        """The answered value in words, in `language`: the one rule every page and file uses."""
+        return "" if value is None else str(value)
+
+    def cell(self, question: Question, value: object) -> object:
+        """The value as a typed spreadsheet cell (numbers stay numbers, dates dates)."""
+        return value if isinstance(value, str) else str(value)
+
+    def options_text(self, question: Question, language: str) -> str | None:
+        """What can be answered, for a codebook: None when the type has nothing to list."""
+        return None
+
+    def example(self, question: Question, level: float, rng) -> object:
+        """A plausible answer for generated data; `level` in [0, 1] is how strong it is."""
+        return None
+
+    def rule_words(self, question: Question, t: Translate, language: str) -> str | None:
+        """How an answer scores, in words; None when it is not scored."""
+        if question.answered_score is None:
+            return None
+        return t(RULE_ANSWERED) % {"score": number_text(question.answered_score, language)}
+
+
+RULE_ANSWERED = N_("Any answer scores %(score)s.")
+
+
+def number_text(value: float | Decimal, language: str = DEFAULT_LANGUAGE) -> str:
+    """A number as the author wrote it (1, 0.5 / 0,5), for labels and rules in words."""
+    return number_in(Decimal(str(value)).normalize(), language)
