@@ -18,6 +18,7 @@ from surveys.questionnaire.kinds.percentage import Percentage
 from surveys.questionnaire.kinds.short_text import ShortText
 from surveys.questionnaire.kinds.single_choice import SingleChoice
 from surveys.questionnaire.kinds.statistics import Statistics
+from surveys.questionnaire.kinds.year import Year
 from surveys.questionnaire.kinds.yes_partly_no import YesPartlyNo
 from surveys.questionnaire.schema import KINDS, Question
 
@@ -40,6 +41,7 @@ for _kind in (
     ShortText,
     LongText,
     Statistics,
+    Year,
 ):
     register(_kind)
 
