@@ -27,6 +27,10 @@ class AreaFormBase(FlaskForm):
     """Hidden state every area form carries: the submission version and what it showed."""
 
     class Meta:
+        # CSRFProtect checks every post before any view runs (the page writes csrf_token()),
+        # and these forms are also built outside requests (offline workbooks from the shell).
+        csrf = False
+
         def render_field(self, field, render_kw):
             return render_field(field, render_kw)  # the fast writer: same HTML as WTForms
 

@@ -9,7 +9,11 @@ from surveys.responses.operations import answers_by_question
 from tests.offline.conftest import fill
 
 
-def test_template_then_import_from_the_shell(db, runner, world, started, tmp_path):
+def test_template_then_import_from_the_shell(
+    app, db, runner, world, started, tmp_path, monkeypatch
+):
+    # As in production: CSRF on (the shell has no request, so no form may need a token).
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     path = tmp_path / "ne.xlsx"
     result = runner.invoke(
         args=[
