@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, csrf_failed)
     app.register_error_handler(OperationalError, database_unavailable)
+    app.teardown_appcontext(release_session)  # runs before Flask-SQLAlchemy's own
     if not event.contains(db.session, "before_flush", refuse_writes_outside_post):
         event.listen(db.session, "before_flush", refuse_writes_outside_post)
 
@@ -231,6 +232,18 @@ def csrf_failed(error: CSRFError):
     expired = BadRequest(_("This page has expired. Reload it and try again."))
     expired.own_message = True  # type: ignore[attr-defined]
     return render_error(expired)
+
+
+def release_session(_error) -> None:
+    """End the request's session; a connection that died meanwhile (PostgreSQL restarting)
+    cannot even roll back, and that must not turn an answered request into a 500."""
+    from surveys.extensions import db
+
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        current_app.logger.warning("session closed on a lost connection: %s", type(error).__name__)
+        db.session.registry.clear()  # the pool has invalidated the dead connection
 
 
 def database_unavailable(error: OperationalError):

@@ -220,3 +220,23 @@ def test_no_store_is_decided_without_asking_the_database(app, monkeypatch):
     with app.test_request_context("/login"):
         response = no_store_when_signed_in(app.response_class("page", mimetype="text/html"))
     assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_a_connection_lost_when_the_request_ends_is_not_a_500(app, monkeypatch):
+    """PostgreSQL restarting between the view and the end of the request: the session's last
+    rollback fails on the dead connection; the answer already made stands (the app context's
+    teardown does not raise) and the next request gets a new session."""
+    from sqlalchemy.exc import OperationalError
+
+    from surveys.extensions import db
+    from surveys.web import release_session
+
+    def remove_on_a_dead_connection():
+        raise OperationalError("ROLLBACK", {}, Exception("server closed the connection"))
+
+    with app.app_context():
+        session = db.session()
+        monkeypatch.setattr(db.session, "remove", remove_on_a_dead_connection)
+        release_session(None)  # raised before: a 500 after the answer was made
+        monkeypatch.undo()
+        assert db.session() is not session
