@@ -377,7 +377,7 @@ def run(args, plan: dict, server: subprocess.Popen, env: dict, folder: Path) -> 
     bare_memory = bare_worker_memory(args, env, folder, questions)
     page, bare_page = _best(pages, bare_pages)
     save, bare_save = _best(saves, bare_saves)
-    print("\nbest round (highest ratio is not picked: the round with the most requests of ours):")
+    print("\neach row's round with the most requests of ours (its ratio is within that round):")
     print(row("area page", page, bare_page, ">= 0.35; p99 < 150 ms"))
     print(row("autosave (one field)", save, bare_save, ">= 0.7"))
     print(f"autosave request body: {save['body']} B (goal <= 2048 B)")
