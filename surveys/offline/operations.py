@@ -539,17 +539,7 @@ def _file_explanations(result: FileResult, read: Answers, in_file: set[str]) -> 
             continue
         sheet, cell = read.places.get(name, ("", ""))
         if is_formula_text(text):
-            result.problems.append(
-                Problem(
-                    N_(
-                        "Text may not start with “=”, “+”, “-” or “@”: a spreadsheet could "
-                        "run it as a formula. Reword it (for example, start with a letter)."
-                    ),
-                    sheet=sheet,
-                    cell=cell,
-                    field=name,
-                )
-            )
+            result.problems.append(_formula_problem(read, name))
         elif len(text) > EXPLANATION_MAX:
             result.problems.append(
                 Problem(
@@ -596,18 +586,21 @@ def _formula_text_problems(result: FileResult, read: Answers, merge: Merge) -> N
         for name in names:
             text = read.raw_text.get(name, "")
             if text and is_formula_text(text):
-                sheet, cell = read.places.get(name, ("", ""))
-                result.problems.append(
-                    Problem(
-                        N_(
-                            "Text may not start with “=”, “+”, “-” or “@”: a spreadsheet could "
-                            "run it as a formula. Reword it (for example, start with a letter)."
-                        ),
-                        sheet=sheet,
-                        cell=cell,
-                        field=name,
-                    )
-                )
+                result.problems.append(_formula_problem(read, name))
+
+
+def _formula_problem(read: Answers, name: str) -> Problem:
+    """A text cell a spreadsheet could run as a formula, refused where it stands."""
+    sheet, cell = read.places.get(name, ("", ""))
+    return Problem(
+        N_(
+            "Text may not start with “=”, “+”, “-” or “@”: a spreadsheet could "
+            "run it as a formula. Reword it (for example, start with a letter)."
+        ),
+        sheet=sheet,
+        cell=cell,
+        field=name,
+    )
 
 
 def _orphan_reason_problems(result: FileResult, read: Answers, merge: Merge) -> None:
