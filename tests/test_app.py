@@ -24,6 +24,15 @@ def test_production_refuses_to_start_without_secret(monkeypatch, tmp_path):
         create_app({"SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
 
 
+def test_the_embedded_database_keeps_its_file_name_across_upgrades(monkeypatch, tmp_path):
+    # `make run` and earlier installs keep their data in instance/surveys.db: a new name would
+    # start an empty platform beside it.
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": None})
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    assert uri == "sqlite:///" + app.instance_path + "/surveys.db"
+
+
 def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app, db, backend):
     if backend != "sqlite":
         pytest.skip("SQLite settings")

@@ -88,7 +88,7 @@ def test_an_installed_wheel_serves_french_pages_and_workbooks(tmp_path):
         "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
         "HOME": str(home),
         "SURVEYS_INSTANCE_PATH": str(home / "instance"),
-        "DATABASE_URL": f"sqlite:///{home / 'surveys.columns'}",
+        "DATABASE_URL": f"sqlite:///{home / 'surveys.db'}",
         "LANG": "C.UTF-8",
     }
 
