@@ -30,12 +30,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from surveys.access import allow, require_country, signed_in
 from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
-from surveys.i18n import current_language, reading_language
+from surveys.i18n import current_language, file_size, reading_language
 from surveys.inputs import parse_id, parse_ids
 from surveys.questionnaire.expressions import parse, referenced_ids
 from surveys.questionnaire.operations import find_version
@@ -55,6 +56,7 @@ from surveys.rounds.models import Round
 from surveys.rounds.submission_status import Status
 from surveys.storage.backends import StoredFileMissing, current_store
 from surveys.storage.download import send_stored
+from surveys.web import render_error
 
 T = TypeVar("T")
 bp = Blueprint("responses", __name__, template_folder="templates")
@@ -380,6 +382,44 @@ def area(submission_id: int, area_id: str):
             **_page_context(sub, definition, area_, answers),
         )
     return _save(sub, definition, area_, form_class)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def area_post_too_large(error):
+    """An area form posted with more than the server accepts (MAX_CONTENT_LENGTH, a little above
+    the evidence limit): refused before a byte is read, so nothing of the post is known or saved.
+    Rather than a bare error page, the person gets the area page as stored, saying so and
+    naming the limit (the script refuses such a file before sending; this is the page without
+    it). Other routes, and autosave's JSON, keep the generic answer."""
+    args = request.view_args or {}
+    if request.endpoint != "responses.area" or _wants_json() or not current_user.is_authenticated:
+        return render_error(error)
+    try:
+        sub = _submission_or_404(args["submission_id"])
+        definition = ops.definition_of(sub)
+        area_ = _area_or_404(definition, args["area_id"])
+    except HTTPException as refused:  # not this person's submission: say no more than a GET would
+        return render_error(refused)
+    if not ops.can_edit(sub, current_user):
+        return render_error(error)
+    message = _(
+        "The form was sent with files weighing %(size)s, more than %(limit)s, the most one file "
+        "may weigh: nothing on this page was saved, neither the file nor the answers typed since "
+        "the last save. The answers below are those saved before; enter your changes again and "
+        "attach a smaller file.",
+        size=file_size(request.content_length or 0),
+        limit=file_size(current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024),
+    )
+    form_class = area_form_class(definition, area_, current_language(), sub.round.version.sha256)
+    answers = ops.answers_by_question(sub)
+    return render_template(
+        "responses/area.html",
+        form=_page_form(form_class, sub, area_, answers),
+        errors={},
+        page_error=message,
+        editable=True,
+        **_page_context(sub, definition, area_, answers),
+    ), 413
 
 
 # Saves of one submission are serialised by its lock_version: a save that loses the race is

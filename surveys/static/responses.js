@@ -366,6 +366,55 @@
   applyConditions();
 })();
 
+/* Evidence files over the size limit: refused when chosen, before anything is sent. The server
+   refuses them too, but a request that large is refused before it is read, answers and all; here the
+   person keeps the page and learns which file and what limit. The chosen file is taken out of the
+   input, so saving the page still sends the answers. */
+(function () {
+  "use strict";
+  var form = document.getElementById("area-form");
+  if (!form || !form.getAttribute("data-max-upload")) return;
+  var limit = parseInt(form.getAttribute("data-max-upload"), 10);
+  var lang = document.documentElement.lang || "en";
+  function megabytes(bytes) {
+    var num = bytes / 1048576;
+    var text = window.Intl ? new Intl.NumberFormat(lang, { maximumFractionDigits: 1 }).format(num)
+      : String(Math.round(num * 10) / 10);
+    return form.getAttribute("data-megabytes").replace("{num}", text);
+  }
+  function clear(input) {
+    var old = document.getElementById(input.id + "-sizeerror");
+    if (old) old.parentNode.removeChild(old);
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+  }
+  function check(input) {
+    clear(input);
+    var files = input.files || [], big = null;
+    for (var i = 0; i < files.length; i++) if (files[i].size > limit) big = files[i];
+    if (!big) return true;
+    var p = document.createElement("p");
+    p.className = "error-message";
+    p.id = input.id + "-sizeerror";
+    p.setAttribute("role", "alert");
+    p.textContent = form.getAttribute("data-too-large").replace("{name}", big.name)
+      .replace("{size}", megabytes(big.size));
+    input.parentNode.insertBefore(p, input);
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", p.id);
+    input.value = "";  // not sent with the answers
+    return false;
+  }
+  form.addEventListener("change", function (event) {
+    if (event.target.type === "file") check(event.target);
+  });
+  form.addEventListener("submit", function (event) {
+    var inputs = form.querySelectorAll("input[type=file]"), ok = true;
+    for (var i = 0; i < inputs.length; i++) if (inputs[i].files && inputs[i].files.length && !check(inputs[i])) ok = false;
+    if (!ok) event.preventDefault();
+  }, true);  // capture: runs before the autosave script keeps a copy of a post that is not sent
+})();
+
 /* Computed totals of statistics tables: a total cell (read-only, data-total-of = its parts' field
    names) shows the sum of its parts as they are typed; the server computes the same sum on save and
    ignores whatever the cell holds. */

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from surveys.responses.evidence import (
     store_upload,
 )
 from surveys.storage.backends import current_store
-from tests.responses.conftest import form_state
+from tests.responses.conftest import form_state, hidden_value
 
 PDF = b"%PDF-1.7\n%test\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -223,3 +224,90 @@ def test_a_save_retried_after_a_race_keeps_the_uploaded_file(
     [kept] = evidence_by_question(started)["legal_notes"]
     assert (kept.filename, kept.size_bytes) == ("decree.pdf", len(PDF))
     assert started.answers[0].value == "See the decree"
+
+
+def post_large(client, url: str, data: dict, headers=None):
+    """A multipart post the test client spools to a temporary file: closed here, since a
+    refused request leaves its body unread."""
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    builder = EnvironBuilder(
+        path=url, method="POST", data=data, content_type="multipart/form-data", headers=headers
+    )
+    environ = builder.get_environ()
+    try:
+        return client.open(Request(environ))
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+
+
+@pytest.mark.parametrize("csrf", [False, True], ids=["view", "csrf-check"])
+def test_an_area_post_over_what_the_server_accepts_shows_the_area_page(
+    app, client, login, world, started, db, monkeypatch, csrf
+):
+    """Larger than MAX_CONTENT_LENGTH: refused before a byte is read (by the CSRF check or the
+    view, whichever reads the form first), yet the person gets the area page saying nothing was
+    saved and naming the limit, not the bare 'File too large' page."""
+    from surveys.responses.operations import answers_by_question
+
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_MB", 1)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", csrf)
+    login(world.respondent)
+    url = f"/submissions/{started.id}/areas/legal"
+    page = client.get(url).get_data(as_text=True)
+    token = {"csrf_token": hidden_value(page, "csrf_token")} if csrf else {}
+    response = post_large(
+        client,
+        url,
+        {
+            **form_state(client, started.id, "legal"),
+            **token,
+            "legal_notes": "Typed before choosing the file",
+            "legal_notes-evidence": (io.BytesIO(PDF + b"\0" * (3 * 1024 * 1024)), "scan.pdf"),
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Nothing on this page was saved" in html
+    assert "weighing 3 MB, more than 1 MB, the most one file may weigh" in html
+    assert "neither the file nor the answers typed since the last save" in html
+    assert 'id="area-form"' in html  # the form is there to type the changes again
+    assert "File too large</h1>" not in html
+    db.session.expire_all()
+    assert "legal_notes" not in answers_by_question(started)
+    assert evidence_by_question(started) == {}
+
+
+def test_an_area_post_over_the_limit_in_french(
+    app, client, login, world, started, monkeypatch, create_user
+):
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_MB", 1)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    login(create_user("respondent", countries=[world.country], language="fr"))
+    url = f"/submissions/{started.id}/areas/legal"
+    response = post_large(
+        client, url, {"legal_notes-evidence": (io.BytesIO(b"\0" * (5 * 1024 * 1024 // 2)), "a.pdf")}
+    )
+    html = unescape(response.get_data(as_text=True)).replace("\xa0", " ")
+    assert response.status_code == 413
+    assert "Rien n'a été enregistré sur cette page" in html
+    assert "2,5 Mo" in html and "1 Mo" in html
+
+
+def test_other_posts_over_the_limit_keep_the_plain_answer(
+    app, client, login, world, started, monkeypatch
+):
+    """A stranger learns no more than a GET tells; autosave's JSON keeps the generic 413."""
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
+    url = f"/submissions/{started.id}/areas/legal"
+    big = {"legal_notes": "x" * 4096}
+    login(world.stranger)
+    stranger = client.post(url, data=big)
+    assert stranger.status_code == client.get(url).status_code == 404
+    assert "Niger" not in stranger.get_data(as_text=True)
+    login(world.respondent)
+    autosave = client.post(url, data=big, headers={"Accept": "application/json"})
+    assert autosave.status_code == 413 and autosave.is_json
