@@ -287,3 +287,55 @@ def test_carried_over_answers_count_as_confirmed_only_when_ticked(
         not answers["protection_shelters"].carried_over
         and answers["protection_shelters"].value == 6
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "answer"),
+    [
+        (
+            "en",
+            "1.1 Does national law criminalise trafficking in persons as defined by the Protocol?",
+            "Answer: Yes",
+        ),
+        (
+            "fr",
+            "1.1 La loi nationale incrimine-t-elle la traite des personnes telle que définie par "
+            "le Protocole ?",
+            "Réponse : Oui",
+        ),
+    ],
+)
+def test_a_carried_over_answer_is_shown_under_its_question_not_glued_to_it(
+    db,
+    client,
+    login,
+    world,
+    create_round,
+    create_submission,
+    create_user,
+    language,
+    question,
+    answer,
+):
+    """A question ending in '?' followed by ': Yes' read '…Protocol?: Yes' ('… ?: Oui' in
+    French): the answer now stands on its own line, after a label in the reader's typography."""
+    from datetime import timedelta
+    from html import unescape
+
+    previous = create_round(
+        world.version,
+        [world.country],
+        period="2025-H2",
+        opens_in=timedelta(days=-400),
+        closes_in=timedelta(days=-300),
+    )
+    create_submission(previous, world.country, {"legal_tip_offence": "yes"}, status="validated")
+    start_submission(world.round, world.country, actor=world.respondent)
+    db.session.commit()
+    login(create_user("respondent", countries=[world.country], language=language))
+    book = fill(download(client, world.round.id, world.country.id), {"protection_shelters": 6})
+    html = unescape(upload(client, world.round.id, world.country.id, book).get_data(as_text=True))
+    label = html[html.index('<label for="confirm-legal_tip_offence">') :]
+    label = label[: label.index("</label>")]
+    assert f'{question}<br><span class="carried-answer">{answer}</span>' in label
+    assert "?:" not in html and "? :" not in html
