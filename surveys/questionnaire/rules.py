@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import weakref
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -39,6 +40,7 @@ from surveys.questionnaire.schema import (
     Definition,
     Localized,
     Question,
+    Rule,
     TableChecks,
     TotalCheck,
     localized,
@@ -964,36 +966,133 @@ def check_answers(
     values: Mapping[str, object],
     previous: Mapping[str, object] | None = None,
     hidden: Iterable[str] = (),
+    beside: Collection[str] | None = None,
 ) -> list[Failure]:
     """Every rule of the definition the answers break, in definition order.
 
     `values`: question id -> answer value (None or absent: unanswered); `previous`: the same for
     the country's previous round of record (plausibility bands); `hidden`: questions whose
-    show_if is false (their rules are not checked).
+    show_if is false (their rules are not checked). `beside`: only the failures shown beside
+    these questions (`Failure.question_id`), exactly those the whole check would give, in the
+    same order, without checking the others (a save checks its own area).
     """
     hidden_ids = set(hidden)
     previous = previous or {}
     failures: list[Failure] = []
-    for _, question in definition.questions():
-        if question.id in hidden_ids:
+    for question in _plan(definition).questions:
+        if question.id in hidden_ids or (beside is not None and question.id not in beside):
             continue
         if question.statistics is not None:
             failures += table_failures(question, values.get(question.id), previous.get(question.id))
-        elif question.plausibility is not None:
+        else:
             failures += _number_plausibility(question, values, previous)
-    for rule in definition.rules:
-        node = parse(rule.check)
-        read = {ref.question_id for ref in references(node)}
-        if read & hidden_ids:
+    for check in _plan(definition).rules:
+        if beside is not None and check.shown_beside not in beside:
             continue
-        if holds(node, values, previous) is False:
-            refs = [r for r in references(node) if not isinstance(r, Previous)]
-            first = refs[0].question_id if refs else ""
-            cells = tuple(r.cell_key for r in refs if r.cell_key and r.question_id == first)
+        if check.reads & hidden_ids:
+            continue
+        if holds(check.node, values, previous) is False:
+            rule = check.rule
             failures.append(
-                Failure(rule.id, rule.id, rule.severity, first, cells, message=rule.message)
+                Failure(
+                    rule.id,
+                    rule.id,
+                    rule.severity,
+                    check.shown_beside,
+                    check.cells,
+                    message=rule.message,
+                )
             )
     return failures
+
+
+def has_checks(definition: Definition) -> bool:
+    """Whether the definition has any rule or table/plausibility check at all."""
+    plan = _plan(definition)
+    return bool(plan.questions or plan.rules)
+
+
+def reads_previous(definition: Definition, beside: Collection[str] | None = None) -> bool:
+    """Whether a check shown beside these questions (all: None) reads the previous round: without
+    one, `check_answers` gives the same failures whatever `previous` holds."""
+    plan = _plan(definition)
+    return any(beside is None or shown in beside for shown in plan.reading_previous)
+
+
+@dataclass(frozen=True)
+class _RuleCheck:
+    """A rule parsed once, with what a check of it needs that the answers do not change."""
+
+    rule: Rule
+    node: Node
+    reads: frozenset[str]  # every question it reads (previous(...) included)
+    shown_beside: str  # the first question it reads now ("" when none)
+    cells: tuple[str, ...]  # the cells of that question it reads
+    previous: bool  # whether it reads previous(...)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    questions: tuple[Question, ...]  # with a statistics table or a plausibility factor
+    rules: tuple[_RuleCheck, ...]
+    reading_previous: frozenset[str]  # questions shown beside a check that reads the previous round
+
+
+def _rule_check(rule: Rule) -> _RuleCheck:
+    node = parse(rule.check)
+    refs = references(node)
+    now = [r for r in refs if not isinstance(r, Previous)]
+    first = now[0].question_id if now else ""
+    return _RuleCheck(
+        rule=rule,
+        node=node,
+        reads=frozenset(r.question_id for r in refs),
+        shown_beside=first,
+        cells=tuple(r.cell_key for r in now if r.cell_key and r.question_id == first),
+        previous=any(isinstance(n, Previous) for n in walk(node)),
+    )
+
+
+def _build_plan(definition: Definition) -> _Plan:
+    questions = tuple(
+        q
+        for _, q in definition.questions()
+        if q.statistics is not None or q.plausibility is not None
+    )
+    rules = tuple(_rule_check(rule) for rule in definition.rules)
+    reading = {
+        q.id
+        for q in questions
+        if q.plausibility is not None
+        or (
+            q.statistics is not None
+            and q.table_checks is not None
+            and q.table_checks.plausibility_factor is not None
+        )
+    }
+    reading |= {check.shown_beside for check in rules if check.previous}
+    return _Plan(questions, rules, frozenset(reading))
+
+
+# Per definition object (a published version's definition is parsed once per process and never
+# changes): what checking its rules needs besides the answers.
+_PLANS: dict[int, tuple[weakref.ref, _Plan]] = {}
+
+
+def _plan(definition: Definition) -> _Plan:
+    key = id(definition)
+    found = _PLANS.get(key)
+    if found is not None and found[0]() is definition:
+        return found[1]
+    plan = _build_plan(definition)
+    _PLANS[key] = (weakref.ref(definition, lambda _gone, key=key: _forget(key)), plan)
+    return plan
+
+
+def _forget(key: int) -> None:
+    found = _PLANS.get(key)
+    if found is not None and found[0]() is None:
+        del _PLANS[key]
 
 
 def _cells(value: object) -> Mapping[str, object]:

@@ -254,13 +254,15 @@ def area_progress(definition: Definition, answers: Mapping[str, Answer]) -> list
     """Per area, how many visible questions are answered (or not applicable) of how many, and
     how many carried-over answers still wait for confirmation."""
     hidden = hidden_ids(definition, answers)
-    progress = []
-    for area in definition.areas:
-        visible = [q for q in area.questions if q.id not in hidden]
-        given = [answers[q.id] for q in visible if is_given(answers.get(q.id))]
-        to_confirm = sum(1 for answer in given if getattr(answer, "carried_over", False))
-        progress.append(AreaProgress(area, len(given) - to_confirm, len(visible), to_confirm))
-    return progress
+    return [progress_of(area, answers, hidden) for area in definition.areas]
+
+
+def progress_of(area: Area, answers: Mapping[str, Answer], hidden: frozenset[str]) -> AreaProgress:
+    """One area's progress (see `area_progress`), given the hidden questions."""
+    visible = [q for q in area.questions if q.id not in hidden]
+    given = [answers[q.id] for q in visible if is_given(answers.get(q.id))]
+    to_confirm = sum(1 for answer in given if getattr(answer, "carried_over", False))
+    return AreaProgress(area, len(given) - to_confirm, len(visible), to_confirm)
 
 
 def carried_over_tasks(problems: Iterable[Problem]) -> list[Problem]:
@@ -418,6 +420,8 @@ class SaveResult:
     confirmed: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     stale: bool = False
+    answers: dict[str, Answer] = field(default_factory=dict)
+    """Every answer of the submission as the save left them (by question id)."""
 
     @property
     def changed(self) -> bool:
@@ -456,6 +460,7 @@ def save_area(
     conflicting: Mapping[str, AnswerInput] | None = None,
     confirm: Iterable[str] = (),
     source: RevisionSource = RevisionSource.SAVED,
+    answers: Mapping[str, Answer] | None = None,
 ) -> SaveResult:
     """Store answers of one area page (questions of other areas are ignored).
 
@@ -466,18 +471,20 @@ def save_area(
     `conflicting`: answers already known to clash (the area page merges field by field), kept
     as conflict revisions. `confirm`: carried-over answers the respondent confirmed, whatever
     else the same post changes. Questions of the area hidden by `show_if` (with the new values)
-    lose their answer (kept in the history). Flushes; the caller commits.
+    lose their answer (kept in the history). `answers`: the submission's answers by question
+    id, when the caller has just read them. Flushes; the caller commits. The result carries
+    every answer as the save left them.
     """
     definition = definition_of(submission)
     area = definition.area(area_id)
     if area is None:
         raise KeyError(area_id)
-    stored = answers_by_question(submission)
+    stored = dict(answers) if answers is not None else answers_by_question(submission)
     merged: dict[str, Answer | AnswerInput] = dict(stored)
     merged.update({qid: new for qid, new in inputs.items() if area_has(area, qid)})
     hidden = hidden_ids(definition, merged)
     stale = lock_version != submission.lock_version
-    result = SaveResult(lock_version=submission.lock_version, stale=stale)
+    result = SaveResult(lock_version=submission.lock_version, stale=stale, answers=stored)
     now = utcnow()
     for question in area.questions:
         current = stored.get(question.id)

@@ -7,7 +7,7 @@ this module only gathers the answers, the previous round's answers and the expla
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -16,7 +16,13 @@ from flask_babel import gettext
 from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.questionnaire.models import QuestionnaireVersion
-from surveys.questionnaire.rules import Failure, check_answers, failure_text
+from surveys.questionnaire.rules import (
+    Failure,
+    check_answers,
+    failure_text,
+    has_checks,
+    reads_previous,
+)
 from surveys.questionnaire.schema import Definition
 from surveys.responses.models import Answer, RuleExplanation, Submission
 from surveys.rounds.models import Round
@@ -112,14 +118,14 @@ def failures_of(
     definition: Definition,
     answers: Mapping[str, Answer],
     hidden: frozenset[str],
+    beside: Collection[str] | None = None,
 ) -> list[Failure]:
-    if not definition.rules and not any(
-        q.table_checks or q.plausibility for _, q in definition.questions()
-    ):
+    """The failures of the submission's answers; `beside`: only those shown beside these
+    questions (see `check_answers`), reading the previous round only when one of them needs it."""
+    if not has_checks(definition):
         return []
-    return check_answers(
-        definition, answer_values(answers), previous_values(submission), hidden=hidden
-    )
+    previous = previous_values(submission) if reads_previous(definition, beside) else {}
+    return check_answers(definition, answer_values(answers), previous, hidden=hidden, beside=beside)
 
 
 def explanations_of(submission: Submission) -> dict[str, RuleExplanation]:
@@ -137,8 +143,9 @@ def shown_failures(
     answers: Mapping[str, Answer],
     hidden: frozenset[str],
     language: str,
+    beside: Collection[str] | None = None,
 ) -> list[ShownFailure]:
-    failures = failures_of(submission, definition, answers, hidden)
+    failures = failures_of(submission, definition, answers, hidden, beside)
     if not failures:
         return []
     explained = explanations_of(submission)

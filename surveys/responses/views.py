@@ -460,6 +460,7 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
             base={qid: ops.answer_fingerprint(answers.get(qid)) for qid in merge.inputs},
             conflicting=merge.conflicts,
             confirm=confirm,
+            answers=answers,
         )
         return merge, result, _apply_evidence_changes(sub, area_)
 
@@ -470,16 +471,19 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
     if result.conflicts:
         return _conflict_response(sub, definition, area_, result)
     errors = {**merge.errors, **evidence_errors}
-    answers = ops.answers_by_question(sub)
+    answers = result.answers  # as written: nothing read again
+    hidden = ops.hidden_ids(definition, answers)
     saved_at = format_time(utcnow(), "short")
-    own = {q.id for q in area_.questions}
-    failures = [
-        f
-        for f in rule_checks.shown_failures(
-            sub, definition, answers, ops.hidden_ids(definition, answers), current_language()
-        )
-        if f.failure.question_id in own
-    ]
+    # Only the checks shown on this page are evaluated (the same failures as checking every rule
+    # and keeping this area's: tests/questionnaire/test_rules_beside.py).
+    failures = rule_checks.shown_failures(
+        sub,
+        definition,
+        answers,
+        hidden,
+        current_language(),
+        beside={q.id for q in area_.questions},
+    )
     if _wants_json():
         return jsonify(
             {
@@ -495,7 +499,7 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
                 "status": _("Saved at %(time)s", time=saved_at),
                 "saved": len(result.saved),
                 "errors": errors,
-                "progress": _progress_text(definition, area_, answers),
+                "progress": progress_text(ops.progress_of(area_, answers, hidden)),
             }
         ), (422 if errors else 200)
     if errors:
@@ -648,13 +652,6 @@ def _error_subjects(
     return subjects
 
 
-def _progress_text(definition: Definition, area_: Area, answers: dict) -> str:
-    for progress in ops.area_progress(definition, answers):
-        if progress.area.id == area_.id:
-            return progress_text(progress)
-    return ""
-
-
 def _after_save_target(sub: Submission, definition: Definition, area_: Area) -> str:
     goto = request.form.get("goto", "")
     if goto == "overview":
@@ -666,7 +663,9 @@ def _after_save_target(sub: Submission, definition: Definition, area_: Area) -> 
 
 def _apply_evidence_changes(sub: Submission, area_: Area) -> dict[str, str]:
     """Uploads and removals posted with the area form; errors by field name."""
-    errors = {}
+    errors: dict[str, str] = {}
+    if not request.files and not any(k.endswith("-remove_evidence") for k in request.form):
+        return errors  # an autosave: no files, no removals
     max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     for question in area_.questions:
         evidence_ops.remove_evidence(
