@@ -137,6 +137,34 @@ def _stored_data(
     return data
 
 
+def explanation_texts(
+    submission: Submission | None, definition: Definition, answers: Mapping[str, Answer]
+) -> dict[str, str]:
+    """Question id -> the stored explanations of the warnings its answers raise now, as its
+    "Explanation of a warning" cell holds them (one cell per question: several warnings with
+    different explanations are one text a line each). A download writes these; an import
+    takes a cell still holding its text as unchanged, so a round trip keeps each warning's own
+    explanation."""
+    if submission is None or not answers:
+        return {}
+    hidden = ops.hidden_ids(definition, answers)
+    warnings = [
+        f
+        for f in rule_checks.failures_of(submission, definition, answers, hidden)
+        if not f.is_error
+    ]
+    if not warnings:
+        return {}
+    explained = rule_checks.explanations_of(submission)
+    texts: dict[str, list[str]] = {}
+    for failure in warnings:
+        stored = explained.get(failure.key)
+        kept = texts.setdefault(failure.question_id, [])
+        if stored is not None and stored.text not in kept:
+            kept.append(stored.text)
+    return {qid: "\n".join(kept) for qid, kept in texts.items() if kept}
+
+
 # --------------------------------------------------------------------------- download
 
 
@@ -210,7 +238,13 @@ def make_template(
         made_for=made_for,
     )
     carried = [qid for qid, answer in answers.items() if answer.carried_over]
-    write_workbook(target, layout, data, identity, secret, cover, t, carried=carried)
+    # Explanations are not answers: written in their cells, but outside the identity's prints.
+    explained = {
+        EXPLANATION_FIELD.format(question=qid): text
+        for qid, text in explanation_texts(submission, definition, answers).items()
+    }
+    written = {**data, **explained} if not blank else data
+    write_workbook(target, layout, written, identity, secret, cover, t, carried=carried)
     part = "" if len(areas_ids) == len(definition.areas) else "-" + "-".join(areas_ids)[:60]
     filename = f"{country.iso2}-{round_.period_label}-{language}{part}.xlsx".replace(" ", "_")
     return Template(filename, identity)
@@ -285,6 +319,11 @@ class Preview:
     @property
     def conflicts(self) -> list[QuestionChange]:
         return self.changes("conflict")
+
+    @property
+    def explanations(self) -> int:
+        """Explanations of warnings the files add or change."""
+        return sum(len(f.explanations) for f in self.files)
 
     @property
     def carried(self) -> list[QuestionChange]:
@@ -426,7 +465,10 @@ def _merge_file(
                 )
             )
     hidden = ops.hidden_ids(definition, merged_answers)
-    _rule_problems(result, read, definition, area_ids, round_, submission, merged_answers, hidden)
+    prefilled = explanation_texts(submission, definition, answers)
+    _rule_problems(
+        result, read, definition, area_ids, round_, submission, merged_answers, hidden, prefilled
+    )
     for change in result.changes:
         applies = change.state not in ("changed", "conflict") or change.question.id not in hidden
         if not applies and change.mine is not None and ops.is_given(change.mine):
@@ -454,17 +496,24 @@ def _rule_problems(
     submission: Submission | None,
     merged_answers: Mapping[str, object],
     hidden: Iterable[str],
+    prefilled: Mapping[str, str],
 ) -> None:
     """The definition's validation rules on the answers as the file would leave them, as the
     web form checks them. A rule the file's changes break is reported at its cell: an error
     refuses the file; a warning with no explanation (in the file or online) is listed, and the
     explanations typed in the file are kept to be saved with the answers. Rules already broken
-    online by answers the file does not change are left to the web page."""
+    online by answers the file does not change are left to the web page. An explanation cell
+    still holding what the download wrote (`prefilled`) changes nothing; one changed is saved
+    even when the file changes no answer."""
     touched = {qid for merge in result.merges.values() for qid in (*merge.inputs, *merge.conflicts)}
-    if not touched:
-        return
     in_file = {q.id for a in area_ids if (area := definition.area(a)) for q in area.questions}
-    typed = _file_explanations(result, read, in_file)
+    typed = {
+        qid: text
+        for qid, text in _file_explanations(result, read, in_file).items()
+        if text != prefilled.get(qid)
+    }
+    if not touched and not typed:
+        return
     country_id = result.identity.country_id
     failures = check_answers(
         definition,
@@ -491,7 +540,13 @@ def _rule_problems(
     reads_of = {rule.id: rule_reads(rule.check) for rule in definition.rules}
     for failure in failures:
         reads = reads_of.get(failure.rule_id, [failure.question_id])
-        if failure.question_id not in in_file or not touched & set(reads):
+        if failure.question_id not in in_file:
+            continue
+        text = "" if failure.is_error else typed.get(failure.question_id, "")
+        stored = explained.get(failure.key)
+        if text and (stored is None or stored.text != text):
+            result.explanations[failure.key] = text
+        if not touched & set(reads):
             continue
         field_name = failure.question_id
         if failure.cells:
@@ -508,10 +563,7 @@ def _rule_problems(
                 )
             )
             continue
-        text = typed.get(failure.question_id, "")
-        if text:
-            result.explanations[failure.key] = text
-        elif failure.key not in explained:
+        if not text and stored is None:
             where = read.places.get(EXPLANATION_FIELD.format(question=failure.question_id))
             result.warnings.append(
                 Problem(

@@ -166,3 +166,97 @@ def test_an_explanation_where_no_warning_is_raised_is_reported_not_kept(client, 
     warnings = html[html.index('id="warnings"') :]
     assert f'<td data-label="Cell">{get_column_letter(COL_EXPLAIN)}{row}</td>' in warnings
     assert "No warning is raised on this question with these answers" in warnings
+
+
+def _explanations(db) -> dict:
+    db.session.expire_all()
+    return {
+        e.failure_key: (e.text, e.updated_at)
+        for e in db.session.scalars(sa.select(RuleExplanation))
+    }
+
+
+def _explanation_cell(data: bytes):
+    sheet, row = find_row(_book(data), TABLE)
+    return sheet.cell(row=row, column=COL_EXPLAIN).value
+
+
+def test_stored_explanations_are_pre_filled_and_a_round_trip_keeps_them(client, db, v3):
+    """An explanation given online (or in an earlier file) is in the downloaded workbook's
+    "Explanation of a warning" cell; sending the workbook back with the cell as it was changes
+    no explanation, edited it replaces it (even when no answer changes), and a blank workbook
+    has none."""
+    data = download(client, v3.round.id, v3.country.id)
+    book = _book(data)
+    _, _, assisted_key = _cell(book, "victims_assisted", 2025, "total")
+    _, _, identified_key = _cell(book, "victims_identified", 2025, "total")
+    first = fill(
+        data,
+        {
+            assisted_key: 30,
+            identified_key: 10,
+            f"{TABLE}/{COL_EXPLAIN}": "Assistance also covers victims of 2024.",
+        },
+    )
+    html = upload(client, v3.round.id, v3.country.id, first).get_data(as_text=True)
+    assert confirm(client, v3.round.id, v3.country.id, html).status_code == 302
+    saved = _explanations(db)
+    assert [t for t, _ in saved.values()] == ["Assistance also covers victims of 2024."]
+
+    again = download(client, v3.round.id, v3.country.id)
+    assert _explanation_cell(again) == "Assistance also covers victims of 2024."
+    assert _explanation_cell(download(client, v3.round.id, v3.country.id, blank=1)) is None
+
+    # Back with a figure changed that still raises the warning: nothing to explain again, and
+    # the stored explanation is not rewritten.
+    html = upload(client, v3.round.id, v3.country.id, fill(again, {assisted_key: 31})).get_data(
+        as_text=True
+    )
+    assert 'id="warnings"' not in html
+    done = confirm(client, v3.round.id, v3.country.id, html)
+    assert "warning explained" not in client.get(done.headers["Location"]).get_data(as_text=True)
+    assert _explanations(db) == saved
+
+    # The explanation edited in the workbook, no answer changed: saved.
+    edited = fill(
+        download(client, v3.round.id, v3.country.id),
+        {f"{TABLE}/{COL_EXPLAIN}": "Assistance covers victims identified in 2024 too."},
+    )
+    html = upload(client, v3.round.id, v3.country.id, edited).get_data(as_text=True)
+    assert "1 explanation of a warning changes." in html
+    done = confirm(client, v3.round.id, v3.country.id, html)
+    assert "1 warning explained." in client.get(done.headers["Location"]).get_data(as_text=True)
+    assert [t for t, _ in _explanations(db).values()] == [
+        "Assistance covers victims identified in 2024 too."
+    ]
+
+
+def test_two_warnings_of_one_question_keep_their_own_explanations(client, db, v3):
+    """One cell per question: two explanations are one line each, and sent back unchanged
+    they stay each with its own warning."""
+    from surveys.responses import operations as ops
+    from surveys.responses import rule_checks
+
+    data = download(client, v3.round.id, v3.country.id)
+    book = _book(data)
+    figures = {}
+    for year in (2025, 2026):
+        figures[_cell(book, "victims_assisted", year, "total")[2]] = 30
+        figures[_cell(book, "victims_identified", year, "total")[2]] = 10
+    html = upload(client, v3.round.id, v3.country.id, fill(data, figures)).get_data(as_text=True)
+    assert confirm(client, v3.round.id, v3.country.id, html).status_code == 302
+    submission = ops.find_submission(v3.round.id, v3.country.id)
+    for year, text in ((2025, "Victims of 2024 too."), (2026, "Includes relatives.")):
+        key = f"victims_assisted_not_above_identified_{year}"
+        rule_checks.save_explanation(submission, key, text, v3.respondent)
+    db.session.commit()
+    saved = _explanations(db)
+    assert len(saved) == 2
+
+    again = download(client, v3.round.id, v3.country.id)
+    assert _explanation_cell(again) == "Victims of 2024 too.\nIncludes relatives."
+    changed = fill(again, {_cell(book, "victims_assisted", 2025, "total")[2]: 31})
+    html = upload(client, v3.round.id, v3.country.id, changed).get_data(as_text=True)
+    assert 'id="warnings"' not in html
+    assert confirm(client, v3.round.id, v3.country.id, html).status_code == 302
+    assert _explanations(db) == saved
