@@ -27,9 +27,11 @@ from surveys.api.framework import (
 from surveys.api.models import ApiToken
 from surveys.columns import utcnow
 from surveys.countries.models import Country
+from surveys.export.dimensions import value_label, with_dimensions
 from surveys.export.layout import (
     CountryEntry,
     CountryInfo,
+    IndexLine,
     RoundInfo,
     band_label,
     index_lines,
@@ -43,7 +45,7 @@ from surveys.i18n import default_language
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import localized
 from surveys.responses.models import Submission
-from surveys.results.dashboards import round_overview
+from surveys.results.dimensions import dimension_overview
 from surveys.results.operations import scorecards_for
 from surveys.roles import Role
 from surveys.rounds.models import Round
@@ -426,8 +428,16 @@ SCORECARDS = Table(
             "not_started, draft, returned, submitted, validated.",
             False,
         ),
-        Column("index_key", "string", "overall, an area id or a line of action id.", False),
-        Column("index_kind", "string", "overall, area or line_of_action.", nullable=False),
+        Column(
+            "index_key",
+            "string",
+            "overall, an area id, a line of action id, or a dimension value "
+            "(dimension:value, e.g. pillar:law).",
+            False,
+        ),
+        Column(
+            "index_kind", "string", "overall, area, line_of_action or dimension.", nullable=False
+        ),
         Column("index_label", "string", "The index's name."),
         Column("value", "number", "Index on 0-100 (null: not submitted or not scored)."),
         Column("coverage", "number", "Answered share of the scorable weight, 0-1."),
@@ -445,7 +455,13 @@ SCORECARDS = Table(
 @route(
     "/rounds/<int:round_id>/scorecards",
     summary="Every index of every country of a round (the dashboard's and workbook's numbers)",
-    description="Indices exist only for submitted and validated submissions.",
+    description=(
+        "Indices exist only for submitted and validated submissions. After overall, the areas "
+        "and the lines of action come the dimension indices of the questionnaire's analysis "
+        "framework (index_kind dimension, one per dimension value, computed like an area's "
+        "from the questions tagged with it): the dimensions page's and the workbook's "
+        "Dimensions sheet's numbers. They have no change (null)."
+    ),
     roles=READERS,
     params=(COUNTRY, LANG),
     table=SCORECARDS,
@@ -454,16 +470,19 @@ def scorecards(arguments, round_id: int):
     language = _language(arguments)
     queries.visible_round(round_id)
     only = _country_filter(arguments)
-    overview = round_overview(round_id)
-    if overview is None:
+    dimensions = dimension_overview(round_id)
+    if dimensions is None:
         raise not_found()
+    overview, framework = dimensions.overview, dimensions.framework
     definition = overview.definition
     t = make_translate(language)
     rows = []
-    for row in sorted(overview.rows, key=lambda r: r.country.iso2):
+    for dimension_row in sorted(dimensions.rows, key=lambda r: r.row.country.iso2):
+        row = dimension_row.row
         if only is not None and row.country.id != only.id:
             continue
-        for line in index_lines(definition, row.scorecard, row.progress, language, t):
+        lines = index_lines(definition, row.scorecard, row.progress, language, t)
+        for line in _with_dimension_lines(lines, framework, dimension_row.analysis, language, t):
             index, change = line.index, line.change
             rows.append(
                 (
@@ -483,10 +502,25 @@ def scorecards(arguments, round_id: int):
                     change.change if change else None,
                     str(change.status) if change else None,
                     change.regression if change else None,
-                    row.previous_round.id if row.previous_round and index else None,
+                    row.previous_round.id
+                    if row.previous_round and index and line.kind != "dimension"
+                    else None,
                 )
             )
     return Page(rows)
+
+
+def _with_dimension_lines(lines, framework, analysis, language: str, t) -> list:
+    """The index lines, then one per dimension value: the dimensions page's analysis; empty
+    (null) for a country without a submitted or validated submission, like its other indices."""
+    if framework is None:
+        return lines
+    if analysis is not None:
+        return with_dimensions(lines, framework, analysis, language, t)
+    return lines + [
+        IndexLine(key, value_label(framework, key, language, t), None, None, "dimension")
+        for key in framework.value_keys()
+    ]
 
 
 # --- Statistics ----------------------------------------------------------------------------------

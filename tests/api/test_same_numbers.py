@@ -98,3 +98,57 @@ def test_api_indices_equal_dashboard_and_workbook_for_every_country(
                 compared += 1
     assert compared > 0
     print(f"compared {compared} indices")
+
+
+def test_api_dimension_indices_equal_dashboard_and_workbook_for_every_country(
+    demo, db, create_user, issue_token, api, tmp_path
+):
+    """Issue 16's dimension indices (law, practice, capacity; each Protocol; the 4 Ps) in the
+    scorecards endpoint, JSON and CSV: equal to the dimensions page's and to the workbook's
+    Dimensions sheet, for every country of the closed round; null for a country not submitted."""
+    from surveys.results.dimensions import dimension_overview
+
+    token = issue_token(create_user("analyst", email="dimensions@example.org"))
+    compared = 0
+    for round_ in demo:
+        dashboard = dimension_overview(round_.id)
+        assert dashboard.framework is not None, "the demo's questionnaire has a framework"
+        keys = dashboard.framework.value_keys()
+        rows = api(token, f"/api/v1/rounds/{round_.id}/scorecards").get_json()["data"]
+        as_csv = csv.DictReader(
+            io.StringIO(api(token, f"/api/v1/rounds/{round_.id}/scorecards?format=csv").text)
+        )
+        api_index = {(r["country"], r["index_key"]): r for r in rows}
+        csv_index = {(r["country"], r["index_key"]): r for r in as_csv}
+        path = tmp_path / f"dimensions-{round_.id}.xlsx"
+        build_scorecard(round_.id, "en", path)
+        sheet = table(values(openpyxl_book(path)["Dimensions"]), "Round")
+        workbook = {(r["Country code"], f"{r['Dimension id']}:{r['Value id']}"): r for r in sheet}
+        for row in dashboard.rows:
+            code = row.row.country.iso2
+            for key in keys:
+                mine, text = api_index[(code, key)], csv_index[(code, key)]
+                assert mine["index_kind"] == text["index_kind"] == "dimension", (code, key)
+                assert mine["change"] is None and mine["previous_round_id"] is None
+                index = row.index(key)
+                if index is None:  # not submitted: no dimension index anywhere
+                    assert mine["value"] is None and (code, key) not in workbook, (code, key)
+                    continue
+                cell = workbook[(code, key)]
+                expected = None if index.value is None else float(index.value)
+                assert mine["value"] == expected, (code, key)
+                assert _number(text["value"]) == _number(expected), (code, key)
+                if expected is None:
+                    assert isinstance(cell["Index (0-100)"], str), (code, key)
+                else:
+                    assert cell["Index (0-100)"] == expected, (code, key)
+                assert (
+                    _number(mine["coverage"])
+                    == _number(index.coverage)
+                    == _number(text["coverage"])
+                    == _number(cell["Coverage"])
+                ), (code, key)
+                assert mine["band"] == index.band and mine["index_status"] == str(index.status)
+                compared += 1
+    assert compared > 0
+    print(f"compared {compared} dimension indices")
