@@ -4,7 +4,13 @@ import click
 from flask.cli import AppGroup
 
 from surveys.countries.models import Country
-from surveys.countries.operations import CountryError, add_country, seed_participants
+from surveys.countries.operations import (
+    CountryError,
+    add_country,
+    country_by_code,
+    rename_country,
+    seed_participants,
+)
 from surveys.extensions import db
 
 countries_cli = AppGroup("countries", help="The country reference table.")
@@ -23,6 +29,16 @@ countries_cli = AppGroup("countries", help="The country reference table.")
 )
 def add_command(iso2: str, iso3: str, names: tuple[str, ...]) -> None:
     """Add a country, e.g. `surveys countries add BJ BEN --name en=Benin --name fr=Bénin`."""
+    by_language = _by_language(names)
+    try:
+        country = add_country(iso2, iso3, by_language)
+    except CountryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Added {country.iso2} {country.iso3} {_all_names(country)}")
+
+
+def _by_language(names: tuple[str, ...]) -> dict[str, str]:
     by_language = {}
     for given in names:
         code, equals, name = given.partition("=")
@@ -31,12 +47,35 @@ def add_command(iso2: str, iso3: str, names: tuple[str, ...]) -> None:
                 f"{given!r} is not LANG=NAME (e.g. fr=Bénin)", param_hint="--name"
             )
         by_language[code.strip().lower()] = name
+    return by_language
+
+
+@countries_cli.command("rename")
+@click.argument("code")
+@click.option(
+    "--name",
+    "names",
+    multiple=True,
+    required=True,
+    metavar="LANG=NAME",
+    help="Its new name in one language, e.g. fr=Tchad; a language left out keeps its name.",
+)
+def rename_command(code: str, names: tuple[str, ...]) -> None:
+    """Rename a country (ISO alpha-2 or alpha-3 code), e.g.
+    `surveys countries rename CI --name en="Côte d'Ivoire"`. Audited."""
+    from surveys.countries.views import audit_rename
+
+    country = country_by_code(code)
+    if country is None:
+        raise click.ClickException(f"No country has the code {code.strip().upper()}.")
     try:
-        country = add_country(iso2, iso3, by_language)
+        changes = rename_country(country, _by_language(names))
     except CountryError as exc:
         raise click.ClickException(str(exc)) from exc
+    audit_rename(country, changes, actor_label="command line")
     db.session.commit()
-    click.echo(f"Added {country.iso2} {country.iso3} {_all_names(country)}")
+    for language, (before, after) in sorted(changes.items()):
+        click.echo(f"{country.iso2} {language}: {before} -> {after}")
 
 
 def _all_names(country: Country) -> str:

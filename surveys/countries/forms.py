@@ -44,3 +44,26 @@ def country_form() -> CountryForm:
         field = StringField(label, validators=[DataRequired(), Length(max=120)])
         setattr(ConfiguredCountryForm, NAME_FIELD % code, field)
     return ConfiguredCountryForm()
+
+
+class RenameForm(FlaskForm):
+    def name_fields(self) -> list:
+        return [self[NAME_FIELD % code] for code in language_codes()]
+
+    def names(self) -> dict[str, str]:
+        return {code: self[NAME_FIELD % code].data or "" for code in language_codes()}
+
+
+def rename_form(country) -> RenameForm:
+    """One name field per configured language, holding the country's name in it. The checks,
+    with their specific messages, are the operation's (countries.operations.rename_country)."""
+
+    class ConfiguredRenameForm(RenameForm):
+        pass
+
+    reader = current_language()
+    for code in language_codes():
+        label = _l("Name in %(language)s", language=language_name_in(code, reader))
+        field = StringField(label, default=country.names.get(code, ""))
+        setattr(ConfiguredRenameForm, NAME_FIELD % code, field)
+    return ConfiguredRenameForm()

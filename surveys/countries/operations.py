@@ -70,6 +70,68 @@ def add_country(iso2: str, iso3: str, names: Mapping[str, str]) -> Country:
     return country
 
 
+NAME_MAX = 120
+
+
+def rename_country(country: Country, names: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """Give the country new names (`names` by language code; a configured language left out
+    keeps its name). Returns what changed, {language: (before, after)}; raises CountryError,
+    on the name it is about, for a blank, too long or unknown-language name, a name another
+    country bears in that language, or no change at all. Flush only; the caller audits."""
+    reader = current_language()
+    names = {code.strip().lower(): (name or "").strip() for code, name in names.items()}
+    unknown = sorted(set(names) - set(language_codes()))
+    if unknown:
+        raise CountryError(
+            _("Unknown language: %(language)s.", language=", ".join(unknown)),
+            NAME_FIELD % unknown[0],
+        )
+    others = [c for c in db.session.scalars(select(Country)) if c.id != country.id]
+    for code, name in names.items():
+        language = language_name_in(code, reader)
+        if not name:
+            raise CountryError(
+                _("The name in %(language)s is required.", language=language), NAME_FIELD % code
+            )
+        if len(name) > NAME_MAX:
+            raise CountryError(
+                _(
+                    "The name in %(language)s may be %(max)d characters long at most "
+                    "(%(num)d given).",
+                    language=language,
+                    max=NAME_MAX,
+                    num=len(name),
+                ),
+                NAME_FIELD % code,
+            )
+        folded = name.casefold()
+        twin = next((c for c in others if c.names.get(code, "").casefold() == folded), None)
+        if twin is not None:
+            raise CountryError(
+                _(
+                    "%(code)s is already called %(name)s in %(language)s: two countries cannot "
+                    "share a name.",
+                    code=twin.iso2,
+                    name=twin.names[code],
+                    language=language,
+                ),
+                NAME_FIELD % code,
+            )
+    changes = {
+        code: (country.names.get(code, ""), name)
+        for code, name in names.items()
+        if country.names.get(code, "") != name
+    }
+    if not changes:
+        raise CountryError(
+            _("These are already its names: nothing was changed."),
+            NAME_FIELD % (next(iter(names), None) or language_codes()[0]),
+        )
+    country.names = {**country.names, **{code: pair[1] for code, pair in changes.items()}}
+    db.session.flush()
+    return changes
+
+
 def seed_participants() -> int:
     """Add the 16 participating countries that are missing; returns how many were added."""
     existing = set(db.session.scalars(select(Country.iso2)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from surveys.audit.labels import add_action_labels
 from surveys.countries.commands import countries_cli
 from surveys.countries.views import bp
 from surveys.navigation import add_nav_item
@@ -15,3 +16,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp, url_prefix="/countries")
     app.cli.add_command(countries_cli)
     add_nav_item("countries.index", _l("Countries"), roles=(Role.ADMIN, Role.COORDINATOR), order=80)
+    add_action_labels({"country.renamed": _l("Country renamed")})

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import _
 
 from surveys.access import allow
-from surveys.countries.forms import country_form
+from surveys.audit.operations import record
+from surveys.countries.forms import country_form, rename_form
 from surveys.countries.models import Country
-from surveys.countries.operations import CountryError, add_country
+from surveys.countries.operations import CountryError, add_country, rename_country
 from surveys.extensions import db
 from surveys.i18n import current_language
 from surveys.roles import Role
@@ -30,3 +31,49 @@ def index():
     language = current_language()
     countries = sorted(db.session.scalars(db.select(Country)), key=lambda c: c.name(language))
     return render_template("countries/index.html", countries=countries, form=form)
+
+
+@bp.route("/<int:country_id>/names", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def rename(country_id: int):
+    """An admin corrects or changes a country's names (every page, report and workbook shows
+    the new ones, past rounds' included); audited with the names before and after."""
+    country = db.session.get(Country, country_id)
+    if country is None:
+        abort(404)
+    language = current_language()
+    form = rename_form(country)
+    if form.validate_on_submit():
+        before = country.name(language)
+        try:
+            changes = rename_country(country, form.names())
+        except CountryError as exc:
+            form[exc.field].errors.append(str(exc))
+        else:
+            audit_rename(country, changes)
+            db.session.commit()
+            flash(
+                _("%(before)s is now called %(after)s.", before=before, after=_names(country)),
+                "success",
+            )
+            return redirect(url_for("countries.index"))
+    status = 422 if form.errors else 200
+    return render_template("countries/rename.html", country=country, form=form), status
+
+
+def _names(country: Country) -> str:
+    return " / ".join(country.names[code] for code in sorted(country.names))
+
+
+def audit_rename(country: Country, changes: dict, **actor) -> None:
+    record(
+        "country.renamed",
+        target_type="country",
+        target_id=country.id,
+        details={
+            "iso2": country.iso2,
+            "before": {code: pair[0] for code, pair in changes.items()},
+            "after": {code: pair[1] for code, pair in changes.items()},
+        },
+        **actor,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from surveys.countries.data import PARTICIPANTS
@@ -97,3 +98,133 @@ def test_a_name_of_spaces_is_refused_on_that_name(client, login, create_user, db
     )
     assert 'id="name_fr-error"' in response.get_data(as_text=True)
     assert countries(db) == []
+
+
+# ---------------------------------------------------------------- renaming
+
+
+def audit_events(db, action="country.renamed"):
+    from surveys.audit.models import AuditEvent
+
+    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_an_admin_renames_a_country_in_both_languages(
+    client, login, create_user, create_country, db
+):
+    chad = create_country("TD", "TCD", "Chad", "Tchad")
+    admin = create_user("admin")
+    login(admin)
+    page = client.get("/countries/").get_data(as_text=True)
+    assert f'href="/countries/{chad.id}/names"' in page
+    form = client.get(f"/countries/{chad.id}/names").get_data(as_text=True)
+    assert 'value="Chad"' in form and 'value="Tchad"' in form
+    response = client.post(
+        f"/countries/{chad.id}/names",
+        data={"name_en": " Republic of Chad ", "name_fr": "République du Tchad"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert chad.names == {"en": "Republic of Chad", "fr": "République du Tchad"}
+    listed = client.get("/countries/").get_data(as_text=True)
+    assert "Chad is now called Republic of Chad / République du Tchad." in listed
+    [event] = audit_events(db)
+    assert (event.target_type, event.target_id, event.actor_id) == ("country", chad.id, admin.id)
+    assert event.details == {
+        "iso2": "TD",
+        "before": {"en": "Chad", "fr": "Tchad"},
+        "after": {"en": "Republic of Chad", "fr": "République du Tchad"},
+    }
+    audit_page = client.get("/audit/").get_data(as_text=True)
+    assert "Country renamed" in audit_page
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"name_en": "Chad", "name_fr": "  "}, "name_fr", "The name in French is required."),
+        (
+            {"name_en": "C" * 121, "name_fr": "Tchad"},
+            "name_en",
+            "The name in English may be 120 characters long at most (121 given).",
+        ),
+        (
+            {"name_en": "Chad", "name_fr": "niger"},
+            "name_fr",
+            "NE is already called Niger in French: two countries cannot share a name.",
+        ),
+        (
+            {"name_en": "Chad", "name_fr": "Tchad"},
+            "name_en",
+            "These are already its names: nothing was changed.",
+        ),
+    ],
+    ids=["blank", "too-long", "another-country's", "unchanged"],
+)
+def test_a_rename_is_refused_with_a_message_on_the_name_at_fault(
+    client, login, create_user, create_country, db, data, field, message
+):
+    create_country("NE", "NER", "Niger", "Niger")
+    chad = create_country("TD", "TCD", "Chad", "Tchad")
+    login(create_user("admin"))
+    response = client.post(f"/countries/{chad.id}/names", data=data)
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    assert response.status_code == 422
+    assert f'<p class="error-message" id="{field}-error">{message}</p>' in page
+    db.session.expire_all()
+    assert chad.names == {"en": "Chad", "fr": "Tchad"}
+    assert audit_events(db) == []
+
+
+def test_a_rename_refused_in_french(client, login, create_user, create_country, db):
+    chad = create_country("TD", "TCD", "Chad", "Tchad")
+    login(create_user("admin", language="fr"))
+    response = client.post(f"/countries/{chad.id}/names", data={"name_en": "", "name_fr": "T"})
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    assert "Le nom en anglais est obligatoire." in page
+    assert "Renommer Tchad" in page
+
+
+@pytest.mark.parametrize("role", ["coordinator", "analyst", "respondent"])
+def test_only_an_admin_renames_a_country(client, login, create_user, create_country, db, role):
+    chad = create_country("TD", "TCD", "Chad", "Tchad")
+    login(create_user(role, countries=[chad] if role == "respondent" else ()))
+    assert client.get(f"/countries/{chad.id}/names").status_code == 403
+    refused = client.post(f"/countries/{chad.id}/names", data={"name_en": "X", "name_fr": "X"})
+    assert refused.status_code == 403
+    db.session.expire_all()
+    assert chad.names == {"en": "Chad", "fr": "Tchad"}
+    if role == "coordinator":
+        assert "/names" not in client.get("/countries/").get_data(as_text=True)
+
+
+def test_renaming_an_unknown_country_is_404(client, login, create_user, db):
+    login(create_user("admin"))
+    assert client.get("/countries/999/names").status_code == 404
+
+
+def test_cli_renames_a_country_and_audits_it(runner, db, create_country):
+    create_country("CI", "CIV", "Ivory Coast", "Côte d'Ivoire")
+    result = runner.invoke(args=["countries", "rename", "civ", "--name", "en=Côte d'Ivoire"])
+    assert result.exit_code == 0, result.output
+    assert "CI en: Ivory Coast -> Côte d'Ivoire" in result.output
+    [ivory] = countries(db)
+    assert ivory.names == {"en": "Côte d'Ivoire", "fr": "Côte d'Ivoire"}  # French kept
+    [event] = audit_events(db)
+    assert event.actor_label == "command line"
+    assert event.details["after"] == {"en": "Côte d'Ivoire"}
+
+
+def test_cli_refuses_a_bad_rename_and_changes_nothing(runner, db, create_country):
+    create_country("NE", "NER", "Niger", "Niger")
+    create_country("TD", "TCD", "Chad", "Tchad")
+    unknown = runner.invoke(args=["countries", "rename", "XX", "--name", "en=X"])
+    assert unknown.exit_code != 0 and "No country has the code XX." in unknown.output
+    twin = runner.invoke(args=["countries", "rename", "TD", "--name", "en=Niger"])
+    assert twin.exit_code != 0 and "NE is already called Niger in English" in twin.output
+    language = runner.invoke(args=["countries", "rename", "TD", "--name", "de=Tschad"])
+    assert language.exit_code != 0 and "Unknown language: de." in language.output
+    malformed = runner.invoke(args=["countries", "rename", "TD", "--name", "Tschad"])
+    assert malformed.exit_code != 0 and "is not LANG=NAME" in malformed.output
+    assert {c.iso2: c.names["en"] for c in countries(db)} == {"NE": "Niger", "TD": "Chad"}
+    assert audit_events(db) == []
