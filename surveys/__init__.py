@@ -18,11 +18,13 @@ from surveys.config import (
 )
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, *, commands: bool = True) -> Flask:
     """Build the web application. `config` overrides settings (tests pass their own).
 
     Refuses to start (StartupError, one line per problem) with a configuration that cannot
     work; with STARTUP_CHECKS=False it records them instead, for `surveys check` to report.
+    `commands=False` (the web workers' entry point, surveys.wsgi) leaves out what only the
+    command line uses: `surveys db` (Flask-Migrate and Alembic, about 10 MB a process).
     """
     app = Flask(
         __name__,
@@ -40,6 +42,8 @@ def create_app(config: dict | None = None) -> Flask:
         trusted = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=0)
     _init_extensions(app)
+    if commands:
+        _init_migrations(app)
     inputs.init_app(app)  # before the blueprints: their routes use its URL converters
     _register_slices(app)
     _register_request_hooks(app)
@@ -97,14 +101,13 @@ def _refuse_unworkable_settings(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from surveys import engine
-    from surveys.extensions import babel, csrf, db, login_manager, migrate
+    from surveys.extensions import babel, csrf, db, login_manager
     from surveys.i18n import select_locale, select_timezone
     from surveys.slices import import_all_models
 
     import_all_models()
     db.init_app(app)
     engine.configure_engine(app)
-    migrate.init_app(app, db, directory=str(shipped_folder("migrations")))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -114,6 +117,15 @@ def _init_extensions(app: Flask) -> None:
     from surveys.accounts.session import load_user
 
     login_manager.user_loader(load_user)
+
+
+def _init_migrations(app: Flask) -> None:
+    """`surveys db ...` and app.extensions["migrate"] (read by `surveys check` and backups)."""
+    from flask_migrate import Migrate
+
+    from surveys.extensions import db
+
+    Migrate(app, db, directory=str(shipped_folder("migrations")))
 
 
 def _register_slices(app: Flask) -> None:

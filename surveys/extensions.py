@@ -1,8 +1,8 @@
-"""Flask extensions, created here and bound to the app in `create_app`."""
+"""Flask extensions, created here and bound to the app in `create_app` (Flask-Migrate, for the
+command line only, is bound there too)."""
 
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -24,7 +24,6 @@ class Base(DeclarativeBase):
 
 # The database handle (session, models' base, queries); see also surveys.columns and surveys.engine.
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -31,7 +31,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from surveys.extensions import db
@@ -142,6 +141,9 @@ def _ordered(table: sa.Table, connection: Connection) -> list:
 
 
 def alembic_revision(connection: Connection) -> str | None:
+    # Alembic is imported here, not by web workers (which register this command, never run it).
+    from alembic.migration import MigrationContext
+
     heads = MigrationContext.configure(connection).get_current_heads()
     if len(heads) > 1:
         raise BackupError(f"the database has several migration heads: {', '.join(heads)}")

@@ -14,8 +14,6 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask
 
 from surveys.extensions import db
@@ -122,6 +120,9 @@ def database_url_problems(config, production: bool) -> list[str]:
 
 
 def migration_problems(connection) -> list[str]:
+    # Alembic is imported here, not by web workers (which register this command, never run it).
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
     from flask import current_app
 
     directory = current_app.extensions["migrate"].directory

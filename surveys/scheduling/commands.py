@@ -10,7 +10,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from surveys.ops.logs import configure_process_logging
-from surveys.scheduling.process import DEFAULT_POLL_SECONDS, next_moments, run
+
+# The scheduler process (surveys.scheduling.process) brings APScheduler: it is imported when the
+# command runs, so that web workers, which register the command but never run it, do without.
+DEFAULT_POLL_SECONDS = 5.0
 
 
 @click.command("scheduler")
@@ -26,6 +29,8 @@ from surveys.scheduling.process import DEFAULT_POLL_SECONDS, next_moments, run
 @with_appcontext
 def scheduler_command(poll_seconds: float, once: bool, plan: bool) -> None:
     """Run the scheduler process (one active leader; others wait as standbys)."""
+    from surveys.scheduling.process import next_moments, run
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if plan:
         for job in next_moments(app):

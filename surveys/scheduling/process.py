@@ -38,7 +38,6 @@ JOB_TABLE = "apscheduler_jobs"
 JOBS_MODULE = "surveys.scheduling.jobs"
 ROUND_JOB_PREFIX = "round-"
 DEFAULT_MISFIRE_GRACE_SECONDS = 24 * 3600  # a night of downtime, and then some
-DEFAULT_POLL_SECONDS = 5.0
 DEFAULT_INTERVAL_SECONDS = 60
 DEFAULT_EXPORT_POLL_SECONDS = 3
 LEADER_CHECK_SECONDS = 10
@@ -287,7 +286,7 @@ def wait_for_leadership(
     return False
 
 
-def run(app: Flask, *, poll_seconds: float = DEFAULT_POLL_SECONDS, once: bool = False) -> int:
+def run(app: Flask, *, poll_seconds: float, once: bool = False) -> int:
     """Run the scheduler until stopped; returns the process exit status."""
     global _scheduler, _lock, _heart
     stop = threading.Event()
