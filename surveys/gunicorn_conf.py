@@ -10,6 +10,7 @@ none, so the two can never disagree about a client's address or scheme.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -66,3 +67,16 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = "surveys"
 # The workers' heartbeat files on a RAM file system: a slow disk never looks like a stuck worker.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+
+
+def post_worker_init(worker) -> None:
+    """Once the worker has built the app: what it holds for its whole life (modules, models,
+    routes, templates' code; some 100,000 objects) goes out of the garbage collector's reach.
+
+    Without this, a full collection walks all of it every time, and so runs only when the
+    objects a request leaves in reference cycles (forms, ORM rows) reach a quarter of it: some
+    200 area pages of garbage, 10-15 MB of resident memory a worker. Frozen, the long-lived set
+    a full collection weighs against is small, so such garbage goes after a few pages.
+    """
+    gc.collect()
+    gc.freeze()
