@@ -33,9 +33,11 @@ class Page:
         data = {"lock_version": self.body["lock_version"]}
         data.update(changes)
         data["base"] = json.dumps({name: self.base[name] for name in changes})
+        self.sent_lock_version = data["lock_version"]
         response = self.client.post(self.url, data=data, headers=JSON)
         if response.status_code in (200, 422):
-            self.take(response.get_json(), changes)
+            self.last_reply = response.get_json()
+            self.take(self.last_reply, changes)
         return response
 
     def take(self, reply: dict, sent: dict) -> None:

@@ -18,7 +18,7 @@ from wtforms.meta import DefaultMeta
 
 from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.responses.forms import area_form_class, posted_part
-from surveys.responses.models import Answer, AnswerRevision, Submission
+from surveys.responses.models import Submission
 from surveys.responses.widgets import render_field
 from tests.conftest import MINI_V2
 from tests.responses.test_merging import JSON, Page
@@ -115,23 +115,81 @@ def test_the_fast_widget_writer_writes_radio_options_as_wtforms(app, world):
                 assert render_field(option, {}) == DefaultMeta().render_field(option, {})
 
 
-def _rows(db, submission_id: int):
+def _tables(db) -> dict[str, dict[object, dict[str, object]]]:
+    """Every row of every table, by primary key: what the database holds."""
     db.session.expire_all()
-    answers = {
-        a.question_id: (a.value, a.not_applicable, a.na_justification, a.comment, a.updated_at)
-        for a in db.session.scalars(sa.select(Answer).where(Answer.submission_id == submission_id))
+    found = {}
+    for table in db.metadata.sorted_tables:
+        key = list(table.primary_key.columns)
+        found[table.name] = {
+            tuple(row[c.name] for c in key): dict(row)
+            for row in db.session.execute(sa.select(table)).mappings()
+        }
+    return found
+
+
+def _differences(before: dict, after: dict) -> dict[str, dict[str, object]]:
+    """Per table: rows added, removed, and for changed rows the columns that changed."""
+    out: dict[str, dict[str, object]] = {}
+    for name in before.keys() | after.keys():
+        old, new = before.get(name, {}), after.get(name, {})
+        changed = {
+            key: sorted(c for c in new[key] if new[key][c] != old[key][c])
+            for key in old.keys() & new.keys()
+            if new[key] != old[key]
+        }
+        added = [new[key] for key in new.keys() - old.keys()]
+        removed = sorted(old.keys() - new.keys())
+        if changed or added or removed:
+            out[name] = {"changed": changed, "added": added, "removed": removed}
+    return out
+
+
+def _one_field_autosave_changes_only_that_field(db, page, started, author, **change) -> None:
+    [(name, value)] = change.items()
+    question_id = name.split("-", 1)[0]
+    before = _tables(db)
+    lock_before = db.session.get(Submission, started.id).lock_version
+    reply = page.autosave(**change)
+    assert reply.status_code == 200
+    assert set(reply.get_json()["base"]) == {name}
+    after = _tables(db)
+
+    differences = _differences(before, after)
+    assert differences.keys() == {"submissions", "answers", "answer_revisions"}
+    assert differences["submissions"] == {
+        "changed": {(started.id,): ["last_activity_at", "lock_version"]},
+        "added": [],
+        "removed": [],
     }
-    revisions = db.session.scalars(
-        sa.select(AnswerRevision.question_id)
-        .where(AnswerRevision.submission_id == submission_id)
-        .order_by(AnswerRevision.id)
-    ).all()
-    return answers, revisions
+    [(answer_key, columns)] = differences["answers"]["changed"].items()
+    answer = after["answers"][answer_key]
+    assert answer["question_id"] == question_id
+    assert set(columns) <= {"comment", "updated_at", "updated_by_id"} and "comment" in columns
+    assert answer["comment"] == value and answer["updated_by_id"] == author.id
+    assert not differences["answers"]["added"] and not differences["answers"]["removed"]
+    [revision] = differences["answer_revisions"]["added"]
+    assert not differences["answer_revisions"]["changed"]
+    assert {k: revision[k] for k in ("question_id", "comment", "source", "saved_by_id")} == {
+        "question_id": question_id,
+        "comment": value,
+        "source": "saved",
+        "saved_by_id": author.id,
+    }
+    assert (revision["value"], revision["not_applicable"], revision["na_justification"]) == (
+        answer["value"],
+        answer["not_applicable"],
+        answer["na_justification"],
+    )
+    assert revision["based_on_version"] == int(page.sent_lock_version)
+    lock_after = db.session.get(Submission, started.id).lock_version
+    assert lock_after == lock_before + 1 == reply.get_json()["lock_version"]
 
 
 def test_an_autosave_of_one_field_changes_only_that_field_and_its_revision(
     app, client, db, login, world, started
 ):
+    """Every table of the database compared before and after (both databases)."""
     login(world.respondent)
     page = Page(app, client, started)
     filled = page.submit(
@@ -141,23 +199,36 @@ def test_an_autosave_of_one_field_changes_only_that_field_and_its_revision(
         **{"legal_notes-comment": "Old comment", "legal_tip_offence-comment": "Kept"},
     )
     assert filled.status_code == 302
-    before, revisions_before = _rows(db, started.id)
-    lock_before = db.session.get(Submission, started.id).lock_version
-
     page = Page(app, client, started)
-    reply = page.autosave(**{"legal_notes-comment": "New comment"})
-    assert reply.status_code == 200
-    assert set(reply.get_json()["base"]) == {"legal_notes-comment"}
-    assert "server" not in reply.get_json()  # not stale: no field's stored value is resent
+    _one_field_autosave_changes_only_that_field(
+        db, page, started, world.respondent, **{"legal_notes-comment": "New comment"}
+    )
+    assert "server" not in page.last_reply  # not stale: no field's stored value is resent
+    # The next one, on the version the reply gave, too.
+    _one_field_autosave_changes_only_that_field(
+        db, page, started, world.respondent, **{"legal_tip_offence-comment": "Changed"}
+    )
 
-    after, revisions_after = _rows(db, started.id)
-    assert revisions_after == [*revisions_before, "legal_notes"]
-    assert after["legal_notes"][:4] == ("Notes", False, "", "New comment")
-    assert after["legal_notes"][4] != before["legal_notes"][4]
-    assert {k: v for k, v in after.items() if k != "legal_notes"} == {
-        k: v for k, v in before.items() if k != "legal_notes"
-    }
-    assert db.session.get(Submission, started.id).lock_version == lock_before + 1
+
+def test_a_stale_one_field_autosave_changes_only_that_field_too(
+    app, client, db, login, world, started
+):
+    """A colleague saved another answer since the page was loaded: the autosave is merged,
+    writes its one field, and the reply brings the colleague's value."""
+    login(world.respondent)
+    page = Page(app, client, started)
+    assert page.submit(legal_notes="Notes", legal_tip_offence="yes").status_code == 302
+    page = Page(app, client, started)
+    colleague = app.test_client()
+    login(world.colleague, on=colleague)
+    theirs = Page(app, colleague, started)
+    assert theirs.autosave(legal_notes="Their notes").status_code == 200
+    _one_field_autosave_changes_only_that_field(
+        db, page, started, world.respondent, **{"legal_tip_offence-comment": "Mine"}
+    )
+    server = page.last_reply["server"]
+    assert server["legal_notes"]["value"] == ["Their notes"]
+    assert page.body["legal_notes"] == "Their notes"
 
 
 def test_a_one_field_autosave_is_a_small_urlencoded_body(app, client, login, world, started):
