@@ -151,5 +151,8 @@ def _user_id() -> int | None:
 
 def init_app(app: Flask) -> None:
     configure_logging(app)
-    app.before_request(start_request)
+    # First of all the hooks: one registered earlier (the CSRF check, which reads the form) may
+    # refuse the request (400, or 413 for a post over the size limit), and a refused request
+    # must leave its line too.
+    app.before_request_funcs.setdefault(None, []).insert(0, start_request)
     app.after_request(finish_request)

@@ -61,3 +61,21 @@ def test_text_lines_are_key_value_pairs(client, caplog):
     line = TextFormatter().format(record)
     assert "GET /login 200" in line
     assert "user_id=- ip=127.0.0.1" in line and "route=" not in line
+
+
+def test_requests_refused_by_the_csrf_check_leave_their_line_too(
+    app, client, create_user, caplog, monkeypatch
+):
+    """The CSRF check runs before the view and reads the form: a post without its token (400)
+    or over the size limit (413) is refused there, and used to leave no line at all."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
+    caplog.set_level(logging.INFO, logger="surveys.request")
+    client.post("/login", data={"email": "x@example.org", "password": "x"})
+    client.post("/login", data={"email": "x@example.org", "password": "x" * 4096})
+    lines = request_lines(caplog)
+    assert [(x["method"], x["route"], x["status"]) for x in lines] == [
+        ("POST", "/login", 400),
+        ("POST", "/login", 413),
+    ]
+    assert all(isinstance(x["duration_ms"], float) for x in lines)
