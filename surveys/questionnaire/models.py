@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import datetime
-from functools import lru_cache
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -62,19 +63,46 @@ class QuestionnaireVersion(db.Model):
 
     @property
     def definition(self) -> Definition:
-        return definition_for(self.sha256, self.definition_json)
+        # The hash alone finds a parsed definition: a version loaded without its JSON (the
+        # area pages defer the ~90 KB column) reads it only when this process has not parsed it.
+        return cached_definition(self.sha256) or definition_for(self.sha256, self.definition_json)
 
     @property
     def label(self) -> str:
         return f"{self.questionnaire.key} v{self.version}"
 
 
-@lru_cache(maxsize=64)
+MAX_CACHED_DEFINITIONS = 64
+_DEFINITIONS: OrderedDict[str, Definition] = OrderedDict()
+_DEFINITIONS_LOCK = threading.Lock()  # gthread workers share the cache
+
+
+def cached_definition(sha256: str) -> Definition | None:
+    """The definition of this hash if this process has parsed it already, else None.
+
+    The hash is of the canonical JSON, so one hash is one definition whatever the version row
+    (a published version never changes; a draft replaced gets a new hash)."""
+    with _DEFINITIONS_LOCK:
+        found = _DEFINITIONS.get(sha256)
+        if found is not None:
+            _DEFINITIONS.move_to_end(sha256)
+        return found
+
+
 def definition_for(sha256: str, definition_json: str) -> Definition:
-    """Parse a stored definition once per process (published ones never change)."""
+    """Parse a stored definition once per process, kept by its hash (least used dropped)."""
+    found = cached_definition(sha256)
+    if found is not None:
+        return found
     from surveys.questionnaire.serialize import definition_from_json
 
-    return definition_from_json(definition_json)
+    parsed = definition_from_json(definition_json)
+    with _DEFINITIONS_LOCK:
+        found = _DEFINITIONS.setdefault(sha256, parsed)  # a parallel parse may have won
+        _DEFINITIONS.move_to_end(sha256)
+        while len(_DEFINITIONS) > MAX_CACHED_DEFINITIONS:
+            _DEFINITIONS.popitem(last=False)
+    return found
 
 
 class FrozenVersionError(Exception):

@@ -18,7 +18,7 @@ from surveys.accounts.models import User
 from surveys.columns import JSONType, UTCDateTime, utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
-from surveys.rounds.models import Round
+from surveys.rounds.models import Round, RoundCountry
 from surveys.rounds.submission_status import Status
 
 
@@ -54,6 +54,9 @@ class Submission(db.Model):
 
     round: Mapped[Round] = relationship()
     country: Mapped[Country] = relationship(lazy="joined")
+    # The round's entry for this country (its own closing date), through the composite key:
+    # whether the submission may change reads it, not every participant of the round.
+    participant: Mapped[RoundCountry] = relationship(viewonly=True)
     answers: Mapped[list[Answer]] = relationship(back_populates="submission")
 
     __mapper_args__ = {"version_id_col": lock_version}

@@ -21,10 +21,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import MethodNotAllowed
@@ -71,11 +73,38 @@ __all__ = [
 
 def round_is_open_for(round_: Round, country_id: int, now: datetime | None = None) -> bool:
     """Open for this country: started, not cancelled, before its (possibly extended) deadline."""
+    return _open_for(round_, round_.participant(country_id), now)
+
+
+def _open_for(round_: Round, participant: RoundCountry | None, now: datetime | None) -> bool:
     now = now or utcnow()
-    participant = round_.participant(country_id)
     if participant is None or round_.cancelled_at is not None:
         return False
     return round_.opens_at <= now < participant.closes_at
+
+
+def submission_for_page(submission_id: int) -> Submission | None:
+    """The submission with what its pages read about it, in one statement: its round, the
+    round's version without its ~90 KB JSON (the parsed definition is kept per process by
+    hash; see QuestionnaireVersion.definition), its country and its own participant entry
+    (not every participant of the round)."""
+    return db.session.scalar(_submission_for_page_statement(), {"submission_id": submission_id})
+
+
+@cache
+def _submission_for_page_statement() -> sa.Select:
+    # Built once: composing a select with its loader options costs more than running it.
+    return (
+        sa.select(Submission)
+        .where(Submission.id == sa.bindparam("submission_id"))
+        .options(
+            joinedload(Submission.round).options(
+                joinedload(Round.version).defer(QuestionnaireVersion.definition_json),
+                lazyload(Round.participants),
+            ),
+            joinedload(Submission.participant).lazyload(RoundCountry.country),
+        )
+    )
 
 
 @dataclass
@@ -133,7 +162,7 @@ def can_edit(submission: Submission, user: User) -> bool:
         return False
     if submission.status == Status.RETURNED:
         return True
-    return round_is_open_for(submission.round, submission.country_id)
+    return _open_for(submission.round, submission.participant, None)
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def _wants_json() -> bool:
 
 
 def _submission_or_404(submission_id: int) -> Submission:
-    submission = db.session.get(Submission, submission_id)
+    submission = ops.submission_for_page(submission_id)
     if submission is None:
         abort(404)
     require_country(submission.country_id)
