@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import gettext
@@ -18,10 +19,13 @@ from surveys.extensions import db
 from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.questionnaire.rules import (
     Failure,
+    Previous,
     check_answers,
     failure_text,
     has_checks,
+    parse,
     reads_previous,
+    walk,
 )
 from surveys.questionnaire.schema import Definition
 from surveys.responses.models import Answer, RuleExplanation, Submission
@@ -95,22 +99,79 @@ def answer_values(answers: Mapping[str, Answer]) -> dict[str, object]:
     return {qid: None if a.not_applicable else a.value for qid, a in answers.items()}
 
 
-def previous_values(submission: Submission) -> dict[str, object]:
-    return previous_values_of(submission.round, submission.country_id)
+def previous_values(
+    submission: Submission, question_ids: frozenset[str] | None = None
+) -> dict[str, object]:
+    return previous_values_of(submission.round, submission.country_id, question_ids)
 
 
-def previous_values_of(round_: Round, country_id: int) -> dict[str, object]:
-    """The previous submission of record's answer values (as `answer_values`), read as plain
-    rows: every area page and save checks the rules against them."""
-    before = db.session.scalar(_previous_of(round_, country_id, sa.select(Submission.id)))
-    if before is None:
+def previous_values_of(
+    round_: Round, country_id: int, question_ids: frozenset[str] | None = None
+) -> dict[str, object]:
+    """The previous submission of record's answer values (as `answer_values`), of these
+    questions only when given: every area page and save checks the rules against them, so one
+    narrow statement (the previous submission found inside it), never a copy kept across
+    requests (a reopened previous round may change them)."""
+    if question_ids is not None and not question_ids:
         return {}
-    rows = db.session.execute(
-        sa.select(Answer.question_id, Answer.value, Answer.not_applicable).where(
-            Answer.submission_id == before
-        )
-    )
+    parameters = {
+        "questionnaire_id": round_.version.questionnaire_id,
+        "country_id": country_id,
+        "opens_at": round_.opens_at,
+    }
+    if question_ids is not None:
+        parameters["question_ids"] = sorted(question_ids)
+    rows = db.session.execute(_previous_values_statement(question_ids is not None), parameters)
     return {qid: None if not_applicable else value for qid, value, not_applicable in rows}
+
+
+@cache
+def _previous_values_statement(narrow: bool) -> sa.Select:
+    # Built once (with parameters): composing it cost more than running it, on every page.
+    before = (
+        sa.select(Submission.id)
+        .join(Round, Submission.round_id == Round.id)
+        .join(QuestionnaireVersion, Round.questionnaire_version_id == QuestionnaireVersion.id)
+        .where(QuestionnaireVersion.questionnaire_id == sa.bindparam("questionnaire_id"))
+        .where(Submission.country_id == sa.bindparam("country_id"))
+        .where(Submission.status.in_(COUNTED_STATUSES))
+        .where(Round.cancelled_at.is_(None))
+        .where(Round.opens_at < sa.bindparam("opens_at"))
+        .order_by(Round.opens_at.desc(), Round.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = sa.select(Answer.question_id, Answer.value, Answer.not_applicable).where(
+        Answer.submission_id == before
+    )
+    if narrow:
+        query = query.where(Answer.question_id.in_(sa.bindparam("question_ids", expanding=True)))
+    return query
+
+
+_PREVIOUS_READS: dict[str, frozenset[str]] = {}
+MAX_CACHED_READS = 64
+
+
+def previous_reads(definition: Definition, sha256: str) -> frozenset[str]:
+    """The questions whose previous-round answer a check of the definition reads: plausibility
+    bands (tables and numbers) and `previous(...)` in rules. Kept per definition hash."""
+    found = _PREVIOUS_READS.get(sha256)
+    if found is None:
+        read = set()
+        for _, question in definition.questions():
+            if question.statistics is not None:
+                checks = question.table_checks
+                if checks is not None and checks.plausibility_factor is not None:
+                    read.add(question.id)
+            elif question.plausibility is not None:
+                read.add(question.id)
+        for rule in definition.rules:
+            read |= {n.ref.question_id for n in walk(parse(rule.check)) if isinstance(n, Previous)}
+        if len(_PREVIOUS_READS) >= MAX_CACHED_READS:
+            _PREVIOUS_READS.clear()
+        found = _PREVIOUS_READS[sha256] = frozenset(read)
+    return found
 
 
 def failures_of(
@@ -124,7 +185,11 @@ def failures_of(
     questions (see `check_answers`), reading the previous round only when one of them needs it."""
     if not has_checks(definition):
         return []
-    previous = previous_values(submission) if reads_previous(definition, beside) else {}
+    if not reads_previous(definition, beside):
+        previous = {}
+    else:
+        reads = previous_reads(definition, submission.round.version.sha256)
+        previous = previous_values(submission, reads)
     return check_answers(definition, answer_values(answers), previous, hidden=hidden, beside=beside)
 
 
