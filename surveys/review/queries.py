@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -24,19 +25,26 @@ from surveys.rounds.submission_status import Status
 
 def queries_for(submission: Submission) -> list[ReviewQuery]:
     """Every query of the submission, oldest first."""
-    return list(
-        db.session.scalars(
-            sa.select(ReviewQuery)
-            .where(ReviewQuery.submission_id == submission.id)
-            .order_by(ReviewQuery.created_at, ReviewQuery.id)
-        )
+    return list(db.session.scalars(_queries_statement(), {"submission_id": submission.id}))
+
+
+@cache
+def _queries_statement() -> sa.Select:
+    # Built once: every area page runs it, and composing it costs more than running it.
+    return (
+        sa.select(ReviewQuery)
+        .where(ReviewQuery.submission_id == sa.bindparam("submission_id"))
+        .order_by(ReviewQuery.created_at, ReviewQuery.id)
     )
 
 
-def queries_by_question(submission: Submission) -> dict[str | None, list[ReviewQuery]]:
-    """Queries grouped by question id; the key None holds notes about the whole submission."""
+def queries_by_question(
+    submission: Submission, queries: list[ReviewQuery] | None = None
+) -> dict[str | None, list[ReviewQuery]]:
+    """Queries grouped by question id; the key None holds notes about the whole submission.
+    `queries`: the submission's `queries_for`, when the caller has read them already."""
     grouped: dict[str | None, list[ReviewQuery]] = defaultdict(list)
-    for query in queries_for(submission):
+    for query in queries_for(submission) if queries is None else queries:
         grouped[query.question_id].append(query)
     return dict(grouped)
 
@@ -103,12 +111,15 @@ class OpenQuery:
     question: Question | None
 
 
-def open_queries(submission: Submission) -> list[OpenQuery]:
-    """The submission's open queries in questionnaire order, notes about the whole first."""
+def open_queries(
+    submission: Submission, queries: list[ReviewQuery] | None = None
+) -> list[OpenQuery]:
+    """The submission's open queries in questionnaire order, notes about the whole first.
+    `queries`: the submission's `queries_for`, when the caller has read them already."""
     definition = submission.round.version.definition
     place = {q.id: (index, area, q) for index, (area, q) in enumerate(definition.questions())}
     items = []
-    for query in queries_for(submission):
+    for query in queries_for(submission) if queries is None else queries:
         if query.resolved:
             continue
         index, area, question = place.get(query.question_id or "", (-1, None, None))
@@ -116,10 +127,12 @@ def open_queries(submission: Submission) -> list[OpenQuery]:
     return [item for _index, _id, item in sorted(items, key=lambda t: (t[0], t[1]))]
 
 
-def open_queries_by_area(submission: Submission) -> dict[str, QueryCounts]:
+def open_queries_by_area(
+    submission: Submission, queries: list[ReviewQuery] | None = None
+) -> dict[str, QueryCounts]:
     """Per area id, its open queries and how many the country has answered."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for item in open_queries(submission):
+    for item in open_queries(submission, queries):
         if item.area is not None:
             counts[item.area.id][0] += 1
             counts[item.area.id][1] += int(item.query.is_answered)

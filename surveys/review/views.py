@@ -42,7 +42,7 @@ bp = Blueprint("review", __name__, template_folder="templates")
 def review_template_helpers() -> dict:
     """`review_queries(submission)` for the respondents' form pages (see _query_thread.html),
     `open_queries(submission)` for their overview and `open_queries_by_area(submission)` for
-    the markers of the area list."""
+    the markers of the area list: all three from one read of the submission's queries."""
     return {
         "review_queries": queries_for_page,
         "open_queries": lambda submission: _cached("open", submission, review_queries.open_queries),
@@ -52,20 +52,26 @@ def review_template_helpers() -> dict:
     }
 
 
-def _cached(what: str, submission: Submission, read: Callable[[Submission], object]) -> object:
-    """`read(submission)` once per request."""
+def _cached(what: str, submission: Submission, read: Callable[..., object]) -> object:
+    """`read(submission, its queries)` once per request; the queries are read once too."""
     cache = g.setdefault("review_open_cache", {})
     if (what, submission.id) not in cache:
-        cache[what, submission.id] = read(submission)
+        cache[what, submission.id] = read(submission, _request_queries(submission))
     return cache[what, submission.id]
+
+
+def _request_queries(submission: Submission) -> list[ReviewQuery]:
+    """The submission's queries, read once per request however many helpers ask (never kept
+    longer: a query answered by another request shows on the next page)."""
+    cache = g.setdefault("review_queries_read", {})
+    if submission.id not in cache:
+        cache[submission.id] = review_queries.queries_for(submission)
+    return cache[submission.id]
 
 
 def queries_for_page(submission: Submission) -> dict[str | None, list[ReviewQuery]]:
     """The submission's queries by question id, read once per request however often asked."""
-    cache = g.setdefault("review_queries_cache", {})
-    if submission.id not in cache:
-        cache[submission.id] = review_queries.queries_by_question(submission)
-    return cache[submission.id]
+    return _cached("by_question", submission, review_queries.queries_by_question)
 
 
 def _submission_or_404(submission_id: int) -> Submission:
