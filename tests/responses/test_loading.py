@@ -1,0 +1,186 @@
+"""Issue 18, point 1: an area page and an autosave read the submission, its answers and the
+person's scope once, in a handful of statements, and nothing they read is kept beyond the
+request: a role removed, a country taken away or a previous round's answer changed by another
+request shows on the very next one.
+
+Each request here starts on a fresh database session, as a worker's does (the tests otherwise
+hold one session across requests, whose identity map would hide both extra statements and
+stale reads).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from surveys.accounts.models import UserRole, user_countries
+from surveys.questionnaire import models as version_models
+from surveys.responses.models import Answer
+from tests.responses.test_rules import COMPLETE, _start, ruled  # noqa: F401 - a fixture
+
+JSON = {"Accept": "application/json"}
+# What the page needs: the person with roles and countries; the submission with its round,
+# version (not its JSON), country and closing date; its answers; the previous round's values
+# the plausibility checks read; its evidence; its review queries.
+PAGE_STATEMENTS = 6
+# The same reads but evidence and queries, then the revision, the answer and the version bump.
+SAVE_STATEMENTS = 7
+
+
+@contextmanager
+def counted(db):
+    """The SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def fresh_session(db) -> None:
+    """What the next request of a worker starts with: an empty identity map."""
+    db.session.remove()
+
+
+@pytest.fixture
+def page(client, login, db, ruled):  # noqa: F811 - the fixture imported above
+    """The respondent's protection page of a submission whose round follows a validated one
+    (so the plausibility checks read the previous round), seen once (definition parsed)."""
+    niger, round_, respondent = ruled
+    submission = _start(db, round_, niger, respondent, COMPLETE)
+    login(respondent)
+    ids = {"submission": submission.id, "respondent": respondent.id, "country": niger.id}
+    url = f"/submissions/{submission.id}/areas/protection"
+    assert client.get(url).status_code == 200
+    fresh_session(db)
+    return url, ids
+
+
+def _autosave_body(client, url: str, field: str, value: str) -> dict:
+    """What the page script posts for one changed field, from the page as it is now."""
+    html = client.get(url).get_data(as_text=True)
+    lock = html.split('name="lock_version" type="hidden" value="', 1)[1].split('"', 1)[0]
+    raw = html.split('name="base" type="hidden" value="', 1)[1].split('"', 1)[0]
+    base = json.loads(raw.replace("&#34;", '"'))
+    return {"lock_version": lock, field: value, "base": json.dumps({field: base[field]})}
+
+
+def _autosave(client, url: str, field: str, value: str):
+    return client.post(url, data=_autosave_body(client, url, field, value), headers=JSON)
+
+
+def test_an_area_page_reads_what_it_shows_in_a_few_statements(client, db, page):
+    url, _ids = page
+    with counted(db) as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert "3 against 40" not in response.get_data(as_text=True)
+    assert len(statements) <= PAGE_STATEMENTS, "\n".join(statements)
+    assert not any("definition_json" in s for s in statements)  # parsed already, by its hash
+
+
+def test_a_one_field_autosave_reads_and_writes_in_a_few_statements(client, db, page):
+    url, ids = page
+    _autosave(client, url, "protection_focal_point", "Mme Aïssa")  # warm: the part's form class
+    field = "protection_focal_point"
+    data = _autosave_body(client, url, field, "M. Issoufou")
+    fresh_session(db)
+    with counted(db) as statements:
+        response = client.post(url, data=data, headers=JSON)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["saved"] == 1
+    assert len(statements) <= SAVE_STATEMENTS, "\n".join(statements)
+    fresh_session(db)
+    mine = sa.select(Answer.value).where(
+        Answer.question_id == field, Answer.submission_id == ids["submission"]
+    )
+    assert db.session.scalar(mine) == "M. Issoufou"
+
+
+def test_a_page_of_a_definition_this_process_has_not_parsed_reads_its_json_once(
+    client, db, page, monkeypatch
+):
+    url, _ids = page
+    monkeypatch.setattr(version_models, "_DEFINITIONS", OrderedDict())  # a new worker
+    with counted(db) as statements:
+        assert client.get(url).status_code == 200
+    assert sum("definition_json" in s for s in statements) == 1
+    fresh_session(db)
+    with counted(db) as statements:
+        assert client.get(url).status_code == 200
+    assert not any("definition_json" in s for s in statements)
+
+
+def _elsewhere(db, *statements) -> None:
+    """Another request (another worker) changes the database and commits."""
+    with Session(db.engine) as other:
+        for statement in statements:
+            other.execute(statement)
+        other.commit()
+
+
+def test_a_role_removed_by_another_request_ends_access_at_the_next_one(client, db, page):
+    url, ids = page
+    data = _autosave_body(client, url, "protection_focal_point", "M. Issoufou")
+    fresh_session(db)
+    _elsewhere(db, sa.delete(UserRole).where(UserRole.user_id == ids["respondent"]))
+    # Still the country's reader (its page opens, read only) but no longer one who may change it.
+    refused = client.post(url, data=data, headers=JSON)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"] == "read_only"
+    fresh_session(db)
+    assert 'name="lock_version"' not in client.get(url).get_data(as_text=True)
+    fresh_session(db)
+    assert client.get("/my-questionnaires").status_code == 403
+
+
+def test_a_country_taken_away_by_another_request_hides_its_pages_at_the_next_one(client, db, page):
+    url, ids = page
+    assert client.get(url).status_code == 200
+    fresh_session(db)
+    _elsewhere(
+        db,
+        sa.delete(user_countries).where(
+            user_countries.c.user_id == ids["respondent"],
+            user_countries.c.country_id == ids["country"],
+        ),
+    )
+    assert client.get(url).status_code == 404
+
+
+def test_a_previous_round_answer_changed_by_another_request_is_checked_at_the_next_one(
+    client, db, page
+):
+    """The previous round reopened and its figure corrected: the plausibility warning of this
+    round follows the corrected figure on the next page and the next save."""
+    url, ids = page
+    save = _autosave(client, url, "protection_statistics-prosecuted-2025-total", "3")
+    assert save.status_code == 200
+    assert any("3 against 40" in rule["text"] for rule in save.get_json()["rules"])
+    fresh_session(db)
+    assert "3 against 40 in the previous round" in client.get(url).get_data(as_text=True)
+    fresh_session(db)
+    previous = sa.select(Answer.id).where(
+        Answer.question_id == "protection_statistics", Answer.submission_id != ids["submission"]
+    )
+    corrected = {"cells": {"prosecuted|2025|total": 30}, "source": "Ministry of Justice"}
+    _elsewhere(
+        db,
+        sa.update(Answer).where(Answer.id.in_(previous.scalar_subquery())).values(value=corrected),
+    )
+    html = client.get(url).get_data(as_text=True)
+    assert "3 against 30 in the previous round" in html and "3 against 40" not in html
+    fresh_session(db)
+    save = _autosave(client, url, "protection_statistics-prosecuted-2025-total", "2")
+    [warning] = [r["text"] for r in save.get_json()["rules"] if "previous round" in r["text"]]
+    assert warning.startswith("2 against 30 in the previous round")
