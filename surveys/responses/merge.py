@@ -30,7 +30,13 @@ from werkzeug.datastructures import MultiDict
 
 from surveys.questionnaire.schema import Area, Question
 from surveys.responses.fields import AnswerInput
-from surveys.responses.forms import AreaFormBase, initial_data, read_inputs
+from surveys.responses.forms import (
+    AreaFormBase,
+    FieldValues,
+    field_values,
+    initial_data,
+    read_inputs,
+)
 
 MAX_BASE_CHARS = 200_000  # a real page's base is a few KB; anything larger is not ours
 
@@ -77,6 +83,11 @@ def stored_form(form_class: type[AreaFormBase], area: Area, answers: Mapping, la
     return form_class(formdata=None, data=initial_data(area, answers, language))
 
 
+def stored_values(form_class: type[AreaFormBase], area: Area, answers: Mapping, language: str):
+    """The data of `stored_form`, read without building the form (see `forms.FieldValues`)."""
+    return field_values(form_class, data=initial_data(area, answers, language))
+
+
 def field_prints(form: AreaFormBase, area: Area) -> dict[str, str]:
     return {name: field_print(form[name].data) for name in area_field_names(form, area)}
 
@@ -121,7 +132,8 @@ class Merge:
     changed: dict[str, list[str]] = field(default_factory=dict)  # question -> fields changed here
     same: list[str] = field(default_factory=list)  # fields posted as changed, already stored so
     base: dict[str, str] = field(default_factory=dict)  # what the post said the page showed
-    form: AreaFormBase | None = None  # this person's values over the stored ones, with errors
+    form: AreaFormBase | FieldValues | None = None  # this person's values over the stored
+    # ones, with errors (field data by name: `form[name].data`)
 
     def unsettled(self, question_id: str) -> bool:
         """Changed here but not stored: refused (errors) or a conflict."""
@@ -153,8 +165,8 @@ def merge_post(
 
     `fresh`: the post was made on the submission's current lock version.
     """
-    stored = stored_form(form_class, area, answers, language)
-    posted = form_class(formdata=formdata)
+    stored = stored_values(form_class, area, answers, language)
+    posted = field_values(form_class, formdata=formdata)
     base = read_base(formdata.get("base"))
     in_body = set(formdata.keys())
     data = {name: stored[name].data for name in stored._fields}
@@ -176,7 +188,7 @@ def merge_post(
             merge.changed.setdefault(question.id, []).append(name)
             if now != shown:
                 clashing.add(question.id)
-    merged = form_class(formdata=None, data=data)
+    merged = field_values(form_class, data=data)
     inputs, errors = read_inputs(merged, area)
     for question_id in merge.changed:
         if question_id not in inputs:

@@ -428,15 +428,16 @@ SAVE_ATTEMPTS = 8
 
 
 def _save(sub: Submission, definition: Definition, area_: Area, form_class):
-    based_on = parse_id(request.form.get("lock_version")) or 0
-    if request.form.get("action") == "confirm_all":
+    posted = request.form  # once: each request.form goes through the request proxy
+    based_on = parse_id(posted.get("lock_version")) or 0
+    if posted.get("action") == "confirm_all":
         confirm = [q.id for q in area_.questions]
     else:
-        confirm = [q.id for q in area_.questions if request.form.get(f"{q.id}-confirm")]
+        confirm = [q.id for q in area_.questions if posted.get(f"{q.id}-confirm")]
 
     # The questions the post is about (all of them for the plain form, a few for an autosave):
-    # the forms that read and merge it hold only their fields.
-    part = posted_part(area_, merge_ops.posted_names(request.form))
+    # only their fields are read and merged.
+    part = posted_part(area_, merge_ops.posted_names(posted))
     part_class = area_form_class(definition, part, current_language(), sub.round.version.sha256)
 
     def store() -> tuple[Merge, ops.SaveResult, dict[str, str]]:
@@ -447,7 +448,7 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
             part_class,
             part,
             answers,
-            request.form,
+            posted,
             current_language(),
             fresh=based_on == sub.lock_version,
         )
@@ -600,7 +601,7 @@ def _acknowledged(form_class, area_: Area, answers: dict, merge: Merge, stale: b
     """For the autosave script: the new base print of every field of the post the server now
     holds; after someone else's save, every field's stored value and print too (the page takes
     those its person has not changed since)."""
-    stored = merge_ops.stored_form(form_class, area_, answers, current_language())
+    stored = merge_ops.stored_values(form_class, area_, answers, current_language())
     prints = merge_ops.field_prints(stored, area_)
     base = {name: prints[name] for name in merge.acknowledged()}
     reply: dict[str, object] = {"base": base}
