@@ -56,11 +56,18 @@ def field_state(data: object) -> object:
 
 def field_print(data: object) -> str:
     """A short digest of `field_state` (what the page's `base` carries per field)."""
-    canonical = json.dumps(field_state(data), ensure_ascii=False, separators=(",", ":"))
+    state = field_state(data)
+    if state == "":
+        return EMPTY_PRINT  # most fields of a page: worked out once
+    return _digest(state)
+
+
+def _digest(state: object) -> str:
+    canonical = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
-EMPTY_PRINT = field_print(None)
+EMPTY_PRINT = _digest("")
 
 
 def question_field_names(form: AreaFormBase, question: Question) -> list[str]:

@@ -41,16 +41,15 @@ from surveys.inputs import parse_id, parse_ids
 from surveys.questionnaire.expressions import parse, referenced_ids
 from surveys.questionnaire.operations import find_version
 from surveys.questionnaire.schema import Area, Definition, localized
+from surveys.responses import area_html, rule_checks
 from surveys.responses import evidence as evidence_ops
 from surveys.responses import merge as merge_ops
 from surveys.responses import operations as ops
-from surveys.responses import rule_checks
-from surveys.responses.fields import AnswerInput, answer_display, kind_of
+from surveys.responses.fields import STAT_META_LABELS, AnswerInput, answer_display, kind_of
 from surveys.responses.forms import area_form_class, posted_part, question_numbers
 from surveys.responses.merge import Merge
 from surveys.responses.models import Evidence, RevisionSource, Submission
-from surveys.responses.presentation import condition_tree, stat_table
-from surveys.responses.widgets import stat_cells
+from surveys.responses.presentation import stat_table
 from surveys.roles import Role
 from surveys.rounds.models import Round
 from surveys.rounds.submission_status import Status
@@ -223,18 +222,12 @@ def _form_context(definition: Definition, area: Area, language: str) -> dict:
         "language": language,
         "numbers": question_numbers(definition),
         "localized": localized,
-        "kind_of": kind_of,
         "answer_display": answer_display,
         "stat_table": stat_table,
-        "stat_cells": stat_cells,
+        "stat_meta_labels": STAT_META_LABELS,
+        "edit_questions": area_html.edit_questions,
         "human_size": evidence_ops.human_size,
-        "accept": evidence_ops.ACCEPT_ATTRIBUTE,
         "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
-        "conditions": {
-            q.id: json.dumps(condition_tree(q.show_if), separators=(",", ":"))
-            for q in area.questions
-            if q.show_if
-        },
     }
 
 
@@ -341,24 +334,22 @@ def _outside_values(definition: Definition, area: Area, answers: dict, hidden) -
 
 def _page_form(
     form_class, sub: Submission, area: Area, answers: dict, changed: Merge | None = None
-):
+) -> area_html.FilledForm:
     """The area form showing the stored answers, or, after a refused post, this person's
     changes over them: each field's base print is what the server holds, except for changes
     not stored yet, which keep the print they were made against."""
     language = current_language()
-    stored = merge_ops.stored_form(form_class, area, answers, language)
-    base = merge_ops.field_prints(stored, area)
-    form = stored
+    definition = ops.definition_of(sub)
+    form, base = area_html.filled_form(form_class, definition, area, answers, language)
     if changed is not None and changed.changed:
-        data = {name: stored[name].data for name in stored._fields}
+        assert changed.form is not None
         for question_id, names in changed.changed.items():
             for name in names:
-                data[name] = changed.form[name].data
+                form.values[name] = changed.form[name].data
                 if changed.unsettled(question_id):
                     base[name] = changed.base.get(name, merge_ops.EMPTY_PRINT)
-        form = form_class(formdata=None, data=data)
-    form.lock_version.data = str(sub.lock_version)
-    form.base.data = json.dumps(base, separators=(",", ":"))
+    form.lock_version_value = str(sub.lock_version)
+    form.base_value = json.dumps(base, separators=(",", ":"))
     return form
 
 
@@ -376,7 +367,7 @@ def area(submission_id: int, area_id: str):
         answers = ops.answers_by_question(sub)
         return render_template(
             "responses/area.html",
-            form=_page_form(form_class, sub, area_, answers),
+            form=_page_form(form_class, sub, area_, answers) if editable else None,
             errors={},
             editable=editable,
             **_page_context(sub, definition, area_, answers),
@@ -847,7 +838,7 @@ def preview(key: str, version: int):
         "responses/preview.html",
         **_form_context(definition, area_, language),
         stored=stored,
-        form=form_class(formdata=None),
+        form=area_html.filled_form(form_class, definition, area_, {}, language)[0],
         submission=None,
         answers={},
         hidden=frozenset(),

@@ -16,8 +16,11 @@ import sqlalchemy as sa
 from markupsafe import Markup
 from wtforms.meta import DefaultMeta
 
+from surveys.i18n import in_language
 from surveys.questionnaire.models import QuestionnaireVersion
+from surveys.responses.area_html import area_parts
 from surveys.responses.forms import area_form_class, posted_part
+from surveys.responses.merge import field_prints
 from surveys.responses.models import Submission
 from surveys.responses.widgets import render_field
 from tests.conftest import MINI_V2
@@ -73,6 +76,69 @@ def test_the_part_of_an_area_an_autosave_posts_has_a_form_of_its_own(app, db, wo
         "legal_notes-comment",
         "legal_notes-confirm",
     }
+
+
+def _parts(version, area_id: str, language: str):
+    """An area's parts as a page in `language` gets them (inside a request)."""
+    definition = version.definition
+    area = definition.area(area_id)
+    with in_language(language):
+        form_class = area_form_class(definition, area, language, version.sha256)
+        return area_parts(form_class, definition, area, language)
+
+
+def test_an_areas_parts_are_built_once_per_version_area_and_language(
+    app, db, world, create_version
+):
+    newer = create_version(MINI_V2)
+    with app.test_request_context():
+        english = _parts(world.version, "legal", "en")
+        db.session.expire_all()  # a new request reads the version again
+        version = db.session.get(QuestionnaireVersion, world.version.id)
+        assert _parts(version, "legal", "en") is english
+        french = _parts(version, "legal", "fr")
+        assert french is not english
+        assert (english.texts["comment"], french.texts["comment"]) == ("Comment", "Commentaire")
+        assert "Comments on the legal" in english.questions["legal_notes"].heading[0]
+        assert "Commentaires sur le cadre" in french.questions["legal_notes"].heading[0]
+        assert _parts(version, "protection", "en") is not english
+        assert _parts(newer, "legal", "en") is not english
+        assert _parts(newer, "legal", "fr") is not french
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {
+            "legal_tip_offence": "yes",
+            "legal_instruments": ["untoc", "tip_protocol"],
+            "legal_strategy_maturity": 3,
+            "legal_last_review": "2024-03-16",
+            "legal_notes": 'Notes "quoted" <b>',
+            "legal_notes-comment": None,
+            "legal_tip_offence-confirm": "y",
+            "protection_shelters": "12",
+            "protection_assisted_share-na": 1,
+            "protection_statistics-prosecuted-2025-total": "3",
+            "protection_statistics-source": "Ministry",
+        },
+        {"legal_instruments": None, "legal_tip_offence": None, "legal_notes": 12},
+        {"legal_instruments": 5, "legal_tip_offence": ["a"], "legal_notes": ""},
+        {"legal_instruments": "untoc", "legal_tip_offence-confirm": "", "lock_version": 3},
+    ],
+)
+@pytest.mark.parametrize("area_id", ["legal", "protection"])
+def test_a_pages_field_data_and_prints_are_what_a_wtforms_form_holds(app, world, data, area_id):
+    with app.test_request_context():
+        version = world.version
+        definition = version.definition
+        area = definition.area(area_id)
+        parts = _parts(version, area_id, "en")
+        form = _form_class(version, area_id, "en")(formdata=None, data=data)
+        values = parts.values(data)
+        assert values == {name: form[name].data for name in form._fields}
+        assert parts.prints(values) == field_prints(form, area)
 
 
 @pytest.mark.parametrize(
