@@ -1,7 +1,7 @@
 """Serving benchmark (issue 18): the area page and the autosave against bare anchors, one run.
 
     .venv/bin/python -m bench.serving [--seconds 10] [--rounds 2] [--workers 2]
-        [--worker-class sync|gthread] [--threads 4] [--connections 32]
+        [--worker-class sync|gthread] [--threads 4] [--connections 32] [--compare-workers]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/surveys_serving]
 
 Seeds the demo (16 countries) with bench/load/seed.py into a fresh database (SQLite in a
@@ -14,8 +14,13 @@ round by round:
 - a one-field autosave (the body the page script sends: lock_version, the field, its base print;
   each save a new value, so each writes a revision) against parsing the same body and inserting
   one row (/bare/save), closed loop from --connections threads of this script;
-then the workers' resident memory after the load, and that of a gunicorn serving only the bare
-app after the same page load. Prints the figures and the ratios. Needs `wrk` on the PATH.
+then the workers' resident memory after the load (RSS; its private part; PSS, which shares
+what several workers map once), and that of a gunicorn serving only the bare app after the same
+page load. Prints the figures and the ratios. Needs `wrk` on the PATH.
+
+--compare-workers: instead of the anchors, two gunicorns on the same database, one with sync
+workers and one with gthread workers (--workers each, --threads threads), the same page and
+save load on each, interleaved (their order swapped every round); prints both and gthread/sync.
 """
 
 from __future__ import annotations
@@ -46,11 +51,21 @@ TICKS = os.sysconf("SC_CLK_TCK")
 # --------------------------------------------------------------------------- servers
 
 
-def gunicorn(args, env: dict, port: int, target: str, log: Path) -> subprocess.Popen:
+def gunicorn(
+    args, env: dict, port: int, target: str, log: Path, worker_class: str = ""
+) -> subprocess.Popen:
+    worker_class = worker_class or args.worker_class
+    threads = args.threads if worker_class == "gthread" else 1
     command = [str(BIN / "gunicorn"), "-c", "python:surveys.gunicorn_conf", target]
-    command += ["--worker-class", args.worker_class, "--bind", f"{HOST}:{port}"]
+    command += ["--worker-class", worker_class, "--bind", f"{HOST}:{port}"]
     with log.open("wb") as handle:
-        return subprocess.Popen(command, env=env, cwd=ROOT, stdout=handle, stderr=handle)
+        return subprocess.Popen(
+            command,
+            env={**env, "WEB_THREADS": str(threads)},
+            cwd=ROOT,
+            stdout=handle,
+            stderr=handle,
+        )
 
 
 def wait_for(port: int, path: str, timeout: float = 90) -> None:
@@ -80,12 +95,24 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def rss_mb(pids: list[int]) -> list[float]:
-    sizes = []
-    for pid in pids:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                sizes.append(int(line.split()[1]) / 1024)
-    return sizes
+    return [memory_of(pid)["Rss"] for pid in pids]
+
+
+def memory_of(pid: int) -> dict[str, float]:
+    """A process's memory in MB: Rss (all it maps that is in memory), Anonymous (its heap, not
+    the shared libraries' code), Pss (Rss with each page shared by n processes counted 1/n)."""
+    figures = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, value = line.partition(":")
+        figures[name] = int(value.split()[0]) / 1024
+    return figures
+
+
+def memory_line(pids: list[int]) -> str:
+    each = [memory_of(pid) for pid in pids]
+    return " | ".join(
+        f"{m['Rss']:.0f} MB (heap {m['Anonymous']:.0f}, PSS {m['Pss']:.0f})" for m in each
+    )
 
 
 # --------------------------------------------------------------------------- a signed-in person
@@ -300,6 +327,11 @@ def main() -> int:
     parser.add_argument("--savers", type=int, default=16, help="closed-loop autosave threads")
     parser.add_argument("--port", type=int, default=5160)
     parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--compare-workers",
+        action="store_true",
+        help="sync against gthread workers, interleaved in one run (no anchors)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed on the PATH (apt-get install wrk)")
@@ -320,7 +352,6 @@ def main() -> int:
             "SURVEYS_ENV": "development",
             "MAIL_BACKEND": "console",
             "WEB_CONCURRENCY": str(args.workers),
-            "WEB_THREADS": str(args.threads if args.worker_class == "gthread" else 1),
             "WEB_MAX_REQUESTS": "0",
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
@@ -328,6 +359,8 @@ def main() -> int:
         from bench.anchors import create_table
 
         create_table(url)
+        if args.compare_workers:
+            return compare_workers(args, plan, env, folder)
         server = gunicorn(args, env, args.port, "bench.anchors:app", folder / "server.log")
         try:
             wait_for(args.port, "/bare/form/1")
@@ -373,7 +406,7 @@ def run(args, plan: dict, server: subprocess.Popen, env: dict, folder: Path) -> 
         print("  " + row("area page", pages[-1], bare_pages[-1], ">= 0.35"))
         print("  " + row("autosave (one field)", saves[-1], bare_saves[-1], ">= 0.7"))
     load_after = os.getloadavg()[0]
-    memory = rss_mb(workers_of(server.pid))
+    memory = memory_line(workers_of(server.pid))
     bare_memory = bare_worker_memory(args, env, folder, questions)
     page, bare_page = _best(pages, bare_pages)
     save, bare_save = _best(saves, bare_saves)
@@ -384,9 +417,8 @@ def run(args, plan: dict, server: subprocess.Popen, env: dict, folder: Path) -> 
     failures = sum(f["bad"] for f in pages + bare_pages + saves + bare_saves)
     print(f"non-2xx answers: {failures}")
     print(
-        f"worker RSS after load: {', '.join(f'{m:.0f}' for m in memory)} MB"
-        f" (goal <= 100); bare-only worker after the same page load:"
-        f" {', '.join(f'{m:.0f}' for m in bare_memory)} MB"
+        f"worker memory after load: {memory} (goal RSS <= 100 MB);"
+        f" bare-only worker after the same page load: {bare_memory}"
     )
     print(f"load average after: {load_after:.2f} (2 cores, shared)")
     return 1 if failures else 0
@@ -397,7 +429,7 @@ def _best(ours: list[dict], anchors: list[dict]) -> tuple[dict, dict]:
     return ours[index], anchors[index]
 
 
-def bare_worker_memory(args, env: dict, folder: Path, questions: int) -> list[float]:
+def bare_worker_memory(args, env: dict, folder: Path, questions: int) -> str:
     """Resident memory of a gunicorn serving only the bare app, after the same page load."""
     port = args.port + 1
     server = gunicorn(args, env, port, "bench.load.bare:app", folder / "bare.log")
@@ -405,10 +437,112 @@ def bare_worker_memory(args, env: dict, folder: Path, questions: int) -> list[fl
         wait_for(port, "/form")
         quick = argparse.Namespace(**{**vars(args), "seconds": min(args.seconds, 5)})
         wrk(quick, f"http://{HOST}:{port}/form", "")
-        return rss_mb(workers_of(server.pid))
+        return memory_line(workers_of(server.pid))
     finally:
         server.terminate()
         server.wait(30)
+
+
+# --------------------------------------------------------------------------- sync against gthread
+
+
+def compare_workers(args, plan: dict, env: dict, folder: Path) -> int:
+    """The same load on a sync and a gthread gunicorn (same database), interleaved."""
+    classes = ("sync", "gthread")
+    ports = {"sync": args.port, "gthread": args.port + 2}
+    servers = {
+        name: gunicorn(args, env, ports[name], "bench.anchors:app", folder / f"{name}.log", name)
+        for name in classes
+    }
+    try:
+        for name in classes:
+            wait_for(ports[name], "/bare/form/1")
+        return _compare(args, plan, servers, ports)
+    finally:
+        for server in servers.values():
+            server.terminate()
+        for server in servers.values():
+            server.wait(30)
+
+
+def _compare(args, plan: dict, servers: dict, ports: dict) -> int:
+    reader = Browser(ports["sync"])
+    reader.sign_in(plan["respondents"][0]["email"], plan["password"])
+    path, size = heaviest_area(reader, plan)
+    cookie = "; ".join(f"{k}={v}" for k, v in reader.cookies.items())  # good on both servers
+    people = plan["respondents"]
+    savers = {  # different people on each server: each follows its own lock version
+        name: [Saver(ports[name], p, plan["password"]) for p in people[i::2][: args.savers]]
+        for i, name in enumerate(servers)
+    }
+    print(
+        f"gunicorn {args.workers} sync workers against {args.workers} gthread workers x"
+        f" {args.threads} threads, {args.connections} connections, {args.rounds} interleaved"
+        f" rounds of {args.seconds} s; load average before: {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    print(f"area page {path}: {size / 1024:.1f} KB")
+    for name in servers:  # warm both
+        short = argparse.Namespace(**{**vars(args), "seconds": 2})
+        wrk(short, f"http://{HOST}:{ports[name]}{path}", cookie)
+        closed_loop(savers[name], 2, False)
+    pages: dict[str, list] = {name: [] for name in servers}
+    saves: dict[str, list] = {name: [] for name in servers}
+    for number in range(args.rounds):
+        order = list(servers) if number % 2 == 0 else list(reversed(servers))
+        for name in order:
+            url = f"http://{HOST}:{ports[name]}{path}"
+            pages[name].append(measured(servers[name].pid, lambda u=url: wrk(args, u, cookie)))
+        for name in order:
+            group = savers[name]
+            saves[name].append(
+                measured(servers[name].pid, lambda g=group: closed_loop(g, args.seconds, False))
+            )
+        print(f"round {number + 1} ({' then '.join(order)}):", flush=True)
+        for name in servers:
+            print(f"  {'area page':<12} {name:<8} {_figures(pages[name][-1])}")
+        for name in servers:
+            print(f"  {'autosave':<12} {name:<8} {_figures(saves[name][-1])}")
+    print("\nall rounds (requests summed; p50 and p99 the median of the rounds'):")
+    for label, runs in (("area page", pages), ("autosave", saves)):
+        summary = {name: _summary(runs[name]) for name in servers}
+        for name in servers:
+            print(f"{label:<12} {name:<8} {_figures(summary[name])}")
+        sync, threaded = summary["sync"], summary["gthread"]
+        ratios = {key: threaded[key] / sync[key] for key in ("rate", "p99", "cpu_ms")}
+        print(
+            f"{label:<12} gthread/sync: throughput {ratios['rate']:.2f}, p99 {ratios['p99']:.2f},"
+            f" cpu {ratios['cpu_ms']:.2f} (goal: throughput >= ~1, p99 <= ~1)"
+        )
+    for name in servers:
+        print(f"{name} worker memory after load: {memory_line(workers_of(servers[name].pid))}")
+    failures = sum(f["bad"] for runs in (pages, saves) for name in runs for f in runs[name])
+    print(f"non-2xx answers: {failures}")
+    print(f"load average after: {os.getloadavg()[0]:.2f} (2 cores, shared)")
+    return 1 if failures else 0
+
+
+def _figures(run: dict) -> str:
+    return (
+        f"{run['rate']:7.1f}/s p50 {run['p50']:7.1f} p99 {run['p99']:7.1f} ms"
+        f" cpu {run['cpu_ms']:5.1f} ms ({run['requests']} requests)"
+    )
+
+
+def _summary(runs: list[dict]) -> dict:
+    def median(key: str) -> float:
+        values = sorted(run[key] for run in runs)
+        middle = len(values) // 2
+        return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+    requests = sum(run["requests"] for run in runs)
+    return {
+        "rate": sum(run["rate"] for run in runs) / len(runs),
+        "requests": requests,
+        "p50": median("p50"),
+        "p99": median("p99"),
+        "cpu_ms": sum(run["cpu_ms"] * run["requests"] for run in runs) / max(1, requests),
+    }
 
 
 if __name__ == "__main__":
