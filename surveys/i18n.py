@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -92,6 +93,23 @@ def reading_language(definition) -> str:
 def in_language(language: str | None):
     """Translate and format in `language` for the duration of a `with` block."""
     return force_locale(locale_for(language))
+
+
+def make_translate(language: str) -> Callable[[str], str]:
+    """gettext in `language`, each message looked up once (identity outside an application
+    context): what workbooks, the data API and the offline workbook write their words with."""
+    if not has_app_context():
+        return lambda message: message
+    cache: dict[str, str] = {}
+
+    def translate(message: str) -> str:
+        found = cache.get(message)
+        if found is None:
+            with in_language(language):
+                found = cache[message] = gettext(message)
+        return found
+
+    return translate
 
 
 def select_locale() -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, url_for
 
 from surveys.access import ROLES, SIGNED_IN, Policy
-from surveys.export.cells import needs_guard
+from surveys.export.text import needs_guard
 from surveys.i18n import language_codes
 
 API_PREFIX = "/api/v1"

@@ -39,9 +39,8 @@ from surveys.export.layout import (
     scoring_rule,
     statistics_rows,
 )
-from surveys.export.workbook import make_translate
 from surveys.extensions import db
-from surveys.i18n import default_language
+from surveys.i18n import default_language, make_translate
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import localized
 from surveys.responses.models import Submission

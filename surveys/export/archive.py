@@ -15,7 +15,6 @@ from sqlalchemy import select
 from surveys.columns import utcnow
 from surveys.export.models import ArchivedWorkbook
 from surveys.export.queries import load_round
-from surveys.export.scorecard import build_scorecard
 from surveys.extensions import db
 from surveys.i18n import language_codes
 from surveys.rounds.models import Round
@@ -72,6 +71,10 @@ def archive_round(round_id: int, now: datetime | None = None) -> list[ArchivedWo
     Called by the scheduler's closing job (which commits): the files and their rows are kept
     together or not at all.
     """
+    # The workbook builder brings openpyxl: imported when a round is archived, so that web
+    # workers (which use this module's names and checks) do not load it.
+    from surveys.export.scorecard import build_scorecard
+
     generated_at = (now or utcnow()).replace(microsecond=0)
     loaded = load_round(round_id)
     if archive_of_closing(round_id):

@@ -5,8 +5,9 @@ No Flask, no database. Two dangers are handled here, once, for every workbook we
 - Formula injection. openpyxl turns any string starting with "=" into a formula, and a
   spreadsheet program may evaluate text starting with + - @ or a control character when a user
   edits the cell. Text starting with any of FORMULA_TRIGGERS (and text that looks like an Excel
-  error code such as "#N/A") is written as an explicit string cell (data_type "s") with Excel's
-  "quote prefix" flag, so the text stays text even after the cell is edited.
+  error code such as "#N/A"; both in surveys.export.text) is written as an explicit string
+  cell (data_type "s") with Excel's "quote prefix" flag, so the text stays text even after the
+  cell is edited.
 - Characters that Excel refuses (C0 controls other than tab, line feed and carriage return, lone
   surrogates, U+FFFE/U+FFFF) are removed, and text is cut to Excel's 32,767 characters.
 
@@ -17,7 +18,6 @@ once, here, and never guessed again by openpyxl.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass
@@ -26,39 +26,12 @@ from decimal import Decimal
 from math import isfinite
 from types import MethodType
 
-from openpyxl.cell.cell import ERROR_CODES, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.workbook import Workbook
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
-"""A text starting with one of these may be read as a formula by a spreadsheet program."""
-
-MAX_CELL_TEXT = 32767
-"""Excel keeps at most this many characters in a cell."""
-
-_REFUSED_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_ERROR_CODES = frozenset(ERROR_CODES)
-
-
-def clean_text(text: str) -> str:
-    """The text without the characters Excel refuses, cut to what a cell can hold.
-
-    Line endings become LF, as in Excel's own cells: the XML a workbook is made of turns a
-    carriage return into a line feed anyway (browsers send CR LF from every text area).
-    """
-    if _REFUSED_CHARACTERS.search(text) is not None:
-        text = _REFUSED_CHARACTERS.sub("", text)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if len(text) > MAX_CELL_TEXT:
-        text = text[:MAX_CELL_TEXT]
-    return text
-
-
-def needs_guard(text: str) -> bool:
-    """True for text that a spreadsheet could take for a formula or an error value."""
-    return text.startswith(FORMULA_TRIGGERS) or text in _ERROR_CODES
+from surveys.export.text import clean_text, needs_guard
 
 
 def excel_datetime(value: datetime) -> datetime:

@@ -37,6 +37,7 @@ from surveys.scoring.progress import CHANGE_STATUS_LABELS, ChangeStatus, IndexCh
 from surveys.translatable import N_
 
 Translate = Callable[[str], str]
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 """msgid -> text in the workbook's language."""
 
 

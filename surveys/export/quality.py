@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from surveys.countries.models import Country
+from surveys.export.layout import SEVERITY_LABELS, Translate, status_label
 from surveys.extensions import db
 from surveys.questionnaire.expressions import hidden_questions
 from surveys.questionnaire.models import QuestionnaireVersion
@@ -158,3 +159,19 @@ def round_quality(
                 )
             )
     return quality
+
+
+def data_quality_values(row: QualityRow, t: Translate) -> list[object]:
+    """One Data quality row as the sheet writes it (the web page shows the same values)."""
+    return [
+        row.country_iso2,
+        row.country_name,
+        status_label(row.status, t),
+        row.rule_id,
+        t(SEVERITY_LABELS[row.severity]),
+        row.question_id,
+        row.question_text,
+        row.cells or None,
+        row.message,
+        row.explanation or None,
+    ]

@@ -29,7 +29,7 @@ from surveys.export.layout import (
     IndexLine,
     headers,
 )
-from surveys.export.quality import QualityRow, round_quality
+from surveys.export.quality import data_quality_values, round_quality
 from surveys.export.queries import (
     LoadedRound,
     load_round,
@@ -44,8 +44,8 @@ from surveys.export.workbook import (
     add_regression_rule,
     autofilter,
     column_letter,
-    make_translate,
 )
+from surveys.i18n import make_translate
 from surveys.questionnaire.framework import Framework
 from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.schema import Definition, Response, localized
@@ -449,22 +449,6 @@ def write_statistics(
 ) -> None:
     for values in layout.statistics_rows(loaded.info, entry, loaded.definition, card, language):
         writer.append(values)
-
-
-def data_quality_values(row: QualityRow, t: layout.Translate) -> list[object]:
-    """One Data quality row as the sheet writes it (the web page shows the same values)."""
-    return [
-        row.country_iso2,
-        row.country_name,
-        layout.status_label(row.status, t),
-        row.rule_id,
-        t(layout.SEVERITY_LABELS[row.severity]),
-        row.question_id,
-        row.question_text,
-        row.cells or None,
-        row.message,
-        row.explanation or None,
-    ]
 
 
 def write_data_quality(book: Book, round_id: int) -> None:

@@ -49,7 +49,8 @@ from surveys.export.scorecard import (
     write_responses,
     write_statistics,
 )
-from surveys.export.workbook import Book, add_band_rules, autofilter, column_letter, make_translate
+from surveys.export.workbook import Book, add_band_rules, autofilter, column_letter
+from surveys.i18n import make_translate
 from surveys.questionnaire.frameworks import framework_for
 from surveys.scoring import SCORING_VERSION
 from surveys.scoring.dimensions import analyse, plan_analysis

@@ -25,9 +25,9 @@ from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.export import jobs as export_jobs
 from surveys.export.archive import ArchiveFileError, check_archived, scorecard_filename
+from surveys.export.layout import XLSX_MIMETYPE
 from surveys.export.models import ArchivedWorkbook, ExportJob, ExportStatus
 from surveys.export.queries import ExportError, load_round, response_counts
-from surveys.export.workbook import XLSX_MIMETYPE
 from surveys.extensions import db
 from surveys.i18n import current_language, default_language, is_enabled
 from surveys.locales import percent_of_hundred

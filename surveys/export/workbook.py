@@ -22,30 +22,6 @@ from surveys.export.layout import (
 from surveys.languages import direction_of
 from surveys.questionnaire.schema import Band, Definition
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def make_translate(language: str) -> Translate:
-    """Flask-Babel's catalogue in `language` (identity outside an application context)."""
-    from flask import has_app_context
-
-    if not has_app_context():
-        return lambda message: message
-    from flask_babel import gettext
-
-    from surveys.i18n import in_language
-
-    cache: dict[str, str] = {}
-
-    def translate(message: str) -> str:
-        found = cache.get(message)
-        if found is None:
-            with in_language(language):
-                found = cache[message] = gettext(message)
-        return found
-
-    return translate
-
 
 def band_styles(definition: Definition | None) -> dict[str, StyleSpec]:
     """A filled style per band of the definition, for the About sheet's legend."""

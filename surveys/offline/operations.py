@@ -23,11 +23,18 @@ from surveys.accounts.models import User
 from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.countries.models import Country
-from surveys.export.workbook import make_translate
 from surveys.extensions import db
-from surveys.i18n import zone_named
+from surveys.i18n import make_translate, zone_named
 from surveys.languages import DEFAULT_LANGUAGE
 from surveys.locales import locale_for
+from surveys.offline.contents import (
+    Answers,
+    Cover,
+    OpenedWorkbook,
+    Problem,
+    WorkbookRefused,
+    is_formula_text,
+)
 from surveys.offline.identity import Identity
 from surveys.offline.layout import (
     EXPLANATION_FIELD,
@@ -36,17 +43,6 @@ from surveys.offline.layout import (
     Layout,
     build_layout,
     rule_reads,
-)
-from surveys.offline.workbook import (
-    Answers,
-    Cover,
-    OpenedWorkbook,
-    Problem,
-    WorkbookRefused,
-    is_formula_text,
-    open_workbook,
-    read_answers,
-    write_workbook,
 )
 from surveys.questionnaire.rules import check_answers
 from surveys.questionnaire.schema import Area, Definition, Question, localized
@@ -244,6 +240,10 @@ def make_template(
         for qid, text in explanation_texts(submission, definition, answers).items()
     }
     written = {**data, **explained} if not blank else data
+    # The file is written and read with openpyxl (surveys.offline.workbook), imported here:
+    # the offline pages a web worker serves otherwise need only plain data (offline.contents).
+    from surveys.offline.workbook import write_workbook
+
     write_workbook(target, layout, written, identity, secret, cover, t, carried=carried)
     part = "" if len(areas_ids) == len(definition.areas) else "-" + "-".join(areas_ids)[:60]
     filename = f"{country.iso2}-{round_.period_label}-{language}{part}.xlsx".replace(" ", "_")
@@ -339,6 +339,8 @@ def file_sha256(path: Path) -> str:
 
 
 def read_file(path: Path, name: str, secret: str) -> tuple[FileResult, OpenedWorkbook | None]:
+    from surveys.offline.workbook import open_workbook  # openpyxl, as above
+
     result = FileResult(name=name, sha256=file_sha256(path))
     try:
         opened = open_workbook(path, secret)
@@ -421,6 +423,8 @@ def _merge_file(
     language = identity.language
     area_ids = [a for a in identity.areas if definition.area(a) is not None]
     layout = layout_for(definition, language, area_ids)
+    from surveys.offline.workbook import read_answers  # openpyxl, as above
+
     read = read_answers(opened, layout)
     result.problems.extend(read.problems)
     if any(not p.field for p in read.problems):

@@ -35,7 +35,7 @@ from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import current_language
 from surveys.offline import operations as offline
-from surveys.offline.workbook import Problem
+from surveys.offline.contents import Problem
 from surveys.questionnaire.rules import failure_text
 from surveys.questionnaire.schema import localized
 from surveys.responses import operations as ops

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -21,8 +20,16 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from surveys.export.cells import clean_text, needs_guard
+from surveys.export.text import clean_text, needs_guard
 from surveys.languages import direction_of
+from surveys.offline.contents import (
+    Answers,
+    Cover,
+    Grid,
+    OpenedWorkbook,
+    Problem,
+    WorkbookRefused,
+)
 from surveys.offline.identity import Identity, sign, verify
 from surveys.offline.layout import (
     COL_ANSWER,
@@ -47,13 +54,11 @@ from surveys.offline.layout import (
     cell_value,
     form_data,
 )
-from surveys.questionnaire.rules import Failure
 
 PAYLOAD_CHUNK = 30_000  # characters per identity cell (a cell holds 32,767)
 MAX_MEMBERS = 2_000
 MAX_UNCOMPRESSED = 60 * 1024 * 1024  # all members decompressed; a real workbook is < 5 MB
 MAX_RATIO = 200  # decompressed / compressed, per member larger than 1 MB
-FORMULA_START = ("=", "+", "-", "@")
 
 ANSWER_FILL = PatternFill("solid", fgColor="FFF7D6")
 CARRIED_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -68,19 +73,6 @@ DATE_FORMAT = "yyyy-mm-dd"
 
 
 # --------------------------------------------------------------------------- writing
-
-
-@dataclass(frozen=True)
-class Cover:
-    """What the instructions sheet says about this workbook (already in its language)."""
-
-    title: str
-    country: str
-    period: str
-    deadline: str
-    version: str
-    areas: tuple[str, ...]
-    made_for: str = ""
 
 
 def _print_setup(worksheet, title_rows: str | None = None) -> None:
@@ -367,36 +359,6 @@ def _write_identity(worksheet, identity: Identity, secret, t: Translate) -> None
 # --------------------------------------------------------------------------- reading
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong in a file: where (sheet and cell, when known) and a msgid with params."""
-
-    message: str
-    sheet: str = ""
-    cell: str = ""
-    params: Mapping[str, object] = field(default_factory=dict)
-    field: str = ""  # the form field concerned, if any
-    # A validation rule the answers break: its text (the reader's language) is the "rule" param.
-    failure: Failure | None = None
-
-
-class WorkbookRefused(ValueError):
-    """The file as a whole cannot be read as one of our workbooks; nothing else is checked."""
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.problem = Problem(message, params=params)
-
-
-Grid = dict[tuple[int, int], tuple[object, str]]  # (row, column) -> (value, openpyxl data_type)
-
-
-@dataclass
-class OpenedWorkbook:
-    identity: Identity
-    sheets: dict[str, Grid]  # title -> non-empty cells
-
-
 def check_zip(path: Path) -> None:
     """Refuse what is not an xlsx archive, and archives that would decompress to too much."""
     if not zipfile.is_zipfile(path):
@@ -482,18 +444,6 @@ def _identity(grid: Grid, secret) -> Identity:
         raise WorkbookRefused(
             N_("This workbook comes from another version of the platform.")
         ) from None
-
-
-@dataclass
-class Answers:
-    """What a workbook holds for each area: form data pairs, and where each field was read."""
-
-    formdata: dict[str, list[tuple[str, object]]] = field(default_factory=dict)  # area id -> pairs
-    places: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (sheet, cell)
-    raw_text: dict[str, str] = field(
-        default_factory=dict
-    )  # field -> text read (for formula checks)
-    problems: list[Problem] = field(default_factory=list)
 
 
 def read_answers(opened: OpenedWorkbook, layout: Layout) -> Answers:
@@ -638,7 +588,3 @@ def _structure_problems(sheet: Sheet, grid: Grid) -> list[Problem]:
             )
         )
     return problems
-
-
-def is_formula_text(text: str) -> bool:
-    return text.startswith(FORMULA_START)

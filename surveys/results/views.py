@@ -12,10 +12,9 @@ from sqlalchemy import select
 from surveys.access import allow
 from surveys.countries.models import Country
 from surveys.export.layout import DATA_QUALITY_COLUMNS
-from surveys.export.quality import round_quality
-from surveys.export.scorecard import data_quality_values
-from surveys.export.workbook import make_translate
+from surveys.export.quality import data_quality_values, round_quality
 from surveys.extensions import db
+from surveys.i18n import make_translate
 from surveys.inputs import parse_id
 from surveys.questionnaire.framework import Framework
 from surveys.questionnaire.frameworks import framework_for

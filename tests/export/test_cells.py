@@ -9,13 +9,14 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ERROR_CODES as OPENPYXL_ERROR_CODES
 from python_calamine import CalamineWorkbook
 
-from surveys.export.cells import (
+from surveys.export.cells import RowWriter, Styles
+from surveys.export.text import (
+    ERROR_CODES,
     FORMULA_TRIGGERS,
     MAX_CELL_TEXT,
-    RowWriter,
-    Styles,
     clean_text,
     needs_guard,
 )
@@ -62,6 +63,13 @@ def test_every_trigger_character_is_guarded():
     assert needs_guard("#REF!")
     assert not needs_guard("Ministry of Justice")
     assert not needs_guard("x=1")
+
+
+def test_every_excel_error_value_is_guarded():
+    """The guard's list is openpyxl's own (the guard does without openpyxl: see export.text)."""
+    assert set(ERROR_CODES) == set(OPENPYXL_ERROR_CODES)
+    for code in ERROR_CODES:
+        assert needs_guard(code)
 
 
 def test_bare_openpyxl_would_write_a_formula():

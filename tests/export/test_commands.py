@@ -6,7 +6,7 @@ from openpyxl import load_workbook
 
 from surveys.export.layout import SHEET_SUMMARY
 from surveys.export.models import ArchivedWorkbook
-from surveys.export.workbook import make_translate
+from surveys.i18n import make_translate
 
 
 def test_scorecard_command_writes_the_workbook(export_data, runner, tmp_path):

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from surveys.export.scorecard import build_scorecard
-from surveys.export.workbook import make_translate
+from surveys.i18n import make_translate
 from tests.conftest import FORMS_V1
 from tests.export.helpers import (
     calamine_sheets,

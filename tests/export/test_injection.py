@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from surveys.export.cells import FORMULA_TRIGGERS
 from surveys.export.scorecard import build_scorecard
+from surveys.export.text import FORMULA_TRIGGERS
 from surveys.export.trends import build_trends
 from surveys.responses.models import Answer
 from tests.conftest import MINI_V1

@@ -95,7 +95,7 @@ def test_questionnaire_wording_follows_the_language(export_data, tmp_path):
 
 def test_interface_words_follow_the_language(export_data, tmp_path):
     from surveys.export.layout import SHEET_SUMMARY
-    from surveys.export.workbook import make_translate
+    from surveys.i18n import make_translate
 
     english, french = build_both(export_data.round.id, tmp_path)
     to_french = make_translate("fr")

@@ -13,7 +13,7 @@ import pytest
 from surveys.export.layout import SHEET_ABOUT, SHEET_CODEBOOK, SHEET_RESPONSES, SHEET_SUMMARY
 from surveys.export.scorecard import build_scorecard
 from surveys.export.trends import build_trends
-from surveys.export.workbook import make_translate
+from surveys.i18n import make_translate
 from tests.export.test_injection import PAYLOADS, injection_round
 
 # CSV: comma, double quote, UTF-8, from line 1, ..., every sheet to its own file (-1).

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from surveys.export.workbook import make_translate
+from surveys.i18n import make_translate
 from surveys.offline.layout import COL_ANSWER, COL_EXPLAIN, COL_NOTES, HEADER_ROW, rule_reads
 from surveys.questionnaire.rules import rule_in_words
 from surveys.responses.models import Answer, RuleExplanation
