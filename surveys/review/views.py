@@ -75,7 +75,8 @@ def queries_for_page(submission: Submission) -> dict[str | None, list[ReviewQuer
 
 
 def _submission_or_404(submission_id: int) -> Submission:
-    submission = db.session.get(Submission, submission_id)
+    # With its round, version (not its JSON: the definition is kept by hash) and closing date.
+    submission = response_ops.submission_for_page(submission_id)
     if submission is None:
         abort(404)
     require_country(submission.country_id)
