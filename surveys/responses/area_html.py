@@ -34,7 +34,12 @@ from surveys.i18n import current_language
 from surveys.questionnaire.schema import Area, Definition, Question, localized
 from surveys.responses import evidence as evidence_ops
 from surveys.responses.fields import STAT_META_FIELDS, kind_of
-from surveys.responses.forms import field_values, initial_data, question_numbers
+from surveys.responses.forms import (
+    field_readers,
+    field_values,
+    initial_data,
+    question_numbers,
+)
 from surveys.responses.merge import field_print, question_field_names
 from surveys.responses.presentation import condition_tree, stat_table
 from surveys.responses.widgets import render_field
@@ -156,8 +161,11 @@ class AreaParts:
     texts: dict[str, str]  # interface words
 
     def values(self, data: Mapping[str, object]) -> dict[str, object]:
-        """Each field's data as a form built with `data` holds it (see `forms.field_values`)."""
-        return {field.name: field.data for field in field_values(self.form_class, data=data)}
+        """Each field's data as a form built with `data` holds it (see `forms.field_readers`)."""
+        readers = field_readers(self.form_class)
+        if readers is None:  # a field the readers do not mirror: as a bound form holds it
+            return {f.name: f.data for f in field_values(self.form_class, data=data)}
+        return {reader.name: reader.from_data(data.get(reader.name)) for reader in readers}
 
     def prints(self, values: Mapping[str, object]) -> dict[str, str]:
         """The print of every answer field (see `merge.field_print`)."""

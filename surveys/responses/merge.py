@@ -62,9 +62,12 @@ def field_print(data: object) -> str:
     return _digest(state)
 
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # json.dumps' own,
+# made once: a page prints every field, and dumps() with options builds an encoder each time
+
+
 def _digest(state: object) -> str:
-    canonical = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+    return hashlib.sha256(_CANONICAL.encode(state).encode()).hexdigest()[:12]
 
 
 EMPTY_PRINT = _digest("")
