@@ -40,6 +40,11 @@ keepalive = _int("WEB_KEEPALIVE", 75)
 # A worker is replaced after this many requests (with jitter, not all at once): bounded memory.
 max_requests = _int("WEB_MAX_REQUESTS", 5000)
 max_requests_jitter = max(1, max_requests // 10)
+# WEB_PRELOAD=1: the master builds the app once and the workers share its memory (serving
+# benchmark, 2 workers: PSS 69 -> 55 MB a worker, more saved with more workers; RSS, which counts
+# shared pages in full, stays ~80 MB). Off by default: a `kill -HUP` then no longer loads new
+# code (restart the service after an upgrade instead).
+preload_app = os.environ.get("WEB_PRELOAD", "").strip().lower() in ("1", "true", "yes")
 # Uploads are limited by the app (MAX_UPLOAD_MB); these bound the request line and headers.
 limit_request_line = 8190
 limit_request_fields = 100
@@ -69,6 +74,14 @@ proc_name = "surveys"
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 
 
+def when_ready(server) -> None:
+    """With preload_app, the master's app is frozen before the workers are forked: a worker's
+    collections then never write to (and so copy) the pages they share with the master."""
+    if server.cfg.preload_app:
+        gc.collect()
+        gc.freeze()
+
+
 def post_worker_init(worker) -> None:
     """Once the worker has built the app: what it holds for its whole life (modules, models,
     routes, templates' code; some 100,000 objects) goes out of the garbage collector's reach.
@@ -76,7 +89,14 @@ def post_worker_init(worker) -> None:
     Without this, a full collection walks all of it every time, and so runs only when the
     objects a request leaves in reference cycles (forms, ORM rows) reach a quarter of it: some
     200 area pages of garbage, 10-15 MB of resident memory a worker. Frozen, the long-lived set
-    a full collection weighs against is small, so such garbage goes after a few pages.
+    a full collection weighs against is small, so such garbage goes after a few pages; a full
+    collection every third of the middle generation's (instead of every tenth) keeps ~3 MB
+    less of it (600 area pages in-process: 88 -> 85 MB), at no CPU cost measured.
     """
     gc.collect()
     gc.freeze()
+    youngest, middle, _ = gc.get_threshold()
+    gc.set_threshold(youngest, middle, FULL_COLLECTION_EVERY)
+
+
+FULL_COLLECTION_EVERY = 3  # collections of the middle generation (Python's default: 10)
