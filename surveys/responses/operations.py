@@ -29,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 from werkzeug.exceptions import MethodNotAllowed
 
 from surveys.accounts.models import User
@@ -237,6 +238,40 @@ def definition_of(submission: Submission) -> Definition:
 
 def answers_by_question(submission: Submission) -> dict[str, Answer]:
     return {a.question_id: a for a in submission.answers}
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """An answer as a save reads it: its values only. A save writes by id (see `_Rows`) and
+    reads the rest for conditions, rules and progress: no ORM instance is worth building."""
+
+    id: int | None
+    submission_id: int
+    question_id: str
+    value: object
+    not_applicable: bool
+    na_justification: str
+    comment: str
+    carried_over: bool
+
+
+def answers_for_saving(submission: Submission) -> dict[str, StoredAnswer]:
+    """The submission's answers by question id, as plain rows (one statement)."""
+    rows = db.session.connection().execute(_ANSWER_ROWS, {"submission_id": submission.id})
+    return {row.question_id: StoredAnswer(*row) for row in rows}
+
+
+_ANSWERS = Answer.__table__
+_ANSWER_ROWS = sa.select(
+    _ANSWERS.c.id,
+    _ANSWERS.c.submission_id,
+    _ANSWERS.c.question_id,
+    _ANSWERS.c.value,
+    _ANSWERS.c.not_applicable,
+    _ANSWERS.c.na_justification,
+    _ANSWERS.c.comment,
+    _ANSWERS.c.carried_over,
+).where(_ANSWERS.c.submission_id == sa.bindparam("submission_id"))
 
 
 def condition_values(answers: Mapping[str, Answer | AnswerInput]) -> dict[str, object]:
@@ -553,9 +588,9 @@ def save_area(
                 submission, question.id, current, new, actor, now, lock_version, kind
             )
         else:
-            rows.change(current, new, actor, now, lock_version, kind)
+            stored[question.id] = rows.change(current, new, actor, now, lock_version, kind)
         result.saved.append(question.id)
-    result.confirmed = _confirm(area, stored, set(confirm), actor)
+    result.confirmed = _confirm(area, stored, set(confirm), actor, rows)
     if result.changed:
         rows.bump(submission, now)
     rows.write()
@@ -580,20 +615,24 @@ class _Rows:
         SUBMISSIONS.c.lock_version == sa.bindparam("lock_version_"),
     )
 
+    CONFIRM = ANSWERS.update().where(ANSWERS.c.id == sa.bindparam("answer_id"))
+
     def __init__(self) -> None:
         self.answers: list[dict[str, object]] = []
         self.revisions: list[dict[str, object]] = []
+        self.confirmed: list[dict[str, object]] = []
 
     def change(
         self,
-        answer: Answer,
+        answer: Answer | StoredAnswer,
         new: AnswerInput,
         actor: User | None,
         now: datetime,
         based_on: int | None,
         source: RevisionSource,
-    ) -> None:
-        """As `_write` does for a stored answer (same columns, same carried-over rule)."""
+    ) -> Answer | StoredAnswer:
+        """As `_write` does for a stored answer (same columns, same carried-over rule); the
+        answer as written."""
         actor_id = actor.id if actor else None
         columns = {
             "value": new.value,
@@ -604,9 +643,19 @@ class _Rows:
             "updated_at": now,
             "updated_by_id": actor_id,
         }
-        for key, value in columns.items():
-            set_committed_value(answer, key, value)
         self.answers.append({"answer_id": answer.id, **columns})
+        self.revision(answer, new, actor_id, now, based_on, source)
+        return _as_written(answer, columns)
+
+    def revision(
+        self,
+        answer: Answer | StoredAnswer,
+        new: AnswerInput,
+        actor_id: int | None,
+        now: datetime,
+        based_on: int | None,
+        source: RevisionSource,
+    ) -> None:
         self.revisions.append(
             {
                 "submission_id": answer.submission_id,
@@ -641,13 +690,35 @@ class _Rows:
         set_committed_value(submission, "lock_version", new_version)
         set_committed_value(submission, "last_activity_at", now)
 
+    def confirm(self, answer: Answer | StoredAnswer, actor: User | None) -> Answer | StoredAnswer:
+        """A carried-over answer confirmed as still correct, as written."""
+        columns = {"carried_over": False, "updated_by_id": actor.id if actor else None}
+        self.confirmed.append({"answer_id": answer.id, **columns})
+        return _as_written(answer, columns)
+
     def write(self) -> None:
-        if not self.answers:
+        if not (self.answers or self.confirmed):
             return
         _refuse_outside_post()
         connection = db.session.connection()
-        connection.execute(self.UPDATE_ANSWER, self.answers)
-        connection.execute(self.REVISIONS.insert(), self.revisions)
+        if self.answers:
+            connection.execute(self.UPDATE_ANSWER, self.answers)
+            connection.execute(self.REVISIONS.insert(), self.revisions)
+        if self.confirmed:
+            connection.execute(self.CONFIRM, self.confirmed)
+
+
+def _as_written(answer: Answer | StoredAnswer, columns: dict[str, object]):
+    """The answer with these columns as just written: a loaded object takes them as committed
+    (the unit of work has nothing to write for it), a row is replaced."""
+    if isinstance(answer, StoredAnswer):
+        loaded = db.session.identity_map.get(identity_key(Answer, answer.id))
+        if loaded is not None:  # read earlier in this session: not left stale
+            _as_written(loaded, columns)
+        return replace(answer, **{k: v for k, v in columns.items() if hasattr(answer, k)})
+    for key, value in columns.items():
+        set_committed_value(answer, key, value)
+    return answer
 
 
 def _refuse_outside_post() -> None:
@@ -672,15 +743,22 @@ def _conflict(
 
 
 def _confirm(
-    area: Area, answers: Mapping[str, Answer], wanted: set[str], actor: User | None
+    area: Area,
+    answers: dict[str, Answer | StoredAnswer],
+    wanted: set[str],
+    actor: User | None,
+    rows: _Rows,
 ) -> list[str]:
     """Carried-over answers of the area confirmed as still correct; the ids confirmed."""
     confirmed = []
     for question in area.questions:
         answer = answers.get(question.id)
         if question.id in wanted and answer is not None and answer.carried_over:
-            answer.carried_over = False
-            answer.updated_by_id = actor.id if actor else None
+            if answer.id is None:  # inserted by this save (never carried over, but be plain)
+                answer.carried_over = False  # type: ignore[misc]
+                answer.updated_by_id = actor.id if actor else None  # type: ignore[union-attr]
+            else:
+                answers[question.id] = rows.confirm(answer, actor)
             confirmed.append(question.id)
     return confirmed
 

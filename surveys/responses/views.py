@@ -434,7 +434,7 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
     def store() -> tuple[Merge, ops.SaveResult, dict[str, str]]:
         """The post merged into the answers stored now, and its evidence changes: one
         transaction."""
-        answers = ops.answers_by_question(sub)
+        answers = ops.answers_for_saving(sub)  # plain rows: a save writes by id
         merge = merge_ops.merge_post(
             part_class,
             part,
@@ -495,6 +495,7 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
             }
         ), (422 if errors else 200)
     if errors:
+        answers = ops.answers_by_question(sub)  # the page shows who changed what, and when
         return render_template(
             "responses/area.html",
             form=_page_form(form_class, sub, area_, answers, merge),
