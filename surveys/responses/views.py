@@ -420,6 +420,7 @@ SAVE_ATTEMPTS = 8
 
 def _save(sub: Submission, definition: Definition, area_: Area, form_class):
     posted = request.form  # once: each request.form goes through the request proxy
+    language = current_language()  # once: it asks Babel for the locale each time
     based_on = parse_id(posted.get("lock_version")) or 0
     if posted.get("action") == "confirm_all":
         confirm = [q.id for q in area_.questions]
@@ -429,7 +430,7 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
     # The questions the post is about (all of them for the plain form, a few for an autosave):
     # only their fields are read and merged.
     part = posted_part(area_, merge_ops.posted_names(posted))
-    part_class = area_form_class(definition, part, current_language(), sub.round.version.sha256)
+    part_class = area_form_class(definition, part, language, sub.round.version.sha256)
 
     def store() -> tuple[Merge, ops.SaveResult, dict[str, str]]:
         """The post merged into the answers stored now, and its evidence changes: one
@@ -440,7 +441,7 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
             part,
             answers,
             posted,
-            current_language(),
+            language,
             fresh=based_on == sub.lock_version,
         )
         result = ops.save_area(
@@ -473,7 +474,7 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
         definition,
         answers,
         hidden,
-        current_language(),
+        language,
         beside={q.id for q in area_.questions},
     )
     if _wants_json():
@@ -486,6 +487,7 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
                     answers,
                     merge,
                     result.stale,
+                    language,
                 ),
                 "saved_at": saved_at,
                 "status": _("Saved at %(time)s", time=saved_at),
@@ -500,7 +502,7 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
             "responses/area.html",
             form=_page_form(form_class, sub, area_, answers, merge),
             errors=errors,
-            error_subjects=_error_subjects(definition, area_, errors, current_language()),
+            error_subjects=_error_subjects(definition, area_, errors, language),
             editable=True,
             **_page_context(sub, definition, area_, answers),
         ), 422
@@ -589,11 +591,13 @@ def _commit_keeping_state() -> None:
         session.expire_on_commit = expiring
 
 
-def _acknowledged(form_class, area_: Area, answers: dict, merge: Merge, stale: bool) -> dict:
+def _acknowledged(
+    form_class, area_: Area, answers: dict, merge: Merge, stale: bool, language: str
+) -> dict:
     """For the autosave script: the new base print of every field of the post the server now
     holds; after someone else's save, every field's stored value and print too (the page takes
     those its person has not changed since)."""
-    stored = merge_ops.stored_values(form_class, area_, answers, current_language())
+    stored = merge_ops.stored_values(form_class, area_, answers, language)
     prints = merge_ops.field_prints(stored, area_)
     base = {name: prints[name] for name in merge.acknowledged()}
     reply: dict[str, object] = {"base": base}
