@@ -82,6 +82,27 @@ def progress_text(progress: ops.AreaProgress) -> str:
     return text
 
 
+@bp.app_template_global("area_links")
+def area_links(submission: Submission, progress: list[ops.AreaProgress]) -> list[tuple]:
+    """(progress, url, progress text) of each area of the areas list, with one url_for and one
+    lookup of each message for them all (area ids need no quoting in a path)."""
+    before, _gap, after = url_for(
+        "responses.area", submission_id=submission.id, area_id="\0"
+    ).partition("%00")
+    answered = _("%(answered)d of %(total)d answered")  # the translation, filled in below
+    links = []
+    for item in progress:
+        text = answered % {"answered": item.answered, "total": item.total}
+        if item.to_confirm:
+            text += ", " + ngettext(
+                "%(num)d carried over to confirm",
+                "%(num)d carried over to confirm",
+                item.to_confirm,
+            )
+        links.append((item, f"{before}{item.area.id}{after}", text))
+    return links
+
+
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
@@ -254,7 +275,22 @@ def _page_context(sub: Submission, definition: Definition, area: Area, answers: 
         "anchors": {q.id: kind_of(q).anchor(q) for q in area.questions},
         "evidence": evidence_ops.evidence_by_question(sub),
         "outside_values": _script_json(_outside_values(definition, area, answers, hidden)),
-        "autosave_strings": _script_json(
+        "autosave_strings": _autosave_strings(language),
+        "carried_here": [
+            q.id for q in area.questions if q.id in answers and answers[q.id].carried_over
+        ],
+        "area_index": [a.id for a in definition.areas].index(area.id),
+    }
+
+
+def _autosave_strings(language: str) -> str:
+    """The page script's messages as JSON, written once per application, language and sign-in
+    address (catalogues do not change while the application runs)."""
+    login_url = url_for("accounts.login")
+    written = current_app.extensions.setdefault("responses.autosave_strings", {})
+    found = written.get((language, login_url))
+    if found is None:
+        found = written[language, login_url] = _script_json(
             {
                 "saving": _("Saving…"),
                 "unsaved": _("Changes not saved yet."),
@@ -271,14 +307,10 @@ def _page_context(sub: Submission, definition: Definition, area: Area, answers: 
                     "once you sign in again."
                 ),
                 "signin_link": _("Sign in"),
-                "signin_url": url_for("accounts.login"),
+                "signin_url": login_url,
             }
-        ),
-        "carried_here": [
-            q.id for q in area.questions if q.id in answers and answers[q.id].carried_over
-        ],
-        "area_index": [a.id for a in definition.areas].index(area.id),
-    }
+        )
+    return found
 
 
 def _by_question(failures: list[rule_checks.ShownFailure]) -> dict[str, list]:
