@@ -271,7 +271,7 @@ def _page_context(sub: Submission, definition: Definition, area: Area, answers: 
         "submission": sub,
         "answers": answers,
         "hidden": hidden,
-        "progress": ops.area_progress(definition, answers),
+        "progress": [ops.progress_of(a, answers, hidden) for a in definition.areas],
         "anchors": {q.id: kind_of(q).anchor(q) for q in area.questions},
         "evidence": evidence_ops.evidence_by_question(sub),
         "outside_values": _script_json(_outside_values(definition, area, answers, hidden)),
