@@ -256,12 +256,11 @@ def _page_context(sub: Submission, definition: Definition, area: Area, answers: 
     """What both the editable and the read-only area page show."""
     language = current_language()
     hidden = ops.hidden_ids(definition, answers)
-    own = {q.id for q in area.questions}
-    area_failures = [
-        f
-        for f in rule_checks.shown_failures(sub, definition, answers, hidden, language)
-        if f.failure.question_id in own
-    ]
+    # Only the checks shown beside this area's questions are evaluated (the same failures as
+    # checking every rule and keeping this area's: tests/questionnaire/test_rules_beside.py).
+    area_failures = rule_checks.shown_failures(
+        sub, definition, answers, hidden, language, beside={q.id for q in area.questions}
+    )
     return {
         "rule_failures": area_failures,
         "failures_by_question": _by_question(area_failures),
