@@ -27,9 +27,12 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # database connections (up to WEB_THREADS in use), so workers x machines x threads must stay
 # under PostgreSQL's max_connections.
 workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
-# Threads let a worker go on while another request waits for the database or a slow client.
-worker_class = "gthread"
-threads = _int("WEB_THREADS", 4)
+# Sync workers unless WEB_THREADS asks for threads (gthread). Under Python's global lock threads
+# add no CPU, only switching: on a quiet machine 2 x 4 gthread workers served 0.80x the pages of
+# 2 sync workers with p99 1.42x on PostgreSQL (bench.serving --compare-workers; docs/deployment.md).
+# Threads pay off only with slow clients reaching gunicorn unbuffered, or a distant database.
+threads = _int("WEB_THREADS", 1)
+worker_class = "gthread" if threads > 1 else "sync"
 # The slowest page is a workbook built during the request (under 20 s at the web limit of
 # 50,000 answers); anything longer is stuck and is restarted.
 timeout = _int("WEB_TIMEOUT", 120)
