@@ -242,8 +242,9 @@ def answers_by_question(submission: Submission) -> dict[str, Answer]:
 
 @dataclass(frozen=True)
 class StoredAnswer:
-    """An answer as a save reads it: its values only. A save writes by id (see `_Rows`) and
-    reads the rest for conditions, rules and progress: no ORM instance is worth building."""
+    """An answer's values only, as the area page and its save read them: a save writes by id
+    (see `_Rows`), and both read the rest for fields, conditions, rules and progress: no ORM
+    instance is worth building (pages that show who changed what load `Answer`s)."""
 
     id: int | None
     submission_id: int
@@ -255,7 +256,7 @@ class StoredAnswer:
     carried_over: bool
 
 
-def answers_for_saving(submission: Submission) -> dict[str, StoredAnswer]:
+def answer_values(submission: Submission) -> dict[str, StoredAnswer]:
     """The submission's answers by question id, as plain rows (one statement)."""
     rows = db.session.connection().execute(_ANSWER_ROWS, {"submission_id": submission.id})
     return {row.question_id: StoredAnswer(*row) for row in rows}

@@ -395,7 +395,7 @@ def area(submission_id: int, area_id: str):
         return _refuse_change(sub)
     form_class = area_form_class(definition, area_, current_language(), sub.round.version.sha256)
     if request.method != "POST" or not editable:  # GET and HEAD only read
-        answers = ops.answers_by_question(sub)
+        answers = ops.answer_values(sub)
         return render_template(
             "responses/area.html",
             form=_page_form(form_class, sub, area_, answers) if editable else None,
@@ -466,7 +466,7 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
     def store() -> tuple[Merge, ops.SaveResult, dict[str, str]]:
         """The post merged into the answers stored now, and its evidence changes: one
         transaction."""
-        answers = ops.answers_for_saving(sub)  # plain rows: a save writes by id
+        answers = ops.answer_values(sub)  # plain rows: a save writes by id
         merge = merge_ops.merge_post(
             part_class,
             part,
