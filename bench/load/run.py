@@ -242,7 +242,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("LOAD_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--duration", type=int, default=120)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="1: sync workers, the default")
     parser.add_argument("--port", type=int, default=5150)
     parser.add_argument("--bare-port", type=int, default=5151)
     parser.add_argument("--spawn-rate", type=int, default=4)
