@@ -610,13 +610,12 @@ class _Rows:
     ANSWERS = Answer.__table__
     REVISIONS = AnswerRevision.__table__
     SUBMISSIONS = Submission.__table__
+    # The columns set are those of the parameters given (changes, or confirmations).
     UPDATE_ANSWER = ANSWERS.update().where(ANSWERS.c.id == sa.bindparam("answer_id"))
     BUMP = SUBMISSIONS.update().where(
         SUBMISSIONS.c.id == sa.bindparam("submission_id_"),
         SUBMISSIONS.c.lock_version == sa.bindparam("lock_version_"),
     )
-
-    CONFIRM = ANSWERS.update().where(ANSWERS.c.id == sa.bindparam("answer_id"))
 
     def __init__(self) -> None:
         self.answers: list[dict[str, object]] = []
@@ -706,7 +705,7 @@ class _Rows:
             connection.execute(self.UPDATE_ANSWER, self.answers)
             connection.execute(self.REVISIONS.insert(), self.revisions)
         if self.confirmed:
-            connection.execute(self.CONFIRM, self.confirmed)
+            connection.execute(self.UPDATE_ANSWER, self.confirmed)
 
 
 def _as_written(answer: Answer | StoredAnswer, columns: dict[str, object]):

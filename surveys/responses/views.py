@@ -70,9 +70,12 @@ SOURCE_LABELS = {
 
 
 @bp.app_template_global("progress_text")
-def progress_text(progress: ops.AreaProgress) -> str:
-    """ "3 of 7 answered, 4 carried over to confirm": carried-over answers are their own state."""
-    text = _("%(answered)d of %(total)d answered", answered=progress.answered, total=progress.total)
+def progress_text(progress: ops.AreaProgress, answered: str | None = None) -> str:
+    """ "3 of 7 answered, 4 carried over to confirm": carried-over answers are their own state.
+    `answered`: the translated "%(answered)d of %(total)d answered", when already looked up."""
+    if answered is None:
+        answered = _("%(answered)d of %(total)d answered")  # the translation, filled in below
+    text = answered % {"answered": progress.answered, "total": progress.total}
     if progress.to_confirm:
         text += ", " + ngettext(
             "%(num)d carried over to confirm",
@@ -89,18 +92,10 @@ def area_links(submission: Submission, progress: list[ops.AreaProgress]) -> list
     before, _gap, after = url_for(
         "responses.area", submission_id=submission.id, area_id="\0"
     ).partition("%00")
-    answered = _("%(answered)d of %(total)d answered")  # the translation, filled in below
-    links = []
-    for item in progress:
-        text = answered % {"answered": item.answered, "total": item.total}
-        if item.to_confirm:
-            text += ", " + ngettext(
-                "%(num)d carried over to confirm",
-                "%(num)d carried over to confirm",
-                item.to_confirm,
-            )
-        links.append((item, f"{before}{item.area.id}{after}", text))
-    return links
+    answered = _("%(answered)d of %(total)d answered")  # looked up once for every area
+    return [
+        (item, f"{before}{item.area.id}{after}", progress_text(item, answered)) for item in progress
+    ]
 
 
 def _wants_json() -> bool:
@@ -433,7 +428,7 @@ def area_post_too_large(error):
         limit=file_size(current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024),
     )
     form_class = area_form_class(definition, area_, current_language(), sub.round.version.sha256)
-    answers = ops.answers_by_question(sub)
+    answers = ops.answer_values(sub)  # as the page reads them
     return render_template(
         "responses/area.html",
         form=_page_form(form_class, sub, area_, answers),
