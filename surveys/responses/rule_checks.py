@@ -69,13 +69,9 @@ class ShownFailure:
         return f"explain-{self.failure.key}".replace("|", "-").replace(":", "-")
 
 
-def previous_submission(submission: Submission) -> Submission | None:
-    """The country's latest submission of record in an earlier round of the same questionnaire."""
-    return previous_submission_of(submission.round, submission.country_id)
-
-
 def previous_submission_of(round_: Round, country_id: int) -> Submission | None:
-    """The same, for a country that may not have started this round yet."""
+    """The country's latest submission of record in an earlier round of the same questionnaire
+    (the country may not have started this round yet)."""
     return db.session.scalar(_previous_of(round_, country_id, sa.select(Submission)))
 
 

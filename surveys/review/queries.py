@@ -60,18 +60,6 @@ def open_query_count(submission: Submission) -> int:
     )
 
 
-def open_query_counts(submission_ids: list[int]) -> dict[int, int]:
-    """Open queries per submission, for list pages (one query for all rows)."""
-    if not submission_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(ReviewQuery.submission_id, sa.func.count(ReviewQuery.id))
-        .where(ReviewQuery.submission_id.in_(submission_ids), ReviewQuery.resolved.is_(False))
-        .group_by(ReviewQuery.submission_id)
-    )
-    return {submission_id: count for submission_id, count in rows}
-
-
 @dataclass(frozen=True)
 class QueryCounts:
     """A submission's open queries: how many, and how many the country has answered."""
