@@ -63,9 +63,20 @@ class User(UserMixin, db.Model):
         # The session version is part of the id so that deactivation ends live sessions at once.
         return f"{self.id}:{self.session_version}"
 
+    def preload_scope(self, roles: frozenset[str], country_ids: frozenset[int]) -> None:
+        """Roles and countries read with the user's row (see accounts.session.load_user): the
+        relationships stay unloaded until something changes or lists them, and once loaded
+        they are the truth again."""
+        self._preloaded_scope = (roles, country_ids)
+
     @property
     def roles(self) -> frozenset[str]:
+        if "role_rows" not in self.__dict__ and (scope := self._scope()) is not None:
+            return scope[0]
         return frozenset(r.role for r in self.role_rows)
+
+    def _scope(self) -> tuple[frozenset[str], frozenset[int]] | None:
+        return self.__dict__.get("_preloaded_scope")
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -81,6 +92,8 @@ class User(UserMixin, db.Model):
 
     @property
     def country_ids(self) -> frozenset[int]:
+        if "countries" not in self.__dict__ and (scope := self._scope()) is not None:
+            return scope[1]
         return frozenset(c.id for c in self.countries)
 
     @property
