@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from surveys.extensions import db
 from surveys.questionnaire.models import QuestionnaireVersion
@@ -28,13 +29,26 @@ def queries_for(submission: Submission) -> list[ReviewQuery]:
     return list(db.session.scalars(_queries_statement(), {"submission_id": submission.id}))
 
 
+def may_have_queries(submission: Submission) -> bool:
+    """False for a draft never submitted: queries are asked only of a submitted or returned
+    submission, and submitting stamps `submitted_at`, which nothing clears. The area pages of
+    a round's drafts (most of its pages) skip the read."""
+    return submission.status != Status.DRAFT or submission.submitted_at is not None
+
+
 @cache
 def _queries_statement() -> sa.Select:
     # Built once: every area page runs it, and composing it costs more than running it.
+    # The authors come joined for their names; their roles and countries are not read (a
+    # user's own relationships would otherwise cost two more statements).
     return (
         sa.select(ReviewQuery)
         .where(ReviewQuery.submission_id == sa.bindparam("submission_id"))
         .order_by(ReviewQuery.created_at, ReviewQuery.id)
+        .options(
+            joinedload(ReviewQuery.author).lazyload("*"),
+            joinedload(ReviewQuery.responded_by).lazyload("*"),
+        )
     )
 
 

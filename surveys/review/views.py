@@ -65,7 +65,11 @@ def _request_queries(submission: Submission) -> list[ReviewQuery]:
     longer: a query answered by another request shows on the next page)."""
     cache = g.setdefault("review_queries_read", {})
     if submission.id not in cache:
-        cache[submission.id] = review_queries.queries_for(submission)
+        cache[submission.id] = (
+            review_queries.queries_for(submission)
+            if review_queries.may_have_queries(submission)
+            else []
+        )
     return cache[submission.id]
 
 

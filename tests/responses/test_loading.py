@@ -19,8 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from surveys.accounts.models import UserRole, user_countries
+from surveys.columns import utcnow
 from surveys.questionnaire import models as version_models
-from surveys.responses.models import Answer
+from surveys.responses.models import Answer, Submission
+from surveys.review.operations import add_query
+from surveys.review.workflow import return_for_changes
+from surveys.roles import Role
+from surveys.rounds.submission_status import Status
 from tests.responses.test_rules import COMPLETE, _start, ruled  # noqa: F401 - a fixture
 
 JSON = {"Accept": "application/json"}
@@ -119,6 +124,37 @@ def test_a_page_of_a_definition_this_process_has_not_parsed_reads_its_json_once(
     with counted(db) as statements:
         assert client.get(url).status_code == 200
     assert not any("definition_json" in s for s in statements)
+
+
+def test_a_draft_never_submitted_skips_the_review_queries(client, db, page):
+    """No query can be asked of a draft never submitted: its pages do not look for any."""
+    url, _ = page
+    with counted(db) as statements:
+        assert client.get(url).status_code == 200
+    assert not any("review_queries" in s for s in statements)
+    assert len(statements) <= PAGE_STATEMENTS - 1, "\n".join(statements)
+
+
+def test_a_returned_submission_shows_its_queries_in_the_same_few_statements(
+    client, db, page, create_user
+):
+    """The queries are read with their authors, not with the authors' roles and countries (only
+    the viewer's own are read)."""
+    url, ids = page
+    submission = db.session.get(Submission, ids["submission"])
+    submission.status = Status.SUBMITTED.value
+    submission.submitted_at = utcnow()  # as submitting stamps it
+    coordinator = create_user(Role.COORDINATOR, email="coord@unodc.example")
+    question = "Where do the 2025 figures come from?"
+    add_query(submission, coordinator, question_id="protection_statistics", text=question)
+    return_for_changes(submission, coordinator, notify=False)
+    db.session.commit()
+    fresh_session(db)
+    with counted(db) as statements:
+        html = client.get(url).get_data(as_text=True)
+    assert question in html
+    assert len(statements) <= PAGE_STATEMENTS, "\n".join(statements)
+    assert sum("user_roles" in s for s in statements) == 1, "\n".join(statements)
 
 
 def _elsewhere(db, *statements) -> None:
