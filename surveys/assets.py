@@ -44,9 +44,22 @@ def add_version(endpoint: str, values: dict) -> None:
     filename = os.path.normpath(values["filename"])
     if filename.startswith(".."):
         return
-    version = asset_version(current_app.static_folder, filename)
+    version = _linked_version(filename)
     if version is not None:
         values["v"] = version
+
+
+def _linked_version(filename: str) -> str | None:
+    """The version pages link to: looked up once per process (files change with a release,
+    which restarts the workers), except in debug, where an edited file shows at once. A file
+    changed under a running worker is still served right: its old URL is answered no-cache."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.debug:
+        return asset_version(app.static_folder, filename)
+    linked = app.extensions.setdefault("assets.linked_versions", {})
+    if filename not in linked:
+        linked[filename] = asset_version(app.static_folder, filename)
+    return linked[filename]
 
 
 def cache_policy(response):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 from surveys.assets import IMMUTABLE, asset_version
 
@@ -33,3 +34,28 @@ def test_a_changed_file_gets_a_new_url(tmp_path):
 
 def test_pages_keep_their_own_cache_policy(client):
     assert "immutable" not in client.get("/login").headers.get("Cache-Control", "")
+
+
+def test_a_file_changed_under_a_running_worker_is_still_served_fresh(app, client, tmp_path):
+    """Pages look a file's version up once per process (a release restarts the workers); a file
+    edited under a running one keeps its URL, which is then answered with the new content and
+    no-cache, never pinned."""
+    shutil.copy(Path(app.static_folder, "app.css"), tmp_path / "app.css")
+    folder = app.static_folder
+    app.static_folder = str(tmp_path)
+    app.extensions.pop("assets.linked_versions", None)
+    try:
+        href = _stylesheet(client)
+        (tmp_path / "app.css").write_text("body { color: teal; }")
+        assert _stylesheet(client) == href
+        with client.get(href) as response:
+            assert response.headers["Cache-Control"] == "no-cache"
+            assert b"teal" in response.data
+    finally:
+        app.static_folder = folder
+        app.extensions.pop("assets.linked_versions", None)
+
+
+def _stylesheet(client) -> str:
+    page = client.get("/login").get_data(as_text=True)
+    return re.search(r'<link rel="stylesheet" href="([^"]+)"', page).group(1)
