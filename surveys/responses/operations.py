@@ -277,7 +277,11 @@ _ANSWER_ROWS = sa.select(
 
 def condition_values(answers: Mapping[str, Answer | AnswerInput]) -> dict[str, object]:
     """Answer values as `show_if` conditions see them ("not applicable" reads as None)."""
-    return {qid: None if a.not_applicable else a.value for qid, a in answers.items()}
+    return {qid: condition_value(a) for qid, a in answers.items()}
+
+
+def condition_value(answer: Answer | AnswerInput) -> object:
+    return None if answer.not_applicable else answer.value
 
 
 def hidden_ids(

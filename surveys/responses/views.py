@@ -354,8 +354,10 @@ def _outside_values(definition: Definition, area: Area, answers: dict, hidden) -
     for question in area.questions:
         if question.show_if:
             wanted |= referenced_ids(parse(question.show_if)) - own
-    values = ops.condition_values(answers)
-    return {qid: None if qid in hidden else values.get(qid) for qid in sorted(wanted)}
+    return {
+        qid: None if qid in hidden or qid not in answers else ops.condition_value(answers[qid])
+        for qid in sorted(wanted)
+    }
 
 
 def _page_form(
