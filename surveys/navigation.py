@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import current_app, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 
@@ -27,11 +28,16 @@ def add_nav_item(endpoint: str, label: object, roles=(), order: int = 50) -> Non
 
 
 def menu() -> list[tuple[str, str, str]]:
-    """(url, label, endpoint) of the entries the current user may use."""
+    """(url, label, endpoint) of the entries the current user may use: written once per
+    application, set of roles, language and address prefix (every page shows it)."""
     if not current_user.is_authenticated:
         return []
-    return [
-        (url_for(item.endpoint), str(item.label), item.endpoint)
-        for item in _items
-        if not item.roles or current_user.has_role(*item.roles)
-    ]
+    key = (current_user.roles, get_locale(), request.script_root)
+    written = current_app.extensions.setdefault("navigation.menus", {})
+    if key not in written:
+        written[key] = [
+            (url_for(item.endpoint), str(item.label), item.endpoint)
+            for item in _items
+            if not item.roles or current_user.has_role(*item.roles)
+        ]
+    return written[key]
