@@ -7,12 +7,13 @@ from flask_babel import lazy_gettext as _l
 
 from surveys.audit.labels import add_action_labels
 from surveys.navigation import add_nav_item
-from surveys.review.views import bp
+from surveys.review.views import bp, round_bp
 from surveys.roles import Role
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp, url_prefix="/review")
+    app.register_blueprint(round_bp, url_prefix="/rounds")
     add_nav_item("review.index", _l("Review"), roles=(Role.COORDINATOR,), order=45)
     add_action_labels(
         {

@@ -1,5 +1,6 @@
-"""Review pages: coordinators review, query, return, validate and reopen; respondents answer
-queries and submit. Views are thin: checks and changes live in operations and workflow."""
+"""Review pages: coordinators review, query, return, validate and reopen (a submission here, a
+closed country from the round's page); respondents answer queries and submit. Views are thin:
+checks and changes live in operations and workflow."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from surveys.access import allow, require_country
 from surveys.extensions import db
-from surveys.i18n import current_language
+from surveys.i18n import current_language, user_zone
 from surveys.inputs import same_site_path
 from surveys.questionnaire.schema import localized
 from surveys.responses import operations as response_ops
@@ -33,9 +34,15 @@ from surveys.review.forms import AnswerQueryForm, ConfirmForm, QueryForm, Reopen
 from surveys.review.models import ReviewQuery
 from surveys.review.operations import ReviewError, add_query, answer_query, resolve_query
 from surveys.roles import Role
+from surveys.rounds import views as round_views
+from surveys.rounds.forms import ReopenForm as ReopenCountryForm
+from surveys.rounds.forms import to_utc
 from surveys.rounds.models import Round
+from surveys.rounds.operations import RoundError
 
 bp = Blueprint("review", __name__, template_folder="templates")
+# The actions of review taken from the round's page (/rounds/...), where they are offered.
+round_bp = Blueprint("round_review", __name__)
 
 
 @bp.app_context_processor
@@ -321,6 +328,40 @@ def reopen_submission(submission_id: int):
         _("The submission was reopened; the country can change it again."),
         _review_url(sub.id),
     )
+
+
+def _refused_reopening(round_: Round, form: ReopenCountryForm, country_id: int):
+    """The round's page again, with this country's reopen form showing its values and errors."""
+    return round_views.round_page(
+        round_, reopen_form=form, reopen_country_id=country_id, status=400
+    )
+
+
+@round_bp.post("/<int:round_id>/countries/<int:country_id>/reopen")
+@allow(Role.COORDINATOR)
+def reopen_country(round_id: int, country_id: int):
+    """Open a closed round again for one country, sending its counted submission back to it."""
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        abort(404)
+    form = ReopenCountryForm(prefix="reopen")
+    if not form.validate_on_submit():
+        return _refused_reopening(round_, form, country_id)
+    try:
+        workflow.reopen_country(
+            round_,
+            country_id,
+            to_utc(form.closes_at.data, user_zone()),
+            actor=current_user,
+            note=form.note.data or "",
+        )
+    except RoundError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _refused_reopening(round_, form, country_id)
+    db.session.commit()
+    flash(_("The round is open again for this country."), "success")
+    return redirect(url_for("rounds.show", round_id=round_.id))
 
 
 # ---------------------------------------------------------------- respondents

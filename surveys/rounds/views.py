@@ -22,7 +22,6 @@ from surveys.notifications.models import OutboxMessage
 from surveys.notifications.outbox import resend
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.responses.operations import counted_countries, round_answers
-from surveys.review.workflow import reopen_country
 from surveys.roles import Role
 from surveys.rounds import overview
 from surveys.rounds.forms import (
@@ -281,7 +280,7 @@ def cancel(round_id: int):
 # ---------------------------------------------------------------- the round page
 
 
-def _page(
+def round_page(
     round_: Round,
     *,
     extend_form=None,
@@ -289,6 +288,8 @@ def _page(
     reopen_country_id: int | None = None,
     status: int = 200,
 ):
+    """The round's page; a form refused by one of its actions (here or in another slice, like
+    the reopening in review) is shown again with its values and errors."""
     now = utcnow()
     status_filter = request.args.get("status", "")
     query = request.args.get("q", "")
@@ -353,7 +354,7 @@ def _page(
 @bp.get("/<int:round_id>")
 @allow(*READERS)
 def show(round_id: int):
-    return _page(_round_or_404(round_id))
+    return round_page(_round_or_404(round_id))
 
 
 @bp.post("/<int:round_id>/extend")
@@ -363,7 +364,7 @@ def extend(round_id: int):
     form = ExtendForm(prefix="extend")
     form.country_id.choices = [(0, "")] + [(p.country_id, "") for p in round_.participants]
     if not form.validate_on_submit():
-        return _page(round_, extend_form=form, status=400)
+        return round_page(round_, extend_form=form, status=400)
     closes_at = to_utc(form.closes_at.data, user_zone())
     try:
         if form.country_id.data:
@@ -373,33 +374,9 @@ def extend(round_id: int):
     except RoundError as exc:
         db.session.rollback()
         form.closes_at.errors = [*form.closes_at.errors, exc.message]
-        return _page(round_, extend_form=form, status=400)
+        return round_page(round_, extend_form=form, status=400)
     db.session.commit()
     flash(_("The closing date was changed."), "success")
-    return redirect(url_for("rounds.show", round_id=round_.id))
-
-
-@bp.post("/<int:round_id>/countries/<int:country_id>/reopen")
-@allow(*MANAGERS)
-def reopen(round_id: int, country_id: int):
-    round_ = _round_or_404(round_id)
-    form = ReopenForm(prefix="reopen")
-    if not form.validate_on_submit():
-        return _page(round_, reopen_form=form, reopen_country_id=country_id, status=400)
-    try:
-        reopen_country(
-            round_,
-            country_id,
-            to_utc(form.closes_at.data, user_zone()),
-            actor=current_user,
-            note=form.note.data or "",
-        )
-    except RoundError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _page(round_, reopen_form=form, reopen_country_id=country_id, status=400)
-    db.session.commit()
-    flash(_("The round is open again for this country."), "success")
     return redirect(url_for("rounds.show", round_id=round_.id))
 
 
