@@ -1,4 +1,7 @@
-"""`surveys rounds ...`: create, list, extend and cancel rounds; set cadences."""
+"""`surveys rounds ...`: create, list, extend and cancel rounds; set cadences.
+
+`open-now` and `close-now` join this group from the scheduling slice (surveys.scheduling.commands):
+they run the scheduler's opening and closing jobs at once."""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from flask.cli import AppGroup
 
 from surveys.columns import utcnow
 from surveys.countries.models import Country
-from surveys.export.models import ArchivedWorkbook
 from surveys.extensions import db
 from surveys.i18n import in_language
 from surveys.languages import SOURCE_LANGUAGE
@@ -21,15 +23,12 @@ from surveys.rounds.models import Cadence, Round
 from surveys.rounds.operations import (
     RoundError,
     cancel_round,
-    close_now,
     create_cadence,
     create_round,
     extend_country,
     move_closing,
-    open_now,
     state_of,
 )
-from surveys.scheduling import jobs
 
 rounds_cli = AppGroup("rounds", help="Assessment rounds and cadences.")
 
@@ -103,7 +102,8 @@ def _offsets(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _round(round_id: int) -> Round:
+def round_by_id(round_id: int) -> Round:
+    """The round of that id, or a clean error naming it."""
     round_ = db.session.get(Round, round_id)
     if round_ is None:
         raise click.ClickException(f"no round {round_id}")
@@ -165,7 +165,7 @@ def list_command():
 @in_english
 def extend_command(round_id, closes, zone_name, country):
     """Move a round's closing date (or one country's)."""
-    round_ = _round(round_id)
+    round_ = round_by_id(round_id)
     closes_at = _moment(closes, _zone(zone_name), "--closes")
     if country:
         country_id = _country_ids(country)[0]
@@ -183,47 +183,10 @@ def extend_command(round_id, closes, zone_name, country):
 @in_english
 def cancel_command(round_id):
     """Cancel a round that has not opened yet."""
-    round_ = _round(round_id)
+    round_ = round_by_id(round_id)
     cancel_round(round_)
     db.session.commit()
     click.echo(f"Round {round_.id} ({round_.period_label}) cancelled.")
-
-
-@rounds_cli.command("open-now")
-@click.argument("round_id", type=int)
-@in_english
-def open_now_command(round_id):
-    """Open a scheduled round at once, with its opening notices (as the scheduler sends them)."""
-
-    round_ = _round(round_id)
-    now = utcnow()
-    open_now(round_, now=now)
-    db.session.commit()
-    queued = jobs.open_round(round_id, now=now)
-    click.echo(
-        f"Round {round_id} ({round_.period_label}) is open; {queued} opening notices queued."
-    )
-
-
-@rounds_cli.command("close-now")
-@click.argument("round_id", type=int)
-@in_english
-def close_now_command(round_id):
-    """Close an open round at once for every country: closing notices, the score snapshot and
-    the archived workbooks, exactly as when its closing date passes (each done once)."""
-
-    round_ = _round(round_id)
-    now = utcnow()
-    close_now(round_, now=now)
-    db.session.commit()
-    queued = jobs.close_round(round_id, now=now)
-    archived = db.session.scalars(
-        sa.select(ArchivedWorkbook.filename).where(ArchivedWorkbook.round_id == round_id)
-    ).all()
-    click.echo(
-        f"Round {round_id} ({round_.period_label}) is closed; {queued} notices queued; "
-        f"archived: {', '.join(archived) or 'none'}."
-    )
 
 
 @rounds_cli.command("cadence")

@@ -1,4 +1,8 @@
-"""`surveys scheduler`: run the scheduler process (see surveys.scheduling.process)."""
+"""`surveys scheduler`: run the scheduler process (see surveys.scheduling.process).
+
+`surveys rounds open-now` and `close-now` live here too (the scheduling slice adds them to the
+rounds group): an operator's "at once" is the round's change plus the very jobs the scheduler
+runs when the date comes (notices, score snapshot, archived workbooks), each done once."""
 
 from __future__ import annotations
 
@@ -6,10 +10,17 @@ import logging
 import sys
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from surveys.columns import utcnow
+from surveys.export.models import ArchivedWorkbook
+from surveys.extensions import db
 from surveys.ops.logs import configure_process_logging
+from surveys.rounds.commands import in_english, round_by_id
+from surveys.rounds.operations import close_now, open_now
+from surveys.scheduling.jobs import close_round, open_round
 
 # The scheduler process (surveys.scheduling.process) brings APScheduler: it is imported when the
 # command runs, so that web workers, which register the command but never run it, do without.
@@ -41,3 +52,40 @@ def scheduler_command(poll_seconds: float, once: bool, plan: bool) -> None:
     # successfully" for every routine run would bury that. Its warnings and errors still show.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     sys.exit(run(app, poll_seconds=poll_seconds, once=once))
+
+
+@click.command("open-now")
+@click.argument("round_id", type=int)
+@in_english
+def open_now_command(round_id):
+    """Open a scheduled round at once, with its opening notices (as the scheduler sends them)."""
+
+    round_ = round_by_id(round_id)
+    now = utcnow()
+    open_now(round_, now=now)
+    db.session.commit()
+    queued = open_round(round_id, now=now)
+    click.echo(
+        f"Round {round_id} ({round_.period_label}) is open; {queued} opening notices queued."
+    )
+
+
+@click.command("close-now")
+@click.argument("round_id", type=int)
+@in_english
+def close_now_command(round_id):
+    """Close an open round at once for every country: closing notices, the score snapshot and
+    the archived workbooks, exactly as when its closing date passes (each done once)."""
+
+    round_ = round_by_id(round_id)
+    now = utcnow()
+    close_now(round_, now=now)
+    db.session.commit()
+    queued = close_round(round_id, now=now)
+    archived = db.session.scalars(
+        sa.select(ArchivedWorkbook.filename).where(ArchivedWorkbook.round_id == round_id)
+    ).all()
+    click.echo(
+        f"Round {round_id} ({round_.period_label}) is closed; {queued} notices queued; "
+        f"archived: {', '.join(archived) or 'none'}."
+    )
