@@ -138,8 +138,7 @@ def _register_slices(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from surveys import assets, web
-    from surveys.ops import logs
+    from surveys import assets, logs, web
 
     logs.init_app(app)  # first: its timer starts before any other hook may answer
     web.init_app(app)

@@ -17,7 +17,7 @@ from flask.cli import with_appcontext
 from surveys.columns import utcnow
 from surveys.export.models import ArchivedWorkbook
 from surveys.extensions import db
-from surveys.ops.logs import configure_process_logging
+from surveys.logs import configure_process_logging
 from surveys.rounds.commands import in_english, round_by_id
 from surveys.rounds.operations import close_now, open_now
 from surveys.scheduling.jobs import close_round, open_round

@@ -4,6 +4,10 @@ A request line holds the request id, method, route (the URL rule, never the path
 password links hold tokens), status, duration, user id and address; never a form field, a query
 string, a password, a token or an answer. LOG_FORMAT chooses "json" (production default: one
 JSON object per line for the log collector) or "text" (development default, easy to read).
+
+Part of the platform's ground, beside web.py: the app factory installs the request hooks and the
+scheduler process (surveys.scheduling) configures its own logging here, so no slice reaches up
+for it.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import logging
 
 from surveys.accounts.models import TokenPurpose
 from surveys.accounts.tokens import issue_token
-from surveys.ops.logs import JsonFormatter, TextFormatter
+from surveys.logs import JsonFormatter, TextFormatter
 
 PASSWORD = "correct horse battery"
 
