@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+from collections.abc import Callable
 
 from babel.dates import get_date_format, get_datetime_format, get_time_format
-from flask import Flask, current_app, has_request_context, render_template, request, session
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    has_request_context,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,14 +26,12 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import BadRequest, MethodNotAllowed, ServiceUnavailable, Unauthorized
 
 from surveys.access import PUBLIC, enforce_policy, policy_for
-from surveys.api import error_response, is_api_request
 from surveys.audit.labels import action_label
 from surveys.audit.models import AuditEvent
 from surveys.extensions import db
 from surveys.i18n import current_language, enabled_languages, file_size
 from surveys.languages import direction_of
 from surveys.navigation import menu
-from surveys.rounds.submission_status import status_label
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -59,6 +66,10 @@ ERROR_EXPLANATIONS = {
     ),
 }
 DATABASE_RETRY_SECONDS = 5
+# The data API answers its own errors (JSON with a stable code, never a page): its slice says how
+# (use_api_errors), as it gives surveys.access its token check, so that the hooks of every page do
+# not reach up into it.
+API_ERRORS = "surveys.api_errors"
 
 
 def init_app(app: Flask) -> None:
@@ -77,7 +88,6 @@ def init_app(app: Flask) -> None:
         "" if value is None else format_decimal(value, fmt)
     )
     app.jinja_env.filters["filesize"] = file_size
-    app.jinja_env.globals["submission_status_label"] = submission_status_label
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, csrf_failed)
@@ -85,6 +95,22 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(release_session)  # runs before Flask-SQLAlchemy's own
     if not event.contains(db.session, "before_flush", refuse_writes_outside_post):
         event.listen(db.session, "before_flush", refuse_writes_outside_post)
+
+
+def use_api_errors(
+    app: Flask, is_api_request: Callable[[], bool], answer: Callable[[Exception], Response]
+) -> None:
+    """Errors of the requests `is_api_request` recognises are answered by `answer`."""
+    app.extensions[API_ERRORS] = (is_api_request, answer)
+
+
+def _api_answer(error: Exception) -> Response | None:
+    """The data API's own answer to the error, when the request is one of the API's."""
+    registered = current_app.extensions.get(API_ERRORS)
+    if registered is None:
+        return None
+    is_api_request, answer = registered
+    return answer(error) if is_api_request() else None
 
 
 def refuse_writes_outside_post(session, _flush_context, _instances) -> None:
@@ -219,11 +245,6 @@ def language_name(code: str) -> str:
     return next((lang.name for lang in enabled_languages() if lang.code == code), code)
 
 
-def submission_status_label(status: str | None) -> str:
-    """A submission's status in the reader's language (None: not started)."""
-    return _(status_label(status))
-
-
 def csrf_failed(error: CSRFError):
     """A form's CSRF token no longer matches: usually the session ended, so ask to sign in."""
     policy = policy_for(request.endpoint)
@@ -256,8 +277,9 @@ def database_unavailable(error: OperationalError):
     current_app.logger.error("database unavailable: %s", str(error.orig).strip().splitlines()[0])
     with contextlib.suppress(SQLAlchemyError):  # the pool replaces the lost connection later
         db.session.rollback()
-    if is_api_request():
-        return error_response(ServiceUnavailable())
+    api_answer = _api_answer(ServiceUnavailable())
+    if api_answer is not None:
+        return api_answer
     # The page is drawn for an anonymous visitor: reading the signed-in user's row (their
     # roles for the menu, their language) needs the database that just failed.
     g._login_user = AnonymousUserMixin()
@@ -268,8 +290,9 @@ def database_unavailable(error: OperationalError):
 
 
 def render_error(error):
-    if is_api_request():  # the data API answers JSON with a stable code, never a page
-        return error_response(error)
+    api_answer = _api_answer(error)  # the data API answers JSON with a stable code, never a page
+    if api_answer is not None:
+        return api_answer
     code = getattr(error, "code", 500) or 500
     description = getattr(error, "description", None)
     # Werkzeug's default descriptions are English; show ours unless a view gave its own message.

@@ -6,15 +6,23 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from surveys.access import use_token_authenticator
-from surveys.api import add_rate_limit_headers, openapi_views, views  # noqa: F401 - routes
+from surveys.api import (  # noqa: F401 - routes
+    add_rate_limit_headers,
+    error_response,
+    is_api_request,
+    openapi_views,
+    views,
+)
 from surveys.api.auth import authenticate
 from surveys.api.framework import ApiError, bp
 from surveys.api.pages import bp as pages_bp
 from surveys.audit.labels import add_action_labels
+from surveys.web import use_api_errors
 
 
 def init_app(app: Flask) -> None:
     use_token_authenticator(app, authenticate)
+    use_api_errors(app, is_api_request, error_response)
     if not bp._got_registered_once:
         bp.register_error_handler(ApiError, lambda error: error.response())
         bp.after_request(add_rate_limit_headers)

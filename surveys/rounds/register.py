@@ -1,20 +1,24 @@
-"""The rounds slice joins the application: its pages, its commands, its menu entries."""
+"""The rounds slice joins the application: its pages, its commands, its menu entries, and the
+submission status in words for every page (`submission_status_label` in templates)."""
 
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from surveys.audit.labels import add_action_labels
 from surveys.navigation import add_nav_item
 from surveys.roles import Role
 from surveys.rounds.commands import rounds_cli
+from surveys.rounds.submission_status import status_label
 from surveys.rounds.views import bp
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp, url_prefix="/rounds")
     app.cli.add_command(rounds_cli)
+    app.jinja_env.globals["submission_status_label"] = submission_status_label
     add_nav_item("rounds.index", _l("Rounds"), roles=(Role.COORDINATOR, Role.ANALYST), order=30)
     add_action_labels(
         {
@@ -31,3 +35,8 @@ def init_app(app: Flask) -> None:
             "cadence.round_skipped": _l("Cadence could not create its round"),
         }
     )
+
+
+def submission_status_label(status: str | None) -> str:
+    """A submission's status in the reader's language (None: not started)."""
+    return _(status_label(status))
