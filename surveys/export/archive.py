@@ -8,8 +8,11 @@ bytes live in the file store (surveys.storage), written in the closing job's tra
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from surveys.columns import utcnow
@@ -19,6 +22,7 @@ from surveys.extensions import db
 from surveys.i18n import language_codes
 from surveys.rounds.models import Round
 from surveys.storage.backends import current_store, digest_of, incoming_file, verify
+from surveys.storage.references import ReferencedFile
 
 
 class ArchiveFileError(RuntimeError):
@@ -122,3 +126,15 @@ def check_archived(record: ArchivedWorkbook) -> None:
         raise ArchiveFileError(f"{record.filename} is missing from the file store")
     if not verify(store, record.sha256, record.size_bytes):
         raise ArchiveFileError(f"{record.filename} does not match its checksum")
+
+
+def archived_files() -> Iterator[ReferencedFile]:
+    """Every archived workbook, for the file store's checks (surveys.storage.references)."""
+    archive = Path(current_app.config["ARCHIVE_DIR"])
+    for row in db.session.scalars(select(ArchivedWorkbook).order_by(ArchivedWorkbook.id)):
+        yield ReferencedFile(
+            row.sha256,
+            row.size_bytes,
+            f"archived workbook {row.filename}",
+            (archive / f"round-{row.round_id}" / row.filename,),
+        )

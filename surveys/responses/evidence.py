@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePath
 from typing import IO
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from surveys.accounts.models import User
@@ -28,6 +29,7 @@ from surveys.i18n import file_size
 from surveys.inputs import parse_ids
 from surveys.responses.models import Evidence, Submission
 from surveys.storage.backends import FileDigest, FileStore, incoming_file
+from surveys.storage.references import ReferencedFile
 
 CHUNK = 64 * 1024
 MAX_FILENAME = 200
@@ -214,3 +216,15 @@ def remove_evidence(
 def human_size(size: int) -> str:
     """A file size in the reader's language (1,5 Mo in French)."""
     return file_size(size)
+
+
+def evidence_files() -> Iterator[ReferencedFile]:
+    """Every evidence file, for the file store's checks (surveys.storage.references)."""
+    uploads = Path(current_app.config["UPLOAD_DIR"])
+    for row in db.session.scalars(sa.select(Evidence).order_by(Evidence.id)):
+        yield ReferencedFile(
+            row.sha256,
+            row.size_bytes,
+            f"evidence {row.id} ({row.filename})",
+            (uploads / row.sha256[:2] / row.sha256,),
+        )

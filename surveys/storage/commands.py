@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -11,9 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from surveys.export.models import ArchivedWorkbook
 from surveys.extensions import db
-from surveys.responses.models import Evidence
 from surveys.storage.backends import (
     DATABASE,
     DatabaseStore,
@@ -24,37 +21,16 @@ from surveys.storage.backends import (
     incoming_file,
     verify,
 )
+from surveys.storage.references import ReferencedFile, file_references
 
 storage_cli = AppGroup("storage", help="The file store of evidence and archived workbooks.")
 
 
-@dataclass(frozen=True)
-class ReferencedFile:
-    sha256: str
-    size: int
-    label: str  # what an operator recognises: "evidence 12 (decree.pdf)"
-    legacy_paths: tuple[Path, ...]  # where versions before the file store kept it
-
-
 def referenced_files() -> Iterator[ReferencedFile]:
-    """Every file a row of the database points at (evidence, archived workbooks)."""
-
-    uploads = Path(current_app.config["UPLOAD_DIR"])
-    archive = Path(current_app.config["ARCHIVE_DIR"])
-    for row in db.session.scalars(sa.select(Evidence).order_by(Evidence.id)):
-        yield ReferencedFile(
-            row.sha256,
-            row.size_bytes,
-            f"evidence {row.id} ({row.filename})",
-            (uploads / row.sha256[:2] / row.sha256,),
-        )
-    for row in db.session.scalars(sa.select(ArchivedWorkbook).order_by(ArchivedWorkbook.id)):
-        yield ReferencedFile(
-            row.sha256,
-            row.size_bytes,
-            f"archived workbook {row.filename}",
-            (archive / f"round-{row.round_id}" / row.filename,),
-        )
+    """Every file a row of the database points at (evidence, archived workbooks: see
+    surveys.storage.references for who registers them)."""
+    for references in file_references():
+        yield from references.files()
 
 
 def other_store(store: FileStore) -> FileStore:
@@ -69,9 +45,10 @@ def missing_count(store: FileStore) -> int:
     if isinstance(store, DatabaseStore):  # one query instead of one per file
         from surveys.storage.models import StoredFile
 
-        referenced = sa.union(
-            sa.select(Evidence.sha256), sa.select(ArchivedWorkbook.sha256)
-        ).subquery()
+        tables = file_references()
+        if not tables:
+            return 0
+        referenced = sa.union(*(sa.select(t.sha256.label("sha256")) for t in tables)).subquery()
         return db.session.scalar(
             sa.select(sa.func.count())
             .select_from(referenced)
