@@ -129,19 +129,20 @@ RESPONSES_COLUMNS = (
 RESPONSES_VALUE_COLUMN = 11
 """The position of "Answer value": its style depends on the question type."""
 
-DATA_QUALITY_COLUMNS = (
-    Column(N_("Country code"), 9),
-    Column(N_("Country"), 22),
-    Column(N_("Status"), 12),
-    Column(N_("Rule"), 28),
-    Column(N_("Severity"), 11),
-    Column(N_("Question id"), 22),
-    Column(N_("Question"), 40, "wrap"),
-    Column(N_("Cells"), 24, "wrap"),
-    Column(N_("Message"), 60, "wrap"),
-    Column(N_("Explanation"), 40, "wrap"),
+# The Data quality sheet's titles are the analysts' page's (surveys.results.quality, which reads
+# the database: the scorecard builder pairs them with these widths and styles).
+DATA_QUALITY_LOOK = (
+    (9, None),
+    (22, None),
+    (12, None),
+    (28, None),
+    (11, None),
+    (22, None),
+    (40, "wrap"),
+    (24, "wrap"),
+    (60, "wrap"),
+    (40, "wrap"),
 )
-SEVERITY_LABELS: Mapping[str, str] = {"error": N_("Error"), "warning": N_("Warning")}
 
 STATISTICS_COLUMNS = (
     Column(N_("Round"), 8),

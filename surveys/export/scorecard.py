@@ -22,14 +22,15 @@ from surveys.export.layout import (
     COUNTRY_COLUMN_WIDTHS,
     COUNTRY_INDEX_COLUMNS,
     COUNTRY_QUESTION_COLUMNS,
+    DATA_QUALITY_LOOK,
     RESPONSES_COLUMNS,
     RESPONSES_VALUE_COLUMN,
     STATISTICS_COLUMNS,
+    Column,
     CountryEntry,
     IndexLine,
     headers,
 )
-from surveys.export.quality import data_quality_values, round_quality
 from surveys.export.queries import (
     LoadedRound,
     load_round,
@@ -49,10 +50,17 @@ from surveys.i18n import make_translate
 from surveys.questionnaire.framework import Framework
 from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.schema import Definition, Response, localized
+from surveys.results.quality import DATA_QUALITY_HEADERS, data_quality_values, round_quality
 from surveys.rounds.submission_status import COUNTED_STATUSES
 from surveys.scoring import SCORING_VERSION, Progress, Scorecard, compare_scorecards, score
 from surveys.scoring.aggregates import aggregate, summarise
 from surveys.scoring.dimensions import Analysis, analyse, plan_analysis
+
+# The Data quality sheet: the analysts' data-quality table, column for column, sized for a sheet.
+DATA_QUALITY_COLUMNS = tuple(
+    Column(header, width, style)
+    for header, (width, style) in zip(DATA_QUALITY_HEADERS, DATA_QUALITY_LOOK, strict=True)
+)
 
 
 def responses_of(entry: CountryEntry) -> list[Response]:
@@ -452,10 +460,10 @@ def write_statistics(
 
 
 def write_data_quality(book: Book, round_id: int) -> None:
-    writer = book.table_sheet(book.t(layout.SHEET_DATA_QUALITY), layout.DATA_QUALITY_COLUMNS)
+    writer = book.table_sheet(book.t(layout.SHEET_DATA_QUALITY), DATA_QUALITY_COLUMNS)
     for row in round_quality(round_id, book.language, book.t).rows:
         writer.append(data_quality_values(row, book.t))
-    autofilter(writer, len(layout.DATA_QUALITY_COLUMNS))
+    autofilter(writer, len(DATA_QUALITY_COLUMNS))
 
 
 def write_codebook(book: Book, definition: Definition, framework: Framework | None = None) -> None:

@@ -11,8 +11,6 @@ from sqlalchemy import select
 
 from surveys.access import allow
 from surveys.countries.models import Country
-from surveys.export.layout import DATA_QUALITY_COLUMNS
-from surveys.export.quality import data_quality_values, round_quality
 from surveys.extensions import db
 from surveys.i18n import make_translate
 from surveys.inputs import parse_id
@@ -43,6 +41,7 @@ from surveys.results.dashboards import (
     submission_scores,
 )
 from surveys.results.dimensions import DimensionOverview, dimension_overview
+from surveys.results.quality import DATA_QUALITY_HEADERS, data_quality_values, round_quality
 from surveys.roles import Role
 from surveys.rounds.models import Round
 from surveys.scoring import OVERALL, Index, IndexStatus
@@ -245,7 +244,7 @@ def data_quality_page(round_id: int):
         "results/data_quality.html",
         round=overview_round,
         quality=quality,
-        headers=[translate(c.header) for c in DATA_QUALITY_COLUMNS],
+        headers=[translate(header) for header in DATA_QUALITY_HEADERS],
         rows=[data_quality_values(row, translate) for row in quality.rows],
         outliers=sum(1 for row in quality.rows if row.is_outlier),
         severity_label=lambda severity: _("Error") if severity == "error" else _("Warning"),

@@ -1,8 +1,9 @@
 """A round's data quality: every validation rule each country's answers break, with the
 respondent's explanations, counted per country and per rule.
 
-One source for the analysts' data-quality page and the scorecard's "Data quality" sheet, so the
-two show the same rows. The rules are evaluated by the pure core
+One source for the analysts' data-quality page (here, in results) and the scorecard's "Data
+quality" sheet (surveys.export.scorecard, which stands above), so the two show the same rows
+under the same column titles. The rules are evaluated by the pure core
 (surveys.questionnaire.rules.check_answers) on the answers as stored, against each country's
 previous round of record (the plausibility checks: outliers against the previous round).
 """
@@ -10,13 +11,12 @@ previous round of record (the plausibility checks: outliers against the previous
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from surveys.countries.models import Country
-from surveys.export.layout import SEVERITY_LABELS, Translate, status_label
 from surveys.extensions import db
 from surveys.questionnaire.expressions import hidden_questions
 from surveys.questionnaire.models import QuestionnaireVersion
@@ -24,9 +24,27 @@ from surveys.questionnaire.rules import check_answers, failure_text
 from surveys.questionnaire.schema import Definition, localized
 from surveys.responses.models import RuleExplanation, Submission
 from surveys.rounds.models import Round
-from surveys.rounds.submission_status import COUNTED_STATUSES
+from surveys.rounds.submission_status import COUNTED_STATUSES, status_label
+from surveys.translatable import N_
 
 PLAUSIBILITY = "plausibility"
+Translate = Callable[[str], str]
+"""msgid -> text in the page's or the workbook's language."""
+
+# The title of each value of a row (data_quality_values), on the page and in the sheet.
+DATA_QUALITY_HEADERS = (
+    N_("Country code"),
+    N_("Country"),
+    N_("Status"),
+    N_("Rule"),
+    N_("Severity"),
+    N_("Question id"),
+    N_("Question"),
+    N_("Cells"),
+    N_("Message"),
+    N_("Explanation"),
+)
+SEVERITY_LABELS: Mapping[str, str] = {"error": N_("Error"), "warning": N_("Warning")}
 
 
 @dataclass(frozen=True)
@@ -166,7 +184,7 @@ def data_quality_values(row: QualityRow, t: Translate) -> list[object]:
     return [
         row.country_iso2,
         row.country_name,
-        status_label(row.status, t),
+        t(status_label(row.status)),
         row.rule_id,
         t(SEVERITY_LABELS[row.severity]),
         row.question_id,
