@@ -163,6 +163,18 @@ def all_imports() -> list[Import]:
     return [imp for path in source_files() for imp in imports_of(path)]
 
 
+def unit_edges(imports: list[Import]) -> dict[str, set[str]]:
+    """Unit -> the other units it imports (imports that only serve type checking left out)."""
+    edges: dict[str, set[str]] = defaultdict(set)
+    for imp in imports:
+        if imp.type_only:
+            continue
+        source, target = unit_of(imp.source), unit_of(imp.target)
+        if source != target:
+            edges[source].add(target)
+    return edges
+
+
 def strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
     """Groups of two or more units that reach each other (Tarjan's algorithm)."""
     index: dict[str, int] = {}
@@ -247,14 +259,7 @@ def report(ladder: list[str], longest: int) -> None:
         ("module-level imports only", [imp for imp in imports if not imp.in_function]),
         ("leaving out views, commands, demo and register", lower),
     ):
-        edges: dict[str, set[str]] = defaultdict(set)
-        for imp in chosen:
-            if imp.type_only:
-                continue
-            source, target = unit_of(imp.source), unit_of(imp.target)
-            if source != target:
-                edges[source].add(target)
-        groups = strongly_connected(edges)
+        groups = strongly_connected(unit_edges(chosen))
         print(f"strongly connected groups, {label}: {len(groups)}")
         for group in groups:
             print(f"  {len(group)}: {', '.join(group)}")
