@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,54 @@ def test_compiled_catalogue_is_shipped_with_the_package():
 def test_pages_switch_to_french(client):
     response = client.get("/login", headers={"Accept-Language": "fr"})
     assert "Se connecter" in response.get_data(as_text=True)
+
+
+# French typography: a space before : ; ? ! and inside « », never one a line may break at.
+# U+00A0 (no-break space) before ":" and inside « »; U+202F (narrow no-break space) before
+# ";", "?" and "!" (the fine space of the Imprimerie nationale rules; Babel's fr_FR groups
+# digits with it too). "!=" is an operator, not punctuation; "18:00" has no space at all.
+NBSP, NNBSP = "\u00a0", "\u202f"
+FRENCH_SPACING_FAULTS = (
+    (re.compile(rf"[^{NBSP}\S]:|{NNBSP}:"), "before “:” (U+00A0 wanted)"),
+    (re.compile(rf"[^{NNBSP}\S][;?]|[^{NNBSP}\S]!(?!=)|{NBSP}[;?]|{NBSP}!(?!=)"), "before ; ? !"),
+    (re.compile(rf"«[^{NBSP}\S]|«{NNBSP}|[^{NBSP}\S]»|{NNBSP}»"), "inside « » (U+00A0 wanted)"),
+)
+
+
+def french_spacing_faults(text: str) -> list[str]:
+    """What is wrong with the spaces of one French string, in words (none: an empty list)."""
+    return [
+        f"{where}: …{text[max(m.start() - 15, 0) : m.end() + 15]}…"
+        for pattern, where in FRENCH_SPACING_FAULTS
+        for m in pattern.finditer(text)
+    ]
+
+
+def test_the_spacing_rule_sees_ordinary_spaces_and_accepts_the_typography():
+    assert french_spacing_faults("Réponse : Oui")
+    assert french_spacing_faults("Pas encore de compte ? Les comptes")
+    assert french_spacing_faults("pèse 14 Mo ; la limite")
+    assert french_spacing_faults("closez-la par « aucun changement »")
+    assert french_spacing_faults(f"Réponse{NNBSP}: Oui")  # the narrow one is for ; ? ! only
+    assert french_spacing_faults(f"compte{NBSP}? Les")
+    assert not french_spacing_faults(
+        f"Réponse{NBSP}: Oui, compte{NNBSP}? Bravo{NNBSP}! a{NNBSP}; z"
+    )
+    assert not french_spacing_faults(f"«{NBSP}aucun changement{NBSP}»")
+    assert not french_spacing_faults("à 18:00, l'en-tête Accept: text/csv, x != 0")
+
+
+def test_french_translations_keep_punctuation_with_its_word():
+    with PO_FILE.open("rb") as handle:
+        french = read_po(handle, locale="fr")
+    faults = []
+    for message in french:
+        if not message.id:
+            continue  # the header
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            faults.extend(f"{message.id!r}: {fault}" for fault in french_spacing_faults(text))
+    assert not faults, (
+        f"{len(faults)} French strings with a breakable or wrong space, e.g.\n"
+        + "\n".join(faults[:10])
+    )
