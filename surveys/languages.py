@@ -17,6 +17,11 @@ DEFAULT_LANGUAGE = "en"
 SOURCE_LANGUAGE = "en"  # the language of the message ids: it needs no catalogue
 DIRECTIONS = ("ltr", "rtl")
 LANGUAGE_CODE_LENGTH = 16  # the longest code a LANGUAGES entry may have ("zh-Hant-TW")
+LIST_SEPARATOR = "; "  # between the items of a list in words, unless LIST_SEPARATORS says else
+# Typography Babel's (CLDR) data does not carry, by the language of the locale: French sets a
+# narrow no-break space (U+202F) before ";", as its catalogue does before ; ? ! (U+00A0 before
+# ":"), so that a line never starts with the semicolon.
+LIST_SEPARATORS = {"fr": "\u202f; "}
 
 
 class LanguageSettingError(ValueError):
@@ -116,6 +121,13 @@ def language_named(code: str | None) -> Language:
 def locale_for(code: str | None) -> str:
     """The Babel locale that formats `code` (the default language's for a code we do not know)."""
     return language_named(code).locale
+
+
+def list_separator(code: str | None) -> str:
+    """What separates the items of a list written in words in language `code` (the chosen
+    options of a multiple choice): "; " in English, a narrow no-break space then "; " in French.
+    Lists of stable keys (option values in a cell) keep `LIST_SEPARATOR` in every language."""
+    return LIST_SEPARATORS.get(locale_for(code).partition("_")[0], LIST_SEPARATOR)
 
 
 def direction_of(code: str | None) -> str:

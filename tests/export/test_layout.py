@@ -68,6 +68,20 @@ def test_answer_labels_in_each_language(mini):
     assert answer_label(q["protection_focal_point"], "Mme X", "en") is None
 
 
+def test_chosen_options_are_joined_as_each_language_writes_a_list(mini):
+    """French sets a narrow no-break space before the semicolon (a line never starts with it);
+    the cell of option values stays "; " in every language (stable keys, read by programs)."""
+    q = {q.id: q for _, q in mini.questions()}
+    chosen = ["tip_protocol", "untoc"]  # shown in the definition's order
+    assert answer_label(q["legal_instruments"], chosen, "fr") == (
+        "CTO\u202f; Protocole relatif à la traite"
+    )
+    assert answer_label(q["legal_instruments"], chosen, "en") == (
+        "UNTOC; Trafficking in Persons Protocol"
+    )
+    assert answer_value(q["legal_instruments"], chosen) == "untoc; tip_protocol"
+
+
 def test_options_and_rules_in_words(mini):
     q = {q.id: q for _, q in mini.questions()}
     assert "draft = Draft (0.5)" in options_text(q["legal_framework_status"], "en")

@@ -6,6 +6,7 @@ Part of the functional core: no Flask, no database.
 
 from __future__ import annotations
 
+from surveys.languages import LIST_SEPARATOR, list_separator
 from surveys.questionnaire.kinds.base import Message, ValueProblem
 from surveys.questionnaire.kinds.choices import ChoiceKind, option_label, read_options
 from surveys.questionnaire.reader import join
@@ -17,8 +18,6 @@ ALONE = N_(
     "“%(option)s” cannot be ticked together with other options: untick it, or untick the others."
 )
 RULE_MULTIPLE = N_("Sum of the scores of the chosen options, at most 1.")
-SEPARATOR = "; "
-"""Between the chosen options, in words and in a cell alike."""
 
 
 def in_option_order(question, value) -> list[str]:
@@ -79,11 +78,12 @@ class MultipleChoice(ChoiceKind):
         if not isinstance(value, list | tuple):
             return option_label(question, value, language)
         chosen = in_option_order(question, value)
-        return SEPARATOR.join(option_label(question, v, language) for v in chosen)
+        separator = list_separator(language)  # " ; " with a narrow no-break space in French
+        return separator.join(option_label(question, v, language) for v in chosen)
 
     def cell(self, question, value):
         if isinstance(value, list | tuple):
-            return SEPARATOR.join(in_option_order(question, value))
+            return LIST_SEPARATOR.join(in_option_order(question, value))  # keys: any language
         return super().cell(question, value)
 
     def rule_words(self, question, t, language):
