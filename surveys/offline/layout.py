@@ -604,13 +604,21 @@ def form_data(cell: AnswerCell, raw: object, language: str) -> str | list[str] |
 
 
 def _choice(cell: AnswerCell, text: str) -> str:
-    """The value of the choice whose label (or value) is `text`, any case."""
-    folded = text.strip().casefold()
+    """The value of the choice whose label (or value) is `text`, any case and any kind of
+    space: a workbook written before the French labels took no-break spaces ("Oui : en
+    partie" against "Oui\u00a0: en partie"), or a label typed with ordinary spaces, still reads."""
+    folded = _folded(text)
     for value, label in cell.choices:
-        if folded in (label.casefold(), value.casefold()) and (value or label):
+        if folded in (_folded(label), value.casefold()) and (value or label):
             return value
     raise CellProblem(
         N_("“%(text)s” is not one of the choices of the list: %(choices)s."),
         text=text.strip(),
         choices=", ".join(cell.labels),
     )
+
+
+def _folded(text: str) -> str:
+    """`text` for comparing labels: casefolded, every run of spaces (no-break ones included)
+    one ordinary space, none at either end."""
+    return " ".join(text.split()).casefold()

@@ -5,9 +5,18 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 
-from surveys.offline.layout import describe_condition, question_numbers
+from surveys.offline.layout import (
+    COL_ANSWER,
+    AnswerCell,
+    CellProblem,
+    Entry,
+    describe_condition,
+    form_data,
+    question_numbers,
+)
 from surveys.questionnaire.expressions import parse
 from tests.offline.conftest import download, find_row
 
@@ -117,3 +126,20 @@ def test_conditions_in_words(world):
         words("'untoc' in legal_instruments or legal_framework_status != 'none'")
         == "1.2 includes “UNTOC” or 1.3 is not “No law”"
     )
+
+
+def test_a_choice_reads_whatever_spaces_its_label_is_typed_with():
+    """A drop-down label with French no-break spaces matches the same words typed (or written
+    by a workbook of before) with ordinary spaces, and the other way round; words still count."""
+    cell = AnswerCell(
+        "q",
+        COL_ANSWER,
+        Entry.CHOICE,
+        choices=(("yes", "Oui\u00a0: en vigueur"), ("unsure", "Peut-être\u202f?"), ("no", "Non")),
+    )
+    assert form_data(cell, "Oui : en vigueur", "fr") == "yes"
+    assert form_data(cell, "  oui\u202f:  EN vigueur ", "fr") == "yes"
+    assert form_data(cell, "Peut-être ?", "fr") == "unsure"
+    assert form_data(cell, "Peut-être\u202f?", "fr") == "unsure"
+    with pytest.raises(CellProblem):
+        form_data(cell, "Oui: en vigueur", "fr")  # other words, not other spaces

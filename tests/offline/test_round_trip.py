@@ -3,11 +3,15 @@ answers are what was typed and score as the same answers typed into the web form
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
+from surveys.offline.layout import SHEET_IDENTITY
 from surveys.responses.models import AnswerRevision
 from surveys.responses.operations import answers_by_question, start_submission, visible_responses
 from surveys.scoring.engine import score
@@ -162,6 +166,44 @@ def test_a_filled_workbook_stores_what_was_typed_and_scores_as_the_web_form(
     assert offline_card.areas == web_card.areas and offline_card.questions == web_card.questions
 
 
+def with_ordinary_spaces(data: bytes) -> bytes:
+    """The workbook as it was written before French text took no-break spaces ("Réponse : Oui",
+    "Quels instruments ?"): every no-break space of its cells an ordinary one, the signed
+    identity sheet (which holds no French text) left as it is."""
+    workbook = load_workbook(io.BytesIO(data))
+    replaced = 0
+    for worksheet in workbook.worksheets:
+        if worksheet.title == SHEET_IDENTITY:
+            continue
+        for row in worksheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and re.search("[\u00a0\u202f]", cell.value):
+                    cell.value = re.sub("[\u00a0\u202f]", " ", cell.value)
+                    replaced += 1
+    assert replaced, "the French workbook holds no no-break space: nothing to turn back"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_a_french_workbook_written_before_the_no_break_spaces_still_imports(
+    db, client, login, world, started
+):
+    world.respondent.language = "fr"
+    db.session.commit()
+    login(world.respondent)
+    book = download(client, world.round.id, world.country.id, lang="fr")
+    old = with_ordinary_spaces(fill(book, TYPED["fr"]))
+
+    preview = upload(client, world.round.id, world.country.id, old)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200, html
+    assert confirm(client, world.round.id, world.country.id, html).status_code == 302
+    db.session.expire_all()
+    answers = answers_by_question(started)
+    assert {qid: a.value for qid, a in answers.items()} == expected_values("fr")
+
+
 PARTLY_DRAFT = {"en": ("Partly", "Draft"), "fr": ("Partiellement", "Projet")}
 
 
@@ -301,7 +343,7 @@ def test_carried_over_answers_count_as_confirmed_only_when_ticked(
             "fr",
             "1.1 La loi nationale incrimine-t-elle la traite des personnes telle que définie par "
             "le Protocole ?",
-            "Réponse : Oui",
+            "Réponse\u00a0: Oui",
         ),
     ],
 )
