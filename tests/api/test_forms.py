@@ -22,12 +22,15 @@ def test_the_codebook_lists_levels_dont_know_exclusive_options_and_weight_zero(
     )
     assert rows["data_sharing"]["options"].endswith("dont_know = Ne sait pas")
     assert (
-        "« Ne sait pas » n'est pas notée et compte contre la couverture."
+        "«\u00a0Ne sait pas\u00a0» n'est pas notée et compte contre la couverture."
         in rows["data_sharing"]["scoring_rule"]
     )
-    assert "« Aucun de ceux-ci » se choisit seule." in rows["support_measures"]["scoring_rule"]
+    assert (
+        "«\u00a0Aucun de ceux-ci\u00a0» se choisit seule."
+        in rows["support_measures"]["scoring_rule"]
+    )
     assert rows["focal_point_named"]["weight"] == 0
     assert (
         rows["focal_point_named"]["scoring_rule"]
-        == "Poids 0 : recueillie et affichée, jamais notée."
+        == "Poids 0\u00a0: recueillie et affichée, jamais notée."
     )

@@ -81,7 +81,7 @@ def test_the_scheduler_writes_the_workbook_and_the_page_offers_it(export_data, a
     analyst.language = "fr"
     db.session.commit()
     french = client.get(job_url).get_data(as_text=True)
-    assert re.search(r"\(\d[\d\u00a0\u202f]*\u00a0(o|Ko|Mo)\u00a0; conservé jusqu'au \d", french)
+    assert re.search(r"\(\d[\d\u00a0\u202f]*\u00a0(o|Ko|Mo)\u202f; conservé jusqu'au \d", french)
     listed = client.get("/exports/").get_data(as_text=True)
     assert f'href="/exports/jobs/{job.id}/download"' in listed
     download = client.get(f"/exports/jobs/{job.id}/download")

@@ -55,7 +55,7 @@ def test_submission_notices_and_account_letters_follow_each_recipients_language(
     messages = {(m.kind, m.language): m for m in db.session.scalars(db.select(OutboxMessage))}
     returned_fr = messages[("submission.returned", "fr")]
     assert returned_fr.subject.startswith("Votre auto-évaluation")
-    assert "Note du secrétariat :\nCheck 2.1" in returned_fr.body
+    assert "Note du secrétariat\u00a0:\nCheck 2.1" in returned_fr.body
     invitation = messages[("invitation", "en")]
     assert invitation.body.startswith("Hello Ann,\n\nThe secretariat invites you")
     assert "Your role: Respondent\nCountries: Chad\n" in invitation.body

@@ -70,7 +70,7 @@ def test_drop_downs_list_the_levels_and_dont_know(
     notes = "\n".join(str(c.value) for c in worksheet[row] if c.value)
     alone = {
         "en": "“None of these” only on its own: answer No to the others.",
-        "fr": "« Aucun de ceux-ci » : à choisir seule, répondez Non aux autres.",
+        "fr": "«\u00a0Aucun de ceux-ci\u00a0»\u00a0: à choisir seule, répondez Non aux autres.",
     }
     assert alone[language] in notes
 

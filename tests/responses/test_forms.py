@@ -119,4 +119,6 @@ def test_french_page_labels_the_new_answers(client, login, forms_round):
     assert 'lang="fr"' in html
     assert "Ne sait pas" in html and "(seule uniquement)" in html and "Obligatoire" in html
     response = _post(client, submission, {"support_measures": ["health", "none"]})
-    assert "« Aucun de ceux-ci » ne peut pas être cochée avec d" in response.get_data(as_text=True)
+    assert "«\u00a0Aucun de ceux-ci\u00a0» ne peut pas être cochée avec d" in response.get_data(
+        as_text=True
+    )

@@ -101,7 +101,7 @@ def test_the_overview_counts_what_is_left_in_good_french(
     assert re.search(r"\d+ réponses à compléter avant de soumettre", overview)
     assert "(s)" not in overview
     home = client.get("/my-questionnaires").get_data(as_text=True)
-    assert re.search(r"<li>[^<:]+ : \d+ sur \d+ renseignées</li>", home)
+    assert re.search(r"<li>[^<:]+\u00a0: \d+ sur \d+ renseignées</li>", home)
     assert not re.search(r"<li>[^<:]+\S: \d+ sur", home)
 
 

@@ -90,7 +90,9 @@ def test_the_reminder_counts_carried_over_answers_apart_as_the_round_page_does(
         "confirm them, or change them, in their areas." in english
     )
     french = _body(db, "fr@example.org")
-    assert f"Réponses données à ce jour : 2 sur {row.required} questions obligatoires." in french
+    assert (
+        f"Réponses données à ce jour\u00a0: 2 sur {row.required} questions obligatoires." in french
+    )
     assert "2 réponses reprises du cycle précédent attendent votre confirmation" in french
     assert "Nobody has started answering yet." in _body(db, "ml@example.org")
     # One paragraph each, one blank line between them.
