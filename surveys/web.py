@@ -30,7 +30,7 @@ from surveys.audit.labels import action_label
 from surveys.audit.models import AuditEvent
 from surveys.extensions import db
 from surveys.i18n import current_language, enabled_languages, file_size
-from surveys.languages import direction_of
+from surveys.languages import direction_of, list_separator
 from surveys.navigation import menu
 
 CONTENT_SECURITY_POLICY = (
@@ -88,6 +88,7 @@ def init_app(app: Flask) -> None:
         "" if value is None else format_decimal(value, fmt)
     )
     app.jinja_env.filters["filesize"] = file_size
+    app.jinja_env.globals["list_separator"] = lambda: list_separator(current_language())
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, csrf_failed)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from surveys.languages import LIST_SEPARATOR, list_separator
+
 ROOT = Path(__file__).resolve().parent.parent
 PO_FILE = ROOT / "surveys" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 MO_FILE = PO_FILE.with_suffix(".mo")
@@ -118,3 +120,9 @@ def test_french_translations_keep_punctuation_with_its_word():
         f"{len(faults)} French strings with a breakable or wrong space, e.g.\n"
         + "\n".join(faults[:10])
     )
+
+
+def test_lists_in_words_are_separated_as_each_language_writes_them():
+    assert list_separator("en") == "; " == LIST_SEPARATOR
+    assert list_separator("fr") == f"{NNBSP}; "
+    assert list_separator("xx") == list_separator(None) == "; "  # the default language's

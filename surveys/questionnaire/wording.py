@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from surveys.languages import language_name_in
+from surveys.languages import language_name_in, list_separator
 from surveys.questionnaire.diff import Change
 from surveys.questionnaire.errors import ExpressionError
 from surveys.questionnaire.expressions import (
@@ -385,7 +385,7 @@ class ChangeReader:
                 t(THRESHOLD_STEP) % {"value": wording.number(low), "score": wording.number(score)}
                 for low, score in value  # type: ignore[attr-defined]
             ]
-            return "; ".join(steps) or NOTHING
+            return list_separator(wording.language).join(steps) or NOTHING
         if path == "options":
             return ", ".join(self._option_label(v, question, wording) for v in value) or NOTHING  # type: ignore[attr-defined]
         if path == "check":
@@ -395,14 +395,15 @@ class ChangeReader:
         if path == "whole_numbers":
             return ", ".join(self.table_part_name("columns", c) for c in value) or NOTHING  # type: ignore[attr-defined]
         if path == "totals":
-            return "; ".join(self._total(total, wording) for total in value) or NOTHING  # type: ignore[attr-defined]
+            totals = [self._total(total, wording) for total in value]  # type: ignore[attr-defined]
+            return list_separator(wording.language).join(totals) or NOTHING  # type: ignore[attr-defined]
         if path in ("statistics.rows", "statistics.columns"):
             kind = path.split(".")[1]
             return ", ".join(self.table_part_name(kind, part) for part in value) or NOTHING  # type: ignore[attr-defined]
         if path == "statistics.years":
             return ", ".join(str(year) for year in value) or NOTHING  # type: ignore[attr-defined]
         if path == "bands":
-            return "; ".join(
+            return list_separator(wording.language).join(
                 t(BAND_STEP)
                 % {"label": localized(label, wording.language), "value": wording.number(low)}
                 for _key, low, _colour, label in value  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import make_translate
 from surveys.inputs import parse_id
+from surveys.languages import list_separator
 from surveys.questionnaire.framework import Framework
 from surveys.questionnaire.frameworks import framework_for
 from surveys.questionnaire.schema import localized
@@ -337,7 +338,7 @@ def country_page(country_id: int):
                         [_float(index) for index in indices],
                         [display.index_text(index) if index else "" for index in indices],
                         _("%(name)s across rounds", name=name),
-                        _history_description(labels, indices),
+                        _history_description(labels, indices, lang),
                     ),
                 )
                 for name, indices in lines
@@ -367,9 +368,9 @@ def country_page(country_id: int):
     )
 
 
-def _history_description(labels: list[str], indices: list) -> str:
+def _history_description(labels: list[str], indices: list, lang: str) -> str:
     """The panel's figures in words, for screen readers: "2025-H2: 84.21; 2026-H2: 82.50"."""
-    return "; ".join(
+    return list_separator(lang).join(
         _("%(label)s: %(value)s", label=label, value=display.index_text(index) if index else "—")
         for label, index in zip(labels, indices, strict=True)
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from surveys.languages import list_separator
 from surveys.questionnaire.kinds.base import (
     Kind,
     Message,
@@ -208,7 +209,7 @@ class NumberKind(Kind):
     def rule_words(self, question, t, language):
         if not question.thresholds:
             return None
-        steps = "; ".join(
+        steps = list_separator(language).join(
             f"≥ {number_text(th.min, language)} → {number_text(th.score, language)}"
             for th in sorted(question.thresholds, key=lambda th: th.min)
         )

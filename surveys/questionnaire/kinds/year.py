@@ -7,6 +7,7 @@ Part of the functional core: no Flask, no database.
 
 from __future__ import annotations
 
+from surveys.languages import list_separator
 from surveys.questionnaire.kinds.base import Message, is_number, number_text
 from surveys.questionnaire.kinds.numbers import RULE_THRESHOLDS, NumberKind
 from surveys.questionnaire.reader import shown_number
@@ -49,7 +50,7 @@ class Year(NumberKind):
     def rule_words(self, question, t, language):
         if not question.thresholds:
             return None
-        steps = "; ".join(
+        steps = list_separator(language).join(
             f"≥ {int(th.min)} → {number_text(th.score, language)}"
             for th in sorted(question.thresholds, key=lambda th: th.min)
         )
