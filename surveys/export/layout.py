@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from surveys.languages import DEFAULT_LANGUAGE, text_in
 from surveys.locales import percent_of_hundred
-from surveys.questionnaire.kinds.base import number_text
+from surveys.questionnaire.kinds.base import colon, number_text
 from surveys.questionnaire.schema import Area, Definition, Question, localized
 from surveys.rounds.submission_status import status_label as submission_status_label
 from surveys.scoring.engine import (
@@ -482,7 +482,7 @@ def why_no_score(score: QuestionScore | None, answer: AnswerRow | None, t: Trans
         and answer is not None
         and answer.na_justification
     ):
-        return f"{text}: {answer.na_justification}"
+        return f"{text}{colon(t)}{answer.na_justification}"
     return text
 
 

@@ -367,10 +367,10 @@ class Problem:
 
     def __str__(self) -> str:
         """The question's text and the message, in the current language (for flashes, logs)."""
-        from surveys.i18n import current_language
+        from surveys.i18n import current_language, label_colon
 
         language = current_language()
-        return f"{localized(self.question.text, language)}: {self.message}"
+        return f"{localized(self.question.text, language)}{label_colon(language)}{self.message}"
 
 
 def completeness(submission: Submission) -> list[Problem]:

@@ -96,3 +96,5 @@ def test_docs_page_shows_examples_for_each_tool(app, client):
         "/api/v1/rounds/{round_id}/scorecards",
     ):
         assert marker in page, marker
+    french = client.get("/api/docs", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Paramètres\u00a0: <code>" in french  # the colon keeps to its word in French

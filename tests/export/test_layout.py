@@ -9,6 +9,7 @@ import pytest
 
 from surveys.export.layout import (
     MAX_SHEET_TITLE,
+    AnswerRow,
     SheetNames,
     answer_label,
     answer_value,
@@ -16,8 +17,11 @@ from surveys.export.layout import (
     change_note,
     options_text,
     scoring_rule,
+    why_no_score,
 )
+from surveys.i18n import make_translate
 from surveys.questionnaire.loader import load_definition
+from surveys.scoring.engine import QuestionScore, Reason
 from surveys.scoring.progress import ChangeStatus, IndexChange
 from tests.conftest import FORMS_V1, MINI_V1
 
@@ -130,3 +134,19 @@ def test_the_codebook_describes_the_new_forms_in_words():
     assert "(1)" not in options_text(forms["focal_point_named"], "en")  # no score shown
     assert answer_label(forms["training_maturity"], 5, "fr") == "Obligatoire"  # as on the pages
     assert answer_label(forms["data_sharing"], "dont_know", "en") == "Don't know"
+
+
+def test_french_words_keep_their_punctuation_with_the_word_before(app, mini):
+    """Thresholds in words and a "not applicable" reason in a French workbook: a narrow
+    no-break space before ";", a no-break space before ":" (as the French catalogue writes)."""
+    q = {q.id: q for _, q in mini.questions()}
+    with app.app_context():
+        french, english = make_translate("fr"), make_translate("en")
+        shelters = q["protection_shelters"]
+        assert "≥ 0 → 0\u202f; ≥ 1 → 0,5\u202f; ≥ 5 → 1" in scoring_rule(shelters, french, "fr")
+        assert "≥ 0 → 0; ≥ 1 → 0.5; ≥ 5 → 1" in scoring_rule(shelters, english, "en")
+        share = q["protection_assisted_share"]
+        score = QuestionScore(share.id, "protection", "", Decimal(1), None, Reason.NOT_APPLICABLE)
+        answer = AnswerRow(share.id, None, not_applicable=True, na_justification="Aucun registre")
+        assert why_no_score(score, answer, french).endswith("\u00a0: Aucun registre")
+        assert why_no_score(score, answer, english).endswith(": Aucun registre")

@@ -403,6 +403,10 @@ def test_the_queue_tells_a_resubmission_from_a_first_submission_and_counts_queri
     # A query closed with "no change" says so to the coordinator.
     review = client.get(f"/review/submissions/{returned.id}").get_data(as_text=True)
     assert "closed it with no change" in review
+    # In French, the colon keeps to its word (a no-break space before it, as the catalogue has).
+    scenario.coordinator.language = "fr"
+    db.session.commit()
+    assert "2 ouvertes\u00a0: 2 avec réponse" in client.get("/review/").get_data(as_text=True)
 
 
 def test_validating_and_submitting_show_what_they_do_before_the_post(
