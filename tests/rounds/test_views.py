@@ -105,7 +105,7 @@ def test_bad_form_input_gives_a_specific_message_and_creates_nothing(client, log
 
 
 def test_round_page_shows_status_progress_and_filters(
-    client, login, world, create_round, create_submission
+    client, login, world, create_round, create_submission, db
 ):
     round_ = create_round(world["version"], [world["niger"], world["mali"]])
     create_submission(round_, world["niger"], answers={"legal_tip_offence": "yes"})
@@ -113,7 +113,11 @@ def test_round_page_shows_status_progress_and_filters(
     page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert "Niger" in page and "Mali" in page
     assert "Not started" in page and "Draft" in page
-    assert " %" in page  # Niger's completion
+    assert re.search(r'<td class="num">\d+% <span', page)  # Niger's completion: "12%"
+    world["coordinator"].language = "fr"
+    db.session.commit()
+    french = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert re.search(r'<td class="num">\d+\u00a0% <span', french)  # "12 %", no break before %
     filtered = client.get(f"/rounds/{round_.id}?status=not_started").get_data(as_text=True)
     assert '<th scope="row">Mali</th>' in filtered
     assert '<th scope="row">Niger</th>' not in filtered
