@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.columns import UTCDateTime, utcnow
@@ -65,8 +65,7 @@ class User(UserMixin, db.Model):
 
     def preload_scope(self, roles: frozenset[str], country_ids: frozenset[int]) -> None:
         """Roles and countries read with the user's row (see accounts.session.load_user): the
-        relationships stay unloaded until something changes or lists them, and once loaded
-        they are the truth again."""
+        relationships stay unloaded until something lists them; a change to them drops this."""
         self._preloaded_scope = (roles, country_ids)
 
     @property
@@ -103,6 +102,17 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+def _forget_preloaded_scope(user: User, *_args, **_kwargs) -> None:
+    """A role or country added, removed or replaced: the scope read with the row is stale (the
+    relationships, loaded to change them, answer from then on, even once expired by a commit)."""
+    user.__dict__.pop("_preloaded_scope", None)
+
+
+for _relationship in (User.role_rows, User.countries):
+    for _change in ("append", "remove", "bulk_replace"):
+        event.listen(_relationship, _change, _forget_preloaded_scope)
 
 
 class TokenPurpose(StrEnum):
