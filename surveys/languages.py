@@ -8,8 +8,10 @@ an application around (a workbook written by the scheduler) formats in its local
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from babel import Locale, UnknownLocaleError
 
@@ -22,6 +24,55 @@ LIST_SEPARATOR = "; "  # between the items of a list in words, unless LIST_SEPAR
 # narrow no-break space (U+202F) before ";", as its catalogue does before ; ? ! (U+00A0 before
 # ":"), so that a line never starts with the semicolon.
 LIST_SEPARATORS = {"fr": "\u202f; "}
+NO_BREAK_SPACE, NARROW_NO_BREAK_SPACE = "\u00a0", "\u202f"
+
+
+@dataclass(frozen=True)
+class Typography:
+    """The space a language sets before some punctuation marks and after others (French:
+    "Pourquoi ?", "« mot »"), so that a mark never starts or ends a line alone."""
+
+    before: Mapping[str, str] = field(default_factory=dict)  # mark -> the space before it
+    after: Mapping[str, str] = field(default_factory=dict)  # mark -> the space after it
+
+    @cached_property
+    def marks(self) -> tuple[str, ...]:
+        return (*self.before, *self.after)
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """A run of horizontal spaces holding at least one ordinary space or tab (a run of
+        no-break spaces alone was chosen by its author), before or after one of the marks."""
+        run = "[ \t\u00a0\u202f]*[ \t][ \t\u00a0\u202f]*"
+        before = "|".join(re.escape(mark) for mark in self.before)
+        after = "|".join(re.escape(mark) for mark in self.after)
+        parts = [f"{run}(?=(?P<next>{before})(?!=))"] if before else []  # "!=" is an operator
+        parts += [f"(?<=(?P<previous>{after})){run}"] if after else []
+        return re.compile("|".join(parts))
+
+    def space_for(self, match: re.Match[str]) -> str:
+        """The space that replaces the run `pattern` matched."""
+        marks = match.groupdict()
+        if marks.get("next"):
+            return self.before[marks["next"]]
+        return self.after[marks["previous"]]
+
+
+# Typography by the language of the locale, as the French catalogue writes it (U+202F before
+# ; ? !, U+00A0 before : and inside « »), for texts written with ordinary spaces: the
+# questionnaire definitions, whose stored content (and hash) must not change.
+TYPOGRAPHY = {
+    "fr": Typography(
+        before={
+            ";": NARROW_NO_BREAK_SPACE,
+            "?": NARROW_NO_BREAK_SPACE,
+            "!": NARROW_NO_BREAK_SPACE,
+            ":": NO_BREAK_SPACE,
+            "»": NO_BREAK_SPACE,
+        },
+        after={"«": NO_BREAK_SPACE},
+    )
+}
 
 
 class LanguageSettingError(ValueError):
@@ -128,6 +179,17 @@ def list_separator(code: str | None) -> str:
     options of a multiple choice): "; " in English, a narrow no-break space then "; " in French.
     Lists of stable keys (option values in a cell) keep `LIST_SEPARATOR` in every language."""
     return LIST_SEPARATORS.get(locale_for(code).partition("_")[0], LIST_SEPARATOR)
+
+
+def typeset(text: str, code: str | None) -> str:
+    """`text`, a text in language `code`, with the spaces its typography sets around punctuation
+    in place of ordinary ones ("Pourquoi ?" -> "Pourquoi\u202f?" in French). A mark with no space
+    before it stays as it is ("18:00", "https://"); typesetting twice changes nothing. For
+    display only: a stored or hashed text keeps the spaces it was written with."""
+    typography = TYPOGRAPHY.get(locale_for(code).partition("_")[0])
+    if typography is None or not any(mark in text for mark in typography.marks):
+        return text
+    return typography.pattern.sub(typography.space_for, text)
 
 
 def direction_of(code: str | None) -> str:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from surveys.languages import LIST_SEPARATOR, list_separator
+from surveys.languages import LIST_SEPARATOR, list_separator, typeset
+from surveys.questionnaire.loader import load_definition
+from surveys.questionnaire.schema import localized
 
 ROOT = Path(__file__).resolve().parent.parent
 PO_FILE = ROOT / "surveys" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
@@ -126,3 +130,80 @@ def test_lists_in_words_are_separated_as_each_language_writes_them():
     assert list_separator("en") == "; " == LIST_SEPARATOR
     assert list_separator("fr") == f"{NNBSP}; "
     assert list_separator("xx") == list_separator(None) == "; "  # the default language's
+
+
+# --- Typography of texts written without it (the questionnaire definitions) -------------------
+
+
+def test_french_text_takes_its_no_break_spaces_when_typeset():
+    assert typeset("Pourquoi ?", "fr") == f"Pourquoi{NNBSP}?"
+    assert typeset("Bravo !", "fr") == f"Bravo{NNBSP}!"
+    assert typeset("hommes ; femmes", "fr") == f"hommes{NNBSP}; femmes"
+    assert typeset("Réponse : Oui", "fr") == f"Réponse{NBSP}: Oui"
+    assert typeset("la mention « aucun changement »", "fr") == (
+        f"la mention «{NBSP}aucun changement{NBSP}»"
+    )
+    # A run of spaces or tabs is one space; a run mixing kinds holds an ordinary one.
+    assert typeset("Lesquels  \t?", "fr") == f"Lesquels{NNBSP}?"
+    assert typeset(f"Lesquels{NBSP} ?", "fr") == f"Lesquels{NNBSP}?"
+    assert not french_spacing_faults(typeset("Oui : en partie ; sinon « non » ?", "fr"))
+
+
+def test_typesetting_leaves_marks_without_a_space_before_them_and_operators_alone():
+    for text in ("à 18:00", "https://www.unodc.org/", "a:b", "Quoi?", "«mot»", "x != 0"):
+        assert typeset(text, "fr") == text
+    assert typeset("", "fr") == ""
+    # A no-break space the author chose stays; only ordinary spaces are replaced.
+    assert typeset(f"Réponse{NBSP}: Oui", "fr") == f"Réponse{NBSP}: Oui"
+
+
+def test_typesetting_twice_changes_nothing():
+    for text in ("Pourquoi ?", "Réponse : « oui » ; non !", "a\t:\tb", "Quoi  ?  Rien  !"):
+        once = typeset(text, "fr")
+        assert typeset(once, "fr") == once
+
+
+def test_english_and_unknown_languages_are_not_typeset():
+    text = "Why ? Answer : « yes » ; no !"
+    assert typeset(text, "en") == text
+    assert typeset(text, None) == text  # the default language, English
+    assert typeset(text, "xx") == text  # an unknown code reads as the default language
+
+
+def test_a_questionnaire_text_is_typeset_in_the_language_it_is_shown_in():
+    text = {"en": "Which ones ?", "fr": "Lesquels ?"}
+    assert localized(text, "fr") == f"Lesquels{NNBSP}?"
+    assert localized(text, "en") == "Which ones ?"
+    # The English fallback on a French page is English; a French-only text is French anywhere.
+    assert localized({"en": "Which ones ?"}, "fr") == "Which ones ?"
+    assert localized({"fr": "Lesquels ?"}, "en") == f"Lesquels{NNBSP}?"
+    assert text == {"en": "Which ones ?", "fr": "Lesquels ?"}  # the definition's own text
+
+
+def _texts(node: object):
+    """Every text given per language ({"en": ..., "fr": ...}) inside a definition."""
+    if is_dataclass(node) and not isinstance(node, type):
+        for item in fields(node):
+            yield from _texts(getattr(node, item.name))
+    elif isinstance(node, Mapping):
+        if node and all(isinstance(value, str) for value in node.values()) and "fr" in node:
+            yield node
+        else:
+            for value in node.values():
+                yield from _texts(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            yield from _texts(value)
+
+
+def test_french_questionnaire_texts_as_shown_keep_punctuation_with_its_word():
+    """The published files are written with ordinary spaces (their hashes must not move); what
+    a French reader sees of every text, label and message is typeset."""
+    for version in (1, 2, 3):
+        definition = load_definition(ROOT / "questionnaires" / "niamey-2018" / f"v{version}.yaml")
+        texts = list(_texts(definition))
+        assert len(texts) > 100
+        written = [text["fr"] for text in texts if french_spacing_faults(text["fr"])]
+        assert written, "the files are expected to be written with ordinary spaces"
+        faults = [f for text in texts for f in french_spacing_faults(localized(text, "fr"))]
+        assert not faults, f"v{version}: " + "\n".join(faults[:10])

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from surveys.questionnaire.kinds import Kind
 
-from surveys.languages import DEFAULT_LANGUAGE
+from surveys.languages import DEFAULT_LANGUAGE, typeset
 
 Localized = Mapping[str, str]
 """Text per language code, e.g. {"en": "Yes", "fr": "Oui"}."""
@@ -274,12 +274,15 @@ class Definition:
 
 
 def localized(text: Localized, language: str, fallback: str = DEFAULT_LANGUAGE) -> str:
-    """The text in `language`, else in `fallback`, else in any language it has."""
-    if language in text:
-        return text[language]
-    if fallback in text:
-        return text[fallback]
-    return next(iter(text.values()), "")
+    """The text in `language`, else in `fallback`, else in any language it has, as a reader
+    sees it: typeset by the rules of the language it is in (French: "Pourquoi\u202f?"; an
+    English fallback on a French page stays English). For display only: what stores, hashes
+    or compares texts (serialize, diff) reads the definition's own mappings, as written."""
+    for code in (language, fallback):
+        if code in text:
+            return typeset(text[code], code)
+    code, chosen = next(iter(text.items()), (language, ""))
+    return typeset(chosen, code)
 
 
 @dataclass(frozen=True)
