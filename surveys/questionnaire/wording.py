@@ -83,8 +83,11 @@ def question_numbers(definition: Definition) -> dict[str, str]:
     }
 
 
+_BREAKABLE_SPACES = re.compile(r"[^\S\u00a0\u202f]+")
+
+
 def shortened(text: str, words: int = LONG_REFERENCE_WORDS) -> str:
-    parts = text.split()
+    parts = _BREAKABLE_SPACES.split(text.strip())  # "victimes\u202f?" stays one word
     return text if len(parts) <= words else " ".join(parts[:words]) + "…"
 
 
