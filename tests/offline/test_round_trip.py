@@ -342,7 +342,7 @@ def test_carried_over_answers_count_as_confirmed_only_when_ticked(
         (
             "fr",
             "1.1 La loi nationale incrimine-t-elle la traite des personnes telle que définie par "
-            "le Protocole ?",
+            "le Protocole\u202f?",  # typeset as shown; the file has an ordinary space
             "Réponse\u00a0: Oui",
         ),
     ],

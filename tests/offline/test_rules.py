@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from surveys.i18n import make_translate
 from surveys.offline.layout import COL_ANSWER, COL_EXPLAIN, COL_NOTES, HEADER_ROW, rule_reads
 from surveys.questionnaire.rules import rule_in_words
+from surveys.questionnaire.schema import localized
 from surveys.responses.models import Answer, RuleExplanation
 from surveys.roles import Role
 from tests.conftest import ROOT
@@ -51,7 +52,7 @@ def test_every_rule_is_explained_in_words_beside_its_questions(client, v3, langu
             sheet, row = find_row(book, question_id)
             notes = sheet.cell(row=row, column=COL_NOTES).value or ""
             assert words in notes, (rule.id, question_id, notes)
-            assert rule.message[language] in notes
+            assert localized(rule.message, language) in notes  # typeset in French
     # A warning is explained in its own column, on the row of the question it shows on.
     sheet, row = find_row(book, TABLE)
     header = sheet.cell(row=HEADER_ROW, column=COL_EXPLAIN).value

@@ -88,6 +88,16 @@ def test_the_page_is_in_the_users_language(client, login, world, started, create
     html = client.get(area_url(started)).get_data(as_text=True)
     assert "La loi nationale incrimine-t-elle la traite des personnes" in html
     assert ">Oui</label>" in html and ">Partiellement</label>" in html
+    # The file writes "… par le Protocole ?"; the page never lets the "?" start a line.
+    assert "telle que définie par le Protocole\u202f?</legend>" in html
+    assert "par le Protocole ?" not in html
+
+
+def test_the_english_page_keeps_the_questionnaire_text_as_written(client, login, world, started):
+    login(world.respondent)
+    html = client.get(area_url(started)).get_data(as_text=True)
+    assert "trafficking in persons as defined by the Protocol?</legend>" in html
+    assert "\u202f" not in html and "\u00a0?" not in html
 
 
 def test_the_overview_counts_what_is_left_in_good_french(
