@@ -28,6 +28,7 @@ from werkzeug.exceptions import BadRequest, MethodNotAllowed, ServiceUnavailable
 from surveys.access import PUBLIC, enforce_policy, policy_for
 from surveys.audit.labels import action_label
 from surveys.audit.models import AuditEvent
+from surveys.engine import read_outside_a_transaction
 from surveys.extensions import db
 from surveys.i18n import current_language, enabled_languages, file_size
 from surveys.languages import direction_of, list_separator
@@ -73,6 +74,7 @@ API_ERRORS = "surveys.api_errors"
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(read_pages_outside_a_transaction)
     app.before_request(enforce_policy)
     app.after_request(add_security_headers)
     app.after_request(no_store_when_signed_in)
@@ -96,6 +98,17 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(release_session)  # runs before Flask-SQLAlchemy's own
     if not event.contains(db.session, "before_flush", refuse_writes_outside_post):
         event.listen(db.session, "before_flush", refuse_writes_outside_post)
+
+
+def read_pages_outside_a_transaction() -> None:
+    """Pages behind a sign-in read without a transaction where the database gains by it (see
+    engine.read_outside_a_transaction). Public ones keep theirs: they may need no database at
+    all (the sign-in page), or answer for it themselves (/health)."""
+    if request.endpoint in (None, "static"):
+        return
+    policy = policy_for(request.endpoint)
+    if policy is not None and policy.kind != PUBLIC:
+        read_outside_a_transaction()
 
 
 def use_api_errors(

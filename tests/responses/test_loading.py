@@ -220,3 +220,64 @@ def test_a_previous_round_answer_changed_by_another_request_is_checked_at_the_ne
     save = _autosave(client, url, "protection_statistics-prosecuted-2025-total", "2")
     [warning] = [r["text"] for r in save.get_json()["rules"] if "previous round" in r["text"]]
     assert warning.startswith("2 against 30 in the previous round")
+
+
+@contextmanager
+def isolation_levels(db):
+    """The isolation level each SQL statement inside the block ran at (None: the default)."""
+    levels: list[str | None] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        levels.append(conn.get_execution_options().get("isolation_level"))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield levels
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def _postgresql_only(db) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite pages keep their transaction (nothing to gain)")
+
+
+def test_pages_read_outside_a_transaction_and_saves_inside_one_on_postgresql(client, db, page):
+    """psycopg forgets its prepared statements at each ROLLBACK, which ended every page: pages
+    now read in autocommit (READ COMMITTED reads the same), saves keep their transaction."""
+    _postgresql_only(db)
+    url, _ = page
+    with isolation_levels(db) as levels:
+        assert client.get(url).status_code == 200
+    assert levels and set(levels) == {"AUTOCOMMIT"}
+    fresh_session(db)
+    body = _autosave_body(client, url, "protection_focal_point", "Mme Diallo")
+    fresh_session(db)
+    with isolation_levels(db) as levels:
+        assert client.post(url, data=body, headers=JSON).status_code == 200
+    assert levels and "AUTOCOMMIT" not in levels
+
+
+def test_after_a_page_the_session_writes_in_a_transaction_again(client, db, page):
+    """A rollback after a page still undoes what it wrote (the page's autocommit connection was
+    given back when the page ended)."""
+    _postgresql_only(db)
+    url, ids = page
+    assert client.get(url).status_code == 200
+    db.session.execute(sa.delete(UserRole).where(UserRole.user_id == ids["respondent"]))
+    db.session.rollback()
+    roles = sa.select(sa.func.count()).where(UserRole.user_id == ids["respondent"])
+    with Session(db.engine) as elsewhere:
+        assert elsewhere.scalar(roles.select_from(UserRole)) == 1
+
+
+def test_a_named_lock_refuses_to_be_taken_outside_a_transaction(app, db):
+    """A transaction-level lock taken in autocommit would end with its statement: refused."""
+    _postgresql_only(db)
+    from surveys.engine import lock_names, read_outside_a_transaction
+
+    fresh_session(db)
+    with app.test_request_context("/", method="GET"):
+        read_outside_a_transaction()
+        with pytest.raises(RuntimeError, match="needs a transaction"):
+            lock_names("sign-in:someone@example.org")
