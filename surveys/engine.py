@@ -28,9 +28,17 @@ READING_OUTSIDE = "surveys.reading_outside_a_transaction"
 AUTOCOMMIT = "AUTOCOMMIT"
 
 
+def reads_outside_a_transaction(view):
+    """Mark a page whose GET may read PostgreSQL in autocommit (see read_outside_a_transaction):
+    one that reads a few rows with plain statements, takes no named lock and streams nothing
+    through a server-side cursor (those need a transaction: a scorecard's rows do)."""
+    view.reads_outside_a_transaction = True
+    return view
+
+
 def read_outside_a_transaction() -> None:
     """PostgreSQL: this GET or HEAD runs its statements in autocommit, without BEGIN and ROLLBACK
-    (web.py asks it before anything is read, for the pages that need a signed-in person).
+    (web.py asks it before anything is read, for the pages marked reads_outside_a_transaction).
 
     psycopg forgets its prepared statements at every ROLLBACK, and that is how every read
     request ended: none was ever prepared, so the server parsed and planned each statement

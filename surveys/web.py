@@ -101,13 +101,10 @@ def init_app(app: Flask) -> None:
 
 
 def read_pages_outside_a_transaction() -> None:
-    """Pages behind a sign-in read without a transaction where the database gains by it (see
-    engine.read_outside_a_transaction). Public ones keep theirs: they may need no database at
-    all (the sign-in page), or answer for it themselves (/health)."""
-    if request.endpoint in (None, "static"):
-        return
-    policy = policy_for(request.endpoint)
-    if policy is not None and policy.kind != PUBLIC:
+    """The pages marked for it read without a transaction where the database gains by it (see
+    engine.read_outside_a_transaction), before their person is read."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if getattr(view, "reads_outside_a_transaction", False):
         read_outside_a_transaction()
 
 

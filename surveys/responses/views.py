@@ -35,6 +35,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from surveys.access import allow, require_country, signed_in
 from surveys.columns import utcnow
 from surveys.countries.models import Country
+from surveys.engine import reads_outside_a_transaction
 from surveys.extensions import db
 from surveys.i18n import current_language, file_size, reading_language
 from surveys.inputs import parse_id, parse_ids
@@ -383,6 +384,7 @@ def _page_form(
 
 @bp.route("/submissions/<int:submission_id>/areas/<area_id>", methods=["GET", "POST"])
 @signed_in
+@reads_outside_a_transaction  # the most read page of a round: plain statements only
 def area(submission_id: int, area_id: str):
     sub = _submission_or_404(submission_id)
     definition = ops.definition_of(sub)

@@ -49,6 +49,18 @@ def test_current_scorecard_is_streamed_as_a_file(export_data, analyst):
     assert "Sénégal" in book.sheetnames
 
 
+def test_a_scorecard_streams_from_a_worker_s_fresh_session(export_data, analyst, db):
+    """A worker's request starts on an empty session (tests otherwise share one across requests,
+    which hides how a download begins): its rows stream through a server-side cursor, which
+    PostgreSQL opens only inside a transaction."""
+    url = f"/exports/rounds/{export_data.round.id}/scorecard.xlsx?lang=en"
+    db.session.commit()
+    db.session.remove()
+    response = fetch(analyst, url)
+    assert response.status_code == 200
+    assert "Senegal" in load_workbook(io.BytesIO(response.get_data())).sheetnames
+
+
 def test_trends_with_responses_is_offered_in_the_background(export_data, analyst, db):
     """A GET changes nothing: it offers the background export (see test_background.py)."""
     from surveys.export.models import ExportJob
