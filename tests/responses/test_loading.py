@@ -29,6 +29,7 @@ from surveys.rounds.submission_status import Status
 from tests.responses.test_rules import COMPLETE, _start, ruled  # noqa: F401 - a fixture
 
 JSON = {"Accept": "application/json"}
+ISOLATION = "isolation_level"
 # What the page needs: the person with roles and countries; the submission with its round,
 # version (not its JSON), country and closing date; its answers; the previous round's values
 # the plausibility checks read; its evidence; its review queries.
@@ -38,18 +39,31 @@ SAVE_STATEMENTS = 7
 
 
 @contextmanager
+def recorded(db, read=lambda conn, statement: statement):
+    """`read(connection, statement)` of each SQL statement run inside the block (by default the
+    statement itself)."""
+    seen: list = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(read(conn, statement))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
 def counted(db):
     """The SQL statements run inside the block."""
-    statements: list[str] = []
+    return recorded(db)
 
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
 
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
+def isolation_levels(db):
+    """The isolation level each SQL statement inside the block ran at (None: the default)."""
+    return recorded(
+        db, lambda conn, _statement: conn.get_execution_options().get("isolation_level")
+    )
 
 
 def fresh_session(db) -> None:
@@ -220,21 +234,6 @@ def test_a_previous_round_answer_changed_by_another_request_is_checked_at_the_ne
     save = _autosave(client, url, "protection_statistics-prosecuted-2025-total", "2")
     [warning] = [r["text"] for r in save.get_json()["rules"] if "previous round" in r["text"]]
     assert warning.startswith("2 against 30 in the previous round")
-
-
-@contextmanager
-def isolation_levels(db):
-    """The isolation level each SQL statement inside the block ran at (None: the default)."""
-    levels: list[str | None] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        levels.append(conn.get_execution_options().get("isolation_level"))
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield levels
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _postgresql_only(db) -> None:
