@@ -16,17 +16,17 @@ from surveys.extensions import db
 countries_cli = AppGroup("countries", help="The country reference table.")
 
 
+def _names_option(help_text: str):
+    """--name LANG=NAME, given once per language."""
+    return click.option(
+        "--name", "names", multiple=True, required=True, metavar="LANG=NAME", help=help_text
+    )
+
+
 @countries_cli.command("add")
 @click.argument("iso2")
 @click.argument("iso3")
-@click.option(
-    "--name",
-    "names",
-    multiple=True,
-    required=True,
-    metavar="LANG=NAME",
-    help="Its name in one language, e.g. fr=Bénin; one per configured language.",
-)
+@_names_option("Its name in one language, e.g. fr=Bénin; one per configured language.")
 def add_command(iso2: str, iso3: str, names: tuple[str, ...]) -> None:
     """Add a country, e.g. `surveys countries add BJ BEN --name en=Benin --name fr=Bénin`."""
     by_language = _by_language(names)
@@ -52,14 +52,7 @@ def _by_language(names: tuple[str, ...]) -> dict[str, str]:
 
 @countries_cli.command("rename")
 @click.argument("code")
-@click.option(
-    "--name",
-    "names",
-    multiple=True,
-    required=True,
-    metavar="LANG=NAME",
-    help="Its new name in one language, e.g. fr=Tchad; a language left out keeps its name.",
-)
+@_names_option("Its new name in one language, e.g. fr=Tchad; a language left out keeps its name.")
 def rename_command(code: str, names: tuple[str, ...]) -> None:
     """Rename a country (ISO alpha-2 or alpha-3 code), e.g.
     `surveys countries rename CI --name en="Côte d'Ivoire"`. Audited."""
