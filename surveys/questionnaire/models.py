@@ -47,7 +47,9 @@ class QuestionnaireVersion(db.Model):
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
     version: Mapped[int]
     status: Mapped[str] = mapped_column(String(12), default=DRAFT)
-    definition_json: Mapped[str] = mapped_column(Text)  # canonical JSON of the Definition
+    # Canonical JSON of the Definition, ~90 KB: read only when asked for (`definition` finds a
+    # version this process has parsed by its hash), not with every round that joins its version.
+    definition_json: Mapped[str] = mapped_column(Text, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))  # of definition_json
     source_name: Mapped[str] = mapped_column(String(255), default="")  # file it was imported from
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -63,8 +65,8 @@ class QuestionnaireVersion(db.Model):
 
     @property
     def definition(self) -> Definition:
-        # The hash alone finds a parsed definition: a version loaded without its JSON (the
-        # area pages defer the ~90 KB column) reads it only when this process has not parsed it.
+        # The hash alone finds a parsed definition: the ~90 KB JSON (a deferred column) is read
+        # only when this process has not parsed it.
         return cached_definition(self.sha256) or definition_for(self.sha256, self.definition_json)
 
     @property

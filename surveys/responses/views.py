@@ -145,6 +145,7 @@ def _forbidden(message: str):
 
 @bp.get("/my-questionnaires")
 @allow(Role.RESPONDENT)
+@reads_outside_a_transaction
 def home():
     tasks = ops.open_round_tasks(current_user.country_ids)
     progress = {}

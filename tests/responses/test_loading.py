@@ -280,3 +280,21 @@ def test_a_named_lock_refuses_to_be_taken_outside_a_transaction(app, db):
         read_outside_a_transaction()
         with pytest.raises(RuntimeError, match="needs a transaction"):
             lock_names("sign-in:someone@example.org")
+
+
+def test_a_respondent_s_home_reads_no_questionnaire_json_once_parsed(client, db, page):
+    """Rounds join their version, and the version's ~90 KB JSON stays in the database: the
+    parsed definition is found by its hash."""
+    assert client.get("/my-questionnaires").status_code == 200
+    fresh_session(db)
+    with counted(db) as statements:
+        assert client.get("/my-questionnaires").status_code == 200
+    assert not any("definition_json" in s for s in statements), "\n".join(statements)
+
+
+def test_a_respondent_s_home_reads_outside_a_transaction_on_postgresql(client, db, page):
+    _postgresql_only(db)
+    fresh_session(db)
+    with isolation_levels(db) as levels:
+        assert client.get("/my-questionnaires").status_code == 200
+    assert levels and set(levels) == {"AUTOCOMMIT"}
