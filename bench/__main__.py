@@ -20,6 +20,8 @@ BENCHMARKS = (
     ("Offline workbook: template, full import, round trip", ["offline_workbook.py"]),
     ("Data API: tidy responses as CSV vs one SELECT + csv", ["api_responses.py"]),
     ("Results overview at 16 and 200 countries", ["overview.py"]),
+    ("Heaviest area page in-process: CPU a request", ["inprocess.py", "page"]),
+    ("One-field autosave in-process: CPU a request", ["inprocess.py", "save"]),
 )
 
 

@@ -1,0 +1,265 @@
+"""In-process cost of one request (issue 18): the heaviest area page, a respondent's own area
+page, a one-field autosave, or any GET path, through the WSGI app as a web worker builds it,
+without a server in between.
+
+    .venv/bin/python -m bench.inprocess page|own|save|/path [--requests 1000]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/surveys_inprocess]
+        [--profile 30] [--callgrind]
+
+Seeds the load test's data (bench/load/seed.py: the demo, a round of its own, 200 respondents)
+into a fresh database (SQLite in a temporary folder by default), signs one respondent in, shows
+every area once, freezes what the app holds as a worker does, then runs batches of 100 requests
+and prints the CPU a request costs (the lowest and the median batch: other work on the machine
+only adds) and, on PostgreSQL, the server's CPU a request (its backends, from /proc).
+
+--profile N: the N functions with the most time of their own (cProfile), after the batches.
+--callgrind: runs itself again under valgrind and prints the instructions a request costs:
+the same count whatever else the machine is doing, to compare two commits on a busy machine
+(about 50 x slower; --requests 50 is plenty).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import os
+import pstats
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SECRET = "inprocess-bench-secret-" + "x" * 32
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+BATCH = 100
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("request", help="page (heaviest area), own (own area), save, or a path")
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--callgrind", action="store_true")
+    parser.add_argument("--under-callgrind", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+# --------------------------------------------------------------------------- the app and a person
+
+
+def build_app(url: str, folder: Path):
+    """The seeded database, and the app as `surveys.wsgi` builds it for a worker."""
+    os.environ.update(
+        SURVEYS_INSTANCE_PATH=str(folder / "instance"),
+        DATABASE_URL=url,
+        SECRET_KEY=SECRET,
+        SURVEYS_ENV="development",
+        MAIL_BACKEND="console",
+        LOG_LEVEL="WARNING",
+    )
+    if url.startswith("postgresql"):
+        from bench.load.run import recreate_database
+
+        recreate_database(url)
+    from bench.load.seed import seed
+    from surveys import create_app
+
+    plan = seed(create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "TESTING": True}))
+    return create_app(commands=False), plan
+
+
+class Person:
+    """A signed-in respondent: the cookie, the CSRF token and the state of their own field."""
+
+    def __init__(self, app, plan: dict) -> None:
+        client = app.test_client()
+        me = plan["respondents"][0]
+        token = CSRF.search(client.get("/login").text).group(1)
+        form = {"csrf_token": token, "email": me["email"], "password": plan["password"]}
+        assert client.post("/login", data=form).status_code == 302, "sign-in refused"
+        sizes = {}
+        for area in plan["areas"]:
+            path = f"/submissions/{plan['submissions'][0]}/areas/{area}"
+            sizes[path] = len(client.get(path).data)
+        self.heaviest = max(sizes, key=sizes.get)
+        self.own = f"/submissions/{me['submission']}/areas/{me['area']}"
+        html = client.get(self.own).text
+        self.token = CSRF.search(html).group(1)
+        self.lock = re.search(r'name="lock_version" type="hidden" value="(\d+)"', html).group(1)
+        self.field = f"{me['question']}-comment"
+        base = re.search(r'name="base" type="hidden" value="([^"]*)"', html).group(1)
+        self.print = json.loads(base.replace("&#34;", '"'))[self.field]
+        self.cookie = "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
+        self.saves = 0
+
+    def environ(self, request: str) -> dict:
+        from werkzeug.test import EnvironBuilder
+
+        headers = {"Cookie": self.cookie}
+        if request != "save":
+            path = {"page": self.heaviest, "own": self.own}.get(request, request)
+            return EnvironBuilder(path=path, headers=headers).get_environ()
+        self.saves += 1
+        body = {
+            "lock_version": self.lock,
+            self.field: f"autosave {self.saves} " + "typed text " * 4,
+            "base": json.dumps({self.field: self.print}, separators=(",", ":")),
+        }
+        headers.update(
+            {
+                "Accept": "application/json",
+                "X-CSRFToken": self.token,
+                "Content-Type": "application/x-www-form-urlencoded",
+            }
+        )
+        data = urllib.parse.urlencode(body)
+        built = EnvironBuilder(path=self.own, method="POST", data=data, headers=headers)
+        return built.get_environ()
+
+    def acknowledge(self, body: bytes) -> None:
+        reply = json.loads(body)
+        self.lock = str(reply["lock_version"])
+        self.print = reply["base"].get(self.field, self.print)
+
+
+def requester(app, person: Person, request: str):
+    """A function making one request as a server would, returning the body's size."""
+
+    def one() -> int:
+        status = []
+        body = b"".join(app(person.environ(request), lambda s, h, e=None: status.append(s)))
+        assert status[0].startswith("200"), (request, status[0], body[:300])
+        if request == "save":
+            person.acknowledge(body)
+        return len(body)
+
+    return one
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def freeze_like_a_worker() -> None:
+    from surveys.gunicorn_conf import FULL_COLLECTION_EVERY
+
+    gc.collect()
+    gc.freeze()
+    youngest, middle, _ = gc.get_threshold()
+    gc.set_threshold(youngest, middle, FULL_COLLECTION_EVERY)
+
+
+def server_pids(app) -> list[int]:
+    """The PostgreSQL backends of the app's pool (a single thread uses one)."""
+    import sqlalchemy as sa
+
+    from surveys.extensions import db
+
+    pids = set()
+    with app.app_context():
+        for _ in range(3):
+            pids.add(db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar())
+            db.session.remove()
+    return sorted(pids)
+
+
+def cpu_of(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+def measure(one, requests: int, pids: list[int]) -> tuple[list[float], float]:
+    batches = []
+    server_before = cpu_of(pids)
+    for _ in range(max(1, requests // BATCH)):
+        started = time.process_time()
+        for _ in range(BATCH):
+            one()
+        batches.append((time.process_time() - started) * 1000 / BATCH)
+    server_ms = (cpu_of(pids) - server_before) * 1000 / (len(batches) * BATCH)
+    return sorted(batches), server_ms
+
+
+def profile(one, requests: int, top: int) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        one()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+def under_callgrind(args) -> int:
+    """Run this benchmark again under valgrind, counting only the requests' instructions."""
+    command = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
+    command += ["--callgrind-out-file=/dev/null"]
+    command += [sys.executable, "-m", "bench.inprocess", args.request, "--under-callgrind"]
+    command += ["--requests", str(args.requests)]
+    if args.database_url:
+        command += ["--database-url", args.database_url]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    counted = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or counted is None:
+        print(done.stdout[-2000:], done.stderr[-2000:], file=sys.stderr)
+        return 1
+    print(done.stdout.strip())
+    each = int(counted.group(1)) / args.requests
+    print(f"{args.request}: {each / 1e6:.2f} M instructions per request ({args.requests} requests)")
+    return 0
+
+
+def main() -> int:
+    args = parse_args()
+    if args.callgrind:
+        return under_callgrind(args)
+    with tempfile.TemporaryDirectory(prefix="inprocess-") as tmp:
+        folder = Path(tmp)
+        url = args.database_url or f"sqlite:///{folder / 'inprocess.db'}"
+        app, plan = build_app(url, folder)
+        freeze_like_a_worker()
+        person = Person(app, plan)
+        one = requester(app, person, args.request)
+        for _ in range(30):  # parsed definitions, compiled pages, prepared statements
+            size = one()
+        if args.under_callgrind:
+            # Count from here: valgrind's control tool switches instrumentation on for this pid,
+            # once valgrind reads its command (it does between this process's own steps).
+            control = subprocess.Popen(
+                ["callgrind_control", "-i", "on", str(os.getpid())], stdout=subprocess.DEVNULL
+            )
+            while control.poll() is None:
+                time.sleep(0.01)
+            for _ in range(args.requests):
+                one()
+            sys.stdout.flush()
+            os._exit(0)  # nothing after the requests is counted (no interpreter teardown)
+        pids = server_pids(app) if url.startswith("postgresql") else []
+        batches, server_ms = measure(one, args.requests, pids)
+        print(
+            f"{args.request} ({size / 1024:.1f} KB): {batches[0]:.2f} ms CPU a request in the"
+            f" lowest batch, {batches[len(batches) // 2]:.2f} in the median"
+            f" ({len(batches)} batches of {BATCH})"
+        )
+        if pids:
+            print(f"PostgreSQL: {server_ms:.2f} ms CPU a request (backends {pids})")
+        if args.profile:
+            print(profile(one, args.requests, args.profile))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
