@@ -129,14 +129,20 @@ def filled(db, ruled, create_user):
     return submission, respondent
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_the_legal_area_shows_what_the_wtforms_page_showed(
-    client, login, db, filled, reference, language
-):
+def _signed_in_in(language: str, filled, db, login):
+    """The filled submission, its respondent signed in and reading in `language`."""
     submission, respondent = filled
     respondent.language = language
     db.session.commit()
     login(respondent)
+    return submission
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_legal_area_shows_what_the_wtforms_page_showed(
+    client, login, db, filled, reference, language
+):
+    submission = _signed_in_in(language, filled, db, login)
     page = client.get(f"/submissions/{submission.id}/areas/legal").get_data(as_text=True)
     _same_as_reference(page, reference)
     # Carried over: the badge and the box to confirm, unticked.
@@ -211,10 +217,7 @@ def test_failed_checks_and_explanations_show_what_the_wtforms_page_showed(
 def test_a_refused_post_shows_what_the_wtforms_page_showed(
     client, login, db, filled, reference, language
 ):
-    submission, respondent = filled
-    respondent.language = language
-    db.session.commit()
-    login(respondent)
+    submission = _signed_in_in(language, filled, db, login)
     state = form_state(client, submission.id, "protection")
     reference.clear()
     response = client.post(

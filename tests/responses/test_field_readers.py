@@ -48,16 +48,20 @@ def _data(form) -> dict[str, object]:
 JUNK = ["", " ", "y", "n", "false", "False", "0", "1", "12", " 1 234,5 ", "2024-02-30", "é\u00a0x"]
 
 
+# Generated posts and stored data: many examples, each slow enough to need no deadline.
+GENERATED = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
 @pytest.mark.parametrize(("key", "area_id"), AREAS)
 def test_every_field_of_every_area_is_read_without_a_form(app, key, area_id):
     assert field_readers(_form_class(key, area_id)) is not None
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@GENERATED
 @given(data=st.data())
 def test_a_post_reads_as_the_bound_form_reads_it(app, data):
     key, area_id = data.draw(st.sampled_from(AREAS))
@@ -71,11 +75,7 @@ def test_a_post_reads_as_the_bound_form_reads_it(app, data):
     assert _data(light) == _data(form_class(formdata=formdata))
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@GENERATED
 @given(data=st.data())
 def test_stored_data_reads_as_the_form_showing_it(app, data):
     key, area_id = data.draw(st.sampled_from(AREAS))
