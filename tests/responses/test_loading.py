@@ -11,8 +11,10 @@ stale reads).
 from __future__ import annotations
 
 import json
+import re
 from collections import OrderedDict
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -25,6 +27,7 @@ from surveys.responses.models import Answer, Submission
 from surveys.review.operations import add_query
 from surveys.review.workflow import return_for_changes
 from surveys.roles import Role
+from surveys.rounds.models import RoundCountry
 from surveys.rounds.submission_status import Status
 from tests.responses.test_rules import COMPLETE, _start, ruled  # noqa: F401 - a fixture
 
@@ -298,3 +301,93 @@ def test_a_respondent_s_home_reads_outside_a_transaction_on_postgresql(client, d
     with isolation_levels(db) as levels:
         assert client.get("/my-questionnaires").status_code == 200
     assert levels and set(levels) == {"AUTOCOMMIT"}
+
+
+@pytest.fixture
+def home(client, login, db, factories):
+    """A respondent of Niger and Mali. Three rounds closed 100 days ago yet open for Niger: one
+    extended for it, one whose submission was returned to it, one reopened for it after its
+    submission was validated. `add(n)` adds n rounds open to both (with a draft of one) and n
+    closed ones with Niger's validated submission. The home seen once (definition parsed)."""
+    f = factories
+    niger = f.create_country("NE", "NER", "Niger", "Niger")
+    mali = f.create_country("ML", "MLI", "Mali", "Mali")
+    version = f.create_version()
+    respondent = f.create_user(Role.RESPONDENT, countries=[niger, mali])
+    ago, closed = timedelta(days=-300), timedelta(days=-100)
+    extended = f.create_round(
+        version, [niger, mali], period="extended", opens_in=ago, closes_in=closed
+    )
+    returned = f.create_round(version, [niger], period="returned", opens_in=ago, closes_in=closed)
+    f.create_submission(returned, niger, {"legal_tip_offence": "no"}, status="returned")
+    reopened = f.create_round(version, [niger], period="reopened", opens_in=ago, closes_in=closed)
+    f.create_submission(reopened, niger, {"legal_tip_offence": "yes"}, status="validated")
+    for round_, days in ((extended, 60), (reopened, 5)):
+        participant = db.session.get(RoundCountry, (round_.id, niger.id))
+        participant.closes_at_override = utcnow() + timedelta(days=days)
+    db.session.commit()
+    added = []
+
+    def add(count: int) -> None:
+        for n in range(len(added), len(added) + count):
+            open_ = f.create_round(
+                version, [niger, mali], period=f"open-{n}", closes_in=timedelta(days=10 + n)
+            )
+            answers = {"legal_tip_offence": "partly", "protection_shelters": 3}
+            f.create_submission(open_, niger if n % 2 else mali, answers)
+            closed = f.create_round(
+                version,
+                [niger, mali],
+                period=f"past-{n}",
+                opens_in=timedelta(days=-200 - n),
+                closes_in=timedelta(days=-100 - n),
+            )
+            f.create_submission(closed, niger, {"legal_tip_offence": "no"}, status="validated")
+            added.append(n)
+
+    login(respondent)
+    assert client.get("/my-questionnaires").status_code == 200
+    fresh_session(db)
+    return add
+
+
+def _home(client, db) -> tuple[str, list[str]]:
+    """The home as a fresh request reads it: its HTML and its statements."""
+    fresh_session(db)
+    with counted(db) as statements:
+        response = client.get("/my-questionnaires")
+    assert response.status_code == 200
+    return response.get_data(as_text=True), statements
+
+
+def _tasks(html: str) -> list[tuple[str, ...]]:
+    """Each open round shown: its period, country, status, progress per area and action."""
+    found = []
+    for task in re.findall(r'<section class="task">(.*?)</section>', html, re.S):
+        period = re.search(r" — ([\w-]+)</h3>", task).group(1)
+        country, status = re.search(r"<p>(\w+) · <span[^>]*>([^<]+)</span>", task).groups()
+        progress = re.findall(r"<li>[^<:]+: (\d+ of \d+) answered</li>", task)
+        action = re.search(r">(Continue|View the answers|Start)</", task).group(1)
+        found.append((period, country, status, *progress, action))
+    return found
+
+
+def test_a_respondent_s_home_shows_each_open_round_and_past_submission_once(client, db, home):
+    """Open rounds soonest deadline first, then by country, with their drafts' progress; past
+    validated submissions newest round first, without the one of the round reopened."""
+    home(2)
+    html, _ = _home(client, db)
+    assert _tasks(html) == [
+        ("returned", "Niger", "Returned", "1 of 5", "0 of 5", "Continue"),
+        ("reopened", "Niger", "Validated", "1 of 6", "0 of 5", "View the answers"),
+        ("open-0", "Mali", "Draft", "1 of 6", "1 of 5", "Continue"),
+        ("open-0", "Niger", "Not started", "Start"),
+        ("open-1", "Mali", "Not started", "Start"),
+        ("open-1", "Niger", "Draft", "1 of 6", "1 of 5", "Continue"),
+        ("extended", "Niger", "Not started", "Start"),
+    ]
+    past = html.split("Past rounds", 1)[1]
+    assert re.findall(r" — ([\w-]+) \((\w+)\)</a>", past) == [
+        ("past-0", "Niger"),
+        ("past-1", "Niger"),
+    ]
