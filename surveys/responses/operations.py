@@ -26,14 +26,14 @@ from functools import cache
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 from werkzeug.exceptions import MethodNotAllowed
 
 from surveys.accounts.models import User
-from surveys.columns import utcnow
+from surveys.columns import UTCDateTime, utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import current_language
@@ -177,56 +177,100 @@ class RoundTask:
 
 
 def open_round_tasks(country_ids: Iterable[int], now: datetime | None = None) -> list[RoundTask]:
-    """Rounds open now for these countries (or returned to them), soonest deadline first."""
+    """Rounds open now for these countries (or returned to them), soonest deadline first.
+
+    One statement whatever the number of rounds: the open participations with their rounds,
+    versions (without their JSON), countries and submissions. Participations closed for their
+    country stay in the database: a country's history grows, its open rounds do not."""
     now = now or utcnow()
     ids = list(country_ids)
     if not ids:
         return []
-    participants = db.session.scalars(
-        sa.select(RoundCountry)
-        .join(Round)
-        .where(RoundCountry.country_id.in_(ids), Round.cancelled_at.is_(None))
-        .where(Round.opens_at <= now)
-    ).all()
-    submissions = _submissions_by_round_country(participants)
-    tasks = []
-    for participant in participants:
-        submission = submissions.get((participant.round_id, participant.country_id))
-        returned = submission is not None and submission.status == Status.RETURNED
-        if participant.closes_at > now or returned:
-            tasks.append(RoundTask(participant.round, participant.country, participant, submission))
+    rows = db.session.execute(_open_participations_statement(), {"country_ids": ids, "now": now})
+    tasks = [
+        RoundTask(participant.round, participant.country, participant, submission)
+        for participant, submission in rows
+    ]
     return sorted(tasks, key=lambda t: (t.participant.closes_at, t.country.name(DEFAULT_LANGUAGE)))
+
+
+@cache
+def _open_participations_statement() -> sa.Select:
+    # Built once: composing a select with its loader options costs more than running it.
+    now = sa.bindparam("now", type_=UTCDateTime())
+    return (
+        sa.select(RoundCountry, Submission)
+        .join(RoundCountry.round)
+        .outerjoin(
+            Submission,
+            sa.and_(
+                Submission.round_id == RoundCountry.round_id,
+                Submission.country_id == RoundCountry.country_id,
+            ),
+        )
+        .where(
+            RoundCountry.country_id.in_(sa.bindparam("country_ids", expanding=True)),
+            Round.cancelled_at.is_(None),
+            Round.opens_at <= now,
+            # RoundCountry.closes_at (the later of the round's date and the country's own) is
+            # after now, or the submission was returned to the country after it.
+            sa.or_(
+                Round.closes_at > now,
+                RoundCountry.closes_at_override > now,
+                Submission.status == Status.RETURNED.value,
+            ),
+        )
+        .options(
+            contains_eager(RoundCountry.round).lazyload(Round.participants),
+            # The participation's country, already read with it (found by key, no statement).
+            lazyload(Submission.country),
+        )
+    )
 
 
 def past_validated_submissions(
     country_ids: Iterable[int], now: datetime | None = None
 ) -> list[Submission]:
-    """Validated submissions of rounds closed for their country, newest round first."""
+    """Validated submissions of rounds closed for their country, newest round first.
+
+    One statement: each with its round, version (without its JSON), country and own
+    participation (its closing date), not every participant of its round."""
     now = now or utcnow()
     ids = list(country_ids)
     if not ids:
         return []
-    submissions = db.session.scalars(
+    submissions = db.session.scalars(_past_validated_statement(), {"country_ids": ids}).all()
+    return [s for s in submissions if not _open_for(s.round, s.participant, now)]
+
+
+@cache
+def _past_validated_statement() -> sa.Select:
+    return (
         sa.select(Submission)
-        .join(Round)
-        .where(Submission.country_id.in_(ids), Submission.status == Status.VALIDATED)
-        .order_by(Round.opens_at.desc())
-    ).all()
-    return [s for s in submissions if not round_is_open_for(s.round, s.country_id, now)]
-
-
-def _submissions_by_round_country(
-    participants: Iterable[RoundCountry],
-) -> dict[tuple[int, int], Submission]:
-    pairs = [(p.round_id, p.country_id) for p in participants]
-    if not pairs:
-        return {}
-    rows = db.session.scalars(
-        sa.select(Submission).where(
-            sa.tuple_(Submission.round_id, Submission.country_id).in_(pairs)
+        .join(Submission.round)
+        .join(Submission.participant)
+        .where(
+            Submission.country_id.in_(sa.bindparam("country_ids", expanding=True)),
+            Submission.status == Status.VALIDATED.value,
         )
-    ).all()
-    return {(s.round_id, s.country_id): s for s in rows}
+        .order_by(Round.opens_at.desc())
+        .options(
+            contains_eager(Submission.round).lazyload(Round.participants),
+            contains_eager(Submission.participant).lazyload(RoundCountry.country),
+        )
+    )
+
+
+def progress_by_submission(submissions: Iterable[Submission]) -> dict[int, list[AreaProgress]]:
+    """`area_progress` of each submission by its id, their answers read in one statement."""
+    by_id = {s.id: s for s in submissions}
+    if not by_id:
+        return {}
+    answers: dict[int, dict[str, StoredAnswer]] = {id_: {} for id_ in by_id}
+    rows = db.session.connection().execute(_ANSWERS_OF_SUBMISSIONS, {"ids": list(by_id)})
+    for row in rows:
+        answers[row.submission_id][row.question_id] = StoredAnswer(*row)
+    return {id_: area_progress(definition_of(s), answers[id_]) for id_, s in by_id.items()}
 
 
 # --------------------------------------------------------------------------- answers and visibility
@@ -273,6 +317,9 @@ _ANSWER_ROWS = sa.select(
     _ANSWERS.c.comment,
     _ANSWERS.c.carried_over,
 ).where(_ANSWERS.c.submission_id == sa.bindparam("submission_id"))
+_ANSWERS_OF_SUBMISSIONS = sa.select(*_ANSWER_ROWS.selected_columns).where(
+    _ANSWERS.c.submission_id.in_(sa.bindparam("ids", expanding=True))
+)
 
 
 def condition_values(answers: Mapping[str, Answer | AnswerInput]) -> dict[str, object]:

@@ -148,12 +148,7 @@ def _forbidden(message: str):
 @reads_outside_a_transaction
 def home():
     tasks = ops.open_round_tasks(current_user.country_ids)
-    progress = {}
-    for task in tasks:
-        if task.submission is not None:
-            progress[task.submission.id] = ops.area_progress(
-                ops.definition_of(task.submission), ops.answers_by_question(task.submission)
-            )
+    progress = ops.progress_by_submission(t.submission for t in tasks if t.submission is not None)
     past = ops.past_validated_submissions(current_user.country_ids)
     return render_template(
         "responses/home.html",

@@ -39,6 +39,10 @@ ISOLATION = "isolation_level"
 PAGE_STATEMENTS = 6
 # The same reads but evidence and queries, then the revision, the answer and the version bump.
 SAVE_STATEMENTS = 7
+# A respondent's home, whatever the number of rounds: the person; the participations open to
+# their countries with their rounds, versions (not the JSON), countries and submissions; those
+# submissions' answers; their past validated submissions with their rounds and closing dates.
+HOME_STATEMENTS = 4
 
 
 @contextmanager
@@ -358,6 +362,19 @@ def _home(client, db) -> tuple[str, list[str]]:
         response = client.get("/my-questionnaires")
     assert response.status_code == 200
     return response.get_data(as_text=True), statements
+
+
+def test_a_respondent_s_home_reads_its_rounds_in_statements_that_do_not_grow_with_them(
+    client, db, home
+):
+    home(2)
+    html, few = _home(client, db)
+    assert "open-1" in html and "past-1" in html
+    home(3)
+    html, more = _home(client, db)
+    assert "open-4" in html and "past-4" in html
+    assert len(more) == len(few) <= HOME_STATEMENTS, "\n".join(more)
+    assert not any("definition_json" in s for s in more)
 
 
 def _tasks(html: str) -> list[tuple[str, ...]]:
