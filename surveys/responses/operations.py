@@ -176,31 +176,61 @@ class RoundTask:
     submission: Submission | None
 
 
-def open_round_tasks(country_ids: Iterable[int], now: datetime | None = None) -> list[RoundTask]:
-    """Rounds open now for these countries (or returned to them), soonest deadline first.
+@dataclass(frozen=True)
+class RespondentRounds:
+    """What a respondent's home lists of their countries' rounds."""
 
-    One statement whatever the number of rounds: the open participations with their rounds,
-    versions (without their JSON), countries and submissions. Participations closed for their
-    country stay in the database: a country's history grows, its open rounds do not."""
+    tasks: list[RoundTask]  # open now for the country (or returned to it), soonest deadline first
+    past: list[Submission]  # validated, of rounds closed for their country, newest round first
+
+
+def respondent_rounds(country_ids: Iterable[int], now: datetime | None = None) -> RespondentRounds:
+    """The rounds open now for these countries (or returned to them) and the validated
+    submissions of rounds closed for their country.
+
+    One statement whatever the number of rounds: the participations open (or returned) or
+    validated, with their rounds, versions (without the JSON), countries and submissions; not
+    every participant of each round, nor the participations that ended without a validation."""
     now = now or utcnow()
     ids = list(country_ids)
+    tasks: list[RoundTask] = []
+    past: list[Submission] = []
     if not ids:
-        return []
-    rows = db.session.execute(_open_participations_statement(), {"country_ids": ids, "now": now})
-    tasks = [
-        RoundTask(participant.round, participant.country, participant, submission)
-        for participant, submission in rows
-    ]
-    return sorted(tasks, key=lambda t: (t.participant.closes_at, t.country.name(DEFAULT_LANGUAGE)))
+        return RespondentRounds(tasks, past)
+    rows = db.session.execute(_respondent_rounds_statement(), {"country_ids": ids, "now": now})
+    for participant, submission in rows:
+        round_ = participant.round
+        status = submission.status if submission is not None else None
+        started = round_.cancelled_at is None and round_.opens_at <= now
+        if started and (participant.closes_at > now or status == Status.RETURNED):
+            tasks.append(RoundTask(round_, participant.country, participant, submission))
+        elif status == Status.VALIDATED:
+            past.append(submission)
+    tasks.sort(key=lambda t: (t.participant.closes_at, t.country.name(DEFAULT_LANGUAGE)))
+    return RespondentRounds(tasks, past)
 
 
 @cache
-def _open_participations_statement() -> sa.Select:
+def _respondent_rounds_statement() -> sa.Select:
     # Built once: composing a select with its loader options costs more than running it.
     now = sa.bindparam("now", type_=UTCDateTime())
+    open_or_returned = sa.and_(
+        Round.cancelled_at.is_(None),
+        Round.opens_at <= now,
+        # RoundCountry.closes_at, the later of the round's date and the country's own.
+        sa.or_(
+            Round.closes_at > now,
+            RoundCountry.closes_at_override > now,
+            Submission.status == Status.RETURNED.value,
+        ),
+    )
+    # The submission shares the participation's round and country: read once, for both.
+    round_read = (contains_eager(Round.version), lazyload(Round.participants))
     return (
         sa.select(RoundCountry, Submission)
         .join(RoundCountry.round)
+        .join(Round.version)
+        .join(RoundCountry.country)
         .outerjoin(
             Submission,
             sa.and_(
@@ -210,53 +240,14 @@ def _open_participations_statement() -> sa.Select:
         )
         .where(
             RoundCountry.country_id.in_(sa.bindparam("country_ids", expanding=True)),
-            Round.cancelled_at.is_(None),
-            Round.opens_at <= now,
-            # RoundCountry.closes_at (the later of the round's date and the country's own) is
-            # after now, or the submission was returned to the country after it.
-            sa.or_(
-                Round.closes_at > now,
-                RoundCountry.closes_at_override > now,
-                Submission.status == Status.RETURNED.value,
-            ),
-        )
-        .options(
-            contains_eager(RoundCountry.round).lazyload(Round.participants),
-            # The participation's country, already read with it (found by key, no statement).
-            lazyload(Submission.country),
-        )
-    )
-
-
-def past_validated_submissions(
-    country_ids: Iterable[int], now: datetime | None = None
-) -> list[Submission]:
-    """Validated submissions of rounds closed for their country, newest round first.
-
-    One statement: each with its round, version (without its JSON), country and own
-    participation (its closing date), not every participant of its round."""
-    now = now or utcnow()
-    ids = list(country_ids)
-    if not ids:
-        return []
-    submissions = db.session.scalars(_past_validated_statement(), {"country_ids": ids}).all()
-    return [s for s in submissions if not _open_for(s.round, s.participant, now)]
-
-
-@cache
-def _past_validated_statement() -> sa.Select:
-    return (
-        sa.select(Submission)
-        .join(Submission.round)
-        .join(Submission.participant)
-        .where(
-            Submission.country_id.in_(sa.bindparam("country_ids", expanding=True)),
-            Submission.status == Status.VALIDATED.value,
+            sa.or_(open_or_returned, Submission.status == Status.VALIDATED.value),
         )
         .order_by(Round.opens_at.desc())
         .options(
-            contains_eager(Submission.round).lazyload(Round.participants),
-            contains_eager(Submission.participant).lazyload(RoundCountry.country),
+            contains_eager(RoundCountry.round).options(*round_read),
+            contains_eager(RoundCountry.country),
+            contains_eager(Submission.round).options(*round_read),
+            contains_eager(Submission.country),
         )
     )
 

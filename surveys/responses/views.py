@@ -147,14 +147,14 @@ def _forbidden(message: str):
 @allow(Role.RESPONDENT)
 @reads_outside_a_transaction
 def home():
-    tasks = ops.open_round_tasks(current_user.country_ids)
+    rounds = ops.respondent_rounds(current_user.country_ids)
+    tasks = rounds.tasks
     progress = ops.progress_by_submission(t.submission for t in tasks if t.submission is not None)
-    past = ops.past_validated_submissions(current_user.country_ids)
     return render_template(
         "responses/home.html",
         tasks=tasks,
         progress=progress,
-        past=past,
+        past=rounds.past,
         localized=localized,
     )
 

@@ -42,7 +42,7 @@ SAVE_STATEMENTS = 7
 # A respondent's home, whatever the number of rounds: the person; the participations open to
 # their countries with their rounds, versions (not the JSON), countries and submissions; those
 # submissions' answers; their past validated submissions with their rounds and closing dates.
-HOME_STATEMENTS = 4
+HOME_STATEMENTS = 3
 
 
 @contextmanager
