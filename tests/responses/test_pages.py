@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from surveys.columns import utcnow
 from surveys.responses.models import AnswerRevision, Submission
 from surveys.responses.operations import answers_by_question
 from tests.responses.conftest import form_state
@@ -36,6 +38,29 @@ def test_the_task_list_shows_the_open_round_with_its_deadline_and_a_start_button
     start = f"/rounds/{world.round.id}/countries/{world.country.id}/answers"
     assert start in html
     assert f"/countries/{world.other_country.id}/answers" not in html
+
+
+def test_the_task_list_leaves_out_cancelled_rounds_and_closed_ones_not_validated(
+    client, login, world, db, create_round, create_submission, create_user
+):
+    world.round.cancelled_at = utcnow()
+    closed = create_round(
+        world.version,
+        [world.country],
+        period="2025-H2",
+        opens_in=timedelta(days=-200),
+        closes_in=timedelta(days=-100),
+    )
+    create_submission(closed, world.country, status="submitted")
+    login(world.respondent)
+    html = client.get("/my-questionnaires").get_data(as_text=True)
+    assert "No round is open for your country at the moment." in html
+    assert "No validated submission yet." in html
+    assert "2026-H2" not in html and "2025-H2" not in html
+    login(create_user("respondent"))  # of no country yet
+    html = client.get("/my-questionnaires").get_data(as_text=True)
+    assert "No round is open for your country at the moment." in html
+    assert "No validated submission yet." in html
 
 
 def test_starting_creates_one_submission_and_opens_the_first_area(client, login, world, db):
