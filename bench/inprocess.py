@@ -12,6 +12,7 @@ every area once, freezes what the app holds as a worker does, then runs batches 
 and prints the CPU a request costs (the lowest and the median batch: other work on the machine
 only adds) and, on PostgreSQL, the server's CPU a request (its backends, from /proc).
 
+--statements: the statements one request sends to the database (and the pool's pings), in order.
 --profile N: the N functions with the most time of their own (cProfile), after the batches.
 --callgrind: runs itself again under valgrind and prints the instructions a request costs:
 the same count whatever else the machine is doing, to compare two commits on a busy machine
@@ -50,6 +51,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--callgrind", action="store_true")
+    parser.add_argument("--statements", action="store_true")
     parser.add_argument("--under-callgrind", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -192,6 +194,36 @@ def measure(one, requests: int, pids: list[int]) -> tuple[list[float], float]:
     return sorted(batches), server_ms
 
 
+def statements_of(app, one) -> list[str]:
+    """What one request sends to the database: each statement's first line, and the pool's
+    pings (each a round trip of its own)."""
+    from sqlalchemy import event
+
+    from surveys.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    sent: list[str] = []
+    dialect = engine.dialect
+    ping = dialect.do_ping
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        sent.append(" ".join(statement.split())[:160])
+
+    def pinged(dbapi_connection) -> bool:
+        sent.append("(pool pre-ping)")
+        return ping(dbapi_connection)
+
+    event.listen(engine, "before_cursor_execute", record)
+    dialect.do_ping = pinged
+    try:
+        one()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        dialect.do_ping = ping
+    return sent
+
+
 def profile(one, requests: int, top: int) -> str:
     profiler = cProfile.Profile()
     profiler.enable()
@@ -247,6 +279,11 @@ def main() -> int:
                 one()
             sys.stdout.flush()
             os._exit(0)  # nothing after the requests is counted (no interpreter teardown)
+        if args.statements:
+            sent = statements_of(app, one)
+            print(f"{args.request}: {len(sent)} round trips to the database")
+            print("\n".join(f"  {n}. {line}" for n, line in enumerate(sent, 1)))
+            return 0
         pids = server_pids(app) if url.startswith("postgresql") else []
         batches, server_ms = measure(one, args.requests, pids)
         print(
