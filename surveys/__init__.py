@@ -102,13 +102,14 @@ def _refuse_unworkable_settings(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from surveys import engine
     from surveys.extensions import babel, csrf, db, login_manager
-    from surveys.i18n import select_locale, select_timezone
+    from surveys.i18n import install_template_translations, select_locale, select_timezone
     from surveys.slices import import_all_models
 
     import_all_models()
     db.init_app(app)
     engine.configure_engine(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_translations(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -7,9 +7,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
-from babel.support import Translations
-from flask import current_app, has_app_context, has_request_context, request, session
-from flask_babel import force_locale, format_decimal, get_locale, gettext
+from babel.support import NullTranslations, Translations
+from flask import current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import force_locale, format_decimal, get_locale, get_translations
 from flask_login import current_user
 
 from surveys.languages import (
@@ -26,7 +26,66 @@ from surveys.languages import (
 
 SESSION_LANGUAGE_KEY = "language"
 EXTENSION_KEY = "surveys.languages"
-__all__ = ["current_language", "enabled_languages", "in_language", "language_codes", "locale_for"]
+__all__ = [
+    "current_language",
+    "enabled_languages",
+    "gettext",
+    "in_language",
+    "language_codes",
+    "locale_for",
+    "ngettext",
+]
+_FOUND = "surveys_translations"  # on Flask-Babel's context: (locale, domain, catalogue)
+
+
+def translations() -> NullTranslations:
+    """The catalogue of the current request's language (or of the locale forced meanwhile).
+
+    Flask-Babel's own lookup walks its request context three times and names the locale for
+    every message (~7.5 us a message, a few dozen a page); this keeps the catalogue on that
+    context beside the locale and domain it was found for, and looks them up by identity
+    (~1 us). `force_locale` sets another locale object, so it finds its own catalogue.
+    """
+    try:
+        found = g._flask_babel.__dict__
+    except (AttributeError, RuntimeError):  # no message translated yet / outside a context
+        return get_translations()
+    cached = found.get(_FOUND)
+    if (
+        cached is not None
+        and cached[0] is found.get("babel_locale")
+        and cached[1] is found.get("babel_domain")
+    ):
+        return cached[2]
+    catalogue = get_translations()
+    found[_FOUND] = (found.get("babel_locale"), found.get("babel_domain"), catalogue)
+    return catalogue
+
+
+def gettext(message: str, **variables) -> str:
+    """Flask-Babel's gettext, through `translations()`."""
+    translated = translations().ugettext(message)
+    return translated % variables if variables else translated
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Flask-Babel's ngettext (`num` among the variables), through `translations()`."""
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+def install_template_translations(app) -> None:
+    """`_`, `gettext` and `ngettext` in templates through `translations()` (Flask-Babel
+    installs its own, which look the catalogue up for every message)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda message: translations().ugettext(message),
+        ngettext=lambda singular, plural, n: translations().ungettext(singular, plural, n),
+        pgettext=lambda context, message: translations().upgettext(context, message),
+        npgettext=lambda context, singular, plural, n: translations().unpgettext(
+            context, singular, plural, n
+        ),
+        newstyle=True,
+    )
 
 
 def configure_languages(app) -> list[str]:

@@ -20,10 +20,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 from flask.wrappers import Request
-from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 from wtforms import IntegerField
+
+from surveys.i18n import gettext as _
 
 # The largest id a PostgreSQL `integer` column holds; SQLite ids never come near it.
 MAX_ID = 2**31 - 1

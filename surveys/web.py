@@ -17,7 +17,6 @@ from flask import (
     session,
 )
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -31,6 +30,7 @@ from surveys.audit.models import AuditEvent
 from surveys.engine import read_outside_a_transaction
 from surveys.extensions import db
 from surveys.i18n import current_language, enabled_languages, file_size
+from surveys.i18n import gettext as _
 from surveys.languages import direction_of, list_separator
 from surveys.navigation import menu
 

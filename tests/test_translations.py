@@ -207,3 +207,44 @@ def test_french_questionnaire_texts_as_shown_keep_punctuation_with_its_word():
         assert written, "the files are expected to be written with ordinary spaces"
         faults = [f for text in texts for f in french_spacing_faults(localized(text, "fr"))]
         assert not faults, f"v{version}: " + "\n".join(faults[:10])
+
+
+def test_messages_follow_a_language_forced_within_a_request_and_back(app):
+    """The catalogue is kept for the request, but never outlives the language it was found for:
+    a letter forced into English inside a French page, then the page again in French."""
+    from flask import render_template_string
+    from flask_babel import refresh
+
+    from surveys.i18n import gettext, in_language, ngettext
+
+    def shown() -> tuple[str, str, str]:
+        page = render_template_string(
+            "{{ _('Save') }}|{% trans count=2 %}{{ count }} person"
+            "{% pluralize %}{{ count }} people{% endtrans %}"
+        )
+        plural = ngettext("%(count)s entry", "%(count)s entries", 3, count=3)
+        return gettext("Save"), plural, page
+
+    # Each in an application context of its own, as each request of a worker is.
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert shown() == ("Enregistrer", "3 entrées", "Enregistrer|2 personnes")
+        with in_language("en"):
+            assert shown() == ("Save", "3 entries", "Save|2 people")
+            with in_language("fr"):
+                assert shown()[0] == "Enregistrer"
+            assert shown()[0] == "Save"
+        assert shown() == ("Enregistrer", "3 entrées", "Enregistrer|2 personnes")
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert shown()[0] == "Save"
+        from flask import session
+
+        session["language"] = "fr"  # chosen on the page; Flask-Babel asked to look again
+        refresh()
+        assert shown()[0] == "Enregistrer"
+
+
+def test_messages_outside_any_request_are_left_in_english():
+    from surveys.i18n import gettext, ngettext
+
+    assert gettext("Save") == "Save"
+    assert ngettext("%(count)s entry", "%(count)s entries", 1, count=1) == "1 entry"

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from babel.dates import format_datetime as babel_format_datetime
-from flask_babel import _
 from sqlalchemy import func, select
 
 from surveys.accounts.labels import ROLE_LABELS, is_valid_timezone, role_label
@@ -36,6 +35,7 @@ from surveys.audit.operations import client_address, record
 from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
+from surveys.i18n import gettext as _
 from surveys.i18n import is_enabled, locale_for, zone_named
 from surveys.languages import DEFAULT_LANGUAGE
 from surveys.links import absolute_url

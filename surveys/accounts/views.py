@@ -17,7 +17,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import _, ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -65,7 +64,8 @@ from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
-from surveys.i18n import current_language
+from surveys.i18n import current_language, ngettext
+from surveys.i18n import gettext as _
 from surveys.inputs import parse_id, same_site_path
 from surveys.roles import ROLE_VALUES, Role
 

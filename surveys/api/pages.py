@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveys.access import allow, public, signed_in
@@ -20,6 +19,7 @@ from surveys.api.tokens import (
 )
 from surveys.columns import utcnow
 from surveys.extensions import db
+from surveys.i18n import gettext as _
 from surveys.roles import Role
 
 bp = Blueprint("api_pages", __name__, template_folder="templates")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
-from flask_babel import _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -17,6 +16,7 @@ from surveys.access import allow
 from surveys.audit.labels import action_label
 from surveys.audit.models import AuditEvent
 from surveys.extensions import db
+from surveys.i18n import gettext as _
 from surveys.i18n import user_zone
 from surveys.inputs import WholeNumberField, parse_id
 from surveys.roles import Role

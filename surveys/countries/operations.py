@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from surveys.countries.data import PARTICIPANTS
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import current_language, language_codes
+from surveys.i18n import gettext as _
 from surveys.languages import language_name_in
 
 NAME_FIELD = "name_%s"  # the form field of the name in one language

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import _
 
 from surveys.access import allow
 from surveys.audit.operations import record
@@ -10,6 +9,7 @@ from surveys.countries.models import Country
 from surveys.countries.operations import CountryError, add_country, rename_country
 from surveys.extensions import db
 from surveys.i18n import current_language
+from surveys.i18n import gettext as _
 from surveys.roles import Role
 
 bp = Blueprint("countries", __name__, template_folder="templates")

@@ -17,7 +17,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveys.access import allow
@@ -30,6 +29,7 @@ from surveys.export.models import ArchivedWorkbook, ExportJob, ExportStatus
 from surveys.export.queries import ExportError, load_round, response_counts
 from surveys.extensions import db
 from surveys.i18n import current_language, default_language, is_enabled
+from surveys.i18n import gettext as _
 from surveys.locales import percent_of_hundred
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.roles import Role

@@ -10,11 +10,11 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import gettext as _
 
 from surveys.accounts.models import User
 from surveys.countries.models import Country
 from surveys.export.commands import _write_atomically
+from surveys.i18n import gettext as _
 from surveys.i18n import in_language, language_option
 from surveys.responses import operations as ops
 from surveys.rounds.models import Round

@@ -23,8 +23,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext, ngettext
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -33,7 +31,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from surveys.access import allow
 from surveys.countries.models import Country
 from surveys.extensions import db
-from surveys.i18n import current_language
+from surveys.i18n import current_language, gettext, ngettext
+from surveys.i18n import gettext as _
 from surveys.offline import operations as offline
 from surveys.offline.contents import Problem
 from surveys.questionnaire.rules import failure_text

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import _, format_decimal, gettext
+from flask_babel import format_decimal
 from flask_login import current_user
 
 from surveys.access import allow, signed_in
 from surveys.extensions import db
-from surveys.i18n import current_language, reading_language
+from surveys.i18n import current_language, gettext, reading_language
+from surveys.i18n import gettext as _
 from surveys.inputs import parse_id
 from surveys.locales import percent_of_hundred
 from surveys.questionnaire.errors import DefinitionError

@@ -25,12 +25,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import current_app, url_for
-from flask_babel import gettext as _
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 from wtforms import BooleanField, SelectFieldBase
 
 from surveys.i18n import current_language
+from surveys.i18n import gettext as _
 from surveys.questionnaire.schema import Area, Definition, Question, localized
 from surveys.responses import evidence as evidence_ops
 from surveys.responses.fields import STAT_META_FIELDS, kind_of

@@ -20,12 +20,12 @@ from typing import IO
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 
 from surveys.accounts.models import User
 from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.i18n import file_size
+from surveys.i18n import gettext as _
 from surveys.inputs import parse_ids
 from surveys.responses.models import Evidence, Submission
 from surveys.storage.backends import FileDigest, FileStore, incoming_file

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from flask import has_app_context
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
 from surveys.i18n import current_language, in_language, label_colon
+from surveys.i18n import gettext as _
 from surveys.questionnaire.expressions import is_answered
 from surveys.questionnaire.kinds import Kind, Message, ValueProblem
 from surveys.questionnaire.kinds.base import NUMBER_TEXT_MAX

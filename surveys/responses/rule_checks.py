@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
-from flask_babel import gettext
 
 from surveys.columns import utcnow
 from surveys.extensions import db
+from surveys.i18n import gettext
 from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.questionnaire.rules import (
     Failure,

@@ -24,8 +24,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_time, ngettext
-from flask_babel import gettext as _
+from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -37,7 +36,8 @@ from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.engine import reads_outside_a_transaction
 from surveys.extensions import db
-from surveys.i18n import current_language, file_size, reading_language
+from surveys.i18n import current_language, file_size, ngettext, reading_language
+from surveys.i18n import gettext as _
 from surveys.inputs import parse_id, parse_ids
 from surveys.questionnaire.expressions import parse, referenced_ids
 from surveys.questionnaire.operations import find_version

@@ -8,10 +8,10 @@ from functools import lru_cache
 from babel import Locale
 from babel.numbers import NumberPattern, parse_pattern
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from surveys.i18n import current_language
+from surveys.i18n import gettext as _
 from surveys.questionnaire.expressions import is_answered
 from surveys.questionnaire.schema import Question, Response
 from surveys.rounds.submission_status import status_label

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from surveys.access import allow
 from surveys.countries.models import Country
 from surveys.extensions import db
+from surveys.i18n import gettext as _
 from surveys.i18n import make_translate
 from surveys.inputs import parse_id
 from surveys.languages import list_separator

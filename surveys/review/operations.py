@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from surveys.accounts.models import User
 from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.extensions import db
+from surveys.i18n import gettext as _
 from surveys.responses.models import Submission
 from surveys.review.models import ReviewQuery
 from surveys.roles import Role

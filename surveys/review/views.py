@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -15,6 +14,7 @@ from werkzeug.wrappers import Response
 from surveys.access import allow, require_country
 from surveys.extensions import db
 from surveys.i18n import current_language, user_zone
+from surveys.i18n import gettext as _
 from surveys.inputs import same_site_path
 from surveys.questionnaire.schema import localized
 from surveys.responses import operations as response_ops

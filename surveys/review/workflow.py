@@ -11,16 +11,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from surveys.accounts.models import User
 from surveys.accounts.queries import coordinators, country_respondents
 from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.extensions import db
-from surveys.i18n import default_language, in_language, is_enabled
+from surveys.i18n import default_language, in_language, is_enabled, ngettext
+from surveys.i18n import gettext as _
 from surveys.links import absolute_url
 from surveys.notifications.letters import Notice, render_notice
 from surveys.notifications.outbox import queue_message

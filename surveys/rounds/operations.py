@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from surveys.accounts.models import User
 from surveys.audit.operations import record
@@ -21,6 +20,7 @@ from surveys.countries.models import Country
 from surveys.countries.operations import active_countries
 from surveys.extensions import db
 from surveys.i18n import current_language
+from surveys.i18n import gettext as _
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.rounds.models import DEFAULT_REMINDER_OFFSETS, Cadence, Round, RoundCountry
 from surveys.rounds.state import RoundState, country_state

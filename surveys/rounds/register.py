@@ -4,10 +4,10 @@ submission status in words for every page (`submission_status_label` in template
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from surveys.audit.labels import add_action_labels
+from surveys.i18n import gettext as _
 from surveys.navigation import add_nav_item
 from surveys.roles import Role
 from surveys.rounds.commands import rounds_cli

@@ -16,11 +16,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from surveys.accounts.queries import country_respondents
 from surveys.columns import utcnow
 from surveys.extensions import db
+from surveys.i18n import gettext as _
 from surveys.rounds import notices
 from surveys.rounds.models import JobRun, Round, RoundCountry
 from surveys.rounds.operations import RoundError, country_state_of

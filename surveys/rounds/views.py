@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import _, ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +15,8 @@ from surveys.columns import utcnow
 from surveys.countries.data import REGIONS
 from surveys.countries.operations import active_countries
 from surveys.extensions import db
-from surveys.i18n import current_language, user_zone
+from surveys.i18n import current_language, ngettext, user_zone
+from surveys.i18n import gettext as _
 from surveys.inputs import parse_id
 from surveys.notifications.models import OutboxMessage
 from surveys.notifications.outbox import resend
