@@ -16,7 +16,8 @@ duration, and prints:
 - acknowledged saves missing from the database (a revision with the saved value), and fields
   whose final value is not the last one acknowledged to the person typing in them;
 - the ratio phase: 8 closed-loop users on the area page, then on a bare Flask route rendering a
-  similar static form with the same gunicorn settings (goal: the area page at least half).
+  similar static form with the same gunicorn settings, in alternate order for --ratio-rounds
+  rounds (goal: the area page at least half).
 Figures and raw records go to bench/out/load-<time>/.
 """
 
@@ -237,6 +238,55 @@ def route_table(figures: dict[str, dict]) -> list[str]:
     return lines
 
 
+RATIO_SIDES = {  # locust user class, port attribute, route name
+    "area": ("AreaReader", "port", "area page"),
+    "bare": ("BareReader", "bare_port", "bare form"),
+}
+
+
+def ratio_phase(args, out: Path) -> dict:
+    """8 closed-loop users on the area page and on the bare form, in alternate order round after
+    round (area, bare; bare, area; ...): a drift of the machine's speed weighs on both sides."""
+    records: dict[str, list] = {"area": [], "bare": []}
+    seconds = {"area": 0.0, "bare": 0.0}
+    rounds = []
+    print(f"\nRatio phase ({args.ratio_rounds} rounds of {args.ratio_seconds} s a side, 8 users):")
+    for number in range(args.ratio_rounds):
+        order = ("area", "bare") if number % 2 == 0 else ("bare", "area")
+        figures = {}
+        for side in order:
+            user_class, port, route = RATIO_SIDES[side]
+            mode = f"{side}-{number + 1}"
+            locust(args, out, mode, 8, args.ratio_seconds, getattr(args, port), [user_class])
+            kept, window = steady_records(out, mode)
+            records[side] += kept
+            seconds[side] += window
+            figures[side] = route_figures(kept, window)[route]
+            figures[side]["bytes"] = locust_size(out, mode, route)
+        ratio = figures["area"]["per_second"] / figures["bare"]["per_second"]
+        rounds.append({**figures, "ratio": ratio})
+        print(
+            f"  round {number + 1} ({' then '.join(order)}): area page"
+            f" {figures['area']['per_second']:.1f} req/s, bare form"
+            f" {figures['bare']['per_second']:.1f} req/s, ratio {ratio:.2f}",
+            flush=True,
+        )
+    measured = {}
+    for side, (_class, _port, route) in RATIO_SIDES.items():
+        measured[side] = route_figures(records[side], seconds[side])[route]
+        measured[side]["bytes"] = rounds[-1][side]["bytes"]
+    ratio = measured["area"]["per_second"] / measured["bare"]["per_second"]
+    print("  all rounds:")
+    for side, label in (("area", "area page"), ("bare", "bare Flask form")):
+        m = measured[side]
+        print(
+            f"  {label:<16} {m['per_second']:6.1f} req/s, p50 {m['p50']:.0f} ms, "
+            f"p95 {m['p95']:.0f} ms, {m['bytes'] / 1024:.0f} KB"
+        )
+    print(f"  ratio {ratio:.2f} (goal: at least 0.5)")
+    return {**measured, "ratio": ratio, "rounds": rounds}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("LOAD_DATABASE_URL", DEFAULT_URL))
@@ -248,7 +298,8 @@ def main() -> int:
     parser.add_argument("--spawn-rate", type=int, default=4)
     parser.add_argument("--restart-at", type=int, help="restart PostgreSQL after N seconds")
     parser.add_argument("--restart-command", default=DEFAULT_RESTART)
-    parser.add_argument("--ratio-seconds", type=int, default=20)
+    parser.add_argument("--ratio-seconds", type=int, default=15, help="a side, each round")
+    parser.add_argument("--ratio-rounds", type=int, default=2)
     parser.add_argument(
         "--sign-in-allowance",
         type=int,
@@ -344,25 +395,7 @@ def main() -> int:
             for name, row in mixed.items()
         }
         if not args.skip_ratio:
-            measured = {}
-            for mode, port, user_class, route in (
-                ("area", args.port, "AreaReader", "area page"),
-                ("bare", args.bare_port, "BareReader", "bare form"),
-            ):
-                locust(args, out, mode, 8, args.ratio_seconds, port, [user_class])
-                records, window = steady_records(out, mode)
-                measured[mode] = route_figures(records, window)[route]
-                measured[mode]["bytes"] = locust_size(out, mode, route)
-            ratio = measured["area"]["per_second"] / measured["bare"]["per_second"]
-            summary["ratio"] = {**measured, "ratio": ratio}
-            print(f"\nRatio phase ({args.ratio_seconds} s each, 8 users, no wait):")
-            for mode, label in (("area", "area page"), ("bare", "bare Flask form")):
-                m = measured[mode]
-                print(
-                    f"  {label:<16} {m['per_second']:6.1f} req/s, p50 {m['p50']:.0f} ms, "
-                    f"p95 {m['p95']:.0f} ms, {m['bytes'] / 1024:.0f} KB"
-                )
-            print(f"  ratio {ratio:.2f} (goal: at least 0.5)")
+            summary["ratio"] = ratio_phase(args, out)
     finally:
         for server in (app_server, bare_server):
             server.terminate()
