@@ -208,7 +208,7 @@ def statements_of(app, one) -> list[str]:
     ping = dialect.do_ping
 
     def record(_conn, _cursor, statement, *_args) -> None:
-        sent.append(" ".join(statement.split())[:160])
+        sent.append(" ".join(statement.split())[: int(os.environ.get("STATEMENT_WIDTH", 160))])
 
     def pinged(dbapi_connection) -> bool:
         sent.append("(pool pre-ping)")
