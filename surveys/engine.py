@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
+import weakref
 
 from flask import Flask, g, request
 from sqlalchemy import event, text
@@ -22,6 +23,7 @@ def configure_engine(app: Flask) -> None:
         _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     if engine.dialect.name == "postgresql":
         app.teardown_request(_end_reading_outside_a_transaction)
+        _end_reads_with_commit(engine)
 
 
 READING_OUTSIDE = "surveys.reading_outside_a_transaction"
@@ -63,6 +65,48 @@ def _end_reading_outside_a_transaction(_error) -> None:
     if g.pop(READING_OUTSIDE, False):
         with contextlib.suppress(SQLAlchemyError):  # a connection lost meanwhile: web.py's teardown
             db.session.rollback()
+
+
+def _end_reads_with_commit(engine: Engine) -> None:
+    """PostgreSQL: a transaction that ran nothing but SELECTs ends with COMMIT, not ROLLBACK.
+
+    For the data the two are the same: nothing was written (and a transaction that wrote
+    nothing writes no commit record either); its locks and snapshots end alike. But psycopg
+    forgets its prepared statements at a ROLLBACK and sends DEALLOCATE ALL, and every read
+    request ended with one (the pages of reads_outside_a_transaction apart): the next requests
+    of the worker had their statements parsed and planned again, and the next ROLLBACK threw
+    them away again. A transaction that ran anything else (a write, DDL, SET, a savepoint) or
+    is in error rolls back as before. Statements sent through SQLAlchemy are all seen here (the
+    app never writes through a bare DBAPI cursor).
+    """
+    from psycopg.pq import TransactionStatus
+
+    wrote: weakref.WeakSet = weakref.WeakSet()  # psycopg connections whose transaction wrote
+    dialect = engine.dialect
+    rollback, commit = dialect.do_rollback, dialect.do_commit
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_writes(_connection, cursor, statement, *_args) -> None:
+        if statement.lstrip()[:6].upper() != "SELECT":
+            wrote.add(cursor.connection)
+
+    def end_reads_with_commit(connection) -> None:
+        driver = getattr(connection, "dbapi_connection", connection)  # a pool proxy or psycopg's
+        try:
+            reading = driver not in wrote
+            if reading and driver.info.transaction_status == TransactionStatus.INTRANS:
+                driver.commit()
+            else:
+                rollback(connection)
+        finally:
+            wrote.discard(driver)
+
+    def commit_and_forget(connection) -> None:
+        commit(connection)
+        wrote.discard(getattr(connection, "dbapi_connection", connection))
+
+    dialect.do_rollback = end_reads_with_commit
+    dialect.do_commit = commit_and_forget
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
