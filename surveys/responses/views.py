@@ -463,7 +463,10 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
     if posted.get("action") == "confirm_all":
         confirm = [q.id for q in area_.questions]
     else:
-        confirm = [q.id for q in area_.questions if posted.get(f"{q.id}-confirm")]
+        # From the posted names: a MultiDict's get of a missing key raises (and catches) an
+        # HTTP error, and an autosave posts a few fields of a page of many questions.
+        ticked = {name for name in posted if name.endswith("-confirm") and posted[name]}
+        confirm = [q.id for q in area_.questions if f"{q.id}-confirm" in ticked]
 
     # The questions the post is about (all of them for the plain form, a few for an autosave):
     # only their fields are read and merged.
