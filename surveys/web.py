@@ -178,6 +178,10 @@ COMPRESSIBLE = frozenset(
     }
 )
 MIN_COMPRESS_BYTES = 512
+# zlib's level 5, not its default 6: on area pages (39 and 71 KB of HTML) the same bytes within
+# 0.3 and 1.4 % (7.3 and 8.8 KB), for 0.23 ms of the worker's CPU instead of 0.32, and 0.38
+# instead of 0.67. Level 4 costs 3-4 % more bytes, level 1 15-21 %: a slow link pays those.
+COMPRESS_LEVEL = 5
 
 
 def compress_response(response):
@@ -197,7 +201,7 @@ def compress_response(response):
         source.close()  # a static file's handle, now fully read
     if len(body) < MIN_COMPRESS_BYTES:
         return response
-    response.set_data(gzip.compress(body, compresslevel=6))
+    response.set_data(gzip.compress(body, compresslevel=COMPRESS_LEVEL))
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     return response
