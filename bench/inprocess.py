@@ -102,6 +102,9 @@ class Person:
         base = re.search(r'name="base" type="hidden" value="([^"]*)"', html).group(1)
         self.print = json.loads(base.replace("&#34;", '"'))[self.field]
         self.cookie = "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
+        # The signed-in browser's address and agent: Flask-Login's session protection compares
+        # them with the sign-in's, and on a mismatch marks the session (a new cookie each time).
+        self.client = dict(client.environ_base)
         self.saves = 0
 
     def environ(self, request: str) -> dict:
@@ -110,7 +113,9 @@ class Person:
         headers = {"Cookie": self.cookie}
         if request != "save":
             path = {"page": self.heaviest, "own": self.own}.get(request, request)
-            return EnvironBuilder(path=path, headers=headers).get_environ()
+            return EnvironBuilder(
+                path=path, headers=headers, environ_base=self.client
+            ).get_environ()
         self.saves += 1
         body = {
             "lock_version": self.lock,
@@ -125,7 +130,9 @@ class Person:
             }
         )
         data = urllib.parse.urlencode(body)
-        built = EnvironBuilder(path=self.own, method="POST", data=data, headers=headers)
+        built = EnvironBuilder(
+            path=self.own, method="POST", data=data, headers=headers, environ_base=self.client
+        )
         return built.get_environ()
 
     def acknowledge(self, body: bytes) -> None:
