@@ -27,6 +27,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -244,11 +245,16 @@ RATIO_SIDES = {  # locust user class, port attribute, route name
 }
 
 
-def ratio_phase(args, out: Path) -> dict:
+def ratio_phase(args, out: Path, masters: dict[str, int]) -> dict:
     """8 closed-loop users on the area page and on the bare form, in alternate order round after
-    round (area, bare; bare, area; ...): a drift of the machine's speed weighs on both sides."""
+    round (area, bare; bare, area; ...): a drift of the machine's speed weighs on both sides.
+    Also where each side's requests spend the machine's CPU: the web workers, PostgreSQL's
+    processes and locust (every request of the runs, ramp-up included)."""
     records: dict[str, list] = {"area": [], "bare": []}
     seconds = {"area": 0.0, "bare": 0.0}
+    spent = {
+        side: {"requests": 0, "workers": 0.0, "postgresql": 0.0, "locust": 0.0} for side in records
+    }
     rounds = []
     print(f"\nRatio phase ({args.ratio_rounds} rounds of {args.ratio_seconds} s a side, 8 users):")
     for number in range(args.ratio_rounds):
@@ -257,7 +263,12 @@ def ratio_phase(args, out: Path) -> dict:
         for side in order:
             user_class, port, route = RATIO_SIDES[side]
             mode = f"{side}-{number + 1}"
+            before = cpu_snapshot(masters[side])
             locust(args, out, mode, 8, args.ratio_seconds, getattr(args, port), [user_class])
+            after = cpu_snapshot(masters[side])
+            for part in ("workers", "postgresql", "locust"):
+                spent[side][part] += cpu_spent(before[part], after[part])
+            spent[side]["requests"] += sum(1 for _ in (out / f"requests-{mode}.jsonl").open())
             kept, window = steady_records(out, mode)
             records[side] += kept
             seconds[side] += window
@@ -284,7 +295,56 @@ def ratio_phase(args, out: Path) -> dict:
             f"p95 {m['p95']:.0f} ms, {m['bytes'] / 1024:.0f} KB"
         )
     print(f"  ratio {ratio:.2f} (goal: at least 0.5)")
+    print("  CPU a request (ms; 2 cores give 2000 ms a second to share):")
+    for side, label in (("area", "area page"), ("bare", "bare Flask form")):
+        each = {k: v * 1000 / max(1, spent[side]["requests"]) for k, v in spent[side].items()}
+        measured[side]["cpu_ms"] = {k: each[k] for k in ("workers", "postgresql", "locust")}
+        print(
+            f"  {label:<16} web workers {each['workers']:.2f}, PostgreSQL {each['postgresql']:.2f},"
+            f" locust {each['locust']:.2f}, all {sum(measured[side]['cpu_ms'].values()):.2f}"
+        )
     return {**measured, "ratio": ratio, "rounds": rounds}
+
+
+def cpu_snapshot(master: int) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of each of the server's workers and of PostgreSQL's processes on this
+    machine (by pid), and of this script's finished children (the locust runs, under pid 0)."""
+    from bench.serving import workers_of
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "workers": {pid: cpu_of(pid) for pid in workers_of(master)},
+        "postgresql": {pid: cpu_of(pid) for pid in postgresql_pids()},
+        "locust": {0: children.ru_utime + children.ru_stime},
+    }
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two snapshots: of the processes in both, and the whole of those
+    started meanwhile (a worker replaced after its maximum of requests); one that ended
+    meanwhile is left out."""
+    return sum(max(0.0, seconds - before.get(pid, 0.0)) for pid, seconds in after.items())
+
+
+def cpu_of(pid: int) -> float:
+    from bench.serving import TICKS
+
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # ended meanwhile
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def postgresql_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                pids.append(int(entry.name))
+        except OSError:
+            continue  # ended meanwhile
+    return pids
 
 
 def main() -> int:
@@ -395,7 +455,8 @@ def main() -> int:
             for name, row in mixed.items()
         }
         if not args.skip_ratio:
-            summary["ratio"] = ratio_phase(args, out)
+            pids = {"area": app_server.pid, "bare": bare_server.pid}
+            summary["ratio"] = ratio_phase(args, out, pids)
     finally:
         for server in (app_server, bare_server):
             server.terminate()
