@@ -248,3 +248,15 @@ def test_messages_outside_any_request_are_left_in_english():
 
     assert gettext("Save") == "Save"
     assert ngettext("%(count)s entry", "%(count)s entries", 1, count=1) == "1 entry"
+
+
+def test_the_code_translates_through_the_request_catalogue():
+    """surveys.i18n's gettext and ngettext, not Flask-Babel's (which look the catalogue up anew for
+    every message); lazy_gettext, resolved later, stays Flask-Babel's."""
+    eager = re.compile(r"^from flask_babel import .*\b(?:_|gettext|ngettext)\b", re.M)
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "surveys").rglob("*.py")
+        if path.name != "i18n.py" and eager.search(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, f"import gettext/ngettext from surveys.i18n in {offenders}"
