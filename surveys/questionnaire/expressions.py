@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from surveys.questionnaire.derived import per_definition
 from surveys.questionnaire.errors import ExpressionError
 from surveys.translatable import N_
 
@@ -567,14 +568,42 @@ def hidden_questions(definition: Definition, values: Mapping[str, object]) -> fr
     """The ids of the questions whose `show_if` is false for these answers.
 
     Questions are walked in order; a hidden question's answer is seen as None by later
-    conditions, so hiding cascades. Pass None for "not applicable" answers.
+    conditions, so hiding cascades, and a condition sees the questions after its own as
+    unanswered. Pass None for "not applicable" answers.
     """
-    visible_values: dict[str, object] = {}
     hidden: set[str] = set()
-    for _, question in definition.questions():
-        if question.show_if and not evaluate(parse(question.show_if), visible_values):
-            hidden.add(question.id)
-            visible_values[question.id] = None
-        else:
-            visible_values[question.id] = values.get(question.id)
+    for condition in _conditions(definition):
+        seen = {qid: None if qid in hidden else values.get(qid) for qid in condition.earlier}
+        if not evaluate(condition.expression, seen):
+            hidden.add(condition.question_id)
     return frozenset(hidden)
+
+
+def condition_reads(definition: Definition) -> frozenset[str]:
+    """The questions whose answers any `show_if` of the definition sees."""
+    return _reads(definition)
+
+
+@dataclass(frozen=True)
+class _Condition:
+    question_id: str
+    expression: Expr
+    earlier: tuple[str, ...]  # the questions it names that come before its own (later: None)
+
+
+@per_definition
+def _conditions(definition: Definition) -> tuple[_Condition, ...]:
+    position = {question.id: n for n, (_, question) in enumerate(definition.questions())}
+    conditions = []
+    for n, (_, question) in enumerate(definition.questions()):
+        if question.show_if:
+            expression = parse(question.show_if)
+            named = sorted(referenced_ids(expression))
+            earlier = tuple(qid for qid in named if position.get(qid, n) < n)
+            conditions.append(_Condition(question.id, expression, earlier))
+    return tuple(conditions)
+
+
+@per_definition
+def _reads(definition: Definition) -> frozenset[str]:
+    return frozenset(qid for condition in _conditions(definition) for qid in condition.earlier)

@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import math
 import re
-import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from surveys.questionnaire.derived import per_definition
 from surveys.questionnaire.errors import ExpressionError, MessageParam
 from surveys.questionnaire.schema import (
     Definition,
@@ -1076,23 +1076,7 @@ def _build_plan(definition: Definition) -> _Plan:
 
 # Per definition object (a published version's definition is parsed once per process and never
 # changes): what checking its rules needs besides the answers.
-_PLANS: dict[int, tuple[weakref.ref, _Plan]] = {}
-
-
-def _plan(definition: Definition) -> _Plan:
-    key = id(definition)
-    found = _PLANS.get(key)
-    if found is not None and found[0]() is definition:
-        return found[1]
-    plan = _build_plan(definition)
-    _PLANS[key] = (weakref.ref(definition, lambda _gone, key=key: _forget(key)), plan)
-    return plan
-
-
-def _forget(key: int) -> None:
-    found = _PLANS.get(key)
-    if found is not None and found[0]() is None:
-        del _PLANS[key]
+_plan = per_definition(_build_plan)
 
 
 def _cells(value: object) -> Mapping[str, object]:

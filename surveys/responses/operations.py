@@ -39,7 +39,7 @@ from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import current_language
 from surveys.languages import DEFAULT_LANGUAGE
-from surveys.questionnaire.expressions import hidden_questions, is_answered
+from surveys.questionnaire.expressions import condition_reads, hidden_questions, is_answered
 from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.questionnaire.schema import (
     Area,
@@ -326,7 +326,10 @@ def condition_value(answer: Answer | AnswerInput) -> object:
 def hidden_ids(
     definition: Definition, answers: Mapping[str, Answer | AnswerInput]
 ) -> frozenset[str]:
-    return hidden_questions(definition, condition_values(answers))
+    seen = {
+        qid: condition_value(answers[qid]) for qid in condition_reads(definition) & answers.keys()
+    }
+    return hidden_questions(definition, seen)
 
 
 def is_given(answer: Answer | AnswerInput | None) -> bool:

@@ -204,3 +204,57 @@ def test_hiding_cascades_to_questions_that_depend_on_hidden_ones(mini: Definitio
         "legal_strategy_maturity",
         "legal_last_review",
     }
+
+
+def test_a_condition_sees_the_questions_after_its_own_as_unanswered(mini: Definition) -> None:
+    legal = mini.areas[0]
+    questions = list(legal.questions)
+    later = questions[4].id
+    questions[0] = replace(questions[0], show_if=f"answered({later})")
+    definition = replace(mini, areas=(replace(legal, questions=tuple(questions)), *mini.areas[1:]))
+    assert questions[0].id in hidden_questions(definition, {later: "2020"})
+
+
+def _hidden_walking_every_question(definition: Definition, values: dict) -> frozenset[str]:
+    """The rule as first written: every question in order, each condition on what came before."""
+    visible: dict[str, object] = {}
+    hidden = set()
+    for _, question in definition.questions():
+        if question.show_if and not evaluate(parse(question.show_if), visible):
+            hidden.add(question.id)
+            visible[question.id] = None
+        else:
+            visible[question.id] = values.get(question.id)
+    return frozenset(hidden)
+
+
+def test_the_shipped_questionnaire_hides_as_walking_every_question_would() -> None:
+    """The conditions, their order and what each reads are worked out once per definition: the
+    same questions are hidden as by walking every question, over many answer sets."""
+    import random
+
+    root = Path(__file__).resolve().parents[2] / "questionnaires" / "niamey-2018"
+    definition = load_definition(sorted(root.glob("v*.yaml"))[-1])
+    read = sorted(
+        {
+            qid
+            for _, q in definition.questions()
+            if q.show_if
+            for qid in referenced_ids(parse(q.show_if))
+        }
+    )
+    assert read, "the shipped questionnaire has conditions"
+    chances = random.Random(18)
+    hidden_seen = set()
+    for _ in range(300):
+        values = {}
+        for qid in read:
+            question = definition.question(qid)
+            choices = [o.value for o in question.options] or [0, 1, 3, 10, "yes", "no"]
+            if chances.random() < 0.8:
+                picked = chances.choice(choices)
+                values[qid] = [picked] if question.type in ("multiple_choice",) else picked
+        expected = _hidden_walking_every_question(definition, values)
+        assert hidden_questions(definition, values) == expected
+        hidden_seen.add(expected)
+    assert len(hidden_seen) > 3  # the answer sets hid different questions
