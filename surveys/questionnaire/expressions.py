@@ -579,11 +579,6 @@ def hidden_questions(definition: Definition, values: Mapping[str, object]) -> fr
     return frozenset(hidden)
 
 
-def condition_reads(definition: Definition) -> frozenset[str]:
-    """The questions whose answers any `show_if` of the definition sees."""
-    return _reads(definition)
-
-
 @dataclass(frozen=True)
 class _Condition:
     question_id: str
@@ -605,5 +600,6 @@ def _conditions(definition: Definition) -> tuple[_Condition, ...]:
 
 
 @per_definition
-def _reads(definition: Definition) -> frozenset[str]:
+def condition_reads(definition: Definition) -> frozenset[str]:
+    """The questions whose answers any `show_if` of the definition sees."""
     return frozenset(qid for condition in _conditions(definition) for qid in condition.earlier)
