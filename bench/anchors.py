@@ -16,10 +16,11 @@ import json
 import os
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, render_template_string, request
+from flask import Flask, jsonify, render_template, request
+from jinja2 import DictLoader
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from bench.load.bare import TEMPLATE
+from bench.load.bare import FORM, TEMPLATE
 
 OPTIONS = ("Yes", "Partly", "No", "Not applicable", "No information")
 metadata = sa.MetaData()
@@ -31,6 +32,7 @@ saves = sa.Table(
 )
 
 bare = Flask(__name__)
+bare.jinja_loader = DictLoader({FORM: TEMPLATE})  # compiled once, as a template file is
 _engines: list[sa.Engine] = []
 
 
@@ -42,8 +44,8 @@ def engine() -> sa.Engine:
 
 @bare.get("/form/<int:questions>")
 def form(questions: int):
-    return render_template_string(
-        TEMPLATE,
+    return render_template(
+        FORM,
         title="Legal framework",
         token="x" * 40,
         questions=range(1, questions + 1),

@@ -152,7 +152,8 @@ class Browser:
 
 
 def wrk(args, url: str, cookie: str) -> dict:
-    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency"]
+    threads = min(2, args.connections)  # wrk wants a connection a thread at least
+    command = ["wrk", f"-t{threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency"]
     command += ["--timeout", "30s"]  # a slow answer is measured, not dropped as an error
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
