@@ -259,7 +259,7 @@ def progress_by_submission(submissions: Iterable[Submission]) -> dict[int, list[
     if not by_id:
         return {}
     answers: dict[int, dict[str, StoredAnswer]] = {id_: {} for id_ in by_id}
-    rows = db.session.connection().execute(_ANSWERS_OF_SUBMISSIONS, {"ids": list(by_id)})
+    rows = db.session.connection().execute(_ANSWERS_OF_SUBMISSIONS, {"ids": list(by_id)}).all()
     for row in rows:
         answers[row.submission_id][row.question_id] = StoredAnswer(*row)
     return {id_: area_progress(definition_of(s), answers[id_]) for id_, s in by_id.items()}
@@ -294,7 +294,7 @@ class StoredAnswer(NamedTuple):
 
 def answer_values(submission: Submission) -> dict[str, StoredAnswer]:
     """The submission's answers by question id, as plain rows (one statement)."""
-    rows = db.session.connection().execute(_ANSWER_ROWS, {"submission_id": submission.id})
+    rows = db.session.connection().execute(_ANSWER_ROWS, {"submission_id": submission.id}).all()
     return {row.question_id: StoredAnswer(*row) for row in rows}
 
 

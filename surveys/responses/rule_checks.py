@@ -117,7 +117,9 @@ def previous_values_of(
     }
     if question_ids is not None:
         parameters["question_ids"] = sorted(question_ids)
-    rows = db.session.execute(_previous_values_statement(question_ids is not None), parameters)
+    rows = db.session.execute(
+        _previous_values_statement(question_ids is not None), parameters
+    ).all()
     return {qid: None if not_applicable else value for qid, value, not_applicable in rows}
 
 
