@@ -167,16 +167,30 @@ def store_upload(
     )
     db.session.add(evidence)
     db.session.flush()
+    _files_changed(submission)
     return evidence
 
 
 def evidence_by_question(submission: Submission) -> dict[str, list[Evidence]]:
     """The files currently attached to each question (removed ones left out)."""
+    if _known_to_have_none(submission):
+        return {}
     rows = db.session.scalars(_evidence_statement(), {"submission_id": submission.id})
     grouped: dict[str, list[Evidence]] = {}
     for row in rows:
         grouped.setdefault(row.question_id, []).append(row)
     return grouped
+
+
+def _known_to_have_none(submission: Submission) -> bool:
+    """Its page's statement said the submission has no file (submission_for_page): no need to
+    ask. Uploads and removals expire what it said (`_files_changed`)."""
+    said = sa.inspect(submission).dict.get("has_live_evidence")
+    return said is not None and not said
+
+
+def _files_changed(submission: Submission) -> None:
+    db.session.expire(submission, ["has_live_evidence"])
 
 
 @cache
@@ -210,6 +224,7 @@ def remove_evidence(
         row.removed_at = now
         row.removed_by_id = actor.id if actor else None
     db.session.flush()
+    _files_changed(submission)
     return len(rows)
 
 

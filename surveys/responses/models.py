@@ -11,8 +11,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    exists,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from surveys.accounts.models import User
 from surveys.columns import JSONType, UTCDateTime, utcnow
@@ -157,6 +158,17 @@ class Evidence(db.Model):
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     submission: Mapped[Submission] = relationship()
+
+
+# Whether any file is attached to the submission's answers: read beside the submission by its
+# pages (surveys.responses.operations.submission_for_page), most of which have none to show and
+# then need no statement for them. Deferred: nothing else reads it.
+Submission.has_live_evidence = column_property(
+    exists()
+    .where(Evidence.submission_id == Submission.id, Evidence.removed_at.is_(None))
+    .correlate_except(Evidence),
+    deferred=True,
+)
 
 
 class RuleExplanation(db.Model):

@@ -27,7 +27,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import contains_eager, joinedload, lazyload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
@@ -89,7 +89,7 @@ def submission_for_page(submission_id: int) -> Submission | None:
     """The submission with what its pages read about it, in one statement: its round, the
     round's version without its ~90 KB JSON (the parsed definition is kept per process by
     hash; see QuestionnaireVersion.definition), its country and its own participant entry
-    (not every participant of the round)."""
+    (not every participant of the round), and whether any file is attached to its answers."""
     return db.session.scalar(_submission_for_page_statement(), {"submission_id": submission_id})
 
 
@@ -105,6 +105,7 @@ def _submission_for_page_statement() -> sa.Select:
                 lazyload(Round.participants),
             ),
             joinedload(Submission.participant).lazyload(RoundCountry.country),
+            undefer(Submission.has_live_evidence),
         )
     )
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from surveys.accounts.models import UserRole, user_countries
 from surveys.columns import utcnow
 from surveys.questionnaire import models as version_models
-from surveys.responses.models import Answer, Submission
+from surveys.responses.models import Answer, Evidence, Submission
 from surveys.review.operations import add_query
 from surveys.review.workflow import return_for_changes
 from surveys.roles import Role
@@ -34,9 +34,10 @@ from tests.responses.test_rules import COMPLETE, _start, ruled  # noqa: F401 - a
 JSON = {"Accept": "application/json"}
 ISOLATION = "isolation_level"
 # What the page needs: the person with roles and countries; the submission with its round,
-# version (not its JSON), country and closing date; its answers; the previous round's values
-# the plausibility checks read; its evidence; its review queries.
-PAGE_STATEMENTS = 6
+# version (not its JSON), country, closing date and whether files are attached; its answers; the
+# previous round's values the plausibility checks read; its review queries. (Its files are read
+# only when there are some.)
+PAGE_STATEMENTS = 5
 # The same reads but evidence and queries, then the revision, the answer and the version bump.
 SAVE_STATEMENTS = 7
 # A respondent's home, whatever the number of rounds: the person; the participations open to
@@ -113,6 +114,51 @@ def test_an_area_page_reads_what_it_shows_in_a_few_statements(client, db, page):
     assert "3 against 40" not in response.get_data(as_text=True)
     assert len(statements) <= PAGE_STATEMENTS, "\n".join(statements)
     assert not any("definition_json" in s for s in statements)  # parsed already, by its hash
+
+
+def _reads_files(statements: list[str]) -> bool:
+    """Whether a statement reads the evidence rows themselves (not only whether there are any)."""
+    return any(s.lstrip().startswith("SELECT evidence.") for s in statements)
+
+
+def test_files_are_read_only_for_a_submission_that_has_some(client, db, page):
+    url, ids = page
+    with counted(db) as statements:
+        assert client.get(url).status_code == 200
+    assert not _reads_files(statements), "\n".join(statements)
+    _elsewhere(db, _attached(ids["submission"], "statute-2024.pdf"))
+    fresh_session(db)
+    with counted(db) as statements:
+        html = client.get(url).get_data(as_text=True)
+    assert _reads_files(statements)
+    assert "statute-2024.pdf" in html
+
+
+def test_a_file_attached_or_removed_by_another_request_shows_at_the_next_one(client, db, page):
+    url, ids = page
+    assert "statute-2024.pdf" not in client.get(url).get_data(as_text=True)
+    _elsewhere(db, _attached(ids["submission"], "statute-2024.pdf"))
+    fresh_session(db)
+    assert "statute-2024.pdf" in client.get(url).get_data(as_text=True)
+    _elsewhere(db, sa.update(Evidence).values(removed_at=utcnow()))
+    fresh_session(db)
+    assert "statute-2024.pdf" not in client.get(url).get_data(as_text=True)
+
+
+def _attached_values(submission_id: int, filename: str) -> dict:
+    return {
+        "submission_id": submission_id,
+        "question_id": "protection_focal_point",
+        "filename": filename,
+        "content_type": "application/pdf",
+        "size_bytes": 1024,
+        "sha256": "a" * 64,
+        "uploaded_at": utcnow(),
+    }
+
+
+def _attached(submission_id: int, filename: str):
+    return sa.insert(Evidence).values(**_attached_values(submission_id, filename))
 
 
 def test_a_one_field_autosave_reads_and_writes_in_a_few_statements(client, db, page):
