@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import select
 import threading
 import weakref
 
@@ -24,6 +25,7 @@ def configure_engine(app: Flask) -> None:
     if engine.dialect.name == "postgresql":
         app.teardown_request(_end_reading_outside_a_transaction)
         _end_reads_with_commit(engine)
+        _ping_only_connections_the_server_spoke_on(engine)
 
 
 READING_OUTSIDE = "surveys.reading_outside_a_transaction"
@@ -107,6 +109,45 @@ def _end_reads_with_commit(engine: Engine) -> None:
 
     dialect.do_rollback = end_reads_with_commit
     dialect.do_commit = commit_and_forget
+
+
+def _ping_only_connections_the_server_spoke_on(engine: Engine) -> None:
+    """PostgreSQL: the pool's check before lending a connection (pool_pre_ping) asks the socket
+    first, and sends a statement only when the server said something on it meanwhile.
+
+    A connection lent again is idle: the server sends nothing on it unless it ends it. A
+    restart, a terminated backend or an idle timeout sends the client an error and closes the
+    socket, which then reads as ready; so does a backend that died (its kernel closes the
+    socket). On a quiet socket the ping (one of a page's 4-5 round trips, and under gthread one
+    more hand-over of Python's lock) would learn nothing more. What a socket cannot tell (a
+    network cut, a machine gone without closing its connections) a ping cannot either: it
+    waits as long as the statement it precedes would. Anything else (the socket readable, the
+    connection not idle or closed) gets the real ping, which replaces a lost connection as
+    before. (tests/test_engine.py; `bench.load --restart-at` restarts PostgreSQL under load.)
+    """
+    from psycopg.pq import ConnStatus, TransactionStatus
+
+    ping = engine.dialect.do_ping
+
+    def ping_unless_quiet(dbapi_connection) -> bool:
+        driver = getattr(dbapi_connection, "driver_connection", dbapi_connection)
+        info = driver.info
+        quiet = (
+            not driver.closed
+            and info.status == ConnStatus.OK
+            and info.transaction_status == TransactionStatus.IDLE
+            and not _readable(driver.fileno())
+        )
+        return True if quiet else ping(dbapi_connection)
+
+    engine.dialect.do_ping = ping_unless_quiet
+
+
+def _readable(descriptor: int) -> bool:
+    """Whether something (data, an end of file, an error) waits on the socket, without waiting."""
+    poller = select.poll()
+    poller.register(descriptor, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -74,7 +74,7 @@ def test_a_second_writer_reaches_sqlite_only_after_the_first_commits_or_rolls_ba
 
 def _postgresql(db) -> None:
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only: psycopg's prepared statements")
+        pytest.skip("PostgreSQL only: psycopg's connections and prepared statements")
 
 
 def _prepared(connection) -> int:
@@ -140,3 +140,72 @@ def test_a_failed_transaction_rolls_back_and_leaves_the_connection_usable(db):
         connection.rollback()
         assert connection.execute(sa.text("SELECT 2")).scalar() == 2
         connection.rollback()
+
+
+# PostgreSQL: the pool pings a connection before lending it only when the server said something
+# on its socket meanwhile (an error before closing it, at a restart or a terminated backend).
+
+
+def _pings(monkeypatch, db) -> list[str]:
+    """The pool's pings from now on (the dialect's ping statement, as psycopg is asked to run)."""
+    import psycopg
+
+    ping = db.engine.dialect._dialect_specific_select_one
+    sent: list[str] = []
+    execute = psycopg.Cursor.execute
+
+    def counted(cursor, query, *args, **kwargs):
+        if query == ping:
+            sent.append(query)
+        return execute(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counted)
+    return sent
+
+
+def _one_connection_pooled(db) -> int:
+    """Its backend's pid, alone in a pool emptied of what earlier tests left there."""
+    db.session.remove()
+    db.engine.dispose()
+    return _backend(db)
+
+
+def _backend(db) -> int:
+    with db.engine.connect() as connection:
+        return connection.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+
+
+def _terminate(db, pid: int) -> None:
+    """End a backend from a connection of its own, as an administrator or a restart would, and
+    wait for it to be gone."""
+    import psycopg
+
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        for _ in range(100):
+            alive = admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,))
+            if alive.fetchone() is None:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"backend {pid} still there")
+
+
+def test_a_connection_lent_again_is_not_pinged_while_the_server_said_nothing(db, monkeypatch):
+    _postgresql(db)
+    first = _one_connection_pooled(db)
+    sent = _pings(monkeypatch, db)
+    for _ in range(3):
+        assert _backend(db) == first
+    assert sent == []
+
+
+def test_a_connection_the_server_ended_meanwhile_is_replaced_before_it_is_lent(db, monkeypatch):
+    _postgresql(db)
+    ended = _one_connection_pooled(db)
+    _terminate(db, ended)
+    sent = _pings(monkeypatch, db)
+    with db.engine.connect() as connection:  # no error: the ping found it ended
+        assert connection.execute(sa.text("SELECT 2")).scalar() == 2
+        assert connection.execute(sa.text("SELECT pg_backend_pid()")).scalar() != ended
+    assert len(sent) == 1
