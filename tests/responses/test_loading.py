@@ -145,20 +145,17 @@ def test_a_file_attached_or_removed_by_another_request_shows_at_the_next_one(cli
     assert "statute-2024.pdf" not in client.get(url).get_data(as_text=True)
 
 
-def _attached_values(submission_id: int, filename: str) -> dict:
-    return {
-        "submission_id": submission_id,
-        "question_id": "protection_focal_point",
-        "filename": filename,
-        "content_type": "application/pdf",
-        "size_bytes": 1024,
-        "sha256": "a" * 64,
-        "uploaded_at": utcnow(),
-    }
-
-
-def _attached(submission_id: int, filename: str):
-    return sa.insert(Evidence).values(**_attached_values(submission_id, filename))
+def _attached(submission_id: int, filename: str) -> sa.Insert:
+    """A file attached to the focal point's answer (its row: the page lists it by name)."""
+    return sa.insert(Evidence).values(
+        submission_id=submission_id,
+        question_id="protection_focal_point",
+        filename=filename,
+        content_type="application/pdf",
+        size_bytes=1024,
+        sha256="a" * 64,
+        uploaded_at=utcnow(),
+    )
 
 
 def test_a_one_field_autosave_reads_and_writes_in_a_few_statements(client, db, page):
