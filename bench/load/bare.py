@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, render_template
 from jinja2 import DictLoader
 
-QUESTIONS = 40  # about the bytes of the heaviest area page (38 KB)
+QUESTIONS = 40  # about the bytes of the load test's area pages (40 KB)
 TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
 <link rel="stylesheet" href="/static/app.css"></head>
