@@ -40,8 +40,13 @@ run: install translations
 	    echo ""; }; \
 	  wait $$web
 
+# The suite on every core (pytest-xdist): each worker has its own SQLite files and PostgreSQL
+# schema, and the scheduler's lock is named after the schema. TEST_WORKERS=0 runs it in one
+# process (e.g. to step through a failure with --pdb).
+TEST_WORKERS ?= auto
+
 test: install translations
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check surveys tests bench wsgi.py gunicorn.conf.py setup.py migrations/env.py
