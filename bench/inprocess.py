@@ -13,7 +13,8 @@ and prints the CPU a request costs (the lowest and the median batch: other work 
 only adds) and, on PostgreSQL, the server's CPU a request (its backends, from /proc).
 
 --statements: the statements one request sends to the database (and the pool's pings), in order.
---profile N: the N functions with the most time of their own (cProfile), after the batches.
+--profile N: the N functions with the most time of their own (cProfile), after the batches;
+with --profile-out FILE, the whole profile is also written there (for pstats or snakeviz).
 --callgrind: runs itself again under valgrind and prints the instructions a request costs:
 the same count whatever else the machine is doing, to compare two commits on a busy machine
 (about 50 x slower; --requests 50 is plenty).
@@ -50,6 +51,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--profile-out", default="", metavar="FILE")
     parser.add_argument("--callgrind", action="store_true")
     parser.add_argument("--statements", action="store_true")
     parser.add_argument("--under-callgrind", action="store_true", help=argparse.SUPPRESS)
@@ -231,12 +233,14 @@ def statements_of(app, one) -> list[str]:
     return sent
 
 
-def profile(one, requests: int, top: int) -> str:
+def profile(one, requests: int, top: int, out_file: str = "") -> str:
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(requests):
         one()
     profiler.disable()
+    if out_file:
+        profiler.dump_stats(out_file)
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
     return out.getvalue()
@@ -301,7 +305,7 @@ def main() -> int:
         if pids:
             print(f"PostgreSQL: {server_ms:.2f} ms CPU a request (backends {pids})")
         if args.profile:
-            print(profile(one, args.requests, args.profile))
+            print(profile(one, args.requests, args.profile, args.profile_out))
     return 0
 
 
