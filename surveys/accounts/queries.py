@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection
+
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from surveys.accounts.models import User, UserRole, user_countries
 from surveys.extensions import db
@@ -23,16 +27,29 @@ def coordinators() -> list[User]:
 
 def country_respondents(country_id: int) -> list[User]:
     """The enabled respondents of a country."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .join(user_countries, user_countries.c.user_id == User.id)
-            .where(
-                UserRole.role == Role.RESPONDENT.value,
-                User.is_enabled.is_(True),
-                user_countries.c.country_id == country_id,
-            )
-            .order_by(User.id)
-        ).unique()
+    return respondents_by_country([country_id]).get(country_id, [])
+
+
+def respondents_by_country(country_ids: Collection[int]) -> dict[int, list[User]]:
+    """The enabled respondents of each of these countries, by country id, in one statement (a
+    round's page lists whom a reminder would reach in each of its countries); a country with
+    none is left out. Notices need their names, addresses and languages, not their roles and
+    countries, which stay unloaded until read."""
+    if not country_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(user_countries.c.country_id, User)
+        .join(User, User.id == user_countries.c.user_id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            UserRole.role == Role.RESPONDENT.value,
+            User.is_enabled.is_(True),
+            user_countries.c.country_id.in_(set(country_ids)),
+        )
+        .order_by(user_countries.c.country_id, User.id)
+        .options(lazyload(User.role_rows), lazyload(User.countries))
     )
+    found: dict[int, list[User]] = defaultdict(list)
+    for country_id, user in rows:
+        found[country_id].append(user)
+    return dict(found)

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from surveys.accounts.queries import country_respondents
+from surveys.accounts.queries import country_respondents, respondents_by_country
 from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.i18n import gettext as _
@@ -161,17 +161,15 @@ def reminder_targets(
     """Countries of the round that can be reminded now: open for them, not in `submitted`."""
     now = now or utcnow()
     round_ = db.session.get(Round, round_id)
+    open_ = [
+        participant
+        for participant in round_.participants
+        if country_state_of(participant, now) == RoundState.OPEN
+        and participant.country_id not in submitted
+    ]
+    people = respondents_by_country([p.country_id for p in open_])
     last = last_reminders(round_id)
-    targets = []
-    for participant in round_.participants:
-        country_id = participant.country_id
-        if country_state_of(participant, now) != RoundState.OPEN:
-            continue
-        if country_id in submitted:
-            continue
-        people = country_respondents(country_id)
-        targets.append(ReminderTarget(participant, people, last.get(country_id)))
-    return targets
+    return [ReminderTarget(p, people.get(p.country_id, []), last.get(p.country_id)) for p in open_]
 
 
 def send_bulk_reminders(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -48,6 +48,7 @@ from surveys.rounds.operations import (
     update_round,
 )
 from surveys.rounds.reminders import (
+    ReminderTarget,
     last_reminders,
     reminder_targets,
     send_bulk_reminders,
@@ -318,11 +319,7 @@ def round_page(
         per_page=MESSAGES_PER_PAGE,
         error_out=False,
     )
-    remindable = [
-        target
-        for target in reminder_targets(round_.id, submitted=counted_countries(round_.id), now=now)
-        if target.people and not target.reminded_recently(now)
-    ]
+    remindable = _remindable(round_, now) if can_manage else []  # the bulk reminder's offer
     return (
         render_template(
             "rounds/show.html",
@@ -349,6 +346,12 @@ def round_page(
         ),
         status,
     )
+
+
+def _remindable(round_: Round, now: datetime) -> list[ReminderTarget]:
+    """The countries the bulk reminder would reach now: people there, not reminded today."""
+    targets = reminder_targets(round_.id, submitted=counted_countries(round_.id), now=now)
+    return [t for t in targets if t.people and not t.reminded_recently(now)]
 
 
 @bp.get("/<int:round_id>")

@@ -212,3 +212,26 @@ def test_the_message_log_is_paginated(client, login, world, create_round, db):
     assert "Page 1 of 3" in first
     last = client.get(f"/rounds/{round_.id}?page=3").get_data(as_text=True)
     assert len(re.findall(r"p\d+@example\.org", last)) == 5
+
+
+def test_the_round_page_reads_every_country_s_respondents_in_one_statement(
+    client, login, world, create_round, db
+):
+    from tests.responses.test_loading import counted, fresh_session
+
+    login(world["coordinator"])
+    sizes = {2: ("NE", "ML"), 4: ("NE", "ML", "SN", "DE")}
+    rounds = {
+        size: create_round(world["version"], [world[c] for c in countries], period=f"r{size}").id
+        for size, countries in sizes.items()
+    }
+    statements = {}
+    for size, round_id in rounds.items():
+        fresh_session(db)
+        with counted(db) as seen:
+            page = client.get(f"/rounds/{round_id}").get_data(as_text=True)
+        statements[size] = len(seen)
+        # Every country with a respondent (not Germany), none reminded yet.
+        reached = size - 1 if "DE" in sizes[size] else size
+        assert f"Remind the {reached} countries that have not submitted" in page
+    assert statements[4] == statements[2]
