@@ -117,9 +117,9 @@ def previous_values_of(
     }
     if question_ids is not None:
         parameters["question_ids"] = sorted(question_ids)
-    rows = db.session.execute(
-        _previous_values_statement(question_ids is not None), parameters
-    ).all()
+    statement = _previous_values_statement(question_ids is not None)
+    # Through the connection: plain columns need none of the ORM session's work on the result.
+    rows = db.session.connection().execute(statement, parameters).all()
     return {qid: None if not_applicable else value for qid, value, not_applicable in rows}
 
 
