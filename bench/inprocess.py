@@ -12,7 +12,8 @@ every area once, freezes what the app holds as a worker does, then runs batches 
 and prints the CPU a request costs (the lowest and the median batch: other work on the machine
 only adds) and, on PostgreSQL, the server's CPU a request (its backends, from /proc).
 
---statements: the statements one request sends to the database (and the pool's pings), in order.
+--statements: the statements one request sends to the database, in order; on PostgreSQL every
+round trip (psycopg's BEGIN, the pool's pings that reach the server, COMMIT or ROLLBACK) too.
 --profile N: the N functions with the most time of their own (cProfile), after the batches;
 with --profile-out FILE, the whole profile is also written there (for pstats or snakeviz).
 --callgrind: runs itself again under valgrind and prints the instructions a request costs:
@@ -205,32 +206,82 @@ def measure(one, requests: int, pids: list[int]) -> tuple[list[float], float]:
 
 def statements_of(app, one) -> list[str]:
     """What one request sends to the database: each statement's first line, and the pool's
-    pings (each a round trip of its own)."""
+    pings that reach the server (each a round trip of its own). On PostgreSQL the pool checks
+    the socket first and sends nothing when it is quiet (surveys.engine): such a check is not
+    a round trip, and is not listed."""
     from sqlalchemy import event
 
+    from surveys import engine as surveys_engine
     from surveys.extensions import db
 
     with app.app_context():
         engine = db.engine
     sent: list[str] = []
     dialect = engine.dialect
-    ping = dialect.do_ping
+    ping, readable = dialect.do_ping, surveys_engine._readable
+    quiet: list[bool] = []  # what the pool's socket checks found during one ping
 
-    def record(_conn, _cursor, statement, *_args) -> None:
+    def record(_conn, cursor, statement, *_args) -> None:
+        if _opens_transaction(cursor.connection):
+            sent.append("BEGIN (sent by psycopg before the statement)")
         sent.append(" ".join(statement.split())[: int(os.environ.get("STATEMENT_WIDTH", 160))])
 
-    def pinged(dbapi_connection) -> bool:
-        sent.append("(pool pre-ping)")
-        return ping(dbapi_connection)
+    def ended(end):
+        def end_and_record(connection) -> None:
+            driver = getattr(connection, "dbapi_connection", connection)
+            if _in_transaction(driver):
+                sent.append("(end of the transaction: COMMIT or ROLLBACK)")
+            end(connection)
 
+        return end_and_record
+
+    def checked(descriptor: int) -> bool:
+        found = readable(descriptor)
+        quiet.append(not found)
+        return found
+
+    def pinged(dbapi_connection) -> bool:
+        quiet.clear()
+        try:
+            return ping(dbapi_connection)  # raises on a connection the server ended
+        finally:
+            if not (quiet and quiet[-1]):
+                sent.append("(pool pre-ping)")
+
+    commit, rollback = dialect.do_commit, dialect.do_rollback
     event.listen(engine, "before_cursor_execute", record)
     dialect.do_ping = pinged
+    dialect.do_commit, dialect.do_rollback = ended(commit), ended(rollback)
+    surveys_engine._readable = checked
     try:
         one()
     finally:
         event.remove(engine, "before_cursor_execute", record)
         dialect.do_ping = ping
+        dialect.do_commit, dialect.do_rollback = commit, rollback
+        surveys_engine._readable = readable
     return sent
+
+
+def _opens_transaction(driver) -> bool:
+    """psycopg, outside autocommit, sends BEGIN (a round trip) before a transaction's first
+    statement. (sqlite3 is in the process: no round trip to count.)"""
+    from psycopg.pq import TransactionStatus
+
+    info = getattr(driver, "info", None)
+    if info is None or not hasattr(info, "transaction_status"):
+        return False
+    return not driver.autocommit and info.transaction_status == TransactionStatus.IDLE
+
+
+def _in_transaction(driver) -> bool:
+    """psycopg sends COMMIT or ROLLBACK only inside a transaction (not in autocommit)."""
+    from psycopg.pq import TransactionStatus
+
+    info = getattr(driver, "info", None)
+    if info is None or not hasattr(info, "transaction_status"):
+        return False
+    return info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 
 
 def profile(one, requests: int, top: int, out_file: str = "") -> str:
@@ -292,7 +343,8 @@ def main() -> int:
             os._exit(0)  # nothing after the requests is counted (no interpreter teardown)
         if args.statements:
             sent = statements_of(app, one)
-            print(f"{args.request}: {len(sent)} round trips to the database")
+            what = "round trips to" if url.startswith("postgresql") else "statements sent to"
+            print(f"{args.request}: {len(sent)} {what} the database")
             print("\n".join(f"  {n}. {line}" for n, line in enumerate(sent, 1)))
             return 0
         pids = server_pids(app) if url.startswith("postgresql") else []

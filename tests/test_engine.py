@@ -186,6 +186,9 @@ def _terminate(db, pid: int) -> None:
         for _ in range(100):
             alive = admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,))
             if alive.fetchone() is None:
+                # A backend leaves pg_stat_activity a moment before its process exits and the
+                # kernel closes its socket: until then the client's end reads as quiet.
+                time.sleep(0.2)
                 return
             time.sleep(0.05)
     raise AssertionError(f"backend {pid} still there")
@@ -209,3 +212,40 @@ def test_a_connection_the_server_ended_meanwhile_is_replaced_before_it_is_lent(d
         assert connection.execute(sa.text("SELECT 2")).scalar() == 2
         assert connection.execute(sa.text("SELECT pg_backend_pid()")).scalar() != ended
     assert len(sent) == 1
+
+
+def _select_one_in_a_transaction(db):
+    def one() -> None:
+        with db.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+            connection.commit()
+
+    return one
+
+
+def test_the_benchmark_counts_psycopg_s_round_trips_but_not_a_quiet_pool_check(app, db):
+    """bench.inprocess --statements, which the notes' round-trip counts come from: BEGIN and the
+    COMMIT are round trips of their own; the pool's check of a quiet socket sends nothing."""
+    from bench.inprocess import statements_of
+
+    _postgresql(db)
+    _one_connection_pooled(db)
+    assert statements_of(app, _select_one_in_a_transaction(db)) == [
+        "BEGIN (sent by psycopg before the statement)",
+        "SELECT 1",
+        "(end of the transaction: COMMIT or ROLLBACK)",
+    ]
+
+
+def test_the_benchmark_counts_the_pool_s_ping_when_it_reaches_the_server(app, db):
+    from bench.inprocess import statements_of
+
+    _postgresql(db)
+    _terminate(db, _one_connection_pooled(db))
+    sent = statements_of(app, _select_one_in_a_transaction(db))
+    assert sent[0] == "(pool pre-ping)"
+    assert sent[1:] == [
+        "BEGIN (sent by psycopg before the statement)",
+        "SELECT 1",
+        "(end of the transaction: COMMIT or ROLLBACK)",
+    ]
