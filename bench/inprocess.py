@@ -209,6 +209,7 @@ def statements_of(app, one) -> list[str]:
     pings that reach the server (each a round trip of its own). On PostgreSQL the pool checks
     the socket first and sends nothing when it is quiet (surveys.engine): such a check is not
     a round trip, and is not listed."""
+    from psycopg.pq import TransactionStatus
     from sqlalchemy import event
 
     from surveys import engine as surveys_engine
@@ -222,14 +223,17 @@ def statements_of(app, one) -> list[str]:
     quiet: list[bool] = []  # what the pool's socket checks found during one ping
 
     def record(_conn, cursor, statement, *_args) -> None:
-        if _opens_transaction(cursor.connection):
+        driver = cursor.connection
+        if _transaction_status(driver) == TransactionStatus.IDLE and not driver.autocommit:
             sent.append("BEGIN (sent by psycopg before the statement)")
         sent.append(" ".join(statement.split())[: int(os.environ.get("STATEMENT_WIDTH", 160))])
+
+    inside = (TransactionStatus.INTRANS, TransactionStatus.INERROR)  # COMMIT or ROLLBACK is sent
 
     def ended(end):
         def end_and_record(connection) -> None:
             driver = getattr(connection, "dbapi_connection", connection)
-            if _in_transaction(driver):
+            if _transaction_status(driver) in inside:
                 sent.append("(end of the transaction: COMMIT or ROLLBACK)")
             end(connection)
 
@@ -263,25 +267,10 @@ def statements_of(app, one) -> list[str]:
     return sent
 
 
-def _opens_transaction(driver) -> bool:
-    """psycopg, outside autocommit, sends BEGIN (a round trip) before a transaction's first
-    statement. (sqlite3 is in the process: no round trip to count.)"""
-    from psycopg.pq import TransactionStatus
-
-    info = getattr(driver, "info", None)
-    if info is None or not hasattr(info, "transaction_status"):
-        return False
-    return not driver.autocommit and info.transaction_status == TransactionStatus.IDLE
-
-
-def _in_transaction(driver) -> bool:
-    """psycopg sends COMMIT or ROLLBACK only inside a transaction (not in autocommit)."""
-    from psycopg.pq import TransactionStatus
-
-    info = getattr(driver, "info", None)
-    if info is None or not hasattr(info, "transaction_status"):
-        return False
-    return info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR)
+def _transaction_status(driver):
+    """psycopg's transaction status of the connection; None for sqlite3, which runs in the
+    process (its BEGIN and COMMIT are no round trips)."""
+    return getattr(getattr(driver, "info", None), "transaction_status", None)
 
 
 def profile(one, requests: int, top: int, out_file: str = "") -> str:
