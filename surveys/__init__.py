@@ -68,9 +68,12 @@ def _apply_derived_settings(app: Flask) -> None:
         Path(app.instance_path) / "scheduler.lock"
     )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        from surveys.columns import json_from_postgresql
+
         # A database host that does not answer fails a request in seconds, not minutes.
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options["connect_args"] = {"connect_timeout": 5, **options.get("connect_args", {})}
+        options.setdefault("json_deserializer", json_from_postgresql)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     # Uploads above the evidence limit are refused before they are read (413).
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024

@@ -4,6 +4,7 @@ store. The database handle is `surveys.extensions.db`; the engine's tuning and l
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, TypeDecorator
@@ -38,3 +39,14 @@ class UTCDateTime(TypeDecorator):
 
 # JSON on SQLite, JSONB on PostgreSQL.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def json_from_postgresql(data: bytes) -> object:
+    """A JSON or JSONB value as psycopg receives it (create_app sets it on PostgreSQL's engine).
+
+    psycopg's default, json.loads of the bytes, first guesses their encoding (UTF-8, 16 or 32)
+    in Python, for every value; decoding them as UTF-8 first gives the same values (UTF-8 is
+    the only one of those a server sends) for less: 1.6 % of the heaviest area page's
+    instructions, which reads some 70 values, and 2.2 % of an autosave's (callgrind).
+    """
+    return json.loads(data.decode())

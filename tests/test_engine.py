@@ -249,3 +249,16 @@ def test_the_benchmark_counts_the_pool_s_ping_when_it_reaches_the_server(app, db
         "SELECT 1",
         "(end of the transaction: COMMIT or ROLLBACK)",
     ]
+
+
+def test_json_values_read_back_as_written_whatever_their_characters(db):
+    """On PostgreSQL psycopg hands JSONB values to surveys.columns.json_from_postgresql."""
+    from surveys.columns import JSONType
+
+    written = {
+        "text": "Comité de suivi — 18 h, Niamey «2018» 中文 🙂",
+        "cells": {"row|2025|cases": 12, "row|2025|rate": 0.5, "empty": None},
+        "list": ["é", True, False, -3, 1e-7],
+    }
+    read = db.session.execute(sa.select(sa.literal(written, JSONType))).scalar()
+    assert read == written
