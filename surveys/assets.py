@@ -1,6 +1,7 @@
 """Static assets under content-hashed URLs, cached for a year by browsers and proxies.
 
-`url_for("static", filename="app.css")` gives `/static/app.css?v=<hash of its content>`; a
+`url_for("static", filename="app.css")` (in templates `static_url("app.css")`, the same URL
+written once per process) gives `/static/app.css?v=<hash of its content>`; a
 request whose `v` is the file's current hash is answered `Cache-Control: public, max-age=31536000,
 immutable`, so a page on a slow link re-checks none of its files. A changed file gets a new URL.
 Any other request for the file (no `v`, or another machine of a rolling upgrade asking for a
@@ -13,7 +14,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 VERSION_LENGTH = 12
@@ -62,6 +63,20 @@ def _linked_version(filename: str) -> str | None:
     return linked[filename]
 
 
+def static_url(filename: str) -> str:
+    """`url_for("static", filename=...)`, written once per process and address prefix: every
+    page links to the same few files (outside debug, where an edited file shows at once)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.debug:
+        return url_for("static", filename=filename)
+    written = app.extensions.setdefault("assets.static_urls", {})
+    key = (filename, request.script_root)
+    found = written.get(key)
+    if found is None:
+        found = written[key] = url_for("static", filename=filename)
+    return found
+
+
 def cache_policy(response):
     if request.endpoint != "static" or response.status_code not in (200, 304):
         return response
@@ -77,3 +92,4 @@ def cache_policy(response):
 def init_app(app: Flask) -> None:
     app.url_defaults(add_version)
     app.after_request(cache_policy)
+    app.add_template_global(static_url)

@@ -43,7 +43,7 @@ def test_a_file_changed_under_a_running_worker_is_still_served_fresh(app, client
     shutil.copy(Path(app.static_folder, "app.css"), tmp_path / "app.css")
     folder = app.static_folder
     app.static_folder = str(tmp_path)
-    app.extensions.pop("assets.linked_versions", None)
+    _forget_linked_assets(app)
     try:
         href = _stylesheet(client)
         (tmp_path / "app.css").write_text("body { color: teal; }")
@@ -53,9 +53,22 @@ def test_a_file_changed_under_a_running_worker_is_still_served_fresh(app, client
             assert b"teal" in response.data
     finally:
         app.static_folder = folder
-        app.extensions.pop("assets.linked_versions", None)
+        _forget_linked_assets(app)
 
 
-def _stylesheet(client) -> str:
-    page = client.get("/login").get_data(as_text=True)
+def _forget_linked_assets(app) -> None:
+    app.extensions.pop("assets.linked_versions", None)
+    app.extensions.pop("assets.static_urls", None)
+
+
+def test_pages_served_under_a_prefix_link_assets_under_it(client):
+    """Asset URLs are written once per process and address prefix: a second prefix (a proxy
+    mounting the app under /surveys) gets its own, not the first one's."""
+    plain = _stylesheet(client)
+    assert _stylesheet(client, base_url="http://localhost/surveys") == "/surveys" + plain
+    assert _stylesheet(client) == plain
+
+
+def _stylesheet(client, **request) -> str:
+    page = client.get("/login", **request).get_data(as_text=True)
     return re.search(r'<link rel="stylesheet" href="([^"]+)"', page).group(1)
