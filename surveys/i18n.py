@@ -88,9 +88,10 @@ def install_template_translations(app) -> None:
         ),
         newstyle=True,
     )
-    # The two a page calls most, without the extension's layers: its `_` calls its `gettext`,
-    # which calls the function above, each through the template's context (a few dozen
-    # messages a page). Same results: Jinja's "newstyle" formatting, escaped in HTML.
+    # The extension's `_`, `gettext` and `ngettext` replaced by ours (it keeps `pgettext` and
+    # `npgettext`, and the "newstyle" compiling of {% trans %}): its `_` calls its `gettext`,
+    # which calls the lambda above, each through the template's context, for a few dozen
+    # messages a page. Same output (tests/test_template_translations.py).
     app.jinja_env.globals.update(
         _=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext
     )
