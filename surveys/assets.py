@@ -45,27 +45,16 @@ def add_version(endpoint: str, values: dict) -> None:
     filename = os.path.normpath(values["filename"])
     if filename.startswith(".."):
         return
-    version = _linked_version(filename)
+    version = asset_version(current_app.static_folder, filename)
     if version is not None:
         values["v"] = version
 
 
-def _linked_version(filename: str) -> str | None:
-    """The version pages link to: looked up once per process (files change with a release,
-    which restarts the workers), except in debug, where an edited file shows at once. A file
-    changed under a running worker is still served right: its old URL is answered no-cache."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.debug:
-        return asset_version(app.static_folder, filename)
-    linked = app.extensions.setdefault("assets.linked_versions", {})
-    if filename not in linked:
-        linked[filename] = asset_version(app.static_folder, filename)
-    return linked[filename]
-
-
 def static_url(filename: str) -> str:
     """`url_for("static", filename=...)`, written once per process and address prefix: every
-    page links to the same few files (outside debug, where an edited file shows at once)."""
+    page links to the same few files, which change with a release, and a release restarts the
+    workers (in debug, where an edited file shows at once, every time). A file changed under a
+    running worker is still served right: its old URL is answered no-cache."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.debug:
         return url_for("static", filename=filename)

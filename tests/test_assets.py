@@ -57,7 +57,6 @@ def test_a_file_changed_under_a_running_worker_is_still_served_fresh(app, client
 
 
 def _forget_linked_assets(app) -> None:
-    app.extensions.pop("assets.linked_versions", None)
     app.extensions.pop("assets.static_urls", None)
 
 
