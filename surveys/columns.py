@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 
 def utcnow() -> datetime:
@@ -50,3 +52,32 @@ def json_from_postgresql(data: bytes) -> object:
     instructions, which reads some 70 values, and 2.2 % of an autosave's (callgrind).
     """
     return json.loads(data.decode())
+
+
+class json_rows(FunctionElement):  # lower case, as SQL functions (func.*) are
+    """An aggregate: its columns' values, row by row, as one JSON array of arrays, read back as
+    lists (None for no row on PostgreSQL, [] on SQLite). For the many small rows a parent's
+    page reads with it, in the parent's statement: one value to decode in place of a row each,
+    and one statement fewer. JSON columns come back as their values, booleans as true/false on
+    PostgreSQL and 1/0 on SQLite."""
+
+    type = JSON()
+    inherit_cache = True
+    name = "json_rows"
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_on_postgresql(element: json_rows, compiler, **kw) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(json_rows, "sqlite")
+def _json_rows_on_sqlite(element: json_rows, compiler, **kw) -> str:
+    # SQLite keeps JSON as text: json() embeds it as the value it holds, not as a string.
+    values = ", ".join(
+        f"json({compiler.process(column, **kw)})"
+        if isinstance(column.type, JSON)
+        else compiler.process(column, **kw)
+        for column in element.clauses
+    )
+    return f"json_group_array(json_array({values}))"

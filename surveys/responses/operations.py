@@ -34,7 +34,7 @@ from sqlalchemy.orm.util import identity_key
 from werkzeug.exceptions import MethodNotAllowed
 
 from surveys.accounts.models import User
-from surveys.columns import UTCDateTime, utcnow
+from surveys.columns import UTCDateTime, json_rows, utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import current_language
@@ -108,6 +108,57 @@ def _submission_for_page_statement() -> sa.Select:
             undefer(Submission.has_live_evidence),
         )
     )
+
+
+def submission_with_answers(
+    submission_id: int,
+) -> tuple[Submission, dict[str, StoredAnswer]] | None:
+    """The area page's and its save's read: the submission as `submission_for_page` loads it
+    and its answers as `answer_values` gives them, in the same statement (the answers as one
+    JSON value beside the submission's row: one statement fewer, and one value to decode in
+    place of a row for each of some 50 to 150 answers)."""
+    row = db.session.execute(
+        _submission_with_answers_statement(), {"submission_id": submission_id}
+    ).one_or_none()
+    if row is None:
+        return None
+    submission, rows = row
+    answers = {
+        question_id: StoredAnswer(
+            answer_id,
+            submission.id,
+            question_id,
+            value,
+            bool(not_applicable),  # SQLite's JSON writes booleans as 1 and 0
+            justification,
+            comment,
+            bool(carried_over),
+        )
+        for answer_id, question_id, value, not_applicable, justification, comment, carried_over in (
+            rows or ()
+        )
+    }
+    return submission, answers
+
+
+@cache
+def _submission_with_answers_statement() -> sa.Select:
+    answers = (
+        sa.select(
+            json_rows(
+                _ANSWERS.c.id,
+                _ANSWERS.c.question_id,
+                _ANSWERS.c.value,
+                _ANSWERS.c.not_applicable,
+                _ANSWERS.c.na_justification,
+                _ANSWERS.c.comment,
+                _ANSWERS.c.carried_over,
+            )
+        )
+        .where(_ANSWERS.c.submission_id == Submission.id)
+        .scalar_subquery()
+    )
+    return _submission_for_page_statement().add_columns(answers)
 
 
 @dataclass

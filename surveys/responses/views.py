@@ -123,6 +123,15 @@ def _submission_or_404(submission_id: int) -> Submission:
     return submission
 
 
+def _submission_with_answers_or_404(submission_id: int) -> tuple[Submission, dict]:
+    """As `_submission_or_404`, with the submission's answers read in the same statement."""
+    found = ops.submission_with_answers(submission_id)
+    if found is None:
+        abort(404)
+    require_country(found[0].country_id)
+    return found
+
+
 def _area_or_404(definition: Definition, area_id: str) -> Area:
     area = definition.area(area_id)
     if area is None:
@@ -394,7 +403,7 @@ def _page_form(
 @signed_in
 @reads_outside_a_transaction  # the most read page of a round: plain statements only
 def area(submission_id: int, area_id: str):
-    sub = _submission_or_404(submission_id)
+    sub, answers = _submission_with_answers_or_404(submission_id)
     definition = ops.definition_of(sub)
     area_ = _area_or_404(definition, area_id)
     editable = ops.can_edit(sub, current_user)
@@ -402,7 +411,6 @@ def area(submission_id: int, area_id: str):
         return _refuse_change(sub)
     form_class = area_form_class(definition, area_, current_language(), sub.round.version.sha256)
     if request.method != "POST" or not editable:  # GET and HEAD only read
-        answers = ops.answer_values(sub)
         return render_template(
             "responses/area.html",
             form=_page_form(form_class, sub, area_, answers) if editable else None,
@@ -410,7 +418,7 @@ def area(submission_id: int, area_id: str):
             editable=editable,
             **_page_context(sub, definition, area_, answers),
         )
-    return _save(sub, definition, area_, form_class)
+    return _save(sub, answers, definition, area_, form_class)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -456,7 +464,8 @@ def area_post_too_large(error):
 SAVE_ATTEMPTS = 8
 
 
-def _save(sub: Submission, definition: Definition, area_: Area, form_class):
+def _save(sub: Submission, answers: dict, definition: Definition, area_: Area, form_class):
+    """`answers`: the submission's, read with it."""
     posted = request.form  # once: each request.form goes through the request proxy
     language = current_language()  # once: it asks Babel for the locale each time
     based_on = parse_id(posted.get("lock_version")) or 0
@@ -473,10 +482,12 @@ def _save(sub: Submission, definition: Definition, area_: Area, form_class):
     part = posted_part(area_, merge_ops.posted_names(posted))
     part_class = area_form_class(definition, part, language, sub.round.version.sha256)
 
+    unmerged = [answers]  # the first attempt merges into the answers read with the submission
+
     def store() -> tuple[Merge, ops.SaveResult, dict[str, str]]:
         """The post merged into the answers stored now, and its evidence changes: one
-        transaction."""
-        answers = ops.answer_values(sub)  # plain rows: a save writes by id
+        transaction. Another attempt follows a colleague's save: their answers are read again."""
+        answers = unmerged.pop() if unmerged else ops.answer_values(sub)
         merge = merge_ops.merge_post(
             part_class,
             part,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from surveys.accounts.models import UserRole, user_countries
 from surveys.columns import utcnow
 from surveys.questionnaire import models as version_models
+from surveys.responses import operations as ops
 from surveys.responses.models import Answer, Evidence, Submission
 from surveys.review.operations import add_query
 from surveys.review.workflow import return_for_changes
@@ -34,12 +35,12 @@ from tests.responses.test_rules import COMPLETE, _start, ruled  # noqa: F401 - a
 JSON = {"Accept": "application/json"}
 ISOLATION = "isolation_level"
 # What the page needs: the person with roles and countries; the submission with its round,
-# version (not its JSON), country, closing date and whether files are attached; its answers; the
-# previous round's values the plausibility checks read; its review queries. (Its files are read
-# only when there are some.)
-PAGE_STATEMENTS = 5
+# version (not its JSON), country, closing date, whether files are attached, and its answers;
+# the previous round's values the plausibility checks read; its review queries. (Its files are
+# read only when there are some.)
+PAGE_STATEMENTS = 4
 # The same reads but evidence and queries, then the revision, the answer and the version bump.
-SAVE_STATEMENTS = 7
+SAVE_STATEMENTS = 6
 # A respondent's home, whatever the number of rounds: the person; the participations open to
 # their countries with their rounds, versions (not the JSON), countries and submissions; those
 # submissions' answers; their past validated submissions with their rounds and closing dates.
@@ -174,6 +175,65 @@ def test_a_one_field_autosave_reads_and_writes_in_a_few_statements(client, db, p
         Answer.question_id == field, Answer.submission_id == ids["submission"]
     )
     assert db.session.scalar(mine) == "M. Issoufou"
+
+
+# Values of every shape an answer holds, as written (the statement aggregates them as JSON).
+STORED_AS_WRITTEN = {
+    "text": ('Aïssa «ñ» 漢字 \U0001f600 "quoted" \\ back\nline', False, "", "", False),
+    "number": (1234567890123, False, "", "", False),
+    "decimal": (0.1, False, "", "", False),
+    "negative": (-2.5e-7, False, "", "", False),
+    "none": (None, False, "", "", False),
+    "nested": ({"rows": {"2024": [1, None, 2.75]}, "note": "x"}, False, "", "", False),
+    "choices": (["a", "b"], False, "", "commented, 'quoted'", True),
+    "na": (None, True, "Not collected: the agency was reorganised.", "", False),
+    "zero": (0, False, "", "", True),
+    "empty": ("", False, "", "", False),
+}
+
+
+def test_answers_read_with_the_submission_are_those_read_alone(db, page):
+    """One statement reads the submission and its answers: every value, flag and text as the
+    answers' own statement reads them (and as they were written), on both databases."""
+    _url, ids = page
+    submission_id = ids["submission"]
+    db.session.execute(sa.delete(Answer).where(Answer.submission_id == submission_id))
+    for question_id, (value, na, justification, comment, carried) in STORED_AS_WRITTEN.items():
+        db.session.add(
+            Answer(
+                submission_id=submission_id,
+                question_id=question_id,
+                value=value,
+                not_applicable=na,
+                na_justification=justification,
+                comment=comment,
+                carried_over=carried,
+            )
+        )
+    db.session.commit()
+    fresh_session(db)
+    submission, answers = ops.submission_with_answers(submission_id)
+    fresh_session(db)
+    alone = ops.answer_values(ops.submission_for_page(submission_id))
+    assert submission.id == submission_id
+    assert answers == alone
+    assert {
+        qid: (a.value, a.not_applicable, a.na_justification, a.comment, a.carried_over)
+        for qid, a in answers.items()
+    } == STORED_AS_WRITTEN
+    flags = [flag for a in answers.values() for flag in (a.not_applicable, a.carried_over)]
+    assert all(type(flag) is bool for flag in flags)
+    assert type(answers["decimal"].value) is float and type(answers["number"].value) is int
+
+
+def test_a_submission_without_answers_reads_none_and_an_unknown_one_nothing(db, page):
+    _url, ids = page
+    db.session.execute(sa.delete(Answer).where(Answer.submission_id == ids["submission"]))
+    db.session.commit()
+    fresh_session(db)
+    submission, answers = ops.submission_with_answers(ids["submission"])
+    assert submission.id == ids["submission"] and answers == {}
+    assert ops.submission_with_answers(ids["submission"] + 1000) is None
 
 
 def test_a_page_of_a_definition_this_process_has_not_parsed_reads_its_json_once(
