@@ -38,14 +38,7 @@ def respondents_by_country(country_ids: Collection[int]) -> dict[int, list[User]
     if not country_ids:
         return {}
     rows = db.session.execute(
-        sa.select(user_countries.c.country_id, User)
-        .join(User, User.id == user_countries.c.user_id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(
-            UserRole.role == Role.RESPONDENT.value,
-            User.is_enabled.is_(True),
-            user_countries.c.country_id.in_(set(country_ids)),
-        )
+        _enabled_respondents_of(sa.select(user_countries.c.country_id, User), country_ids)
         .order_by(user_countries.c.country_id, User.id)
         .options(lazyload(User.role_rows), lazyload(User.countries))
     )
@@ -53,3 +46,27 @@ def respondents_by_country(country_ids: Collection[int]) -> dict[int, list[User]
     for country_id, user in rows:
         found[country_id].append(user)
     return dict(found)
+
+
+def countries_with_respondents(country_ids: Collection[int]) -> set[int]:
+    """Those of these countries `respondents_by_country` would list (someone enabled to receive
+    a notice there), without loading anyone: a round's page only counts them."""
+    if not country_ids:
+        return set()
+    statement = _enabled_respondents_of(sa.select(user_countries.c.country_id), country_ids)
+    return set(db.session.scalars(statement.distinct()))
+
+
+def _enabled_respondents_of(select: sa.Select, country_ids: Collection[int]) -> sa.Select:
+    """`select` over the enabled respondents of these countries, each with one of its countries
+    (user_countries) and the user's row joined."""
+    return (
+        select.select_from(user_countries)
+        .join(User, User.id == user_countries.c.user_id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            UserRole.role == Role.RESPONDENT.value,
+            User.is_enabled.is_(True),
+            user_countries.c.country_id.in_(set(country_ids)),
+        )
+    )

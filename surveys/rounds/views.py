@@ -48,8 +48,8 @@ from surveys.rounds.operations import (
     update_round,
 )
 from surveys.rounds.reminders import (
-    ReminderTarget,
     last_reminders,
+    remindable_countries,
     reminder_targets,
     send_bulk_reminders,
     send_reminder_now,
@@ -348,10 +348,9 @@ def round_page(
     )
 
 
-def _remindable(round_: Round, now: datetime) -> list[ReminderTarget]:
+def _remindable(round_: Round, now: datetime) -> list[int]:
     """The countries the bulk reminder would reach now: people there, not reminded today."""
-    targets = reminder_targets(round_.id, submitted=counted_countries(round_.id), now=now)
-    return [t for t in targets if t.people and not t.reminded_recently(now)]
+    return remindable_countries(round_.id, submitted=counted_countries(round_.id), now=now)
 
 
 @bp.get("/<int:round_id>")

@@ -235,3 +235,29 @@ def test_the_round_page_reads_every_country_s_respondents_in_one_statement(
         reached = size - 1 if "DE" in sizes[size] else size
         assert f"Remind the {reached} countries that have not submitted" in page
     assert statements[4] == statements[2]
+
+
+def test_the_round_page_offers_to_remind_the_countries_the_confirmation_lists(
+    client, login, world, create_round, create_submission, create_user, db
+):
+    """The page counts, without loading anyone, the countries the bulk reminder would reach:
+    not submitted, someone enabled to receive it, not reminded in the last 24 hours."""
+    countries = [world[c] for c in ("NE", "ML", "SN", "DE", "FR", "IT")]
+    round_ = create_round(world["version"], countries)
+    create_submission(round_, world["ML"], status="submitted")
+    disabled = create_user(Role.RESPONDENT, countries=[world["FR"]], email="gone@example.org")
+    disabled.is_enabled = False
+    create_user(Role.ANALYST, countries=[world["IT"]], email="analyst.it@example.org")
+    db.session.commit()
+    login(world["coordinator"])
+    client.post(f"/rounds/{round_.id}/countries/{world['SN'].id}/remind")
+
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    confirm = client.get(f"/rounds/{round_.id}/remind").get_data(as_text=True)
+    listed = re.search(r'<ul id="to-remind">(.*?)</ul>', confirm, re.S).group(1)
+    assert re.findall(r"<li>\s*([A-Z][a-z]+)", listed) == ["Niger"]
+    assert "Remind the 1 country that has not submitted" in page
+
+    create_user(Role.RESPONDENT, countries=[world["FR"]], email="focal.fr@example.org")
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert "Remind the 2 countries that have not submitted" in page
