@@ -226,6 +226,43 @@ def test_answers_read_with_the_submission_are_those_read_alone(db, page):
     assert type(answers["decimal"].value) is float and type(answers["number"].value) is int
 
 
+def test_a_round_s_answers_are_read_with_its_submissions_as_written(db, page, create_country):
+    """The round's pages read every submission with its answers in one statement: values,
+    "not applicable" and carried-over flags as written; a submission without answers has
+    none."""
+    _url, ids = page
+    submission = db.session.get(Submission, ids["submission"])
+    db.session.execute(sa.delete(Answer).where(Answer.submission_id == submission.id))
+    for question_id, (value, na, _justification, _comment, carried) in STORED_AS_WRITTEN.items():
+        db.session.add(
+            Answer(
+                submission_id=submission.id,
+                question_id=question_id,
+                value=value,
+                not_applicable=na,
+                carried_over=carried,
+            )
+        )
+    mali = create_country("ML")
+    db.session.add(RoundCountry(round_id=submission.round_id, country_id=mali.id))
+    db.session.flush()  # the participant before its submission
+    other = Submission(round_id=submission.round_id, country_id=mali.id)
+    db.session.add(other)
+    db.session.commit()
+    mine, theirs = submission.id, other.id
+    countries = {submission.country_id, other.country_id}
+    round_id = submission.round_id
+    fresh_session(db)
+    with counted(db) as statements:
+        found = ops.round_answers(round_id)
+    assert len(statements) == 1
+    assert set(found.submissions) == countries
+    assert found.values[mine] == {q: v[0] for q, v in STORED_AS_WRITTEN.items()}
+    assert found.not_applicable[mine] == {"na"}
+    assert found.carried_over[mine] == {"choices", "zero"}
+    assert not found.values.get(theirs) and not found.not_applicable.get(theirs)
+
+
 def test_a_submission_without_answers_reads_none_and_an_unknown_one_nothing(db, page):
     _url, ids = page
     db.session.execute(sa.delete(Answer).where(Answer.submission_id == ids["submission"]))
