@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 from collections.abc import Callable
+from functools import cache
 
 from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import (
@@ -157,7 +158,12 @@ def _minutes_pattern(width: str) -> str:
         width = "medium"
     if width not in ("medium", "long"):
         return width
-    locale = get_locale()
+    return _locale_minutes_pattern(str(get_locale()), width)
+
+
+@cache
+def _locale_minutes_pattern(locale: str, width: str) -> str:
+    # Once per locale and width: a round's page writes some 35 dates (CLDR's data is read-only).
     return (
         str(get_datetime_format(width, locale))
         .replace("{1}", get_date_format(width, locale).pattern)
