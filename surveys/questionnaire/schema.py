@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -267,7 +268,16 @@ class Definition:
                 yield area, question
 
     def question(self, question_id: str) -> Question | None:
-        return next((q for _, q in self.questions() if q.id == question_id), None)
+        return self._questions_by_id.get(question_id)
+
+    @cached_property
+    def _questions_by_id(self) -> Mapping[str, Question]:
+        # Built on the first lookup: a review page looks up some 170 questions. (A frozen
+        # dataclass takes it: cached_property writes the instance's dict, not its fields.)
+        by_id: dict[str, Question] = {}
+        for _, question in self.questions():
+            by_id.setdefault(question.id, question)  # the first, as a scan would find
+        return by_id
 
     def area(self, area_id: str) -> Area | None:
         return next((a for a in self.areas if a.id == area_id), None)

@@ -92,6 +92,14 @@ def test_v1_has_one_question_of_every_type(v1: Definition) -> None:
     assert sorted(types) == sorted(QuestionType)
 
 
+def test_questions_are_found_by_id_in_their_areas(v2: Definition) -> None:
+    for area in v2.areas:
+        for question in area.questions:
+            assert v2.question(question.id) is question
+    assert v2.question("no_such_question") is None
+    assert v2.question("") is None
+
+
 def test_yes_partly_no_gets_built_in_options_and_weight(v1: Definition) -> None:
     question = v1.question("legal_tip_offence")
     assert question is not None
