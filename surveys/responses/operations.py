@@ -143,22 +143,26 @@ def submission_with_answers(
 
 @cache
 def _submission_with_answers_statement() -> sa.Select:
-    answers = (
-        sa.select(
-            json_rows(
-                _ANSWERS.c.id,
-                _ANSWERS.c.question_id,
-                _ANSWERS.c.value,
-                _ANSWERS.c.not_applicable,
-                _ANSWERS.c.na_justification,
-                _ANSWERS.c.comment,
-                _ANSWERS.c.carried_over,
-            )
-        )
+    answers = _answers_beside(
+        _ANSWERS.c.id,
+        _ANSWERS.c.question_id,
+        _ANSWERS.c.value,
+        _ANSWERS.c.not_applicable,
+        _ANSWERS.c.na_justification,
+        _ANSWERS.c.comment,
+        _ANSWERS.c.carried_over,
+    )
+    return _submission_for_page_statement().add_columns(answers)
+
+
+def _answers_beside(*columns: sa.ColumnElement) -> sa.ScalarSelect:
+    """A column of a statement selecting submissions: each one's answers (these columns of
+    them) as one JSON value (json_rows)."""
+    return (
+        sa.select(json_rows(*columns))
         .where(_ANSWERS.c.submission_id == Submission.id)
         .scalar_subquery()
     )
-    return _submission_for_page_statement().add_columns(answers)
 
 
 @dataclass
@@ -189,17 +193,11 @@ def round_answers(round_id: int) -> RoundAnswers:
 
 @cache
 def _round_answers_statement() -> sa.Select:
-    answers = (
-        sa.select(
-            json_rows(
-                _ANSWERS.c.question_id,
-                _ANSWERS.c.value,
-                _ANSWERS.c.not_applicable,
-                _ANSWERS.c.carried_over,
-            )
-        )
-        .where(_ANSWERS.c.submission_id == Submission.id)
-        .scalar_subquery()
+    answers = _answers_beside(
+        _ANSWERS.c.question_id,
+        _ANSWERS.c.value,
+        _ANSWERS.c.not_applicable,
+        _ANSWERS.c.carried_over,
     )
     return sa.select(Submission, answers).where(Submission.round_id == sa.bindparam("round_id"))
 

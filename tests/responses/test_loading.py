@@ -192,11 +192,8 @@ STORED_AS_WRITTEN = {
 }
 
 
-def test_answers_read_with_the_submission_are_those_read_alone(db, page):
-    """One statement reads the submission and its answers: every value, flag and text as the
-    answers' own statement reads them (and as they were written), on both databases."""
-    _url, ids = page
-    submission_id = ids["submission"]
+def _answers_as_written(db, submission_id: int) -> None:
+    """The submission's answers replaced by those of STORED_AS_WRITTEN (the caller commits)."""
     db.session.execute(sa.delete(Answer).where(Answer.submission_id == submission_id))
     for question_id, (value, na, justification, comment, carried) in STORED_AS_WRITTEN.items():
         db.session.add(
@@ -210,6 +207,14 @@ def test_answers_read_with_the_submission_are_those_read_alone(db, page):
                 carried_over=carried,
             )
         )
+
+
+def test_answers_read_with_the_submission_are_those_read_alone(db, page):
+    """One statement reads the submission and its answers: every value, flag and text as the
+    answers' own statement reads them (and as they were written), on both databases."""
+    _url, ids = page
+    submission_id = ids["submission"]
+    _answers_as_written(db, submission_id)
     db.session.commit()
     fresh_session(db)
     submission, answers = ops.submission_with_answers(submission_id)
@@ -232,17 +237,7 @@ def test_a_round_s_answers_are_read_with_its_submissions_as_written(db, page, cr
     none."""
     _url, ids = page
     submission = db.session.get(Submission, ids["submission"])
-    db.session.execute(sa.delete(Answer).where(Answer.submission_id == submission.id))
-    for question_id, (value, na, _justification, _comment, carried) in STORED_AS_WRITTEN.items():
-        db.session.add(
-            Answer(
-                submission_id=submission.id,
-                question_id=question_id,
-                value=value,
-                not_applicable=na,
-                carried_over=carried,
-            )
-        )
+    _answers_as_written(db, submission.id)
     mali = create_country("ML")
     db.session.add(RoundCountry(round_id=submission.round_id, country_id=mali.id))
     db.session.flush()  # the participant before its submission
