@@ -17,7 +17,8 @@ duration, and prints:
   whose final value is not the last one acknowledged to the person typing in them;
 - the ratio phase: 8 closed-loop users on the area page, then on a bare Flask route rendering a
   similar static form with the same gunicorn settings, in alternate order for --ratio-rounds
-  rounds (goal: the area page at least half).
+  rounds (goal: the area page at least half); both asked for uncompressed pages, so that the
+  ratio compares rendering, not gzip on one side only.
 Figures and raw records go to bench/out/load-<time>/.
 """
 
@@ -256,7 +257,10 @@ def ratio_phase(args, out: Path, masters: dict[str, int]) -> dict:
         side: {"requests": 0, "workers": 0.0, "postgresql": 0.0, "locust": 0.0} for side in records
     }
     rounds = []
-    print(f"\nRatio phase ({args.ratio_rounds} rounds of {args.ratio_seconds} s a side, 8 users):")
+    print(
+        f"\nRatio phase ({args.ratio_rounds} rounds of {args.ratio_seconds} s a side, 8 users,"
+        " both sides uncompressed):"
+    )
     for number in range(args.ratio_rounds):
         order = ("area", "bare") if number % 2 == 0 else ("bare", "area")
         figures = {}
