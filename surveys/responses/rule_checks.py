@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from surveys.columns import utcnow
 from surveys.extensions import db
@@ -119,25 +120,14 @@ def previous_values_of(
         parameters["question_ids"] = sorted(question_ids)
     statement = _previous_values_statement(question_ids is not None)
     # Through the connection: plain columns need none of the ORM session's work on the result.
-    rows = db.session.connection().execute(statement, parameters).all()
-    return {qid: None if not_applicable else value for qid, value, not_applicable in rows}
+    return values_of_rows(db.session.connection().execute(statement, parameters).all())
 
 
 @cache
 def _previous_values_statement(narrow: bool) -> sa.Select:
     # Built once (with parameters): composing it cost more than running it, on every page.
-    before = (
-        sa.select(Submission.id)
-        .join(Round, Submission.round_id == Round.id)
-        .join(QuestionnaireVersion, Round.questionnaire_version_id == QuestionnaireVersion.id)
-        .where(QuestionnaireVersion.questionnaire_id == sa.bindparam("questionnaire_id"))
-        .where(Submission.country_id == sa.bindparam("country_id"))
-        .where(Submission.status.in_(COUNTED_STATUSES))
-        .where(Round.cancelled_at.is_(None))
-        .where(Round.opens_at < sa.bindparam("opens_at"))
-        .order_by(Round.opens_at.desc(), Round.id.desc())
-        .limit(1)
-        .scalar_subquery()
+    before = previous_submission_id(
+        sa.bindparam("questionnaire_id"), sa.bindparam("country_id"), sa.bindparam("opens_at")
     )
     query = sa.select(Answer.question_id, Answer.value, Answer.not_applicable).where(
         Answer.submission_id == before
@@ -145,6 +135,33 @@ def _previous_values_statement(narrow: bool) -> sa.Select:
     if narrow:
         query = query.where(Answer.question_id.in_(sa.bindparam("question_ids", expanding=True)))
     return query
+
+
+def previous_submission_id(questionnaire_id, country_id, opens_at) -> sa.ScalarSelect:
+    """The id of the country's previous submission of record for the questionnaire: the latest
+    counted one of a round opened before `opens_at` and not cancelled. The arguments are
+    parameters, or columns of an enclosing statement (under aliases of its own, it reads the
+    same tables as any statement around it)."""
+    earlier, round_, version = aliased(Submission), aliased(Round), aliased(QuestionnaireVersion)
+    return (
+        sa.select(earlier.id)
+        .join(round_, earlier.round_id == round_.id)
+        .join(version, round_.questionnaire_version_id == version.id)
+        .where(version.questionnaire_id == questionnaire_id)
+        .where(earlier.country_id == country_id)
+        .where(earlier.status.in_(COUNTED_STATUSES))
+        .where(round_.cancelled_at.is_(None))
+        .where(round_.opens_at < opens_at)
+        .order_by(round_.opens_at.desc(), round_.id.desc())
+        .limit(1)
+        .correlate_except(earlier, round_, version)  # the enclosing statement's columns
+        .scalar_subquery()
+    )
+
+
+def values_of_rows(rows) -> dict[str, object]:
+    """(question id, value, not applicable) rows as `answer_values` gives them."""
+    return {qid: None if not_applicable else value for qid, value, not_applicable in rows}
 
 
 _PREVIOUS_READS: dict[str, frozenset[str]] = {}
@@ -172,22 +189,33 @@ def previous_reads(definition: Definition, sha256: str) -> frozenset[str]:
     return found
 
 
+def previous_reads_beside(
+    definition: Definition, sha256: str, beside: Collection[str] | None = None
+) -> frozenset[str]:
+    """The questions whose previous-round values the checks shown beside these questions (all:
+    None) read: `previous_reads`, or none when no such check reads the previous round."""
+    if not has_checks(definition) or not reads_previous(definition, beside):
+        return frozenset()
+    return previous_reads(definition, sha256)
+
+
 def failures_of(
     submission: Submission,
     definition: Definition,
     answers: Mapping[str, Answer],
     hidden: frozenset[str],
     beside: Collection[str] | None = None,
+    previous: Mapping[str, object] | None = None,
 ) -> list[Failure]:
     """The failures of the submission's answers; `beside`: only those shown beside these
-    questions (see `check_answers`), reading the previous round only when one of them needs it."""
+    questions (see `check_answers`), reading the previous round only when one of them needs it.
+    `previous`: the previous round's values of `previous_reads_beside`, when the caller read
+    them (with the submission)."""
     if not has_checks(definition):
         return []
-    if not reads_previous(definition, beside):
-        previous = {}
-    else:
-        reads = previous_reads(definition, submission.round.version.sha256)
-        previous = previous_values(submission, reads)
+    if previous is None:
+        reads = previous_reads_beside(definition, submission.round.version.sha256, beside)
+        previous = previous_values(submission, reads) if reads else {}
     return check_answers(definition, answer_values(answers), previous, hidden=hidden, beside=beside)
 
 
@@ -207,8 +235,9 @@ def shown_failures(
     hidden: frozenset[str],
     language: str,
     beside: Collection[str] | None = None,
+    previous: Mapping[str, object] | None = None,
 ) -> list[ShownFailure]:
-    failures = failures_of(submission, definition, answers, hidden, beside)
+    failures = failures_of(submission, definition, answers, hidden, beside, previous)
     if not failures:
         return []
     explained = explanations_of(submission)

@@ -123,12 +123,13 @@ def _submission_or_404(submission_id: int) -> Submission:
     return submission
 
 
-def _submission_with_answers_or_404(submission_id: int) -> tuple[Submission, dict]:
-    """As `_submission_or_404`, with the submission's answers read in the same statement."""
-    found = ops.submission_with_answers(submission_id)
+def _submission_for_area_or_404(submission_id: int, area_id: str) -> ops.AreaRead:
+    """As `_submission_or_404`, with the submission's answers (and what the area's checks read
+    of the previous round, when known) read in the same statement."""
+    found = ops.submission_for_area(submission_id, area_id)
     if found is None:
         abort(404)
-    require_country(found[0].country_id)
+    require_country(found.submission.country_id)
     return found
 
 
@@ -265,14 +266,24 @@ def _form_context(definition: Definition, area: Area, language: str) -> dict:
     }
 
 
-def _page_context(sub: Submission, definition: Definition, area: Area, answers: dict) -> dict:
-    """What both the editable and the read-only area page show."""
+def _page_context(
+    sub: Submission,
+    definition: Definition,
+    area: Area,
+    answers: dict,
+    previous: dict | None = None,
+) -> dict:
+    """What both the editable and the read-only area page show; `previous`: see `ops.AreaRead`."""
     language = current_language()
     hidden = ops.hidden_ids(definition, answers)
+    beside = {q.id for q in area.questions}
+    if previous is None:  # the next page of this area reads them with the submission
+        reads = rule_checks.previous_reads_beside(definition, sub.round.version.sha256, beside)
+        ops.remember_previous_reads(sub, area.id, reads)
     # Only the checks shown beside this area's questions are evaluated (the same failures as
     # checking every rule and keeping this area's: tests/questionnaire/test_rules_beside.py).
     area_failures = rule_checks.shown_failures(
-        sub, definition, answers, hidden, language, beside={q.id for q in area.questions}
+        sub, definition, answers, hidden, language, beside=beside, previous=previous
     )
     return {
         "rule_failures": area_failures,
@@ -403,7 +414,7 @@ def _page_form(
 @signed_in
 @reads_outside_a_transaction  # the most read page of a round: plain statements only
 def area(submission_id: int, area_id: str):
-    sub, answers = _submission_with_answers_or_404(submission_id)
+    sub, answers, previous = _submission_for_area_or_404(submission_id, area_id)
     definition = ops.definition_of(sub)
     area_ = _area_or_404(definition, area_id)
     editable = ops.can_edit(sub, current_user)
@@ -416,9 +427,9 @@ def area(submission_id: int, area_id: str):
             form=_page_form(form_class, sub, area_, answers) if editable else None,
             errors={},
             editable=editable,
-            **_page_context(sub, definition, area_, answers),
+            **_page_context(sub, definition, area_, answers, previous),
         )
-    return _save(sub, answers, definition, area_, form_class)
+    return _save(sub, answers, previous, definition, area_, form_class)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -464,8 +475,15 @@ def area_post_too_large(error):
 SAVE_ATTEMPTS = 8
 
 
-def _save(sub: Submission, answers: dict, definition: Definition, area_: Area, form_class):
-    """`answers`: the submission's, read with it."""
+def _save(
+    sub: Submission,
+    answers: dict,
+    previous: dict | None,
+    definition: Definition,
+    area_: Area,
+    form_class,
+):
+    """`answers`: the submission's, read with it; `previous`: see `ops.AreaRead`."""
     posted = request.form  # once: each request.form goes through the request proxy
     language = current_language()  # once: it asks Babel for the locale each time
     based_on = parse_id(posted.get("lock_version")) or 0
@@ -528,6 +546,7 @@ def _save(sub: Submission, answers: dict, definition: Definition, area_: Area, f
         hidden,
         language,
         beside={q.id for q in area_.questions},
+        previous=previous,
     )
     if _wants_json():
         return jsonify(
@@ -556,7 +575,7 @@ def _save(sub: Submission, answers: dict, definition: Definition, area_: Area, f
             errors=errors,
             error_subjects=_error_subjects(definition, area_, errors, language),
             editable=True,
-            **_page_context(sub, definition, area_, answers),
+            **_page_context(sub, definition, area_, answers, previous),
         ), 422
     flash(_("Saved at %(time)s", time=saved_at), "success")
     if any(f.needs_action for f in failures):

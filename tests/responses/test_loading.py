@@ -35,12 +35,12 @@ from tests.responses.test_rules import COMPLETE, _start, ruled  # noqa: F401 - a
 JSON = {"Accept": "application/json"}
 ISOLATION = "isolation_level"
 # What the page needs: the person with roles and countries; the submission with its round,
-# version (not its JSON), country, closing date, whether files are attached, and its answers;
-# the previous round's values the plausibility checks read; its review queries. (Its files are
-# read only when there are some.)
-PAGE_STATEMENTS = 4
+# version (not its JSON), country, closing date, whether files are attached, its answers and
+# (once the process has shown the area) the previous round's values the plausibility checks
+# read; its review queries. (Its files are read only when there are some.)
+PAGE_STATEMENTS = 3
 # The same reads but evidence and queries, then the revision, the answer and the version bump.
-SAVE_STATEMENTS = 6
+SAVE_STATEMENTS = 5
 # A respondent's home, whatever the number of rounds: the person; the participations open to
 # their countries with their rounds, versions (not the JSON), countries and submissions; those
 # submissions' answers; their past validated submissions with their rounds and closing dates.
@@ -543,3 +543,56 @@ def test_a_respondent_s_home_shows_each_open_round_and_past_submission_once(clie
         ("past-0", "Niger"),
         ("past-1", "Niger"),
     ]
+
+
+def _reads_the_previous_round_alone(statements: list[str]) -> bool:
+    """A statement of the previous round's values of its own (rule_checks.previous_values_of)."""
+    return any(s.lstrip().startswith("SELECT answers.question_id") for s in statements)
+
+
+def test_the_previous_round_s_values_are_read_with_the_submission_once_the_area_is_known(
+    client, db, page
+):
+    """The page fixture showed the area once: its next page and save read the previous round's
+    figure beside the submission, and check against it as a statement of its own would."""
+    url, _ids = page
+    with counted(db) as statements:
+        save = _autosave(client, url, "protection_statistics-prosecuted-2025-total", "3")
+    assert any("3 against 40" in rule["text"] for rule in save.get_json()["rules"])
+    assert not _reads_the_previous_round_alone(statements), "\n".join(statements)
+    fresh_session(db)
+    with counted(db) as statements:
+        html = client.get(url).get_data(as_text=True)
+    assert "3 against 40 in the previous round" in html
+    assert not _reads_the_previous_round_alone(statements), "\n".join(statements)
+
+
+def test_what_an_area_read_of_another_version_is_not_taken_for_this_one(client, db, page):
+    """A round's version may change until it opens: what the area's checks read under another
+    hash is not read beside the submission; they read it themselves, and it is remembered."""
+    url, ids = page
+    assert _autosave(client, url, "protection_statistics-prosecuted-2025-total", "3").status_code
+    fresh_session(db)
+    key = (ids["submission"], "protection")
+    ops._PREVIOUS_READS_OF_AREAS[key] = ("0" * 64, ("protection_statistics",))
+    with counted(db) as statements:
+        html = client.get(url).get_data(as_text=True)
+    assert "3 against 40 in the previous round" in html
+    assert _reads_the_previous_round_alone(statements), "\n".join(statements)
+    assert ops._PREVIOUS_READS_OF_AREAS[key][0] != "0" * 64
+    fresh_session(db)
+    with counted(db) as statements:
+        html = client.get(url).get_data(as_text=True)
+    assert "3 against 40 in the previous round" in html
+    assert not _reads_the_previous_round_alone(statements), "\n".join(statements)
+
+
+def test_an_area_whose_checks_read_nothing_of_the_previous_round_reads_none_of_it(client, db, page):
+    url, ids = page
+    other = url.replace("/protection", "/legal")
+    assert client.get(other).status_code == 200
+    assert ops._PREVIOUS_READS_OF_AREAS[(ids["submission"], "legal")][1] == ()
+    fresh_session(db)
+    with counted(db) as statements:
+        assert client.get(other).status_code == 200
+    assert not any("json_rows_2" in s for s in statements), "\n".join(statements)
