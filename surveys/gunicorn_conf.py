@@ -77,6 +77,22 @@ proc_name = "surveys"
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 
 
+# gthread workers keep a client's connection open between requests (keepalive); a worker then
+# serves the same clients until they hang up. A worker started after the others (a restart after
+# max_requests, a crash) found every client of a proxy's pool or a load generator taken, and idled
+# while another did all the work, its threads contending for one core (2 x 4 threads: rounds of
+# the area page at 190/s against sync's 410/s, `bench.serving --compare-workers`). After this many
+# requests a connection is closed (as nginx's keepalive_requests does): its client connects again,
+# and the worker with time to spare is the quickest to accept it. Sync workers close every one.
+REQUESTS_PER_CONNECTION = _int("WEB_REQUESTS_PER_CONNECTION", 25)
+
+
+def pre_request(worker, req) -> None:
+    """The last request of a kept-alive connection is answered with `Connection: close`."""
+    if req.req_number >= REQUESTS_PER_CONNECTION:
+        req.must_close = True
+
+
 def when_ready(server) -> None:
     """With preload_app, the master's app is frozen before the workers are forked: a worker's
     collections then never write to (and so copy) the pages they share with the master."""
