@@ -89,7 +89,8 @@ REQUESTS_PER_CONNECTION = _int("WEB_REQUESTS_PER_CONNECTION", 25)
 
 def pre_request(worker, req) -> None:
     """The last request of a kept-alive connection is answered with `Connection: close`."""
-    if req.req_number >= REQUESTS_PER_CONNECTION:
+    # HTTP/1.1 requests count their connection's requests; an HTTP/2 stream has no such number.
+    if getattr(req, "req_number", 1) >= REQUESTS_PER_CONNECTION:
         req.must_close = True
 
 
