@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -463,6 +463,11 @@ class QuestionsHtml:
         self._comment(out, parts)
         self._evidence(out, parts)
         return Markup("".join(out))  # noqa: S704 - parts escaped when built, values here
+
+    def every(self, questions: Iterable[Question]) -> Markup:
+        """Every block whole, as `start(q)` then `end(q)` each, in one call: for a page with no
+        query to place between them (most pages), not two template calls a question."""
+        return Markup("".join(self.start(q) + self.end(q) for q in questions))  # noqa: S704
 
     def end(self, question: Question) -> Markup:
         history = self.page.history_url
