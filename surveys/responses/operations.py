@@ -133,8 +133,9 @@ class AreaRead(NamedTuple):
     submission: Submission
     answers: dict[str, StoredAnswer]
     previous: dict[str, object] | None
-    """The previous round's values the area's checks read (`rule_checks.previous_reads_beside`);
-    None when not read with the submission (the checks then read them themselves)."""
+    """The previous round's values the area's checks read (`rule_checks.previous_reads_beside`;
+    empty when they read none); None when not known yet (the checks then read them themselves,
+    and the page remembers what they read)."""
 
 
 # Which of the previous round's values each area page of a submission checks against: the hash
@@ -153,7 +154,11 @@ def submission_for_area(submission_id: int, area_id: str) -> AreaRead | None:
     remembered = _PREVIOUS_READS_OF_AREAS.get((submission_id, area_id))
     if remembered is None or not remembered[1]:
         found = submission_with_answers(submission_id)
-        return None if found is None else AreaRead(*found, previous=None)
+        if found is None:
+            return None
+        # An area known to read nothing of the previous round: nothing to read, nor to find out.
+        known = remembered is not None and found[0].round.version.sha256 == remembered[0]
+        return AreaRead(*found, previous={} if known else None)
     sha256, question_ids = remembered
     row = db.session.execute(
         _submission_with_answers_and_previous_statement(),
