@@ -785,9 +785,7 @@ def save_area(
             stored[question.id] = rows.change(current, new, actor, now, lock_version, kind)
         result.saved.append(question.id)
     result.confirmed = _confirm(area, stored, set(confirm), actor, rows)
-    if result.changed:
-        rows.bump(submission, now)
-    rows.write()
+    rows.write(submission if result.changed else None, now)
     db.session.flush()  # first answers, confirmations and conflict revisions, when any
     result.lock_version = submission.lock_version
     return result
@@ -809,6 +807,9 @@ class _Rows:
         SUBMISSIONS.c.id == sa.bindparam("submission_id_"),
         SUBMISSIONS.c.lock_version == sa.bindparam("lock_version_"),
     )
+    # Up to this many changed answers, PostgreSQL writes them with the bump (one statement per
+    # number of answers, compiled once each); a whole page's post keeps its three statements.
+    ONE_STATEMENT_ANSWERS = 8
 
     def __init__(self) -> None:
         self.answers: list[dict[str, object]] = []
@@ -889,16 +890,112 @@ class _Rows:
         self.confirmed.append({"answer_id": answer.id, **columns})
         return _as_written(answer, columns)
 
-    def write(self) -> None:
-        if not (self.answers or self.confirmed):
+    def write(self, bumped: Submission | None, now: datetime) -> None:
+        """The lock version of `bumped` (when the save changed anything), then the answers and
+        revisions. On PostgreSQL a save of a few answers (an autosave) bumps, changes them and
+        records their revisions in one statement (data-modifying WITH queries): one round trip
+        instead of three, and the submission's row locked for less time when the database is
+        on another machine."""
+        if not (bumped or self.answers or self.confirmed):
             return
         _refuse_outside_post()
         connection = db.session.connection()
-        if self.answers:
-            connection.execute(self.UPDATE_ANSWER, self.answers)
-            connection.execute(self.REVISIONS.insert(), self.revisions)
+        if (
+            bumped is not None
+            and 0 < len(self.answers) <= self.ONE_STATEMENT_ANSWERS
+            and connection.dialect.name == "postgresql"
+        ):
+            self._bump_and_change(connection, bumped, now)
+        else:
+            if bumped is not None:
+                self.bump(bumped, now)
+            if self.answers:
+                connection.execute(self.UPDATE_ANSWER, self.answers)
+                connection.execute(self.REVISIONS.insert(), self.revisions)
         if self.confirmed:
             connection.execute(self.UPDATE_ANSWER, self.confirmed)
+
+    def _bump_and_change(self, connection, submission: Submission, now: datetime) -> None:
+        """`bump`, and the changed answers and their revisions written only when it bumped: a
+        save that lost the race writes nothing (and is merged again, as with `bump`)."""
+        new_version = submission.lock_version + 1
+        answer_columns = tuple(c for c in self.answers[0] if c != "answer_id")
+        revision_columns = tuple(self.revisions[0])
+        parameters = {
+            "submission_id_": submission.id,
+            "lock_version_": submission.lock_version,
+            "new_version_": new_version,
+            "now_": now,
+        }
+        for number, row in enumerate(self.answers):
+            parameters.update({f"a{number}_{name}": value for name, value in row.items()})
+        for number, row in enumerate(self.revisions):
+            parameters.update({f"r{number}_{name}": value for name, value in row.items()})
+        statement = _bump_and_change_statement(
+            len(self.answers), answer_columns, len(self.revisions), revision_columns
+        )
+        if connection.execute(statement, parameters).scalar_one() != 1:
+            raise StaleDataError(f"submission {submission.id} was saved meanwhile")
+        set_committed_value(submission, "lock_version", new_version)
+        set_committed_value(submission, "last_activity_at", now)
+
+
+@cache
+def _bump_and_change_statement(
+    answers: int, answer_columns: tuple[str, ...], revisions: int, revision_columns: tuple[str, ...]
+) -> sa.Select:
+    """One statement (PostgreSQL): the submission's lock version bumped on the version read; the
+    answers changed and their revisions inserted only when it was. Built once per shape: the
+    values come as parameters, so SQLAlchemy compiles it once too."""
+    submissions, answer_table, revision_table = _Rows.SUBMISSIONS, _Rows.ANSWERS, _Rows.REVISIONS
+    bumped = (
+        submissions.update()
+        .where(
+            submissions.c.id == sa.bindparam("submission_id_"),
+            submissions.c.lock_version == sa.bindparam("lock_version_"),
+        )
+        .values(lock_version=sa.bindparam("new_version_"), last_activity_at=sa.bindparam("now_"))
+        .returning(submissions.c.id)
+        .cte("bumped")
+    )
+    won = sa.exists(sa.select(bumped.c.id))
+
+    def rows_of(prefix: str, count: int, names: tuple[str, ...], column_of) -> sa.Subquery:
+        # SELECTs of parameters, not VALUES: SQLAlchemy caches the compiled form of these only.
+        rows = [
+            sa.select(
+                *(
+                    sa.bindparam(f"{prefix}{number}_{name}", type_=column_of(name).type).label(name)
+                    for name in names
+                )
+            )
+            for number in range(count)
+        ]
+        return (rows[0] if count == 1 else sa.union_all(*rows)).subquery(f"{prefix}_rows")
+
+    changes = rows_of(
+        "a",
+        answers,
+        ("answer_id", *answer_columns),
+        lambda name: answer_table.c.id if name == "answer_id" else answer_table.c[name],
+    )
+    changed = (
+        answer_table.update()
+        .where(answer_table.c.id == changes.c.answer_id, won)
+        .values({name: changes.c[name] for name in answer_columns})
+        .cte("changed")
+    )
+    new_revisions = rows_of("r", revisions, revision_columns, lambda name: revision_table.c[name])
+    inserted = (
+        revision_table.insert()
+        .from_select(list(revision_columns), sa.select(new_revisions).where(won))
+        .cte("inserted")
+    )
+    return (
+        sa.select(sa.select(sa.func.count()).select_from(bumped).scalar_subquery())
+        .add_cte(changed)
+        .add_cte(inserted)
+    )
 
 
 def _as_written(answer: Answer | StoredAnswer, columns: dict[str, object]):

@@ -39,8 +39,9 @@ ISOLATION = "isolation_level"
 # (once the process has shown the area) the previous round's values the plausibility checks
 # read; its review queries. (Its files are read only when there are some.)
 PAGE_STATEMENTS = 3
-# The same reads but evidence and queries, then the revision, the answer and the version bump.
-SAVE_STATEMENTS = 5
+# The same reads but evidence and queries, then the version bump, the answer and its revision:
+# three statements on SQLite, one on PostgreSQL (data-modifying WITH queries).
+SAVE_STATEMENTS = {"sqlite": 5, "postgresql": 3}
 # A respondent's home, whatever the number of rounds: the person; the participations open to
 # their countries with their rounds, versions (not the JSON), countries and submissions; those
 # submissions' answers; their past validated submissions with their rounds and closing dates.
@@ -169,7 +170,7 @@ def test_a_one_field_autosave_reads_and_writes_in_a_few_statements(client, db, p
         response = client.post(url, data=data, headers=JSON)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["saved"] == 1
-    assert len(statements) <= SAVE_STATEMENTS, "\n".join(statements)
+    assert len(statements) <= SAVE_STATEMENTS[db.engine.dialect.name], "\n".join(statements)
     fresh_session(db)
     mine = sa.select(Answer.value).where(
         Answer.question_id == field, Answer.submission_id == ids["submission"]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
 
 from surveys.responses.fields import AnswerInput
 from surveys.responses.models import AnswerRevision
@@ -294,3 +298,142 @@ def test_ticked_options_in_another_order_are_the_same_answer(db, world, started)
     )
     assert result.saved == [] and result.conflicts == []
     assert revisions(db, started, "legal_instruments") == []
+
+
+def _answered(db, world, started) -> tuple[int, dict]:
+    """Two questions answered and committed: the next save changes stored answers."""
+    version, base = shown_state(started)
+    save_area(
+        started,
+        "legal",
+        {"legal_tip_offence": AnswerInput("yes"), "legal_framework_status": AnswerInput("draft")},
+        actor=world.respondent,
+        lock_version=version,
+        base=base,
+    )
+    db.session.commit()
+    return shown_state(started)
+
+
+@contextmanager
+def _writes(db):
+    """The statements other than reads run inside the block."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_changes_to_stored_answers_bump_write_and_record_in_one_statement_on_postgresql(
+    db, world, started
+):
+    version, base = _answered(db, world, started)
+    with _writes(db) as writes:
+        result = save_area(
+            started,
+            "legal",
+            {
+                "legal_tip_offence": AnswerInput("no", comment="repealed"),
+                "legal_framework_status": AnswerInput("adopted"),
+            },
+            actor=world.colleague,
+            lock_version=version,
+            base=base,
+        )
+    db.session.commit()
+
+    # The version bump, both answers and both revisions: one statement on PostgreSQL; SQLite
+    # has no data-modifying WITH, and takes three (the bump, the answers, the revisions).
+    assert len(writes) == (1 if db.engine.dialect.name == "postgresql" else 3), writes
+    assert sorted(result.saved) == ["legal_framework_status", "legal_tip_offence"]
+    db.session.expire_all()
+    assert started.lock_version == version + 1 == result.lock_version
+    answers = answers_by_question(started)
+    assert (answers["legal_tip_offence"].value, answers["legal_tip_offence"].comment) == (
+        "no",
+        "repealed",
+    )
+    assert answers["legal_framework_status"].value == "adopted"
+    assert answers["legal_framework_status"].updated_by_id == world.colleague.id
+    for question_id, values in (
+        ("legal_tip_offence", ["yes", "no"]),
+        ("legal_framework_status", ["draft", "adopted"]),
+    ):
+        history = revisions(db, started, question_id)
+        assert [r.value for r in history] == values
+        assert (history[-1].saved_by_id, history[-1].based_on_version) == (
+            world.colleague.id,
+            version,
+        )
+
+
+def test_a_save_that_lost_the_race_writes_nothing_and_is_merged_again(db, world, started):
+    version, base = _answered(db, world, started)
+    # A colleague's save lands between this request's read and its write.
+    with db.engine.begin() as elsewhere:
+        elsewhere.execute(
+            sa.text("UPDATE submissions SET lock_version = lock_version + 1 WHERE id = :id"),
+            {"id": started.id},
+        )
+    counts = sa.select(
+        sa.select(sa.func.count()).select_from(AnswerRevision).scalar_subquery(),
+        sa.select(sa.func.max(sa.literal_column("lock_version")))
+        .select_from(sa.table("submissions"))
+        .scalar_subquery(),
+    )
+    with pytest.raises(StaleDataError):
+        save_area(
+            started,
+            "legal",
+            {"legal_tip_offence": AnswerInput("no")},
+            actor=world.respondent,
+            lock_version=version,
+            base=base,
+        )
+    # Inside the same transaction, before the caller rolls back: not a row written.
+    assert db.session.execute(counts).one() == (2, version + 1)
+    assert db.session.scalar(
+        sa.text("SELECT value FROM answers WHERE question_id = 'legal_tip_offence'")
+    ) in ("yes", '"yes"')
+    db.session.rollback()
+
+
+def test_a_save_of_more_answers_than_one_statement_takes_writes_them_all(
+    db, world, started, monkeypatch
+):
+    from surveys.responses.operations import _Rows
+
+    monkeypatch.setattr(_Rows, "ONE_STATEMENT_ANSWERS", 1)
+    version, base = _answered(db, world, started)
+    with _writes(db) as writes:
+        result = save_area(
+            started,
+            "legal",
+            {
+                "legal_tip_offence": AnswerInput("no"),
+                "legal_framework_status": AnswerInput("adopted"),
+            },
+            actor=world.colleague,
+            lock_version=version,
+            base=base,
+        )
+    db.session.commit()
+
+    assert len(writes) == 3, writes  # the bump, both answers, both revisions
+    assert started.lock_version == version + 1 == result.lock_version
+    answers = answers_by_question(started)
+    assert [answers[q].value for q in ("legal_tip_offence", "legal_framework_status")] == [
+        "no",
+        "adopted",
+    ]
+    assert [r.value for r in revisions(db, started, "legal_framework_status")] == [
+        "draft",
+        "adopted",
+    ]
