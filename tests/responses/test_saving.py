@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
@@ -16,6 +14,7 @@ from surveys.responses.operations import (
     area_fingerprints,
     save_area,
 )
+from tests.responses.test_loading import counted
 
 
 def revisions(db, submission, question_id):
@@ -300,57 +299,49 @@ def test_ticked_options_in_another_order_are_the_same_answer(db, world, started)
     assert revisions(db, started, "legal_instruments") == []
 
 
+def _save_legal(started, answers: dict[str, AnswerInput], actor, version: int, base: dict):
+    """A save of the legal area by `actor`, on the form state (version, base) they were shown."""
+    return save_area(started, "legal", answers, actor=actor, lock_version=version, base=base)
+
+
 def _answered(db, world, started) -> tuple[int, dict]:
     """Two questions answered and committed: the next save changes stored answers."""
     version, base = shown_state(started)
-    save_area(
+    _save_legal(
         started,
-        "legal",
         {"legal_tip_offence": AnswerInput("yes"), "legal_framework_status": AnswerInput("draft")},
-        actor=world.respondent,
-        lock_version=version,
-        base=base,
+        world.respondent,
+        version,
+        base,
     )
     db.session.commit()
     return shown_state(started)
 
 
-@contextmanager
-def _writes(db):
-    """The statements other than reads run inside the block."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
+def _writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if not s.lstrip().upper().startswith("SELECT")]
 
 
 def test_changes_to_stored_answers_bump_write_and_record_in_one_statement_on_postgresql(
     db, world, started
 ):
     version, base = _answered(db, world, started)
-    with _writes(db) as writes:
-        result = save_area(
+    with counted(db) as statements:
+        result = _save_legal(
             started,
-            "legal",
             {
                 "legal_tip_offence": AnswerInput("no", comment="repealed"),
                 "legal_framework_status": AnswerInput("adopted"),
             },
-            actor=world.colleague,
-            lock_version=version,
-            base=base,
+            world.colleague,
+            version,
+            base,
         )
     db.session.commit()
 
     # The version bump, both answers and both revisions: one statement on PostgreSQL; SQLite
     # has no data-modifying WITH, and takes three (the bump, the answers, the revisions).
+    writes = _writes(statements)
     assert len(writes) == (1 if db.engine.dialect.name == "postgresql" else 3), writes
     assert sorted(result.saved) == ["legal_framework_status", "legal_tip_offence"]
     db.session.expire_all()
@@ -389,13 +380,8 @@ def test_a_save_that_lost_the_race_writes_nothing_and_is_merged_again(db, world,
         .scalar_subquery(),
     )
     with pytest.raises(StaleDataError):
-        save_area(
-            started,
-            "legal",
-            {"legal_tip_offence": AnswerInput("no")},
-            actor=world.respondent,
-            lock_version=version,
-            base=base,
+        _save_legal(
+            started, {"legal_tip_offence": AnswerInput("no")}, world.respondent, version, base
         )
     # Inside the same transaction, before the caller rolls back: not a row written.
     assert db.session.execute(counts).one() == (2, version + 1)
@@ -412,21 +398,20 @@ def test_a_save_of_more_answers_than_one_statement_takes_writes_them_all(
 
     monkeypatch.setattr(_Rows, "ONE_STATEMENT_ANSWERS", 1)
     version, base = _answered(db, world, started)
-    with _writes(db) as writes:
-        result = save_area(
+    with counted(db) as statements:
+        result = _save_legal(
             started,
-            "legal",
             {
                 "legal_tip_offence": AnswerInput("no"),
                 "legal_framework_status": AnswerInput("adopted"),
             },
-            actor=world.colleague,
-            lock_version=version,
-            base=base,
+            world.colleague,
+            version,
+            base,
         )
     db.session.commit()
 
-    assert len(writes) == 3, writes  # the bump, both answers, both revisions
+    assert len(_writes(statements)) == 3, statements  # the bump, answers, revisions
     assert started.lock_version == version + 1 == result.lock_version
     answers = answers_by_question(started)
     assert [answers[q].value for q in ("legal_tip_offence", "legal_framework_status")] == [
