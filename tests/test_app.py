@@ -66,9 +66,15 @@ def test_pages_and_assets_are_gzipped_for_browsers_that_accept_it(client):
         packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
         assert packed.headers["Content-Encoding"] == "gzip"
         assert "Accept-Encoding" in packed.headers["Vary"]
-        assert gzip.decompress(packed.data) == plain_body
+        # The page's CSRF token is signed with the second it was made in: two requests
+        # straddling a second differ there (seen once in CI), and nowhere else.
+        assert _token_masked(gzip.decompress(packed.data)) == _token_masked(plain_body)
         assert len(packed.data) < len(plain_body)
         assert "Content-Encoding" not in plain.headers
+
+
+def _token_masked(body: bytes) -> bytes:
+    return re.sub(rb'(name="csrf_token" value=")[^"]*"', rb'\1-"', body)
 
 
 @pytest.mark.parametrize(("trusted", "recorded"), [(1, "196.200.1.7"), (0, "10.0.0.1")])
