@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,9 +33,9 @@ def postgres_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
 
 
-@pytest.fixture(scope="session")
-def postgres_schema() -> Iterator[tuple[str, str]]:
-    """A fresh schema in the test database for this test session: (url, schema)."""
+@contextmanager
+def fresh_postgres_schema() -> Iterator[tuple[str, str]]:
+    """A new schema in the test database, dropped on leaving: (url, schema)."""
     url = postgres_url()
     if url is None:
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
@@ -53,10 +54,21 @@ def postgres_schema() -> Iterator[tuple[str, str]]:
         engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[tuple[str, str]]:
+    """A fresh schema in the test database for this test session: (url, schema)."""
+    with fresh_postgres_schema() as found:
+        yield found
+
+
 def database_settings(backend: str, tmp_dir: Path, request) -> dict:
     if backend == "sqlite":
         return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_dir / 'test.db'}"}
-    url, schema = request.getfixturevalue("postgres_schema")
+    return postgres_settings(*request.getfixturevalue("postgres_schema"))
+
+
+def postgres_settings(url: str, schema: str) -> dict:
+    """The app's settings for a schema of the test database."""
     return {
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": {

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import BACKENDS, fresh_postgres_schema, postgres_settings
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -147,7 +149,28 @@ def _seed(app) -> dict:
 
 
 @pytest.fixture
-def site(browser, tmp_path) -> Iterator[Site]:
+def site_backend() -> str:
+    """The database of a browser test's site: SQLite, unless the test runs on both."""
+    return "sqlite"
+
+
+@pytest.fixture
+def site_database(site_backend, tmp_path) -> Iterator[dict]:
+    """The settings of the site's database; on PostgreSQL a schema of this test's own."""
+    if site_backend == "sqlite":
+        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.db'}"}
+        return
+    with fresh_postgres_schema() as (url, schema):
+        yield postgres_settings(url, schema)
+
+
+# A browser test of saving (autosave, races, conflicts) on PostgreSQL too, whose saves take
+# their own path there (one statement; see responses.operations._Rows.write).
+on_both_databases = pytest.mark.parametrize("site_backend", BACKENDS)
+
+
+@pytest.fixture
+def site(browser, tmp_path, site_database) -> Iterator[Site]:
     """A fresh application, database and live server for one test."""
     from werkzeug.serving import make_server
 
@@ -157,7 +180,7 @@ def site(browser, tmp_path) -> Iterator[Site]:
         {
             "TESTING": False,  # behave as deployed: CSRF on, errors rendered as pages
             "SECRET_KEY": "browser-tests-only-not-secret",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.db'}",
+            **site_database,
             "WTF_CSRF_ENABLED": True,
             "MAIL_BACKEND": "memory",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

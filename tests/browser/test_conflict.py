@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.browser.conftest import Site, sign_in, submission_id
+from tests.browser.conftest import Site, on_both_databases, sign_in, submission_id
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +29,7 @@ def save_draft(page) -> int:
     return navigation.value.status
 
 
+@on_both_databases
 def test_a_stale_save_ends_on_the_conflict_page_with_both_values_kept(site, new_context):
     from surveys.responses.models import Answer, AnswerRevision
 

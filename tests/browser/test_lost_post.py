@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.browser.conftest import Site, sign_in, submission_id
+from tests.browser.conftest import Site, on_both_databases, sign_in, submission_id
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +31,7 @@ def wait_until_kept_on_the_device(page) -> None:
     raise AssertionError("the typed value was never copied to localStorage")
 
 
+@on_both_databases
 def test_a_save_lost_on_the_way_is_sent_on_the_next_visit(site, new_context):
     context = new_context()
     # On a dead connection the beacon sent on leaving the page is lost too (routes do not see it).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import Site, sign_in, submission_id
+from tests.browser.conftest import Site, on_both_databases, sign_in, submission_id
 from tests.browser.test_lost_post import stored_value, wait_until_kept_on_the_device
 
 pytestmark = pytest.mark.browser
@@ -21,6 +21,7 @@ def open_area(page, site: Site, area: str = "protection") -> str:
     return url
 
 
+@on_both_databases
 def test_a_restored_copy_never_brings_back_a_colleagues_old_value(site, new_context):
     mine = new_context()
     mine.add_init_script("Object.defineProperty(navigator, 'sendBeacon', {value: undefined})")

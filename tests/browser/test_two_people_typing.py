@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 import pytest
 import sqlalchemy as sa
 
-from tests.browser.conftest import Site, sign_in, submission_id
+from tests.browser.conftest import Site, on_both_databases, sign_in, submission_id
 from tests.browser.test_restore_keeps_colleague import open_area
 
 pytestmark = pytest.mark.browser
@@ -68,6 +68,7 @@ def stored(site: Site):
     return site.query(read)
 
 
+@on_both_databases
 def test_two_people_typing_in_different_fields_never_revert_each_other(site, new_context):
     emails = {"a": site.respondent, "b": site.colleague}
     pages = {}
