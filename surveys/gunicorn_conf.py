@@ -28,8 +28,8 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # under PostgreSQL's max_connections.
 workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
 # Sync workers unless WEB_THREADS asks for threads (gthread). Under Python's global lock threads
-# add no CPU, only switching: on a quiet machine 2 x 4 gthread workers served 0.80x the pages of
-# 2 sync workers with p99 1.42x on PostgreSQL (bench.serving --compare-workers; docs/deployment.md).
+# add no CPU, only switching: 2 x 4 gthread workers served 0.83-0.88x the pages of 2 sync workers
+# with p99 1.6-2.0x on PostgreSQL (bench.serving --compare-workers; docs/performance.md).
 # Threads pay off only with slow clients reaching gunicorn unbuffered, or a distant database.
 threads = _int("WEB_THREADS", 1)
 worker_class = "gthread" if threads > 1 else "sync"

@@ -1,4 +1,4 @@
-"""bench.threads explains the gthread figures of docs/deployment.md by the waits a request makes
+"""bench.threads explains the gthread figures of docs/performance.md by the waits a request makes
 among threads: it must count a thread's waits, and only those of its own requests."""
 
 from __future__ import annotations
