@@ -230,15 +230,8 @@ def _submission_with_answers_and_previous_statement() -> sa.Select:
 
 @cache
 def _submission_with_answers_statement() -> sa.Select:
-    answers = _answers_beside(
-        _ANSWERS.c.id,
-        _ANSWERS.c.question_id,
-        _ANSWERS.c.value,
-        _ANSWERS.c.not_applicable,
-        _ANSWERS.c.na_justification,
-        _ANSWERS.c.comment,
-        _ANSWERS.c.carried_over,
-    )
+    # A StoredAnswer's columns but the submission's id, which the row beside them gives.
+    answers = _answers_beside(*(c for c in _STORED_ANSWER_COLUMNS if c.name != "submission_id"))
     return _submission_for_page_statement().add_columns(answers)
 
 
@@ -446,16 +439,10 @@ def answer_values(submission: Submission) -> dict[str, StoredAnswer]:
 
 
 _ANSWERS = Answer.__table__
-_ANSWER_ROWS = sa.select(
-    _ANSWERS.c.id,
-    _ANSWERS.c.submission_id,
-    _ANSWERS.c.question_id,
-    _ANSWERS.c.value,
-    _ANSWERS.c.not_applicable,
-    _ANSWERS.c.na_justification,
-    _ANSWERS.c.comment,
-    _ANSWERS.c.carried_over,
-).where(_ANSWERS.c.submission_id == sa.bindparam("submission_id"))
+_STORED_ANSWER_COLUMNS = tuple(_ANSWERS.c[name] for name in StoredAnswer._fields)
+_ANSWER_ROWS = sa.select(*_STORED_ANSWER_COLUMNS).where(
+    _ANSWERS.c.submission_id == sa.bindparam("submission_id")
+)
 _ANSWERS_OF_SUBMISSIONS = sa.select(*_ANSWER_ROWS.selected_columns).where(
     _ANSWERS.c.submission_id.in_(sa.bindparam("ids", expanding=True))
 )
