@@ -199,10 +199,14 @@ class StatisticsTable(Widget):
     def fields(self, question, kind, label, language):
         table = question.statistics
         assert table is not None
+        checks = question.table_checks
+        whole = set(checks.integer_columns) if checks else set()
         fields: dict[str, Field] = {}
         for row_id, year, column_id in table.cell_keys():
+            # A phone's keypad for "numeric" has no decimal mark: only whole-number columns ask it.
+            mode = "numeric" if column_id in whole else "decimal"
             fields[cell_field(question.id, row_id, year, column_id)] = StringField(
-                render_kw={"inputmode": "numeric", "autocomplete": "off", "class": "num"}
+                render_kw={"inputmode": mode, "autocomplete": "off", "class": "num"}
             )
         for meta in STAT_META_FIELDS:
             fields[f"{question.id}-{meta}"] = StringField(
@@ -250,10 +254,12 @@ class QuestionKind:
         """The unbound WTForms fields of the answer itself, by field name."""
         return self.form_widget.fields(question, self.kind, label, language)
 
-    def parse(self, question: Question, form: Any) -> object:
-        """The value to store from a bound form, None when blank; raises InvalidValue."""
+    def parse(self, question: Question, form: Any, language: str) -> object:
+        """The value to store from a bound form, None when blank; raises InvalidValue.
+        `language`: the form's, whose way of writing numbers its typed figures follow (a
+        workbook's, on import), whatever the reader's."""
         try:
-            return self.kind.normalise(question, _FormInputs(form), current_language())
+            return self.kind.normalise(question, _FormInputs(form), language)
         except ValueProblem as problem:
             raise InvalidValue(translated(problem.message), problem.field) from None
 

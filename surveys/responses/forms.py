@@ -134,8 +134,10 @@ def initial_data(area: Area, answers: Mapping[str, Any], language: str) -> dict[
     return data
 
 
-def read_inputs(form: AreaFormBase, area: Area) -> tuple[dict[str, AnswerInput], dict[str, str]]:
-    """(answers that parse, errors by field name) from a bound area form.
+def read_inputs(
+    form: AreaFormBase, area: Area, language: str
+) -> tuple[dict[str, AnswerInput], dict[str, str]]:
+    """(answers that parse, errors by field name) from a bound area form in `language`.
 
     Sets each failing field's `errors` so the page shows the message beside it.
     """
@@ -143,7 +145,7 @@ def read_inputs(form: AreaFormBase, area: Area) -> tuple[dict[str, AnswerInput],
     errors: dict[str, str] = {}
     for question in area.questions:
         try:
-            value = kind_of(question).parse(question, form)
+            value = kind_of(question).parse(question, form, language)
         except InvalidValue as problem:
             errors[problem.field] = problem.message
             form[problem.field].errors = [problem.message]

@@ -199,7 +199,7 @@ def merge_post(
             if now != shown:
                 clashing.add(question.id)
     merged = field_values(form_class, data=data)
-    inputs, errors = read_inputs(merged, area)
+    inputs, errors = read_inputs(merged, area, language)
     for question_id in merge.changed:
         if question_id not in inputs:
             continue  # refused: its errors say why

@@ -39,6 +39,7 @@ from surveys.extensions import db
 from surveys.i18n import current_language, file_size, ngettext, reading_language
 from surveys.i18n import gettext as _
 from surveys.inputs import parse_id, parse_ids
+from surveys.locales import number_marks
 from surveys.questionnaire.expressions import parse, referenced_ids
 from surveys.questionnaire.operations import find_version
 from surveys.questionnaire.schema import Area, Definition, localized
@@ -263,6 +264,8 @@ def _form_context(definition: Definition, area: Area, language: str) -> dict:
         "edit_questions": area_html.edit_questions,
         "human_size": evidence_ops.human_size,
         "max_upload_mb": current_app.config["MAX_UPLOAD_MB"],
+        # The page's script reads typed numbers as the server does (its totals, show_if).
+        "number_marks": number_marks(language),
     }
 
 

@@ -1,3 +1,32 @@
+/* A number as typed, read as the server reads it (surveys/questionnaire/kinds/base.py, parse_number):
+   spaces and apostrophes group digits; with both "," and "." the last is the decimal mark; a repeated
+   mark groups thousands; a lone mark before anything but three digits is a decimal mark, and before
+   three digits it is read as the page's language writes (the form's data-decimal-mark and
+   data-group-mark); a mark the language uses for neither groups thousands in a whole-number input and
+   is left unread elsewhere. null: blank, not a number, or ambiguous (the server asks again). */
+function surveysReadNumber(text, form, whole) {
+  "use strict";
+  var compact = (text || "").replace(/[\s\u00a0\u202f']/g, "");
+  if (compact.length > 40 || !/^-?\d+([.,]\d+)*$/.test(compact)) return null;
+  var sign = compact.charAt(0) === "-" ? "-" : "", digits = sign ? compact.slice(1) : compact;
+  var marks = digits.replace(/[^.,]/g, "");
+  if (!marks) return parseFloat(sign + digits);
+  var last = marks.charAt(marks.length - 1), at = digits.lastIndexOf(last);
+  var head = digits.slice(0, at), tail = digits.slice(at + 1);
+  function grouped(part, mark) { return new RegExp("^[1-9]\\d{0,2}(\\" + mark + "\\d{3})+$").test(part); }
+  if (marks.indexOf(",") >= 0 && marks.indexOf(".") >= 0) {
+    var group = last === "." ? "," : ".";
+    if (head.indexOf(last) >= 0 || !grouped(head, group)) return null;
+    return parseFloat(sign + head.split(group).join("") + "." + tail);
+  }
+  if (marks.length > 1) return grouped(digits, last) ? parseFloat(sign + digits.split(last).join("")) : null;
+  if (!grouped(digits, last) || last === form.getAttribute("data-decimal-mark")) {
+    return parseFloat(sign + head + "." + tail);
+  }
+  if (last === form.getAttribute("data-group-mark") || whole) return parseFloat(sign + head + tail);
+  return null;
+}
+
 /* Respondents' area form: live show_if, autosave, offline copy. No framework; the page works without it.
    - show_if: each question carries data-show-if (a JSON tree built by the server from the same grammar);
      values of other areas' questions come from #outside-values.
@@ -85,9 +114,9 @@
     }
     return true;
   }
-  function numberText(text) {
-    var compact = text.replace(/[\s\u00a0\u202f']/g, "");
-    return /^-?\d+,\d+$/.test(compact) ? compact.replace(",", ".") : compact;
+  function typedNumber(input) {
+    var number = surveysReadNumber(input.value, form, input.getAttribute("inputmode") === "numeric");
+    return number === null ? input.value : number;
   }
   function questionValue(box) {
     var id = box.getAttribute("data-q"), kind = box.getAttribute("data-kind");
@@ -108,7 +137,7 @@
       return out;
     }
     if (!inputs.length) return null;
-    return inputs[0].classList.contains("num") ? numberText(inputs[0].value) : inputs[0].value;
+    return inputs[0].classList.contains("num") ? typedNumber(inputs[0]) : inputs[0].value;
   }
   var outside = JSON.parse(document.getElementById("outside-values").textContent || "{}");
   var boxes = form.querySelectorAll("[data-q]");
@@ -420,11 +449,8 @@
    ignores whatever the cell holds. */
 (function () {
   "use strict";
-  function parse(text) {
-    var compact = (text || "").replace(/[\s\u00a0\u202f']/g, "");
-    if (!/^-?\d+([.,]\d+)?$/.test(compact)) return null;
-    return parseFloat(compact.replace(",", "."));
-  }
+  var form = document.getElementById("area-form");
+  if (!form) return;
   var totals = document.querySelectorAll("input[data-total-of]");
   Array.prototype.forEach.call(totals, function (total) {
     var parts = total.getAttribute("data-total-of").split(" ").map(function (name) {
@@ -433,10 +459,11 @@
     function update() {
       var sum = 0, complete = true;
       parts.forEach(function (part) {
-        var value = parse(part.value);
+        var value = surveysReadNumber(part.value, form, part.getAttribute("inputmode") === "numeric");
         if (value === null) complete = false; else sum += value;
       });
-      total.value = complete ? String(Math.round(sum * 1e6) / 1e6).replace(".", document.documentElement.lang === "fr" ? "," : ".") : "";
+      var shown = String(Math.round(sum * 1e6) / 1e6);
+      total.value = complete ? shown.replace(".", form.getAttribute("data-decimal-mark")) : "";
     }
     parts.forEach(function (part) { part.addEventListener("input", update); });
   });

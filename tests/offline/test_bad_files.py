@@ -370,3 +370,26 @@ def test_a_reason_without_not_applicable(client, db, world, book):
         fill(book, {"protection_assisted_share/reason": "No data"}),
         "A reason is given but the question is not marked not applicable",
     )
+
+
+def test_a_figure_typed_as_text_that_reads_two_ways_is_asked_again(client, db, world, login, saved):
+    """Typed as text in a cell of a French workbook, "1.234" is a thousand or a decimal: named
+    with the cell, nothing imported. (A number cell holds a number: nothing to read.)"""
+    login(world.respondent)
+    french = download(client, world.round.id, world.country.id, lang="fr")
+
+    def typed_as_text(workbook):
+        sheet, row = find_row(workbook, "protection_budget")
+        cell = sheet.cell(row=row, column=5)
+        cell.value = "1.234"
+        cell.data_type = "s"
+
+    html = assert_refused(
+        client,
+        db,
+        world,
+        edit(french, typed_as_text),
+        "“1.234” can be read as 1234 or as 1,234: type 1234 for the whole number, or 1,234 "
+        "for the decimal one.",
+    )
+    assert '<td data-label="Cell">E5</td>' in html

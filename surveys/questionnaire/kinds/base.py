@@ -20,7 +20,7 @@ from typing import ClassVar
 from yaml.nodes import Node
 
 from surveys.languages import DEFAULT_LANGUAGE
-from surveys.locales import decimal_mark, number_in
+from surveys.locales import decimal_mark, number_in, number_marks
 from surveys.questionnaire.errors import MessageParam, format_message
 from surveys.questionnaire.reader import Reader, join
 from surveys.questionnaire.schema import Question
@@ -73,25 +73,86 @@ def is_number(value: object) -> bool:
 
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
-_NUMBER_TEXT = re.compile(r"-?(\d+)([.,]\d+)?")
+_NUMBER_TEXT = re.compile(r"-?\d+(?:[.,]\d+)*")
+_GROUPED = {mark: re.compile(rf"[1-9]\d{{0,2}}(?:{re.escape(mark)}\d{{3}})+") for mark in ",."}
+AMBIGUOUS_NUMBER = N_(
+    "“%(typed)s” can be read as %(whole)s or as %(decimal)s: type %(whole)s for the whole number, "
+    "or %(decimal)s for the decimal one."
+)
 
 
-def parse_number(text: str) -> float | int | None:
-    """A number typed in English or French style ("1 234,5", "1234.5"); None when blank.
+class AmbiguousNumber(ValueError):
+    """Digits grouped by three after a mark the language uses neither as its decimal mark nor as
+    its thousands separator ("1.234" in French): `whole` and `decimal` are the two readings."""
 
-    Raises ValueError when the text is not a number.
+    def __init__(self, typed: str, whole: int, decimal: float) -> None:
+        super().__init__(typed)
+        self.typed = typed
+        self.whole = whole
+        self.decimal = decimal
+
+    def message(self, language: str) -> Message:
+        return Message(
+            AMBIGUOUS_NUMBER,
+            {
+                "typed": self.typed,
+                "whole": format_number_input(self.whole, language),
+                "decimal": format_number_input(self.decimal, language),
+            },
+        )
+
+
+def parse_number(
+    text: str, language: str = DEFAULT_LANGUAGE, *, whole: bool = False
+) -> float | int | None:
+    """A number typed as people write it in `language`; None when blank.
+
+    Spaces and apostrophes group digits in every language. With both "," and "." the last one is
+    the decimal mark ("1,234.5", "1.234,5"); a mark repeated groups thousands ("1,234,567"); a
+    lone mark before anything but three digits is a decimal mark ("12,5", "0.125"). A lone mark
+    before three digits ("1,234") is read as the language writes: its decimal mark is a decimal
+    (French "1,234" is 1.234), its thousands separator groups (English "1,234" is 1234). A mark
+    the language uses for neither (French "1.234") groups thousands where only whole numbers are
+    asked (`whole`), and raises AmbiguousNumber elsewhere: the number is asked again, never
+    guessed. Raises ValueError when the text is not a number.
     """
     compact = _SPACES.sub("", text or "")
     if not compact:
         return None
     if len(compact) > NUMBER_TEXT_MAX or not _NUMBER_TEXT.fullmatch(compact):
         raise ValueError(text)
-    number = float(compact.replace(",", "."))
+    sign, digits = ("-", compact[1:]) if compact[0] == "-" else ("", compact)
+    canonical = sign + _with_decimal_point(digits, text.strip(), language, whole)
+    number = float(canonical)
     if not math.isfinite(number):
         raise ValueError(text)
-    return (
-        int(number) if number.is_integer() and "," not in compact and "." not in compact else number
-    )
+    return number if "." in canonical else int(number)
+
+
+def _with_decimal_point(digits: str, typed: str, language: str, whole: bool) -> str:
+    """`digits` (with "," and "." as typed, no sign) with no grouping and "." as decimal mark."""
+    marks = [char for char in digits if char in ",."]
+    if not marks:
+        return digits
+    last = marks[-1]
+    head, _, tail = digits.rpartition(last)
+    if len(set(marks)) == 2:
+        group = "," if last == "." else "."
+        if last in head or not _GROUPED[group].fullmatch(head):
+            raise ValueError(typed)
+        return head.replace(group, "") + "." + tail
+    if len(marks) > 1:
+        if not _GROUPED[last].fullmatch(digits):
+            raise ValueError(typed)
+        return digits.replace(last, "")
+    if not _GROUPED[last].fullmatch(digits):  # "12,5", "0.125", "1234,567"
+        return head + "." + tail
+    decimal, group = number_marks(language)
+    if last == decimal:
+        return head + "." + tail
+    if last == group or whole:
+        return head + tail
+    raise AmbiguousNumber(typed, int(head + tail), float(head + "." + tail))
 
 
 def format_number(value: object, language: str) -> str:

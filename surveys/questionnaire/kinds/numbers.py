@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from surveys.languages import list_separator
 from surveys.questionnaire.kinds.base import (
+    AmbiguousNumber,
     Kind,
     Message,
     ValueProblem,
@@ -183,7 +184,11 @@ class NumberKind(Kind):
     def normalise(self, question, inputs, language):
         raw = inputs.get(question.id)
         try:
-            number = parse_number(raw if isinstance(raw, str) else "")
+            number = parse_number(
+                raw if isinstance(raw, str) else "", language, whole=self.whole_numbers
+            )
+        except AmbiguousNumber as ambiguous:
+            raise ValueProblem(ambiguous.message(language), question.id) from None
         except ValueError:
             raise ValueProblem(Message(self.not_a_number), question.id) from None
         if number is None:

@@ -13,6 +13,7 @@ from typing import Literal
 from yaml.nodes import Node, ScalarNode
 
 from surveys.questionnaire.kinds.base import (
+    AmbiguousNumber,
     Kind,
     Message,
     ValueProblem,
@@ -125,7 +126,7 @@ class Statistics(Kind):
             if checks and checks.computed_total(column_id):
                 continue  # computed below from its parts: a typed value is ignored
             name = cell_field(question.id, row_id, year, column_id)
-            number = self._figure(inputs, name, column_id in whole)
+            number = self._figure(inputs, name, column_id in whole, language)
             if number is not None:
                 cells[stat_cell_key(row_id, year, column_id)] = number
         if checks:
@@ -142,10 +143,12 @@ class Statistics(Kind):
         return value
 
     @staticmethod
-    def _figure(inputs, name: str, whole: bool) -> int | float | None:
+    def _figure(inputs, name: str, whole: bool, language: str) -> int | float | None:
         raw = inputs.get(name)
         try:
-            number = parse_number(raw if isinstance(raw, str) else "")
+            number = parse_number(raw if isinstance(raw, str) else "", language, whole=whole)
+        except AmbiguousNumber as ambiguous:
+            raise ValueProblem(ambiguous.message(language), name) from None
         except ValueError:
             raise ValueProblem(Message(ENTER_NUMBER), name) from None
         if number is None:

@@ -1,0 +1,98 @@
+"""The area page's script reads a typed number exactly as the server does (its computed totals and
+its show_if conditions show what the save will store), in English and in French."""
+
+from __future__ import annotations
+
+import os
+from itertools import product
+
+import pytest
+import sqlalchemy as sa
+
+from surveys.locales import number_marks
+from surveys.questionnaire.kinds.base import parse_number
+from tests.browser.conftest import sign_in, submission_id
+
+pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("SCREENSHOT_DIR")
+
+SHAPES = [
+    f"{sign}{head}{mark}{tail}"
+    for sign, head, mark, tail in product(
+        ("", "-"), ("0", "1", "12", "123", "1234"), (",", "."), ("5", "12", "123", "1234")
+    )
+]
+TEXTS = [
+    *SHAPES,
+    *("1,234.5", "1.234,5", "1,234,567", "1.234.567", "12,34,567", "1,234.5.6", "1.234,567.8"),
+    *(" 1 234,5 ", "1\u202f234", "1'234.5", "", "  ", "abc", "1.", ",5", "1,,234", "12e3"),
+    "9" * 41,
+]
+
+
+def _server_reading(text: str, language: str, whole: bool) -> float | None:
+    try:
+        return parse_number(text, language, whole=whole)
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_script_reads_numbers_as_the_server_does(site, new_context, language):
+    page = new_context().new_page()
+    sign_in(page, site, site.respondent)
+    page.goto(site.url(f"/rounds/{site.round_id}/countries/{site.niger_id}/answers"))
+    with page.expect_navigation():
+        page.click("#start-form button[type=submit]")
+    page.goto(site.url(f"/submissions/{submission_id(site)}/areas/protection"))
+    decimal, group = number_marks(language)
+    cases = [(text, whole) for text in TEXTS for whole in (False, True)]
+    read = page.evaluate(
+        """([cases, marks]) => {
+          const form = {getAttribute: (name) => marks[name]};
+          return cases.map(([text, whole]) => surveysReadNumber(text, form, whole));
+        }""",
+        [cases, {"data-decimal-mark": decimal, "data-group-mark": group}],
+    )
+    expected = [_server_reading(text, language, whole) for text, whole in cases]
+    differing = [
+        (case, js, py) for case, js, py in zip(cases, read, expected, strict=True) if js != py
+    ]
+    assert not differing, differing
+
+
+def test_a_french_figure_that_reads_two_ways_is_asked_again_as_it_is_typed(site, new_context):
+    page = new_context(locale="fr-FR").new_page()
+    sign_in(page, site, site.respondent)
+    page.select_option("#language-select", "fr")
+    with page.expect_navigation():
+        page.locator(".lang-switch button").click()
+    page.goto(site.url(f"/rounds/{site.round_id}/countries/{site.niger_id}/answers"))
+    with page.expect_navigation():
+        page.click("#start-form button[type=submit]")
+    page.goto(site.url(f"/submissions/{submission_id(site)}/areas/protection"))
+    page.fill("#protection_budget", "1.234")
+    page.locator("#protection_budget").blur()  # typed text is sent on leaving the field
+    error = page.locator(".error-message.js")
+    error.wait_for()
+    assert error.inner_text() == (
+        "«\u00a01.234\u00a0» peut se lire 1234 ou 1,234\u00a0: tapez 1234 pour le nombre "
+        "entier, ou 1,234 pour le nombre décimal."
+    )
+    if SHOTS:
+        error.scroll_into_view_if_needed()
+        page.screenshot(path=f"{SHOTS}/ambiguous-number.png")
+    page.fill("#protection_budget", "1234")
+    page.locator("#protection_budget").blur()
+    draft = submission_id(site)
+    site.wait_for(lambda session: _budget(session, draft) == 1234, what="the budget retyped")
+
+
+def _budget(session, submission: int) -> object:
+    from surveys.responses.models import Answer
+
+    return session.scalar(
+        sa.select(Answer.value).where(
+            Answer.submission_id == submission, Answer.question_id == "protection_budget"
+        )
+    )

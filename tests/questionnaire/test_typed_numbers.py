@@ -1,0 +1,101 @@
+"""Typed numbers are read as people of the form's language write them, and a number that can be
+read two ways is asked again, never guessed: English "1,234" is one thousand two hundred and
+thirty-four (it was read as 1.234 in every language), French "1.234" names both readings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from surveys.locales import number_in
+from surveys.questionnaire.kinds.base import AmbiguousNumber, format_number_input, parse_number
+
+READINGS = [
+    # text, language, whole-number input, value
+    ("1,234", "en", False, 1234),
+    ("1,234", "fr", False, 1.234),
+    ("1.234", "en", False, 1.234),
+    ("1.234", "fr", True, 1234),
+    ("12,345", "en", False, 12345),
+    ("12,345", "fr", False, 12.345),
+    ("12,5", "en", False, 12.5),
+    ("12.5", "fr", False, 12.5),
+    ("0,125", "en", False, 0.125),
+    ("1234,567", "en", False, 1234.567),
+    ("1,2345", "en", False, 1.2345),
+    ("1,234.5", "fr", False, 1234.5),
+    ("1.234,5", "en", False, 1234.5),
+    ("1,234,567", "fr", False, 1234567),
+    ("1.234.567", "en", False, 1234567),
+    ("1 234,5", "en", False, 1234.5),
+    ("1\u202f234,5", "fr", False, 1234.5),
+    ("1'234.5", "en", False, 1234.5),
+    ("-1,234", "en", False, -1234),
+    (" 42 ", "fr", True, 42),
+    ("12,0", "fr", False, 12.0),
+]
+
+
+@pytest.mark.parametrize(("text", "language", "whole", "value"), READINGS)
+def test_a_typed_number_is_read_as_its_language_writes_it(text, language, whole, value):
+    read = parse_number(text, language, whole=whole)
+    assert read == value
+    assert type(read) is type(value)  # "12,0" stays a decimal; the integer kind makes it 12
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\u00a0"])
+def test_a_blank_is_no_number(text):
+    assert parse_number(text, "en") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1,23,4", "1.234,567.8", "1,234.5.6", "12,34,567", "0,123,456", "1,,234", "1.", ",5", "abc"],
+)
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_misplaced_marks_are_not_a_number(text, language):
+    with pytest.raises(ValueError) as refused:
+        parse_number(text, language)
+    assert not isinstance(refused.value, AmbiguousNumber)
+
+
+def test_a_mark_the_language_uses_for_neither_names_both_readings():
+    with pytest.raises(AmbiguousNumber) as asked:
+        parse_number(" 1.234 ", "fr")
+    assert (asked.value.whole, asked.value.decimal) == (1234, 1.234)
+    message = asked.value.message("fr")
+    assert message.params == {"typed": "1.234", "whole": "1234", "decimal": "1,234"}
+    assert str(asked.value.message("en")) == (
+        "“1.234” can be read as 1234 or as 1.234: type 1234 for the whole number, or 1.234 for "
+        "the decimal one."
+    )
+
+
+NUMBERS = st.one_of(
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.decimals(min_value=-(10**9), max_value=10**9, places=3, allow_nan=False).map(float),
+)
+
+
+@given(number=NUMBERS, language=st.sampled_from(["en", "fr"]))
+def test_a_number_written_by_the_platform_reads_back_as_itself(number, language):
+    """What the pages, e-mails and workbooks write (grouped: 1,234.5 / 1 234,5) and what a form
+    shows in its input (1234.5 / 1234,5), typed back, is the same number."""
+    for written in (
+        number_in(Decimal(str(number)), language),
+        format_number_input(number, language),
+    ):
+        assert parse_number(written, language) == number, written
+
+
+@given(whole=st.integers(min_value=1, max_value=999), thousandths=st.integers(0, 999))
+def test_both_readings_offered_are_read_without_asking_again(whole, thousandths):
+    typed = f"{whole}.{thousandths:03d}"
+    with pytest.raises(AmbiguousNumber) as asked:
+        parse_number(typed, "fr")
+    params = asked.value.message("fr").params
+    assert parse_number(str(params["whole"]), "fr") == asked.value.whole
+    assert parse_number(str(params["decimal"]), "fr") == asked.value.decimal
