@@ -169,6 +169,8 @@ class NumberInput(Widget):
             "class": "num",
             "maxlength": NUMBER_TEXT_MAX,
         }
+        if kind.typed_unit:  # the page's script reads "45 %" as the server does
+            render_kw["data-unit"] = kind.typed_unit
         return {question.id: StringField(label, render_kw=render_kw)}
 
 

@@ -3,9 +3,14 @@
    mark groups thousands; a lone mark before anything but three digits is a decimal mark, and before
    three digits it is read as the page's language writes (the form's data-decimal-mark and
    data-group-mark); a mark the language uses for neither groups thousands in a whole-number input and
-   is left unread elsewhere. null: blank, not a number, or ambiguous (the server asks again). */
-function surveysReadNumber(text, form, whole) {
+   is left unread elsewhere; `unit` (a percentage's "%", the input's data-unit) may follow the figure.
+   null: blank, not a number, or ambiguous (the server asks again). */
+function surveysReadNumber(text, form, whole, unit) {
   "use strict";
+  var stripped = (text || "").replace(/\s+$/, "");
+  if (unit && stripped.slice(-unit.length) === unit && stripped.slice(0, -unit.length).trim()) {
+    text = stripped.slice(0, -unit.length);  // "45 %": the figure alone
+  }
   var compact = (text || "").replace(/[\s\u00a0\u202f']/g, "");
   if (compact.length > 40 || !/^-?\d+([.,]\d+)*$/.test(compact)) return null;
   var sign = compact.charAt(0) === "-" ? "-" : "", digits = sign ? compact.slice(1) : compact;
@@ -115,7 +120,8 @@ function surveysReadNumber(text, form, whole) {
     return true;
   }
   function typedNumber(input) {
-    var number = surveysReadNumber(input.value, form, input.getAttribute("inputmode") === "numeric");
+    var whole = input.getAttribute("inputmode") === "numeric";
+    var number = surveysReadNumber(input.value, form, whole, input.getAttribute("data-unit"));
     return number === null ? input.value : number;
   }
   function questionValue(box) {

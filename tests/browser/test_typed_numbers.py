@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from surveys.locales import number_marks
 from surveys.questionnaire.kinds.base import parse_number
+from surveys.questionnaire.kinds.numbers import without_unit
 from tests.browser.conftest import sign_in, submission_id
 
 pytestmark = pytest.mark.browser
@@ -30,9 +31,9 @@ TEXTS = [
 ]
 
 
-def _server_reading(text: str, language: str, whole: bool) -> float | None:
+def _server_reading(text: str, language: str, whole: bool, unit: str) -> float | None:
     try:
-        return parse_number(text, language, whole=whole)
+        return parse_number(without_unit(text, unit) if unit else text, language, whole=whole)
     except ValueError:
         return None
 
@@ -46,15 +47,17 @@ def test_the_script_reads_numbers_as_the_server_does(site, new_context, language
         page.click("#start-form button[type=submit]")
     page.goto(site.url(f"/submissions/{submission_id(site)}/areas/protection"))
     decimal, group = number_marks(language)
-    cases = [(text, whole) for text in TEXTS for whole in (False, True)]
+    cases = [(text, whole, "") for text in TEXTS for whole in (False, True)]
+    cases += [(text + suffix, False, "%") for text in TEXTS for suffix in ("%", " %", "\u202f% ")]
+    cases += [("%", False, "%"), (" % ", False, "%"), ("45%%", False, "%")]
     read = page.evaluate(
         """([cases, marks]) => {
           const form = {getAttribute: (name) => marks[name]};
-          return cases.map(([text, whole]) => surveysReadNumber(text, form, whole));
+          return cases.map(([text, whole, unit]) => surveysReadNumber(text, form, whole, unit));
         }""",
         [cases, {"data-decimal-mark": decimal, "data-group-mark": group}],
     )
-    expected = [_server_reading(text, language, whole) for text, whole in cases]
+    expected = [_server_reading(text, language, whole, unit) for text, whole, unit in cases]
     differing = [
         (case, js, py) for case, js, py in zip(cases, read, expected, strict=True) if js != py
     ]

@@ -11,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from surveys.locales import number_in
-from surveys.questionnaire.kinds.base import AmbiguousNumber, format_number_input, parse_number
+from surveys.questionnaire.kinds import kind_named
+from surveys.questionnaire.kinds.base import (
+    AmbiguousNumber,
+    ValueProblem,
+    format_number_input,
+    parse_number,
+)
+from surveys.questionnaire.schema import Question
 
 READINGS = [
     # text, language, whole-number input, value
@@ -99,3 +106,25 @@ def test_both_readings_offered_are_read_without_asking_again(whole, thousandths)
     params = asked.value.message("fr").params
     assert parse_number(str(params["whole"]), "fr") == asked.value.whole
     assert parse_number(str(params["decimal"]), "fr") == asked.value.decimal
+
+
+def _question(kind: str) -> Question:
+    return Question(id="q", type=kind, text={"en": "Q"})
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "value"),
+    [("45%", "en", 45), ("45 %", "fr", 45), ("12,5\u202f%", "fr", 12.5), (" 7.5 % ", "en", 7.5)],
+)
+def test_a_percentage_may_be_typed_with_its_sign(typed, language, value):
+    assert kind_named("percentage").normalise(_question("percentage"), {"q": typed}, language) == (
+        value
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "typed"), [("percentage", "%"), ("percentage", "45%%"), ("integer", "45%")]
+)
+def test_a_sign_alone_or_where_no_percentage_is_asked_is_refused(kind, typed):
+    with pytest.raises(ValueProblem):
+        kind_named(kind).normalise(_question(kind), {"q": typed}, "en")

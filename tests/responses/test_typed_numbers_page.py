@@ -87,3 +87,13 @@ def test_the_form_gives_its_script_the_language_marks(
     # Whole numbers only where the table asks them: a phone shows a decimal mark elsewhere.
     cell = re.search(rf'<input[^>]*id="{CELL}"[^>]*>', page).group()
     assert 'inputmode="decimal"' in cell
+
+
+def test_a_share_typed_with_its_percent_sign_is_saved(client, login, world, started):
+    login(world.respondent)
+    page = client.get(area_url(started, "protection")).get_data(as_text=True)
+    share = re.search(r'<input[^>]*id="protection_assisted_share"[^>]*>', page).group()
+    assert 'data-unit="%"' in share  # the page's script reads it as the server does
+    response = post_area(client, started, {"protection_assisted_share": "62.5 %"}, "protection")
+    assert response.status_code == 302
+    assert _answers(started)["protection_assisted_share"] == 62.5

@@ -191,6 +191,8 @@ class Kind:
     grouped: ClassVar[bool] = False
     """Several inputs (a fieldset with a legend) rather than one (a label)."""
     whole_numbers: ClassVar[bool] = False
+    typed_unit: ClassVar[str] = ""
+    """A sign that may follow a typed figure ("45 %"), read as the figure alone."""
     choice: ClassVar[bool] = False
     """Answered by choosing among the definition's options (shown in words by their labels)."""
     value_type: ClassVar[str] = "text"

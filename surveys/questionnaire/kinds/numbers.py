@@ -183,10 +183,11 @@ class NumberKind(Kind):
 
     def normalise(self, question, inputs, language):
         raw = inputs.get(question.id)
+        text = raw if isinstance(raw, str) else ""
+        if self.typed_unit:
+            text = without_unit(text, self.typed_unit)
         try:
-            number = parse_number(
-                raw if isinstance(raw, str) else "", language, whole=self.whole_numbers
-            )
+            number = parse_number(text, language, whole=self.whole_numbers)
         except AmbiguousNumber as ambiguous:
             raise ValueProblem(ambiguous.message(language), question.id) from None
         except ValueError:
@@ -225,3 +226,11 @@ class NumberKind(Kind):
         high = question.maximum if question.maximum is not None else low + 100
         span = min(high - low, 60)
         return round(low + span * (1 - level) * rng.uniform(0.2, 1.0), 1)
+
+
+def without_unit(text: str, unit: str) -> str:
+    """`text` without one `unit` at its end (spaces around it included): "45 %" -> "45 ". A
+    unit alone stays as it is (not a figure, not a blank)."""
+    stripped = text.rstrip()
+    figure = stripped[: -len(unit)] if stripped.endswith(unit) else text
+    return figure if figure.strip() else text

@@ -20,6 +20,7 @@ class Percentage(NumberKind):
     lower = 0.0
     upper = 100.0
     not_a_number = N_("Enter a percentage between 0 and 100.")
+    typed_unit = "%"
 
     def read_bound(self, reader, node, path):
         value = super().read_bound(reader, node, path)
