@@ -229,9 +229,26 @@ function surveysReadNumber(text, form, whole, unit) {
     });
     baseInput.value = JSON.stringify(base);
   }
+  // A message shown beside its field is also what a screen reader reads on reaching the field
+  // (aria-describedby), and it goes, with the field's invalid state, once a save accepts the value.
+  function describedBy(field, id, add) {
+    var ids = (field.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (token) {
+      return token && token !== id;
+    });
+    if (add) ids.push(id);
+    if (ids.length) field.setAttribute("aria-describedby", ids.join(" "));
+    else field.removeAttribute("aria-describedby");
+  }
   function showErrors(errors) {
     var old = form.querySelectorAll(".error-message.js"), i;
-    for (i = 0; i < old.length; i++) old[i].parentNode.removeChild(old[i]);
+    for (i = 0; i < old.length; i++) {
+      var shown = document.getElementById(old[i].id.replace(/-jserror$/, ""));
+      if (shown) {
+        describedBy(shown, old[i].id, false);
+        shown.removeAttribute("aria-invalid");
+      }
+      old[i].parentNode.removeChild(old[i]);
+    }
     for (var name in errors) {
       var field = document.getElementById(name);
       if (!field) continue;
@@ -241,6 +258,7 @@ function surveysReadNumber(text, form, whole, unit) {
       p.textContent = errors[name];
       field.parentNode.insertBefore(p, field);
       field.setAttribute("aria-invalid", "true");
+      describedBy(field, p.id, true);
     }
   }
   function changesBody(now, names, withToken) {

@@ -82,13 +82,20 @@ def test_a_french_figure_that_reads_two_ways_is_asked_again_as_it_is_typed(site,
         "«\u00a01.234\u00a0» peut se lire 1234 ou 1,234\u00a0: tapez 1234 pour le nombre "
         "entier, ou 1,234 pour le nombre décimal."
     )
+    budget = page.locator("#protection_budget")
+    # A screen reader reaching the field reads the message with it.
+    assert budget.get_attribute("aria-invalid") == "true"
+    assert "protection_budget-jserror" in budget.get_attribute("aria-describedby").split()
     if SHOTS:
         error.scroll_into_view_if_needed()
         page.screenshot(path=f"{SHOTS}/ambiguous-number.png")
     page.fill("#protection_budget", "1234")
-    page.locator("#protection_budget").blur()
+    budget.blur()
     draft = submission_id(site)
     site.wait_for(lambda session: _budget(session, draft) == 1234, what="the budget retyped")
+    error.wait_for(state="detached")
+    assert budget.get_attribute("aria-invalid") is None
+    assert "protection_budget-jserror" not in (budget.get_attribute("aria-describedby") or "")
 
 
 def _budget(session, submission: int) -> object:
