@@ -566,7 +566,7 @@ def _save(
                 "saved_at": saved_at,
                 "status": _("Saved at %(time)s", time=saved_at),
                 "saved": len(result.saved),
-                "errors": errors,
+                "errors": _errors_beside_fields(definition, area_, errors, language),
                 "progress": progress_text(ops.progress_of(area_, answers, hidden)),
             }
         ), (422 if errors else 200)
@@ -721,6 +721,20 @@ def _error_subjects(
                 subject += localized(column.label, language)
         subjects[name] = subject
     return subjects
+
+
+def _errors_beside_fields(
+    definition: Definition, area_: Area, errors: dict[str, str], language: str
+) -> dict[str, str]:
+    """The autosave's messages by field: a figure of a statistics table is shown below its table
+    (not in its narrow cell), so its message says which figure it is about."""
+    subjects = _error_subjects(definition, area_, errors, language)
+    return {
+        name: _("%(label)s: %(value)s", label=subjects[name], value=message)
+        if name.count("-") == 3 and name in subjects
+        else message
+        for name, message in errors.items()
+    }
 
 
 def _after_save_target(sub: Submission, definition: Definition, area_: Area) -> str:

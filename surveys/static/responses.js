@@ -249,14 +249,27 @@ function surveysReadNumber(text, form, whole, unit) {
       }
       old[i].parentNode.removeChild(old[i]);
     }
+    var below = [];  // [table box, the last message put below it]
     for (var name in errors) {
       var field = document.getElementById(name);
       if (!field) continue;
       var p = document.createElement("p");
       p.className = "error-message js";
       p.id = name + "-jserror";
-      p.textContent = errors[name];
-      field.parentNode.insertBefore(p, field);
+      var box = field.closest(".table-scroll");
+      if (box) {  // a figure of a table: below the table (its message names the figure), linked
+        var link = document.createElement("a");
+        link.href = "#" + name;
+        link.textContent = errors[name];
+        p.appendChild(link);
+        var after = box;
+        for (i = 0; i < below.length; i++) if (below[i][0] === box) after = below[i][1];
+        after.parentNode.insertBefore(p, after.nextSibling);
+        below.push([box, p]);
+      } else {
+        p.textContent = errors[name];
+        field.parentNode.insertBefore(p, field);
+      }
       field.setAttribute("aria-invalid", "true");
       describedBy(field, p.id, true);
     }

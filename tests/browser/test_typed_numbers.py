@@ -42,10 +42,7 @@ def _server_reading(text: str, language: str, whole: bool, unit: str) -> float |
 def test_the_script_reads_numbers_as_the_server_does(site, new_context, language):
     page = new_context().new_page()
     sign_in(page, site, site.respondent)
-    page.goto(site.url(f"/rounds/{site.round_id}/countries/{site.niger_id}/answers"))
-    with page.expect_navigation():
-        page.click("#start-form button[type=submit]")
-    page.goto(site.url(f"/submissions/{submission_id(site)}/areas/protection"))
+    _open_protection(page, site)
     decimal, group = number_marks(language)
     cases = [(text, whole, "") for text in TEXTS for whole in (False, True)]
     cases += [(text + suffix, False, "%") for text in TEXTS for suffix in ("%", " %", "\u202f% ")]
@@ -70,10 +67,7 @@ def test_a_french_figure_that_reads_two_ways_is_asked_again_as_it_is_typed(site,
     page.select_option("#language-select", "fr")
     with page.expect_navigation():
         page.locator(".lang-switch button").click()
-    page.goto(site.url(f"/rounds/{site.round_id}/countries/{site.niger_id}/answers"))
-    with page.expect_navigation():
-        page.click("#start-form button[type=submit]")
-    page.goto(site.url(f"/submissions/{submission_id(site)}/areas/protection"))
+    _open_protection(page, site)
     page.fill("#protection_budget", "1.234")
     page.locator("#protection_budget").blur()  # typed text is sent on leaving the field
     error = page.locator(".error-message.js")
@@ -98,6 +92,14 @@ def test_a_french_figure_that_reads_two_ways_is_asked_again_as_it_is_typed(site,
     assert "protection_budget-jserror" not in (budget.get_attribute("aria-describedby") or "")
 
 
+def _open_protection(page, site) -> None:
+    """The protection area of Niger's submission, started by this person."""
+    page.goto(site.url(f"/rounds/{site.round_id}/countries/{site.niger_id}/answers"))
+    with page.expect_navigation():
+        page.click("#start-form button[type=submit]")
+    page.goto(site.url(f"/submissions/{submission_id(site)}/areas/protection"))
+
+
 def _budget(session, submission: int) -> object:
     from surveys.responses.models import Answer
 
@@ -106,3 +108,27 @@ def _budget(session, submission: int) -> object:
             Answer.submission_id == submission, Answer.question_id == "protection_budget"
         )
     )
+
+
+def test_a_refused_figure_is_named_below_its_table_not_in_its_cell(site, new_context):
+    """On a phone a message inside a cell of the table made its row a column of words."""
+    page = new_context(viewport={"width": 390, "height": 844}).new_page()
+    sign_in(page, site, site.respondent)
+    _open_protection(page, site)
+    cell = page.locator("#protection_statistics-prosecuted-2024-female")
+    cell.fill("a few")
+    cell.blur()
+    message = page.locator(".table-scroll ~ .error-message.js")
+    message.wait_for()
+    assert message.inner_text() == "2.5 Persons prosecuted, 2024, Female: Enter a number."
+    assert page.locator("td .error-message").count() == 0
+    assert message.get_attribute("id") in cell.get_attribute("aria-describedby").split()
+    if SHOTS:
+        message.scroll_into_view_if_needed()
+        page.screenshot(path=f"{SHOTS}/figure-error-390.png")
+    message.locator("a").click()  # the link takes the person to the figure
+    assert page.evaluate("() => document.activeElement.id") == cell.get_attribute("id")
+    cell.fill("4")
+    cell.blur()
+    message.wait_for(state="detached")
+    assert cell.get_attribute("aria-invalid") is None

@@ -64,9 +64,10 @@ def test_an_autosave_of_an_ambiguous_figure_names_the_field(client, login, world
     login(french)
     response = post_area(client, started, {CELL: "2.500"}, area="protection", headers=JSON)
     assert response.status_code == 422
+    # Shown below the table, not in its cell: the message says which figure it is about.
     assert response.get_json()["errors"] == {
-        CELL: "«\u00a02.500\u00a0» peut se lire 2500 ou 2,5\u00a0: tapez 2500 pour le nombre "
-        "entier, ou 2,5 pour le nombre décimal."
+        CELL: "2.5 Personnes poursuivies, 2024, Femmes\u00a0: «\u00a02.500\u00a0» peut se lire "
+        "2500 ou 2,5\u00a0: tapez 2500 pour le nombre entier, ou 2,5 pour le nombre décimal."
     }
     assert "protection_statistics" not in _answers(started)
 
