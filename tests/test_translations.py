@@ -126,6 +126,31 @@ def test_french_translations_keep_punctuation_with_its_word():
     )
 
 
+# French puts an article before most country names (le Niger, la Mauritanie, les Pays-Bas), and
+# "de"/"à" contract with it (du Niger, au Mali): a name put bare after a preposition, or as the
+# subject of a verb, reads wrong for every country of the mechanism. It stands as a label instead
+# ("Niger : réponses soumises", "Rouvrir (Niger)").
+BARE_COUNTRY = re.compile(
+    r"(?:\b(?:de|du|des|à|au|aux|pour|par|chez)\s+%\(country\)s)|^%\(country\)s\s+\w"
+)
+
+
+def test_french_never_puts_a_country_name_where_an_article_is_due():
+    with PO_FILE.open("rb") as handle:
+        french = read_po(handle, locale="fr")
+    faults = [
+        text
+        for message in french
+        if message.id
+        for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+        if BARE_COUNTRY.search(text)
+    ]
+    assert not faults, faults
+    assert BARE_COUNTRY.search("Le questionnaire de %(country)s a été soumis.")  # the rule bites
+    assert BARE_COUNTRY.search("%(country)s a soumis ses réponses.")
+    assert not BARE_COUNTRY.search("%(country)s\u00a0: réponses soumises.")
+
+
 def test_lists_in_words_are_separated_as_each_language_writes_them():
     assert list_separator("en") == "; " == LIST_SEPARATOR
     assert list_separator("fr") == f"{NNBSP}; "

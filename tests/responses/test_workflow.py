@@ -86,7 +86,10 @@ def test_notifications_are_written_in_french_for_french_speakers(db, scenario, d
     workflow.return_for_changes(draft, scenario.coordinator, "Précisez la source.")
     db.session.commit()
     french = {m.kind: m for m in messages(db) if m.language == "fr"}
-    assert french["submission.submitted"].subject == "Niger a soumis son auto-évaluation (2026-H2)"
+    # French puts an article before most country names ("le Niger"): the name stands as a label.
+    assert (
+        french["submission.submitted"].subject == "Niger\u00a0: auto-évaluation soumise (2026-H2)"
+    )
     assert "renvoyée" in french["submission.returned"].subject
     assert "Précisez la source." in french["submission.returned"].body
 
