@@ -28,8 +28,12 @@ class ReturnForm(FlaskForm):
 
 
 class ReopenForm(FlaskForm):
+    # Posted as "note", like the return form's note on the same page: its own id, so that
+    # each label (and error message) belongs to its own box.
     note = TextAreaField(
-        _l("Reason for reopening"), validators=[DataRequired(), Length(max=MAX_QUERY_LENGTH)]
+        _l("Reason for reopening"),
+        validators=[DataRequired(), Length(max=MAX_QUERY_LENGTH)],
+        id="reopen-note",
     )
 
 

@@ -7,7 +7,7 @@ import html
 import re
 
 from surveys.demo import load_demo
-from surveys.demo.rounds import open_demo_round
+from surveys.demo.rounds import closed_demo_round, open_demo_round
 from surveys.export.scorecard import build_scorecard
 from surveys.roles import Role
 from tests.export.helpers import calamine_sheets, openpyxl_book, table, values
@@ -53,3 +53,13 @@ def test_the_sheet_and_the_page_show_the_same_rows(app, db, client, login, creat
     niger = next(r for r in web if r[0] == "NE")
     assert niger[2] == "Draft"
     assert re.search(r'href="#country-NE">Niger</a></th><td class="num">\d+</td>', text)
+
+
+def test_a_round_without_a_failed_check_says_so_and_links_nowhere(db, client, login, create_user):
+    load_demo()
+    closed_round = closed_demo_round()
+    login(create_user(Role.ANALYST, name="Analyst"))
+    text = client.get(f"/results/rounds/{closed_round.id}/data-quality").get_data(as_text=True)
+    assert "No answer of this round breaks a validation rule." in text
+    # The link to the table of failures went to an anchor the page did not have.
+    assert 'href="#all-failures"' not in text and "checks failed" not in text
