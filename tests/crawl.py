@@ -8,6 +8,7 @@ same after every rebuild (tables are emptied with their id counters reset).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -216,12 +217,11 @@ def client_as(app, login, world: World, identity: str):
 CRAWLERS = (ANONYMOUS, "admin", "coordinator", "respondent")
 
 
-def crawl_forms(
+def crawl_pages(
     app, login, world: World, *, naming: str | None = None
-) -> dict[tuple[str, str], Form]:
-    """Per (endpoint, method), the fullest form found on any page (only pages whose URL names a
-    `naming` argument, if given), by the visitors of CRAWLERS."""
-    found: dict[tuple[str, str], Form] = {}
+) -> Iterator[tuple[str, str, str]]:
+    """(visitor, path, HTML) of every page the visitors of CRAWLERS may open (only pages whose
+    URL names a `naming` argument, if given)."""
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint == "static" or "GET" not in rule.methods:
             continue
@@ -236,11 +236,21 @@ def crawl_forms(
                 path, query_string=query, headers={"Accept": "text/html"}
             )
             if response.status_code == 200 and response.mimetype == "text/html":
-                for form in forms_of_page(app, response.get_data(as_text=True), path):
-                    known = found.get((form.endpoint, form.method))
-                    if known is None or len(form.inputs) > len(known.inputs):
-                        found[form.endpoint, form.method] = form
+                yield identity, path, response.get_data(as_text=True)
             response.close()
+
+
+def crawl_forms(
+    app, login, world: World, *, naming: str | None = None
+) -> dict[tuple[str, str], Form]:
+    """Per (endpoint, method), the fullest form found on any page (only pages whose URL names a
+    `naming` argument, if given), by the visitors of CRAWLERS."""
+    found: dict[tuple[str, str], Form] = {}
+    for _identity, path, html in crawl_pages(app, login, world, naming=naming):
+        for form in forms_of_page(app, html, path):
+            known = found.get((form.endpoint, form.method))
+            if known is None or len(form.inputs) > len(known.inputs):
+                found[form.endpoint, form.method] = form
     return found
 
 

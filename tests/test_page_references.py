@@ -13,16 +13,12 @@ from collections import Counter
 from html.parser import HTMLParser
 
 from tests.crawl import (
-    CRAWLERS,
     SUBMISSION_STATUS,
     build_world,
-    client_as,
-    identities_for,
+    crawl_pages,
     reset_database,
     set_submission_status,
-    url_for_rule,
 )
-from tests.test_access_matrix import QUERY_STRINGS
 
 REFERRING = ("for", "aria-describedby", "aria-labelledby", "aria-controls", "form")
 
@@ -59,23 +55,9 @@ def page_problems(html: str) -> list[str]:
 
 def _problems_of_every_page(app, login, world, naming: str | None = None) -> dict[str, list]:
     found: dict[str, list] = {}
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if rule.endpoint == "static" or "GET" not in rule.methods:
-            continue
-        if naming is not None and naming not in rule.arguments:
-            continue
-        path = url_for_rule(rule, world)
-        query = QUERY_STRINGS[rule.endpoint](world) if rule.endpoint in QUERY_STRINGS else None
-        for identity in identities_for(app, rule.endpoint):
-            if identity not in CRAWLERS:
-                continue
-            response = client_as(app, login, world, identity).get(
-                path, query_string=query, headers={"Accept": "text/html"}
-            )
-            page = response.status_code == 200 and response.mimetype == "text/html"
-            if page and (problems := page_problems(response.get_data(as_text=True))):
-                found[f"{identity} {path}"] = problems
-            response.close()
+    for identity, path, html in crawl_pages(app, login, world, naming=naming):
+        if problems := page_problems(html):
+            found[f"{identity} {path}"] = problems
     return found
 
 
