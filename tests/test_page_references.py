@@ -1,6 +1,6 @@
 """Every reference a page makes to one of its own elements leads somewhere: a label's `for`, an
 `aria-describedby`, `aria-labelledby` or `aria-controls`, a control's `form`, a link to `#id`;
-and no two elements a person can reach share an id (hidden inputs aside). A broken one is a
+and no two elements share an id (the hidden CSRF inputs of a page's forms did). A broken one is a
 link that goes nowhere, or a field whose label or message assistive technology cannot find (the
 data-quality page linked to its table of failures when it had none to show).
 
@@ -26,16 +26,13 @@ REFERRING = ("for", "aria-describedby", "aria-labelledby", "aria-controls", "for
 class _References(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.ids: set[str] = set()
-        self.reachable: Counter[str] = Counter()  # ids of elements other than hidden inputs
+        self.ids: Counter[str] = Counter()
         self.references: list[tuple[str, str]] = []  # (attribute, id)
 
     def handle_starttag(self, tag, attrs):
         attributes = {name: value or "" for name, value in attrs}
         if identifier := attributes.get("id"):
-            self.ids.add(identifier)
-            if not (tag == "input" and attributes.get("type", "").lower() == "hidden"):
-                self.reachable[identifier] += 1
+            self.ids[identifier] += 1
         for name in REFERRING:
             self.references.extend((name, ref) for ref in attributes.get(name, "").split())
         href = attributes.get("href", "")
@@ -49,7 +46,7 @@ def page_problems(html: str) -> list[str]:
     broken = [
         f'{name}="{ref}" leads nowhere' for name, ref in parser.references if ref not in parser.ids
     ]
-    repeated = [f'id="{ref}" {n} times' for ref, n in parser.reachable.items() if n > 1]
+    repeated = [f'id="{ref}" {n} times' for ref, n in parser.ids.items() if n > 1]
     return sorted(set(broken)) + repeated
 
 
@@ -61,7 +58,8 @@ def _problems_of_every_page(app, login, world, naming: str | None = None) -> dic
     return found
 
 
-def test_every_reference_within_a_page_leads_somewhere(app, db, factories, login):
+def test_every_reference_within_a_page_leads_somewhere(app, db, factories, login, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # pages as served: with tokens
     reset_database(db)
     world = build_world(db, factories)
     found = _problems_of_every_page(app, login, world)
@@ -82,4 +80,39 @@ def test_the_check_sees_a_broken_reference_and_a_repeated_id():
         'aria-describedby="name-hint" leads nowhere',
         'href="nowhere" leads nowhere',
         'id="twice" 2 times',
+        'id="token" 2 times',
     ]
+
+
+def test_the_demos_pages_of_many_forms_repeat_no_id(app, db, login, monkeypatch):
+    """The coordinator's and the administrator's pages that hold a form a row (a round's
+    countries, the cadences, a person's actions): each form's CSRF input had id "csrf_token"."""
+    import sqlalchemy as sa
+
+    from surveys.accounts.models import User
+    from surveys.demo import load_demo
+    from surveys.demo.rounds import closed_demo_round, open_demo_round
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # pages as served: with tokens
+    load_demo()
+    people = db.session.scalars(sa.select(User).order_by(User.id)).all()
+    by_role = {p.email.split("@")[0]: p for p in people}
+    pages = {
+        "coordinator": [
+            "/rounds/",
+            "/rounds/cadences",
+            f"/rounds/{open_demo_round().id}",
+            f"/rounds/{closed_demo_round().id}",
+        ],
+        "admin": ["/people", *(f"/people/{person.id}" for person in people[:6])],
+    }
+    found = {}
+    for role, paths in pages.items():
+        client = app.test_client()
+        login(by_role[role], on=client)
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            if problems := page_problems(response.get_data(as_text=True)):
+                found[path] = problems
+    assert not found, found

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     HiddenField,
@@ -20,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from surveys.accounts.labels import ROLE_LABELS, STATUS_LABELS, is_valid_timezone
 from surveys.accounts.passwords import MIN_PASSWORD_LENGTH
+from surveys.forms import Form
 from surveys.i18n import enabled_languages
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Whether the address works is only
@@ -65,7 +65,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     # autocomplete: password managers and browsers fill the right boxes (WCAG 1.3.5).
     email = EmailField(
         _l("Email address"),
@@ -80,7 +80,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField(
         _l("Email address"),
         validators=[DataRequired(), Length(max=254), EmailAddress()],
@@ -88,7 +88,7 @@ class ResetRequestForm(FlaskForm):
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
@@ -109,7 +109,7 @@ class ChangePasswordForm(NewPasswordForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
     language = SelectField(_l("Language"), choices=language_choices)
     timezone = StringField(
@@ -120,7 +120,7 @@ class ProfileForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         _l("Email address"),
         validators=[DataRequired(), Length(max=254), EmailAddress()],
@@ -136,7 +136,7 @@ class InviteForm(FlaskForm):
         self.countries.choices = as_choices(countries)
 
 
-class AccessForm(FlaskForm):
+class AccessForm(Form):
     roles = MultiCheckboxField(_l("Roles"), validators=[DataRequired()])
     countries = MultiCheckboxField(_l("Countries (respondents)"), coerce=int)
 
@@ -145,13 +145,13 @@ class AccessForm(FlaskForm):
         self.countries.choices = as_choices(countries)
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """An empty form for buttons that POST (deactivate, resend): only the CSRF token."""
 
     next = HiddenField()
 
 
-class PeopleFilterForm(FlaskForm):
+class PeopleFilterForm(Form):
     """Filters of the people list, sent by GET (no CSRF: reading only)."""
 
     class Meta:

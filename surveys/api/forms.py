@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from surveys.forms import Form
 from surveys.inputs import WholeNumberField
 
 
@@ -14,7 +14,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class NewTokenForm(FlaskForm):
+class NewTokenForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)], filters=[_strip])
     days = WholeNumberField(_l("Expires after (days)"), validators=[InputRequired()])
 
@@ -24,5 +24,5 @@ class NewTokenForm(FlaskForm):
         self.days.validators = [InputRequired(), NumberRange(1, longest)]
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     """A revoke button: only the CSRF token."""

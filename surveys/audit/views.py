@@ -6,7 +6,6 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -16,6 +15,7 @@ from surveys.access import allow
 from surveys.audit.labels import action_label
 from surveys.audit.models import AuditEvent
 from surveys.extensions import db
+from surveys.forms import Form
 from surveys.i18n import gettext as _
 from surveys.i18n import user_zone
 from surveys.inputs import WholeNumberField, parse_id
@@ -26,7 +26,7 @@ bp = Blueprint("audit", __name__, template_folder="templates")
 EVENTS_PER_PAGE = 50
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """Filters sent by GET (reading only, so no CSRF token)."""
 
     class Meta:

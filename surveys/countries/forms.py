@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from surveys.countries.operations import NAME_FIELD
+from surveys.forms import Form
 from surveys.i18n import current_language, language_codes
 from surveys.languages import language_name_in
 
 
-class CountryForm(FlaskForm):
+class CountryForm(Form):
     iso2 = StringField(
         _l("ISO 3166 alpha-2 code"),
         validators=[DataRequired(), Regexp(r"^[A-Za-z]{2}$", message=_l("Two letters, e.g. BJ."))],
@@ -46,7 +46,7 @@ def country_form() -> CountryForm:
     return ConfiguredCountryForm()
 
 
-class RenameForm(FlaskForm):
+class RenameForm(Form):
     def name_fields(self) -> list:
         return [self[NAME_FIELD % code] for code in language_codes()]
 

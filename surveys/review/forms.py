@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from surveys.forms import Form
 from surveys.review.operations import MAX_QUERY_LENGTH
 
 
-class QueryForm(FlaskForm):
+class QueryForm(Form):
     """A coordinator's query on one question."""
 
     question_id = HiddenField()
@@ -19,7 +19,7 @@ class QueryForm(FlaskForm):
     text = TextAreaField(_l("Query"), validators=[DataRequired(), Length(max=MAX_QUERY_LENGTH)])
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(Form):
     note = TextAreaField(
         _l("Note to the country"),
         validators=[Optional(), Length(max=MAX_QUERY_LENGTH)],
@@ -27,7 +27,7 @@ class ReturnForm(FlaskForm):
     )
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     # Posted as "note", like the return form's note on the same page: its own id, so that
     # each label (and error message) belongs to its own box.
     note = TextAreaField(
@@ -37,11 +37,11 @@ class ReopenForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button-only form (validate, resolve): CSRF token only."""
 
 
-class AnswerQueryForm(FlaskForm):
+class AnswerQueryForm(Form):
     response = TextAreaField(
         _l("Your answer"), validators=[DataRequired(), Length(max=MAX_QUERY_LENGTH)]
     )

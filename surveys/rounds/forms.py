@@ -6,7 +6,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     SelectField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from surveys.forms import Form
 from surveys.inputs import WholeNumberField
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -54,7 +54,7 @@ def _datetime_field(label) -> DateTimeLocalField:
     )
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     version_id = SelectField(_l("Questionnaire version"), coerce=int, validators=[InputRequired()])
     period_label = StringField(
         _l("Period"), validators=[DataRequired(), Length(max=40)], description="2026-H2"
@@ -69,24 +69,24 @@ class RoundForm(FlaskForm):
     )
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(Form):
     # 0: every country (the round's closing date); else one country's extension.
     country_id = SelectField(_l("For"), coerce=int, default=0)
     closes_at = _datetime_field(_l("New closing date"))
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     closes_at = _datetime_field(_l("Open again until"))
     note = TextAreaField(
         _l("Reason (the country will see it)"), validators=[Optional(), Length(max=5000)]
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs its CSRF token (cancel, remind now, resend)."""
 
 
-class CadenceForm(FlaskForm):
+class CadenceForm(Form):
     questionnaire_id = SelectField(_l("Questionnaire"), coerce=int, validators=[InputRequired()])
     every_months = WholeNumberField(
         _l("A round every (months)"), default=6, validators=[InputRequired(), NumberRange(1, 36)]
