@@ -12,6 +12,11 @@ from __future__ import annotations
 from collections import Counter
 from html.parser import HTMLParser
 
+import sqlalchemy as sa
+
+from surveys.accounts.models import User
+from surveys.demo import load_demo
+from surveys.demo.rounds import closed_demo_round, open_demo_round
 from tests.crawl import (
     SUBMISSION_STATUS,
     build_world,
@@ -87,12 +92,6 @@ def test_the_check_sees_a_broken_reference_and_a_repeated_id():
 def test_the_demos_pages_of_many_forms_repeat_no_id(app, db, login, monkeypatch):
     """The coordinator's and the administrator's pages that hold a form a row (a round's
     countries, the cadences, a person's actions): each form's CSRF input had id "csrf_token"."""
-    import sqlalchemy as sa
-
-    from surveys.accounts.models import User
-    from surveys.demo import load_demo
-    from surveys.demo.rounds import closed_demo_round, open_demo_round
-
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # pages as served: with tokens
     load_demo()
     people = db.session.scalars(sa.select(User).order_by(User.id)).all()
