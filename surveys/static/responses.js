@@ -11,7 +11,9 @@ function surveysReadNumber(text, form, whole, unit) {
   if (unit && stripped.slice(-unit.length) === unit && stripped.slice(0, -unit.length).trim()) {
     text = stripped.slice(0, -unit.length);  // "45 %": the figure alone
   }
-  var compact = (text || "").replace(/[\s\u00a0\u202f']/g, "");
+  // Spaces and digits as the server takes them (kinds/base.py): Arabic-Indic digits read as 0-9.
+  var compact = (text || "").replace(/[\s\x1c-\x1f\x85\u00a0\u202f\ufeff']/g, "").replace(
+    /[\u0660-\u0669\u06f0-\u06f9]/g, function (digit) { return String(digit.charCodeAt(0) & 15); });
   if (compact.length > 40 || !/^-?\d+([.,]\d+)*$/.test(compact)) return null;
   var sign = compact.charAt(0) === "-" ? "-" : "", digits = sign ? compact.slice(1) : compact;
   var marks = digits.replace(/[^.,]/g, "");

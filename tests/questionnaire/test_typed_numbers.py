@@ -43,6 +43,11 @@ READINGS = [
     ("-1,234", "en", False, -1234),
     (" 42 ", "fr", True, 42),
     ("12,0", "fr", False, 12.0),
+    # An Arabic keyboard's digits (Chad, Mauritania), in both their forms:
+    ("\u0661\u0662\u0663\u0664", "fr", True, 1234),
+    ("\u0661,\u0662\u0663\u0664", "en", False, 1234),
+    ("\u06f1\u06f2,\u06f5", "fr", False, 12.5),
+    ("\ufeff42", "en", True, 42),
 ]
 
 
@@ -60,7 +65,10 @@ def test_a_blank_is_no_number(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["1,23,4", "1.234,567.8", "1,234.5.6", "12,34,567", "0,123,456", "1,,234", "1.", ",5", "abc"],
+    [
+        *("1,23,4", "1.234,567.8", "1,234.5.6", "12,34,567", "0,123,456", "1,,234", "1.", ",5"),
+        *("abc", "\uff11\uff12", "\u0967\u0968"),  # fullwidth and Devanagari digits: no number
+    ],
 )
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_misplaced_marks_are_not_a_number(text, language):

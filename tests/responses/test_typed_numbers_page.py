@@ -60,6 +60,22 @@ def test_a_french_number_that_reads_two_ways_is_asked_again(client, login, world
     assert answers["protection_statistics"]["cells"] == {"prosecuted|2024|female": 12.5}
 
 
+def test_digits_of_an_arabic_keyboard_are_read_and_other_scripts_refused(
+    client, login, world, started, french
+):
+    login(french)
+    arabic_indic = {CELL: "\u0661\u0662", "protection_budget": "\u06f1\u06f2,\u06f5"}
+    response = post_area(
+        client, started, {**arabic_indic, "protection_shelters": "\uff13"}, area="protection"
+    )
+    assert response.status_code == 422  # the fullwidth "３" only
+    assert 'id="protection_shelters-error"' in response.get_data(as_text=True)
+    answers = _answers(started)
+    assert answers["protection_statistics"]["cells"] == {"prosecuted|2024|female": 12}
+    assert answers["protection_budget"] == 12.5
+    assert "protection_shelters" not in answers
+
+
 def test_an_autosave_of_an_ambiguous_figure_names_the_field(client, login, world, started, french):
     login(french)
     response = post_area(client, started, {CELL: "2.500"}, area="protection", headers=JSON)

@@ -72,9 +72,18 @@ def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
-_NUMBER_TEXT = re.compile(r"-?\d+(?:[.,]\d+)*")
-_GROUPED = {mark: re.compile(rf"[1-9]\d{{0,2}}(?:{re.escape(mark)}\d{{3}})+") for mark in ",."}
+_SPACES = re.compile(r"[\s\u00a0\u202f\ufeff']")
+# Digits are read as a keyboard of the mechanism's countries types them: Western, and the
+# Arabic-Indic digits of an Arabic keyboard or phone (Arabic is official in Chad and Mauritania),
+# in their two forms. Other scripts' digits are no number here, as in the page's script
+# (surveysReadNumber): the two must read every text alike.
+_ARABIC_INDIC_DIGITS = str.maketrans(
+    {chr(zero + digit): str(digit) for zero in (0x0660, 0x06F0) for digit in range(10)}
+)
+_NUMBER_TEXT = re.compile(r"-?[0-9]+(?:[.,][0-9]+)*")
+_GROUPED = {
+    mark: re.compile(rf"[1-9][0-9]{{0,2}}(?:{re.escape(mark)}[0-9]{{3}})+") for mark in ",."
+}
 AMBIGUOUS_NUMBER = N_(
     "“%(typed)s” can be read as %(whole)s or as %(decimal)s: type %(whole)s for the whole number, "
     "or %(decimal)s for the decimal one."
@@ -116,7 +125,7 @@ def parse_number(
     asked (`whole`), and raises AmbiguousNumber elsewhere: the number is asked again, never
     guessed. Raises ValueError when the text is not a number.
     """
-    compact = _SPACES.sub("", text or "")
+    compact = _SPACES.sub("", text or "").translate(_ARABIC_INDIC_DIGITS)
     if not compact:
         return None
     if len(compact) > NUMBER_TEXT_MAX or not _NUMBER_TEXT.fullmatch(compact):
