@@ -151,6 +151,32 @@ def test_french_never_puts_a_country_name_where_an_article_is_due():
     assert not BARE_COUNTRY.search("%(country)s\u00a0: réponses soumises.")
 
 
+# English puts an article before some countries (the Netherlands, the United Kingdom, the
+# Gambia) and none before others: a name set bare inside a sentence reads wrong for some of them
+# ("the questionnaire of Netherlands"). Messages name a country as a label or in brackets, as the
+# French ones do: "Netherlands: answers submitted", "Thank you: the questionnaire was submitted
+# (Netherlands)."
+ENGLISH_BARE_COUNTRY = re.compile(
+    r"\b(?:of|for|to|from|in|by|with|at)\s+%\(country\)s|^%\(country\)s\s+\w"
+)
+
+
+def test_english_never_puts_a_country_name_where_an_article_may_be_due():
+    with PO_FILE.open("rb") as handle:
+        catalogue = read_po(handle, locale="fr")
+    faults = [
+        text
+        for message in catalogue
+        if message.id
+        for text in (message.id if isinstance(message.id, tuple) else (message.id,))
+        if ENGLISH_BARE_COUNTRY.search(text)
+    ]
+    assert not faults, faults
+    assert ENGLISH_BARE_COUNTRY.search("Thank you: the questionnaire of %(country)s was submitted.")
+    assert ENGLISH_BARE_COUNTRY.search("%(country)s submitted its answers.")
+    assert not ENGLISH_BARE_COUNTRY.search("%(country)s: answers submitted.")
+
+
 def test_lists_in_words_are_separated_as_each_language_writes_them():
     assert list_separator("en") == "; " == LIST_SEPARATOR
     assert list_separator("fr") == f"{NNBSP}; "

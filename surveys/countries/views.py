@@ -26,7 +26,7 @@ def index():
             form[exc.field].errors.append(str(exc))
         else:
             db.session.commit()
-            flash(_("%(name)s was added.", name=country.name(current_language())), "success")
+            flash(_("Country added: %(name)s.", name=country.name(current_language())), "success")
             return redirect(url_for("countries.index"))
     language = current_language()
     countries = sorted(db.session.scalars(db.select(Country)), key=lambda c: c.name(language))

@@ -204,7 +204,7 @@ def _participant(round_: Round, country_id: int) -> RoundCountry:
             raise RoundError(_("Unknown country: %(ids)s.", ids=country_id), "country_id")
         raise RoundError(
             _(
-                "%(country)s does not take part in this round.",
+                "%(country)s: this country does not take part in this round.",
                 country=country.name(current_language()),
             ),
             "country_id",
@@ -549,7 +549,8 @@ def extend_country(
     if state == RoundState.CLOSED:
         raise RoundError(
             _(
-                "The round is closed for %(country)s; reopen its submission instead of extending.",
+                "The round is closed (%(country)s); reopen the country's submission instead of "
+                "extending.",
                 country=participant.country.name(current_language()),
             ),
             "closes_at",
@@ -578,7 +579,7 @@ def check_reopen(
     if state != RoundState.CLOSED:
         raise RoundError(
             _(
-                "The round is still open for %(country)s; extend its closing date instead.",
+                "The round is still open (%(country)s); extend the country's closing date instead.",
                 country=participant.country.name(current_language()),
             )
         )

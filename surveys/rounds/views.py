@@ -441,8 +441,8 @@ def remind(round_id: int, country_id: int):
     if count:
         flash(
             ngettext(
-                "Reminder to %(country)s queued for %(num)d person: %(names)s.",
-                "Reminder to %(country)s queued for %(num)d people: %(names)s.",
+                "Reminder (%(country)s) queued for %(num)d person: %(names)s.",
+                "Reminder (%(country)s) queued for %(num)d people: %(names)s.",
                 count,
                 country=country,
                 names=_names(people),
@@ -451,7 +451,7 @@ def remind(round_id: int, country_id: int):
         )
     else:
         flash(
-            _("%(country)s has no active respondent: nobody to remind.", country=country),
+            _("%(country)s: no active respondent, nobody to remind.", country=country),
             "warning",
         )
     return redirect(url_for("rounds.show", round_id=round_.id))

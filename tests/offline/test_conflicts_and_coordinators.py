@@ -122,7 +122,9 @@ def test_a_coordinator_downloads_a_blank_workbook_and_imports_it_on_the_countrys
     assert f'href="/offline/rounds/{world.round.id}/countries/{world.country.id}"' in round_page
     page = client.get(f"/offline/rounds/{world.round.id}/countries/{world.country.id}")
     assert page.status_code == 200
-    assert "You are acting on behalf of Niger" in page.get_data(as_text=True)
+    assert "You are acting on behalf of the country's respondents (Niger)" in page.get_data(
+        as_text=True
+    )
     book = download(client, world.round.id, world.country.id, blank="1")
     filled = fill(book, {"legal_tip_offence": "No", "protection_shelters": 1})
     html = upload(client, world.round.id, world.country.id, filled).get_data(as_text=True)

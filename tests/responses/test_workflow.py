@@ -71,7 +71,7 @@ def test_submit_tells_every_coordinator_in_their_own_language(db, scenario, draf
     by_recipient = {m.recipient_email: m for m in messages(db)}
     assert set(by_recipient) == {"coord@unodc.example", "coord-fr@unodc.example"}
     english, french = by_recipient["coord@unodc.example"], by_recipient["coord-fr@unodc.example"]
-    assert english.subject == "Niger submitted its self-assessment (2026-H2)"
+    assert english.subject == "Niger: self-assessment submitted (2026-H2)"
     assert english.language == "en" and french.language == "fr"
     assert f"/review/submissions/{draft.id}" in english.body
     assert all(

@@ -420,7 +420,7 @@ def test_validating_and_submitting_show_what_they_do_before_the_post(
     assert f'href="/review/submissions/{submitted.id}/validate"' in review
     assert f'action="/review/submissions/{submitted.id}/validate"' not in review  # no 1-click
     page = client.get(f"/review/submissions/{submitted.id}/validate").get_data(as_text=True)
-    assert "Validate the answers of Niger for 2026-H2?" in page
+    assert "Validate the answers (Niger, 2026-H2)?" in page
     assert "1 open query is marked resolved. 1 of them has no answer from the country." in page
     db.session.refresh(submitted)
     assert submitted.status == Status.SUBMITTED  # looking changed nothing

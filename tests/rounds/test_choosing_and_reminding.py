@@ -125,14 +125,14 @@ def test_a_reminder_is_confirmed_first_and_names_the_country_and_its_people(
     assert "<form" not in page.split("Remind…")[0][-400:]  # a link to a summary, not a post
     confirm = client.get(f"/rounds/{round_.id}/countries/{world['NE'].id}/remind")
     text = confirm.get_data(as_text=True)
-    assert "Remind Niger now?" in text and "focal.ne@example.org" in text
+    assert "Send a reminder now (Niger)?" in text and "focal.ne@example.org" in text
     assert db.session.query(OutboxMessage).count() == 0  # looking sends nothing
 
     done = client.post(
         f"/rounds/{round_.id}/countries/{world['NE'].id}/remind", follow_redirects=True
     ).get_data(as_text=True)
     name = world["people"]["NE"].name
-    assert f"Reminder to Niger queued for 1 person: {name}." in done
+    assert f"Reminder (Niger) queued for 1 person: {name}." in done
     assert db.session.query(OutboxMessage).count() == 1
 
 

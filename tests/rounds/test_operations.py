@@ -183,7 +183,7 @@ def test_extension_on_a_closed_round_is_refused(db, setup):
     _refused(
         db,
         lambda: extend_country(round_, setup["niger"].id, NOW + 60 * DAY, now=closed),
-        "reopen its submission instead",
+        "reopen the country's submission instead",
     )
     _refused(db, lambda: move_closing(round_, NOW + 60 * DAY, now=closed), "This round is closed")
 
@@ -200,7 +200,7 @@ def test_extension_must_be_later_and_for_a_participant(db, setup, create_country
     _refused(
         db,
         lambda: extend_country(round_, setup["mali"].id, NOW + 60 * DAY, now=during),
-        "Mali does not take part",
+        "Mali: this country does not take part",
     )
     _refused(
         db,

@@ -97,7 +97,7 @@ def test_the_reminder_counts_carried_over_answers_apart_as_the_round_page_does(
     assert "Nobody has started answering yet." in _body(db, "ml@example.org")
     # One paragraph each, one blank line between them.
     assert "\n\n\n" not in english and "\n\n\n" not in french
-    assert "yet.\n\nAnswered so far" in english
+    assert "(Niger).\n\nAnswered so far" in english
 
 
 def test_one_carried_over_answer_and_nothing_to_confirm(db, round_with_progress):

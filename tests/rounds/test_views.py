@@ -147,7 +147,7 @@ def test_extend_one_country_and_refusal_on_a_closed_round(client, login, world, 
         data={"extend-country_id": world["niger"].id, "extend-closes_at": "2099-01-01T10:00"},
     )
     assert response.status_code == 400
-    assert "reopen its submission instead" in response.get_data(as_text=True)
+    assert "reopen the country&#39;s submission instead" in response.get_data(as_text=True)
     db.session.expire_all()
     assert closed.participant(world["niger"].id).closes_at_override is None
 
