@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 
 from surveys.languages import LIST_SEPARATOR, list_separator, typeset
@@ -126,55 +127,48 @@ def test_french_translations_keep_punctuation_with_its_word():
     )
 
 
-# French puts an article before most country names (le Niger, la Mauritanie, les Pays-Bas), and
-# "de"/"à" contract with it (du Niger, au Mali): a name put bare after a preposition, or as the
-# subject of a verb, reads wrong for every country of the mechanism. It stands as a label instead
-# ("Niger : réponses soumises", "Rouvrir (Niger)").
-BARE_COUNTRY = re.compile(
-    r"(?:\b(?:de|du|des|à|au|aux|pour|par|chez)\s+%\(country\)s)|^%\(country\)s\s+\w"
-)
+# A country's name set bare inside a sentence reads wrong for some countries, so messages name a
+# country as a label or in brackets ("Niger : réponses soumises", "Reopen (Netherlands)"):
+# - French puts an article before most country names (le Niger, la Mauritanie, les Pays-Bas), and
+#   "de"/"à" contract with it (du Niger, au Mali): a name after a preposition, or as the subject
+#   of a verb, reads wrong for every country of the mechanism;
+# - English puts one before some (the Netherlands, the United Kingdom, the Gambia) and not before
+#   others: "the questionnaire of Netherlands".
+BARE_COUNTRY = {
+    "fr": re.compile(
+        r"(?:\b(?:de|du|des|à|au|aux|pour|par|chez)\s+%\(country\)s)|^%\(country\)s\s+\w"
+    ),
+    "en": re.compile(r"\b(?:of|for|to|from|in|by|with|at)\s+%\(country\)s|^%\(country\)s\s+\w"),
+}
+# What each rule must refuse and let through (so that a rule that bites on nothing fails).
+BARE_COUNTRY_EXAMPLES = {
+    "fr": (
+        ["Le questionnaire de %(country)s a été soumis.", "%(country)s a soumis ses réponses."],
+        "%(country)s\u00a0: réponses soumises.",
+    ),
+    "en": (
+        ["Thank you: the questionnaire of %(country)s was submitted.", "%(country)s submitted."],
+        "%(country)s: answers submitted.",
+    ),
+}
 
 
-def test_french_never_puts_a_country_name_where_an_article_is_due():
-    with PO_FILE.open("rb") as handle:
-        french = read_po(handle, locale="fr")
-    faults = [
-        text
-        for message in french
-        if message.id
-        for text in (message.string if isinstance(message.string, tuple) else (message.string,))
-        if BARE_COUNTRY.search(text)
-    ]
-    assert not faults, faults
-    assert BARE_COUNTRY.search("Le questionnaire de %(country)s a été soumis.")  # the rule bites
-    assert BARE_COUNTRY.search("%(country)s a soumis ses réponses.")
-    assert not BARE_COUNTRY.search("%(country)s\u00a0: réponses soumises.")
-
-
-# English puts an article before some countries (the Netherlands, the United Kingdom, the
-# Gambia) and none before others: a name set bare inside a sentence reads wrong for some of them
-# ("the questionnaire of Netherlands"). Messages name a country as a label or in brackets, as the
-# French ones do: "Netherlands: answers submitted", "Thank you: the questionnaire was submitted
-# (Netherlands)."
-ENGLISH_BARE_COUNTRY = re.compile(
-    r"\b(?:of|for|to|from|in|by|with|at)\s+%\(country\)s|^%\(country\)s\s+\w"
-)
-
-
-def test_english_never_puts_a_country_name_where_an_article_may_be_due():
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_no_message_puts_a_country_name_where_an_article_may_be_due(language):
     with PO_FILE.open("rb") as handle:
         catalogue = read_po(handle, locale="fr")
-    faults = [
-        text
-        for message in catalogue
-        if message.id
-        for text in (message.id if isinstance(message.id, tuple) else (message.id,))
-        if ENGLISH_BARE_COUNTRY.search(text)
-    ]
+    rule = BARE_COUNTRY[language]
+
+    def texts(message) -> tuple[str, ...]:
+        written = message.id if language == "en" else message.string  # the source is English
+        return written if isinstance(written, tuple) else (written,)
+
+    faults = [text for message in catalogue if message.id for text in texts(message)]
+    faults = [text for text in faults if rule.search(text)]
     assert not faults, faults
-    assert ENGLISH_BARE_COUNTRY.search("Thank you: the questionnaire of %(country)s was submitted.")
-    assert ENGLISH_BARE_COUNTRY.search("%(country)s submitted its answers.")
-    assert not ENGLISH_BARE_COUNTRY.search("%(country)s: answers submitted.")
+    refused, accepted = BARE_COUNTRY_EXAMPLES[language]
+    assert all(rule.search(text) for text in refused)
+    assert not rule.search(accepted)
 
 
 def test_lists_in_words_are_separated_as_each_language_writes_them():
