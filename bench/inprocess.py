@@ -12,6 +12,11 @@ every area once, freezes what the app holds as a worker does, then runs batches 
 and prints the CPU a request costs (the lowest and the median batch: other work on the machine
 only adds) and, on PostgreSQL, the server's CPU a request (its backends, from /proc).
 
+--floors: beside the request, interleaved batch by batch, what a signed-in POST costs when it does
+nothing else (the session, the person and their scope, the CSRF check, the route's policy, a
+small JSON reply: the floor of any autosave) and the bare anchor's save of bench.serving (parse
+the body, insert a row, into the same database): how much of a request is the platform's own
+work, and how much the yardstick pays too.
 --statements: the statements one request sends to the database, in order; on PostgreSQL every
 round trip (psycopg's BEGIN, the pool's pings that reach the server, COMMIT or ROLLBACK) too.
 --profile N: the N functions with the most time of their own (cProfile), after the batches;
@@ -55,6 +60,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile-out", default="", metavar="FILE")
     parser.add_argument("--callgrind", action="store_true")
     parser.add_argument("--statements", action="store_true")
+    parser.add_argument("--floors", action="store_true")
     parser.add_argument("--under-callgrind", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -119,12 +125,6 @@ class Person:
             return EnvironBuilder(
                 path=path, headers=headers, environ_base=self.client
             ).get_environ()
-        self.saves += 1
-        body = {
-            "lock_version": self.lock,
-            self.field: f"autosave {self.saves} " + "typed text " * 4,
-            "base": json.dumps({self.field: self.print}, separators=(",", ":")),
-        }
         headers.update(
             {
                 "Accept": "application/json",
@@ -132,11 +132,24 @@ class Person:
                 "Content-Type": "application/x-www-form-urlencoded",
             }
         )
-        data = urllib.parse.urlencode(body)
         built = EnvironBuilder(
-            path=self.own, method="POST", data=data, headers=headers, environ_base=self.client
+            path=self.own,
+            method="POST",
+            data=self.save_body(),
+            headers=headers,
+            environ_base=self.client,
         )
         return built.get_environ()
+
+    def save_body(self) -> str:
+        """An autosave of one field (a new value each time), as the page's script posts it."""
+        self.saves += 1
+        body = {
+            "lock_version": self.lock,
+            self.field: f"autosave {self.saves} " + "typed text " * 4,
+            "base": json.dumps({self.field: self.print}, separators=(",", ":")),
+        }
+        return urllib.parse.urlencode(body)
 
     def acknowledge(self, body: bytes) -> None:
         reply = json.loads(body)
@@ -190,6 +203,87 @@ def cpu_of(pids: list[int]) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
     return total / TICKS
+
+
+FLOOR = "/bench/signed-in-floor"
+
+
+def add_floor_route(app) -> None:
+    """A POST that passes what every signed-in POST passes (the session and the person, the
+    CSRF check, the route's policy) and answers a small JSON: the floor of an autosave."""
+    from flask import jsonify
+    from flask_login import current_user
+
+    from surveys.access import signed_in
+
+    @signed_in
+    def signed_in_floor():
+        return jsonify({"user": current_user.id, "saved": 0})
+
+    app.add_url_rule(FLOOR, "bench_signed_in_floor", signed_in_floor, methods=["POST"])
+
+
+def floor_requester(app, person: Person):
+    """One POST to the floor route with the autosave's headers and a body of the same size."""
+    from werkzeug.test import EnvironBuilder
+
+    def one() -> int:
+        environ = EnvironBuilder(
+            path=FLOOR,
+            method="POST",
+            data=person.save_body(),
+            headers={
+                "Cookie": person.cookie,
+                "Accept": "application/json",
+                "X-CSRFToken": person.token,
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            environ_base=person.client,
+        ).get_environ()
+        status = []
+        answer = b"".join(app(environ, lambda s, h, e=None: status.append(s)))
+        assert status[0].startswith("200"), (status[0], answer[:300])
+        return len(answer)
+
+    return one
+
+
+def anchor_requester(url: str, body_of):
+    """One save of bench.serving's bare anchor (bench/anchors.py), in this process."""
+    from werkzeug.test import EnvironBuilder
+
+    from bench import anchors
+
+    anchors.create_table(url)
+
+    def one() -> int:
+        environ = EnvironBuilder(
+            path="/save",
+            method="POST",
+            data=body_of(),
+            headers={
+                "Accept": "application/json",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        ).get_environ()
+        status = []
+        answer = b"".join(anchors.bare(environ, lambda s, h, e=None: status.append(s)))
+        assert status[0].startswith("200"), (status[0], answer[:300])
+        return len(answer)
+
+    return one
+
+
+def measure_interleaved(ones: dict, requests: int) -> dict[str, list[float]]:
+    """Batches of each request in turn, so that the machine's drift weighs on all alike."""
+    batches: dict[str, list[float]] = {name: [] for name in ones}
+    for _ in range(max(1, requests // BATCH)):
+        for name, one in ones.items():
+            started = time.process_time()
+            for _ in range(BATCH):
+                one()
+            batches[name].append((time.process_time() - started) * 1000 / BATCH)
+    return {name: sorted(found) for name, found in batches.items()}
 
 
 def measure(one, requests: int, pids: list[int]) -> tuple[list[float], float]:
@@ -267,6 +361,28 @@ def statements_of(app, one) -> list[str]:
     return sent
 
 
+def print_floors(app, person: Person, one, url: str, args) -> int:
+    """The request beside the signed-in floor and the bare anchor's save (see --floors)."""
+    floor = floor_requester(app, person)
+    anchor = anchor_requester(url, person.save_body)
+    for _ in range(30):
+        floor()
+        anchor()
+    found = measure_interleaved({"request": one, "floor": floor, "anchor": anchor}, args.requests)
+    labels = {
+        "request": f"{args.request}",
+        "floor": "a signed-in POST doing nothing else",
+        "anchor": "the bare anchor's save (parse, insert a row)",
+    }
+    print(f"CPU a request, interleaved ({len(found['request'])} batches of {BATCH} each):")
+    for name, batches in found.items():
+        print(
+            f"  {labels[name]:46s} {batches[0]:.2f} ms lowest batch,"
+            f" {batches[len(batches) // 2]:.2f} median"
+        )
+    return 0
+
+
 def _transaction_status(driver):
     """psycopg's transaction status of the connection; None for sqlite3, which runs in the
     process (its BEGIN and COMMIT are no round trips)."""
@@ -307,12 +423,17 @@ def under_callgrind(args) -> int:
 
 def main() -> int:
     args = parse_args()
+    if args.floors and args.request != "save":
+        print("--floors measures beside the autosave only (save)", file=sys.stderr)
+        return 2
     if args.callgrind:
         return under_callgrind(args)
     with tempfile.TemporaryDirectory(prefix="inprocess-") as tmp:
         folder = Path(tmp)
         url = args.database_url or f"sqlite:///{folder / 'inprocess.db'}"
         app, plan = build_app(url, folder)
+        if args.floors:
+            add_floor_route(app)  # before the first request, as Flask requires
         freeze_like_a_worker()
         person = Person(app, plan)
         one = requester(app, person, args.request)
@@ -336,6 +457,8 @@ def main() -> int:
             print(f"{args.request}: {len(sent)} {what} the database")
             print("\n".join(f"  {n}. {line}" for n, line in enumerate(sent, 1)))
             return 0
+        if args.floors:
+            return print_floors(app, person, one, url, args)
         pids = server_pids(app) if url.startswith("postgresql") else []
         batches, server_ms = measure(one, args.requests, pids)
         print(
