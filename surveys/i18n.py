@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+from babel.dates import get_date_format, get_datetime_format, get_time_format
 from babel.support import NullTranslations, Translations
 from flask import current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import force_locale, format_decimal, get_locale, get_translations
+from flask_babel import force_locale, format_datetime, format_decimal, get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -324,3 +327,31 @@ def file_size(size: int) -> str:
     if size < 1024 * 1024:
         return gettext("%(num)s KB", num=format_decimal(round(size / 1024)))
     return gettext("%(num)s MB", num=format_decimal(round(size / (1024 * 1024), 1)))
+
+
+def moment_in_words(value: datetime, width: str = "medium") -> str:
+    """A moment as the pages write it (their `dt` filter): in the reader's zone and language,
+    to the minute ("31 Dec 2026, 18:00", « 31 déc. 2026, 18:00 »)."""
+    return format_datetime(value, _minutes_pattern(width))
+
+
+def _minutes_pattern(width: str) -> str:
+    """The locale's date of that width with a short time: seconds are noise on these pages.
+
+    A short date is written as a medium one: "04/12/2026" reads as 12 April to half the world.
+    """
+    if width == "short":
+        width = "medium"
+    if width not in ("medium", "long"):
+        return width
+    return _locale_minutes_pattern(str(get_locale()), width)
+
+
+@cache
+def _locale_minutes_pattern(locale: str, width: str) -> str:
+    # Once per locale and width: a round's page writes some 35 dates (CLDR's data is read-only).
+    return (
+        str(get_datetime_format(width, locale))
+        .replace("{1}", get_date_format(width, locale).pattern)
+        .replace("{0}", get_time_format("short", locale).pattern)
+    )

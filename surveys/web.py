@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 from collections.abc import Callable
-from functools import cache
 
-from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import (
     Flask,
     Response,
@@ -17,7 +15,7 @@ from flask import (
     request,
     session,
 )
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -30,7 +28,7 @@ from surveys.audit.labels import action_label
 from surveys.audit.models import AuditEvent
 from surveys.engine import read_outside_a_transaction
 from surveys.extensions import db
-from surveys.i18n import current_language, enabled_languages, file_size
+from surveys.i18n import current_language, enabled_languages, file_size, moment_in_words
 from surveys.i18n import gettext as _
 from surveys.languages import direction_of, list_separator
 from surveys.navigation import menu
@@ -82,7 +80,7 @@ def init_app(app: Flask) -> None:
     app.after_request(compress_response)
     app.context_processor(template_globals)
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": (
-        format_datetime(value, _minutes_pattern(fmt)) if value else ""
+        moment_in_words(value, fmt) if value else ""
     )
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
         format_date(value, "medium" if fmt == "short" else fmt) if value else ""
@@ -147,28 +145,6 @@ def refuse_writes_outside_post(session, _flush_context, _instances) -> None:
         "%s %s tried to change the database; refused", request.method, request.path
     )
     raise MethodNotAllowed()
-
-
-def _minutes_pattern(width: str) -> str:
-    """The locale's date of that width with a short time: seconds are noise on these pages.
-
-    A short date is written as a medium one: "04/12/2026" reads as 12 April to half the world.
-    """
-    if width == "short":
-        width = "medium"
-    if width not in ("medium", "long"):
-        return width
-    return _locale_minutes_pattern(str(get_locale()), width)
-
-
-@cache
-def _locale_minutes_pattern(locale: str, width: str) -> str:
-    # Once per locale and width: a round's page writes some 35 dates (CLDR's data is read-only).
-    return (
-        str(get_datetime_format(width, locale))
-        .replace("{1}", get_date_format(width, locale).pattern)
-        .replace("{0}", get_time_format("short", locale).pattern)
-    )
 
 
 COMPRESSIBLE = frozenset(

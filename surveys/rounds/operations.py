@@ -19,7 +19,7 @@ from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.countries.operations import active_countries
 from surveys.extensions import db
-from surveys.i18n import current_language
+from surveys.i18n import current_language, moment_in_words
 from surveys.i18n import gettext as _
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.rounds.models import DEFAULT_REMINDER_OFFSETS, Cadence, Round, RoundCountry
@@ -558,9 +558,8 @@ def extend_country(
     if closes_at <= participant.closes_at:
         raise RoundError(
             _(
-                "An extension must end after the current closing date for this country "
-                "(%(date)s UTC).",
-                date=participant.closes_at.strftime("%Y-%m-%d %H:%M"),
+                "An extension must end after the current closing date for this country (%(date)s).",
+                date=moment_in_words(participant.closes_at),
             ),
             "closes_at",
         )

@@ -192,11 +192,14 @@ def test_extension_must_be_later_and_for_a_participant(db, setup, create_country
     round_ = _create(setup, country_ids=[setup["niger"].id])
     db.session.commit()
     during = NOW + 20 * DAY
-    _refused(
+    refused = _refused(
         db,
         lambda: extend_country(round_, setup["niger"].id, NOW + 30 * DAY, now=during),
         "must end after the current closing date",
     )
+    # The closing date as the pages write it (it read "2026-12-31 18:00 UTC").
+    closes = round_.participant(setup["niger"].id).closes_at
+    assert f"({closes.day} {closes:%b %Y, %H:%M})." in refused.message
     _refused(
         db,
         lambda: extend_country(round_, setup["mali"].id, NOW + 60 * DAY, now=during),
