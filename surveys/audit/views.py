@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
@@ -17,7 +18,7 @@ from surveys.audit.models import AuditEvent
 from surveys.extensions import db
 from surveys.forms import Form
 from surveys.i18n import gettext as _
-from surveys.i18n import user_zone
+from surveys.i18n import moment_in_words, user_zone
 from surveys.inputs import WholeNumberField, parse_id
 from surveys.roles import Role
 
@@ -104,4 +105,14 @@ def audit_value(value) -> str:
         return ", ".join(audit_value(item) for item in value)
     if isinstance(value, dict):
         return "; ".join(f"{key}: {audit_value(item)}" for key, item in sorted(value.items()))
+    if isinstance(value, str) and RECORDED_MOMENT.fullmatch(value):
+        # A moment the event recorded (a closing date moved): in the reader's zone, as the
+        # page's own times are, not in the ISO form it is stored in.
+        return moment_in_words(datetime.fromisoformat(value))
     return str(value)
+
+
+# How events record a moment: `datetime.isoformat()` of an aware time (UTC in practice).
+RECORDED_MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?[+-]\d{2}:\d{2}"
+)

@@ -35,6 +35,7 @@ def events(db, create_user):
             action="submission.returned",
             target_type="submission",
             target_id=7,
+            details={"closes_at": ["2026-03-31T18:00:00+00:00", "2026-04-15T17:30:00+00:00"]},
         ),
     ]
     db.session.add_all(rows)
@@ -58,6 +59,9 @@ def test_admin_sees_every_entry_newest_first(client, login, events):
     body = response.get_data(as_text=True)
     assert body.index("submission.returned</code>") < body.index("user.invited</code>")
     assert "respondent" in body  # the details: old → new
+    # Moments in the reader's zone (Niamey, UTC+1) and words, as the log's own times.
+    assert "31 Mar 2026, 19:00 → 15 Apr 2026, 18:30" in body
+    assert "2026-03-31T18:00" not in body
 
 
 @pytest.mark.parametrize(
