@@ -218,10 +218,10 @@ CRAWLERS = (ANONYMOUS, "admin", "coordinator", "respondent")
 
 
 def crawl_pages(
-    app, login, world: World, *, naming: str | None = None
+    app, login, world: World, *, naming: str | None = None, headers: dict | None = None
 ) -> Iterator[tuple[str, str, str]]:
     """(visitor, path, HTML) of every page the visitors of CRAWLERS may open (only pages whose
-    URL names a `naming` argument, if given)."""
+    URL names a `naming` argument, if given; with `headers` added to each request)."""
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint == "static" or "GET" not in rule.methods:
             continue
@@ -233,7 +233,7 @@ def crawl_pages(
             if identity not in CRAWLERS:
                 continue
             response = client_as(app, login, world, identity).get(
-                path, query_string=query, headers={"Accept": "text/html"}
+                path, query_string=query, headers={"Accept": "text/html", **(headers or {})}
             )
             if response.status_code == 200 and response.mimetype == "text/html":
                 yield identity, path, response.get_data(as_text=True)

@@ -50,6 +50,7 @@ from surveys.roles import Role
 from surveys.rounds.models import Round
 from surveys.rounds.operations import country_state_of, state_of
 from surveys.rounds.submission_status import COUNTED_STATUSES, NOT_STARTED
+from surveys.translatable import N_
 
 READERS = (Role.ANALYST, Role.COORDINATOR, Role.ADMIN)
 MANAGERS = (Role.COORDINATOR, Role.ADMIN)
@@ -103,7 +104,7 @@ ME_SCHEMA = {
 }
 
 
-@route("/me", summary="The token's owner: roles and countries", schema=ME_SCHEMA, tag="meta")
+@route("/me", summary=N_("The token's owner: roles and countries"), schema=ME_SCHEMA, tag="meta")
 def me(arguments):
     token = db.session.get(ApiToken, g.api_token.token_id)
     return {
@@ -137,7 +138,7 @@ QUESTIONNAIRES = Table(
 
 @route(
     "/questionnaires",
-    summary="Questionnaires and their versions",
+    summary=N_("Questionnaires and their versions"),
     params=(QUESTIONNAIRE, LANG),
     table=QUESTIONNAIRES,
 )
@@ -183,7 +184,7 @@ DEFINITION_SCHEMA = {
 
 @route(
     "/questionnaires/<key>/versions/<int:version>",
-    summary="A questionnaire version's definition, with its hash",
+    summary=N_("A questionnaire version's definition, with its hash"),
     schema=DEFINITION_SCHEMA,
 )
 def questionnaire_version(arguments, key: str, version: int):
@@ -221,7 +222,7 @@ CODEBOOK = Table(
 
 @route(
     "/questionnaires/<key>/versions/<int:version>/codebook",
-    summary="Codebook: every question with its stable key, lineage, type, options and rule",
+    summary=N_("Codebook: every question with its stable key, lineage, type, options and rule"),
     params=(LANG,),
     table=CODEBOOK,
 )
@@ -288,7 +289,7 @@ def _scored_counts(round_ids, country_ids) -> dict[int, int]:
 
 @route(
     "/rounds",
-    summary="Assessment rounds: dates, state and participation",
+    summary=N_("Assessment rounds: dates, state and participation"),
     params=(QUESTIONNAIRE, PERIOD, COUNTRY, STATE),
     table=ROUNDS,
 )
@@ -370,7 +371,7 @@ ROUND_SCHEMA = {
 
 @route(
     "/rounds/<int:round_id>",
-    summary="A round with each country's state and submission status",
+    summary=N_("A round with each country's state and submission status"),
     params=(LANG,),
     schema=ROUND_SCHEMA,
 )
@@ -453,7 +454,7 @@ SCORECARDS = Table(
 
 @route(
     "/rounds/<int:round_id>/scorecards",
-    summary="Every index of every country of a round (the dashboard's and workbook's numbers)",
+    summary=N_("Every index of every country of a round (the dashboard's and workbook's numbers)"),
     description=(
         "Indices exist only for submitted and validated submissions. After overall, the areas "
         "and the lines of action come the dimension indices of the questionnaire's analysis "
@@ -548,7 +549,7 @@ STATISTICS = Table(
 
 @route(
     "/rounds/<int:round_id>/statistics",
-    summary="Statistics tables of a round, one row per cell reported",
+    summary=N_("Statistics tables of a round, one row per cell reported"),
     description="Figures of submitted and validated submissions only.",
     params=(COUNTRY, LANG),
     table=STATISTICS,
@@ -619,7 +620,7 @@ CURSOR_KEYS = ("r", "c", "p", "t")
 
 @route(
     "/responses",
-    summary="Tidy responses: one row per country and question",
+    summary=N_("Tidy responses: one row per country and question"),
     description=(
         "Submitted and validated submissions only. Rows are ordered by round, country code and "
         "question order. Pages are read as of the first page's moment (meta.as_of): a "

@@ -1,0 +1,128 @@
+"""French pages put a space before : ; ? and ! wherever the text is put together, not only in
+the catalogue's strings (tests/test_translations.py checks those): a template that wrote
+`</a>: 7 à confirmer` printed "coordination: 7 à confirmer" on the respondent's page.
+
+Every page of the application, as each crawler of tests/crawl.py sees it with French as its
+language, in the access matrix's world."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import sqlalchemy as sa
+
+from surveys.accounts.models import User
+from tests.crawl import build_world, crawl_pages, reset_database
+
+# A mark of French typography glued to the word before it, at the end of a phrase: "18:00",
+# "https://" and "x!=y" have no space after the mark and are left alone.
+GLUED = re.compile(r"[^\s\u00a0\u202f([«'\"/]([:;?!])(?=[\s\u00a0\u202f]|$)")
+# What the world's people typed (a coordinator's question): their words, not the platform's.
+TYPED_BY_PEOPLE = ("Which article?",)
+
+
+class _Text(HTMLParser):
+    """The text a reader sees in French: no script, style, code, attribute, or text marked as
+    being in another language (nested elements are skipped with their parent)."""
+
+    SKIPPED = frozenset({"script", "style", "code", "samp", "pre", "textarea", "option"})
+    VOID = frozenset({"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        # Text marked as another language (a message's subject in its recipient's) is theirs.
+        other_language = any(name == "lang" and value != "fr" for name, value in attrs)
+        if tag in self.VOID:
+            return
+        if tag in self.SKIPPED or other_language or self.skipping:
+            self.skipping += 1
+
+    def handle_endtag(self, tag):
+        if self.skipping and tag not in self.VOID:
+            self.skipping -= 1
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def glued_marks(html: str) -> list[str]:
+    parser = _Text()
+    parser.feed(html)
+    text = " ".join("".join(parser.parts).split())
+    for typed in TYPED_BY_PEOPLE:
+        text = text.replace(typed, "")
+    return [f"…{text[max(m.start() - 25, 0) : m.end() + 10]}…" for m in GLUED.finditer(text)]
+
+
+def test_the_check_sees_a_glued_mark_and_leaves_times_and_addresses_alone():
+    assert glued_marks("<p><a href='#'>Coopération</a>: 7 à confirmer</p>")
+    assert glued_marks("<p>Pas encore de compte? Demandez</p>")
+    assert not glued_marks(
+        "<p>Clôture\u00a0: 31 déc. 2026, 18:00 https://example.org compte\u202f?</p>"
+        "<script>a ? b : c;</script><code>x: y</code>"
+    )
+
+
+def test_french_pages_put_a_space_before_their_punctuation(app, db, factories, login):
+    reset_database(db)
+    world = build_world(db, factories)
+    db.session.execute(sa.update(User).values(language="fr"))
+    db.session.commit()
+    found = {}
+    french = {"Accept-Language": "fr"}  # for visitors not signed in
+    for identity, path, html in crawl_pages(app, login, world, headers=french):
+        assert 'lang="fr"' in html[:300], (identity, path)
+        if faults := glued_marks(html):
+            found[f"{identity} {path}"] = faults
+    assert not found, found
+
+
+def test_the_demos_french_pages_put_a_space_before_their_punctuation(app, db, login):
+    """The demo's French respondent and coordinator, on pages the access matrix's world leaves
+    bare: a draft with answers carried over to confirm, a round with countries at every step."""
+    from surveys.demo import load_demo
+    from surveys.demo.rounds import closed_demo_round, open_demo_round
+    from surveys.responses.models import Submission
+
+    load_demo()
+    people = {p.email.split("@")[0]: p for p in db.session.scalars(sa.select(User))}
+    open_round, closed_round = open_demo_round(), closed_demo_round()
+    niger = people["respondent-ne"]
+    draft = db.session.scalars(
+        sa.select(Submission).where(
+            Submission.round_id == open_round.id,
+            Submission.country_id.in_([c.id for c in niger.countries]),
+        )
+    ).first()
+    areas = [area.id for area in open_round.version.definition.areas]
+    pages = {
+        "respondent-ne": [
+            "/my-questionnaires",
+            f"/submissions/{draft.id}",
+            *(f"/submissions/{draft.id}/areas/{area}" for area in areas),
+        ],
+        "coordinator": [
+            "/rounds/",
+            f"/rounds/{open_round.id}",
+            f"/rounds/{closed_round.id}",
+            f"/review/rounds/{open_round.id}",
+            f"/results/rounds/{closed_round.id}",
+        ],
+    }
+    found = {}
+    for who, paths in pages.items():
+        assert people[who].language == "fr"
+        client = app.test_client()
+        login(people[who], on=client)
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            if faults := glued_marks(response.get_data(as_text=True)):
+                found[f"{who} {path}"] = faults
+    assert not found, found
