@@ -240,6 +240,20 @@ def crawl_pages(
             response.close()
 
 
+def pages_of_people(
+    app, login, people: dict, pages: dict[str, list[str]]
+) -> Iterator[tuple[str, str, str]]:
+    """(who, path, HTML) of each page of `pages` (paths by key of `people`), each opened by its
+    person, signed in on a client of their own; every one must answer 200."""
+    for who, paths in pages.items():
+        client = app.test_client()
+        login(people[who], on=client)
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, (who, path, response.status_code)
+            yield who, path, response.get_data(as_text=True)
+
+
 def crawl_forms(
     app, login, world: World, *, naming: str | None = None
 ) -> dict[tuple[str, str], Form]:

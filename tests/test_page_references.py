@@ -21,6 +21,7 @@ from tests.crawl import (
     SUBMISSION_STATUS,
     build_world,
     crawl_pages,
+    pages_of_people,
     reset_database,
     set_submission_status,
 )
@@ -105,13 +106,9 @@ def test_the_demos_pages_of_many_forms_repeat_no_id(app, db, login, monkeypatch)
         ],
         "admin": ["/people", *(f"/people/{person.id}" for person in people[:6])],
     }
-    found = {}
-    for role, paths in pages.items():
-        client = app.test_client()
-        login(by_role[role], on=client)
-        for path in paths:
-            response = client.get(path)
-            assert response.status_code == 200, path
-            if problems := page_problems(response.get_data(as_text=True)):
-                found[path] = problems
+    found = {
+        path: problems
+        for _role, path, html in pages_of_people(app, login, by_role, pages)
+        if (problems := page_problems(html))
+    }
     assert not found, found

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 import sqlalchemy as sa
 
 from surveys.accounts.models import User
-from tests.crawl import build_world, crawl_pages, reset_database
+from tests.crawl import build_world, crawl_pages, pages_of_people, reset_database
 
 # A mark of French typography glued to the word before it, at the end of a phrase: "18:00",
 # "https://" and "x!=y" have no space after the mark and are left alone.
@@ -117,16 +117,12 @@ def test_the_demos_french_pages_put_a_space_before_their_punctuation(app, db, lo
             f"/results/rounds/{closed_round.id}",
         ],
     }
-    found = {}
-    for who, paths in pages.items():
-        assert people[who].language == "fr"
-        client = app.test_client()
-        login(people[who], on=client)
-        for path in paths:
-            response = client.get(path)
-            assert response.status_code == 200, path
-            if faults := glued_marks(response.get_data(as_text=True)):
-                found[f"{who} {path}"] = faults
+    assert {people[who].language for who in pages} == {"fr"}
+    found = {
+        f"{who} {path}": faults
+        for who, path, html in pages_of_people(app, login, people, pages)
+        if (faults := glued_marks(html))
+    }
     assert not found, found
 
 
