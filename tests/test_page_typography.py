@@ -31,14 +31,15 @@ class _Text(HTMLParser):
     SKIPPED = frozenset({"script", "style", "code", "samp", "pre", "textarea", "option"})
     VOID = frozenset({"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"})
 
-    def __init__(self) -> None:
+    def __init__(self, language: str = "fr") -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping = 0
+        self.language = language
 
     def handle_starttag(self, tag, attrs):
         # Text marked as another language (a message's subject in its recipient's) is theirs.
-        other_language = any(name == "lang" and value != "fr" for name, value in attrs)
+        other_language = any(name == "lang" and value != self.language for name, value in attrs)
         if tag in self.VOID:
             return
         if tag in self.SKIPPED or other_language or self.skipping:
@@ -118,10 +119,11 @@ def test_the_demos_french_pages_put_a_space_before_their_punctuation(app, db, lo
         ],
     }
     assert {people[who].language for who in pages} == {"fr"}
+    pairs = _catalogue_pairs()
     found = {
         f"{who} {path}": faults
         for who, path, html in pages_of_people(app, login, people, pages)
-        if (faults := glued_marks(html))
+        if (faults := glued_marks(html) + untranslated(html, pairs, "fr"))
     }
     assert not found, found
 
@@ -155,3 +157,56 @@ def test_english_pages_write_dates_the_british_way(app, db, factories, login):
         if faults := american_dates(html):
             found[f"{identity} {path}"] = faults
     assert not found, found
+
+
+def _catalogue_pairs() -> list[tuple[str, str]]:
+    """(English, French) of the catalogue's messages without placeholders whose French differs,
+    long enough not to be a word both languages share ("Questionnaires", "Date")."""
+    from babel.messages.pofile import read_po
+
+    from tests.test_translations import PO_FILE
+
+    with PO_FILE.open("rb") as handle:
+        catalogue = read_po(handle, locale="fr")
+    return [
+        (message.id, message.string)
+        for message in catalogue
+        if isinstance(message.id, str)
+        and message.id
+        and isinstance(message.string, str)
+        and "%" not in message.id
+        and len(message.id) >= 12
+        and message.string != message.id
+    ]
+
+
+def untranslated(html: str, pairs: list[tuple[str, str]], language: str) -> list[str]:
+    parser = _Text(language)
+    parser.feed(html)
+    text = " ".join("".join(parser.parts).split())
+    foreign = 0 if language == "fr" else 1  # on a French page, the English; and back
+    return sorted({pair[foreign] for pair in pairs if " ".join(pair[foreign].split()) in text})
+
+
+def test_french_pages_show_no_english_message_and_english_ones_no_french(app, db, factories, login):
+    reset_database(db)
+    world = build_world(db, factories)
+    pairs = _catalogue_pairs()
+    found = {}
+    for language in ("fr", "en"):
+        db.session.execute(sa.update(User).values(language=language))
+        db.session.commit()
+        headers = {"Accept-Language": language}
+        for identity, path, html in crawl_pages(app, login, world, headers=headers):
+            if faults := untranslated(html, pairs, language):
+                found[f"{language} {identity} {path}"] = faults
+    assert not found, found
+
+
+def test_the_language_check_sees_a_message_left_in_the_other_language():
+    pairs = _catalogue_pairs()
+    assert untranslated("<p>Not now, go back</p>", pairs, "fr") == ["Not now, go back"]
+    assert untranslated("<p>Pas maintenant, revenir</p>", pairs, "en") == [
+        "Pas maintenant, revenir"
+    ]
+    assert not untranslated("<p>Pas maintenant, revenir</p>", pairs, "fr")
