@@ -9,7 +9,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
-from babel.dates import get_date_format, get_datetime_format, get_time_format
+from babel.dates import (
+    DateTimePattern,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+    parse_pattern,
+)
 from babel.support import NullTranslations, Translations
 from flask import current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import force_locale, format_datetime, format_decimal, get_locale, get_translations
@@ -355,3 +361,16 @@ def _locale_minutes_pattern(locale: str, width: str) -> str:
         .replace("{1}", get_date_format(width, locale).pattern)
         .replace("{0}", get_time_format("short", locale).pattern)
     )
+
+
+def short_time(moment: datetime) -> str:
+    """The time of `moment` as Flask-Babel's `format_time(moment, "short")` writes it (in the
+    reader's zone and language: 14:05, or 2:05 PM where a language says so), its pattern read
+    once a language: every autosave's answer says when it was saved."""
+    locale = get_locale()
+    return _short_time_pattern(str(locale)).apply(moment.astimezone(user_zone()), locale)
+
+
+@cache
+def _short_time_pattern(locale: str) -> DateTimePattern:
+    return parse_pattern(get_time_format("short", locale))

@@ -189,21 +189,29 @@ def compress_response(response):
     return response
 
 
+# Every response carries these unless it set its own: no other site may frame a page or hold a
+# reference to its window, no page needs these devices, and a type is never sniffed.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),  # for browsers without CSP 2
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
 def add_security_headers(response):
-    if current_app.config.get("HSTS_SECONDS") and request.is_secure:
+    # The names set already, read once (each `setdefault` of werkzeug's headers walks them all).
+    present = {name.lower() for name, _value in response.headers.items()}
+    missing = [(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present]
+    if response.mimetype == "text/html" and "content-security-policy" not in present:
+        missing.append(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+    hsts = current_app.config.get("HSTS_SECONDS")
+    if hsts and request.is_secure and "strict-transport-security" not in present:
         # Only over https (never on a plain-http development server) and only where the
         # production settings ask for it: browsers then refuse plain http for that long.
-        response.headers.setdefault(
-            "Strict-Transport-Security", f"max-age={current_app.config['HSTS_SECONDS']}"
-        )
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")  # for browsers without CSP 2
-    # No other site may hold a reference to our window, and no page needs these devices.
-    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        missing.append(("Strict-Transport-Security", f"max-age={hsts}"))
+    response.headers.extend(missing)
     return response
 
 

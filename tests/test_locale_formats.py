@@ -198,3 +198,28 @@ def test_counts_in_the_catalogue_go_through_ngettext():
         if isinstance(message.id, str) and counted_nouns.search(message.id)
     ]
     assert not singular_only, singular_only
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Africa/Niamey", "Europe/London", "America/New_York"])
+@pytest.mark.parametrize("locale", ["en_GB", "fr", "en_US", "ar"])
+def test_the_autosaves_time_is_written_as_flask_babel_writes_a_short_time(
+    app, create_user, locale, zone
+):
+    """i18n.short_time (the autosave's "Saved at 14:05", its pattern read once a language) and
+    Flask-Babel's format_time(..., "short") agree, whatever the reader's language and zone."""
+    from datetime import UTC, datetime
+
+    from flask_babel import force_locale, format_time
+    from flask_login import login_user
+
+    from surveys.i18n import short_time
+
+    person = create_user("respondent", timezone=zone)
+    moments = [datetime(2026, 12, 5, 14, 5, tzinfo=UTC), datetime(2026, 6, 30, 23, 59, tzinfo=UTC)]
+    with app.test_request_context():
+        login_user(person)
+        with force_locale(locale):
+            written = [short_time(moment) for moment in moments]
+            assert written == [format_time(moment, "short") for moment in moments]
+    if locale == "en_GB" and zone == "America/New_York":
+        assert written == ["09:05", "19:59"]  # the reader's zone, not UTC

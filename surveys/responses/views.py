@@ -24,7 +24,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +35,7 @@ from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.engine import reads_outside_a_transaction
 from surveys.extensions import db
-from surveys.i18n import current_language, file_size, ngettext, reading_language
+from surveys.i18n import current_language, file_size, ngettext, reading_language, short_time
 from surveys.i18n import gettext as _
 from surveys.inputs import parse_id, parse_ids
 from surveys.locales import number_marks
@@ -539,7 +538,7 @@ def _save(
     errors = {**merge.errors, **evidence_errors}
     answers = result.answers  # as written: nothing read again
     hidden = ops.hidden_ids(definition, answers)
-    saved_at = format_time(utcnow(), "short")
+    saved_at = short_time(utcnow())
     # Only the checks shown on this page are evaluated (the same failures as checking every rule
     # and keeping this area's: tests/questionnaire/test_rules_beside.py).
     failures = rule_checks.shown_failures(
@@ -728,6 +727,8 @@ def _errors_beside_fields(
 ) -> dict[str, str]:
     """The autosave's messages by field: a figure of a statistics table is shown below its table
     (not in its narrow cell), so its message says which figure it is about."""
+    if not errors:  # most saves: nothing to look up
+        return {}
     subjects = _error_subjects(definition, area_, errors, language)
     return {
         name: _("%(label)s: %(value)s", label=subjects[name], value=message)
