@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -366,8 +366,11 @@ def _locale_minutes_pattern(locale: str, width: str) -> str:
 def short_time(moment: datetime) -> str:
     """The time of `moment` as Flask-Babel's `format_time(moment, "short")` writes it (in the
     reader's zone and language: 14:05, or 2:05 PM where a language says so), its pattern read
-    once a language: every autosave's answer says when it was saved."""
+    once a language: every autosave's answer says when it was saved. A naive moment is UTC, as
+    Flask-Babel takes it."""
     locale = get_locale()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return _short_time_pattern(str(locale)).apply(moment.astimezone(user_zone()), locale)
 
 
