@@ -14,6 +14,19 @@ function surveysReadNumber(text, form, whole, unit) {
   // Spaces and digits as the server takes them (kinds/base.py): Arabic-Indic digits read as 0-9.
   var compact = (text || "").replace(/[\s\x1c-\x1f\x85\u00a0\u202f\ufeff']/g, "").replace(
     /[\u0660-\u0669\u06f0-\u06f9]/g, function (digit) { return String(digit.charCodeAt(0) & 15); });
+  var decimalMark = form.getAttribute("data-decimal-mark");
+  var groupMark = form.getAttribute("data-group-mark");
+  if (/[\u066b\u066c]/.test(compact)) {
+    // An Arabic keyboard's marks: "٫" only ever a decimal mark, "٬" only ever grouping; read as
+    // English reads "." and ",", where they stand as they can (kinds/base.py).
+    if (/[.,]/.test(compact) || compact.split("\u066b").length > 2) return null;
+    compact = compact.replace(/\u066b/g, ".").replace(/\u066c/g, ",");
+    var parts = compact.replace(/^-/, "").split(".");
+    if ((parts[1] || "").indexOf(",") >= 0) return null;
+    if (parts[0].indexOf(",") >= 0 && !/^[1-9]\d{0,2}(,\d{3})+$/.test(parts[0])) return null;
+    decimalMark = ".";
+    groupMark = ",";
+  }
   if (compact.length > 40 || !/^-?\d+([.,]\d+)*$/.test(compact)) return null;
   var sign = compact.charAt(0) === "-" ? "-" : "", digits = sign ? compact.slice(1) : compact;
   var marks = digits.replace(/[^.,]/g, "");
@@ -27,10 +40,10 @@ function surveysReadNumber(text, form, whole, unit) {
     return parseFloat(sign + head.split(group).join("") + "." + tail);
   }
   if (marks.length > 1) return grouped(digits, last) ? parseFloat(sign + digits.split(last).join("")) : null;
-  if (!grouped(digits, last) || last === form.getAttribute("data-decimal-mark")) {
+  if (!grouped(digits, last) || last === decimalMark) {
     return parseFloat(sign + head + "." + tail);
   }
-  if (last === form.getAttribute("data-group-mark") || whole) return parseFloat(sign + head + tail);
+  if (last === groupMark || whole) return parseFloat(sign + head + tail);
   return null;
 }
 

@@ -36,6 +36,9 @@ TEXTS = [
         "\uff11\uff12",
     ),
     *("\u0967\u0968", "\u0661\u066c\u0662\u0663\u0664", "\ufeff42", "1\x1c234", "1\x85234"),
+    # An Arabic keyboard's decimal and grouping marks, where they can stand and where not.
+    *("\u0661\u0662\u066b\u0665", "1\u066c234\u066b5", "-12\u066b5", "1\u066c234\u066c567"),
+    *("\u0661\u066c\u0662\u0663", "1\u066b2\u066b3", "1\u066b234\u066c5", "1,2\u066b5", "\u066b5"),
 ]
 
 

@@ -48,6 +48,11 @@ READINGS = [
     ("\u0661,\u0662\u0663\u0664", "en", False, 1234),
     ("\u06f1\u06f2,\u06f5", "fr", False, 12.5),
     ("\ufeff42", "en", True, 42),
+    # Its marks: "٫" only ever decimal, "٬" only ever grouping, whatever the form's language.
+    ("\u0661\u066c\u0662\u0663\u0664\u066b\u0665", "fr", False, 1234.5),
+    ("\u0661\u066c\u0662\u0663\u0664", "fr", False, 1234),
+    ("\u0661\u0662\u066b\u0665", "en", False, 12.5),
+    ("-12\u066b5", "fr", False, -12.5),
 ]
 
 
@@ -68,6 +73,9 @@ def test_a_blank_is_no_number(text):
     [
         *("1,23,4", "1.234,567.8", "1,234.5.6", "12,34,567", "0,123,456", "1,,234", "1.", ",5"),
         *("abc", "\uff11\uff12", "\u0967\u0968"),  # fullwidth and Devanagari digits: no number
+        # Arabic marks where they cannot stand: grouping two digits, twice decimal, grouping
+        # after the decimal mark, beside a Western mark.
+        *("\u0661\u066c\u0662\u0663", "1\u066b2\u066b3", "1\u066b234\u066c5", "1,2\u066b5"),
     ],
 )
 @pytest.mark.parametrize("language", ["en", "fr"])

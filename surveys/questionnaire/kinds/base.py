@@ -80,6 +80,11 @@ _SPACES = re.compile(r"[\s\u00a0\u202f\ufeff']")
 _ARABIC_INDIC_DIGITS = str.maketrans(
     {chr(zero + digit): str(digit) for zero in (0x0660, 0x06F0) for digit in range(10)}
 )
+# The same keyboards' marks say what they are: "٫" is only ever a decimal mark, "٬" only ever
+# groups thousands. With them a number reads one way in every language (as English reads "."
+# and ","), once "٫" stands once at most, after every "٬", and beside neither "," nor ".".
+ARABIC_DECIMAL, ARABIC_GROUP = "\u066b", "\u066c"
+_ARABIC_MARKS = str.maketrans({ARABIC_DECIMAL: ".", ARABIC_GROUP: ","})
 _NUMBER_TEXT = re.compile(r"-?[0-9]+(?:[.,][0-9]+)*")
 _GROUPED = {
     mark: re.compile(rf"[1-9][0-9]{{0,2}}(?:{re.escape(mark)}[0-9]{{3}})+") for mark in ",."
@@ -128,6 +133,8 @@ def parse_number(
     compact = _SPACES.sub("", text or "").translate(_ARABIC_INDIC_DIGITS)
     if not compact:
         return None
+    if ARABIC_DECIMAL in compact or ARABIC_GROUP in compact:
+        compact, language = _with_arabic_marks(compact, text), "en"
     if len(compact) > NUMBER_TEXT_MAX or not _NUMBER_TEXT.fullmatch(compact):
         raise ValueError(text)
     sign, digits = ("-", compact[1:]) if compact[0] == "-" else ("", compact)
@@ -136,6 +143,17 @@ def parse_number(
     if not math.isfinite(number):
         raise ValueError(text)
     return number if "." in canonical else int(number)
+
+
+def _with_arabic_marks(compact: str, text: str) -> str:
+    """`compact` with "٫" and "٬" as English writes them ("." and ","), when they stand where
+    they can: ValueError otherwise."""
+    if "," in compact or "." in compact or compact.count(ARABIC_DECIMAL) > 1:
+        raise ValueError(text)
+    whole_part, _, fraction = compact.translate(_ARABIC_MARKS).removeprefix("-").partition(".")
+    if "," in fraction or ("," in whole_part and not _GROUPED[","].fullmatch(whole_part)):
+        raise ValueError(text)  # "٬" after "٫", or not grouping by three ("١٬٢٣")
+    return compact.translate(_ARABIC_MARKS)
 
 
 def _with_decimal_point(digits: str, typed: str, language: str, whole: bool) -> str:
