@@ -119,21 +119,24 @@ class Person:
     def environ(self, request: str) -> dict:
         from werkzeug.test import EnvironBuilder
 
+        if request == "save":
+            return self.save_environ(self.own)
+        path = {"page": self.heaviest, "own": self.own}.get(request, request)
         headers = {"Cookie": self.cookie}
-        if request != "save":
-            path = {"page": self.heaviest, "own": self.own}.get(request, request)
-            return EnvironBuilder(
-                path=path, headers=headers, environ_base=self.client
-            ).get_environ()
-        headers.update(
-            {
-                "Accept": "application/json",
-                "X-CSRFToken": self.token,
-                "Content-Type": "application/x-www-form-urlencoded",
-            }
-        )
+        return EnvironBuilder(path=path, headers=headers, environ_base=self.client).get_environ()
+
+    def save_environ(self, path: str) -> dict:
+        """An autosave's POST (see `save_body`) to `path`, with the script's headers."""
+        from werkzeug.test import EnvironBuilder
+
+        headers = {
+            "Cookie": self.cookie,
+            "Accept": "application/json",
+            "X-CSRFToken": self.token,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
         built = EnvironBuilder(
-            path=self.own,
+            path=path,
             method="POST",
             data=self.save_body(),
             headers=headers,
@@ -161,14 +164,20 @@ def requester(app, person: Person, request: str):
     """A function making one request as a server would, returning the body's size."""
 
     def one() -> int:
-        status = []
-        body = b"".join(app(person.environ(request), lambda s, h, e=None: status.append(s)))
-        assert status[0].startswith("200"), (request, status[0], body[:300])
+        body = answer_of(app, person.environ(request))
         if request == "save":
             person.acknowledge(body)
         return len(body)
 
     return one
+
+
+def answer_of(app, environ: dict) -> bytes:
+    """The body a WSGI app answers, which must be a 200."""
+    status = []
+    body = b"".join(app(environ, lambda s, h, e=None: status.append(s)))
+    assert status[0].startswith("200"), (environ["PATH_INFO"], status[0], body[:300])
+    return body
 
 
 # --------------------------------------------------------------------------- measuring
@@ -225,27 +234,7 @@ def add_floor_route(app) -> None:
 
 def floor_requester(app, person: Person):
     """One POST to the floor route with the autosave's headers and a body of the same size."""
-    from werkzeug.test import EnvironBuilder
-
-    def one() -> int:
-        environ = EnvironBuilder(
-            path=FLOOR,
-            method="POST",
-            data=person.save_body(),
-            headers={
-                "Cookie": person.cookie,
-                "Accept": "application/json",
-                "X-CSRFToken": person.token,
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-            environ_base=person.client,
-        ).get_environ()
-        status = []
-        answer = b"".join(app(environ, lambda s, h, e=None: status.append(s)))
-        assert status[0].startswith("200"), (status[0], answer[:300])
-        return len(answer)
-
-    return one
+    return lambda: len(answer_of(app, person.save_environ(FLOOR)))
 
 
 def anchor_requester(url: str, body_of):
@@ -255,21 +244,11 @@ def anchor_requester(url: str, body_of):
     from bench import anchors
 
     anchors.create_table(url)
+    headers = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"}
 
     def one() -> int:
-        environ = EnvironBuilder(
-            path="/save",
-            method="POST",
-            data=body_of(),
-            headers={
-                "Accept": "application/json",
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-        ).get_environ()
-        status = []
-        answer = b"".join(anchors.bare(environ, lambda s, h, e=None: status.append(s)))
-        assert status[0].startswith("200"), (status[0], answer[:300])
-        return len(answer)
+        built = EnvironBuilder(path="/save", method="POST", data=body_of(), headers=headers)
+        return len(answer_of(anchors.bare, built.get_environ()))
 
     return one
 
