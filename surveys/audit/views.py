@@ -94,6 +94,12 @@ def index():
     return render_template("audit/index.html", form=form, page=page, filters=filters)
 
 
+# How events record a moment: `datetime.isoformat()` of an aware time (UTC in practice).
+RECORDED_MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?[+-]\d{2}:\d{2}"
+)
+
+
 @bp.app_template_filter("audit_value")
 def audit_value(value) -> str:
     """An audit detail value as plain text: lists joined, nothing as a dash."""
@@ -110,9 +116,3 @@ def audit_value(value) -> str:
         # page's own times are, not in the ISO form it is stored in.
         return moment_in_words(datetime.fromisoformat(value))
     return str(value)
-
-
-# How events record a moment: `datetime.isoformat()` of an aware time (UTC in practice).
-RECORDED_MOMENT = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?[+-]\d{2}:\d{2}"
-)
