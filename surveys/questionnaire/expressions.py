@@ -1,12 +1,13 @@
-"""The `show_if` condition language: a safe tokenizer, parser, evaluator and printer.
+"""The `show_if` condition language: its parser, evaluator and printer.
 
 Part of the functional core: no Flask, no database, and never `eval`. Grammar (lowest precedence
-first; keywords are lower case):
+first; keywords are lower case; the tokens, limits, messages and the first three levels are
+those of rules too: grammar.py):
 
     expression := and_expr ("or" and_expr)*
     and_expr   := not_expr ("and" not_expr)*
-    not_expr   := "not" not_expr | primary
-    primary    := "(" expression ")"
+    not_expr   := "not" not_expr | condition
+    condition  := "(" expression ")"
                 | "answered" "(" ID ")"
                 | ID ("==" | "!=" | "<" | "<=" | ">" | ">=") literal
                 | ID "in" "[" literal ("," literal)* "]"
@@ -15,15 +16,13 @@ first; keywords are lower case):
 
 IDs are question ids; STRING is single- or double-quoted (a backslash escapes the next
 character); NUMBER is `-?[0-9]+(.[0-9]+)?([eE][-+]?[0-9]+)?`, an int unless it has a fraction
-or an exponent. Inputs are capped in length and nesting so that no text can exhaust the stack:
-every bad input raises `ExpressionError` and nothing else.
+or an exponent. Every bad input raises `ExpressionError` and nothing else.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,22 +30,22 @@ from typing import TYPE_CHECKING
 
 from surveys.questionnaire.derived import per_definition
 from surveys.questionnaire.errors import ExpressionError
+from surveys.questionnaire.grammar import (
+    COMPARISONS,
+    CONDITION_KEYWORDS,
+    SIGNED_NUMBER,
+    Literal,
+    Parser,
+    checked_text,
+    expected,
+)
 from surveys.translatable import N_
 
 if TYPE_CHECKING:
     from surveys.questionnaire.schema import Definition
 
-MAX_LENGTH = 1000
-"""Longest accepted expression, in characters."""
-MAX_DEPTH = 40
-"""Deepest accepted nesting of parentheses and `not`."""
-MAX_NUMBER_LENGTH = 30
-
-KEYWORDS = frozenset({"and", "or", "not", "in", "answered", "true", "false"})
-"""Words that cannot be question ids (the loader refuses such ids)."""
-COMPARISON_OPERATORS = ("==", "!=", "<", "<=", ">", ">=")
-
-Literal = str | int | float | bool
+KEYWORDS = CONDITION_KEYWORDS
+COMPARISON_OPERATORS = COMPARISONS
 
 
 # --- The syntax tree ---------------------------------------------------------------------------
@@ -102,238 +101,21 @@ class Or:
 Expr = Compare | InList | Contains | Answered | Not | And | Or
 
 
-# --- Tokens ------------------------------------------------------------------------------------
-
-_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?", re.ASCII)
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
-_WHITESPACE = " \t\r\n"
-_PUNCTUATION = {"(": "(", ")": ")", "[": "[", "]": "]", ",": ","}
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str
-    """One of: id, keyword, string, number, op, ( ) [ ] , end."""
-    text: str
-    column: int
-    """1-based column of the token's first character."""
-    value: Literal | None = None
-
-
-def _shown(char: str) -> str:
-    """A character as a message can show it (control characters by code point)."""
-    return char if char.isprintable() else f"U+{ord(char):04X}"
-
-
-def _read_string(text: str, start: int) -> tuple[str, int]:
-    """The string literal opening at `start` and the index just after its closing quote."""
-    quote = text[start]
-    chars: list[str] = []
-    index = start + 1
-    while index < len(text):
-        char = text[index]
-        if char == "\\" and index + 1 < len(text):
-            chars.append(text[index + 1])
-            index += 2
-        elif char == quote:
-            return "".join(chars), index + 1
-        else:
-            chars.append(char)
-            index += 1
-    raise ExpressionError(
-        N_("unterminated text starting at column %(column)d: close it with %(quote)s"),
-        {"column": start + 1, "quote": quote},
-    )
-
-
-def _number_token(text: str, start: int, match: re.Match[str]) -> Token:
-    literal = match.group()
-    is_float = any(mark in literal for mark in ".eE")
-    value: int | float = 0
-    if len(literal) <= MAX_NUMBER_LENGTH:
-        value = float(literal) if is_float else int(literal)
-    if len(literal) > MAX_NUMBER_LENGTH or not math.isfinite(value):
-        raise ExpressionError(
-            N_("the number at column %(column)d is too long or too large"), {"column": start + 1}
-        )
-    return Token("number", literal, start + 1, value)
-
-
-def tokenize(text: str) -> Iterator[Token]:
-    """The tokens of `text`, ending with an `end` token."""
-    index = 0
-    while index < len(text):
-        char = text[index]
-        column = index + 1
-        if char in _WHITESPACE:
-            index += 1
-        elif ident := _IDENT.match(text, index):
-            word = ident.group()
-            kind = "keyword" if word in KEYWORDS else "id"
-            value = {"true": True, "false": False}.get(word) if kind == "keyword" else None
-            yield Token(kind, word, column, value)
-            index = ident.end()
-        elif number := _NUMBER.match(text, index):
-            yield _number_token(text, index, number)
-            index = number.end()
-        elif char in "'\"":
-            value_text, end = _read_string(text, index)
-            yield Token("string", text[index:end], column, value_text)
-            index = end
-        elif text.startswith(("==", "!=", "<=", ">="), index):
-            yield Token("op", text[index : index + 2], column)
-            index += 2
-        elif char in "<>":
-            yield Token("op", char, column)
-            index += 1
-        elif char in _PUNCTUATION:
-            yield Token(char, char, column)
-            index += 1
-        elif char == "=":
-            raise ExpressionError(
-                N_("single '=' at column %(column)d: write '==' to compare"), {"column": column}
-            )
-        else:
-            raise ExpressionError(
-                N_("unexpected character '%(char)s' at column %(column)d"),
-                {"char": _shown(char), "column": column},
-            )
-    yield Token("end", "", len(text) + 1)
-
-
 # --- Parser ------------------------------------------------------------------------------------
 
-# What the parser expected, as (template when another token was found, template at the end).
-_EXPECTED: dict[str, tuple[str, str]] = {
-    "condition": (
-        N_(
-            "expected a condition (a question id, a quoted value, answered(...), not or '(') "
-            "at column %(column)d, found %(found)s"
-        ),
-        N_(
-            "expected a condition (a question id, a quoted value, answered(...), not or '(') "
-            "at column %(column)d, but the expression ends there"
-        ),
-    ),
-    "operator": (
-        N_("expected a comparison (== != < <= > >=) or 'in' at column %(column)d, found %(found)s"),
-        N_(
-            "expected a comparison (== != < <= > >=) or 'in' at column %(column)d, "
-            "but the expression ends there"
-        ),
-    ),
-    "value": (
-        N_(
-            "expected a value (a quoted text, a number, true or false) at column %(column)d, "
-            "found %(found)s"
-        ),
-        N_(
-            "expected a value (a quoted text, a number, true or false) at column %(column)d, "
-            "but the expression ends there"
-        ),
-    ),
-    "question_id": (
-        N_("expected a question id at column %(column)d, found %(found)s"),
-        N_("expected a question id at column %(column)d, but the expression ends there"),
-    ),
-    "symbol": (
-        N_("expected '%(symbol)s' at column %(column)d, found %(found)s"),
-        N_("expected '%(symbol)s' at column %(column)d, but the expression ends there"),
-    ),
-    "list_next": (
-        N_("expected ',' or ']' at column %(column)d, found %(found)s"),
-        N_("expected ',' or ']' at column %(column)d, but the expression ends there"),
-    ),
-}
-_EXPECTED_END = N_(
-    "expected 'and', 'or' or the end of the expression at column %(column)d, found %(found)s"
-)
 
+class _Parser(Parser):
+    any_of, all_of, negation = Or, And, Not
 
-def _expected(kind: str, token: Token, **params: str) -> ExpressionError:
-    """The error for an unexpected token (or end) where `kind` of thing was expected."""
-    found_template, end_template = _EXPECTED[kind] if kind != "end" else (_EXPECTED_END, "")
-    if token.kind == "end":
-        return ExpressionError(end_template, {"column": token.column, **params})
-    found = token.text if len(token.text) <= 40 else token.text[:37] + "..."
-    return ExpressionError(
-        found_template, {"column": token.column, "found": f"'{found}'", **params}
-    )
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.tokens = list(tokenize(text))
-        self.position = 0
-        self.depth = 0
-
-    @property
-    def current(self) -> Token:
-        return self.tokens[self.position]
-
-    def advance(self) -> Token:
-        token = self.current
-        if token.kind != "end":
-            self.position += 1
-        return token
-
-    def at_keyword(self, word: str) -> bool:
-        return self.current.kind == "keyword" and self.current.text == word
-
-    def expect(self, kind: str) -> Token:
-        """The current token, which must be punctuation `kind` (or the keyword `in`)."""
-        token = self.current
-        is_in_keyword = kind == "in" and token.kind == "keyword" and token.text == "in"
-        if token.kind != kind and not is_in_keyword:
-            raise _expected("symbol", token, symbol=kind)
-        return self.advance()
-
-    def parse(self) -> Expr:
-        expression = self.expression()
-        if self.current.kind != "end":
-            raise _expected("end", self.current)
-        return expression
-
-    def enter(self, token: Token) -> None:
-        """Count one more nesting level, refusing inputs that nest too deep."""
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise ExpressionError(
-                N_("the expression nests deeper than %(limit)d levels at column %(column)d"),
-                {"limit": MAX_DEPTH, "column": token.column},
-            )
-
-    def expression(self) -> Expr:
-        operands = [self.and_expression()]
-        while self.at_keyword("or"):
-            self.advance()
-            operands.append(self.and_expression())
-        return operands[0] if len(operands) == 1 else Or(tuple(operands))
-
-    def and_expression(self) -> Expr:
-        operands = [self.not_expression()]
-        while self.at_keyword("and"):
-            self.advance()
-            operands.append(self.not_expression())
-        return operands[0] if len(operands) == 1 else And(tuple(operands))
-
-    def not_expression(self) -> Expr:
-        if not self.at_keyword("not"):
-            return self.primary()
-        self.enter(self.advance())
-        operand = self.not_expression()
-        self.depth -= 1
-        return Not(operand)
-
-    def primary(self) -> Expr:
+    def condition(self) -> Expr:
         token = self.current
         if token.kind == "(":
             self.enter(self.advance())
             inner = self.expression()
             self.expect(")")
-            self.depth -= 1
+            self.leave()
             return inner
-        if token.kind == "keyword" and token.text == "answered":
+        if self.at_keyword("answered"):
             self.advance()
             self.expect("(")
             question_id = self.question_id()
@@ -345,13 +127,7 @@ class _Parser:
             return Contains(str(token.value), self.question_id())
         if token.kind == "id":
             return self.comparison()
-        raise _expected("condition", token)
-
-    def question_id(self) -> str:
-        token = self.current
-        if token.kind != "id":
-            raise _expected("question_id", token)
-        return self.advance().text
+        raise expected("condition", token)
 
     def comparison(self) -> Expr:
         question_id = self.advance().text
@@ -359,29 +135,10 @@ class _Parser:
         if token.kind == "op":
             self.advance()
             return Compare(question_id, token.text, self.literal())
-        if token.kind == "keyword" and token.text == "in":
+        if self.at_keyword("in"):
             self.advance()
             return InList(question_id, self.literal_list())
-        raise _expected("operator", token)
-
-    def literal(self) -> Literal:
-        token = self.current
-        if token.kind in ("string", "number") or token.text in ("true", "false"):
-            self.advance()
-            assert token.value is not None
-            return token.value
-        raise _expected("value", token)
-
-    def literal_list(self) -> tuple[Literal, ...]:
-        self.expect("[")
-        values = [self.literal()]
-        while self.current.kind == ",":
-            self.advance()
-            values.append(self.literal())
-        if self.current.kind != "]":
-            raise _expected("list_next", self.current)
-        self.advance()
-        return tuple(values)
+        raise expected("operator", token)
 
 
 def parse(text: str) -> Expr:
@@ -393,13 +150,7 @@ def parse(text: str) -> Expr:
 
 @lru_cache(maxsize=4096)
 def _parse_text(text: str) -> Expr:
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(
-            N_("the expression is longer than %(limit)d characters"), {"limit": MAX_LENGTH}
-        )
-    if not text.strip():
-        raise ExpressionError(N_("the expression is empty"))
-    return _Parser(text).parse()
+    return _Parser(checked_text(text)).parse()
 
 
 # --- Inspection and printing -------------------------------------------------------------------
@@ -494,7 +245,7 @@ def _as_number(value: object) -> float | None:
         return None
     if isinstance(value, int | float):
         return float(value)
-    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+    if isinstance(value, str) and SIGNED_NUMBER.fullmatch(value.strip()):
         return float(value)
     return None
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, TypeVar
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from surveys.questionnaire import expressions
 from surveys.questionnaire.errors import Issue, MessageParam
+from surveys.questionnaire.grammar import RESERVED_WORDS
 from surveys.translatable import N_
 
 if TYPE_CHECKING:  # the schema imports the kinds, which read through this module
@@ -334,11 +334,11 @@ class Reader:
         value = self.well_formed_id(node, path)
         if value is None:
             return None
-        if value in expressions.KEYWORDS:
+        if value in RESERVED_WORDS:
             self.report(
                 node,
                 path,
-                N_("'%(value)s' is a reserved word of conditions and cannot be an id"),
+                N_("'%(value)s' is a reserved word of conditions and rules and cannot be an id"),
                 value=value,
             )
             return None

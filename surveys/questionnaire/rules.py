@@ -5,7 +5,8 @@ Part of the functional core: no Flask, no database, never `eval`. This is the on
 decides whether answers break a rule; the web form, the offline workbook and the data-quality
 reports all call `check_answers` (and `rule_in_words` to say what a rule asks).
 
-Grammar (lowest precedence first; every `show_if` condition is also a rule):
+Grammar (lowest precedence first; every `show_if` condition is also a rule; the tokens, limits,
+messages and the first three levels are those of conditions too: grammar.py):
 
     expression := and_expr ("or" and_expr)*
     and_expr   := not_expr ("and" not_expr)*
@@ -36,6 +37,15 @@ from functools import lru_cache
 
 from surveys.questionnaire.derived import per_definition
 from surveys.questionnaire.errors import ExpressionError, MessageParam
+from surveys.questionnaire.grammar import (
+    ARITHMETIC,
+    COMPARISONS,
+    RULE_KEYWORDS,
+    Literal,
+    Parser,
+    checked_text,
+    expected,
+)
 from surveys.questionnaire.schema import (
     Definition,
     Localized,
@@ -48,13 +58,7 @@ from surveys.questionnaire.schema import (
 )
 from surveys.translatable import N_
 
-MAX_LENGTH = 1000
-MAX_DEPTH = 40
-KEYWORDS = frozenset({"and", "or", "not", "in", "answered", "true", "false", "abs", "previous"})
-COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 SEVERITIES = ("error", "warning")
-
-Literal = str | int | float | bool
 
 
 # --- The syntax tree ---------------------------------------------------------------------------
@@ -174,189 +178,38 @@ Node = (
 )
 
 
-# --- Tokens ------------------------------------------------------------------------------------
-
-_TOKEN = re.compile(
-    r"""(?P<space>\s+)
-      | (?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)
-      | (?P<id>[A-Za-z_][A-Za-z0-9_]*)
-      | (?P<string>'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")
-      | (?P<op>==|!=|<=|>=|<|>|\+|-|\*|/)
-      | (?P<punct>[()\[\],.])""",
-    re.VERBOSE | re.ASCII,
-)
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str
-    text: str
-    column: int
-    value: Literal | None = None
-
-
-def _unquote(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text[1:-1])
-
-
-def tokenize(text: str) -> list[Token]:
-    tokens: list[Token] = []
-    index = 0
-    while index < len(text):
-        match = _TOKEN.match(text, index)
-        column = index + 1
-        if match is None:
-            char = text[index]
-            if char in "'\"":
-                raise ExpressionError(
-                    N_("unterminated text starting at column %(column)d: close it with %(quote)s"),
-                    {"column": column, "quote": char},
-                )
-            if char == "=":
-                raise ExpressionError(
-                    N_("single '=' at column %(column)d: write '==' to compare"),
-                    {"column": column},
-                )
-            shown = char if char.isprintable() else f"U+{ord(char):04X}"
-            raise ExpressionError(
-                N_("unexpected character '%(char)s' at column %(column)d"),
-                {"char": shown, "column": column},
-            )
-        kind = match.lastgroup or ""
-        word = match.group()
-        index = match.end()
-        if kind == "space":
-            continue
-        if kind == "number":
-            if len(word) > 30:
-                raise ExpressionError(
-                    N_("the number at column %(column)d is too long or too large"),
-                    {"column": column},
-                )
-            number: int | float = float(word) if any(c in word for c in ".eE") else int(word)
-            if not math.isfinite(number):
-                raise ExpressionError(
-                    N_("the number at column %(column)d is too long or too large"),
-                    {"column": column},
-                )
-            tokens.append(Token("number", word, column, number))
-        elif kind == "id":
-            if word in KEYWORDS:
-                value = {"true": True, "false": False}.get(word)
-                tokens.append(Token("keyword", word, column, value))
-            else:
-                tokens.append(Token("id", word, column))
-        elif kind == "string":
-            tokens.append(Token("string", word, column, _unquote(word)))
-        elif kind == "op":
-            tokens.append(Token("op", word, column))
-        else:
-            tokens.append(Token(word, word, column))
-    tokens.append(Token("end", "", len(text) + 1))
-    return tokens
-
-
 # --- Parser ------------------------------------------------------------------------------------
 
 
-def _found(token: Token) -> str:
-    return "the end of the rule" if token.kind == "end" else f"'{token.text[:40]}'"
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.tokens = tokenize(text)
-        self.position = 0
-        self.depth = 0
-
-    @property
-    def current(self) -> Token:
-        return self.tokens[self.position]
-
-    def advance(self) -> Token:
-        token = self.current
-        if token.kind != "end":
-            self.position += 1
-        return token
-
-    def at(self, kind: str, text: str | None = None) -> bool:
-        token = self.current
-        return token.kind == kind and (text is None or token.text == text)
-
-    def fail(self, what: str) -> ExpressionError:
-        return ExpressionError(
-            N_("expected %(what)s at column %(column)d, found %(found)s"),
-            {"what": what, "column": self.current.column, "found": _found(self.current)},
-        )
-
-    def expect(self, kind: str) -> Token:
-        if not self.at(kind):
-            raise self.fail(f"'{kind}'")
-        return self.advance()
-
-    def enter(self) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise ExpressionError(
-                N_("the expression nests deeper than %(limit)d levels at column %(column)d"),
-                {"limit": MAX_DEPTH, "column": self.current.column},
-            )
-
-    def parse(self) -> Node:
-        node = self.expression()
-        if not self.at("end"):
-            raise self.fail("'and', 'or', an operator or the end of the rule")
-        return node
-
-    def expression(self) -> Node:
-        operands = [self.and_expression()]
-        while self.at("keyword", "or"):
-            self.advance()
-            operands.append(self.and_expression())
-        return operands[0] if len(operands) == 1 else Any_(tuple(operands))
-
-    def and_expression(self) -> Node:
-        operands = [self.not_expression()]
-        while self.at("keyword", "and"):
-            self.advance()
-            operands.append(self.not_expression())
-        return operands[0] if len(operands) == 1 else All(tuple(operands))
-
-    def not_expression(self) -> Node:
-        if self.at("keyword", "not"):
-            self.advance()
-            self.enter()
-            operand = self.not_expression()
-            self.depth -= 1
-            return Not(operand)
-        return self.condition()
+class _Parser(Parser):
+    KEYWORDS = RULE_KEYWORDS
+    ARITHMETIC = True
+    END = "end_of_rule"
+    any_of, all_of, negation = Any_, All, Not
 
     def condition(self) -> Node:
-        if self.at("keyword", "answered"):
+        if self.at_keyword("answered"):
             self.advance()
             self.expect("(")
             ref = self.reference()
             self.expect(")")
             return IsAnswered(ref)
-        if self.at("string") and self.tokens[self.position + 1].text == "in":
+        if self.at("string") and self.peek().text == "in":
             value = str(self.advance().value)
             self.advance()
-            if not self.at("id"):
-                raise self.fail("a question id")
-            return Selected(value, self.advance().text)
+            return Selected(value, self.question_id())
         if self.at("("):
             # A parenthesised condition, or a parenthesised sum that a comparison follows.
             start, depth = self.position, self.depth
             try:
-                self.advance()
-                self.enter()
+                self.enter(self.advance())
                 inner = self.expression()
                 self.expect(")")
-                self.depth -= 1
+                self.leave()
             except ExpressionError:
                 inner = None  # not a condition inside: read it again as a sum
             if inner is not None and not (
-                self.at("op") and self.current.text in ("+", "-", "*", "/", *COMPARISONS)
+                self.at("op") and self.current.text in (*ARITHMETIC, *COMPARISONS)
             ):
                 return inner
             self.position, self.depth = start, depth
@@ -365,12 +218,12 @@ class _Parser:
         if token.kind == "op" and token.text in COMPARISONS:
             self.advance()
             return Comparison(token.text, left, self.sum(), token.column)
-        if self.at("keyword", "in"):
+        if self.at_keyword("in"):
             self.advance()
             return Among(left, self.literal_list())
         if isinstance(left, Const) and isinstance(left.value, bool):
             return left
-        raise self.fail("a comparison (== != < <= > >=) or 'in'")
+        raise expected("operator", token)
 
     def sum(self) -> Node:
         node = self.product()
@@ -388,10 +241,9 @@ class _Parser:
 
     def unary(self) -> Node:
         if self.at("op", "-"):
-            self.advance()
-            self.enter()
+            self.enter(self.advance())
             operand = self.unary()
-            self.depth -= 1
+            self.leave()
             if isinstance(operand, Const) and isinstance(operand.value, int | float):
                 return Const(-operand.value)
             return Negate(operand)
@@ -407,66 +259,39 @@ class _Parser:
             return self.reference()
         if token.kind == "keyword" and token.text in ("abs", "previous"):
             self.advance()
-            self.expect("(")
-            self.enter()
+            self.enter(self.expect("("))
             is_previous = token.text == "previous"
             inner: Node = Previous(self.reference()) if is_previous else Abs(self.sum())
-            self.depth -= 1
+            self.leave()
             self.expect(")")
             return inner
         if token.kind == "(":
-            self.advance()
-            self.enter()
+            self.enter(self.advance())
             inner = self.sum()
-            self.depth -= 1
+            self.leave()
             self.expect(")")
             return inner
-        raise self.fail("a value (a number, a quoted text, a question id or a table cell)")
+        raise expected("operand", token)
 
     def reference(self) -> Ref:
-        if not self.at("id"):
-            raise self.fail("a question id")
-        token = self.advance()
+        token = self.current
+        question_id = self.question_id()
         if not self.at("."):
-            return Ref(token.text, column_at=token.column)
+            return Ref(question_id, column_at=token.column)
         self.advance()
         if not self.at("id"):
-            raise self.fail("a row id (table.row[year].column)")
+            raise expected("cell_row", self.current)
         row = self.advance().text
         self.expect("[")
         if not (self.at("number") and isinstance(self.current.value, int)):
-            raise self.fail("a year (table.row[year].column)")
+            raise expected("cell_year", self.current)
         year = int(self.advance().value)  # type: ignore[arg-type]
         self.expect("]")
         self.expect(".")
         if not self.at("id"):
-            raise self.fail("a column id (table.row[year].column)")
+            raise expected("cell_column", self.current)
         column = self.advance().text
-        return Ref(token.text, row, year, column, token.column)
-
-    def literal_list(self) -> tuple[Literal, ...]:
-        self.expect("[")
-        values = [self.literal()]
-        while self.at(","):
-            self.advance()
-            values.append(self.literal())
-        self.expect("]")
-        return tuple(values)
-
-    def literal(self) -> Literal:
-        negative = False
-        if self.at("op", "-"):
-            self.advance()
-            negative = True
-        token = self.current
-        if token.kind in ("number", "string") or token.text in ("true", "false"):
-            self.advance()
-            assert token.value is not None
-            if negative and isinstance(token.value, int | float):
-                return -token.value
-            if not negative:
-                return token.value
-        raise self.fail("a value (a quoted text, a number, true or false)")
+        return Ref(question_id, row, year, column, token.column)
 
 
 def parse(text: str) -> Node:
@@ -478,13 +303,7 @@ def parse(text: str) -> Node:
 
 @lru_cache(maxsize=4096)
 def _parse_text(text: str) -> Node:
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(
-            N_("the expression is longer than %(limit)d characters"), {"limit": MAX_LENGTH}
-        )
-    if not text.strip():
-        raise ExpressionError(N_("the expression is empty"))
-    return _Parser(text).parse()
+    return _Parser(checked_text(text)).parse()
 
 
 def children(node: Node) -> tuple[Node, ...]:
@@ -562,19 +381,31 @@ def _ref_type(ref: Ref, questions: Mapping[str, Question], problems: list[TypePr
                 )
             )
             return ""
-        for kind, wanted, known in (
-            ("row", ref.row, [r.id for r in table.rows]),
-            ("year", ref.year, list(table.years)),
-            ("column", ref.column, [c.id for c in table.columns]),
+        # One sentence each (not the part's name as a parameter): the catalogue translates it.
+        for template, wanted, known in (
+            (
+                N_("'%(ref)s': table '%(id)s' has no row '%(value)s' (%(known)s)"),
+                ref.row,
+                [r.id for r in table.rows],
+            ),
+            (
+                N_("'%(ref)s': table '%(id)s' has no year '%(value)s' (%(known)s)"),
+                ref.year,
+                list(table.years),
+            ),
+            (
+                N_("'%(ref)s': table '%(id)s' has no column '%(value)s' (%(known)s)"),
+                ref.column,
+                [c.id for c in table.columns],
+            ),
         ):
             if wanted not in known:
                 problems.append(
                     TypeProblem(
-                        N_("'%(ref)s': table '%(id)s' has no %(kind)s '%(value)s' (%(known)s)"),
+                        template,
                         {
                             "ref": ref.text(),
                             "id": question.id,
-                            "kind": kind,
                             "value": str(wanted),
                             "known": ", ".join(map(str, known)),
                         },

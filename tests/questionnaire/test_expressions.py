@@ -9,8 +9,6 @@ import pytest
 
 from surveys.questionnaire.errors import ExpressionError
 from surveys.questionnaire.expressions import (
-    MAX_DEPTH,
-    MAX_LENGTH,
     And,
     Answered,
     Compare,
@@ -26,6 +24,7 @@ from surveys.questionnaire.expressions import (
     rename_ids,
     to_text,
 )
+from surveys.questionnaire.grammar import MAX_DEPTH, MAX_LENGTH
 from surveys.questionnaire.loader import load_definition
 from surveys.questionnaire.schema import Definition
 

@@ -130,9 +130,9 @@ def test_shorthands_with_listed_columns_and_at_least_relation():
 MALFORMED_RULES = [
     # (check, words the message must contain)
     ("protection_shelters = 3", ("single '='", "column 21")),
-    ("protection_shelters >", ("expected a value", "the end of the rule")),
+    ("protection_shelters >", ("expected a value", "the expression ends there")),
     ("protection_shelters + ", ("expected a value",)),
-    ("protection_shelters", ("expected a comparison", "column 20", "the end of the rule")),
+    ("protection_shelters", ("expected a comparison", "column 20", "the expression ends there")),
     ("nope > 3", ("unknown question 'nope'",)),
     ("legal > 3", ("'legal', which is not a question",)),
     ("protection_statistics > 3", ("whole statistics table", "table.row[year].column")),
@@ -166,6 +166,62 @@ def test_a_malformed_rule_is_refused_where_it_is(check, words):
     assert line == _line_of(text, "check: ")
     for word in words:
         assert word in message, message
+
+
+# Words of the English messages that a French one must not carry (a parameter written in English
+# would put them in the middle of the French sentence).
+ENGLISH_WORDS = ("expected", "found", "value", "the end", "column", "question id", "row id")
+
+
+@pytest.mark.parametrize(
+    "check",
+    [check for check, _words in MALFORMED_RULES]
+    + [
+        "protection_statistics.prosecuted[2025] > 3",
+        "protection_statistics.prosecuted[year].total > 3",
+        "protection_statistics. > 3",
+        "abs(protection_shelters > 3",
+        "protection_shelters in [1, 2",
+        "protection_shelters > 1 protection_shelters",
+        "protection_shelters == - 'x'",
+    ],
+)
+def test_a_malformed_rule_reads_wholly_in_french(check):
+    """The located messages are whole sentences of the catalogue: a French coordinator uploading
+    a definition reads none of the English ones' words (the rule parser once passed "the end of
+    the rule" and what it expected as English parameters of a translated sentence)."""
+    catalogue = Translations.load(str(ROOT / "surveys" / "translations"), ["fr_FR"])
+    problems = [
+        issue
+        for issue in _load_issues(_with(rules_text=_rule(check)))
+        if issue.path == "rules[0].check"
+    ]
+    assert problems, check
+    for issue in problems:
+        french = catalogue.gettext(issue.template)
+        assert french != issue.template, issue.template
+        message = french % dict(issue.params) if issue.params else french
+        for word in ENGLISH_WORDS:
+            assert word not in message, message
+
+
+@pytest.mark.parametrize("word", ["abs", "previous"])
+def test_a_question_cannot_be_named_after_a_word_of_rules(word):
+    """A rule naming such a question would read the word as its function: refused where it is
+    defined, as condition keywords are."""
+    text = _with().replace("- id: protection_shelters\n", f"- id: {word}\n", 1)
+    issues = _load_issues(text)
+    assert any(
+        f"'{word}' is a reserved word of conditions and rules" in issue.message
+        and issue.path.endswith(".id")
+        for issue in issues
+    ), issues
+
+
+def _load_issues(text: str):
+    with pytest.raises(DefinitionError) as caught:
+        _load(text)
+    return caught.value.issues
 
 
 @pytest.mark.parametrize(
