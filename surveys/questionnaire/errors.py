@@ -1,21 +1,40 @@
 """Problems found in a questionnaire definition, reported with file, path and line.
 
 Part of the functional core: no Flask, no database. Messages are `N_()`-marked templates with
-`%(name)s` parameters, so a Flask view can translate them with `_(issue.template, **issue.params)`
-while the CLI prints the English `issue.message`.
+`%(name)s` parameters, so a Flask view can translate them with
+`_(issue.template, **translated_params(issue.params, _))` while the CLI prints the English
+`issue.message`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 MessageParam = str | int | float
 
 
+class Term(str):
+    """A word of the platform's own given as a message's parameter (a kind of value, "an
+    expression"), marked with `N_` where it is made: the English message shows it as it is, a
+    page translates it with the message (`translated_params`), so a French sentence never
+    carries an English word. Ids, values and names from a file are plain strings."""
+
+    __slots__ = ()
+
+
 def format_message(template: str, params: Mapping[str, MessageParam]) -> str:
     """The template filled with its parameters (English, untranslated)."""
     return template % dict(params) if params else template
+
+
+def translated_params(
+    params: Mapping[str, MessageParam], gettext: Callable[[str], str]
+) -> dict[str, MessageParam]:
+    """The parameters with each `Term` in the reader's language."""
+    return {
+        name: gettext(value) if isinstance(value, Term) else value for name, value in params.items()
+    }
 
 
 @dataclass(frozen=True)

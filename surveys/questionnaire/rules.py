@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from surveys.questionnaire.derived import per_definition
-from surveys.questionnaire.errors import ExpressionError, MessageParam
+from surveys.questionnaire.errors import ExpressionError, MessageParam, Term
 from surveys.questionnaire.grammar import (
     ARITHMETIC,
     COMPARISONS,
@@ -337,15 +337,14 @@ def references(node: Node) -> list[Ref]:
 
 # --- The type check ----------------------------------------------------------------------------
 
-NUMBER, TEXT, BOOLEAN, TABLE, LIST, CONDITION, DATE = (
-    "number",
-    "text",
-    "true/false",
-    "statistics table",
-    "list of selections",
-    "condition",
-    "date",
-)
+# The kinds of value a rule's operands have: compared as tags, shown in messages as words.
+NUMBER = Term(N_("number"))
+TEXT = Term(N_("text"))
+BOOLEAN = Term(N_("true/false"))
+TABLE = Term(N_("statistics table"))
+LIST = Term(N_("list of selections"))
+CONDITION = Term(N_("condition"))
+DATE = Term(N_("date"))
 
 
 COMPARES_TEMPLATE = N_(
@@ -417,8 +416,12 @@ def _ref_type(ref: Ref, questions: Mapping[str, Question], problems: list[TypePr
 
 
 def question_value_type(question: Question) -> str:
-    """The type a question's answer has in a rule or condition."""
-    return question.kind.value_type
+    """The type a question's answer has in a rule or condition (a kind's tag, as a `Term`)."""
+    tag = question.kind.value_type
+    return _VALUE_TYPES.get(tag) or Term(tag)
+
+
+_VALUE_TYPES = {str(term): term for term in (NUMBER, TEXT, BOOLEAN, TABLE, LIST, CONDITION, DATE)}
 
 
 def _literal_type(value: Literal) -> str:
@@ -508,7 +511,7 @@ def describe_operand(node: Node) -> str:
         return f"'{node.text()}'"
     if isinstance(node, Const):
         return repr(node.value) if not isinstance(node.value, bool) else str(node.value).lower()
-    return "an expression"
+    return Term(N_("an expression"))
 
 
 def _numeric_text(node: Node) -> bool:

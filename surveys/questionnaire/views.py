@@ -12,7 +12,7 @@ from surveys.i18n import current_language, gettext, reading_language
 from surveys.i18n import gettext as _
 from surveys.inputs import parse_id
 from surveys.locales import percent_of_hundred
-from surveys.questionnaire.errors import DefinitionError
+from surveys.questionnaire.errors import DefinitionError, translated_params
 from surveys.questionnaire.forms import PublishForm, UploadDefinitionForm
 from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.questionnaire.operations import (
@@ -182,7 +182,7 @@ def upload():
         except DefinitionError as exc:
             issues = exc.issues
         except VersionError as exc:
-            form.definition.errors.append(_(exc.template, **exc.params))
+            form.definition.errors.append(_(exc.template, **translated_params(exc.params, _)))
         else:
             db.session.commit()
             flash(
@@ -222,7 +222,7 @@ def _uploaded_text(file) -> str:
 def _describe_issue(issue) -> str:
     """An issue in the reader's language as plain text, escaped in the page like any text:
     in a template, a translated string is taken as markup ("v<N>.yaml", "< <= > >=")."""
-    return _(issue.template, **issue.params)
+    return _(issue.template, **translated_params(issue.params, _))
 
 
 @bp.route("/<key>/v<int:version>/publish", methods=["GET", "POST"])
@@ -237,7 +237,7 @@ def publish_version(key: str, version: int):
         try:
             publish(stored, actor=current_user)
         except VersionError as exc:
-            flash(_(exc.template, **exc.params), "error")
+            flash(_(exc.template, **translated_params(exc.params, _)), "error")
         else:
             db.session.commit()
             flash(_("%(label)s is published and frozen.", label=stored.label), "success")

@@ -4,11 +4,13 @@ message, and the evaluation of rules on answers (pure core, no application)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from babel.support import Translations
 
 from surveys.questionnaire import rules
-from surveys.questionnaire.errors import DefinitionError, ExpressionError
+from surveys.questionnaire.errors import DefinitionError, ExpressionError, translated_params
 from surveys.questionnaire.loader import parse_definition
 from tests.conftest import MINI_V1, ROOT
 
@@ -170,7 +172,10 @@ def test_a_malformed_rule_is_refused_where_it_is(check, words):
 
 # Words of the English messages that a French one must not carry (a parameter written in English
 # would put them in the middle of the French sentence).
-ENGLISH_WORDS = ("expected", "found", "value", "the end", "column", "question id", "row id")
+ENGLISH_WORDS = re.compile(
+    r"\b(expected|found|value|the end|column|question id|row id|number|text|an expression"
+    r"|statistics table|true/false|list of selections)\b"
+)
 
 
 @pytest.mark.parametrize(
@@ -184,6 +189,9 @@ ENGLISH_WORDS = ("expected", "found", "value", "the end", "column", "question id
         "protection_shelters in [1, 2",
         "protection_shelters > 1 protection_shelters",
         "protection_shelters == - 'x'",
+        "protection_shelters + 1",
+        "abs(protection_shelters - 1) > 'x'",
+        "protection_statistics < 3",
     ],
 )
 def test_a_malformed_rule_reads_wholly_in_french(check):
@@ -200,9 +208,8 @@ def test_a_malformed_rule_reads_wholly_in_french(check):
     for issue in problems:
         french = catalogue.gettext(issue.template)
         assert french != issue.template, issue.template
-        message = french % dict(issue.params) if issue.params else french
-        for word in ENGLISH_WORDS:
-            assert word not in message, message
+        message = french % translated_params(issue.params, catalogue.gettext)
+        assert not ENGLISH_WORDS.search(message), message
 
 
 @pytest.mark.parametrize("word", ["abs", "previous"])
@@ -216,6 +223,20 @@ def test_a_question_cannot_be_named_after_a_word_of_rules(word):
         and issue.path.endswith(".id")
         for issue in issues
     ), issues
+
+
+def test_every_kind_of_question_has_its_value_type_in_words():
+    """A type check names an operand's kind in the reader's language: each kind's tag is one of
+    the words the catalogue translates."""
+    from surveys.questionnaire.kinds import KINDS
+
+    catalogue = Translations.load(str(ROOT / "surveys" / "translations"), ["fr_FR"])
+    for name, kind in KINDS.items():
+        assert kind.value_type in rules._VALUE_TYPES, name
+        assert catalogue.gettext(kind.value_type) != kind.value_type or kind.value_type in (
+            "condition",
+            "date",
+        ), name
 
 
 def _load_issues(text: str):

@@ -298,6 +298,30 @@ class TestPreview:
         assert client.get("/questionnaires/mini/v1/preview").status_code == 403
 
 
+def test_a_french_coordinator_reads_a_rule_s_problems_in_french(client, login, create_user, db):
+    """The parser's and the type check's own words (what was expected, an operand's kind) are
+    translated with their sentence."""
+    login(create_user("coordinator", language="fr"))
+    rules_text = (
+        "rules:\n"
+        "  - id: r1\n    check: 'protection_focal_point + 1 > 3'\n    severity: error\n"
+        "    message: {en: a, fr: b}\n"
+        "  - id: r2\n    check: 'protection_shelters >'\n    severity: error\n"
+        "    message: {en: a, fr: b}\n"
+    )
+    text = MINI_V1.read_text(encoding="utf-8").rstrip("\n") + "\n" + rules_text
+    response = client.post(
+        "/questionnaires/upload",
+        data={"definition": (io.BytesIO(text.encode()), "v1.yaml")},
+        content_type="multipart/form-data",
+    )
+    page = html.unescape(response.get_data(as_text=True))
+    assert "'protection_focal_point' est de type texte" in page
+    assert "valeur attendue (un nombre, un texte entre guillemets, un identifiant" in page
+    assert "mais l'expression s'arrête là" in page
+    assert db.session.query(QuestionnaireVersion).count() == 0
+
+
 def test_upload_refuses_a_file_that_is_not_utf8_and_stores_nothing(client, login, create_user, db):
     login(create_user("coordinator"))
     response = client.post(
