@@ -43,12 +43,13 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from bench.processes import cpu_seconds, recreate_database
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SECRET = "inprocess-bench-secret-" + "x" * 32
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BATCH = 100
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def parse_args() -> argparse.Namespace:
@@ -79,8 +80,6 @@ def build_app(url: str, folder: Path):
         LOG_LEVEL="WARNING",
     )
     if url.startswith("postgresql"):
-        from bench.load.run import recreate_database
-
         recreate_database(url)
     from bench.load.seed import seed
     from surveys import create_app
@@ -206,14 +205,6 @@ def server_pids(app) -> list[int]:
     return sorted(pids)
 
 
-def cpu_of(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / TICKS
-
-
 FLOOR = "/bench/signed-in-floor"
 
 
@@ -267,13 +258,13 @@ def measure_interleaved(ones: dict, requests: int) -> dict[str, list[float]]:
 
 def measure(one, requests: int, pids: list[int]) -> tuple[list[float], float]:
     batches = []
-    server_before = cpu_of(pids)
+    server_before = cpu_seconds(pids)
     for _ in range(max(1, requests // BATCH)):
         started = time.process_time()
         for _ in range(BATCH):
             one()
         batches.append((time.process_time() - started) * 1000 / BATCH)
-    server_ms = (cpu_of(pids) - server_before) * 1000 / (len(batches) * BATCH)
+    server_ms = (cpu_seconds(pids) - server_before) * 1000 / (len(batches) * BATCH)
     return sorted(batches), server_ms
 
 

@@ -39,13 +39,14 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from bench.processes import cpu_seconds, recreate_database, workers_of
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 SECRET = "serving-bench-secret-" + "x" * 32
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # --------------------------------------------------------------------------- servers
@@ -79,19 +80,6 @@ def wait_for(port: int, path: str, timeout: float = 90) -> None:
         except OSError:
             time.sleep(0.3)
     raise SystemExit(f"port {port} did not answer within {timeout} s")
-
-
-def workers_of(master: int) -> list[int]:
-    path = Path(f"/proc/{master}/task/{master}/children")
-    return [int(pid) for pid in path.read_text().split()]
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime + stime, in ticks
-    return total / TICKS
 
 
 def rss_mb(pids: list[int]) -> list[float]:
@@ -345,8 +333,6 @@ def main() -> int:
         folder = Path(tmp)
         url = args.database_url or f"sqlite:///{folder / 'serving.db'}"
         if args.database_url:
-            from bench.load.run import recreate_database
-
             recreate_database(url)
         plan = seed_database(url, folder)
         env = {

@@ -38,7 +38,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+
+from bench.processes import cpu_of, recreate_database, workers_of
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -47,15 +48,6 @@ DEFAULT_RESTART = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql)
 SETTLE_SECONDS = 5  # after the last sign-in, before the measured window
 KEPT_COLUMNS = ("Request Count", "Failure Count", "Requests/s", "50%", "95%", "99%")
 SECRET = "load-test-secret-" + "x" * 32
-
-
-def recreate_database(url: str) -> None:
-    target = make_url(url)
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def make_app(url: str, out: Path):
@@ -313,8 +305,6 @@ def ratio_phase(args, out: Path, masters: dict[str, int]) -> dict:
 def cpu_snapshot(master: int) -> dict[str, dict[int, float]]:
     """CPU seconds so far of each of the server's workers and of PostgreSQL's processes on this
     machine (by pid), and of this script's finished children (the locust runs, under pid 0)."""
-    from bench.serving import workers_of
-
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "workers": {pid: cpu_of(pid) for pid in workers_of(master)},
@@ -328,16 +318,6 @@ def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
     started meanwhile (a worker replaced after its maximum of requests); one that ended
     meanwhile is left out."""
     return sum(max(0.0, seconds - before.get(pid, 0.0)) for pid, seconds in after.items())
-
-
-def cpu_of(pid: int) -> float:
-    from bench.serving import TICKS
-
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0  # ended meanwhile
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def postgresql_pids() -> list[int]:
