@@ -19,6 +19,7 @@ from surveys.extensions import db
 from surveys.i18n import in_language
 from surveys.languages import SOURCE_LANGUAGE
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
+from surveys.responses.operations import counted_countries
 from surveys.rounds.models import Cadence, Round
 from surveys.rounds.operations import (
     RoundError,
@@ -29,6 +30,7 @@ from surveys.rounds.operations import (
     move_closing,
     state_of,
 )
+from surveys.rounds.reminders import announce_new_closing
 
 rounds_cli = AppGroup("rounds", help="Assessment rounds and cadences.")
 
@@ -167,15 +169,20 @@ def extend_command(round_id, closes, zone_name, country):
     """Move a round's closing date (or one country's)."""
     round_ = round_by_id(round_id)
     closes_at = _moment(closes, _zone(zone_name), "--closes")
+    before = {p.country_id: p.closes_at for p in round_.participants}
+    now = utcnow()
     if country:
         country_id = _country_ids(country)[0]
-        extend_country(round_, country_id, closes_at)
+        extend_country(round_, country_id, closes_at, now=now)
         target = country.upper()
     else:
-        move_closing(round_, closes_at)
+        move_closing(round_, closes_at, now=now)
         target = "every country"
+    told = announce_new_closing(round_, before, submitted=counted_countries(round_.id), now=now)
     db.session.commit()
     click.echo(f"Round {round_.id} now closes {closes_at:%Y-%m-%d %H:%M %Z} for {target}.")
+    if told:
+        click.echo(f"{told} respondent(s) will be told the new date.")
 
 
 @rounds_cli.command("cancel")

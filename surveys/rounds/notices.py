@@ -32,6 +32,7 @@ MANUAL_REMINDER = "round.reminder_now"
 CLOSING = "round.closing"
 CLOSED_SUMMARY = "round.closed_summary"
 CADENCE_CREATED = "round.created_by_cadence"
+EXTENDED = "round.extended"
 
 
 def deadline_text(moment: datetime, user: User) -> str:
@@ -64,7 +65,15 @@ def round_link(round_: Round) -> str:
     return absolute_url("rounds.show", round_id=round_.id)
 
 
-ROUND_NOTICES = (OPENING, REMINDER, MANUAL_REMINDER, CLOSING, CLOSED_SUMMARY, CADENCE_CREATED)
+ROUND_NOTICES = (
+    OPENING,
+    REMINDER,
+    MANUAL_REMINDER,
+    CLOSING,
+    CLOSED_SUMMARY,
+    CADENCE_CREATED,
+    EXTENDED,
+)
 
 
 def compose(

@@ -504,7 +504,8 @@ def move_closing(
     actor: User | None = None,
     now: datetime | None = None,
 ) -> Round:
-    """Move the closing date for every country (an extension when later)."""
+    """Move the closing date for every country: later once the round is open; before it opens,
+    either way."""
     now = now or utcnow()
     state = state_of(round_, now)
     if state == RoundState.CANCELLED:
@@ -519,6 +520,17 @@ def move_closing(
         )
     _check_dates(round_.opens_at, closes_at)
     _check_not_past(closes_at, now, "closes_at")
+    if state == RoundState.OPEN and closes_at <= round_.closes_at:
+        # Countries are working to the date they were given: once open, it only moves later
+        # (an operator's `surveys rounds close-now` ends a round early, on purpose).
+        raise RoundError(
+            _(
+                "An extension must end after the round's current closing date (%(date)s): once "
+                "a round is open, its closing date cannot be brought forward.",
+                date=moment_in_words(round_.closes_at),
+            ),
+            "closes_at",
+        )
     old = round_.closes_at
     round_.closes_at = closes_at.astimezone(UTC)
     db.session.flush()

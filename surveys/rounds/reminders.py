@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -77,6 +77,27 @@ def notify_country(
             **details,
         )
         count += 1
+    return count
+
+
+def announce_new_closing(
+    round_: Round, before: Mapping[int, datetime], *, submitted: Collection[int], now: datetime
+) -> int:
+    """Tell the respondents of each country whose closing date has just moved later its new
+    date, while the round is open for it and it has not submitted (`before`: each country's
+    closing date before the change). Returns how many notices were queued."""
+    count = 0
+    for participant in round_.participants:
+        was = before.get(participant.country_id)
+        if (
+            was is None
+            or participant.closes_at <= was
+            or participant.country_id in submitted
+            or not round_.opens_at <= now < participant.closes_at
+            or round_.cancelled_at is not None
+        ):
+            continue
+        count += notify_country(notices.EXTENDED, round_, participant)
     return count
 
 

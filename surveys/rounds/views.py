@@ -48,6 +48,7 @@ from surveys.rounds.operations import (
     update_round,
 )
 from surveys.rounds.reminders import (
+    announce_new_closing,
     last_reminders,
     remindable_countries,
     reminder_targets,
@@ -368,17 +369,29 @@ def extend(round_id: int):
     if not form.validate_on_submit():
         return round_page(round_, extend_form=form, status=400)
     closes_at = to_utc(form.closes_at.data, user_zone())
+    before = {p.country_id: p.closes_at for p in round_.participants}
+    now = utcnow()
     try:
         if form.country_id.data:
-            extend_country(round_, form.country_id.data, closes_at, actor=current_user)
+            extend_country(round_, form.country_id.data, closes_at, actor=current_user, now=now)
         else:
-            move_closing(round_, closes_at, actor=current_user)
+            move_closing(round_, closes_at, actor=current_user, now=now)
     except RoundError as exc:
         db.session.rollback()
         form.closes_at.errors = [*form.closes_at.errors, exc.message]
         return round_page(round_, extend_form=form, status=400)
+    told = announce_new_closing(round_, before, submitted=counted_countries(round_.id), now=now)
     db.session.commit()
     flash(_("The closing date was changed."), "success")
+    if told:
+        flash(
+            ngettext(
+                "%(num)d respondent was told the new date.",
+                "%(num)d respondents were told the new date.",
+                told,
+            ),
+            "info",
+        )
     return redirect(url_for("rounds.show", round_id=round_.id))
 
 

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from surveys.notifications.models import OutboxMessage
 from surveys.roles import Role
@@ -150,6 +151,69 @@ def test_extend_one_country_and_refusal_on_a_closed_round(client, login, world, 
     assert "reopen the country&#39;s submission instead" in response.get_data(as_text=True)
     db.session.expire_all()
     assert closed.participant(world["niger"].id).closes_at_override is None
+
+
+def test_extend_never_shortens_an_open_round(client, login, world, create_round, db):
+    """Countries work to the date they were given: Extend refuses an earlier or the same date
+    for every country, and nobody is told anything."""
+    round_ = create_round(world["version"], [world["niger"], world["mali"]])
+    closes_at = round_.closes_at
+    login(world["coordinator"])  # Africa/Niamey: UTC+1
+    for moment in (closes_at - timedelta(days=3), closes_at):
+        response = client.post(
+            f"/rounds/{round_.id}/extend",
+            data={
+                "extend-country_id": "0",
+                "extend-closes_at": f"{moment + timedelta(hours=1):%Y-%m-%dT%H:%M}",
+            },
+        )
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400, page
+        assert "An extension must end after the round&#39;s current closing date" in page
+        assert "its closing date cannot be brought forward" in page
+    db.session.expire_all()
+    assert db.session.get(Round, round_.id).closes_at == closes_at
+    assert db.session.query(OutboxMessage).count() == 0
+
+
+def test_an_extension_is_announced_to_the_countries_it_gives_time(
+    client, login, world, create_round, create_submission, create_user, create_country, db
+):
+    """Each respondent of a country whose date moved later is told the new date, in their
+    language and zone; a country that has submitted, or whose own later date did not move, is
+    not."""
+    chad = create_country("TD", "TCD", "Chad", "Tchad")
+    round_ = create_round(world["version"], [world["niger"], world["mali"], chad])
+    create_submission(round_, world["mali"], status="submitted")
+    create_user(Role.RESPONDENT, countries=[world["mali"]])
+    create_user(Role.RESPONDENT, countries=[chad])
+    french = create_user(
+        Role.RESPONDENT, countries=[world["niger"]], language="fr", timezone="Africa/Niamey"
+    )
+    login(world["coordinator"])
+    later_for_chad = client.post(
+        f"/rounds/{round_.id}/extend",
+        data={"extend-country_id": chad.id, "extend-closes_at": "2099-06-01T10:00"},
+    )
+    assert later_for_chad.status_code == 302
+    told = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [m.kind for m in told] == ["round.extended"]  # Chad's respondent only
+    db.session.query(OutboxMessage).delete()
+    db.session.commit()
+
+    response = client.post(
+        f"/rounds/{round_.id}/extend",
+        data={"extend-country_id": "0", "extend-closes_at": "2099-01-01T10:00"},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "2 respondents were told the new date." in page  # Niger's two; not Mali, not Chad
+    messages = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert {m.recipient_email for m in messages} == {world["respondent"].email, french.email}
+    to_french = next(m for m in messages if m.recipient_email == french.email)
+    assert to_french.subject.startswith("Nouvelle date de clôture")
+    assert "1 janvier 2099, 10:00 (Africa/Niamey)" in to_french.body
+    assert "(Niger)" in to_french.body
 
 
 def test_a_refused_reopen_shows_its_error_in_that_countrys_form_only(
