@@ -81,6 +81,9 @@ STYLE_SPECS: Mapping[str, StyleSpec] = {
     "index_bold": StyleSpec(number_format="0.00", bold=True),
     "score": StyleSpec(number_format="0.00##"),
     "percent": StyleSpec(number_format="0.0%"),
+    # Coverage and evidence shares: stored truncated to 4 decimals, so two decimals of a percent
+    # show them exactly, as the pages do (no rounding up to a threshold in either).
+    "share": StyleSpec(number_format="0.00%"),
     "percent_value": StyleSpec(number_format='0.0"%"'),
     "change": StyleSpec(number_format="+0.00;-0.00;0.00"),
     "aggregate_label": StyleSpec(bold=True, italic=True),

@@ -45,7 +45,7 @@ ABOUT_EVIDENCE = N_(
     "a number."
 )
 
-EVIDENCE_COLUMN = Column(EVIDENCE_COVERAGE, 11, "percent")
+EVIDENCE_COLUMN = Column(EVIDENCE_COVERAGE, 11, "share")
 
 DIMENSIONS_COLUMNS = (
     Column(N_("Round"), 8),
@@ -58,10 +58,10 @@ DIMENSIONS_COLUMNS = (
     Column(N_("Value id"), 12),
     Column(N_("Value"), 24),
     Column(N_("Index (0-100)"), 12, "index"),
-    Column(N_("Coverage"), 11, "percent"),
+    Column(N_("Coverage"), 11, "share"),
     Column(N_("Index status"), 18),
     Column(N_("Band"), 10),
-    Column(EVIDENCE_COVERAGE, 11, "percent"),
+    Column(EVIDENCE_COVERAGE, 11, "share"),
     Column(N_("Questions"), 10),
 )
 DIMENSIONS_INDEX_COLUMN = 10
@@ -91,7 +91,7 @@ def gap_value(analysis: Analysis | None, gap_id: str) -> float | None:
 
 def summary_columns(framework: Framework | None, language: str, t: Translate) -> list[Column]:
     """After the areas: overall evidence coverage, each dimension value, each gap."""
-    columns = [Column(EVIDENCE_COVERAGE, 11, "percent")]
+    columns = [Column(EVIDENCE_COVERAGE, 11, "share")]
     if framework is None:
         return columns
     columns += [

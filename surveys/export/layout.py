@@ -183,11 +183,11 @@ COUNTRY_INDEX_COLUMNS = (
     Column(N_("Index"), 44, "wrap"),
     Column(N_("Key"), DATETIME_WIDTH),  # the status dates above the table are in this column
     Column(N_("Index (0-100)"), 12, "index"),
-    Column(N_("Coverage"), 11, "percent"),
+    Column(N_("Coverage"), 11, "share"),
     Column(N_("Band"), 12),
     Column(N_("Change since previous round"), 14, "change"),
     Column(N_("Note"), 40, "note"),
-    Column(N_("Evidence coverage"), 11, "percent"),
+    Column(N_("Evidence coverage"), 11, "share"),
 )
 COUNTRY_QUESTION_COLUMNS = (
     Column(N_("Question"), 44, "wrap"),
@@ -222,13 +222,13 @@ TRENDS_LONG_COLUMNS = (
     Column(N_("Key"), 12),
     Column(N_("Index"), 36),
     Column(N_("Index (0-100)"), 12, "index"),
-    Column(N_("Coverage"), 11, "percent"),
+    Column(N_("Coverage"), 11, "share"),
     Column(N_("Index status"), 18),
     Column(N_("Band"), 10),
     Column(N_("Change since previous round"), 14, "change"),
     Column(N_("Change status"), 18),
     Column(N_("Note"), 50),
-    Column(N_("Evidence coverage"), 11, "percent"),
+    Column(N_("Evidence coverage"), 11, "share"),
 )
 
 

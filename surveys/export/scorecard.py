@@ -201,7 +201,7 @@ def summary_columns(
         layout.Column(layout.N_("Submitted on"), layout.DATETIME_WIDTH, "datetime"),
         layout.Column(layout.N_("Validated on"), layout.DATETIME_WIDTH, "datetime"),
         layout.Column(layout.OVERALL_LABEL, 11, "index_bold"),
-        layout.Column(layout.N_("Coverage"), 10, "percent"),
+        layout.Column(layout.N_("Coverage"), 10, "share"),
         layout.Column(layout.N_("Band"), 10),
         layout.Column(layout.N_("Change since previous round"), 13, "change"),
         layout.Column(layout.N_("Note"), 36, "note"),
@@ -360,7 +360,7 @@ def write_country_sheet(
     first_index_row = writer.rows_written + 1
     index_layout = writer.style_row([c.style for c in COUNTRY_INDEX_COLUMNS])
     overall_layout = writer.style_row(
-        ["label", None, "index_bold", "percent", None, "change", "note", "percent"]
+        ["label", None, "index_bold", "share", None, "change", "note", "share"]
     )
     lines = layout.index_lines(definition, card, progress, language, t)
     for line in dimensions.with_dimensions(lines, framework, analysis, language, t):

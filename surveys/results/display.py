@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
@@ -71,11 +71,11 @@ def index_text(index: Index | None) -> str:
 
 
 def coverage_text(coverage: Decimal | None) -> str:
-    """Coverage as a whole percentage, truncated so that 49.99% never reads as 50%."""
+    """A coverage or evidence share as the workbooks show it: the stored value (truncated to
+    four decimals, so that 49.99% never reads as 50%) as a percentage with two decimals."""
     if coverage is None:
         return "—"
-    percent = (coverage * 100).quantize(Decimal(1), rounding=ROUND_DOWN)
-    return _("%(percent)s%%", percent=format_decimal(percent, "#,##0"))
+    return _("%(percent)s%%", percent=format_decimal(coverage * 100, "#,##0.00"))
 
 
 def change_number(change: Decimal | None) -> str:

@@ -267,7 +267,7 @@ def test_dates_fit_their_columns_and_coverage_is_a_percentage(export_data, workb
     header = [c.value for c in summary[1]]
     coverage = header.index("Coverage") + 1
     niger_row = next(r for r in range(2, summary.max_row + 1) if summary.cell(r, 2).value == "NE")
-    assert summary.cell(niger_row, coverage).number_format == "0.0%"
+    assert summary.cell(niger_row, coverage).number_format == "0.00%"
     for title in ("Submitted on", "Validated on"):
         letter = summary.cell(1, header.index(title) + 1).column_letter
         assert summary.column_dimensions[letter].width >= 18  # "yyyy-mm-dd hh:mm" and margins

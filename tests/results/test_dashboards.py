@@ -95,7 +95,7 @@ def test_overview_shows_scores_status_coverage_and_insufficient_information(
     page = client.get(f"/results/rounds/{round_.id}").text
     assert "<svg" in page and 'role="img"' in page  # the heatmap
     niger = _row(page, "Country NE")
-    assert "Validated" in niger and "100%" in niger
+    assert "Validated" in niger and "100.00%" in niger
     assert "No previous round" in niger
     assert "Insufficient information" in _row(page, "Country BF")
     assert "Draft" in _row(page, "Country SN")
@@ -164,8 +164,9 @@ def test_change_across_versions_counts_only_questions_in_both(
     now, _, _ = scored_round({"NE": (answers, "submitted")}, version=v2, countries=countries)
     niger = _row(client.get(f"/results/rounds/{now.id}").text, "Country NE")
     # Beside the change, in words, what it is computed over and both figures (issue 14, point 7).
-    assert "85.37 High 100% +0.00 on the questions of both rounds: 97.62 → 97.62 since 2025-H2" in (
-        niger
+    assert (
+        "85.37 High 100.00% +0.00 on the questions of both rounds: 97.62 → 97.62 since 2025-H2"
+        in (niger)
     )
     assert "Regression" not in niger
 

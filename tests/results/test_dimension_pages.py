@@ -174,6 +174,38 @@ def test_dimension_figures_are_equal_on_the_page_in_the_workbooks_and_in_the_arc
         assert (line["Index (0-100)"], line["Evidence coverage"]) == (value, evidence)
 
 
+def test_evidence_and_coverage_read_alike_on_the_page_and_in_the_workbook(
+    rounds, tmp_path, analyst
+):
+    """What a reader sees, not only the stored value: the page's text of each share is what the
+    workbook's cell shows with its number format (two decimals of a percent, exact: shares are
+    stored truncated to four decimals, so neither side rounds). The pages once cut the decimals
+    (58%) while the workbook showed 58.8%."""
+    closed, _ = rounds
+    path = tmp_path / "scorecard.xlsx"
+    build_scorecard(closed.id, "en", path)
+    sheet = openpyxl_book(path)["Dimensions"]
+    header_row = next(row for row in sheet.iter_rows() if [c.value for c in row][:1] == ["Round"])
+    names = [c.value for c in header_row]
+    page = html.unescape(
+        analyst.get(f"/results/rounds/{closed.id}/dimensions").get_data(as_text=True)
+    )
+    shown, fractional = 0, 0
+    for row in sheet.iter_rows(min_row=header_row[0].row + 1):
+        cells = dict(zip(names, row, strict=False))
+        for column in ("Coverage", "Evidence coverage"):
+            cell = cells[column]
+            if not isinstance(cell.value, float):
+                continue
+            assert cell.number_format == "0.00%", column
+            as_shown = f"{cell.value * 100:,.2f}%"
+            assert as_shown == coverage_text(Decimal(str(cell.value))), (column, cell.value)
+            assert as_shown in page, as_shown
+            shown += 1
+            fractional += round(cell.value * 100, 6) % 1 != 0
+    assert shown > 40 and fractional > 0  # some shares are not whole percents
+
+
 def test_recompute_checks_the_dimension_indices_of_every_snapshot(rounds, runner):
     report = recompute()
     assert report.ok, [d.describe() for d in report.differences]
