@@ -24,6 +24,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -104,6 +105,17 @@ class World:
         self.users  # noqa: B018 - the visitors exist before the objects they act upon
         return self.f.create_submission(
             self.round, self.country, answers={"legal_tip_offence": "yes"}
+        )
+
+    @cached_property
+    def submitted(self):
+        """Country A's submission of an earlier round, submitted: results show only those."""
+        self.users  # noqa: B018
+        earlier = self.f.create_round(
+            self.version, [self.country], period="2025-H2", closes_in=timedelta(days=1)
+        )
+        return self.f.create_submission(
+            earlier, self.country, answers={"legal_tip_offence": "yes"}, status="submitted"
         )
 
     @cached_property
@@ -280,6 +292,17 @@ OVERRIDES: dict[str, dict[str, object]] = {
     },
 }
 
+# Arguments some routes need other than ARGUMENTS' (one line per endpoint): results pages show
+# a submitted submission (a draft is the country's work in progress: 404 to every reader).
+ENDPOINT_ARGUMENTS: dict[str, dict[str, Callable[[World], object]]] = {
+    endpoint: {"submission_id": lambda w: w.submitted.id}
+    for endpoint in (
+        "results.submission_answers",
+        "results.area_answers",
+        "results.dimension_answers",
+    )
+}
+
 # Query strings some routes need to show a page rather than a 404 (one line per endpoint).
 QUERY_STRINGS: dict[str, Callable[[World], dict]] = {
     "questionnaire.diff": lambda w: {"old": w.version.version, "new": w.version.version},
@@ -435,8 +458,13 @@ def test_route_answers_each_visitor_as_its_policy_says(
                 world = World(db, factories)
             first_allowed = False
         users = world.users
+        special = ENDPOINT_ARGUMENTS.get(endpoint, {})
         url = rule.build(
-            {name: ARGUMENTS[name].build(world) for name in rule.arguments}, append_unknown=False
+            {
+                name: special[name](world) if name in special else ARGUMENTS[name].build(world)
+                for name in rule.arguments
+            },
+            append_unknown=False,
         )[1]
         query = QUERY_STRINGS[endpoint](world) if endpoint in QUERY_STRINGS else None
         client = app.test_client()

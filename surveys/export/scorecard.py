@@ -545,9 +545,10 @@ def build_scorecard(
                 loaded.info, entry, definition, plan, analysis, language, t
             ):
                 dimension_sheet.append(values)
-        if entry.submission_id is not None:
-            # The tidy sheets show the answers as they are now, scored question by question
-            # (a draft's too, with its status beside it); they carry no index.
+        if is_of_record(entry):
+            # The tidy sheets show the answers of the submitted and validated submissions,
+            # scored question by question: a draft or a returned submission is the country's
+            # work in progress, shown nowhere to readers of results (pages, API, workbooks).
             live = card if card is not None else score_entry(definition, entry)
             write_responses(responses, loaded, entry, live, language, t)
             write_statistics(statistics, loaded, entry, live, language)

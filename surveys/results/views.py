@@ -45,6 +45,7 @@ from surveys.results.dimensions import DimensionOverview, dimension_overview
 from surveys.results.quality import DATA_QUALITY_HEADERS, data_quality_values, round_quality
 from surveys.roles import Role
 from surveys.rounds.models import Round
+from surveys.rounds.submission_status import is_counted
 from surveys.scoring import OVERALL, Index, IndexStatus
 from surveys.scoring.aggregates import EMPTY, INSUFFICIENT
 from surveys.scoring.dimensions import analyse, plan_analysis
@@ -403,10 +404,18 @@ def area_answers(submission_id: int, area_id: str):
     return _answers_page(submission_id, area_id)
 
 
-def _answers_page(submission_id: int, area_id: str | None):
+def _published_scores(submission_id: int):
+    """The submission's scores, when it is submitted or validated (else 404): a draft or a
+    returned submission is the country's work in progress, which results show nowhere (the
+    round's overview, the API and the workbooks leave it out alike)."""
     scores = submission_scores(submission_id)
-    if scores is None:
+    if scores is None or not is_counted(scores.submission.status):
         abort(404)
+    return scores
+
+
+def _answers_page(submission_id: int, area_id: str | None):
+    scores = _published_scores(submission_id)
     definition = scores.definition
     areas = list(definition.areas)
     if area_id is not None:
@@ -589,9 +598,7 @@ def round_dimensions(round_id: int):
 @allow(*READERS)
 def dimension_answers(submission_id: int):
     """ "Explain this number" for dimension indices: each value's questions and its formula."""
-    scores = submission_scores(submission_id)
-    if scores is None:
-        abort(404)
+    scores = _published_scores(submission_id)
     definition = scores.definition
     key = scores.submission.round.version.questionnaire.key
     framework = framework_for(key)

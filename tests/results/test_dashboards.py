@@ -235,6 +235,30 @@ def test_answers_page_without_snapshot_scores_the_current_answers(client, analys
     assert "Hidden by a condition" not in text  # the strategy question is shown: offence "yes"
 
 
+def test_a_draft_or_returned_submission_has_no_results_page(
+    client, analyst, scored_round, tmp_path
+):
+    """A country's work in progress is shown to no reader of results: its answers pages are
+    404 (they once showed a draft's provisional indices to whoever edited the URL), as the
+    overview, the API and the scorecard's sheets leave it out."""
+    from surveys.export.scorecard import build_scorecard
+    from tests.export.helpers import openpyxl_book, table, values
+
+    round_, _, subs = scored_round(
+        {"NE": (STRONG, "draft"), "ML": (WEAK, "returned"), "BF": (SPARSE, "submitted")}
+    )
+    for iso2 in ("NE", "ML"):
+        for path in ("", "/areas/legal", "/dimensions"):
+            url = f"/results/submissions/{subs[iso2].id}{path}"
+            assert client.get(url).status_code == 404, url
+    assert client.get(f"/results/submissions/{subs['BF'].id}").status_code == 200
+    path = tmp_path / "scorecard.xlsx"
+    build_scorecard(round_.id, "en", path)
+    book = openpyxl_book(path)
+    responses = table(values(book["Responses"]), "Round")
+    assert {row["Country code"] for row in responses} == {"BF"}
+
+
 def test_answers_page_is_in_the_users_language(client, create_user, login, scored_round):
     _, _, subs = scored_round({"ML": (WEAK, "submitted")})
     login(create_user(Role.ANALYST, language="fr"))
