@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from surveys.access import allow, require_country
+from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.i18n import current_language, user_zone
 from surveys.i18n import gettext as _
@@ -38,7 +39,8 @@ from surveys.rounds import views as round_views
 from surveys.rounds.forms import ReopenForm as ReopenCountryForm
 from surveys.rounds.forms import to_utc
 from surveys.rounds.models import Round
-from surveys.rounds.operations import RoundError
+from surveys.rounds.operations import RoundError, country_state_of
+from surveys.rounds.state import RoundState
 
 bp = Blueprint("review", __name__, template_folder="templates")
 # The actions of review taken from the round's page (/rounds/...), where they are offered.
@@ -177,7 +179,8 @@ def _render_review(sub: Submission, **forms):
         can_ask=sub.status in ("submitted", "returned"),
         query_form=QueryForm(),
         return_form=forms.get("return_form") or ReturnForm(),
-        reopen_form=forms.get("reopen_form") or ReopenForm(),
+        reopen_form=forms.get("reopen_form") or _reopen_form(sub),
+        reopens_round=_round_closed_for(sub),
         confirm_form=ConfirmForm(),
         display=answer_display,
         localized=localized,
@@ -316,10 +319,23 @@ def validate_submission(submission_id: int):
     )
 
 
+def _round_closed_for(sub: Submission) -> bool:
+    """Whether the round has closed for the submission's country (not merely cancelled)."""
+    return country_state_of(sub.participant, utcnow()) == RoundState.CLOSED
+
+
+def _reopen_form(sub: Submission):
+    """Reopening asks for a reason; once the round has closed for the country, also for the
+    date it opens again until, as on the round's page (the country then has a deadline)."""
+    return ReopenCountryForm(prefix="reopen") if _round_closed_for(sub) else ReopenForm()
+
+
 @bp.post("/submissions/<int:submission_id>/reopen")
 @allow(Role.COORDINATOR)
 def reopen_submission(submission_id: int):
     sub = _submission_or_404(submission_id)
+    if _round_closed_for(sub):
+        return _reopen_after_closing(sub)
     form = ReopenForm()
     if not form.validate_on_submit():
         return _render_review(sub, reopen_form=form), 400
@@ -328,6 +344,30 @@ def reopen_submission(submission_id: int):
         _("The submission was reopened; the country can change it again."),
         _review_url(sub.id),
     )
+
+
+def _reopen_after_closing(sub: Submission):
+    """The round opened again for the country until the date given, its submission sent back
+    (the round page's reopening, from the submission's page)."""
+    form = ReopenCountryForm(prefix="reopen")
+    if not form.validate_on_submit():
+        return _render_review(sub, reopen_form=form), 400
+    try:
+        workflow.reopen_country(
+            sub.round,
+            sub.country_id,
+            to_utc(form.closes_at.data, user_zone()),
+            actor=current_user,
+            note=form.note.data or "",
+        )
+    except RoundError as exc:
+        db.session.rollback()
+        field = form.note if exc.field == "note" else form.closes_at
+        field.errors = [*field.errors, exc.message]
+        return _render_review(sub, reopen_form=form), 400
+    db.session.commit()
+    flash(_("The round is open again for this country."), "success")
+    return redirect(_review_url(sub.id))
 
 
 def _refused_reopening(round_: Round, form: ReopenCountryForm, country_id: int):

@@ -173,6 +173,53 @@ def test_validate_then_reopen_with_a_reason(db, client, login, scenario, submitt
     assert submitted.status == Status.RETURNED
 
 
+def test_reopening_after_the_round_closed_asks_for_a_new_closing_date(
+    db, client, login, scenario, submitted
+):
+    """From the submission's page as from the round's: once the round has closed for the
+    country, reopening opens the round again for it until a date (it once sent the submission
+    back with no deadline, listed under the respondent's open rounds with last year's date)."""
+    from datetime import timedelta
+
+    from surveys.columns import utcnow
+
+    login(scenario.coordinator)
+    client.post(f"/review/submissions/{submitted.id}/validate")
+    scenario.round.opens_at = utcnow() - timedelta(days=60)
+    scenario.round.closes_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+
+    page = client.get(f"/review/submissions/{submitted.id}").get_data(as_text=True)
+    assert "The round has closed for this country" in page
+    assert 'name="reopen-closes_at"' in page
+
+    without_date = client.post(
+        f"/review/submissions/{submitted.id}/reopen", data={"reopen-note": "Figures to correct"}
+    )
+    assert without_date.status_code == 400
+    assert "Figures to correct" in without_date.get_data(as_text=True)  # kept in its box
+    db.session.refresh(submitted)
+    assert submitted.status == Status.VALIDATED
+
+    in_the_past = client.post(
+        f"/review/submissions/{submitted.id}/reopen",
+        data={"reopen-note": "Figures to correct", "reopen-closes_at": "2020-01-01T10:00"},
+    )
+    assert in_the_past.status_code == 400
+    assert "The closing date is in the past." in in_the_past.get_data(as_text=True)
+
+    done = client.post(
+        f"/review/submissions/{submitted.id}/reopen",
+        data={"reopen-note": "Figures to correct", "reopen-closes_at": "2099-01-01T10:00"},
+        follow_redirects=True,
+    )
+    assert "The round is open again for this country." in done.get_data(as_text=True)
+    db.session.refresh(submitted)
+    assert submitted.status == Status.RETURNED
+    participant = scenario.round.participant(scenario.niger.id)
+    assert participant.closes_at.year == 2099
+
+
 def test_validating_a_returned_submission_gives_the_specific_reason(
     db, client, login, scenario, returned
 ):
