@@ -592,6 +592,18 @@ def _rules_language() -> str:
 
 
 def _question_problems(area: Area, question: Question, answer: Answer | None) -> list[Problem]:
+    problems = _answer_problems(area, question, answer)
+    if answer is not None and answer.carried_over and is_given(answer):
+        # A carried-over "not applicable" waits for confirmation as a carried-over value does
+        # (the area's progress counts both: the two lists once disagreed).
+        message = _l("Confirm or update the answer carried over from the previous round.")
+        problems.append(
+            Problem(area.id, question, f"{question.id}-confirm", message, to_confirm=True)
+        )
+    return problems
+
+
+def _answer_problems(area: Area, question: Question, answer: Answer | None) -> list[Problem]:
     main = kind_of(question).anchor(question)
     if answer is not None and answer.not_applicable and question.allow_na:
         if not answer.na_justification.strip():
@@ -609,11 +621,6 @@ def _question_problems(area: Area, question: Question, answer: Answer | None) ->
     if question.statistics is not None and not str(answer.value.get("source", "")).strip():
         message = _l("Give the source of these figures.")
         problems.append(Problem(area.id, question, f"{question.id}-source", message))
-    if answer.carried_over:
-        message = _l("Confirm or update the answer carried over from the previous round.")
-        problems.append(
-            Problem(area.id, question, f"{question.id}-confirm", message, to_confirm=True)
-        )
     return problems
 
 

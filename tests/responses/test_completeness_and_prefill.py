@@ -167,6 +167,33 @@ def test_confirming_or_editing_clears_the_carried_over_mark(
     assert answers["legal_instruments"].carried_over  # untouched
 
 
+def test_a_carried_over_not_applicable_waits_for_confirmation_like_a_value(
+    db, world, create_submission, next_round
+):
+    """The area's progress and the list of what stops submitting count the same carried-over
+    answers: a "not applicable" (with its reason) carried over is one of them (it was counted
+    in one and never asked for in the other, so submitting skipped its confirmation)."""
+    from surveys.responses.models import Answer
+
+    previous = create_submission(world.round, world.country, COMPLETE, status="validated")
+    share = db.session.query(Answer).filter_by(
+        submission_id=previous.id, question_id="protection_assisted_share"
+    ).one()
+    share.value, share.not_applicable, share.na_justification = None, True, "No victims"
+    db.session.commit()
+    submission = start_submission(next_round, world.country, actor=world.respondent)
+    db.session.commit()
+
+    answers = answers_by_question(submission)
+    assert answers["protection_assisted_share"].carried_over
+    to_confirm = [p for p in completeness(submission) if p.to_confirm]
+    assert "protection_assisted_share" in {p.question_id for p in to_confirm}
+    definition = next_round.version.definition
+    for progress in area_progress(definition, answers):
+        in_area = [p for p in to_confirm if p.area_id == progress.area.id]
+        assert progress.to_confirm == len(in_area), progress.area.id
+
+
 def test_predecessors_follow_replaces_through_intermediate_versions(world):
     from dataclasses import replace
 
