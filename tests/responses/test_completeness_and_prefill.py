@@ -176,9 +176,11 @@ def test_a_carried_over_not_applicable_waits_for_confirmation_like_a_value(
     from surveys.responses.models import Answer
 
     previous = create_submission(world.round, world.country, COMPLETE, status="validated")
-    share = db.session.query(Answer).filter_by(
-        submission_id=previous.id, question_id="protection_assisted_share"
-    ).one()
+    share = (
+        db.session.query(Answer)
+        .filter_by(submission_id=previous.id, question_id="protection_assisted_share")
+        .one()
+    )
     share.value, share.not_applicable, share.na_justification = None, True, "No victims"
     db.session.commit()
     submission = start_submission(next_round, world.country, actor=world.respondent)

@@ -136,6 +136,32 @@ def test_a_reminder_is_confirmed_first_and_names_the_country_and_its_people(
     assert db.session.query(OutboxMessage).count() == 1
 
 
+def test_a_person_answering_for_two_countries_tells_their_reminders_apart(
+    client, login, world, create_round, create_user, db
+):
+    """One reminder a country, each naming its country in the subject (they once had the same
+    subject), and the closing date said once, without a second pair of brackets."""
+    both = create_user(
+        Role.RESPONDENT,
+        countries=[world["NE"], world["ML"]],
+        email="both@example.org",
+        language="fr",
+        timezone="Africa/Niamey",
+    )
+    round_ = create_round(world["version"], [world["NE"], world["ML"]])
+    login(world["coordinator"])
+    for country in ("NE", "ML"):
+        client.post(f"/rounds/{round_.id}/countries/{world[country].id}/remind")
+    mine = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.recipient_email == both.email)
+    ).all()
+    subjects = sorted(m.subject for m in mine)
+    assert len(subjects) == 2 and subjects[0] != subjects[1]
+    assert subjects[0].startswith("Rappel (Mali)\u00a0: ") and " se clôt le " in subjects[0]
+    body = next(m.body for m in mine if "(Niger)" in m.subject)
+    assert "Niger\u00a0: le cycle se clôt le " in body and ") (" not in body
+
+
 def test_the_bulk_reminder_reaches_only_countries_that_have_not_submitted_once_a_day(
     client, login, world, create_round, create_submission, db
 ):
