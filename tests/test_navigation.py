@@ -36,3 +36,17 @@ def test_a_role_granted_shows_in_the_menu_at_the_next_page(app, client, login, c
     person.grant(Role.COORDINATOR)
     db.session.commit()
     assert "Review" in _menu(client)
+
+
+def test_every_page_names_the_time_zone_its_moments_are_written_in(client, login, create_user):
+    """Pages write dates in the reader's zone while workbooks say UTC: the footer names the
+    reader's zone and where to change it (an analyst in Vienna read 19:00 on a page and 18:00 in
+    the workbook, with nothing saying why)."""
+    assert "time zone" not in client.get("/login").get_data(as_text=True)  # nobody's zone yet
+    login(create_user(Role.ANALYST, timezone="Europe/Vienna"))
+    footer = client.get("/results/").get_data(as_text=True).split("<footer", 1)[1]
+    assert "Times are shown in your time zone, Europe/Vienna." in footer
+    assert 'href="/account"' in footer
+    login(create_user(Role.COORDINATOR, language="fr", timezone="Africa/Niamey"))
+    footer = client.get("/rounds/").get_data(as_text=True).split("<footer", 1)[1]
+    assert "Les heures sont affichées dans votre fuseau horaire, Africa/Niamey." in footer
