@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from surveys.countries.operations import NAME_FIELD
@@ -67,3 +67,9 @@ def rename_form(country) -> RenameForm:
         field = StringField(label, default=country.names.get(code, ""))
         setattr(ConfiguredRenameForm, NAME_FIELD % code, field)
     return ConfiguredRenameForm()
+
+
+class ActivationForm(Form):
+    """Offer a country for new rounds again, or no longer (the button says which)."""
+
+    active = HiddenField()

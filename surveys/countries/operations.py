@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 
+from babel import Locale
 from sqlalchemy import func, or_, select
 
 from surveys.countries.data import PARTICIPANTS
@@ -15,6 +17,23 @@ from surveys.i18n import gettext as _
 from surveys.languages import language_name_in
 
 NAME_FIELD = "name_%s"  # the form field of the name in one language
+
+# Two-letter codes of Unicode's territory list that name no country: groupings, reserved
+# codes, pseudo-locales and "Unknown Region".
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+
+
+def is_country_code(iso2: str) -> bool:
+    """Whether `iso2` is an ISO 3166 alpha-2 code of a country or territory (Unicode's list)."""
+    return iso2 in _country_codes()
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    territories = Locale("en").territories
+    return (
+        frozenset(code for code in territories if len(code) == 2 and code.isalpha()) - NOT_COUNTRIES
+    )
 
 
 class CountryError(ValueError):
@@ -32,6 +51,11 @@ def add_country(iso2: str, iso3: str, names: Mapping[str, str]) -> Country:
     if not re.fullmatch(r"[A-Z]{2}", iso2):
         raise CountryError(
             _("The ISO alpha-2 code must be two letters, not %(code)s.", code=iso2), "iso2"
+        )
+    if not is_country_code(iso2):
+        raise CountryError(
+            _("%(code)s is not the ISO 3166 code of a country (e.g. BJ for Benin).", code=iso2),
+            "iso2",
         )
     if not re.fullmatch(r"[A-Z]{3}", iso3):
         raise CountryError(
@@ -157,3 +181,13 @@ def country_by_code(code: str) -> Country | None:
 
 def count_countries() -> int:
     return db.session.scalar(select(func.count(Country.id))) or 0
+
+
+def set_active(country: Country, active: bool) -> bool:
+    """Offer the country for new rounds again, or no longer (it stays in the rounds it is part
+    of, past or open, with its answers). Returns whether anything changed (flush only)."""
+    if country.active == active:
+        return False
+    country.active = active
+    db.session.flush()
+    return True

@@ -16,4 +16,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp, url_prefix="/countries")
     app.cli.add_command(countries_cli)
     add_nav_item("countries.index", _l("Countries"), roles=(Role.ADMIN, Role.COORDINATOR), order=80)
-    add_action_labels({"country.renamed": _l("Country renamed")})
+    add_action_labels(
+        {
+            "country.renamed": _l("Country renamed"),
+            "country.deactivated": _l("Country no longer offered for new rounds"),
+            "country.activated": _l("Country offered for new rounds again"),
+        }
+    )

@@ -4,9 +4,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from surveys.access import allow
 from surveys.audit.operations import record
-from surveys.countries.forms import country_form, rename_form
+from surveys.countries.forms import ActivationForm, country_form, rename_form
 from surveys.countries.models import Country
-from surveys.countries.operations import CountryError, add_country, rename_country
+from surveys.countries.operations import CountryError, add_country, rename_country, set_active
 from surveys.extensions import db
 from surveys.i18n import current_language
 from surveys.i18n import gettext as _
@@ -30,7 +30,46 @@ def index():
             return redirect(url_for("countries.index"))
     language = current_language()
     countries = sorted(db.session.scalars(db.select(Country)), key=lambda c: c.name(language))
-    return render_template("countries/index.html", countries=countries, form=form)
+    return render_template(
+        "countries/index.html",
+        countries=countries,
+        form=form,
+        activation_form=ActivationForm(),
+    )
+
+
+@bp.post("/<int:country_id>/activation")
+@allow(Role.ADMIN)
+def activation(country_id: int):
+    """An admin stops offering a country for new rounds (added by mistake, or left the
+    mechanism), or offers it again; it stays in every round it is part of. Audited."""
+    country = db.session.get(Country, country_id)
+    if country is None:
+        abort(404)
+    form = ActivationForm()
+    if not form.validate_on_submit() or form.active.data not in ("yes", "no"):
+        abort(400)
+    name = country.name(current_language())
+    if set_active(country, form.active.data == "yes"):
+        record(
+            "country.activated" if country.active else "country.deactivated",
+            target_type="country",
+            target_id=country.id,
+            details={"iso2": country.iso2},
+        )
+        db.session.commit()
+    if country.active:
+        flash(_("Offered for new rounds again: %(name)s.", name=name), "success")
+    else:
+        flash(
+            _(
+                "No longer offered for new rounds: %(name)s. It stays in the rounds it is part "
+                "of, with its answers.",
+                name=name,
+            ),
+            "success",
+        )
+    return redirect(url_for("countries.index"))
 
 
 @bp.route("/<int:country_id>/names", methods=["GET", "POST"])

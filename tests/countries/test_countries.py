@@ -79,7 +79,7 @@ def test_a_duplicate_code_is_explained_in_french_on_the_field_that_clashes(
     create_country("NE", "NER", "Niger", "Niger")
     login(create_user("coordinator", language="fr"))
     response = client.post(
-        "/countries/", data={"iso2": "NX", "iso3": "ner", "name_en": "X", "name_fr": "X"}
+        "/countries/", data={"iso2": "NG", "iso3": "ner", "name_en": "X", "name_fr": "X"}
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -228,3 +228,55 @@ def test_cli_refuses_a_bad_rename_and_changes_nothing(runner, db, create_country
     assert malformed.exit_code != 0 and "is not LANG=NAME" in malformed.output
     assert {c.iso2: c.names["en"] for c in countries(db)} == {"NE": "Niger", "TD": "Chad"}
     assert audit_events(db) == []
+
+
+def test_a_code_that_names_no_country_is_refused(client, login, create_user, runner, db):
+    """Two letters are not enough: ZZ ("Unknown Region"), EU or QQ name no country, on the web
+    and in the CLI alike; the names typed stay in the form."""
+    login(create_user("coordinator"))
+    for code in ("ZZ", "EU", "QQ"):
+        response = client.post(
+            "/countries/",
+            data={"iso2": code, "iso3": "ZZZ", "name_en": "Zedland", "name_fr": "Zédie"},
+        )
+        page = response.get_data(as_text=True)
+        assert f"{code} is not the ISO 3166 code of a country (e.g. BJ for Benin)." in page
+        assert 'value="Zédie"' in page
+    cli = runner.invoke(
+        args=["countries", "add", "zz", "zzz", "--name", "en=Zedland", "--name", "fr=Zédie"]
+    )
+    assert cli.exit_code != 0 and "not the ISO 3166 code of a country" in cli.output
+    assert countries(db) == []
+
+
+def test_an_admin_stops_offering_a_country_for_new_rounds_and_back(
+    client, login, create_user, create_country, create_version, create_round, db
+):
+    """Deactivating keeps the country in the rounds it is part of and takes it out of the new
+    round form's choices; reactivating offers it again. Audited; admins only."""
+    from surveys.audit.models import AuditEvent
+
+    benin = create_country("BJ", "BEN", "Benin", "Bénin")
+    round_ = create_round(create_version(), [benin])
+    login(create_user("coordinator"))
+    assert (
+        client.post(f"/countries/{benin.id}/activation", data={"active": "no"}).status_code == 403
+    )
+    login(create_user("admin"))
+    page = client.get("/countries/").get_data(as_text=True)
+    assert 'Deactivate<span class="visually-hidden"> Benin</span>' in page
+    done = client.post(
+        f"/countries/{benin.id}/activation", data={"active": "no"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "No longer offered for new rounds: Benin." in done
+    db.session.expire_all()
+    assert not db.session.get(Country, benin.id).active
+    assert round_.participant(benin.id) is not None  # still in its round
+    login(create_user("coordinator", email="second@example.org"))
+    assert "Benin" not in client.get("/rounds/new").get_data(as_text=True)
+    login(create_user("admin", email="a2@example.org"))
+    client.post(f"/countries/{benin.id}/activation", data={"active": "yes"})
+    db.session.expire_all()
+    assert db.session.get(Country, benin.id).active
+    actions = [e.action for e in db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions[-2:] == ["country.deactivated", "country.activated"]
