@@ -86,6 +86,10 @@ def diff(key: str):
     new_number = parse_id(request.args.get("new"))
     if old_number is None or new_number is None:
         abort(404)
+    if old_number > new_number:
+        # A version says which questions of earlier ones it replaces, not the reverse: the
+        # changes always read from the older to the newer.
+        return redirect(url_for("questionnaire.diff", key=key, old=new_number, new=old_number))
     from surveys.questionnaire.diff import diff_definitions
 
     old, new = _visible_version(key, old_number), _visible_version(key, new_number)

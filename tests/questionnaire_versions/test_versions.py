@@ -225,6 +225,18 @@ class TestWebLibrary:
         assert '<ins><span class="visually-hidden">added: </span>all forms of </ins>' in page
         assert '<del><span class="visually-hidden">removed: </span>telle que définie</del>' in page
 
+    def test_a_diff_asked_newer_first_reads_from_the_older(
+        self, client, login, create_user, create_version
+    ):
+        """Versions say which earlier questions they replace: asked the other way round, the
+        page listed a renamed question as both added and removed."""
+        create_version(MINI_V1)
+        create_version(MINI_V2)
+        login(create_user("analyst"))
+        response = client.get("/questionnaires/mini/diff?old=2&new=1")
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith("/questionnaires/mini/diff?old=1&new=2")
+
     def test_diff_page_reads_in_french(self, client, login, create_user, create_version):
         create_version(MINI_V1)
         create_version(MINI_V2)
