@@ -38,6 +38,8 @@ from surveys.rounds.models import Cadence, Round
 from surveys.rounds.operations import (
     RoundError,
     cancel_round,
+    check_cadence,
+    check_update,
     create_cadence,
     create_round,
     extend_country,
@@ -70,13 +72,17 @@ def _round_or_404(round_id: int) -> Round:
     return round_
 
 
-def _attach_error(form, error: RoundError) -> None:
-    """Show the refusal on its field, or as a message for the whole form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
+def _attach_errors(form, error: RoundError) -> None:
+    """Show every refusal beside its field, or as a message for the whole form. A field the
+    form itself refused (a date it could not read) keeps that message alone: what the checks
+    say of its missing value would repeat it."""
+    refused = {name for name, field in form._fields.items() if field.errors}
+    for problem in error.problems:
+        field = getattr(form, problem.field, None) if problem.field else None
+        if field is None:
+            flash(problem.message, "error")
+        elif problem.field not in refused and problem.message not in field.errors:
+            field.errors = [*field.errors, problem.message]
 
 
 def _published_versions() -> list[QuestionnaireVersion]:
@@ -197,39 +203,42 @@ def create():
     if request.form.get("select"):  # all / none / a region: nothing is created
         _apply_selection(form, request.form["select"])
         return _form_page(form)
-    if form.validate_on_submit():
-        values = _form_values(form)
-        try:
-            plan = plan_round(**values)
-            if request.form.get("confirm") == "yes":
-                round_ = create_round(**values, actor=current_user)
-        except RoundError as exc:
-            db.session.rollback()
-            _attach_error(form, exc)
-        else:
-            if request.form.get("confirm") == "yes":
-                db.session.commit()
-                flash(
-                    ngettext(
-                        "Round %(period)s created for %(num)d country.",
-                        "Round %(period)s created for %(num)d countries.",
-                        len(round_.participants),
-                        period=round_.period_label,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("rounds.show", round_id=round_.id))
-            if request.form.get("confirm") != "change":
-                return render_template(
-                    "rounds/confirm.html",
-                    form=form,
-                    plan=plan,
-                    reminders=list(zip(plan.offsets, plan.reminder_dates(), strict=True)),
-                    country_names=sorted(
-                        (c.name(current_language()) for c in plan.countries), key=str.casefold
-                    ),
-                    zone=user_zone(),
-                )
+    valid = form.validate_on_submit()
+    values = _form_values(form)
+    try:
+        # Checked even when the form refused a field, so that every wrong value shows at once.
+        plan = plan_round(**values)
+        if valid and request.form.get("confirm") == "yes":
+            round_ = create_round(**values, actor=current_user)
+    except RoundError as exc:
+        db.session.rollback()
+        _attach_errors(form, exc)
+        return _form_page(form)
+    if not valid:
+        return _form_page(form)
+    if request.form.get("confirm") == "yes":
+        db.session.commit()
+        flash(
+            ngettext(
+                "Round %(period)s created for %(num)d country.",
+                "Round %(period)s created for %(num)d countries.",
+                len(round_.participants),
+                period=round_.period_label,
+            ),
+            "success",
+        )
+        return redirect(url_for("rounds.show", round_id=round_.id))
+    if request.form.get("confirm") != "change":
+        return render_template(
+            "rounds/confirm.html",
+            form=form,
+            plan=plan,
+            reminders=list(zip(plan.offsets, plan.reminder_dates(), strict=True)),
+            country_names=sorted(
+                (c.name(current_language()) for c in plan.countries), key=str.casefold
+            ),
+            zone=user_zone(),
+        )
     return _form_page(form)
 
 
@@ -254,11 +263,17 @@ def edit(round_id: int):
             update_round(round_, **_form_values(form), actor=current_user)
         except RoundError as exc:
             db.session.rollback()
-            _attach_error(form, exc)
+            _attach_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Round %(period)s saved.", period=round_.period_label), "success")
             return redirect(url_for("rounds.show", round_id=round_.id))
+    elif request.method == "POST":
+        # The form refused some fields: say at once what is wrong with the others too.
+        try:
+            check_update(round_, **_form_values(form))
+        except RoundError as exc:
+            _attach_errors(form, exc)
     return _form_page(form, round_, cancel_form=ActionForm(prefix="cancel"))
 
 
@@ -375,7 +390,7 @@ def extend(round_id: int):
             move_closing(round_, closes_at, actor=current_user)
     except RoundError as exc:
         db.session.rollback()
-        form.closes_at.errors = [*form.closes_at.errors, exc.message]
+        form.closes_at.errors = [*form.closes_at.errors, *(p.message for p in exc.problems)]
         return round_page(round_, extend_form=form, status=400)
     db.session.commit()
     flash(_("The closing date was changed."), "success")
@@ -558,24 +573,29 @@ def cadences():
         form.first_opens_at.data = to_local(
             (utcnow() + timedelta(days=30)).replace(hour=8, minute=0), user_zone()
         )
-    if form.validate_on_submit():
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+        values = {
+            "questionnaire": form.questionnaire_id.data,
+            "every_months": form.every_months.data,
+            "open_weeks": form.open_weeks.data,
+            "lead_days": form.lead_days.data,
+            "first_opens_at": to_utc(form.first_opens_at.data, user_zone()),
+            "reminder_offsets": parse_offsets(form.reminder_offsets.data),
+        }
         try:
-            create_cadence(
-                questionnaire=form.questionnaire_id.data,
-                every_months=form.every_months.data,
-                open_weeks=form.open_weeks.data,
-                lead_days=form.lead_days.data,
-                first_opens_at=to_utc(form.first_opens_at.data, user_zone()),
-                reminder_offsets=parse_offsets(form.reminder_offsets.data),
-                actor=current_user,
-            )
+            # Checked even when the form refused a field, so that every wrong value shows.
+            check_cadence(**values)
+            if valid:
+                create_cadence(**values, actor=current_user)
         except RoundError as exc:
             db.session.rollback()
-            _attach_error(form, exc)
+            _attach_errors(form, exc)
         else:
-            db.session.commit()
-            flash(_("Cadence saved: the scheduler will create the rounds."), "success")
-            return redirect(url_for("rounds.cadences"))
+            if valid:
+                db.session.commit()
+                flash(_("Cadence saved: the scheduler will create the rounds."), "success")
+                return redirect(url_for("rounds.cadences"))
     all_cadences = db.session.scalars(sa.select(Cadence).order_by(Cadence.id)).all()
     return render_template(
         "rounds/cadences.html", form=form, cadences=all_cadences, action_form=ActionForm()
