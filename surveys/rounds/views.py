@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from surveys.access import allow
+from surveys.accounts.models import User
 from surveys.accounts.queries import country_respondents
 from surveys.columns import utcnow
 from surveys.countries.data import REGIONS
@@ -19,7 +20,7 @@ from surveys.i18n import current_language, ngettext, user_zone
 from surveys.i18n import gettext as _
 from surveys.inputs import parse_id
 from surveys.notifications.models import OutboxMessage
-from surveys.notifications.outbox import resend
+from surveys.notifications.outbox import ResendError, can_resend, resend
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.responses.operations import counted_countries, round_answers
 from surveys.roles import Role
@@ -335,6 +336,7 @@ def round_page(
         error_out=False,
     )
     remindable = _remindable(round_, now) if can_manage else []  # the bulk reminder's offer
+    deactivated = _deactivated_recipients(messages.items)
     return (
         render_template(
             "rounds/show.html",
@@ -355,11 +357,27 @@ def round_page(
             reopen_country_id=reopen_country_id,
             action_form=ActionForm(),
             messages=messages,
+            deactivated=deactivated,
+            resendable={
+                m.id
+                for m in messages.items
+                if can_resend(m, recipient_active=m.user_id not in deactivated)
+            },
             message_filters={"round_id": round_.id, **filters},
             remindable=remindable,
             RoundState=RoundState,
         ),
         status,
+    )
+
+
+def _deactivated_recipients(messages) -> set[int]:
+    """The ids of the deactivated accounts among these messages' recipients."""
+    ids = {m.user_id for m in messages if m.user_id is not None}
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(sa.select(User.id).where(User.id.in_(ids), User.is_enabled.is_(False)))
     )
 
 
@@ -545,7 +563,13 @@ def resend_message(round_id: int, message_id: int):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    resend(message)
+    recipient = db.session.get(User, message.user_id) if message.user_id is not None else None
+    try:
+        resend(message, recipient_active=recipient is None or recipient.is_enabled)
+    except ResendError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("rounds.show", round_id=round_id) + "#messages")
     db.session.commit()
     flash(
         _("The message to %(email)s will be sent again.", email=message.recipient_email), "success"

@@ -443,3 +443,43 @@ def test_a_cadences_reminders_must_fit_in_its_rounds(client, login, world, db):
         "each round is open for 4 weeks."
     ]
     assert db.session.query(Cadence).count() == 0
+
+
+def _resend_buttons(page: str) -> int:
+    return len(re.findall(r'/messages/\d+/resend"', page))
+
+
+def test_no_resend_for_a_pending_message_nor_to_a_deactivated_person(
+    client, login, world, create_round, db
+):
+    # Regression: "Resend" was offered for every message, pending ones and those to people
+    # deactivated since, and resending to a deactivated person queued the message again.
+    round_ = create_round(world["version"], [world["niger"]])
+    login(world["coordinator"])
+    client.post(f"/rounds/{round_.id}/countries/{world['niger'].id}/remind")
+    message = db.session.query(OutboxMessage).one()
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert "Pending" in page
+    assert _resend_buttons(page) == 0
+    refused = client.post(
+        f"/rounds/{round_.id}/messages/{message.id}/resend", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "has not been sent yet" in refused
+
+    message.status = "sent"
+    db.session.commit()
+    assert _resend_buttons(client.get(f"/rounds/{round_.id}").get_data(as_text=True)) == 1
+
+    world["respondent"].is_enabled = False
+    db.session.commit()
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert _resend_buttons(page) == 0
+    assert "Account deactivated" in page
+    refused = client.post(
+        f"/rounds/{round_.id}/messages/{message.id}/resend", follow_redirects=True
+    ).get_data(as_text=True)
+    assert (
+        f"The account of {world['respondent'].email} is deactivated: "
+        "the message was not sent again."
+    ) in refused
+    assert db.session.query(OutboxMessage).count() == 1  # no copy queued
