@@ -9,6 +9,7 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from surveys.collation import sort_key
 from surveys.extensions import db
 from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.questionnaire.schema import Area, Question
@@ -202,7 +203,7 @@ def review_rows(round_: Round, language: str) -> list[ReviewRow]:
                 queries=count,
             )
         )
-    return sorted(rows, key=lambda row: row.country_name)
+    return sorted(rows, key=lambda row: sort_key(row.country_name))
 
 
 # ---------------------------------------------------------------- the previous round
