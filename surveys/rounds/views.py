@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from surveys.access import allow
 from surveys.accounts.models import User
 from surveys.accounts.queries import country_respondents
+from surveys.collation import sort_key
 from surveys.columns import utcnow
 from surveys.countries.data import REGIONS
 from surveys.countries.operations import active_countries
@@ -128,7 +129,7 @@ def _round_form(round_: Round | None = None) -> RoundForm:
         countries += [p.country for p in round_.participants if p.country_id not in known]
     # Listed alphabetically in the reader's language ("Allemagne" first in French).
     named = sorted(
-        ((c.name(current_language()), c.id) for c in countries), key=lambda n: n[0].casefold()
+        ((c.name(current_language()), c.id) for c in countries), key=lambda n: sort_key(n[0])
     )
     form.country_ids.choices = [(country_id, name) for name, country_id in named]
     return form
@@ -236,7 +237,7 @@ def create():
             plan=plan,
             reminders=list(zip(plan.offsets, plan.reminder_dates(), strict=True)),
             country_names=sorted(
-                (c.name(current_language()) for c in plan.countries), key=str.casefold
+                (c.name(current_language()) for c in plan.countries), key=sort_key
             ),
             zone=user_zone(),
         )
@@ -325,7 +326,7 @@ def round_page(
     }
     extend_form = extend_form or ExtendForm(prefix="extend")
     extend_form.country_id.choices = [(0, _("Every country"))] + [
-        (r.country_id, r.name) for r in sorted(rows, key=lambda r: r.name)
+        (r.country_id, r.name) for r in sorted(rows, key=lambda r: sort_key(r.name))
     ]
     messages = db.paginate(
         sa.select(OutboxMessage)
@@ -496,14 +497,23 @@ def confirm_remind_all(round_id: int):
     """Every country a bulk reminder would reach, and those it leaves out and why."""
     round_ = _round_or_404(round_id)
     now = utcnow()
-    targets = reminder_targets(round_.id, submitted=counted_countries(round_.id), now=now)
+    language = current_language()
+
+    def name(target) -> str:
+        return target.participant.country.name(language)
+
+    # In the reader's alphabetical order, as the message after sending lists them.
+    targets = sorted(
+        reminder_targets(round_.id, submitted=counted_countries(round_.id), now=now),
+        key=lambda target: sort_key(name(target)),
+    )
     return render_template(
         "rounds/confirm_remind_all.html",
         round=round_,
         to_remind=[t for t in targets if t.people and not t.reminded_recently(now)],
         recent=[t for t in targets if t.people and t.reminded_recently(now)],
         nobody=[t for t in targets if not t.people],
-        name=lambda target: target.participant.country.name(current_language()),
+        name=name,
         action_form=ActionForm(),
     )
 
@@ -527,7 +537,9 @@ def remind_all(round_id: int):
         )
         return redirect(url_for("rounds.show", round_id=round_.id))
     language = current_language()
-    countries = ", ".join(sorted(t.participant.country.name(language) for t in reminded))
+    countries = ", ".join(
+        sorted((t.participant.country.name(language) for t in reminded), key=sort_key)
+    )
     people = sum(len(t.people) for t in reminded)
     if reminded:
         flash(
@@ -548,7 +560,9 @@ def remind_all(round_id: int):
                 "%(num)d country reminded in the last 24 hours was left out: %(countries)s.",
                 "%(num)d countries reminded in the last 24 hours were left out: %(countries)s.",
                 len(skipped),
-                countries=", ".join(sorted(t.participant.country.name(language) for t in skipped)),
+                countries=", ".join(
+                    sorted((t.participant.country.name(language) for t in skipped), key=sort_key)
+                ),
             ),
             "info",
         )
