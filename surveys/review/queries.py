@@ -64,17 +64,6 @@ def queries_by_question(
     return dict(grouped)
 
 
-def open_query_count(submission: Submission) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(ReviewQuery.id)).where(
-                ReviewQuery.submission_id == submission.id, ReviewQuery.resolved.is_(False)
-            )
-        )
-        or 0
-    )
-
-
 @dataclass(frozen=True)
 class QueryCounts:
     """A submission's open queries: how many, and how many the country has answered."""
