@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
 from surveys.accounts.models import User, UserRole, user_countries
+from surveys.collation import sort_key
 from surveys.extensions import db
 from surveys.roles import Role
 
@@ -45,7 +46,11 @@ def respondents_by_country(country_ids: Collection[int]) -> dict[int, list[User]
     found: dict[int, list[User]] = defaultdict(list)
     for country_id, user in rows:
         found[country_id].append(user)
-    return dict(found)
+    # Listed by name as a reader sorts them (the pages say whom a reminder reaches).
+    return {
+        country_id: sorted(people, key=lambda user: (sort_key(user.name), user.id))
+        for country_id, people in found.items()
+    }
 
 
 def countries_with_respondents(country_ids: Collection[int]) -> set[int]:

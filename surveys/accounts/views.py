@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 
 from surveys.access import allow, public, signed_in
@@ -61,6 +62,7 @@ from surveys.accounts.session import begin_session, end_session
 from surveys.accounts.tokens import usable_token
 from surveys.audit.models import AuditEvent
 from surveys.audit.operations import record
+from surveys.collation import sort_key
 from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
@@ -269,7 +271,7 @@ def change_own_password():
 def _country_choices() -> list[tuple[int, str]]:
     language = current_user.language if current_user.is_authenticated else current_language()
     countries = db.session.scalars(select(Country).where(Country.active)).all()
-    return sorted(((c.id, c.name(language)) for c in countries), key=lambda item: item[1])
+    return sorted(((c.id, c.name(language)) for c in countries), key=lambda item: sort_key(item[1]))
 
 
 def _grantable_in_order() -> list[str]:
@@ -310,7 +312,28 @@ def _filtered_people_query(form: PeopleFilterForm):
         query = query.where(User.is_enabled, User.password_hash.is_(None))
     elif form.status.data == "deactivated":
         query = query.where(~User.is_enabled)
-    return query.order_by(func.lower(User.name), User.id)
+    return query
+
+
+class PeoplePage(Pagination):
+    """A page of people in the order of their names as a reader sorts them ("Aïssa" before
+    "Anna"): the ids and names of everyone listed are sorted here, not by the database, whose
+    collation puts accented letters after every plain one; only the page's people are loaded."""
+
+    def _query_items(self) -> list[User]:
+        start = self._query_offset
+        ids = self._query_args["ids"][start : start + self.per_page]
+        found = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+        return [found[user_id] for user_id in ids]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["ids"])
+
+
+def _people_page(query, page: int, per_page: int) -> PeoplePage:
+    named = db.session.execute(query.with_only_columns(User.id, User.name)).all()
+    ids = [user_id for user_id, _name in sorted(named, key=lambda r: (sort_key(r[1]), r[0]))]
+    return PeoplePage(page=page, per_page=per_page, error_out=False, ids=ids)
 
 
 @bp.get("/people")
@@ -319,18 +342,19 @@ def people():
     language = current_user.language
     countries = db.session.scalars(select(Country)).all()
     role_choices = _grantable_in_order()
-    country_choices = sorted(((c.iso2, c.name(language)) for c in countries), key=lambda c: c[1])
+    country_choices = sorted(
+        ((c.iso2, c.name(language)) for c in countries), key=lambda c: sort_key(c[1])
+    )
     form = PeopleFilterForm(formdata=request.args)
     form.set_choices(role_choices, country_choices)
     if not form.validate():
         # An unknown value (an old or hand-edited link): list everyone, offer the same filters.
         form = PeopleFilterForm(formdata=None)
         form.set_choices(role_choices, country_choices)
-    page = db.paginate(
+    page = _people_page(
         _filtered_people_query(form),
         page=parse_id(request.args.get("page")) or 1,
         per_page=PEOPLE_PER_PAGE,
-        error_out=False,
     )
     statuses = account_statuses(page.items)
     rows = [(person, statuses[person.id]) for person in page.items]

@@ -15,6 +15,7 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 from surveys.access import allow
 from surveys.audit.labels import action_label
 from surveys.audit.models import AuditEvent
+from surveys.collation import sort_key
 from surveys.extensions import db
 from surveys.forms import Form
 from surveys.i18n import gettext as _
@@ -47,7 +48,9 @@ class AuditFilterForm(Form):
 
 def _choices(column, label=str) -> list[SelectChoice]:
     values = db.session.scalars(select(column).where(column.is_not(None)).distinct()).all()
-    options = sorted((SelectChoice(v, label(v)) for v in values), key=lambda c: c.label)
+    options = sorted(
+        (SelectChoice(v, label(v)) for v in values), key=lambda c: sort_key(str(c.label))
+    )
     return [SelectChoice("", str(_l("All"))), *options]
 
 

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from surveys.access import allow
 from surveys.audit.operations import record
+from surveys.collation import sort_key
 from surveys.countries.forms import ActivationForm, country_form, rename_form
 from surveys.countries.models import Country
 from surveys.countries.operations import CountryError, add_country, rename_country, set_active
@@ -29,7 +30,9 @@ def index():
             flash(_("Country added: %(name)s.", name=country.name(current_language())), "success")
             return redirect(url_for("countries.index"))
     language = current_language()
-    countries = sorted(db.session.scalars(db.select(Country)), key=lambda c: c.name(language))
+    countries = sorted(
+        db.session.scalars(db.select(Country)), key=lambda c: sort_key(c.name(language))
+    )
     return render_template(
         "countries/index.html",
         countries=countries,

@@ -16,6 +16,7 @@ from flask import current_app, has_app_context
 
 from surveys.columns import utcnow
 from surveys.extensions import db
+from surveys.i18n import gettext as _
 from surveys.notifications.delivery import Backend, DeliveryError, Mail, backend_from_config
 from surveys.notifications.models import MessageStatus, OutboxMessage
 
@@ -79,10 +80,45 @@ def queue_message(
     return message
 
 
-def resend(message: OutboxMessage, *, now: datetime | None = None) -> OutboxMessage:
-    """Deliver a message again (flush only): a failed or pending one is retried at once, a sent
-    one is copied into a new pending message so the history keeps both."""
+class ResendError(Exception):
+    """A message that is not to be sent again; the message says why, in the reader's language."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def can_resend(message: OutboxMessage, *, recipient_active: bool = True) -> bool:
+    """Whether "resend" makes sense: the message went (or failed) and its recipient, when it
+    was written for an account, may still receive mail."""
+    return message.status != MessageStatus.PENDING and recipient_active
+
+
+def resend(
+    message: OutboxMessage, *, recipient_active: bool = True, now: datetime | None = None
+) -> OutboxMessage:
+    """Deliver a message again (flush only): a failed one is retried at once, a sent one is
+    copied into a new pending message so the history keeps both.
+
+    Refused (ResendError) for a message still waiting for delivery, and for one whose
+    recipient's account was deactivated (`recipient_active`, which the caller knows: accounts
+    stand above notifications)."""
     now = now or utcnow()
+    if message.status == MessageStatus.PENDING:
+        raise ResendError(
+            _(
+                "The message to %(email)s has not been sent yet: it is waiting for delivery, "
+                "so there is nothing to send again.",
+                email=message.recipient_email,
+            )
+        )
+    if not recipient_active:
+        raise ResendError(
+            _(
+                "The account of %(email)s is deactivated: the message was not sent again.",
+                email=message.recipient_email,
+            )
+        )
     if message.status == MessageStatus.SENT:
         return queue_message(
             recipient_email=message.recipient_email,

@@ -15,6 +15,7 @@ from functools import partial
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from surveys.collation import sort_key
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
@@ -205,7 +206,7 @@ def sort_key_for(sort: str, language: str) -> Callable[[CountryRow], tuple] | No
         return value
 
     if sort == "country":
-        return lambda row: (False, row.country.name(language).casefold())
+        return lambda row: (False, sort_key(row.country.name(language)))
     if sort == "status":
         return lambda row: (
             False,
@@ -230,7 +231,7 @@ def sort_rows(
     """Rows ordered by the column; rows without a value stay last; ties by country name."""
     key = sort_key_for(sort, language) or sort_key_for("country", language)
     assert key is not None
-    by_name = sorted(rows, key=lambda row: row.country.name(language).casefold())
+    by_name = sorted(rows, key=lambda row: sort_key(row.country.name(language)))
     with_value = [r for r in by_name if not key(r)[0]]
     without = [r for r in by_name if key(r)[0]]
     return sorted(with_value, key=key, reverse=descending) + without

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import select
 
 from surveys.access import allow
+from surveys.collation import sort_key
 from surveys.countries.models import Country
 from surveys.extensions import db
 from surveys.i18n import gettext as _
@@ -77,7 +78,7 @@ def _band_color(definition, index: Index | None) -> str | None:
 def index():
     countries = db.session.scalars(select(Country).order_by(Country.sort_name())).all()
     lang = display.language()
-    countries = sorted(countries, key=lambda c: c.name(lang).casefold())
+    countries = sorted(countries, key=lambda c: sort_key(c.name(lang)))
     return render_template("results/index.html", rounds=rounds_with_results(), countries=countries)
 
 

@@ -9,6 +9,7 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from surveys.collation import sort_key
 from surveys.extensions import db
 from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.questionnaire.schema import Area, Question
@@ -61,17 +62,6 @@ def queries_by_question(
     for query in queries_for(submission) if queries is None else queries:
         grouped[query.question_id].append(query)
     return dict(grouped)
-
-
-def open_query_count(submission: Submission) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(ReviewQuery.id)).where(
-                ReviewQuery.submission_id == submission.id, ReviewQuery.resolved.is_(False)
-            )
-        )
-        or 0
-    )
 
 
 @dataclass(frozen=True)
@@ -202,7 +192,7 @@ def review_rows(round_: Round, language: str) -> list[ReviewRow]:
                 queries=count,
             )
         )
-    return sorted(rows, key=lambda row: row.country_name)
+    return sorted(rows, key=lambda row: sort_key(row.country_name))
 
 
 # ---------------------------------------------------------------- the previous round

@@ -29,7 +29,7 @@ from surveys.responses.models import Submission
 from surveys.responses.operations import completeness, round_is_open_for
 from surveys.results.operations import snapshot_submission
 from surveys.review.operations import add_query, resolve_all
-from surveys.review.queries import open_query_count, queries_for, unanswered_queries
+from surveys.review.queries import queries_for, unanswered_queries
 from surveys.roles import Role
 from surveys.rounds.models import Round, RoundCountry
 from surveys.rounds.operations import RoundError, check_reopen, set_reopened
@@ -189,10 +189,11 @@ def submit(
 def return_for_changes(
     submission: Submission, actor: User, note: str = "", *, notify: bool = True
 ) -> Submission:
-    """Send a submitted submission back to the country; needs an open query or a note."""
+    """Send a submitted submission back to the country; needs a note or a query still waiting
+    for the country's answer (one it answered or closed with "no change" asks nothing more)."""
     _check(Action.RETURN, submission, actor)
     note = _clean_note(note)
-    if not note and open_query_count(submission) == 0:
+    if not note and not unanswered_queries(submission):
         raise WorkflowError(
             _("Add a query to a question or write a note saying what the country should change.")
         )
@@ -378,7 +379,8 @@ def compose_notice(submission: Submission, action: str, language: str, *, note: 
     if action == Action.RETURN:
         queries = _open_queries(submission, language)
         context.update(
-            open_queries=open_query_count(submission),
+            # What waits for the country's answer, as its overview counts them.
+            open_queries=len(unanswered_queries(submission)),
             queries=queries[:MAX_QUERIES_IN_NOTICE],
             more_queries=len(queries) > MAX_QUERIES_IN_NOTICE,
         )
@@ -390,14 +392,14 @@ QUERY_EXCERPT_LENGTH = 300
 
 
 def _open_queries(submission: Submission, language: str) -> list[tuple[str, str]]:
-    """(question, excerpt) of the open queries on questions, so the e-mail alone tells what to
-    look at."""
+    """(question, excerpt) of the queries on questions waiting for the country's answer, so the
+    e-mail alone tells what to look at."""
     definition = submission.round.version.definition
     numbers = question_numbers(definition)
     found = []
     for query in queries_for(submission):
         question = definition.question(query.question_id) if query.question_id else None
-        if query.resolved or question is None:
+        if not query.awaits_country or question is None:
             continue
         label = f"{numbers.get(question.id, '')} {localized(question.text, language)}".strip()
         excerpt = _shorten(query.text, QUERY_EXCERPT_LENGTH)

@@ -57,7 +57,12 @@ def _datetime_field(label) -> DateTimeLocalField:
 class RoundForm(Form):
     version_id = SelectField(_l("Questionnaire version"), coerce=int, validators=[InputRequired()])
     period_label = StringField(
-        _l("Period"), validators=[DataRequired(), Length(max=40)], description="2026-H2"
+        _l("Period"),
+        validators=[
+            DataRequired(message=_l("Give the period the round covers, e.g. 2026-H2.")),
+            Length(max=40),
+        ],
+        description="2026-H2",
     )
     opens_at = _datetime_field(_l("Opens on"))
     closes_at = _datetime_field(_l("Closes on"))

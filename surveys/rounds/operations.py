@@ -1,15 +1,18 @@
 """Changing rounds and cadences (flush only; the caller commits).
 
 Every refusal raises `RoundError` with a specific message (and the form field it concerns) before
-anything is changed, so a refused request leaves the database as it was.
+anything is changed, so a refused request leaves the database as it was. A round's or cadence's
+values are checked together: every wrong one is reported at once (`RoundError.problems`), so a
+form can show each beside its field.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -19,7 +22,7 @@ from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.countries.operations import active_countries
 from surveys.extensions import db
-from surveys.i18n import current_language, moment_in_words
+from surveys.i18n import current_language, moment_in_words, ngettext
 from surveys.i18n import gettext as _
 from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.rounds.models import DEFAULT_REMINDER_OFFSETS, Cadence, Round, RoundCountry
@@ -36,6 +39,52 @@ class RoundError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    @property
+    def problems(self) -> list[RoundError]:
+        """Every refusal it stands for, each with its own field (one here)."""
+        return [self]
+
+
+class RoundErrors(RoundError):
+    """Several refusals found together; its message joins theirs (for the command line and
+    the logs)."""
+
+    def __init__(self, problems: Sequence[RoundError]) -> None:
+        fields = {p.field for p in problems}
+        # The field they all concern, if they concern one.
+        super().__init__(
+            " ".join(p.message for p in problems), fields.pop() if len(fields) == 1 else None
+        )
+        self._problems = list(problems)
+
+    @property
+    def problems(self) -> list[RoundError]:
+        return list(self._problems)
+
+
+class _Problems:
+    """Collects the refusals of several checks, so that all of them are reported at once."""
+
+    def __init__(self) -> None:
+        self.found: list[RoundError] = []
+
+    def check(self, check: Callable[..., Any], *args: Any) -> Any:
+        """`check(*args)`, or None when it refused (the refusal is kept)."""
+        try:
+            return check(*args)
+        except RoundError as exc:
+            self.found.extend(exc.problems)
+            return None
+
+    def failed(self, *fields: str) -> bool:
+        return any(p.field in fields for p in self.found)
+
+    def raise_any(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise RoundErrors(self.found)
 
 
 # ---------------------------------------------------------------- reading
@@ -124,12 +173,15 @@ def _check_period_free(
         )
 
 
-def _check_dates(opens_at: datetime, closes_at: datetime) -> None:
+def _check_dates(opens_at: datetime | None, closes_at: datetime | None) -> None:
+    missing = []
     for value, field in ((opens_at, "opens_at"), (closes_at, "closes_at")):
         if value is None:
-            raise RoundError(_("Enter a date and time."), field)
-        if value.tzinfo is None:
+            missing.append(RoundError(_("Enter a date and time."), field))
+        elif value.tzinfo is None:
             raise ValueError("round dates must be timezone-aware")
+    if missing:
+        raise missing[0] if len(missing) == 1 else RoundErrors(missing)
     if closes_at <= opens_at:
         raise RoundError(_("The closing date must be after the opening date."), "closes_at")
 
@@ -173,27 +225,62 @@ def _countries(country_ids: Iterable[int] | None) -> list[Country]:
 
 
 def clean_offsets(offsets: Iterable[int | str] | None) -> list[int]:
-    """Distinct reminder offsets in days (largest first); refuses anything but 1..365."""
+    """Distinct reminder offsets in days (largest first); refuses anything but 1..365, naming
+    every wrong value at once."""
     if offsets is None:
         return list(DEFAULT_REMINDER_OFFSETS)
     cleaned: set[int] = set()
+    wrong: list[str] = []
     for raw in offsets:
         try:
             value = int(str(raw).strip())
         except ValueError:
             value = 0
-        if not 1 <= value <= MAX_REMINDER_OFFSET:
-            raise RoundError(
-                _(
-                    "Reminder offsets are whole numbers of days between 1 and %(max)s "
-                    "(got %(value)s).",
-                    max=MAX_REMINDER_OFFSET,
-                    value=raw,
-                ),
-                "reminder_offsets",
-            )
-        cleaned.add(value)
+        if 1 <= value <= MAX_REMINDER_OFFSET:
+            cleaned.add(value)
+        else:
+            wrong.append(str(raw).strip())
+    if wrong:
+        raise RoundError(
+            ngettext(
+                "Reminders are whole numbers of days between 1 and %(max)s: %(values)s is not.",
+                "Reminders are whole numbers of days between 1 and %(max)s: %(values)s are not.",
+                len(wrong),
+                max=MAX_REMINDER_OFFSET,
+                values=", ".join(wrong),
+            ),
+            "reminder_offsets",
+        )
     return sorted(cleaned, reverse=True)
+
+
+def _check_reminders_after_opening(
+    offsets: Iterable[int], opens_at: datetime, closes_at: datetime, field: str
+) -> None:
+    """Refuses each reminder that would go before the round opens (a short round)."""
+    problems = [
+        RoundError(
+            ngettext(
+                "A reminder %(num)d day before closing would go on %(date)s, before the round "
+                "opens on %(opens)s.",
+                "A reminder %(num)d days before closing would go on %(date)s, before the round "
+                "opens on %(opens)s.",
+                days,
+                date=moment_in_words(closes_at - timedelta(days=days)),
+                opens=moment_in_words(opens_at),
+            ),
+            field,
+        )
+        for days in sorted(set(offsets), reverse=True)
+        if closes_at - timedelta(days=days) < opens_at
+    ]
+    if problems:
+        raise problems[0] if len(problems) == 1 else RoundErrors(problems)
+
+
+def fitting_offsets(offsets: Iterable[int], opens_at: datetime, closes_at: datetime) -> list[int]:
+    """Those of the offsets whose reminder goes once the round is open."""
+    return [days for days in offsets if closes_at - timedelta(days=days) >= opens_at]
 
 
 def _participant(round_: Round, country_id: int) -> RoundCountry:
@@ -242,16 +329,30 @@ def plan_round(
     now: datetime | None = None,
     allow_past: bool = False,
 ) -> RoundPlan:
-    """Check a new round's values (RoundError on the first wrong one) without writing."""
+    """Check a new round's values without writing; RoundError reports every wrong one.
+
+    Reminders left to their default (`reminder_offsets=None`) are kept only where they fit in
+    the round; reminders given that would go before it opens are refused."""
     now = now or utcnow()
-    version = _published_version(version)
-    label = _clean_period_label(period_label)
-    _check_dates(opens_at, closes_at)
-    if not allow_past:
-        _check_not_past(opens_at, now, "opens_at")
-    countries = _countries(country_ids)
-    offsets = clean_offsets(reminder_offsets)
-    _check_period_free(version, label)
+    problems = _Problems()
+    version = problems.check(_published_version, version)
+    label = problems.check(_clean_period_label, period_label)
+    problems.check(_check_dates, opens_at, closes_at)
+    dates_ok = not problems.failed("opens_at", "closes_at")
+    if not allow_past and dates_ok:
+        problems.check(_check_not_past, opens_at, now, "opens_at")
+    countries = problems.check(_countries, country_ids)
+    offsets = problems.check(clean_offsets, reminder_offsets)
+    if offsets is not None and dates_ok:
+        if reminder_offsets is None:
+            offsets = fitting_offsets(offsets, opens_at, closes_at)
+        else:
+            problems.check(
+                _check_reminders_after_opening, offsets, opens_at, closes_at, "reminder_offsets"
+            )
+    if version is not None and label is not None:
+        problems.check(_check_period_free, version, label)
+    problems.raise_any()
     return RoundPlan(version, label, opens_at, closes_at, countries, offsets)
 
 
@@ -353,21 +454,16 @@ def update_round(
             move_closing(round_, closes_at, actor=actor, now=now)
         return round_
 
-    new_version = _published_version(version) if version is not None else round_.version
-    label = _clean_period_label(period_label) if period_label is not None else round_.period_label
-    new_opens = opens_at or round_.opens_at
-    new_closes = closes_at or round_.closes_at
-    _check_dates(new_opens, new_closes)
-    if new_opens != round_.opens_at:
-        _check_not_past(new_opens, now, "opens_at")
-    countries = _countries(country_ids) if country_ids is not None else None
-    offsets = (
-        clean_offsets(reminder_offsets)
-        if reminder_offsets is not None
-        else list(round_.reminder_offsets)
+    new_version, label, new_opens, new_closes, countries, offsets = _check_update(
+        round_,
+        version=version,
+        period_label=period_label,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        country_ids=country_ids,
+        reminder_offsets=reminder_offsets,
+        now=now,
     )
-    if label != round_.period_label or new_version.id != round_.questionnaire_version_id:
-        _check_period_free(new_version, label, exclude_round_id=round_.id)
 
     before = _snapshot(round_)
     round_.questionnaire_version_id = new_version.id
@@ -388,6 +484,76 @@ def update_round(
         actor=actor,
     )
     return round_
+
+
+def _check_update(
+    round_: Round,
+    *,
+    version: QuestionnaireVersion | int | None,
+    period_label: str | None,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    country_ids: Iterable[int] | None,
+    reminder_offsets: Iterable[int | str] | None,
+    now: datetime,
+) -> tuple:
+    """A scheduled round's new values (None: unchanged), every wrong one reported at once."""
+    problems = _Problems()
+    new_version = (
+        problems.check(_published_version, version) if version is not None else round_.version
+    )
+    label = (
+        problems.check(_clean_period_label, period_label)
+        if period_label is not None
+        else round_.period_label
+    )
+    new_opens = opens_at or round_.opens_at
+    new_closes = closes_at or round_.closes_at
+    problems.check(_check_dates, new_opens, new_closes)
+    dates_ok = not problems.failed("opens_at", "closes_at")
+    if dates_ok and new_opens != round_.opens_at:
+        problems.check(_check_not_past, new_opens, now, "opens_at")
+    countries = problems.check(_countries, country_ids) if country_ids is not None else None
+    offsets = problems.check(
+        clean_offsets, reminder_offsets if reminder_offsets is not None else round_.reminder_offsets
+    )
+    if offsets is not None and dates_ok:
+        problems.check(
+            _check_reminders_after_opening, offsets, new_opens, new_closes, "reminder_offsets"
+        )
+    if (
+        new_version is not None
+        and label is not None
+        and (label != round_.period_label or new_version.id != round_.questionnaire_version_id)
+    ):
+        problems.check(_check_period_free, new_version, label, round_.id)
+    problems.raise_any()
+    return new_version, label, new_opens, new_closes, countries, offsets
+
+
+def check_update(
+    round_: Round,
+    *,
+    version: QuestionnaireVersion | int | None = None,
+    period_label: str | None = None,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    country_ids: Iterable[int] | None = None,
+    reminder_offsets: Iterable[int | str] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Check a scheduled round's edit without changing it; RoundError reports every wrong value
+    (a form whose other fields are already refused still shows these)."""
+    _check_update(
+        round_,
+        version=version,
+        period_label=period_label,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        country_ids=country_ids,
+        reminder_offsets=reminder_offsets,
+        now=now or utcnow(),
+    )
 
 
 def _differs(
@@ -531,6 +697,10 @@ def move_closing(
             ),
             "closes_at",
         )
+    if state == RoundState.SCHEDULED:
+        _check_reminders_after_opening(
+            round_.reminder_offsets, round_.opens_at, closes_at, "closes_at"
+        )
     old = round_.closes_at
     round_.closes_at = closes_at.astimezone(UTC)
     db.session.flush()
@@ -650,6 +820,83 @@ def period_label_for(opens_at: datetime, every_months: int) -> str:
     return f"{opens_at.year}-{opens_at.month:02d}"
 
 
+def check_cadence(
+    *,
+    questionnaire: Questionnaire | int | None,
+    every_months: int | None,
+    open_weeks: int | None,
+    lead_days: int | None,
+    first_opens_at: datetime | None,
+    reminder_offsets: Iterable[int | str] | None = None,
+) -> tuple[Questionnaire, list[int]]:
+    """A new cadence's questionnaire and reminders; RoundError reports every wrong value at
+    once (a value None is missing; a form that refused it already says why)."""
+    problems = _Problems()
+    questionnaire = problems.check(_cadence_questionnaire, questionnaire)
+    if every_months is None or not 1 <= every_months <= 36:
+        problems.found.append(
+            RoundError(_("A round can recur every 1 to 36 months."), "every_months")
+        )
+    if open_weeks is None or not 1 <= open_weeks <= 104:
+        problems.found.append(RoundError(_("A round can stay open 1 to 104 weeks."), "open_weeks"))
+    if lead_days is None or not 0 <= lead_days <= 365:
+        problems.found.append(
+            RoundError(_("Rounds are created 0 to 365 days before they open."), "lead_days")
+        )
+    if first_opens_at is None:
+        problems.found.append(RoundError(_("Enter a date and time."), "first_opens_at"))
+    elif first_opens_at.tzinfo is None:
+        raise ValueError("first_opens_at must be timezone-aware")
+    elif (
+        not problems.failed("every_months", "open_weeks")
+        and timedelta(weeks=open_weeks) >= add_months(first_opens_at, every_months) - first_opens_at
+    ):
+        problems.found.append(
+            RoundError(
+                _("Rounds would overlap: a round must close before the next one opens."),
+                "open_weeks",
+            )
+        )
+    offsets = problems.check(clean_offsets, reminder_offsets)
+    if offsets is not None and not problems.failed("open_weeks"):
+        if reminder_offsets is None:  # the defaults: those that fit
+            offsets = [
+                days for days in offsets if timedelta(days=days) <= timedelta(weeks=open_weeks)
+            ]
+        problems.found.extend(
+            RoundError(
+                ngettext(
+                    "A reminder %(num)d day before closing would go before the round opens: "
+                    "each round is open for %(open)s.",
+                    "A reminder %(num)d days before closing would go before the round opens: "
+                    "each round is open for %(open)s.",
+                    days,
+                    open=ngettext("%(num)d week", "%(num)d weeks", open_weeks),
+                ),
+                "reminder_offsets",
+            )
+            for days in offsets
+            if timedelta(days=days) > timedelta(weeks=open_weeks)
+        )
+    problems.raise_any()
+    return questionnaire, offsets
+
+
+def _cadence_questionnaire(questionnaire: Questionnaire | int | None) -> Questionnaire:
+    if questionnaire is None:
+        raise RoundError(_("Choose a questionnaire."), "questionnaire_id")
+    if isinstance(questionnaire, int):
+        found = db.session.get(Questionnaire, questionnaire)
+        if found is None:
+            raise RoundError(_("This questionnaire does not exist."), "questionnaire_id")
+        questionnaire = found
+    if questionnaire.latest_published() is None:
+        raise RoundError(
+            _("%(key)s has no published version yet.", key=questionnaire.key), "questionnaire_id"
+        )
+    return questionnaire
+
+
 def create_cadence(
     *,
     questionnaire: Questionnaire | int,
@@ -662,29 +909,14 @@ def create_cadence(
     now: datetime | None = None,
 ) -> Cadence:
     now = now or utcnow()
-    if isinstance(questionnaire, int):
-        found = db.session.get(Questionnaire, questionnaire)
-        if found is None:
-            raise RoundError(_("This questionnaire does not exist."), "questionnaire_id")
-        questionnaire = found
-    if questionnaire.latest_published() is None:
-        raise RoundError(
-            _("%(key)s has no published version yet.", key=questionnaire.key), "questionnaire_id"
-        )
-    if not 1 <= every_months <= 36:
-        raise RoundError(_("A round can recur every 1 to 36 months."), "every_months")
-    if not 1 <= open_weeks <= 104:
-        raise RoundError(_("A round can stay open 1 to 104 weeks."), "open_weeks")
-    if timedelta(weeks=open_weeks) >= add_months(first_opens_at, every_months) - first_opens_at:
-        raise RoundError(
-            _("Rounds would overlap: a round must close before the next one opens."),
-            "open_weeks",
-        )
-    if not 0 <= lead_days <= 365:
-        raise RoundError(_("Rounds are created 0 to 365 days before they open."), "lead_days")
-    if first_opens_at.tzinfo is None:
-        raise ValueError("first_opens_at must be timezone-aware")
-    offsets = clean_offsets(reminder_offsets)
+    questionnaire, offsets = check_cadence(
+        questionnaire=questionnaire,
+        every_months=every_months,
+        open_weeks=open_weeks,
+        lead_days=lead_days,
+        first_opens_at=first_opens_at,
+        reminder_offsets=reminder_offsets,
+    )
     cadence = Cadence(
         questionnaire_id=questionnaire.id,
         questionnaire=questionnaire,
@@ -749,13 +981,16 @@ def create_cadence_round(cadence: Cadence, opens_at: datetime, *, now: datetime)
     version = cadence.questionnaire.latest_published()
     if version is None:
         raise RoundError(_("%(key)s has no published version yet.", key=cadence.questionnaire.key))
+    closes_at = opens_at + timedelta(weeks=cadence.open_weeks)
     return create_round(
         version=version,
         period_label=period_label_for(opens_at, cadence.every_months),
         opens_at=opens_at,
-        closes_at=opens_at + timedelta(weeks=cadence.open_weeks),
+        closes_at=closes_at,
         country_ids=None,
-        reminder_offsets=cadence.reminder_offsets,
+        # A cadence saved before its reminders were checked against its length may hold some
+        # that would go before the round opens: they are left out rather than skip the round.
+        reminder_offsets=fitting_offsets(cadence.reminder_offsets, opens_at, closes_at),
         now=now,
         allow_past=True,  # after a downtime the occurrence may already have opened
         cadence=cadence,

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from surveys.collation import sort_key
 from surveys.extensions import db
 from surveys.rounds.models import JobRun, Round, RoundCountry
 from surveys.rounds.operations import country_state_of
@@ -117,11 +118,13 @@ def filter_and_sort(
             for r in rows
             if needle in r.name.lower() or needle == r.participant.country.iso2.lower()
         ]
+    # By name first (in the reader's alphabetical order), so that ties stay in that order.
+    rows = sorted(rows, key=lambda r: sort_key(r.name))
     keys = {
-        "country": lambda r: r.name.lower(),
-        "status": lambda r: (COUNTRY_STATUSES.index(r.status), r.name.lower()),
-        "progress": lambda r: (r.percent if r.percent is not None else -1, r.name.lower()),
-        "closes": lambda r: (r.closes_at, r.name.lower()),
+        "country": lambda r: sort_key(r.name),
+        "status": lambda r: COUNTRY_STATUSES.index(r.status),
+        "progress": lambda r: r.percent if r.percent is not None else -1,
+        "closes": lambda r: r.closes_at,
     }
     key = keys.get(sort, keys["country"])
     if sort == "activity":

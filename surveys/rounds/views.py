@@ -10,7 +10,9 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from surveys.access import allow
+from surveys.accounts.models import User
 from surveys.accounts.queries import country_respondents
+from surveys.collation import sort_key
 from surveys.columns import utcnow
 from surveys.countries.data import REGIONS
 from surveys.countries.operations import active_countries
@@ -19,7 +21,7 @@ from surveys.i18n import current_language, ngettext, user_zone
 from surveys.i18n import gettext as _
 from surveys.inputs import parse_id
 from surveys.notifications.models import OutboxMessage
-from surveys.notifications.outbox import resend
+from surveys.notifications.outbox import ResendError, can_resend, resend
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.responses.operations import counted_countries, round_answers
 from surveys.roles import Role
@@ -38,6 +40,8 @@ from surveys.rounds.models import Cadence, Round
 from surveys.rounds.operations import (
     RoundError,
     cancel_round,
+    check_cadence,
+    check_update,
     create_cadence,
     create_round,
     extend_country,
@@ -71,13 +75,17 @@ def _round_or_404(round_id: int) -> Round:
     return round_
 
 
-def _attach_error(form, error: RoundError) -> None:
-    """Show the refusal on its field, or as a message for the whole form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
+def _attach_errors(form, error: RoundError) -> None:
+    """Show every refusal beside its field, or as a message for the whole form. A field the
+    form itself refused (a date it could not read) keeps that message alone: what the checks
+    say of its missing value would repeat it."""
+    refused = {name for name, field in form._fields.items() if field.errors}
+    for problem in error.problems:
+        field = getattr(form, problem.field, None) if problem.field else None
+        if field is None:
+            flash(problem.message, "error")
+        elif problem.field not in refused and problem.message not in field.errors:
+            field.errors = [*field.errors, problem.message]
 
 
 def _published_versions() -> list[QuestionnaireVersion]:
@@ -122,7 +130,7 @@ def _round_form(round_: Round | None = None) -> RoundForm:
         countries += [p.country for p in round_.participants if p.country_id not in known]
     # Listed alphabetically in the reader's language ("Allemagne" first in French).
     named = sorted(
-        ((c.name(current_language()), c.id) for c in countries), key=lambda n: n[0].casefold()
+        ((c.name(current_language()), c.id) for c in countries), key=lambda n: sort_key(n[0])
     )
     form.country_ids.choices = [(country_id, name) for name, country_id in named]
     return form
@@ -198,39 +206,42 @@ def create():
     if request.form.get("select"):  # all / none / a region: nothing is created
         _apply_selection(form, request.form["select"])
         return _form_page(form)
-    if form.validate_on_submit():
-        values = _form_values(form)
-        try:
-            plan = plan_round(**values)
-            if request.form.get("confirm") == "yes":
-                round_ = create_round(**values, actor=current_user)
-        except RoundError as exc:
-            db.session.rollback()
-            _attach_error(form, exc)
-        else:
-            if request.form.get("confirm") == "yes":
-                db.session.commit()
-                flash(
-                    ngettext(
-                        "Round %(period)s created for %(num)d country.",
-                        "Round %(period)s created for %(num)d countries.",
-                        len(round_.participants),
-                        period=round_.period_label,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("rounds.show", round_id=round_.id))
-            if request.form.get("confirm") != "change":
-                return render_template(
-                    "rounds/confirm.html",
-                    form=form,
-                    plan=plan,
-                    reminders=list(zip(plan.offsets, plan.reminder_dates(), strict=True)),
-                    country_names=sorted(
-                        (c.name(current_language()) for c in plan.countries), key=str.casefold
-                    ),
-                    zone=user_zone(),
-                )
+    valid = form.validate_on_submit()
+    values = _form_values(form)
+    try:
+        # Checked even when the form refused a field, so that every wrong value shows at once.
+        plan = plan_round(**values)
+        if valid and request.form.get("confirm") == "yes":
+            round_ = create_round(**values, actor=current_user)
+    except RoundError as exc:
+        db.session.rollback()
+        _attach_errors(form, exc)
+        return _form_page(form)
+    if not valid:
+        return _form_page(form)
+    if request.form.get("confirm") == "yes":
+        db.session.commit()
+        flash(
+            ngettext(
+                "Round %(period)s created for %(num)d country.",
+                "Round %(period)s created for %(num)d countries.",
+                len(round_.participants),
+                period=round_.period_label,
+            ),
+            "success",
+        )
+        return redirect(url_for("rounds.show", round_id=round_.id))
+    if request.form.get("confirm") != "change":
+        return render_template(
+            "rounds/confirm.html",
+            form=form,
+            plan=plan,
+            reminders=list(zip(plan.offsets, plan.reminder_dates(), strict=True)),
+            country_names=sorted(
+                (c.name(current_language()) for c in plan.countries), key=sort_key
+            ),
+            zone=user_zone(),
+        )
     return _form_page(form)
 
 
@@ -255,11 +266,17 @@ def edit(round_id: int):
             update_round(round_, **_form_values(form), actor=current_user)
         except RoundError as exc:
             db.session.rollback()
-            _attach_error(form, exc)
+            _attach_errors(form, exc)
         else:
             db.session.commit()
             flash(_("Round %(period)s saved.", period=round_.period_label), "success")
             return redirect(url_for("rounds.show", round_id=round_.id))
+    elif request.method == "POST":
+        # The form refused some fields: say at once what is wrong with the others too.
+        try:
+            check_update(round_, **_form_values(form))
+        except RoundError as exc:
+            _attach_errors(form, exc)
     return _form_page(form, round_, cancel_form=ActionForm(prefix="cancel"))
 
 
@@ -310,7 +327,7 @@ def round_page(
     }
     extend_form = extend_form or ExtendForm(prefix="extend")
     extend_form.country_id.choices = [(0, _("Every country"))] + [
-        (r.country_id, r.name) for r in sorted(rows, key=lambda r: r.name)
+        (r.country_id, r.name) for r in sorted(rows, key=lambda r: sort_key(r.name))
     ]
     messages = db.paginate(
         sa.select(OutboxMessage)
@@ -321,6 +338,7 @@ def round_page(
         error_out=False,
     )
     remindable = _remindable(round_, now) if can_manage else []  # the bulk reminder's offer
+    deactivated = _deactivated_recipients(messages.items)
     return (
         render_template(
             "rounds/show.html",
@@ -341,11 +359,27 @@ def round_page(
             reopen_country_id=reopen_country_id,
             action_form=ActionForm(),
             messages=messages,
+            deactivated=deactivated,
+            resendable={
+                m.id
+                for m in messages.items
+                if can_resend(m, recipient_active=m.user_id not in deactivated)
+            },
             message_filters={"round_id": round_.id, **filters},
             remindable=remindable,
             RoundState=RoundState,
         ),
         status,
+    )
+
+
+def _deactivated_recipients(messages) -> set[int]:
+    """The ids of the deactivated accounts among these messages' recipients."""
+    ids = {m.user_id for m in messages if m.user_id is not None}
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(sa.select(User.id).where(User.id.in_(ids), User.is_enabled.is_(False)))
     )
 
 
@@ -378,7 +412,7 @@ def extend(round_id: int):
             move_closing(round_, closes_at, actor=current_user, now=now)
     except RoundError as exc:
         db.session.rollback()
-        form.closes_at.errors = [*form.closes_at.errors, exc.message]
+        form.closes_at.errors = [*form.closes_at.errors, *(p.message for p in exc.problems)]
         return round_page(round_, extend_form=form, status=400)
     told = announce_new_closing(round_, before, submitted=counted_countries(round_.id), now=now)
     db.session.commit()
@@ -476,14 +510,23 @@ def confirm_remind_all(round_id: int):
     """Every country a bulk reminder would reach, and those it leaves out and why."""
     round_ = _round_or_404(round_id)
     now = utcnow()
-    targets = reminder_targets(round_.id, submitted=counted_countries(round_.id), now=now)
+    language = current_language()
+
+    def name(target) -> str:
+        return target.participant.country.name(language)
+
+    # In the reader's alphabetical order, as the message after sending lists them.
+    targets = sorted(
+        reminder_targets(round_.id, submitted=counted_countries(round_.id), now=now),
+        key=lambda target: sort_key(name(target)),
+    )
     return render_template(
         "rounds/confirm_remind_all.html",
         round=round_,
         to_remind=[t for t in targets if t.people and not t.reminded_recently(now)],
         recent=[t for t in targets if t.people and t.reminded_recently(now)],
         nobody=[t for t in targets if not t.people],
-        name=lambda target: target.participant.country.name(current_language()),
+        name=name,
         action_form=ActionForm(),
     )
 
@@ -507,7 +550,9 @@ def remind_all(round_id: int):
         )
         return redirect(url_for("rounds.show", round_id=round_.id))
     language = current_language()
-    countries = ", ".join(sorted(t.participant.country.name(language) for t in reminded))
+    countries = ", ".join(
+        sorted((t.participant.country.name(language) for t in reminded), key=sort_key)
+    )
     people = sum(len(t.people) for t in reminded)
     if reminded:
         flash(
@@ -528,7 +573,9 @@ def remind_all(round_id: int):
                 "%(num)d country reminded in the last 24 hours was left out: %(countries)s.",
                 "%(num)d countries reminded in the last 24 hours were left out: %(countries)s.",
                 len(skipped),
-                countries=", ".join(sorted(t.participant.country.name(language) for t in skipped)),
+                countries=", ".join(
+                    sorted((t.participant.country.name(language) for t in skipped), key=sort_key)
+                ),
             ),
             "info",
         )
@@ -543,7 +590,13 @@ def resend_message(round_id: int, message_id: int):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    resend(message)
+    recipient = db.session.get(User, message.user_id) if message.user_id is not None else None
+    try:
+        resend(message, recipient_active=recipient is None or recipient.is_enabled)
+    except ResendError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("rounds.show", round_id=round_id) + "#messages")
     db.session.commit()
     flash(
         _("The message to %(email)s will be sent again.", email=message.recipient_email), "success"
@@ -571,24 +624,29 @@ def cadences():
         form.first_opens_at.data = to_local(
             (utcnow() + timedelta(days=30)).replace(hour=8, minute=0), user_zone()
         )
-    if form.validate_on_submit():
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+        values = {
+            "questionnaire": form.questionnaire_id.data,
+            "every_months": form.every_months.data,
+            "open_weeks": form.open_weeks.data,
+            "lead_days": form.lead_days.data,
+            "first_opens_at": to_utc(form.first_opens_at.data, user_zone()),
+            "reminder_offsets": parse_offsets(form.reminder_offsets.data),
+        }
         try:
-            create_cadence(
-                questionnaire=form.questionnaire_id.data,
-                every_months=form.every_months.data,
-                open_weeks=form.open_weeks.data,
-                lead_days=form.lead_days.data,
-                first_opens_at=to_utc(form.first_opens_at.data, user_zone()),
-                reminder_offsets=parse_offsets(form.reminder_offsets.data),
-                actor=current_user,
-            )
+            # Checked even when the form refused a field, so that every wrong value shows.
+            check_cadence(**values)
+            if valid:
+                create_cadence(**values, actor=current_user)
         except RoundError as exc:
             db.session.rollback()
-            _attach_error(form, exc)
+            _attach_errors(form, exc)
         else:
-            db.session.commit()
-            flash(_("Cadence saved: the scheduler will create the rounds."), "success")
-            return redirect(url_for("rounds.cadences"))
+            if valid:
+                db.session.commit()
+                flash(_("Cadence saved: the scheduler will create the rounds."), "success")
+                return redirect(url_for("rounds.cadences"))
     all_cadences = db.session.scalars(sa.select(Cadence).order_by(Cadence.id)).all()
     return render_template(
         "rounds/cadences.html", form=form, cadences=all_cadences, action_form=ActionForm()

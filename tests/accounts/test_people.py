@@ -60,6 +60,32 @@ def test_people_list_is_paginated(client, login, create_user, monkeypatch):
     assert b"Person 3" in client.get("/people?page=3").data
 
 
+def test_people_are_listed_in_alphabetical_order_whatever_the_accents(
+    client, login, create_user, monkeypatch
+):
+    # Regression: "Aïssa Maïga" came after "Anna Analyst" (and "Émile" after "Zoé"): the
+    # database's collation sorts accented letters after every plain one.
+    from surveys.accounts import views
+
+    monkeypatch.setattr(views, "PEOPLE_PER_PAGE", 3)
+    login(create_user("admin", name="Zoé Admin"))
+    for name in ("Anna Analyst", "émile Lower", "Aïssa Maïga", "Aisha Plain", "Bob Bello"):
+        create_user("analyst", name=name)
+
+    def names(page: int) -> list[str]:
+        listing = client.get(f"/people?page={page}").get_data(as_text=True)
+        return re.findall(r'<a href="/people/\d+">([^<]+)</a>', listing)
+
+    assert names(1) + names(2) == [
+        "Aisha Plain",
+        "Aïssa Maïga",
+        "Anna Analyst",
+        "Bob Bello",
+        "émile Lower",
+        "Zoé Admin",
+    ]
+
+
 def test_coordinator_sees_and_manages_respondents_only(client, login, create_user, countries):
     coordinator = create_user("coordinator", name="Coline Coordinator")
     admin = create_user("admin", name="Ada Admin")

@@ -63,3 +63,29 @@ def test_no_page_scrolls_sideways_on_a_phone(site: Site, new_context, person: st
     visited, too_wide = _too_wide_pages(page, site)
     assert visited >= 5, f"only {visited} pages reached"
     assert too_wide == [], "\n".join(too_wide)
+
+
+def test_a_questionnaire_diff_with_long_rule_ids_fits_a_phone(site: Site, new_context) -> None:
+    # Regression: niamey-2018's v2 -> v3 diff was 441 px wide at 390: rule ids such as
+    # extradition_executed_not_above_received_2025 did not wrap. The crawl above never meets
+    # a diff (its site holds one version), so this page is visited on purpose.
+    from surveys.questionnaire.loader import load_definition
+    from surveys.questionnaire.operations import publish, store_definition
+    from tests.conftest import ROOT
+
+    def publish_versions(session) -> None:
+        for number in (2, 3):
+            path = ROOT / "questionnaires" / "niamey-2018" / f"v{number}.yaml"
+            stored = store_definition(load_definition(path), source_name=path.name).version
+            publish(stored)
+        session.commit()
+
+    site.query(publish_versions)
+    page = new_context(**PHONE).new_page()
+    sign_in(page, site, site.coordinator)
+    response = page.goto(site.url("/questionnaires/niamey-2018/diff?old=2&new=3"))
+    assert response is not None and response.status == 200
+    assert "extradition_executed_not_above_received_2025" in page.content()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    culprit = page.evaluate(WIDEST_ELEMENT, PHONE["viewport"]["width"])
+    assert width <= PHONE["viewport"]["width"], f"{width} px wide: {culprit}"

@@ -122,3 +122,16 @@ def test_retry_delay_doubles_and_is_capped(attempts, seconds):
 def test_subject_cannot_inject_headers(db):
     message = _queue(db, subject="Hello\r\nBcc: evil@example.org")
     assert "\n" not in message.subject and "\r" not in message.subject
+
+
+def test_resend_refuses_a_pending_message_and_a_deactivated_recipient(db):
+    from surveys.notifications.outbox import ResendError
+
+    message = _queue(db)
+    with pytest.raises(ResendError, match="has not been sent yet"):
+        resend(message)
+    deliver_pending(MemoryBackend([]))
+    message = db.session.get(OutboxMessage, message.id)
+    with pytest.raises(ResendError, match="is deactivated"):
+        resend(message, recipient_active=False)
+    assert db.session.query(OutboxMessage).count() == 1

@@ -211,6 +211,30 @@ def test_return_with_an_open_query_needs_no_note(db, scenario, draft, complete):
     assert "La loi nationale incrimine-t-elle la traite" in french_body
 
 
+def test_a_second_return_counts_and_lists_only_what_waits_for_the_country(
+    db, scenario, draft, complete
+):
+    # Regression: queries the country had answered or closed with "no change" (open until
+    # the secretariat resolves them) were counted again as open questions, and a return
+    # with nothing new for the country to do was allowed.
+    submitted(db, scenario, draft)
+    add_query(draft, scenario.coordinator, question_id="legal_tip_offence", text="Which law?")
+    workflow.return_for_changes(draft, scenario.coordinator)
+    [law] = db.session.scalars(sa.select(ReviewQuery)).all()
+    answer_query(law, scenario.respondent, "", no_change=True)
+    workflow.submit(draft, scenario.respondent)
+    db.session.commit()
+    with pytest.raises(workflow.WorkflowError, match="Add a query to a question or write a note"):
+        workflow.return_for_changes(draft, scenario.coordinator)
+    db.session.rollback()
+    add_query(draft, scenario.coordinator, question_id="protection_shelters", text="Source?")
+    workflow.return_for_changes(draft, scenario.coordinator)
+    db.session.commit()
+    body = [m.body for m in messages(db) if m.recipient_email == "resp@ne.example"][-1]
+    assert "with 1 open question." in body
+    assert "Source?" in body and "Which law?" not in body
+
+
 def test_a_returned_submission_can_be_submitted_again(db, scenario, draft, complete):
     submitted(db, scenario, draft)
     workflow.return_for_changes(draft, scenario.coordinator, "Check the dates.")

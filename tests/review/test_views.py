@@ -474,3 +474,35 @@ def test_validating_and_submitting_show_what_they_do_before_the_post(
     client.post(f"/review/submissions/{submitted.id}/validate")
     db.session.refresh(submitted)
     assert submitted.status == Status.VALIDATED
+
+
+def _open_queries_heading(page: str) -> str:
+    match = re.search(r'<h2 id="open-queries-heading">([^<]+)</h2>', page)
+    assert match is not None, "no open-queries section"
+    return match.group(1)
+
+
+def test_the_respondents_overview_counts_only_the_queries_still_waiting_for_her(
+    db, client, login, scenario, returned
+):
+    # Regression: after "No change" the page still said "1 open query from the secretariat"
+    # beside "Closed: no change".
+    [shelters] = db.session.scalars(sa.select(ReviewQuery)).all()
+    law = add_query(returned, scenario.coordinator, question_id="legal_tip_offence", text="Law?")
+    db.session.commit()
+    login(scenario.respondent)
+    overview = client.get(f"/submissions/{returned.id}").get_data(as_text=True)
+    assert _open_queries_heading(overview) == "2 open queries from the secretariat"
+
+    answer_query(shelters, scenario.respondent, "", no_change=True)
+    db.session.commit()
+    overview = client.get(f"/submissions/{returned.id}").get_data(as_text=True)
+    assert _open_queries_heading(overview) == "1 open query from the secretariat"
+    assert "Closed: no change" in overview  # still listed, with its state
+
+    answer_query(law, scenario.respondent, "The 2024 law.")
+    db.session.commit()
+    overview = client.get(f"/submissions/{returned.id}").get_data(as_text=True)
+    assert _open_queries_heading(overview) == "Queries from the secretariat"
+    assert "open query" not in overview and "open queries" not in overview
+    assert "nothing waits for you" in overview

@@ -287,3 +287,32 @@ def test_the_round_page_offers_to_remind_the_countries_the_confirmation_lists(
     create_user(Role.RESPONDENT, countries=[world["FR"]], email="focal.fr@example.org")
     page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert "Remind the 2 countries that have not submitted" in page
+
+
+def test_the_bulk_reminder_lists_countries_and_people_in_the_readers_alphabetical_order(
+    client, login, create_country, create_user, create_version, create_round, db
+):
+    # Regression: the confirmation listed the countries in the database's order ("Burkina
+    # Faso, Tchad, Côte d'Ivoire, Allemagne") though the message after sending sorted them.
+    names = [
+        ("BF", "BFA", "Burkina Faso", "Burkina Faso"),
+        ("TD", "TCD", "Chad", "Tchad"),
+        ("CI", "CIV", "Côte d'Ivoire", "Côte d'Ivoire"),
+        ("DE", "DEU", "Germany", "Allemagne"),
+        ("EG", "EGY", "Egypt", "Égypte"),
+    ]
+    countries = [create_country(*row) for row in names]
+    for country in countries:
+        create_user(Role.RESPONDENT, countries=[country], name=f"Focal {country.iso2}")
+    create_user(Role.RESPONDENT, countries=[countries[0]], name="Émile Second")
+    create_user(Role.RESPONDENT, countries=[countries[0]], name="Anna Third")
+    round_ = create_round(create_version(), countries)
+    login(create_user(Role.COORDINATOR, language="fr"))
+    confirm = client.get(f"/rounds/{round_.id}/remind").get_data(as_text=True)
+    listed = re.search(r'<ul id="to-remind">(.*?)</ul>', confirm, re.S).group(1)
+    items = re.findall(r"<li>([^<]+?) <span", listed.replace("&#39;", "'"))
+    assert items == ["Allemagne", "Burkina Faso", "Côte d'Ivoire", "Égypte", "Tchad"]
+    assert "(Anna Third, Émile Second, Focal BF)" in listed
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True).replace("&#39;", "'")
+    rows = re.findall(r'<th scope="row">([^<]+)</th>', page)
+    assert rows == ["Allemagne", "Burkina Faso", "Côte d'Ivoire", "Égypte", "Tchad"]

@@ -281,3 +281,94 @@ def test_overlapping_cadence_is_refused(db, setup):
         "overlap",
         "open_weeks",
     )
+
+
+def test_every_wrong_value_of_a_new_round_is_reported_at_once(db, setup):
+    error = _refused(
+        db,
+        lambda: _create(
+            setup,
+            period_label=" ",
+            closes_at=NOW + 5 * DAY,
+            country_ids=[],
+            reminder_offsets=["14", "abc", "-3"],
+        ),
+        "Give the period",
+    )
+    assert [(p.field, p.message) for p in error.problems] == [
+        ("period_label", "Give the period the round covers, e.g. 2026-H2."),
+        ("closes_at", "The closing date must be after the opening date."),
+        ("country_ids", "Choose at least one country."),
+        (
+            "reminder_offsets",
+            "Reminders are whole numbers of days between 1 and 365: abc, -3 are not.",
+        ),
+    ]
+
+
+def test_a_reminder_that_would_go_before_the_opening_is_refused(db, setup, app):
+    with app.test_request_context():
+        error = _refused(
+            db,
+            lambda: _create(setup, closes_at=NOW + 15 * DAY, reminder_offsets=[1, 7, 14]),
+            "A reminder 7 days before closing would go on 9 Jun 2026, 12:00, before the round "
+            "opens on 11 Jun 2026, 12:00.",
+            "reminder_offsets",
+        )
+    assert [p.message.split(" before closing")[0] for p in error.problems] == [
+        "A reminder 14 days",
+        "A reminder 7 days",
+    ]
+
+
+def test_default_reminders_are_those_that_fit_in_a_short_round(db, setup):
+    round_ = _create(setup, closes_at=NOW + 15 * DAY)  # five days open: 14 and 7 would not fit
+    db.session.commit()
+    assert round_.reminder_offsets == [1]
+
+
+def test_moving_a_scheduled_rounds_closing_before_its_reminders_is_refused(db, setup):
+    round_ = _create(setup, reminder_offsets=[7])
+    db.session.commit()
+    _refused(
+        db,
+        lambda: move_closing(round_, NOW + 12 * DAY, now=NOW),
+        "A reminder 7 days before closing would go on",
+        "closes_at",
+    )
+
+
+def test_a_cadence_whose_reminders_do_not_fit_still_gets_its_rounds(db, setup):
+    from surveys.rounds.models import Cadence
+    from surveys.rounds.operations import create_cadence_round
+
+    # Saved before reminders were checked against the rounds' length.
+    cadence = Cadence(
+        questionnaire_id=setup["version"].questionnaire_id,
+        every_months=6,
+        open_weeks=2,
+        lead_days=7,
+        first_opens_at=NOW + 10 * DAY,
+        reminder_offsets=[30, 7],
+        active=True,
+    )
+    db.session.add(cadence)
+    db.session.commit()
+    round_ = create_cadence_round(cadence, NOW + 10 * DAY, now=NOW)
+    db.session.commit()
+    assert round_.reminder_offsets == [7]
+    refused = _refused(
+        db,
+        lambda: create_cadence(
+            questionnaire=setup["version"].questionnaire,
+            every_months=6,
+            open_weeks=2,
+            lead_days=7,
+            first_opens_at=NOW + 10 * DAY,
+            reminder_offsets=["30", "7"],
+            now=NOW,
+        ),
+        "A reminder 30 days before closing would go before the round opens",
+        "reminder_offsets",
+    )
+    assert len(refused.problems) == 1

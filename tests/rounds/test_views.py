@@ -345,3 +345,205 @@ def test_a_reminder_that_reached_nobody_is_not_counted(client, login, world, cre
     assert "nobody to remind" in page
     assert _reminders_shown(page, "Mali") == 0
     assert db.session.query(OutboxMessage).count() == 0
+
+
+def _field_errors(page: str, field_id: str) -> list[str]:
+    """The error messages written beside a field (its `<field>-error` paragraphs)."""
+    return re.findall(rf'<p class="error-message" id="{field_id}-error">([^<]+)</p>', page)
+
+
+def _unescaped(page: str) -> str:
+    return page.replace("&#39;", "'").replace("&amp;", "&")
+
+
+def test_every_wrong_field_of_a_new_round_is_named_at_once(client, login, world, db):
+    # Regression: one error at a time (the form's own, then the first the checks found).
+    login(world["coordinator"])
+    response = client.post(
+        "/rounds/new",
+        data={
+            "version_id": world["version"].id,
+            "period_label": "",
+            "opens_at": "2030-03-01T09:00",
+            "closes_at": "2030-02-01T09:00",
+            "reminder_offsets": "14, abc, -3",
+        },
+    )
+    assert response.status_code == 200
+    page = _unescaped(response.get_data(as_text=True))
+    assert _field_errors(page, "period_label") == [
+        "Give the period the round covers, e.g. 2026-H2."
+    ]
+    assert _field_errors(page, "closes_at") == ["The closing date must be after the opening date."]
+    countries = re.search(
+        r'<fieldset class="field field-error" id="country_ids">.*?</fieldset>', page, re.S
+    )
+    assert countries is not None
+    assert "Choose at least one country." in countries.group(0)
+    assert _field_errors(page, "reminder_offsets") == [
+        "Reminders are whole numbers of days between 1 and 365: abc, -3 are not."
+    ]
+    summary = re.search(r'<div class="error-summary".*?</div>', page, re.S).group(0)
+    assert summary.count("<li>") == 4
+    assert 'value="14, abc, -3"' in page  # nothing typed is lost
+    assert 'value="2030-03-01T09:00"' in page
+    assert db.session.query(Round).count() == 0
+
+
+def test_every_wrong_field_of_a_round_edit_is_named_at_once(client, login, world, create_round, db):
+    round_ = create_round(world["version"], [world["niger"]], opens_in=timedelta(days=3))
+    login(world["coordinator"])
+    response = client.post(
+        f"/rounds/{round_.id}/edit",
+        data={
+            "version_id": world["version"].id,
+            "period_label": "",
+            "opens_at": "2099-03-01T09:00",
+            "closes_at": "2099-02-01T09:00",
+            "reminder_offsets": "14, abc, -3",
+        },
+    )
+    page = _unescaped(response.get_data(as_text=True))
+    assert _field_errors(page, "period_label")
+    assert _field_errors(page, "closes_at") == ["The closing date must be after the opening date."]
+    assert "Choose at least one country." in page
+    assert _field_errors(page, "reminder_offsets") == [
+        "Reminders are whole numbers of days between 1 and 365: abc, -3 are not."
+    ]
+    db.session.expire_all()
+    assert round_.period_label == "2026-H2"
+
+
+def test_every_wrong_field_of_a_cadence_is_named_at_once(client, login, world, db):
+    login(world["coordinator"])
+    response = client.post(
+        "/rounds/cadences",
+        data={
+            "questionnaire_id": world["version"].questionnaire_id,
+            "every_months": "abc",
+            "open_weeks": "8",
+            "lead_days": "400",
+            "first_opens_at": "2030-01-15T09:00",
+            "reminder_offsets": "14, abc, -3",
+        },
+    )
+    page = _unescaped(response.get_data(as_text=True))
+    assert "Enter a whole number." in _field_errors(page, "every_months")
+    assert _field_errors(page, "lead_days")
+    assert _field_errors(page, "reminder_offsets") == [
+        "Reminders are whole numbers of days between 1 and 365: abc, -3 are not."
+    ]
+    assert 'value="14, abc, -3"' in page
+    assert db.session.query(Cadence).count() == 0
+
+
+def test_a_reminder_before_the_opening_of_a_new_round_is_refused(client, login, world, db):
+    # Regression: accepted, and the summary listed a reminder on 1 Dec 2026 for a round
+    # opening on 1 Feb 2027.
+    login(world["coordinator"])
+    response = client.post(
+        "/rounds/new",
+        data={
+            "version_id": world["version"].id,
+            "period_label": "2027-Q1",
+            "opens_at": "2027-02-01T09:00",
+            "closes_at": "2027-03-01T09:00",
+            "country_ids": [world["niger"].id],
+            "reminder_offsets": "90, 7",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert _field_errors(page, "reminder_offsets") == [
+        "A reminder 90 days before closing would go on 1 Dec 2026, 09:00, "
+        "before the round opens on 1 Feb 2027, 09:00."
+    ]
+    assert "Create the round" not in page  # the form again, not the summary
+    assert 'value="90, 7"' in page
+
+
+def test_a_reminder_before_the_opening_of_an_edited_round_is_refused(
+    client, login, world, create_round, db
+):
+    round_ = create_round(world["version"], [world["niger"]], opens_in=timedelta(days=3))
+    login(world["coordinator"])
+    response = client.post(
+        f"/rounds/{round_.id}/edit",
+        data={
+            "version_id": world["version"].id,
+            "period_label": "2026-H2",
+            "opens_at": "2099-02-01T09:00",
+            "closes_at": "2099-03-01T09:00",
+            "country_ids": [world["niger"].id],
+            "reminder_offsets": "60, 90",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert _field_errors(page, "reminder_offsets") == [
+        "A reminder 90 days before closing would go on 1 Dec 2098, 09:00, "
+        "before the round opens on 1 Feb 2099, 09:00.",
+        "A reminder 60 days before closing would go on 31 Dec 2098, 09:00, "
+        "before the round opens on 1 Feb 2099, 09:00.",
+    ]
+    db.session.expire_all()
+    assert round_.reminder_offsets == [14, 7, 1]
+
+
+def test_a_cadences_reminders_must_fit_in_its_rounds(client, login, world, db):
+    login(world["coordinator"])
+    response = client.post(
+        "/rounds/cadences",
+        data={
+            "questionnaire_id": world["version"].questionnaire_id,
+            "every_months": 6,
+            "open_weeks": 4,
+            "lead_days": 14,
+            "first_opens_at": "2030-01-15T09:00",
+            "reminder_offsets": "30, 7",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert _field_errors(page, "reminder_offsets") == [
+        "A reminder 30 days before closing would go before the round opens: "
+        "each round is open for 4 weeks."
+    ]
+    assert db.session.query(Cadence).count() == 0
+
+
+def _resend_buttons(page: str) -> int:
+    return len(re.findall(r'/messages/\d+/resend"', page))
+
+
+def test_no_resend_for_a_pending_message_nor_to_a_deactivated_person(
+    client, login, world, create_round, db
+):
+    # Regression: "Resend" was offered for every message, pending ones and those to people
+    # deactivated since, and resending to a deactivated person queued the message again.
+    round_ = create_round(world["version"], [world["niger"]])
+    login(world["coordinator"])
+    client.post(f"/rounds/{round_.id}/countries/{world['niger'].id}/remind")
+    message = db.session.query(OutboxMessage).one()
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert "Pending" in page
+    assert _resend_buttons(page) == 0
+    refused = client.post(
+        f"/rounds/{round_.id}/messages/{message.id}/resend", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "has not been sent yet" in refused
+
+    message.status = "sent"
+    db.session.commit()
+    assert _resend_buttons(client.get(f"/rounds/{round_.id}").get_data(as_text=True)) == 1
+
+    world["respondent"].is_enabled = False
+    db.session.commit()
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert _resend_buttons(page) == 0
+    assert "Account deactivated" in page
+    refused = client.post(
+        f"/rounds/{round_.id}/messages/{message.id}/resend", follow_redirects=True
+    ).get_data(as_text=True)
+    assert (
+        f"The account of {world['respondent'].email} is deactivated: "
+        "the message was not sent again."
+    ) in refused
+    assert db.session.query(OutboxMessage).count() == 1  # no copy queued
