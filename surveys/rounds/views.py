@@ -520,15 +520,22 @@ def confirm_remind_all(round_id: int):
         reminder_targets(round_.id, submitted=counted_countries(round_.id), now=now),
         key=lambda target: sort_key(name(target)),
     )
+    to_remind = [t for t in targets if t.people and not t.reminded_recently(now)]
     return render_template(
         "rounds/confirm_remind_all.html",
         round=round_,
-        to_remind=[t for t in targets if t.people and not t.reminded_recently(now)],
+        to_remind=to_remind,
+        people=_people_count(to_remind),
         recent=[t for t in targets if t.people and t.reminded_recently(now)],
         nobody=[t for t in targets if not t.people],
         name=name,
         action_form=ActionForm(),
     )
+
+
+def _people_count(targets) -> int:
+    """How many people the reminders reach: one answering for two countries counts once."""
+    return len({person.id for target in targets for person in target.people})
 
 
 @bp.post("/<int:round_id>/remind")
@@ -553,7 +560,7 @@ def remind_all(round_id: int):
     countries = ", ".join(
         sorted((t.participant.country.name(language) for t in reminded), key=sort_key)
     )
-    people = sum(len(t.people) for t in reminded)
+    people = _people_count(reminded)
     if reminded:
         flash(
             ngettext(

@@ -193,6 +193,19 @@ def test_the_bulk_reminder_reaches_only_countries_that_have_not_submitted_once_a
     assert sorted(r.country_id for r in runs) == sorted([world["NE"].id, world["SN"].id])
 
 
+def test_a_person_answering_for_two_countries_is_counted_once_among_those_reminded(
+    client, login, world, create_round, create_user, db
+):
+    create_user(Role.RESPONDENT, countries=[world["NE"], world["ML"]], email="both@example.org")
+    round_ = create_round(world["version"], [world["NE"], world["ML"]])
+    login(world["coordinator"])
+    confirm = client.get(f"/rounds/{round_.id}/remind").get_data(as_text=True)
+    assert "3 people in all." in confirm  # focal.ne, focal.ml and both: not 4
+    done = client.post(f"/rounds/{round_.id}/remind", follow_redirects=True)
+    assert "(3 people)" in done.get_data(as_text=True)
+    assert db.session.query(OutboxMessage).count() == 4  # one a country for "both"
+
+
 def test_the_bulk_reminder_leaves_out_a_country_reminded_by_hand_today(
     client, login, world, create_round, db
 ):
