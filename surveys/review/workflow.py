@@ -33,6 +33,7 @@ from surveys.review.queries import queries_for, unanswered_queries
 from surveys.roles import Role
 from surveys.rounds.models import Round, RoundCountry
 from surveys.rounds.operations import RoundError, check_reopen, set_reopened
+from surveys.rounds.reminders import announce_new_closing
 from surveys.rounds.submission_status import Status, is_counted
 
 
@@ -247,19 +248,24 @@ def reopen_country(
     """
     now = now or utcnow()
     participant = check_reopen(round_, country_id, closes_at, now)
+    before = {country_id: participant.closes_at}
     submission = db.session.scalar(
         sa.select(Submission).where(
             Submission.round_id == round_.id, Submission.country_id == country_id
         )
     )
-    if submission is not None and is_counted(submission.status):
+    sent_back = submission is not None and is_counted(submission.status)
+    if sent_back:
         if actor is None:
             raise RoundError(_("A coordinator must reopen a submitted questionnaire."))
         try:
-            reopen(submission, actor, note)
+            reopen(submission, actor, note)  # its notice says why, with the reason
         except WorkflowError as exc:
             raise RoundError(exc.message, "note") from exc
-    return set_reopened(participant, closes_at, actor=actor, note=note)
+    participant = set_reopened(participant, closes_at, actor=actor, note=note)
+    # A country that had not submitted learns the round is open to it again, until when.
+    announce_new_closing(round_, before, submitted={country_id} if sent_back else (), now=now)
+    return participant
 
 
 # ---------------------------------------------------------------- checks

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from surveys.audit.models import AuditEvent
 from surveys.review.workflow import reopen_country
@@ -246,6 +247,26 @@ def test_reopen_after_closing_sends_the_submission_back(db, setup, create_submis
     db.session.refresh(submission)
     assert submission.status == "returned"
     assert round_.participant(setup["niger"].id).closes_at == closed + 7 * DAY
+
+
+def test_reopening_for_a_country_that_had_not_submitted_tells_its_respondents(
+    db, setup, create_submission, create_user
+):
+    """Its respondents learn the round is open to them again and until when; a submitted
+    country's are told by the reopening notice (with the reason), not twice."""
+    from surveys.notifications.models import OutboxMessage
+
+    round_ = _create(setup)
+    db.session.commit()
+    create_submission(round_, setup["niger"], status="draft")
+    respondent = create_user("respondent", countries=[setup["niger"]], email="ne@example.org")
+    closed = NOW + 41 * DAY
+    reopen_country(
+        round_, setup["niger"].id, closed + 7 * DAY, now=closed, actor=setup["coordinator"]
+    )
+    db.session.commit()
+    [told] = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert (told.recipient_email, told.kind) == (respondent.email, "round.extended")
 
 
 def test_cadence_dates_and_labels(db, setup):
