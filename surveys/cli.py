@@ -3,10 +3,24 @@
 import sys
 
 import click
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo
 
 from surveys import create_app
 from surveys.config import StartupError
+
+
+class SurveysGroup(FlaskGroup):
+    """Flask's command group, telling settings that stop the app in one line each."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """`surveys --help` with settings that stop the app: their lines, then the commands
+        that need no app (Flask would print a traceback)."""
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except StartupError as refused:
+            click.echo(refused.report() + "\n", err=True)
+            return sorted(AppGroup.list_commands(self, ctx))
+        return super().list_commands(ctx)
 
 
 def _lenient_app():
@@ -17,11 +31,9 @@ def _lenient_app():
 def main() -> None:
     command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
     factory = _lenient_app if command == "check" else create_app
-    cli = FlaskGroup(create_app=factory, help="The Niamey monitoring platform.")
+    cli = SurveysGroup(create_app=factory, help="The Niamey monitoring platform.")
     try:
         cli.main(prog_name="surveys")
     except StartupError as refused:
-        click.echo("surveys cannot start:", err=True)
-        for problem in refused.problems:
-            click.echo(f"  {problem}", err=True)
+        click.echo(refused.report(), err=True)
         sys.exit(2)

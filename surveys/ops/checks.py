@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Flask
 
+from surveys.config import UNUSABLE_DATABASE
 from surveys.extensions import db
 from surveys.scheduling.heartbeat import scheduler_status
 from surveys.storage.backends import current_store
@@ -177,14 +178,12 @@ def run_checks(app: Flask) -> list[str]:
     production = is_production()
     config = app.config
     problems = list(app.extensions.get("surveys.startup_problems", []))
-    config_checks: list[Callable] = [
-        base_url_problems,
-        mail_problems,
-        proxy_problems,
-        database_url_problems,
-    ]
+    config_checks: list[Callable] = [base_url_problems, mail_problems, proxy_problems]
     for check in config_checks:
         problems += check(config, production)
+    if app.extensions.get(UNUSABLE_DATABASE):
+        return problems  # DATABASE_URL's own line says why; there is no database to check
+    problems += database_url_problems(config, production)
     try:
         with db.engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))

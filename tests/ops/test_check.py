@@ -24,10 +24,8 @@ from surveys.config import StartupError
 from surveys.extensions import db
 from surveys.ops.checks import run_checks
 from surveys.scheduling.heartbeat import LEADER, Heart
-from tests.conftest import ROOT, postgres_url
+from tests.conftest import ROOT, STRONG_SECRET, postgres_url
 from tests.notifications.test_smtp import _Server, _SMTPHandler
-
-STRONG_SECRET = "k" * 48
 
 
 @pytest.fixture(scope="module")
