@@ -225,3 +225,58 @@ def test_a_secret_must_be_long_and_varied(secret, refused):
     else:
         [problem] = problems
         assert problem.startswith(refused)
+
+
+# ---------------------------------------------------------------- the instance folder
+
+
+def unwritable_instance(tmp_path: Path) -> Path:
+    """A folder no one can create (root included: its parent is a file), as the default
+    <venv>/var/surveys-instance is for a service user when root made the venv."""
+    (tmp_path / "venv-file").write_text("")
+    return tmp_path / "venv-file" / "surveys-instance"
+
+
+def test_production_needs_no_instance_folder(monkeypatch, tmp_path):
+    from surveys.extensions import db
+
+    instance = unwritable_instance(tmp_path)
+    monkeypatch.setenv("SURVEYS_ENV", "production")
+    monkeypatch.setenv("SURVEYS_INSTANCE_PATH", str(instance))
+    app = create_app(
+        {"SECRET_KEY": STRONG_SECRET, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"}
+    )
+    with app.app_context():
+        db.create_all()
+        assert app.test_client().get("/health").status_code == 200
+        db.engine.dispose()
+    assert not instance.exists()
+
+
+def test_an_instance_folder_that_cannot_be_made_is_one_line(tmp_path):
+    instance = unwritable_instance(tmp_path)
+    env = {**clean_env(tmp_path), "SURVEYS_INSTANCE_PATH": str(instance)}
+    done = run([str(BIN / "surveys"), "rounds", "list"], env)  # the default SQLite file is there
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "surveys cannot start:",
+        f"  SURVEYS_INSTANCE_PATH: cannot create {instance}: not a directory; set "
+        "SURVEYS_INSTANCE_PATH to a folder the service user can write",
+    ]
+
+
+def test_a_scheduler_lock_file_that_cannot_be_made_is_one_line(tmp_path):
+    instance = unwritable_instance(tmp_path)
+    env = {
+        **clean_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/s.db"),
+        "SURVEYS_INSTANCE_PATH": str(instance),
+    }
+    assert run([str(BIN / "surveys"), "db", "upgrade"], env).returncode == 0
+    done = run([str(BIN / "surveys"), "scheduler", "--once"], env)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-2:] == [
+        "surveys cannot start:",
+        f"  SCHEDULER_LOCK_FILE: cannot create {instance}/scheduler.lock: not a directory; set "
+        "SCHEDULER_LOCK_FILE (or SURVEYS_INSTANCE_PATH) to a place the service user can write",
+    ]

@@ -108,6 +108,14 @@ def test_a_good_production_configuration_passes(production):
     assert production() == []
 
 
+def test_production_passes_without_a_writable_instance_folder(production, monkeypatch, tmp_path):
+    """systemd units run as User=surveys while root made the venv: <venv>/var/surveys-instance
+    cannot be created, and production keeps nothing there."""
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("SURVEYS_INSTANCE_PATH", str(tmp_path / "a-file" / "instance"))
+    assert production() == []
+
+
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
