@@ -31,6 +31,7 @@ from surveys.extensions import db
 from surveys.i18n import current_language, enabled_languages, file_size, moment_in_words
 from surveys.i18n import gettext as _
 from surveys.languages import direction_of, list_separator
+from surveys.logs import logged_route
 from surveys.navigation import menu
 
 CONTENT_SECURITY_POLICY = (
@@ -142,7 +143,7 @@ def refuse_writes_outside_post(session, _flush_context, _instances) -> None:
                 session.expunge(event_row)
             return
     current_app.logger.warning(
-        "%s %s tried to change the database; refused", request.method, request.path
+        "%s %s tried to change the database; refused", request.method, logged_route()
     )
     raise MethodNotAllowed()
 
