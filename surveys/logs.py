@@ -132,6 +132,7 @@ def finish_request(response):
         "user_id": _user_id(),
         "ip": request.remote_addr,
     }
+    fields.update(g.get("request_line_fields") or {})
     level = logging.ERROR if response.status_code >= 500 else logging.INFO
     if request.endpoint in QUIET_ENDPOINTS and response.status_code < 500:
         level = logging.DEBUG
@@ -142,6 +143,11 @@ def finish_request(response):
         **fields,
     )
     return response
+
+
+def add_to_request_line(**fields) -> None:
+    """Fields the request's own line carries besides the usual ones (e.g. why it failed)."""
+    g.request_line_fields = {**(g.get("request_line_fields") or {}), **fields}
 
 
 UNMATCHED = "<unmatched>"

@@ -15,6 +15,7 @@ from flask import (
     request,
     session,
 )
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -73,7 +74,19 @@ DATABASE_RETRY_SECONDS = 5
 API_ERRORS = "surveys.api_errors"
 
 
+class NoCookieFromStaticFiles(SecureCookieSessionInterface):
+    """Responses under /static never set the session cookie: a missing asset's 404 page (its
+    language form puts a CSRF token in the session) would otherwise start a session for every
+    stray request, and a cached asset must not carry one."""
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        if request.endpoint == "static" or request.path.startswith(f"{app.static_url_path}/"):
+            return False
+        return super().should_set_cookie(app, session)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = NoCookieFromStaticFiles()
     app.before_request(read_pages_outside_a_transaction)
     app.before_request(enforce_policy)
     app.after_request(add_security_headers)
