@@ -280,3 +280,15 @@ def test_a_scheduler_lock_file_that_cannot_be_made_is_one_line(tmp_path):
         f"  SCHEDULER_LOCK_FILE: cannot create {instance}/scheduler.lock: not a directory; set "
         "SCHEDULER_LOCK_FILE (or SURVEYS_INSTANCE_PATH) to a place the service user can write",
     ]
+
+
+def test_a_gunicorn_setting_that_is_not_a_number_is_one_line(tmp_path):
+    # (Not WEB_CONCURRENCY: gunicorn reads that one itself, before our settings, and fails.)
+    env = clean_env(tmp_path, WEB_TIMEOUT="two minutes")
+    server = [str(BIN / "gunicorn"), "-c", "python:surveys.gunicorn_conf", "surveys.wsgi:app"]
+    done = run(server, env)
+    assert done.returncode != 0
+    assert done.stderr.splitlines() == [
+        "surveys cannot start:",
+        "  WEB_TIMEOUT: expected a whole number (0 or more), got 'two minutes'",
+    ]
