@@ -105,8 +105,9 @@ class _Environment:
         raw = self.raw(name)
         if raw is None:
             return default
-        if raw.lower() in (*offered, *also):
-            return raw.lower()
+        for known in (*offered, *also):
+            if raw.lower() == known.lower():
+                return known
         expected = (
             ", ".join(offered[:-1]) + f" or {offered[-1]}" if len(offered) > 1 else offered[0]
         )
@@ -195,7 +196,7 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> tuple
         "LOG_FORMAT": env.choice(
             "LOG_FORMAT", "json" if name == "production" else "text", ("json", "text")
         ),
-        "LOG_LEVEL": env.choice("LOG_LEVEL", "INFO", LOG_LEVELS).upper(),
+        "LOG_LEVEL": env.choice("LOG_LEVEL", "INFO", LOG_LEVELS),
         # How old the active scheduler's heartbeat may be before /health and `surveys check`
         # say so.
         "SCHEDULER_HEARTBEAT_MAX_AGE": env.integer("SCHEDULER_HEARTBEAT_MAX_AGE", 120, minimum=1),

@@ -132,10 +132,24 @@ def test_the_environment_names_offered_leave_the_test_suite_s_own_out():
     assert "testing" not in problems[0]
 
 
-@pytest.mark.parametrize("written", ["JSON", "json", " Json "])
-def test_log_format_is_read_in_any_case(written):
-    settings, problems = settings_from_environment({"LOG_FORMAT": written})
-    assert (settings["LOG_FORMAT"], problems) == ("json", [])
+@pytest.mark.parametrize(
+    ("name", "written", "read"),
+    [
+        ("LOG_FORMAT", "JSON", "json"),
+        ("LOG_FORMAT", " Json ", "json"),
+        ("LOG_FORMAT", "text", "text"),
+        ("LOG_LEVEL", "debug", "DEBUG"),
+        ("LOG_LEVEL", "WARNING", "WARNING"),
+        ("SURVEYS_ENV", "Production", "production"),
+        ("SMTP_USE_TLS", "yes", True),
+        ("SMTP_USE_TLS", "0", False),
+        ("TRUSTED_PROXIES", " 1 ", 1),
+    ],
+)
+def test_good_values_are_read_in_any_case_and_spacing(name, written, read):
+    settings, problems = settings_from_environment({name: written})
+    assert problems == []
+    assert settings[name] == read
 
 
 # ---------------------------------------------------------------- production
