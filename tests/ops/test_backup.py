@@ -441,3 +441,23 @@ def test_a_database_behind_this_version_is_not_backed_up(tmp_path):
         f"{head}; run `surveys db upgrade` first"
     ]
     assert not path.exists() and not (tmp_path / "behind.zip.part").exists()
+
+
+def test_into_a_schema_made_beforehand_a_failed_restore_leaves_its_tables_empty(archive, tmp_path):
+    """`surveys db upgrade` was run on the target first: restore keeps that schema, and a
+    failure empties its tables again instead of dropping them."""
+    broken = rewritten(archive, tmp_path / "broken.zip", duplicated_row)
+    with app_on({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 't.db'}"}, tmp_path) as app:
+        upgrade()
+        tables = set(sa.inspect(db.engine).get_table_names())
+        result = run(app, "restore", str(broken))
+        assert result.exit_code == 1
+        assert "the target database is empty again" in result.output
+        assert set(sa.inspect(db.engine).get_table_names()) == tables
+        from surveys.ops.backup import non_empty_tables
+
+        with db.engine.connect() as conn:
+            assert non_empty_tables(conn) == []
+        restored = run(app, "restore", str(archive))
+        assert restored.exit_code == 0, restored.output
+        assert "; migration " in restored.output  # at this version's already: no upgrade
