@@ -11,9 +11,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from surveys import inputs
 from surveys.config import (
+    UNUSABLE_DATABASE,
     StartupError,
-    config_from_environment,
+    database_url_problem,
     production_problems,
+    settings_from_environment,
     shipped_folder,
 )
 
@@ -26,17 +28,18 @@ def create_app(config: dict | None = None, *, commands: bool = True) -> Flask:
     `commands=False` (the web workers' entry point, surveys.wsgi) leaves out what only the
     command line uses: `surveys db` (Flask-Migrate and Alembic, about 10 MB a process).
     """
+    instance_path = os.environ.get("SURVEYS_INSTANCE_PATH", "").strip()
     app = Flask(
         __name__,
         instance_relative_config=True,
-        instance_path=os.environ.get("SURVEYS_INSTANCE_PATH") or None,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
     )
-    settings = config_from_environment()
-    app.config.from_object(settings)
+    settings, problems = settings_from_environment()
+    app.config.update(settings)
     if config:
         app.config.update(config)
-    _apply_derived_settings(app)
-    _refuse_unworkable_settings(app)
+    problems += _apply_derived_settings(app)
+    _refuse_unworkable_settings(app, problems)
 
     if app.config["TRUSTED_PROXIES"]:
         trusted = app.config["TRUSTED_PROXIES"]
@@ -50,12 +53,27 @@ def create_app(config: dict | None = None, *, commands: bool = True) -> Flask:
     return app
 
 
-def _apply_derived_settings(app: Flask) -> None:
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
-            Path(app.instance_path) / "surveys.db"
-        )
+def is_production(app: Flask) -> bool:
+    return app.config.get("SURVEYS_ENV") == "production" and not app.testing
+
+
+def _apply_derived_settings(app: Flask) -> list[str]:
+    """Fill in the defaults that depend on the instance folder; the problems found.
+
+    The instance folder is created only when something is kept there: the default SQLite
+    database here, the scheduler's lock file (SQLite), a directory file store or the demo's
+    logins where they are written. In production (PostgreSQL, the database file store) nothing
+    is, so a service user that cannot write `<venv>/var/surveys-instance` never needs to.
+    """
+    problems = []
+    if not app.config.get("SQLALCHEMY_DATABASE_URI") and not is_production(app):
+        problem = instance_folder_problem(app)
+        if problem:
+            problems.append(problem)
+        else:
+            app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+                Path(app.instance_path) / "surveys.db"
+            )
     app.config.setdefault("UPLOAD_DIR", None)
     app.config["UPLOAD_DIR"] = app.config["UPLOAD_DIR"] or str(Path(app.instance_path) / "uploads")
     app.config["ARCHIVE_DIR"] = app.config.get("ARCHIVE_DIR") or str(
@@ -67,7 +85,7 @@ def _apply_derived_settings(app: Flask) -> None:
     app.config["SCHEDULER_LOCK_FILE"] = app.config.get("SCHEDULER_LOCK_FILE") or str(
         Path(app.instance_path) / "scheduler.lock"
     )
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+    if str(app.config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("postgresql"):
         from surveys.columns import json_from_postgresql
 
         # A database host that does not answer fails a request in seconds, not minutes.
@@ -77,6 +95,20 @@ def _apply_derived_settings(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     # Uploads above the evidence limit are refused before they are read (413).
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    return problems
+
+
+def instance_folder_problem(app: Flask) -> str | None:
+    """Create the instance folder; why it cannot be (None: it exists now)."""
+    try:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        return (
+            f"SURVEYS_INSTANCE_PATH: cannot create {app.instance_path}: {reason}; set "
+            "SURVEYS_INSTANCE_PATH to a folder the service user can write"
+        )
+    return None
 
 
 def startup_problems(app: Flask) -> list[str]:
@@ -84,8 +116,11 @@ def startup_problems(app: Flask) -> list[str]:
     from surveys.storage.backends import BACKENDS
 
     problems = []
-    if os.environ.get("SURVEYS_ENV") == "production" and not app.testing:
+    if is_production(app):
         problems += production_problems(app.config)
+    database = database_url_problem(app.config.get("SQLALCHEMY_DATABASE_URI"))
+    if database:
+        problems.append(database)
     if app.config["FILE_STORAGE"] not in BACKENDS:
         problems.append(
             f"FILE_STORAGE={app.config['FILE_STORAGE']!r} is not one of {', '.join(BACKENDS)}"
@@ -95,11 +130,17 @@ def startup_problems(app: Flask) -> list[str]:
     return problems
 
 
-def _refuse_unworkable_settings(app: Flask) -> None:
-    problems = startup_problems(app)
+def _refuse_unworkable_settings(app: Flask, problems: list[str]) -> None:
+    problems = problems + startup_problems(app)
     app.extensions["surveys.startup_problems"] = problems
     if problems and app.config.get("STARTUP_CHECKS", True):
         raise StartupError(problems)
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri or database_url_problem(uri):
+        # Only a lenient app gets here (`surveys check`), to report; it reaches no database.
+        app.extensions[UNUSABLE_DATABASE] = True
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
 
 
 def _init_extensions(app: Flask) -> None:

@@ -1,12 +1,61 @@
 """The `surveys` command: Flask's CLI for this app (`surveys run`, `surveys db upgrade`, ...)."""
 
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 import click
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo
 
 from surveys import create_app
 from surveys.config import StartupError
+
+
+def platform_version() -> str:
+    """The installed package's version (pyproject.toml's, as pip recorded it)."""
+    try:
+        return version("surveys")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"surveys {platform_version()}")
+        ctx.exit()
+
+
+class SurveysGroup(FlaskGroup):
+    """Flask's command group, with the platform's version and without Flask's `--env-file`.
+
+    Settings come from the environment only (systemd's EnvironmentFile, or `set -a; .
+    /etc/surveys/env; set +a` in a shell): Flask's `--env-file` and its `.env` files need
+    python-dotenv, which the platform does not install, and would make a setting depend on the
+    folder a command is started from.
+    """
+
+    def __init__(self, **extra) -> None:
+        super().__init__(add_version_option=False, load_dotenv=False, **extra)
+        self.params = [p for p in self.params if p.name != "env_file"]
+        self.params.append(
+            click.Option(
+                ["--version"],
+                is_flag=True,
+                expose_value=False,
+                is_eager=True,
+                callback=_print_version,
+                help="Show the platform's version.",
+            )
+        )
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """`surveys --help` with settings that stop the app: their lines, then the commands
+        that need no app (Flask would print a traceback)."""
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except StartupError as refused:
+            click.echo(refused.report() + "\n", err=True)
+            return sorted(AppGroup.list_commands(self, ctx))
+        return super().list_commands(ctx)
 
 
 def _lenient_app():
@@ -17,11 +66,9 @@ def _lenient_app():
 def main() -> None:
     command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
     factory = _lenient_app if command == "check" else create_app
-    cli = FlaskGroup(create_app=factory, help="The Niamey monitoring platform.")
+    cli = SurveysGroup(create_app=factory, help="The Niamey monitoring platform.")
     try:
         cli.main(prog_name="surveys")
     except StartupError as refused:
-        click.echo("surveys cannot start:", err=True)
-        for problem in refused.problems:
-            click.echo(f"  {problem}", err=True)
+        click.echo(refused.report(), err=True)
         sys.exit(2)

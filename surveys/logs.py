@@ -1,7 +1,8 @@
 """Structured logs: one line per request, and the app's own messages, as JSON or key=value text.
 
 A request line holds the request id, method, route (the URL rule, never the path: paths of
-password links hold tokens), status, duration, user id and address; never a form field, a query
+password links hold tokens; an address no rule matches is logged as its first segment and
+"<unmatched>"), status, duration, user id and address; never a form field, a query
 string, a password, a token or an answer. LOG_FORMAT chooses "json" (production default: one
 JSON object per line for the log collector) or "text" (development default, easy to read).
 
@@ -20,7 +21,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -120,8 +121,7 @@ def finish_request(response):
     if started is None:
         return response
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
-    rule = request.url_rule.rule if request.url_rule is not None else None
-    route = rule or request.path[:200]
+    route = logged_route()
     fields = {
         "request_id": request_id,
         "method": request.method,
@@ -132,6 +132,7 @@ def finish_request(response):
         "user_id": _user_id(),
         "ip": request.remote_addr,
     }
+    fields.update(g.get("request_line_fields") or {})
     level = logging.ERROR if response.status_code >= 500 else logging.INFO
     if request.endpoint in QUIET_ENDPOINTS and response.status_code < 500:
         level = logging.DEBUG
@@ -142,6 +143,39 @@ def finish_request(response):
         **fields,
     )
     return response
+
+
+def add_to_request_line(**fields) -> None:
+    """Fields the request's own line carries besides the usual ones (e.g. why it failed)."""
+    g.request_line_fields = {**(g.get("request_line_fields") or {}), **fields}
+
+
+UNMATCHED = "<unmatched>"
+
+
+def logged_route() -> str:
+    """The request's URL rule; for an address no rule matches (a 404, a 405), its first
+    segment when some route starts with it, then "<unmatched>": never the rest of the path,
+    which may hold a token (a password link copied with a trailing slash, say)."""
+    if request.url_rule is not None:
+        return request.url_rule.rule
+    first = request.path.lstrip("/").split("/", 1)[0]
+    if first and first in _first_segments():
+        return f"/{first}/{UNMATCHED}"
+    return f"/{UNMATCHED}"
+
+
+def _first_segments() -> frozenset[str]:
+    """The first segments of the app's routes that are written out (no variable in them),
+    read once: routes are all added before the first request."""
+    extensions = current_app.extensions
+    if "surveys.route_first_segments" not in extensions:
+        extensions["surveys.route_first_segments"] = frozenset(
+            first
+            for rule in current_app.url_map.iter_rules()
+            if (first := rule.rule.lstrip("/").split("/", 1)[0]) and "<" not in first
+        )
+    return extensions["surveys.route_first_segments"]
 
 
 def _user_id() -> int | None:

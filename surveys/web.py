@@ -15,6 +15,7 @@ from flask import (
     request,
     session,
 )
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -31,6 +32,7 @@ from surveys.extensions import db
 from surveys.i18n import current_language, enabled_languages, file_size, moment_in_words
 from surveys.i18n import gettext as _
 from surveys.languages import direction_of, list_separator
+from surveys.logs import logged_route
 from surveys.navigation import menu
 
 CONTENT_SECURITY_POLICY = (
@@ -72,7 +74,19 @@ DATABASE_RETRY_SECONDS = 5
 API_ERRORS = "surveys.api_errors"
 
 
+class NoCookieFromStaticFiles(SecureCookieSessionInterface):
+    """Responses under /static never set the session cookie: a missing asset's 404 page (its
+    language form puts a CSRF token in the session) would otherwise start a session for every
+    stray request, and a cached asset must not carry one."""
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        if request.endpoint == "static" or request.path.startswith(f"{app.static_url_path}/"):
+            return False
+        return super().should_set_cookie(app, session)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = NoCookieFromStaticFiles()
     app.before_request(read_pages_outside_a_transaction)
     app.before_request(enforce_policy)
     app.after_request(add_security_headers)
@@ -142,7 +156,7 @@ def refuse_writes_outside_post(session, _flush_context, _instances) -> None:
                 session.expunge(event_row)
             return
     current_app.logger.warning(
-        "%s %s tried to change the database; refused", request.method, request.path
+        "%s %s tried to change the database; refused", request.method, logged_route()
     )
     raise MethodNotAllowed()
 

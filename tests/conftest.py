@@ -27,6 +27,8 @@ MINI_V1 = FIXTURES / "questionnaires" / "mini" / "v1.yaml"
 MINI_V2 = FIXTURES / "questionnaires" / "mini" / "v2.yaml"
 FORMS_V1 = FIXTURES / "questionnaires" / "forms" / "v1.yaml"
 BACKENDS = ("sqlite", "postgresql")
+# A secret production accepts: long, and of many different characters (not "x" * 48).
+STRONG_SECRET = "t3st-Only_9QfZ2vLk8WmX4pRj7Hs1NcYe6BdUa0Tg5"
 
 
 def postgres_url() -> str | None:

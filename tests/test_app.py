@@ -105,3 +105,15 @@ def test_failed_sign_in_records_the_forwarded_address_only_behind_a_trusted_prox
         assert (event.action, event.ip) == ("auth.login_failed", recorded)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_missing_static_file_starts_no_session(client):
+    """A stray request for an asset (an old version's file, a probe) gets its 404 page without
+    a session cookie: the page's language form would otherwise put a CSRF token in one."""
+    missing = client.get("/static/no-such-file.css")
+    assert missing.status_code == 404
+    assert missing.headers.getlist("Set-Cookie") == []
+    with client.get("/static/app.css") as present:
+        assert present.headers.getlist("Set-Cookie") == []
+    # Pages still keep their session (the CSRF token of their forms).
+    assert client.get("/login").headers.getlist("Set-Cookie")

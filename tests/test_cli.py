@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 
 import click
 
 from surveys import create_app
+from tests.conftest import ROOT
 
 
 def every_command(group: click.Group, prefix=()):
@@ -57,3 +59,32 @@ def test_the_console_script_wraps_flask_commands():
     assert result.returncode == 0
     for command in ("db", "run", "shell", "questionnaire", "rounds", "scheduler"):
         assert command in result.stdout
+
+
+def _surveys(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "from surveys.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_version_is_the_platform_s_own_from_its_package_metadata():
+    """An operator checks an upgrade with `surveys --version`: the version of the wheel that
+    is installed (pyproject.toml's), not Flask's."""
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        declared = tomllib.load(handle)["project"]["version"]
+    assert declared != "0.1.0"  # the version every wheel had, so an upgrade installed nothing
+    result = _surveys("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"surveys {declared}\n"
+
+
+def test_flask_s_env_file_option_is_not_offered():
+    """Settings are read from the environment (systemd's EnvironmentFile); Flask's --env-file
+    needs python-dotenv, which the platform does not install."""
+    result = _surveys("--env-file", "/etc/surveys/env", "check")
+    assert result.returncode == 2
+    assert "No such option '--env-file'" in result.stderr
+    assert "--env-file" not in _surveys("--help").stdout

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from surveys import create_app
 from surveys.accounts import operations as account_operations
+from tests.conftest import STRONG_SECRET
 
 PASSWORD = "correct horse battery"
 HTML = {"Accept": "text/html"}
@@ -93,7 +94,7 @@ def production_app(monkeypatch, tmp_path, **settings):
     monkeypatch.setenv("SURVEYS_ENV", "production")
     return create_app(
         {
-            "SECRET_KEY": "x" * 48,
+            "SECRET_KEY": STRONG_SECRET,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
             "UPLOAD_DIR": str(tmp_path / "uploads"),
             **settings,

@@ -79,3 +79,25 @@ def test_requests_refused_by_the_csrf_check_leave_their_line_too(
         ("POST", "/login", 413),
     ]
     assert all(isinstance(x["duration_ms"], float) for x in lines)
+
+
+def test_an_address_no_route_matches_is_logged_without_its_path(client, create_user, caplog):
+    """A password link copied with a trailing slash, or cut, matches no route: its token must
+    not reach the log through the path."""
+    person = create_user("respondent", email="resp@example.org", password=PASSWORD)
+    token = issue_token(person, TokenPurpose.INVITATION)
+    caplog.set_level(logging.DEBUG)
+    assert client.get(f"/invitation/{token}/").status_code == 404
+    assert client.get(f"/password/reset/{token}/extra").status_code == 404
+    assert client.get(f"/{token}").status_code == 404
+    assert client.delete(f"/invitation/{token}").status_code == 405
+    lines = request_lines(caplog)
+    assert [(x["route"], x["status"]) for x in lines] == [
+        ("/invitation/<unmatched>", 404),
+        ("/password/<unmatched>", 404),
+        ("/<unmatched>", 404),
+        ("/invitation/<unmatched>", 405),
+    ]
+    text = "\n".join(TextFormatter().format(r) for r in caplog.records)
+    text += "\n".join(JsonFormatter().format(r) for r in caplog.records)
+    assert token not in text

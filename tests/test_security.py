@@ -15,6 +15,7 @@ from surveys.accounts.passwords import verify_password
 from surveys.accounts.tokens import consume_token, find_token, issue_token
 from surveys.columns import utcnow
 from surveys.web import CONTENT_SECURITY_POLICY
+from tests.conftest import STRONG_SECRET
 
 PASSWORD = "correct horse battery"
 HTML = {"Accept": "text/html"}
@@ -105,7 +106,7 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("SURVEYS_ENV", "production")
     app = create_app(
         {
-            "SECRET_KEY": "x" * 48,
+            "SECRET_KEY": STRONG_SECRET,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
             "UPLOAD_DIR": str(tmp_path / "uploads"),
         }

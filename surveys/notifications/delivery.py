@@ -7,9 +7,10 @@ MAIL_FROM. A backend raises `DeliveryError` when the message was not accepted.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -86,13 +87,24 @@ class SMTPBackend:
         self.password = password
         self.timeout = timeout
 
+    @contextlib.contextmanager
+    def session(self, step: Callable[[str], None] = lambda _name: None) -> Iterator[smtplib.SMTP]:
+        """A connection ready to send: STARTTLS when SMTP_USE_TLS, signed in when a username is
+        set. `surveys check` goes through it too, so that it tries what delivery does; `step`
+        hears "connect", "starttls" and "login" before each is tried."""
+        step("connect")
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.use_tls:
+                step("starttls")
+                smtp.starttls()
+            if self.username:
+                step("login")
+                smtp.login(self.username, self.password or "")
+            yield smtp
+
     def send(self, mail: Mail) -> None:
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.use_tls:
-                    smtp.starttls()
-                if self.username:
-                    smtp.login(self.username, self.password or "")
+            with self.session() as smtp:
                 smtp.send_message(email_message(mail))
         except smtplib.SMTPResponseException as exc:
             raise DeliveryError(f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}") from exc
@@ -104,6 +116,13 @@ class SMTPBackend:
             raise DeliveryError(f"SMTP recipient refused: {refusals}") from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP error: {exc.__class__.__name__}: {exc}") from exc
+
+
+def smtp_reason(exc: BaseException) -> str:
+    """An SMTP failure in a few words: the server's code and text, or the error."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{exc.smtp_code} {_text(exc.smtp_error)}".strip()
+    return str(exc) or exc.__class__.__name__
 
 
 def _text(value: bytes | str) -> str:

@@ -12,8 +12,18 @@ The archive is a zip file:
 It carries no creation time, so that two backups of the same content are byte-identical (the
 file's own date tells when it was made).
 
+The scheduler's heartbeats are left out: they tell that a scheduler is alive now, and a
+restored one would look fresh to /health and `surveys check` with no scheduler running.
+An archive is written readable by its owner only (0600): it holds password hashes and the
+outbox, whose bodies carry live invitation and password links.
+
 Restore checks the whole archive (every checksum, the schema revision) and that the target is
-empty before it writes anything, then writes everything in one transaction.
+empty before it writes anything. It then creates the schema at the archive's migration, loads
+the rows into the tables as they are at that migration (read from the database, not from this
+version's models, which may have moved on), upgrades the schema to this version's migration
+and stores the files. When anything fails after the schema was created, the tables it created
+are dropped again (and the files it wrote to a directory store deleted): the target is left as
+empty as it was found.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,6 +54,12 @@ JOB_TABLE = "apscheduler_jobs"
 # The database file store's own tables: their content travels as files/<sha256> instead, so an
 # archive restores into a directory store as well.
 STORE_TABLES = ("stored_files", "stored_file_chunks")
+# Liveness signals, not data: a restored heartbeat would look like a running scheduler. Archives
+# of earlier versions hold them; restore passes them by.
+LIVENESS_TABLES = ("scheduler_heartbeats",)
+LEFT_OUT = (*STORE_TABLES, *LIVENESS_TABLES)
+VERSION_TABLE = "alembic_version"
+ARCHIVE_MODE = 0o600
 BATCH_ROWS = 500
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip entries' dates: identical content, identical bytes
 COPY_BYTES = 1024 * 1024
@@ -123,10 +140,18 @@ def job_table(connection: Connection) -> sa.Table | None:
 
 
 def backed_up_tables(connection: Connection) -> list[sa.Table]:
-    """Every table, parents before children, the store's own tables left out."""
-    tables = [t for t in db.metadata.sorted_tables if t.name not in STORE_TABLES]
+    """Every table, parents before children, the store's own tables and the heartbeats left
+    out."""
+    tables = [t for t in db.metadata.sorted_tables if t.name not in LEFT_OUT]
     jobs = job_table(connection)
     return [*tables, jobs] if jobs is not None else tables
+
+
+def tables_in_database(connection: Connection) -> dict[str, sa.Table]:
+    """The tables as they are in this database (at whatever migration), read from it."""
+    metadata = sa.MetaData()
+    metadata.reflect(connection)
+    return {t.name: t for t in metadata.sorted_tables if t.name != VERSION_TABLE}
 
 
 def _ordered(table: sa.Table, connection: Connection) -> list:
@@ -148,6 +173,48 @@ def alembic_revision(connection: Connection) -> str | None:
     if len(heads) > 1:
         raise BackupError(f"the database has several migration heads: {', '.join(heads)}")
     return heads[0] if heads else None
+
+
+class Migrations:
+    """This version's migrations (the app's Flask-Migrate directory), through Alembic's own
+    API: Flask-Migrate's commands exit the process on an error, and restore must clean up."""
+
+    def __init__(self, app) -> None:
+        migrate = app.extensions["migrate"]
+        self.config = migrate.migrate.get_config(migrate.directory)
+
+    def head(self) -> str:
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(self.config).get_current_head()
+
+    def knows(self, revision: str) -> bool:
+        from alembic.script import ScriptDirectory
+        from alembic.util import CommandError
+
+        try:
+            return ScriptDirectory.from_config(self.config).get_revision(revision) is not None
+        except CommandError:
+            return False
+
+    def upgrade(self, revision: str) -> None:
+        from alembic import command
+
+        command.upgrade(self.config, revision)
+
+
+def require_head(connection: Connection, migrations: Migrations) -> str:
+    """The database's migration, when it is this version's; else why to upgrade first."""
+    revision = alembic_revision(connection)
+    if revision is None:
+        raise BackupError("the database has no schema (run `surveys db upgrade` first)")
+    head = migrations.head()
+    if revision != head:
+        raise BackupError(
+            f"the database is at migration {revision}, but this version of the code expects "
+            f"{head}; run `surveys db upgrade` first"
+        )
+    return revision
 
 
 # ---------------------------------------------------------------- backup
@@ -189,13 +256,28 @@ def count_work(connection: Connection, store) -> int:
     return rows + len(list(store.checksums(connection)))
 
 
+def private_file(path: Path):
+    """A new file only its owner may read, whatever the umask (an older file of the same name
+    would keep its mode: it is replaced)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, ARCHIVE_MODE)
+    os.fchmod(fd, ARCHIVE_MODE)
+    return os.fdopen(fd, "w+b")
+
+
 def write_backup(
-    target: Path, connection: Connection, store, progress: Progress = lambda _n: None
+    target: Path,
+    connection: Connection,
+    store,
+    progress: Progress = lambda _n: None,
+    tables: list[sa.Table] | None = None,
 ) -> Summary:
-    """Write the archive from `connection` (one transaction: a consistent snapshot)."""
+    """Write the archive from `connection` (one transaction: a consistent snapshot), readable by
+    its owner only. `tables`: this version's (backed_up_tables) unless given."""
     revision = alembic_revision(connection)
     if revision is None:
         raise BackupError("the database has no schema (run `surveys db upgrade` first)")
+    tables = backed_up_tables(connection) if tables is None else tables
     summary = Summary()
     manifest: dict = {
         "format": FORMAT,
@@ -204,8 +286,8 @@ def write_backup(
         "tables": [],
         "files": [],
     }
-    with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
-        for table in backed_up_tables(connection):
+    with private_file(target) as handle, zipfile.ZipFile(handle, "w", allowZip64=True) as archive:
+        for table in tables:
             manifest["tables"].append(_write_table(archive, connection, table, progress))
             summary.tables += 1
             summary.rows += manifest["tables"][-1]["rows"]
@@ -314,19 +396,24 @@ def _check_entry(archive: zipfile.ZipFile, where: str, entry: dict) -> None:
 
 
 def non_empty_tables(connection: Connection) -> list[str]:
-    inspector = sa.inspect(connection)
-    names = [t.name for t in db.metadata.sorted_tables if inspector.has_table(t.name)]
-    if inspector.has_table(JOB_TABLE):
-        names.append(JOB_TABLE)
+    """The tables of the database that hold rows (whatever their migration)."""
+    names = [n for n in sa.inspect(connection).get_table_names() if n != VERSION_TABLE]
     found = []
-    for name in names:
+    for name in sorted(names):
         if connection.scalar(sa.select(sa.literal(1)).select_from(sa.table(name)).limit(1)):
             found.append(name)
     return found
 
 
-def check_target(archive: Archive, connection: Connection) -> None:
-    """Refuse a target that holds data, or whose schema is at another revision."""
+def check_target(archive: Archive, connection: Connection, migrations: Migrations) -> None:
+    """Refuse an archive this version cannot migrate, a target that holds data, or one whose
+    schema is at another migration."""
+    wanted = archive.manifest["alembic_revision"]
+    if not migrations.knows(wanted):
+        raise BackupError(
+            f"{archive.path}: made at migration {wanted}, which this version of the code does "
+            "not have (a newer version made it); restore it with that version or a newer one"
+        )
     full = non_empty_tables(connection)
     if full:
         raise BackupError(
@@ -334,34 +421,117 @@ def check_target(archive: Archive, connection: Connection) -> None:
             "into an empty database"
         )
     current = alembic_revision(connection)
-    wanted = archive.manifest["alembic_revision"]
     if current is not None and current != wanted:
         raise BackupError(
             f"{archive.path}: made at migration {wanted}, but the target database is at "
-            f"{current}; restore into a new database (the schema is created at {wanted}), "
-            "then run `surveys db upgrade`"
+            f"{current}; restore into a new database (the schema is created at {wanted})"
         )
 
 
+@dataclass
+class Restored(Summary):
+    revision: str = ""  # the archive's migration
+    upgraded_to: str | None = None  # this version's, when the archive's was older
+
+
+def restore(
+    archive: Archive,
+    engine,
+    store,
+    migrations: Migrations,
+    progress: Progress = lambda _n: None,
+) -> Restored:
+    """Load the archive into the empty database of `engine` and bring it to this version's
+    migration; on any failure, leave the database (and a directory store) as found."""
+    wanted = archive.manifest["alembic_revision"]
+    with engine.connect() as connection:
+        check_target(archive, connection, migrations)
+        tables_before = set(sa.inspect(connection).get_table_names())
+        had_schema = alembic_revision(connection) is not None
+    written: list[str] = []
+    try:
+        if not had_schema:
+            migrations.upgrade(wanted)
+        with engine.begin() as connection:
+            summary = restore_rows(archive, connection, progress)
+        head = migrations.head()
+        if wanted != head:
+            migrations.upgrade(head)
+            summary.upgraded_to = head
+        with engine.begin() as connection:
+            for entry in archive.manifest["files"]:
+                if _restore_file(archive, connection, store, entry):
+                    written.append(entry["sha256"])
+                summary.files += 1
+                summary.bytes += entry["size"]
+                progress(1)
+    except BaseException as exc:
+        try:
+            _leave_as_found(engine, tables_before if not had_schema else None, store, written)
+            outcome = "what it had written was removed: the target database is empty again"
+        except Exception as cleanup:  # the database went away meanwhile, say
+            outcome = (
+                f"and what it had written could not all be removed ({_first_line(cleanup)}): "
+                "empty the target database before trying again"
+            )
+        if not isinstance(exc, Exception):
+            raise  # Ctrl-C: stopped, after the cleanup
+        if isinstance(exc, BackupError):
+            raise BackupError(f"{exc}; {outcome}") from exc
+        raise BackupError(
+            f"{archive.path}: cannot be restored ({exc.__class__.__name__}: "
+            f"{_first_line(exc)}); {outcome}"
+        ) from exc
+    summary.revision = wanted
+    return summary
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
+def _leave_as_found(engine, tables_before: set[str] | None, store, written: list[str]) -> None:
+    """Drop the tables restore created (`tables_before`: those there already) or, when the
+    schema was there before, empty its tables again; delete the files written to a directory
+    store (a database store's went with their tables or their transaction)."""
+    engine.dispose()  # connections opened by the migrations may hold an old view of the schema
+    with engine.begin() as connection:
+        found = sa.MetaData()
+        found.reflect(connection)
+        if tables_before is not None:
+            created = [t for t in found.sorted_tables if t.name not in tables_before]
+            found.drop_all(connection, tables=created)
+        else:
+            for table in reversed(found.sorted_tables):
+                if table.name != VERSION_TABLE:
+                    connection.execute(table.delete())
+    if store.name != "database":
+        for sha256 in written:
+            store.delete(sha256)
+
+
 def restore_rows(
-    archive: Archive, connection: Connection, store, progress: Progress = lambda _n: None
-) -> Summary:
-    """Insert every row and file (the caller holds the transaction)."""
-    summary = Summary()
-    tables = {t.name: t for t in backed_up_tables(connection)}
+    archive: Archive, connection: Connection, progress: Progress = lambda _n: None
+) -> Restored:
+    """Insert every row into the tables as the database has them (the caller holds the
+    transaction; the schema is at the archive's migration)."""
+    summary = Restored()
+    tables = tables_in_database(connection)
     for entry in archive.manifest["tables"]:
+        if entry["name"] in LIVENESS_TABLES:
+            progress(entry["rows"])
+            continue
         table = tables.get(entry["name"])
         if table is None and entry["name"] == JOB_TABLE:
             table = create_job_table(connection)
         if table is None:
-            raise BackupError(f"{archive.path}: table {entry['name']} is unknown to this version")
+            raise BackupError(
+                f"{archive.path}: table {entry['name']} is not in the schema of migration "
+                f"{archive.manifest['alembic_revision']}"
+            )
         summary.rows += _restore_table(archive, connection, table, entry, progress)
         summary.tables += 1
-    for entry in archive.manifest["files"]:
-        _restore_file(archive, connection, store, entry)
-        summary.files += 1
-        summary.bytes += entry["size"]
-        progress(1)
     if connection.dialect.name == "postgresql":
         reset_sequences(connection, tables.values())
     return summary
@@ -392,13 +562,14 @@ def _restore_table(archive, connection, table: sa.Table, entry: dict, progress) 
     return rows
 
 
-def _restore_file(archive: Archive, connection: Connection, store, entry: dict) -> None:
+def _restore_file(archive: Archive, connection: Connection, store, entry: dict) -> bool:
+    """Store one file; True when it was not in the store already."""
     with incoming_file(store) as (path, handle):
         with archive.zip.open(entry["entry"]) as source:
             while chunk := source.read(COPY_BYTES):
                 handle.write(chunk)
         handle.flush()
-        store.put(path, FileDigest(entry["sha256"], entry["size"]), session=connection)
+        return store.put(path, FileDigest(entry["sha256"], entry["size"]), session=connection)
 
 
 def create_job_table(connection: Connection) -> sa.Table:

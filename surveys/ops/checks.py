@@ -16,7 +16,9 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Flask
 
+from surveys.config import UNUSABLE_DATABASE
 from surveys.extensions import db
+from surveys.notifications.delivery import SMTPBackend, smtp_reason
 from surveys.scheduling.heartbeat import scheduler_status
 from surveys.storage.backends import current_store
 from surveys.storage.commands import missing_count
@@ -72,20 +74,52 @@ def mail_problems(config, production: bool) -> list[str]:
 
 
 def smtp_problems(config) -> list[str]:
+    """Talk to the mail server as delivery does: connect, STARTTLS when SMTP_USE_TLS, sign in
+    when SMTP_USERNAME is set (a wrong password is a problem here, not at the first invitation)."""
     host, port = config.get("SMTP_HOST") or "", config.get("SMTP_PORT")
     if not host:
         return ["SMTP_HOST: not set, though MAIL_BACKEND is smtp"]
     if not isinstance(port, int) or not 0 < port < 65536:
         return [f"SMTP_PORT: {port!r} is not a port number"]
     problems = []
-    if config.get("SMTP_USERNAME") and not config.get("SMTP_PASSWORD"):
+    username = config.get("SMTP_USERNAME") or None
+    use_tls = bool(config.get("SMTP_USE_TLS"))
+    if username and not config.get("SMTP_PASSWORD"):
         problems.append("SMTP_PASSWORD: not set, though SMTP_USERNAME is")
+        username = None  # signing in without it can only fail: that line says so already
+    backend = SMTPBackend(
+        host,
+        port,
+        use_tls=use_tls,
+        username=username,
+        password=config.get("SMTP_PASSWORD") or None,
+        timeout=SMTP_CONNECT_SECONDS,
+    )
+    steps: list[str] = []
+    server = f"{host}:{port}"
     try:
-        with smtplib.SMTP(host, port, timeout=SMTP_CONNECT_SECONDS) as server:
-            server.ehlo()
-            server.noop()
+        with backend.session(steps.append) as smtp:
+            steps.append("noop")
+            smtp.noop()
     except (OSError, smtplib.SMTPException) as exc:
-        problems.append(f"SMTP_HOST: cannot talk to the mail server {host}:{port} ({exc})")
+        reason = smtp_reason(exc)
+        step = steps[-1] if steps else "connect"
+        if step == "starttls":
+            problems.append(
+                f"SMTP_USE_TLS: STARTTLS with the mail server {server} failed ({reason})"
+            )
+        elif step == "login" and isinstance(exc, smtplib.SMTPNotSupportedError):
+            problems.append(
+                f"SMTP_USERNAME: the mail server {server} offers no sign-in (AUTH)"
+                + ("" if use_tls else "; many offer it only after STARTTLS (SMTP_USE_TLS=true)")
+            )
+        elif step == "login":
+            problems.append(
+                f"SMTP_PASSWORD: the mail server {server} refused to sign in {username} "
+                f"({reason}); check SMTP_USERNAME and SMTP_PASSWORD"
+            )
+        else:
+            problems.append(f"SMTP_HOST: cannot talk to the mail server {server} ({reason})")
     return problems
 
 
@@ -177,14 +211,12 @@ def run_checks(app: Flask) -> list[str]:
     production = is_production()
     config = app.config
     problems = list(app.extensions.get("surveys.startup_problems", []))
-    config_checks: list[Callable] = [
-        base_url_problems,
-        mail_problems,
-        proxy_problems,
-        database_url_problems,
-    ]
+    config_checks: list[Callable] = [base_url_problems, mail_problems, proxy_problems]
     for check in config_checks:
         problems += check(config, production)
+    if app.extensions.get(UNUSABLE_DATABASE):
+        return problems  # DATABASE_URL's own line says why; there is no database to check
+    problems += database_url_problems(config, production)
     try:
         with db.engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))

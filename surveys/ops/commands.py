@@ -51,21 +51,26 @@ def backup_command(target: Path, force: bool) -> None:
     """Write everything the platform holds (all tables, evidence, archived workbooks) to TARGET,
     a zip archive that `surveys restore` loads into an empty SQLite or PostgreSQL database.
 
-    The database is read in one transaction (a consistent moment) while the platform runs.
+    The database is read in one transaction (a consistent moment) while the platform runs. The
+    archive is readable by its owner only (mode 0600): it holds password hashes and e-mails
+    with live invitation and password links. The database must be at this version's migration.
     """
     if target.exists() and not force:
         raise click.ClickException(f"{target} exists; choose another name or add --force")
     store = current_store()
+    migrations = backup.Migrations(current_app)
     partial = target.with_name(target.name + ".part")
     try:
         with backup.snapshot(db.engine) as connection:
+            revision = backup.require_head(connection, migrations)
             total = backup.count_work(connection, store)
             with click.progressbar(length=total, label="Backing up", file=sys.stderr) as bar:
                 summary = backup.write_backup(partial, connection, store, bar.update)
-            revision = backup.alembic_revision(connection)
         os.replace(partial, target)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"{target}: cannot be written ({exc.strerror})") from exc
     finally:
         partial.unlink(missing_ok=True)
     click.echo(
@@ -82,28 +87,28 @@ def restore_command(source: Path) -> None:
     """Load an archive made by `surveys backup` into this (empty) database.
 
     The archive is checked whole (every checksum) and the database found empty before anything
-    is written; rows and files are then written in one transaction. A database without tables
-    gets the schema at the archive's migration first.
+    is written. The schema is created at the archive's migration, the rows are loaded in one
+    transaction, the schema is upgraded to this version's migration and the files are stored.
+    If any step fails, what restore created is removed again: the database is left empty.
     """
-    from flask_migrate import upgrade
-
     store = current_store()
+    migrations = backup.Migrations(current_app)
     try:
         archive = backup.open_archive(source)
-        with db.engine.connect() as connection:
-            backup.check_target(archive, connection)
-            has_schema = backup.alembic_revision(connection) is not None
-        if not has_schema:
-            upgrade(revision=archive.manifest["alembic_revision"])
-        total = sum(t["rows"] for t in archive.manifest["tables"]) + len(archive.manifest["files"])
-        with (
-            db.engine.begin() as connection,
-            click.progressbar(length=total, label="Restoring", file=sys.stderr) as bar,
-        ):
-            summary = backup.restore_rows(archive, connection, store, bar.update)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    total = sum(t["rows"] for t in archive.manifest["tables"]) + len(archive.manifest["files"])
+    try:
+        with click.progressbar(length=total, label="Restoring", file=sys.stderr) as bar:
+            summary = backup.restore(archive, db.engine, store, migrations, bar.update)
+    except backup.BackupError as exc:  # also a row refused, a migration failed, a full disk
+        raise click.ClickException(str(exc)) from exc
+    upgraded = (
+        f"; schema upgraded from migration {summary.revision} to {summary.upgraded_to}"
+        if summary.upgraded_to
+        else f"; migration {summary.revision}"
+    )
     click.echo(
         f"{source} restored: {summary.tables} tables, {summary.rows} rows, {summary.files} "
-        f"files ({_size(summary.bytes)}) into the {store.name} store."
+        f"files ({_size(summary.bytes)}) into the {store.name} store{upgraded}."
     )

@@ -13,6 +13,7 @@ from flask import Blueprint, current_app
 
 from surveys.access import public
 from surveys.extensions import db
+from surveys.logs import add_to_request_line
 from surveys.scheduling.heartbeat import scheduler_status
 
 bp = Blueprint("ops", __name__)
@@ -29,8 +30,13 @@ def health():
             connection.execute(sa.text("SELECT 1"))
             latency_ms = round((time.perf_counter() - started) * 1000, 1)
             status = scheduler_status(connection, max_age)
-    except sa.exc.SQLAlchemyError:
-        current_app.logger.warning("health: database unreachable", exc_info=True)
+    except sa.exc.SQLAlchemyError as error:
+        # Probes ask every few seconds: the reason goes on the request's own line (one line a
+        # poll, at ERROR as every 5xx), not a traceback of its own.
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+        add_to_request_line(
+            error=f"database unreachable: {reason[0] if reason else type(error).__name__}"
+        )
         body = {
             "status": "unavailable",
             "database": {"ok": False},

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
+from surveys.config import StartupError
 from surveys.engine import lock_key
 
 logger = logging.getLogger("surveys.scheduler")
@@ -124,8 +125,18 @@ class FileLock:
     def try_acquire(self) -> bool:
         if self._fd is not None:
             return True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            raise StartupError(
+                [
+                    f"SCHEDULER_LOCK_FILE: cannot create {self.path}: {reason}; set "
+                    "SCHEDULER_LOCK_FILE (or SURVEYS_INSTANCE_PATH) to a place the service "
+                    "user can write"
+                ]
+            ) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -7,12 +7,15 @@ tests run on the PostgreSQL test database, in a schema migrated with the real mi
 from __future__ import annotations
 
 import re
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,12 +25,10 @@ from flask_migrate import downgrade, upgrade
 from surveys import create_app
 from surveys.config import StartupError
 from surveys.extensions import db
-from surveys.ops.checks import run_checks
+from surveys.ops.checks import run_checks, smtp_problems
 from surveys.scheduling.heartbeat import LEADER, Heart
-from tests.conftest import ROOT, postgres_url
+from tests.conftest import ROOT, STRONG_SECRET, postgres_url
 from tests.notifications.test_smtp import _Server, _SMTPHandler
-
-STRONG_SECRET = "k" * 48
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +108,14 @@ def closed_port() -> int:
 
 
 def test_a_good_production_configuration_passes(production):
+    assert production() == []
+
+
+def test_production_passes_without_a_writable_instance_folder(production, monkeypatch, tmp_path):
+    """systemd units run as User=surveys while root made the venv: <venv>/var/surveys-instance
+    cannot be created, and production keeps nothing there."""
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("SURVEYS_INSTANCE_PATH", str(tmp_path / "a-file" / "instance"))
     assert production() == []
 
 
@@ -219,3 +228,95 @@ def test_the_app_refuses_to_start_without_a_configured_languages_catalogue(tmp_p
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
             }
         )
+
+
+# ---------------------------------------------------------------- the mail server, as delivery
+
+
+@contextmanager
+def mail_server(*, credentials=None, tls_context=None) -> Iterator[_Server]:
+    server = _Server(("127.0.0.1", 0), _SMTPHandler)
+    server.refuse = False  # type: ignore[attr-defined]
+    server.received = []  # type: ignore[attr-defined]
+    server.credentials = credentials  # type: ignore[attr-defined]
+    server.tls_context = tls_context  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def tls_context(tmp_path_factory) -> ssl.SSLContext:
+    """A server-side TLS context with a throw-away self-signed certificate."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: no certificate for the STARTTLS server")
+    folder = tmp_path_factory.mktemp("tls")
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-keyout", str(folder / "key.pem"),
+            "-out", str(folder / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    return context
+
+
+def smtp_settings(server: _Server, **settings) -> dict:
+    return {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": server.server_address[1],
+        "SMTP_USE_TLS": False,
+        "SMTP_USERNAME": None,
+        "SMTP_PASSWORD": None,
+        **settings,
+    }
+
+
+def test_the_mail_check_signs_in_as_delivery_does():
+    with mail_server(credentials=("mailer", "right")) as server:
+        port = server.server_address[1]
+        signed_in = smtp_settings(server, SMTP_USERNAME="mailer", SMTP_PASSWORD="right")
+        assert smtp_problems(signed_in) == []
+        wrong = smtp_settings(server, SMTP_USERNAME="mailer", SMTP_PASSWORD="wrong")
+        assert smtp_problems(wrong) == [
+            f"SMTP_PASSWORD: the mail server 127.0.0.1:{port} refused to sign in mailer "
+            "(535 5.7.8 Authentication credentials invalid); check SMTP_USERNAME and "
+            "SMTP_PASSWORD"
+        ]
+        missing = smtp_settings(server, SMTP_USERNAME="mailer")
+        assert smtp_problems(missing) == ["SMTP_PASSWORD: not set, though SMTP_USERNAME is"]
+
+
+def test_the_mail_check_says_when_the_server_offers_no_sign_in():
+    with mail_server() as server:
+        port = server.server_address[1]
+        settings = smtp_settings(server, SMTP_USERNAME="mailer", SMTP_PASSWORD="right")
+        assert smtp_problems(settings) == [
+            f"SMTP_USERNAME: the mail server 127.0.0.1:{port} offers no sign-in (AUTH); many "
+            "offer it only after STARTTLS (SMTP_USE_TLS=true)"
+        ]
+
+
+def test_the_mail_check_asks_for_starttls_when_smtp_use_tls_is_set(tls_context):
+    with mail_server() as plain:
+        port = plain.server_address[1]
+        assert smtp_problems(smtp_settings(plain, SMTP_USE_TLS=True)) == [
+            f"SMTP_USE_TLS: STARTTLS with the mail server 127.0.0.1:{port} failed (STARTTLS "
+            "extension not supported by server.)"
+        ]
+    with mail_server(credentials=("mailer", "right"), tls_context=tls_context) as secure:
+        settings = smtp_settings(
+            secure, SMTP_USE_TLS=True, SMTP_USERNAME="mailer", SMTP_PASSWORD="right"
+        )
+        assert smtp_problems(settings) == []
+        # Without STARTTLS this server offers no sign-in: the line says what to set.
+        assert "SMTP_USE_TLS=true" in smtp_problems({**settings, "SMTP_USE_TLS": False})[0]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
 
 from surveys import create_app
 from surveys.columns import utcnow
+from surveys.logs import TextFormatter
 from surveys.scheduling.heartbeat import LEADER, STANDBY, Heart
 
 
@@ -67,6 +69,24 @@ def test_health_is_503_when_the_database_is_unreachable(app_without_database):
     response = app_without_database.test_client().get("/health")
     assert response.status_code == 503
     assert response.get_json()["database"] == {"ok": False}
+
+
+def test_an_unreachable_database_is_one_log_line_a_poll_not_a_traceback(
+    app_without_database, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    client = app_without_database.test_client()
+    for _poll in range(3):
+        assert client.get("/health").status_code == 503
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in warnings] == [
+        "GET /health 503 " + r.getMessage().rsplit(" ", 1)[1] for r in warnings
+    ]
+    assert len(warnings) == 3  # the request's line, one a poll
+    assert all(r.exc_info is None for r in warnings)
+    line = TextFormatter().format(warnings[0])
+    assert 'error="database unreachable: unable to open database file"' in line
+    assert "Traceback" not in line
 
 
 def test_a_request_needing_the_database_fails_cleanly_with_503(app_without_database):
