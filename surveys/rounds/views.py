@@ -152,14 +152,20 @@ def _prefill(form: RoundForm, round_: Round | None) -> None:
     form.reminder_offsets.data = ", ".join(str(o) for o in round_.reminder_offsets)
 
 
+def _accepted(field):
+    """The field's value when the form accepted it, else None: the checks that follow read the
+    database by the ids chosen, and a refused choice may be any number (the form says why)."""
+    return None if field.errors else field.data
+
+
 def _form_values(form: RoundForm) -> dict:
     zone = user_zone()
     return {
-        "version": form.version_id.data,
+        "version": _accepted(form.version_id),
         "period_label": form.period_label.data,
         "opens_at": to_utc(form.opens_at.data, zone),
         "closes_at": to_utc(form.closes_at.data, zone),
-        "country_ids": form.country_ids.data or [],
+        "country_ids": _accepted(form.country_ids) or [],
         "reminder_offsets": parse_offsets(form.reminder_offsets.data),
     }
 
@@ -634,7 +640,7 @@ def cadences():
     if request.method == "POST":
         valid = form.validate_on_submit()
         values = {
-            "questionnaire": form.questionnaire_id.data,
+            "questionnaire": _accepted(form.questionnaire_id),
             "every_months": form.every_months.data,
             "open_weeks": form.open_weeks.data,
             "lead_days": form.lead_days.data,
