@@ -136,8 +136,47 @@ def test_the_overview_counts_what_is_left_in_good_french(
     assert re.search(r"\d+ réponses à compléter avant de soumettre", overview)
     assert "(s)" not in overview
     home = client.get("/my-questionnaires").get_data(as_text=True)
-    assert re.search(r"<li>[^<:]+\u00a0: \d+ sur \d+ renseignées</li>", home)
-    assert not re.search(r"<li>[^<:]+\S: \d+ sur", home)
+    assert re.search(r"<li>[^<:]+\u00a0: \d+ renseignées? sur \d+</li>", home)
+    assert not re.search(r"<li>[^<:]+\S: \d+ ", home)
+
+
+LEGAL_COMPLETE = {
+    "legal_tip_offence": "no",
+    "legal_instruments": ["untoc"],
+    "legal_framework_status": "draft",
+    "legal_last_review": "2025-03-01",
+    "legal_notes": "Revised in 2025.",
+}
+
+
+def test_areas_complete_and_answers_are_counted_in_the_singular_for_none_or_one(
+    client, db, login, world, create_submission, create_user
+):
+    # Regression: "1 domaines complets sur 2", "0 domaines complets sur 2" (a plain gettext).
+    submission = create_submission(world.round, world.country, {"legal_tip_offence": "no"})
+    francophone = create_user("respondent", countries=[world.country], language="fr")
+    login(francophone)
+    page = client.get(area_url(submission)).get_data(as_text=True)
+    assert "0 domaine complet sur 2" in page
+    assert "1 renseignée sur 5" in page  # the legal area: one of its five questions shown
+    assert "0 renseignée sur 5" in page  # protection
+    login(world.respondent)
+    page = client.get(area_url(submission)).get_data(as_text=True)
+    assert "0 of 2 areas complete" in page and "1 of 5 answered" in page
+
+    submission = create_submission(world.round, world.other_country, LEGAL_COMPLETE)
+    for reader, singular, plural in (
+        (world.stranger, "1 of 2 areas complete", "5 of 5 answered"),
+        (
+            create_user("respondent", countries=[world.other_country], language="fr"),
+            "1 domaine complet sur 2",
+            "5 renseignées sur 5",
+        ),
+    ):
+        login(reader)
+        for url in (area_url(submission), f"/submissions/{submission.id}"):
+            page = client.get(url).get_data(as_text=True)
+            assert singular in page and plural in page, (url, reader.language)
 
 
 def test_a_conditional_question_is_hidden_until_its_condition_holds(client, login, world, started):
