@@ -496,6 +496,28 @@ function surveysReadNumber(text, form, whole, unit) {
   }, true);  // capture: runs before the autosave script keeps a copy of a post that is not sent
 })();
 
+/* The sticky save bar's height, for the scroll padding that keeps the focused field above it
+   (responses.css): its buttons wrap to a second row on a narrow window, and the save status may
+   add a line. A text box the browser scrolled only as far as its caret is brought up whole. */
+(function () {
+  "use strict";
+  var bar = document.querySelector(".save-bar");
+  if (!bar) return;
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () {
+      document.documentElement.style.setProperty("--save-bar-height", bar.offsetHeight + "px");
+    }).observe(bar);
+  }
+  document.addEventListener("focusin", function (event) {
+    var field = event.target;
+    if (!field.getBoundingClientRect || bar.contains(field)) return;
+    if (getComputedStyle(bar).position !== "sticky") return;
+    if (field.getBoundingClientRect().bottom > bar.getBoundingClientRect().top) {
+      field.scrollIntoView({ block: "nearest" });  // above the bar: the scroll padding counts
+    }
+  });
+})();
+
 /* Computed totals of statistics tables: a total cell (read-only, data-total-of = its parts' field
    names) shows the sum of its parts as they are typed; the server computes the same sum on save and
    ignores whatever the cell holds. */
