@@ -393,6 +393,6 @@ def test_every_saved_change_is_in_the_questions_history(client, login, world, st
         as_text=True
     )
     assert html.index("Second") < html.index("First")  # newest first
-    assert html.count(f"<td>{world.respondent.name}</td>") == 2
+    assert html.count(f'data-label="Who">{world.respondent.name}</td>') == 2
     count = db.session.scalar(sa.select(sa.func.count()).select_from(AnswerRevision))
     assert count == 2
