@@ -157,7 +157,9 @@ def _area_or_404(definition: Definition, area_id: str) -> Area:
 
 def _refuse_change(submission: Submission):
     """403 with the reason (JSON for the autosave script)."""
-    if submission.status in (Status.SUBMITTED, Status.VALIDATED):
+    if submission.status == Status.VALIDATED:
+        message = _("The secretariat has validated this submission: it can no longer be changed.")
+    elif submission.status == Status.SUBMITTED:
         message = _("This submission has been submitted and can no longer be changed.")
     elif not current_user.has_role(Role.RESPONDENT):
         message = _("Only the country's respondents can change its answers.")
