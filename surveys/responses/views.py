@@ -825,11 +825,20 @@ def _render_conflicts(sub: Submission, definition: Definition, area_: Area, revi
         if question is None or not ops.area_has(area_, question.id):
             continue
         items.append((question, revision, answers.get(question.id)))
+    # Whose saves these are: a person who edited in two windows or on two devices is told so,
+    # not that a colleague did it.
+    own = {
+        q.id
+        for q, _r, stored in items
+        if stored is not None and stored.updated_by_id == current_user.id
+    }
     return render_template(
         "responses/conflicts.html",
         submission=sub,
         area=area_,
         items=items,
+        own=own,
+        saved_by="own" if own and len(own) == len(items) else "mixed" if own else "others",
         numbers=question_numbers(definition),
         base={q.id: ops.answer_fingerprint(stored) for q, _r, stored in items},
         localized=localized,

@@ -351,6 +351,61 @@ def test_two_respondents_editing_the_same_answer_end_on_the_conflict_page(
     assert "Chosen after a conflict" in text
 
 
+def test_a_conflict_with_ones_own_save_from_another_window_says_so(
+    app, client, login, world, started, create_user
+):
+    # Regression: "a colleague saved different answers" then "Saved by <the same person>".
+    other_window = app.test_client()
+    login(world.respondent)
+    login(world.respondent, on=other_window)
+    page_state = form_state(client, started.id, "legal")
+    post_area(other_window, started, {"legal_notes": "From the laptop"})
+    stale = post_area(client, started, {"legal_notes": "From the phone"}, state=page_state)
+    assert stale.status_code == 409
+    html = stale.get_data(as_text=True)
+    assert "You changed these answers in another window</h1>" in html
+    assert "You saved different answers to the questions below from another window" in html
+    assert "colleague" not in html
+    assert "Saved by you on" in html and f"Saved by {world.respondent.name}" not in html
+    assert "Keep the answer on this page" in html and "Keep my answer" not in html
+    assert "Keep the answer you saved elsewhere" in html
+
+    url = re.search(r'action="(/submissions/[^"]+/conflicts)"', html).group(1)
+    revision = re.search(r'name="r" value="(\d+)"', html).group(1)
+    french = create_user("respondent", countries=[world.country], language="fr")
+    login(french)
+    post_area(client, started, {"legal_notes": "Depuis la tablette"})
+    login(world.respondent)
+    page = client.get(f"{url}?r={revision}").get_data(as_text=True)
+    assert "Someone else changed these answers</h1>" in page  # the colleague's save, now
+    assert f"Saved by {french.name} on" in page
+
+
+def test_a_conflict_with_both_a_colleague_and_oneself_names_each(
+    app, client, login, world, started
+):
+    other_window, colleague = app.test_client(), app.test_client()
+    login(world.respondent)
+    login(world.respondent, on=other_window)
+    login(world.colleague, on=colleague)
+    page_state = form_state(client, started.id, "legal")
+    post_area(colleague, started, {"legal_last_review": "2024-05-01"})
+    post_area(
+        other_window, started, {"legal_notes": "From the laptop", "legal_last_review": "2024-05-01"}
+    )
+    stale = post_area(
+        client,
+        started,
+        {"legal_notes": "From the phone", "legal_last_review": "2023-01-01"},
+        state=page_state,
+    )
+    assert stale.status_code == 409
+    html = stale.get_data(as_text=True)
+    assert "These answers were changed meanwhile</h1>" in html
+    assert "by a colleague, or by you from another window or device" in html
+    assert "Saved by you on" in html and f"Saved by {world.colleague.name} on" in html
+
+
 def test_a_stale_autosave_gets_409_json_with_a_link_to_the_conflict(
     app, client, login, world, started
 ):
