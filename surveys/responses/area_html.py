@@ -227,6 +227,10 @@ def _interface_texts() -> dict[str, str]:
         "history": _("History of this answer"),
         "na": _("Not applicable"),
         "na_reason": _("Why is it not applicable?"),
+        "na_drops": _(
+            "While this box is ticked, no answer to this question is kept: what is entered "
+            "above is not saved."
+        ),
         "optional": _("Optional."),
         "add_file": _(
             "Add a file (PDF, office document or image, at most %(size)d MB)", size=max_mb
@@ -607,6 +611,7 @@ class QuestionsHtml:
             reason = _text(self.form.values.get(f"{parts.id}-na_reason"))
             out.append(
                 f'\n<div class="na">{box} <label for="{qid}-na">{self.texts["na"]}</label>\n'
+                f'<p class="hint na-note" id="{qid}-na-note">{self.texts["na_drops"]}</p>\n'
                 f'<div class="field"><label for="{qid}-na_reason">{self.texts["na_reason"]}</label>'
                 f"{self._error_line(f'{parts.id}-na_reason')}{before}{reason}{after}</div></div>\n"
             )
