@@ -271,7 +271,8 @@ def test_a_malformed_value_is_refused_with_a_summary_and_a_message_beside_the_fi
     # Each line names its question (and a figure's row, year and column) before the message.
     assert re.search(r'href="#protection_shelters">\d\.\d+: Enter a whole number\.<', summary)
     assert re.search(
-        r'href="#protection_assisted_share">\d\.\d+: Enter a number between 0 and 100\.<', summary
+        r'href="#protection_assisted_share">\d\.\d+: Enter a percentage between 0 and 100\.<',
+        summary,
     )
     assert re.search(
         r'href="#protection_statistics-prosecuted-2025-male">'
@@ -451,3 +452,26 @@ def test_every_saved_change_is_in_the_questions_history(client, login, world, st
     assert html.count(f'data-label="Who">{world.respondent.name}</td>') == 2
     count = db.session.scalar(sa.select(sa.func.count()).select_from(AnswerRevision))
     assert count == 2
+
+
+def test_a_percentage_shows_its_unit_and_one_message_for_any_refused_value(
+    client, login, world, started, create_user
+):
+    login(world.respondent)
+    page = client.get(area_url(started, "protection")).get_data(as_text=True)
+    box = re.search(r'<input[^>]*id="protection_assisted_share"[^>]*>([^<]*<span[^>]*>[^<]*)', page)
+    assert box is not None
+    assert 'aria-describedby="protection_assisted_share-unit"' in box.group(0)
+    assert box.group(1).strip() == '<span class="unit" id="protection_assisted_share-unit">%'
+    login(create_user("respondent", countries=[world.country], language="fr"))
+    for typed in ("abc", "150"):
+        response = post_area(
+            client, started, {"protection_assisted_share": typed}, area="protection"
+        )
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert (
+            'id="protection_assisted_share-error">'
+            "Saisissez un pourcentage compris entre 0 et 100.</p>" in html
+        ), typed
+        assert f'value="{typed}"' in html  # what was typed is kept
