@@ -191,7 +191,8 @@ def home():
     progress = ops.progress_by_submission(t.submission for t in tasks if t.submission is not None)
     return render_template(
         "responses/home.html",
-        tasks=tasks,
+        returned=[t for t in tasks if t.returned],
+        tasks=[t for t in tasks if not t.returned],
         progress=progress,
         past=rounds.past,
         localized=localized,

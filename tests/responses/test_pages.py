@@ -475,3 +475,46 @@ def test_a_percentage_shows_its_unit_and_one_message_for_any_refused_value(
             "Saisissez un pourcentage compris entre 0 et 100.</p>" in html
         ), typed
         assert f'value="{typed}"' in html  # what was typed is kept
+
+
+def test_a_returned_submission_of_a_closed_round_is_listed_as_returned_not_open(
+    client, db, login, world, create_round, create_submission, create_user
+):
+    # Regression: listed under "Open rounds" with "Deadline: 31 Dec 2025, 18:00", a year past.
+    from datetime import UTC, datetime
+
+    closed = create_round(
+        world.version,
+        [world.country],
+        period="2025-H2",
+        opens_in=timedelta(days=-400),
+        closes_in=timedelta(days=-100),
+    )
+    closed.closes_at = datetime(2025, 12, 31, 18, 0, tzinfo=UTC)
+    db.session.commit()
+    create_submission(closed, world.country, status="returned")
+    login(world.respondent)
+    html = client.get("/my-questionnaires").get_data(as_text=True)
+    returned, _, rest = html.partition("<h2>Open rounds</h2>")
+    assert '<h2 id="returned">Returned for changes</h2>' in returned
+    assert "2025-H2" in returned and "2025-H2" not in rest
+    assert "The round closed on 31 Dec 2025, 18:00; the secretariat asked for changes" in returned
+    assert "Deadline: 31 Dec 2025" not in html
+    assert "2026-H2" in rest and "Deadline:" in rest  # the open round, as before
+
+    login(create_user("respondent", countries=[world.country], language="fr"))
+    html = client.get("/my-questionnaires").get_data(as_text=True)
+    assert "Renvoyés pour modification</h2>" in html
+    assert "Le cycle a été clos le 31 déc. 2025, 18:00\u202f; le secrétariat a demandé" in html
+
+
+def test_a_returned_submission_of_an_open_round_keeps_its_deadline(
+    client, login, world, create_submission
+):
+    create_submission(world.round, world.country, status="returned")
+    login(world.respondent)
+    html = client.get("/my-questionnaires").get_data(as_text=True)
+    returned, _, rest = html.partition("<h2>Open rounds</h2>")
+    assert "Returned for changes</h2>" in returned and "2026-H2" in returned
+    assert "Deadline:" in returned and "The round closed" not in returned
+    assert "No round is open for your country at the moment." in rest
