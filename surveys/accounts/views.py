@@ -236,10 +236,15 @@ def profile():
                 flash(_("Your details are saved."), "success")
             return redirect(url_for("accounts.profile"))
     roles = [str(ROLE_LABELS[r]) for r in ROLE_VALUES if r in current_user.roles]
+    language = current_language()
+    country_names = sorted(
+        (country.name(language) for country in current_user.countries), key=str.casefold
+    )
     return render_template(
         "accounts/profile.html",
         form=form,
         roles=roles,
+        country_names=country_names,
         timezones=suggested_timezones(),
     )
 

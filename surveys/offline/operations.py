@@ -77,16 +77,22 @@ def on_behalf(user: User, country_id: int) -> bool:
 def refusal(
     user: User, round_: Round, country_id: int, submission: Submission | None
 ) -> str | None:
-    """Why this user cannot import answers for the country now (a msgid), or None."""
+    """Why this user cannot import answers for the country now (a msgid), or None: a state,
+    said before any upload as well as after one (under "Nothing was imported")."""
     if not may_download(user, round_, country_id):
         return N_("You cannot answer for this country.")
-    if submission is not None and submission.status in (Status.SUBMITTED, Status.VALIDATED):
+    if submission is not None and submission.status == Status.VALIDATED:
         return N_(
-            "This submission has been submitted and can no longer be changed: nothing was imported."
+            "The secretariat has validated this submission: its answers can no longer be changed."
+        )
+    if submission is not None and submission.status == Status.SUBMITTED:
+        return N_(
+            "This submission has been submitted for review: its answers can no longer be changed "
+            "unless the secretariat returns it."
         )
     returned = submission is not None and submission.status == Status.RETURNED
     if not returned and not ops.round_is_open_for(round_, country_id):
-        return N_("The round is closed for this country: nothing was imported.")
+        return N_("The round is closed for this country: its answers can no longer be changed.")
     return None
 
 

@@ -72,6 +72,16 @@ def offline_url(submission: Submission) -> str:
     return url_for("offline.page", round_id=submission.round_id, country_id=submission.country_id)
 
 
+@bp.app_template_global("offline_refusal")
+def offline_refusal(submission: Submission) -> str | None:
+    """Why the person cannot import a workbook into this submission now (translated), "" when
+    they can, None when the offline page is not theirs at all (an analyst)."""
+    if not offline.may_download(current_user, submission.round, submission.country_id):
+        return None
+    refusal = offline.refusal(current_user, submission.round, submission.country_id, submission)
+    return _(refusal) if refusal else ""
+
+
 @bp.get("/rounds/<int:round_id>/countries/<int:country_id>")
 @allow(Role.RESPONDENT, Role.COORDINATOR, Role.ADMIN)
 def page(round_id: int, country_id: int):

@@ -138,6 +138,7 @@ class _QuestionParts:
     options: tuple[_Option, ...] = ()
     choices_open: str = ""
     main: _Widget | None = None
+    unit: str = ""  # shown after the main input ("%"), which it describes
     table_head: str = ""
     rows: tuple[tuple[str, tuple[_Cell, ...]], ...] = ()  # a row's header cell, its cells
     meta: tuple[tuple[str, str, _Widget], ...] = ()  # (field name, label, widget)
@@ -227,6 +228,10 @@ def _interface_texts() -> dict[str, str]:
         "history": _("History of this answer"),
         "na": _("Not applicable"),
         "na_reason": _("Why is it not applicable?"),
+        "na_drops": _(
+            "While this box is ticked, no answer to this question is kept: what is entered "
+            "above is not saved."
+        ),
         "optional": _("Optional."),
         "add_file": _(
             "Add a file (PDF, office document or image, at most %(size)d MB)", size=max_mb
@@ -283,6 +288,7 @@ def _question(form, q: Question, number: str, language: str, texts: dict) -> _Qu
         _statistics(parts, form, q, language, texts)
     else:
         parts.main = _Widget(form[kind.main_field(q)])
+        parts.unit = kind.typed_unit
     parts.confirm = _Widget(form[f"{q.id}-confirm"])
     parts.confirm_label = str(escape(form[f"{q.id}-confirm"].label.text))
     if q.allow_na:
@@ -511,11 +517,19 @@ class QuestionsHtml:
     def _main(self, out: list[str], parts: _QuestionParts) -> None:
         assert parts.main is not None
         error = bool(self.page.errors.get(parts.id))
-        described = " ".join(i for i in (parts.hint_id, f"{parts.id}-error" if error else "") if i)
+        unit_id = f"{parts.id}-unit" if parts.unit else ""
+        described = " ".join(
+            i for i in (parts.hint_id, unit_id, f"{parts.id}-error" if error else "") if i
+        )
         before, after = parts.main.around(
             **{"aria-describedby": described or False, "aria-invalid": "true" if error else False}
         )
-        out.append(f"\n{before}{_text(self.form.values.get(parts.id))}{after}\n")
+        unit = (
+            f' <span class="unit" id="{escape(unit_id)}">{escape(parts.unit)}</span>'
+            if parts.unit
+            else ""
+        )
+        out.append(f"\n{before}{_text(self.form.values.get(parts.id))}{after}{unit}\n")
         out.append(self._rule_lines(parts.id))
         out.append("\n")
 
@@ -607,6 +621,7 @@ class QuestionsHtml:
             reason = _text(self.form.values.get(f"{parts.id}-na_reason"))
             out.append(
                 f'\n<div class="na">{box} <label for="{qid}-na">{self.texts["na"]}</label>\n'
+                f'<p class="hint na-note" id="{qid}-na-note">{self.texts["na_drops"]}</p>\n'
                 f'<div class="field"><label for="{qid}-na_reason">{self.texts["na_reason"]}</label>'
                 f"{self._error_line(f'{parts.id}-na_reason')}{before}{reason}{after}</div></div>\n"
             )

@@ -106,7 +106,9 @@ def clean_filename(name: str) -> str:
     return base
 
 
-def _copy_limited(stream: IO[bytes], target: IO[bytes], max_bytes: int) -> tuple[str, int]:
+def _copy_limited(
+    stream: IO[bytes], target: IO[bytes], max_bytes: int, name: str
+) -> tuple[str, int]:
     """Copy at most max_bytes; returns (sha256, size); raises EvidenceRejected when larger."""
     digest = hashlib.sha256()
     size = 0
@@ -114,7 +116,11 @@ def _copy_limited(stream: IO[bytes], target: IO[bytes], max_bytes: int) -> tuple
         size += len(chunk)
         if size > max_bytes:
             raise EvidenceRejected(
-                _("The file is larger than %(size)d MB.", size=max_bytes // (1024 * 1024))
+                _(
+                    "“%(name)s” was not attached: it is larger than %(size)d MB.",
+                    name=name,
+                    size=max_bytes // (1024 * 1024),
+                )
             )
         digest.update(chunk)
         target.write(chunk)
@@ -131,25 +137,29 @@ def store_upload(
     store: FileStore,
     max_bytes: int,
 ) -> Evidence:
-    """Check and keep an uploaded file as evidence for one question. Flushes."""
+    """Check and keep an uploaded file as evidence for one question. Flushes. A refusal names
+    the file (the page that says it can no longer hold the chosen file)."""
     name = clean_filename(filename)
     with incoming_file(store) as (temp_path, target):
-        sha256, size = _copy_limited(stream, target, max_bytes)
+        sha256, size = _copy_limited(stream, target, max_bytes, name)
         target.flush()
         if size == 0:
-            raise EvidenceRejected(_("The file is empty."))
+            raise EvidenceRejected(_("“%(name)s” was not attached: the file is empty.", name=name))
         file_type = detect_type(temp_path)
         if file_type is None:
             raise EvidenceRejected(
                 _(
-                    "This type of file is not accepted. Upload a PDF, an office document "
-                    "(docx, xlsx, odt, ods) or an image (PNG, JPEG)."
+                    "“%(name)s” was not attached: this type of file is not accepted. Attach a "
+                    "PDF, an office document (docx, xlsx, odt, ods) or an image (PNG, JPEG).",
+                    name=name,
                 )
             )
         if not name.lower().endswith(file_type.extensions):
             raise EvidenceRejected(
                 _(
-                    "The file's content is %(type)s but its name does not end with %(extension)s.",
+                    "“%(name)s” was not attached: its content is %(type)s but its name does not "
+                    "end with %(extension)s.",
+                    name=name,
                     type=file_type.label,
                     extension=file_type.extensions[0],
                 )

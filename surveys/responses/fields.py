@@ -252,6 +252,11 @@ class QuestionKind:
     def grouped(self) -> bool:
         return self.kind.grouped
 
+    @property
+    def typed_unit(self) -> str:
+        """The sign shown after its input and that may follow a typed figure ("%")."""
+        return self.kind.typed_unit
+
     def fields(self, question: Question, label: str, language: str) -> dict[str, Field]:
         """The unbound WTForms fields of the answer itself, by field name."""
         return self.form_widget.fields(question, self.kind, label, language)

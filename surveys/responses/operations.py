@@ -315,6 +315,12 @@ class RoundTask:
     country: Country
     participant: RoundCountry
     submission: Submission | None
+    closed: bool = False  # the round closed for the country (a returned submission, still open)
+
+    @property
+    def returned(self) -> bool:
+        """The secretariat asked for changes: editable whatever the deadline."""
+        return self.submission is not None and self.submission.status == Status.RETURNED
 
 
 @dataclass(frozen=True)
@@ -344,7 +350,8 @@ def respondent_rounds(country_ids: Iterable[int], now: datetime | None = None) -
         status = submission.status if submission is not None else None
         started = round_.cancelled_at is None and round_.opens_at <= now
         if started and (participant.closes_at > now or status == Status.RETURNED):
-            tasks.append(RoundTask(round_, participant.country, participant, submission))
+            closed = participant.closes_at <= now
+            tasks.append(RoundTask(round_, participant.country, participant, submission, closed))
         elif status == Status.VALIDATED:
             past.append(submission)
     tasks.sort(key=lambda t: (t.participant.closes_at, t.country.name(DEFAULT_LANGUAGE)))

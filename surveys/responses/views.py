@@ -35,7 +35,14 @@ from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.engine import reads_outside_a_transaction
 from surveys.extensions import db
-from surveys.i18n import current_language, file_size, ngettext, reading_language, short_time
+from surveys.i18n import (
+    current_language,
+    file_size,
+    ngettext,
+    reading_language,
+    short_time,
+    translations,
+)
 from surveys.i18n import gettext as _
 from surveys.inputs import parse_id, parse_ids
 from surveys.locales import number_marks
@@ -70,13 +77,21 @@ SOURCE_LABELS = {
 }
 
 
+def answered_message() -> Callable[[int], str]:
+    """The translated "%(num)d of %(total)d answered" for a number answered (its plural form:
+    French agrees with it), the catalogue found once for all the areas of a page."""
+    catalogue = translations()
+    return lambda count: catalogue.ungettext(
+        "%(num)d of %(total)d answered", "%(num)d of %(total)d answered", count
+    )
+
+
 @bp.app_template_global("progress_text")
-def progress_text(progress: ops.AreaProgress, answered: str | None = None) -> str:
+def progress_text(progress: ops.AreaProgress, answered: Callable[[int], str] | None = None) -> str:
     """ "3 of 7 answered, 4 carried over to confirm": carried-over answers are their own state.
-    `answered`: the translated "%(answered)d of %(total)d answered", when already looked up."""
-    if answered is None:
-        answered = _("%(answered)d of %(total)d answered")  # the translation, filled in below
-    text = answered % {"answered": progress.answered, "total": progress.total}
+    `answered`: an `answered_message()`, when already made."""
+    message = (answered or answered_message())(progress.answered)
+    text = message % {"num": progress.answered, "total": progress.total}
     if progress.to_confirm:
         text += ", " + ngettext(
             "%(num)d carried over to confirm",
@@ -91,7 +106,7 @@ def progress_lines(progress: list[ops.AreaProgress], language: str) -> list[str]
     """ "Legal framework: 3 of 7 answered" of each area, with one lookup of each message for
     them all (as area_links)."""
     line = _("%(label)s: %(value)s")
-    answered = _("%(answered)d of %(total)d answered")
+    answered = answered_message()
     return [
         line % {"label": localized(p.area.title, language), "value": progress_text(p, answered)}
         for p in progress
@@ -105,7 +120,7 @@ def area_links(submission: Submission, progress: list[ops.AreaProgress]) -> list
     before, _gap, after = url_for(
         "responses.area", submission_id=submission.id, area_id="\0"
     ).partition("%00")
-    answered = _("%(answered)d of %(total)d answered")  # looked up once for every area
+    answered = answered_message()  # looked up once for every area
     return [
         (item, f"{before}{item.area.id}{after}", progress_text(item, answered)) for item in progress
     ]
@@ -142,7 +157,9 @@ def _area_or_404(definition: Definition, area_id: str) -> Area:
 
 def _refuse_change(submission: Submission):
     """403 with the reason (JSON for the autosave script)."""
-    if submission.status in (Status.SUBMITTED, Status.VALIDATED):
+    if submission.status == Status.VALIDATED:
+        message = _("The secretariat has validated this submission: it can no longer be changed.")
+    elif submission.status == Status.SUBMITTED:
         message = _("This submission has been submitted and can no longer be changed.")
     elif not current_user.has_role(Role.RESPONDENT):
         message = _("Only the country's respondents can change its answers.")
@@ -174,7 +191,8 @@ def home():
     progress = ops.progress_by_submission(t.submission for t in tasks if t.submission is not None)
     return render_template(
         "responses/home.html",
-        tasks=tasks,
+        returned=[t for t in tasks if t.returned],
+        tasks=[t for t in tasks if not t.returned],
         progress=progress,
         past=rounds.past,
         localized=localized,
@@ -808,11 +826,20 @@ def _render_conflicts(sub: Submission, definition: Definition, area_: Area, revi
         if question is None or not ops.area_has(area_, question.id):
             continue
         items.append((question, revision, answers.get(question.id)))
+    # Whose saves these are: a person who edited in two windows or on two devices is told so,
+    # not that a colleague did it.
+    own = {
+        q.id
+        for q, _r, stored in items
+        if stored is not None and stored.updated_by_id == current_user.id
+    }
     return render_template(
         "responses/conflicts.html",
         submission=sub,
         area=area_,
         items=items,
+        own=own,
+        saved_by="own" if own and len(own) == len(items) else "mixed" if own else "others",
         numbers=question_numbers(definition),
         base={q.id: ops.answer_fingerprint(stored) for q, _r, stored in items},
         localized=localized,

@@ -47,6 +47,42 @@ function surveysReadNumber(text, form, whole, unit) {
   return null;
 }
 
+/* "Not applicable" ticked: no answer to the question is kept (the server stores none), so its
+   answer's inputs are disabled (not posted), what they hold kept in the page should the box be
+   unticked; the note shown beside the box says so, with or without this script. Runs before the
+   autosave below reads the form as the page shows it. */
+(function () {
+  "use strict";
+  var form = document.getElementById("area-form");
+  if (!form) return;
+  var NOT_THE_ANSWER = /-(na|na_reason|na-note|comment|evidence|remove_evidence|confirm)$/;
+  function answerInputs(id) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.type !== "file" && (el.name === id ||
+        (el.name.indexOf(id + "-") === 0 && !NOT_THE_ANSWER.test(el.name)));
+    });
+  }
+  function apply(box) {
+    answerInputs(box.id.replace(/-na$/, "")).forEach(function (input) {
+      if (box.checked && !input.disabled) {
+        input.disabled = true;
+        input.setAttribute("data-na-disabled", "");
+      } else if (!box.checked && input.hasAttribute("data-na-disabled")) {
+        input.disabled = false;
+        input.removeAttribute("data-na-disabled");
+      }
+    });
+  }
+  var boxes = form.querySelectorAll(".na > input[type=checkbox]");
+  Array.prototype.forEach.call(boxes, function (box) {
+    apply(box);
+    box.addEventListener("change", function () { apply(box); });
+  });
+  // Again once the autosave script has put back changes kept on this device (a box ticked
+  // offline comes back without a change event).
+  setTimeout(function () { Array.prototype.forEach.call(boxes, apply); }, 0);
+})();
+
 /* Respondents' area form: live show_if, autosave, offline copy. No framework; the page works without it.
    - show_if: each question carries data-show-if (a JSON tree built by the server from the same grammar);
      values of other areas' questions come from #outside-values.
@@ -494,6 +530,28 @@ function surveysReadNumber(text, form, whole, unit) {
     for (var i = 0; i < inputs.length; i++) if (inputs[i].files && inputs[i].files.length && !check(inputs[i])) ok = false;
     if (!ok) event.preventDefault();
   }, true);  // capture: runs before the autosave script keeps a copy of a post that is not sent
+})();
+
+/* The sticky save bar's height, for the scroll padding that keeps the focused field above it
+   (responses.css): its buttons wrap to a second row on a narrow window, and the save status may
+   add a line. A text box the browser scrolled only as far as its caret is brought up whole. */
+(function () {
+  "use strict";
+  var bar = document.querySelector(".save-bar");
+  if (!bar) return;
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () {
+      document.documentElement.style.setProperty("--save-bar-height", bar.offsetHeight + "px");
+    }).observe(bar);
+  }
+  document.addEventListener("focusin", function (event) {
+    var field = event.target;
+    if (!field.getBoundingClientRect || bar.contains(field)) return;
+    if (getComputedStyle(bar).position !== "sticky") return;
+    if (field.getBoundingClientRect().bottom > bar.getBoundingClientRect().top) {
+      field.scrollIntoView({ block: "nearest" });  // above the bar: the scroll padding counts
+    }
+  });
 })();
 
 /* Computed totals of statistics tables: a total cell (read-only, data-total-of = its parts' field

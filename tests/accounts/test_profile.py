@@ -103,3 +103,32 @@ def test_a_stored_zone_the_system_does_not_know_falls_back_to_utc(client, db, lo
     response = client.get("/account")
     assert response.status_code == 200
     assert b"15 Jan 2026, 12:00" in response.data
+
+
+def test_account_names_the_respondents_country_in_the_readers_language(
+    client, db, login, create_user, create_country
+):
+    chad = create_country("TD", names={"en": "Chad", "fr": "Tchad"})
+    user = create_user("respondent", countries=[chad])
+    login(user)
+    page = client.get("/account").get_data(as_text=True)
+    assert "<dt>Your country</dt><dd>Chad</dd>" in page
+    user.language = "fr"
+    db.session.commit()
+    page = client.get("/account").get_data(as_text=True)
+    assert "<dt>Votre pays</dt><dd>Tchad</dd>" in page
+
+
+def test_account_lists_two_countries_by_name_in_the_readers_language(
+    client, db, login, create_user, create_country
+):
+    chad = create_country("TD", names={"en": "Chad", "fr": "Tchad"})
+    germany = create_country("DE", names={"en": "Germany", "fr": "Allemagne"})
+    user = create_user("respondent", countries=[chad, germany])
+    login(user)
+    page = client.get("/account").get_data(as_text=True)
+    assert "<dt>Your countries</dt><dd>Chad, Germany</dd>" in page
+    user.language = "fr"
+    db.session.commit()
+    page = client.get("/account").get_data(as_text=True)
+    assert "<dt>Vos pays</dt><dd>Allemagne, Tchad</dd>" in page

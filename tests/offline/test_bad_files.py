@@ -319,18 +319,22 @@ def test_a_zip_bomb(client, db, world, book):
     )
 
 
+LOCKED = {
+    "submitted": "This submission has been submitted for review: its answers can no longer be "
+    "changed unless the secretariat returns it.",
+    "validated": "The secretariat has validated this submission: its answers can no longer be "
+    "changed.",
+}
+
+
 @pytest.mark.parametrize("status", ["submitted", "validated"])
 def test_a_submission_no_longer_editable(client, db, world, book, saved, status):
     saved.status = status
     db.session.commit()
-    assert_refused(
-        client,
-        db,
-        world,
-        fill(book, {"protection_shelters": 9}),
-        "This submission has been submitted and can no longer be changed: nothing was imported.",
-        status=403,
+    html = assert_refused(
+        client, db, world, fill(book, {"protection_shelters": 9}), LOCKED[status], status=403
     )
+    assert "Nothing was imported" in html  # an upload was sent: its outcome is said
 
 
 def test_a_closed_round(client, db, world, book):
@@ -342,7 +346,7 @@ def test_a_closed_round(client, db, world, book):
         db,
         world,
         fill(book, {"protection_shelters": 9}),
-        "The round is closed for this country: nothing was imported.",
+        "The round is closed for this country: its answers can no longer be changed.",
         status=403,
     )
 

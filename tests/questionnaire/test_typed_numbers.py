@@ -144,3 +144,18 @@ def test_a_percentage_may_be_typed_with_its_sign(typed, language, value):
 def test_a_sign_alone_or_where_no_percentage_is_asked_is_refused(kind, typed):
     with pytest.raises(ValueProblem):
         kind_named(kind).normalise(_question(kind), {"q": typed}, "en")
+
+
+@pytest.mark.parametrize("typed", ["abc", "150", "-3", "100,5 %"])
+def test_a_percentage_refused_says_percentage_whatever_was_typed(typed):
+    # Regression: "abc" gave "Enter a percentage between 0 and 100." but "150" gave "Enter a
+    # number between 0 and 100.".
+    kind = kind_named("percentage")
+    with pytest.raises(ValueProblem) as refused:
+        kind.normalise(_question("percentage"), {"q": typed}, "en")
+    assert str(refused.value.message) == "Enter a percentage between 0 and 100."
+    narrowed = Question(id="q", type="percentage", text={"en": "Q"}, minimum=10, maximum=90.5)
+    with pytest.raises(ValueProblem) as refused:
+        kind.normalise(narrowed, {"q": typed}, "fr")
+    assert str(refused.value.message) == "Enter a percentage between 10 and 90,5."
+    assert str(kind.problem(narrowed, 95, "en")) == "Enter a percentage between 10 and 90.5."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import zipfile
 from html import unescape
 from pathlib import Path
@@ -165,7 +166,7 @@ def test_uploading_through_the_form_attaches_removes_and_reports_errors(
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'href="#legal_tip_offence-evidence"' in html
-    assert "This type of file is not accepted" in html
+    assert "“run.pdf” was not attached: this type of file is not accepted" in html
     [kept] = evidence_by_question(started)["legal_notes"]
     assert kept.filename == "decree.pdf"
     assert "legal_tip_offence" not in evidence_by_question(started)
@@ -184,6 +185,66 @@ def test_uploading_through_the_form_attaches_removes_and_reports_errors(
     assert evidence_by_question(started) == {}
     removed = client.get(f"/evidence/{kept.id}")
     assert removed.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "shown"),
+    [
+        (b"MZ\x90\x00" + b"\x00" * 60, "script.exe", "script.exe"),
+        (b"Minutes of the meeting", "R&D notes.txt", "R&amp;D notes.txt"),
+        (b"#!/bin/sh\necho fake", "report <final>.pdf", "report final.pdf"),
+    ],
+)
+def test_a_refused_file_is_named_with_the_types_accepted(
+    client, login, world, started, create_user, data, name, shown
+):
+    # Regression: "1.1: This type of file is not accepted…" without the file's name, on a page
+    # whose file field the browser has emptied.
+    login(world.respondent)
+    url = f"/submissions/{started.id}/areas/legal"
+    response = client.post(
+        url,
+        data={
+            **form_state(client, started.id, "legal"),
+            "legal_tip_offence-evidence": (io.BytesIO(data), name),
+        },
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True).replace("&#34;", '"')
+    assert response.status_code == 422
+    message = (
+        f"“{shown}” was not attached: this type of file is not accepted. Attach a PDF, an office "
+        "document (docx, xlsx, odt, ods) or an image (PNG, JPEG)."
+    )
+    assert html.count(message) == 2  # in the summary and beside the field
+    assert "<final>" not in html
+    assert evidence_by_question(started) == {}
+
+    login(create_user("respondent", countries=[world.country], language="fr"))
+    response = client.post(
+        url,
+        data={
+            **form_state(client, started.id, "legal"),
+            "legal_tip_offence-evidence": (io.BytesIO(data), name),
+        },
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert f"«\u00a0{shown}\u00a0» n&#39;a pas été joint\u00a0: ce type de fichier" in html
+    assert "Joignez un PDF, un document bureautique (docx, xlsx, odt, ods)" in html
+
+
+def test_an_empty_or_misnamed_file_is_named_too(app, world, started, uploads):
+    for data, name, message, limit in (
+        (b"", "empty.pdf", "“empty.pdf” was not attached: the file is empty.", None),
+        (DOCX, "law.xlsx", "“law.xlsx” was not attached: its content is DOCX", None),
+        (PDF + b"0" * 1024**2, "big.pdf", "“big.pdf” was not attached: it is larger than 1 MB", 1),
+    ):
+        with pytest.raises(EvidenceRejected, match=re.escape(message)):
+            if limit:
+                upload(app, started, world, data, name, max_bytes=limit * 1024**2)
+            else:
+                upload(app, started, world, data, name)
 
 
 def test_the_request_size_limit_follows_the_setting(app):

@@ -136,8 +136,47 @@ def test_the_overview_counts_what_is_left_in_good_french(
     assert re.search(r"\d+ réponses à compléter avant de soumettre", overview)
     assert "(s)" not in overview
     home = client.get("/my-questionnaires").get_data(as_text=True)
-    assert re.search(r"<li>[^<:]+\u00a0: \d+ sur \d+ renseignées</li>", home)
-    assert not re.search(r"<li>[^<:]+\S: \d+ sur", home)
+    assert re.search(r"<li>[^<:]+\u00a0: \d+ renseignées? sur \d+</li>", home)
+    assert not re.search(r"<li>[^<:]+\S: \d+ ", home)
+
+
+LEGAL_COMPLETE = {
+    "legal_tip_offence": "no",
+    "legal_instruments": ["untoc"],
+    "legal_framework_status": "draft",
+    "legal_last_review": "2025-03-01",
+    "legal_notes": "Revised in 2025.",
+}
+
+
+def test_areas_complete_and_answers_are_counted_in_the_singular_for_none_or_one(
+    client, db, login, world, create_submission, create_user
+):
+    # Regression: "1 domaines complets sur 2", "0 domaines complets sur 2" (a plain gettext).
+    submission = create_submission(world.round, world.country, {"legal_tip_offence": "no"})
+    francophone = create_user("respondent", countries=[world.country], language="fr")
+    login(francophone)
+    page = client.get(area_url(submission)).get_data(as_text=True)
+    assert "0 domaine complet sur 2" in page
+    assert "1 renseignée sur 5" in page  # the legal area: one of its five questions shown
+    assert "0 renseignée sur 5" in page  # protection
+    login(world.respondent)
+    page = client.get(area_url(submission)).get_data(as_text=True)
+    assert "0 of 2 areas complete" in page and "1 of 5 answered" in page
+
+    submission = create_submission(world.round, world.other_country, LEGAL_COMPLETE)
+    for reader, singular, plural in (
+        (world.stranger, "1 of 2 areas complete", "5 of 5 answered"),
+        (
+            create_user("respondent", countries=[world.other_country], language="fr"),
+            "1 domaine complet sur 2",
+            "5 renseignées sur 5",
+        ),
+    ):
+        login(reader)
+        for url in (area_url(submission), f"/submissions/{submission.id}"):
+            page = client.get(url).get_data(as_text=True)
+            assert singular in page and plural in page, (url, reader.language)
 
 
 def test_a_conditional_question_is_hidden_until_its_condition_holds(client, login, world, started):
@@ -232,7 +271,8 @@ def test_a_malformed_value_is_refused_with_a_summary_and_a_message_beside_the_fi
     # Each line names its question (and a figure's row, year and column) before the message.
     assert re.search(r'href="#protection_shelters">\d\.\d+: Enter a whole number\.<', summary)
     assert re.search(
-        r'href="#protection_assisted_share">\d\.\d+: Enter a number between 0 and 100\.<', summary
+        r'href="#protection_assisted_share">\d\.\d+: Enter a percentage between 0 and 100\.<',
+        summary,
     )
     assert re.search(
         r'href="#protection_statistics-prosecuted-2025-male">'
@@ -312,6 +352,61 @@ def test_two_respondents_editing_the_same_answer_end_on_the_conflict_page(
     assert "Chosen after a conflict" in text
 
 
+def test_a_conflict_with_ones_own_save_from_another_window_says_so(
+    app, client, login, world, started, create_user
+):
+    # Regression: "a colleague saved different answers" then "Saved by <the same person>".
+    other_window = app.test_client()
+    login(world.respondent)
+    login(world.respondent, on=other_window)
+    page_state = form_state(client, started.id, "legal")
+    post_area(other_window, started, {"legal_notes": "From the laptop"})
+    stale = post_area(client, started, {"legal_notes": "From the phone"}, state=page_state)
+    assert stale.status_code == 409
+    html = stale.get_data(as_text=True)
+    assert "You changed these answers in another window</h1>" in html
+    assert "You saved different answers to the questions below from another window" in html
+    assert "colleague" not in html
+    assert "Saved by you on" in html and f"Saved by {world.respondent.name}" not in html
+    assert "Keep the answer on this page" in html and "Keep my answer" not in html
+    assert "Keep the answer you saved elsewhere" in html
+
+    url = re.search(r'action="(/submissions/[^"]+/conflicts)"', html).group(1)
+    revision = re.search(r'name="r" value="(\d+)"', html).group(1)
+    french = create_user("respondent", countries=[world.country], language="fr")
+    login(french)
+    post_area(client, started, {"legal_notes": "Depuis la tablette"})
+    login(world.respondent)
+    page = client.get(f"{url}?r={revision}").get_data(as_text=True)
+    assert "Someone else changed these answers</h1>" in page  # the colleague's save, now
+    assert f"Saved by {french.name} on" in page
+
+
+def test_a_conflict_with_both_a_colleague_and_oneself_names_each(
+    app, client, login, world, started
+):
+    other_window, colleague = app.test_client(), app.test_client()
+    login(world.respondent)
+    login(world.respondent, on=other_window)
+    login(world.colleague, on=colleague)
+    page_state = form_state(client, started.id, "legal")
+    post_area(colleague, started, {"legal_last_review": "2024-05-01"})
+    post_area(
+        other_window, started, {"legal_notes": "From the laptop", "legal_last_review": "2024-05-01"}
+    )
+    stale = post_area(
+        client,
+        started,
+        {"legal_notes": "From the phone", "legal_last_review": "2023-01-01"},
+        state=page_state,
+    )
+    assert stale.status_code == 409
+    html = stale.get_data(as_text=True)
+    assert "These answers were changed meanwhile</h1>" in html
+    assert "by a colleague, or by you from another window or device" in html
+    assert "Saved by you on" in html and f"Saved by {world.colleague.name} on" in html
+
+
 def test_a_stale_autosave_gets_409_json_with_a_link_to_the_conflict(
     app, client, login, world, started
 ):
@@ -354,6 +449,72 @@ def test_every_saved_change_is_in_the_questions_history(client, login, world, st
         as_text=True
     )
     assert html.index("Second") < html.index("First")  # newest first
-    assert html.count(f"<td>{world.respondent.name}</td>") == 2
+    assert html.count(f'data-label="Who">{world.respondent.name}</td>') == 2
     count = db.session.scalar(sa.select(sa.func.count()).select_from(AnswerRevision))
     assert count == 2
+
+
+def test_a_percentage_shows_its_unit_and_one_message_for_any_refused_value(
+    client, login, world, started, create_user
+):
+    login(world.respondent)
+    page = client.get(area_url(started, "protection")).get_data(as_text=True)
+    box = re.search(r'<input[^>]*id="protection_assisted_share"[^>]*>([^<]*<span[^>]*>[^<]*)', page)
+    assert box is not None
+    assert 'aria-describedby="protection_assisted_share-unit"' in box.group(0)
+    assert box.group(1).strip() == '<span class="unit" id="protection_assisted_share-unit">%'
+    login(create_user("respondent", countries=[world.country], language="fr"))
+    for typed in ("abc", "150"):
+        response = post_area(
+            client, started, {"protection_assisted_share": typed}, area="protection"
+        )
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert (
+            'id="protection_assisted_share-error">'
+            "Saisissez un pourcentage compris entre 0 et 100.</p>" in html
+        ), typed
+        assert f'value="{typed}"' in html  # what was typed is kept
+
+
+def test_a_returned_submission_of_a_closed_round_is_listed_as_returned_not_open(
+    client, db, login, world, create_round, create_submission, create_user
+):
+    # Regression: listed under "Open rounds" with "Deadline: 31 Dec 2025, 18:00", a year past.
+    from datetime import UTC, datetime
+
+    closed = create_round(
+        world.version,
+        [world.country],
+        period="2025-H2",
+        opens_in=timedelta(days=-400),
+        closes_in=timedelta(days=-100),
+    )
+    closed.closes_at = datetime(2025, 12, 31, 18, 0, tzinfo=UTC)
+    db.session.commit()
+    create_submission(closed, world.country, status="returned")
+    login(world.respondent)
+    html = client.get("/my-questionnaires").get_data(as_text=True)
+    returned, _, rest = html.partition("<h2>Open rounds</h2>")
+    assert '<h2 id="returned">Returned for changes</h2>' in returned
+    assert "2025-H2" in returned and "2025-H2" not in rest
+    assert "The round closed on 31 Dec 2025, 18:00; the secretariat asked for changes" in returned
+    assert "Deadline: 31 Dec 2025" not in html
+    assert "2026-H2" in rest and "Deadline:" in rest  # the open round, as before
+
+    login(create_user("respondent", countries=[world.country], language="fr"))
+    html = client.get("/my-questionnaires").get_data(as_text=True)
+    assert "Renvoyés pour modification</h2>" in html
+    assert "Le cycle a été clos le 31 déc. 2025, 18:00\u202f; le secrétariat a demandé" in html
+
+
+def test_a_returned_submission_of_an_open_round_keeps_its_deadline(
+    client, login, world, create_submission
+):
+    create_submission(world.round, world.country, status="returned")
+    login(world.respondent)
+    html = client.get("/my-questionnaires").get_data(as_text=True)
+    returned, _, rest = html.partition("<h2>Open rounds</h2>")
+    assert "Returned for changes</h2>" in returned and "2026-H2" in returned
+    assert "Deadline:" in returned and "The round closed" not in returned
+    assert "No round is open for your country at the moment." in rest

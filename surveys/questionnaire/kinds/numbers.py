@@ -161,9 +161,13 @@ class NumberKind(Kind):
 
     # --- values -----------------------------------------------------------------------------
 
+    def not_a_number_problem(self, question: Question, language: str) -> Message:
+        """What to say of a value that is no number at all."""
+        return Message(self.not_a_number)
+
     def problem(self, question, value, language):
         if not is_number(value):
-            return Message(self.not_a_number)
+            return self.not_a_number_problem(question, language)
         if self.whole_numbers and not float(value).is_integer():  # type: ignore[arg-type]
             return Message(ENTER_WHOLE)
         return self.bounds_problem(question, value, language)  # type: ignore[arg-type]
@@ -191,7 +195,8 @@ class NumberKind(Kind):
         except AmbiguousNumber as ambiguous:
             raise ValueProblem(ambiguous.message(language), question.id) from None
         except ValueError:
-            raise ValueProblem(Message(self.not_a_number), question.id) from None
+            problem = self.not_a_number_problem(question, language)
+            raise ValueProblem(problem, question.id) from None
         if number is None:
             return None
         if self.whole_numbers and not float(number).is_integer():
