@@ -483,3 +483,31 @@ def test_plausibility_compares_a_new_year_with_the_last_year_reported():
     # 2024 against 2024 (12 vs 10: fine); 2025, new, against the latest year reported (2024).
     assert [f.key for f in failures] == ["plausible:prosecuted|2025|total"]
     assert failures[0].params == {"now": "100", "before": "10", "factor": "3"}
+
+
+def test_a_table_reports_every_refused_figure_and_text_at_once():
+    """Not only the first: every figure that is no number, below 0 or not whole, and a text too
+    long, each at its own field, in the table's order (pure core)."""
+    from surveys.questionnaire.kinds import ValueProblems, kind_named
+
+    definition = _load(_with(statistics_extra="          whole_numbers: [female]\n"))
+    question = definition.question("protection_statistics")
+    typed = {
+        "protection_statistics-prosecuted-2024-female": "3.5",
+        "protection_statistics-prosecuted-2024-male": "x7",
+        "protection_statistics-prosecuted-2024-total": "-4",
+        "protection_statistics-prosecuted-2025-female": "2",
+        "protection_statistics-victims_identified-2025-male": "1,234",
+        "protection_statistics-coverage": "x" * 2001,
+    }
+    with pytest.raises(ValueProblems) as refused:
+        kind_named("statistics").normalise(question, typed, "en")
+    assert [(p.field, p.message.template) for p in refused.value.problems] == [
+        (
+            "protection_statistics-prosecuted-2024-female",
+            "Enter a whole number: persons and cases are counted, not measured.",
+        ),
+        ("protection_statistics-prosecuted-2024-male", "Enter a number."),
+        ("protection_statistics-prosecuted-2024-total", "Enter a number of at least %(low)s."),
+        ("protection_statistics-coverage", "Enter at most %(count)d characters."),
+    ]
