@@ -576,6 +576,7 @@ def _save(
             form=_page_form(form_class, sub, area_, answers, merge),
             errors=errors,
             error_subjects=_error_subjects(definition, area_, errors, language),
+            errors_beside=_errors_beside_fields(definition, area_, errors, language),
             editable=True,
             **_page_context(sub, definition, area_, answers, previous),
         ), 422
