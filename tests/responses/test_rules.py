@@ -249,7 +249,9 @@ def test_whole_number_columns_refuse_a_decimal_comma(client, login, db, ruled):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Enter a whole number: persons and cases are counted, not measured." in html
-    assert "protection_statistics" not in answers_by_question(submission)
+    # The refused figure is not stored; the source typed with it is.
+    stored = answers_by_question(submission)["protection_statistics"].value
+    assert stored["cells"] == {} and stored["source"] == "Ministry of Justice"
     # "12,0" is twelve: stored as the whole number 12.
     _post_table(client, submission, {"prosecuted-2025-female": "12,0"})
     cells = answers_by_question(submission)["protection_statistics"].value["cells"]
