@@ -629,7 +629,10 @@ def _merge_area(form_class, area, answers, read: Answers, identity, language, fr
     for name in unreadable & set(names):
         base.pop(name, None)
     formdata["base"] = _json(base)
-    return merge_ops.merge_post(form_class, area, answers, formdata, language, fresh=fresh)
+    # A file is imported whole or not at all: a question with a refused cell is refused whole.
+    return merge_ops.merge_post(
+        form_class, area, answers, formdata, language, fresh=fresh, keep_valid=False
+    )
 
 
 def _problem_fields(read: Answers) -> set[str]:

@@ -35,6 +35,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from surveys.locales import number_in
 from surveys.questionnaire.derived import per_definition
 from surveys.questionnaire.errors import ExpressionError, MessageParam, Term
 from surveys.questionnaire.grammar import (
@@ -51,6 +52,8 @@ from surveys.questionnaire.schema import (
     Localized,
     Question,
     Rule,
+    StatColumn,
+    StatRow,
     TableChecks,
     TotalCheck,
     localized,
@@ -781,6 +784,10 @@ class Failure:
     template: str = ""
     """For the table shorthands: a message template, translated where it is shown."""
     params: Mapping[str, MessageParam] = field(default_factory=dict)
+    """The template's parameters: numbers are written in the reader's language (1,200 /
+    1 200); texts (years included) as they are."""
+    labels: Mapping[str, Localized] = field(default_factory=dict)
+    """Parameters that are the definition's labels (a row, a column), per language."""
 
     @property
     def is_error(self) -> bool:
@@ -788,11 +795,19 @@ class Failure:
 
 
 def failure_text(failure: Failure, language: str, translate: Callable[[str], str]) -> str:
-    """What the respondent reads: the author's message, else the shorthand's explanation."""
+    """What the respondent reads: the author's message, else the shorthand's explanation, its
+    figures written in `language` and its rows and columns by their labels."""
     if failure.message:
         return localized(failure.message, language)
     template = translate(failure.template)
-    return template % dict(failure.params) if failure.params else template
+    if not failure.params and not failure.labels:
+        return template
+    params: dict[str, object] = {
+        name: number_in(value, language) if _is_number(value) else value
+        for name, value in failure.params.items()
+    }
+    params.update({name: localized(label, language) for name, label in failure.labels.items()})
+    return template % params
 
 
 def check_answers(
@@ -948,22 +963,26 @@ def table_failures(question: Question, value: object, previous_value: object) ->
                             "error",
                             question.id,
                             (key,),
-                            template=N_("%(number)s is not a whole number: count persons or cases"),
-                            params={"number": _shown(number)},
+                            template=N_(
+                                "%(row)s, %(year)s, %(column)s: %(number)s is not a whole number. "
+                                "Count persons or cases."
+                            ),
+                            params={"year": str(year), "number": _as_number(number)},
+                            labels={"row": row.label, "column": column.label},
                         )
                     )
             for total in checks.totals:
-                failures += _total_failure(question, row.id, year, total, cells)
+                failures += _total_failure(question, row, year, total, cells)
     if checks.plausibility_factor is not None:
         failures += _table_plausibility(question, checks, cells, _cells(previous_value))
     return failures
 
 
 def _total_failure(
-    question: Question, row_id: str, year: int, total: TotalCheck, cells: Mapping[str, object]
+    question: Question, row: StatRow, year: int, total: TotalCheck, cells: Mapping[str, object]
 ) -> list[Failure]:
-    total_key = stat_cell_key(row_id, year, total.total)
-    keys = [stat_cell_key(row_id, year, part) for part in total.parts]
+    total_key = stat_cell_key(row.id, year, total.total)
+    keys = [stat_cell_key(row.id, year, part) for part in total.parts]
     parts = [cells.get(k) for k in keys]
     given = cells.get(total_key)
     if given is None or any(p is None for p in parts):
@@ -977,25 +996,47 @@ def _total_failure(
     if not broken:
         return []
     template = (
-        N_("the total (%(total)s) is not the sum of %(parts)s (%(sum)s)")
+        N_("%(row)s, %(year)s: %(total)s (%(given)s) is not the sum of %(parts)s (%(sum)s).")
         if total.relation == "equal"
-        else N_("the total (%(total)s) is less than the sum of %(parts)s (%(sum)s)")
+        else N_(
+            "%(row)s, %(year)s: %(total)s (%(given)s) is less than the sum of %(parts)s (%(sum)s)."
+        )
     )
+    table = question.statistics
+    assert table is not None
+    labels = {c.id: c.label for c in table.columns}
     return [
         Failure(
-            f"total:{total.total}:{row_id}|{year}",
+            f"total:{total.total}:{row.id}|{year}",
             f"total_{total.total}",
             "error",
             question.id,
             (total_key, *keys),
             template=template,
-            params={
-                "total": _shown(float(given)),  # type: ignore[arg-type]
-                "parts": " + ".join(total.parts),
-                "sum": _shown(parts_sum),
+            params={"year": str(year), "given": _as_number(given), "sum": _as_number(parts_sum)},
+            labels={
+                "row": row.label,
+                "total": labels[total.total],
+                "parts": _joined([labels[part] for part in total.parts], " + "),
             },
         )
     ]
+
+
+def _as_number(value: object) -> int | float:
+    """A figure as a message writes it: a whole float as an int (10.0 is 10), a sum without the
+    binary dust of floats (0.1 + 0.2 is 0.3)."""
+    number = round(float(value), 9)  # type: ignore[arg-type]
+    return int(number) if number.is_integer() else number
+
+
+def _joined(labels: list[Localized], separator: str) -> Localized:
+    """Labels joined, in every language any of them has."""
+    languages = {language for label in labels for language in label}
+    return {
+        language: separator.join(localized(label, language) for label in labels)
+        for language in sorted(languages)
+    }
 
 
 def _outside_band(now: float, before: float, factor: float) -> bool:
@@ -1008,16 +1049,43 @@ def _outside_band(now: float, before: float, factor: float) -> bool:
     return now > before * factor or now < before / factor
 
 
-def _latest_before(key: str, before: Mapping[str, object]) -> object:
-    """The previous round's figure for the same row and column in its latest year (a new year
-    of this round is compared with the last year the country reported)."""
+def _latest_before(key: str, before: Mapping[str, object]) -> tuple[object, int | None]:
+    """The previous round's figure for the same row and column in its latest year, and that
+    year (a new year of this round is compared with the last year the country reported)."""
     row, _year, column = key.split("|")
     found: dict[int, object] = {}
     for other, value in before.items():
         parts = other.split("|")
         if len(parts) == 3 and parts[0] == row and parts[2] == column and parts[1].isdigit():
             found[int(parts[1])] = value
-    return found[max(found)] if found else None
+    if not found:
+        return None, None
+    latest = max(found)
+    return found[latest], latest
+
+
+def _table_cells(question: Question) -> Iterator[tuple[StatRow, int, StatColumn]]:
+    table = question.statistics
+    assert table is not None
+    for row in table.rows:
+        for year in table.years:
+            for column in table.columns:
+                yield row, year, column
+
+
+PLAUSIBILITY = N_(
+    "%(now)s against %(before)s in the previous round: a change by more than a factor of "
+    "%(factor)s. Explain it, or correct the figure."
+)
+CELL_PLAUSIBILITY = N_(
+    "%(row)s, %(year)s, %(column)s: %(now)s against %(before)s in the previous round, a change "
+    "by more than a factor of %(factor)s. Explain it, or correct the figure."
+)
+CELL_PLAUSIBILITY_OTHER_YEAR = N_(
+    "%(row)s, %(year)s, %(column)s: %(now)s against %(before)s for %(before_year)s in the "
+    "previous round, a change by more than a factor of %(factor)s. Explain it, or correct the "
+    "figure."
+)
 
 
 def _table_plausibility(
@@ -1030,13 +1098,27 @@ def _table_plausibility(
     assert table is not None and checks.plausibility_factor is not None
     factor = checks.plausibility_factor
     failures = []
-    for key, number in cells.items():
+    for row, year, column in _table_cells(question):  # in the table's order
+        key = stat_cell_key(row.id, year, column.id)
+        number = cells.get(key)
+        if not isinstance(number, int | float):
+            continue
         old = before.get(key)
+        before_year = None
         if old is None:
-            old = _latest_before(key, before)
-        if not isinstance(number, int | float) or not isinstance(old, int | float):
+            old, before_year = _latest_before(key, before)
+        if not isinstance(old, int | float):
             continue
         if _outside_band(float(number), float(old), factor):
+            other_year = before_year is not None and before_year != year
+            params: dict[str, MessageParam] = {
+                "year": str(year),
+                "now": _as_number(number),
+                "before": _as_number(old),
+                "factor": _as_number(factor),
+            }
+            if other_year:
+                params["before_year"] = str(before_year)
             failures.append(
                 Failure(
                     f"plausible:{key}",
@@ -1044,11 +1126,9 @@ def _table_plausibility(
                     "warning",
                     question.id,
                     (key,),
-                    template=N_(
-                        "%(now)s against %(before)s in the previous round: a change by more "
-                        "than a factor of %(factor)s. Explain it, or correct the figure."
-                    ),
-                    params={"now": _shown(number), "before": _shown(old), "factor": _shown(factor)},
+                    template=CELL_PLAUSIBILITY_OTHER_YEAR if other_year else CELL_PLAUSIBILITY,
+                    params=params,
+                    labels={"row": row.label, "column": column.label},
                 )
             )
     return failures
@@ -1071,11 +1151,12 @@ def _number_plausibility(
             "plausibility",
             "warning",
             question.id,
-            template=N_(
-                "%(now)s against %(before)s in the previous round: a change by more than a "
-                "factor of %(factor)s. Explain it, or correct the figure."
-            ),
-            params={"now": _shown(now), "before": _shown(before), "factor": _shown(factor)},
+            template=PLAUSIBILITY,
+            params={
+                "now": _as_number(now),
+                "before": _as_number(before),
+                "factor": _as_number(factor),
+            },
         )
     ]
 

@@ -108,13 +108,16 @@ class _Cell:
     header_ids: str
     plain: tuple[str, str] = ("", "")  # around the value, neither invalid nor in a failed check
 
-    def around(self, failed: str | None, invalid: bool, rules_id: str) -> tuple[str, str]:
+    def around(
+        self, failed: str | None, invalid: bool, rules_id: str, error_id: str = ""
+    ) -> tuple[str, str]:
+        described = " ".join(i for i in (error_id, rules_id if failed else "") if i)
         before, after = self.widget.around(
             size=5,
             **{
                 "aria-labelledby": self.header_ids,
                 "aria-invalid": "true" if invalid else False,
-                "aria-describedby": rules_id if failed else False,
+                "aria-describedby": described or False,
                 "readonly": self.computed,
                 "data-total-of": self.total_of or False,
                 "tabindex": "-1" if self.computed else False,
@@ -413,6 +416,7 @@ class _Page:
     """What a page fills in, read once from the template's context."""
 
     errors: Mapping[str, str]
+    errors_beside: Mapping[str, str]  # a table's figure: its message naming row, year, column
     hidden: Any
     answers: Mapping
     evidence: Mapping
@@ -433,6 +437,7 @@ def edit_questions(context, form: FilledForm) -> QuestionsHtml:
         history = _gap(url.replace("%00", GAP))
     page = _Page(
         errors=context.get("errors") or {},
+        errors_beside=context.get("errors_beside") or {},
         hidden=context.get("hidden") or (),
         answers=context.get("answers") or {},
         evidence=context.get("evidence") or {},
@@ -547,16 +552,21 @@ class QuestionsHtml:
             for cell in cells:
                 if cell.field in failed_cells or cell.field in errors:
                     failed = failed_cells.get(cell.field)
-                    invalid = bool(errors.get(cell.field)) or failed == "error"
-                    before, after = cell.around(failed, invalid, rules_id)
+                    error_id = f"{cell.field}-error" if errors.get(cell.field) else ""
+                    invalid = bool(error_id) or failed == "error"
+                    before, after = cell.around(failed, invalid, rules_id, error_id)
                 else:
                     before, after = cell.plain
                 out.append(f"{before}{_text(values.get(cell.field))}{after}")
             out.append("</tr>\n")
         out.append("</tbody></table></div>\n")
+        # Below the table (a cell is too narrow), each refused figure's message, naming its row,
+        # year and column as the autosave's does, linked to its cell (in the table's order: the
+        # order its kind reads the figures in).
         prefix = f"{parts.id}-"
         for name, message in errors.items():
             if name.startswith(prefix) and name.count("-") == 3:
+                message = self.page.errors_beside.get(name, message)
                 out.append(
                     f'<p class="error-message" id="{escape(name)}-error">'
                     f'<a href="#{escape(name)}">{escape(message)}</a></p>'

@@ -46,12 +46,17 @@ STAT_META_HINTS = {
 
 
 class InvalidValue(ValueError):
-    """What was typed cannot be stored; `field` is the form field to show the message beside."""
+    """What was typed cannot be stored; `field` is the form field to show the message beside.
+    `problems`: every field refused, (field, message) in page order (the figures of a table are
+    all reported at once); the first is `field` and `message`."""
 
-    def __init__(self, message: str, field: str) -> None:
+    def __init__(
+        self, message: str, field: str, problems: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.problems = problems or ((field, message),)
 
 
 @dataclass(frozen=True)
@@ -267,8 +272,9 @@ class QuestionKind:
         workbook's, on import), whatever the reader's."""
         try:
             return self.kind.normalise(question, _FormInputs(form), language)
-        except ValueProblem as problem:
-            raise InvalidValue(translated(problem.message), problem.field) from None
+        except ValueProblem as refused:
+            problems = tuple((p.field, translated(p.message)) for p in refused.problems)
+            raise InvalidValue(problems[0][1], problems[0][0], problems) from None
 
     def form_data(self, question: Question, value: object, language: str) -> dict[str, object]:
         """Form data (by field name) showing a stored value."""

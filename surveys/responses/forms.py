@@ -146,9 +146,10 @@ def read_inputs(
     for question in area.questions:
         try:
             value = kind_of(question).parse(question, form, language)
-        except InvalidValue as problem:
-            errors[problem.field] = problem.message
-            form[problem.field].errors = [problem.message]
+        except InvalidValue as refused:
+            for name, message in refused.problems:
+                errors[name] = message
+                form[name].errors = [message]
             continue
         na = question.allow_na and bool(form[f"{question.id}-na"].data)
         reason = (form[f"{question.id}-na_reason"].data or "").strip() if question.allow_na else ""

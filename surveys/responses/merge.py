@@ -17,6 +17,12 @@ shown as stored when the post's lock version is the submission's (nobody saved s
 shown empty. Fields not posted at all are not part of the change. Questions are stored whole
 (an answer row and its revision), merged from the taken fields and the stored values of the
 others.
+
+A field whose input is refused (a figure that is no number, a text too long) is set aside: its
+stored value stands, as if it were untouched, and the question's other changes are taken (the
+other figures and the source of a table). The page shows what was typed in it, with its
+message and the print it was changed from, so the next save sends it again; nothing typed is
+lost and nothing refused is stored.
 """
 
 from __future__ import annotations
@@ -144,6 +150,8 @@ class Merge:
     base: dict[str, str] = field(default_factory=dict)  # what the post said the page showed
     form: AreaFormBase | FieldValues | None = None  # this person's values over the stored
     # ones, with errors (field data by name: `form[name].data`)
+    refused: dict[str, object] = field(default_factory=dict)  # field -> what was posted there,
+    # refused (`errors` says why): not stored, not in `changed`; the stored value stands for it
 
     def unsettled(self, question_id: str) -> bool:
         """Changed here but not stored: refused (errors) or a conflict."""
@@ -170,10 +178,13 @@ def merge_post(
     language: str,
     *,
     fresh: bool,
+    keep_valid: bool = True,
 ) -> Merge:
     """Merge a post into the stored answers of `area` (see the module docstring).
 
-    `fresh`: the post was made on the submission's current lock version.
+    `fresh`: the post was made on the submission's current lock version. `keep_valid`: a
+    question with refused fields is stored with its other changes (the web page); False: it is
+    refused whole (an offline import, which stores nothing while anything is refused).
     """
     stored = stored_values(form_class, area, answers, language)
     posted = field_values(form_class, formdata=formdata)
@@ -181,7 +192,7 @@ def merge_post(
     in_body = set(formdata.keys())
     data = {name: stored[name].data for name in stored._fields}
     merge = Merge(base=base)
-    clashing: set[str] = set()
+    clashing: set[str] = set()  # fields changed here and by someone else since the page showed them
     for question in area.questions:
         for name in question_field_names(stored, question):
             if name not in base and name not in in_body:
@@ -197,18 +208,49 @@ def merge_post(
             data[name] = posted[name].data
             merge.changed.setdefault(question.id, []).append(name)
             if now != shown:
-                clashing.add(question.id)
+                clashing.add(name)
     merged = field_values(form_class, data=data)
     inputs, errors = read_inputs(merged, area, language)
-    for question_id in merge.changed:
-        if question_id not in inputs:
-            continue  # refused: its errors say why
-        if question_id in clashing:
-            merge.conflicts[question_id] = inputs[question_id]
-        else:
-            merge.inputs[question_id] = inputs[question_id]
     merge.errors = {
         name: message for name, message in errors.items() if name.split("-", 1)[0] in merge.changed
     }
+    if keep_valid and _set_aside_refused(merge, inputs, data, stored):
+        merged = field_values(form_class, data=data)
+        inputs, _errors = read_inputs(merged, area, language)
+        for name, message in merge.errors.items():
+            if name in merged:
+                merged[name].errors = [message]
+    for question_id, names in merge.changed.items():
+        if question_id not in inputs:
+            continue  # refused: its errors say why
+        if clashing.intersection(names):
+            merge.conflicts[question_id] = inputs[question_id]
+        else:
+            merge.inputs[question_id] = inputs[question_id]
     merge.form = merged
     return merge
+
+
+def _set_aside_refused(merge: Merge, inputs: Mapping, data: dict, stored) -> bool:
+    """Move the refused fields of each refused question out of `merge.changed` into
+    `merge.refused`, putting back their stored values in `data`; True when a question has other
+    changes left to take (its input is then read again, without the refused fields). A
+    question refused on a field this post did not change (a stored value that no longer fits)
+    stays refused whole."""
+    again = False
+    for question_id, names in list(merge.changed.items()):
+        if question_id in inputs:
+            continue
+        refused = [name for name in merge.errors if name.split("-", 1)[0] == question_id]
+        if not refused or not set(refused) <= set(names):
+            continue
+        for name in refused:
+            merge.refused[name] = data[name]
+            data[name] = stored[name].data
+        kept = [name for name in names if name not in merge.refused]
+        if kept:
+            merge.changed[question_id] = kept
+            again = True
+        else:
+            del merge.changed[question_id]
+    return again

@@ -640,13 +640,23 @@ def answer_fingerprint(answer: Answer | AnswerInput | AnswerRevision | None) -> 
         state: list[object] = [None, False, "", ""]
     else:
         state = [
-            _as_shown(answer.value) if is_answered(answer.value) else None,
+            _as_shown(answer.value) if _shows_something(answer.value) else None,
             bool(answer.not_applicable),
             (answer.na_justification or "").strip(),
             (answer.comment or "").strip(),
         ]
     canonical = json.dumps(state, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _shows_something(value: object) -> bool:
+    """Answered, or a statistics table with its source, definition, period or coverage typed
+    before any figure: not an answer yet, but what was typed is kept like one."""
+    if isinstance(value, Mapping) and "cells" in value:
+        return is_answered(value) or any(
+            isinstance(text, str) and text.strip() for key, text in value.items() if key != "cells"
+        )
+    return is_answered(value)
 
 
 def _as_shown(value):

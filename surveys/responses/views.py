@@ -418,13 +418,16 @@ def _page_form(
     language = current_language()
     definition = ops.definition_of(sub)
     form, base = area_html.filled_form(form_class, definition, area, answers, language)
-    if changed is not None and changed.changed:
+    if changed is not None and (changed.changed or changed.refused):
         assert changed.form is not None
         for question_id, names in changed.changed.items():
             for name in names:
                 form.values[name] = changed.form[name].data
                 if changed.unsettled(question_id):
                     base[name] = changed.base.get(name, merge_ops.EMPTY_PRINT)
+        for name, typed in changed.refused.items():  # shown as typed, to be sent again
+            form.values[name] = typed
+            base[name] = changed.base.get(name, merge_ops.EMPTY_PRINT)
     form.lock_version_value = str(sub.lock_version)
     form.base_value = json.dumps(base, separators=(",", ":"))
     return form
@@ -594,6 +597,7 @@ def _save(
             form=_page_form(form_class, sub, area_, answers, merge),
             errors=errors,
             error_subjects=_error_subjects(definition, area_, errors, language),
+            errors_beside=_errors_beside_fields(definition, area_, errors, language),
             editable=True,
             **_page_context(sub, definition, area_, answers, previous),
         ), 422

@@ -408,9 +408,13 @@ def test_check_answers_reports_shorthands_and_rules_by_cell():
     }
     total = by_key["total:total:prosecuted|2025"]
     assert total.is_error and total.cells[0] == "prosecuted|2025|total"
+    # The row, year and columns by their labels, in the reader's language.
     assert rules.failure_text(total, "en", lambda s: s) == (
-        "the total (3) is not the sum of female + male (17)"
+        "Persons prosecuted, 2025: Total (3) is not the sum of Female + Male (17)."
     )
+    assert (
+        rules.failure_text(total, "fr", lambda s: s)
+    ) == "Personnes poursuivies, 2025: Total (3) is not the sum of Femmes + Hommes (17)."
     assert by_key["plausible:prosecuted|2025|total"].severity == "warning"
     assert by_key["r1"].cells == ("prosecuted|2025|total",)
     assert rules.failure_text(by_key["r1"], "fr", lambda s: s) == "Vérifiez les chiffres"
@@ -482,4 +486,51 @@ def test_plausibility_compares_a_new_year_with_the_last_year_reported():
     failures = rules.table_failures(question, now, before)
     # 2024 against 2024 (12 vs 10: fine); 2025, new, against the latest year reported (2024).
     assert [f.key for f in failures] == ["plausible:prosecuted|2025|total"]
-    assert failures[0].params == {"now": "100", "before": "10", "factor": "3"}
+    # The message says which cell, and that it was compared with another year.
+    assert rules.failure_text(failures[0], "en", lambda s: s) == (
+        "Persons prosecuted, 2025, Total: 100 against 10 for 2024 in the previous round, a change "
+        "by more than a factor of 3. Explain it, or correct the figure."
+    )
+
+
+def test_a_table_reports_every_refused_figure_and_text_at_once():
+    """Not only the first: every figure that is no number, below 0 or not whole, and a text too
+    long, each at its own field, in the table's order (pure core)."""
+    from surveys.questionnaire.kinds import ValueProblems, kind_named
+
+    definition = _load(_with(statistics_extra="          whole_numbers: [female]\n"))
+    question = definition.question("protection_statistics")
+    typed = {
+        "protection_statistics-prosecuted-2024-female": "3.5",
+        "protection_statistics-prosecuted-2024-male": "x7",
+        "protection_statistics-prosecuted-2024-total": "-4",
+        "protection_statistics-prosecuted-2025-female": "2",
+        "protection_statistics-victims_identified-2025-male": "1,234",
+        "protection_statistics-coverage": "x" * 2001,
+    }
+    with pytest.raises(ValueProblems) as refused:
+        kind_named("statistics").normalise(question, typed, "en")
+    assert [(p.field, p.message.template) for p in refused.value.problems] == [
+        (
+            "protection_statistics-prosecuted-2024-female",
+            "Enter a whole number: persons and cases are counted, not measured.",
+        ),
+        ("protection_statistics-prosecuted-2024-male", "Enter a number."),
+        ("protection_statistics-prosecuted-2024-total", "Enter a number of at least %(low)s."),
+        ("protection_statistics-coverage", "Enter at most %(count)d characters."),
+    ]
+
+
+def test_a_plausibility_message_writes_its_figures_in_the_reader_s_language():
+    """A number question's warning: "1 234,5 against 40", never "1234.5 against 40"."""
+    text = BASE.replace(
+        "      - id: protection_budget\n        type: decimal\n",
+        "      - id: protection_budget\n        type: decimal\n        plausibility: {factor: 3}\n",
+    )
+    [failure] = rules.check_answers(
+        _load(text), {"protection_budget": 1234.5}, {"protection_budget": 40}
+    )
+    assert rules.failure_text(failure, "fr", lambda s: s).startswith(
+        "1\u202f234,5 against 40 in the previous round"
+    )
+    assert rules.failure_text(failure, "en", lambda s: s).startswith("1,234.5 against 40")

@@ -376,7 +376,7 @@ def test_a_previous_round_answer_changed_by_another_request_is_checked_at_the_ne
     fresh_session(db)
     save = _autosave(client, url, "protection_statistics-prosecuted-2025-total", "2")
     [warning] = [r["text"] for r in save.get_json()["rules"] if "previous round" in r["text"]]
-    assert warning.startswith("2 against 30 in the previous round")
+    assert warning.startswith("Persons prosecuted, 2025, Total: 2 against 30 in the previous round")
 
 
 def _postgresql_only(db) -> None:

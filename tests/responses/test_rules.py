@@ -132,7 +132,7 @@ def test_an_error_rule_blocks_submission_with_its_message_beside_the_cells(
         "prosecuted|2025|total": 3,
     }
     html = client.get(f"/submissions/{submission.id}/areas/protection").get_data(as_text=True)
-    message = "the total (3) is less than the sum of female + male (17)"
+    message = "Persons prosecuted, 2025: Total (3) is less than the sum of Female + Male (17)."
     assert 'id="rule-summary"' in html and html.count(message) == 2  # summary and beside
     assert '<a href="#protection_statistics-prosecuted-2025-total">Error: ' in html
     assert '<td class="rule-error"><input aria-describedby="protection_statistics-rules"' in html
@@ -175,7 +175,10 @@ def test_a_warning_needs_its_explanation_to_submit(client, login, db, ruled):
     # 3 persons prosecuted against 40 in the previous round: more than a factor of 3.
     _post_table(client, submission, {"prosecuted-2025-total": "3"})
     html = client.get(f"/submissions/{submission.id}/areas/protection").get_data(as_text=True)
-    warning = "3 against 40 in the previous round: a change by more than a factor of 3."
+    warning = (
+        "Persons prosecuted, 2025, Total: 3 against 40 in the previous round, a change by more "
+        "than a factor of 3."
+    )
     assert warning in html and 'class="rule-warning"' in html
     assert 'form="form-explain-plausible-prosecuted-2025-total"' in html
     with pytest.raises(workflow.IncompleteSubmission) as refused:
@@ -183,7 +186,9 @@ def test_a_warning_needs_its_explanation_to_submit(client, login, db, ruled):
     db.session.rollback()
     [problem] = refused.value.problems
     assert problem.field == "explain-plausible-prosecuted-2025-total"
-    assert str(problem.message).startswith("Explain or correct: 3 against 40")
+    assert str(problem.message).startswith(
+        "Explain or correct: Persons prosecuted, 2025, Total: 3 against 40"
+    )
 
     explained = client.post(
         f"/submissions/{submission.id}/explanations",
@@ -249,7 +254,9 @@ def test_whole_number_columns_refuse_a_decimal_comma(client, login, db, ruled):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Enter a whole number: persons and cases are counted, not measured." in html
-    assert "protection_statistics" not in answers_by_question(submission)
+    # The refused figure is not stored; the source typed with it is.
+    stored = answers_by_question(submission)["protection_statistics"].value
+    assert stored["cells"] == {} and stored["source"] == "Ministry of Justice"
     # "12,0" is twelve: stored as the whole number 12.
     _post_table(client, submission, {"prosecuted-2025-female": "12,0"})
     cells = answers_by_question(submission)["protection_statistics"].value["cells"]
@@ -341,12 +348,12 @@ def test_reviewers_see_failed_checks_tables_and_explanations(client, login, db, 
     login(create_user(Role.COORDINATOR, name="Coordinator"))
     html = client.get(f"/review/submissions/{submission.id}").get_data(as_text=True)
     assert "2 checks failed on these answers" in html
-    assert "the total (3) is less than the sum of female + male (17)" in html
+    assert "Persons prosecuted, 2025: Total (3) is less than the sum of Female + Male (17)." in html
     assert "Explanation from the country:</span> New courts." in html
     # Both rounds' figures are tables; the cell the rules concern is marked.
     assert html.count('class="stats review-stats"') == 2
     assert '<td class="num rule-error">3</td>' in html
-    assert "About the check “the total (3) is less than" in html  # a query on the check
+    assert "About the check “Persons prosecuted, 2025: Total (3) is less than" in html
 
 
 def test_a_coordinator_attaches_a_query_to_a_failed_check(client, login, db, ruled, create_user):
@@ -375,7 +382,7 @@ def test_a_coordinator_attaches_a_query_to_a_failed_check(client, login, db, rul
     assert 'name="question_id" value="protection_statistics"' in form
     key = re.search(r'name="rule_key" value="([^"]+)"', form).group(1)
     assert key == "total:total:prosecuted|2025"
-    check = "the total (3) is less than the sum of female + male (17)"
+    check = "Persons prosecuted, 2025: Total (3) is less than the sum of Female + Male (17)."
     posted = f"/review/submissions/{submission.id}/queries"
     # Sad paths first: a check that does not fail, a check of another question.
     for question_id, rule_key in (

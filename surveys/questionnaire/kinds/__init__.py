@@ -7,7 +7,7 @@ and one line below (plus, when it needs one, a widget template in responses); ev
 
 from __future__ import annotations
 
-from surveys.questionnaire.kinds.base import Kind, Message, Translate, ValueProblem
+from surveys.questionnaire.kinds.base import Kind, Message, Translate, ValueProblem, ValueProblems
 from surveys.questionnaire.kinds.date import Date
 from surveys.questionnaire.kinds.decimal import DecimalNumber
 from surveys.questionnaire.kinds.integer import WholeNumber
@@ -22,7 +22,16 @@ from surveys.questionnaire.kinds.year import Year
 from surveys.questionnaire.kinds.yes_partly_no import YesPartlyNo
 from surveys.questionnaire.schema import KINDS, Question
 
-__all__ = ["KINDS", "Kind", "Message", "Translate", "ValueProblem", "kind_named", "kind_of"]
+__all__ = [
+    "KINDS",
+    "Kind",
+    "Message",
+    "Translate",
+    "ValueProblem",
+    "ValueProblems",
+    "kind_named",
+    "kind_of",
+]
 
 
 def register(kind_class: type[Kind]) -> None:

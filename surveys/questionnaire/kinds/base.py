@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar
@@ -53,6 +53,27 @@ class ValueProblem(ValueError):
         super().__init__(str(message))
         self.message = message
         self.field = field
+
+    @property
+    def problems(self) -> tuple[ValueProblem, ...]:
+        """Every input of the answer that cannot be stored (see `ValueProblems`)."""
+        return (self,)
+
+
+class ValueProblems(ValueProblem):
+    """Several inputs of one answer cannot be stored (figures of a table): every one of them,
+    in the page's order, so that the person corrects them all at once. `message` and `field`
+    are the first one's."""
+
+    def __init__(self, problems: Sequence[ValueProblem]) -> None:
+        if not problems:
+            raise ValueError("ValueProblems needs at least one problem")
+        super().__init__(problems[0].message, problems[0].field)
+        self._problems = tuple(problems)
+
+    @property
+    def problems(self) -> tuple[ValueProblem, ...]:
+        return self._problems
 
 
 def identity(message: str) -> str:

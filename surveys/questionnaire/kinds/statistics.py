@@ -17,6 +17,7 @@ from surveys.questionnaire.kinds.base import (
     Kind,
     Message,
     ValueProblem,
+    ValueProblems,
     colon,
     format_number,
     format_number_input,
@@ -122,22 +123,31 @@ class Statistics(Kind):
         checks = question.table_checks
         whole = set(checks.integer_columns) if checks else set()
         cells: dict[str, int | float] = {}
+        problems: list[ValueProblem] = []  # every figure and text refused, not only the first
         for row_id, year, column_id in table.cell_keys():
             if checks and checks.computed_total(column_id):
                 continue  # computed below from its parts: a typed value is ignored
             name = cell_field(question.id, row_id, year, column_id)
-            number = self._figure(inputs, name, column_id in whole, language)
+            try:
+                number = self._figure(inputs, name, column_id in whole, language)
+            except ValueProblem as problem:
+                problems.append(problem)
+                continue
             if number is not None:
                 cells[stat_cell_key(row_id, year, column_id)] = number
-        if checks:
-            cells.update(computed_totals(table, checks, cells))
         value: dict[str, object] = {"cells": cells}
         for meta in META_FIELDS:
             name = f"{question.id}-{meta}"
             text = input_text(inputs, name)
             if len(text) > META_TEXT_MAX:
-                raise ValueProblem(Message(AT_MOST_CHARACTERS, {"count": META_TEXT_MAX}), name)
+                problems.append(
+                    ValueProblem(Message(AT_MOST_CHARACTERS, {"count": META_TEXT_MAX}), name)
+                )
             value[meta] = text
+        if problems:
+            raise ValueProblems(problems)
+        if checks:
+            cells.update(computed_totals(table, checks, cells))
         if not cells and not any(value[meta] for meta in META_FIELDS):
             return None
         return value

@@ -1,0 +1,211 @@
+"""A statistics table with several refused figures (the audit of issue p5, point 1): every refused
+figure is reported at once, beside the table and in the summary, each naming its row, year and
+column; the valid figures and the source are saved; the refused figures keep what was typed on
+the page, are not stored (the value stored before stands) and are sent again with the next
+save. The autosave (JSON) and the plain form (no script) end in the same state."""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+
+import pytest
+
+from surveys.responses.operations import answers_by_question
+from tests.crawl import forms_of_page
+from tests.responses import test_rules
+from tests.responses.test_merging import Page
+from tests.responses.test_rules import COMPLETE, _start
+
+ruled = test_rules.ruled  # the mini questionnaire with table rules: whole numbers, totals
+
+Q = "protection_statistics"
+TYPED = {
+    f"{Q}-prosecuted-2025-female": "2",
+    f"{Q}-prosecuted-2025-male": "abc",
+    f"{Q}-prosecuted-2025-total": "-1",
+    f"{Q}-prosecuted-2024-female": "2.5",  # a whole-number column
+    f"{Q}-source": "Ministry of Justice",
+}
+REFUSED = {
+    f"{Q}-prosecuted-2024-female": (
+        "2.5 Persons prosecuted, 2024, Female: "
+        "Enter a whole number: persons and cases are counted, not measured."
+    ),
+    f"{Q}-prosecuted-2025-male": "2.5 Persons prosecuted, 2025, Male: Enter a number.",
+    f"{Q}-prosecuted-2025-total": (
+        "2.5 Persons prosecuted, 2025, Total: Enter a number of at least 0."
+    ),
+}
+BEFORE = {  # stored before the post: a refused figure leaves it as it was
+    "cells": {"prosecuted|2025|male": 5, "victims_identified|2025|total": 7},
+    "source": "",
+}
+
+
+@pytest.fixture
+def table_page(app, client, login, db, ruled):
+    niger, round_, respondent = ruled
+    submission = _start(db, round_, niger, respondent, {**COMPLETE, Q: BEFORE})
+    login(respondent)
+    return submission, Page(app, client, submission, area="protection")
+
+
+def _below_table(page: str) -> dict[str, str]:
+    """The messages below the table: field -> text (each a link to its cell)."""
+    return {
+        name: html_lib.unescape(text)
+        for name, link, text in re.findall(
+            r'<p class="error-message" id="([^"]+)-error"><a href="#([^"]+)">([^<]*)</a></p>', page
+        )
+        if link == name
+    }
+
+
+def _stored(db, submission):
+    db.session.expire_all()
+    return answers_by_question(submission)[Q].value
+
+
+def test_every_refused_figure_is_reported_at_once_and_the_rest_is_saved(db, table_page):
+    submission, page = table_page
+    response = page.submit(**TYPED)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    # Each refused figure in the summary, linked to its cell, naming row, year and column.
+    for name, text in REFUSED.items():
+        assert f'<a href="#{name}">{text}</a>' in summary
+    assert "What is listed below was not saved: correct it and save again." in summary
+    # And below the table, each linked to its cell, which is marked and described by it.
+    assert _below_table(html) == REFUSED
+    for name in REFUSED:
+        cell = re.search(rf'<input [^>]*id="{name}"[^>]*>', html).group(0)
+        assert 'aria-invalid="true"' in cell and f'aria-describedby="{name}-error"' in cell
+    # What was typed stays on the page, refused figures included.
+    for name, typed in TYPED.items():
+        assert f'name="{name}"' in html and f'value="{typed}"' in html
+    # The valid figure and the source are stored; the refused ones are not: the male figure
+    # stored before stands, the other table rows are untouched.
+    assert _stored(db, submission) == {
+        "cells": {
+            "prosecuted|2025|female": 2,
+            "prosecuted|2025|male": 5,
+            "victims_identified|2025|total": 7,
+        },
+        "source": "Ministry of Justice",
+        "definition": "",
+        "period": "",
+        "coverage": "",
+    }
+
+
+def _shown(app, page: Page, html: str) -> Page:
+    """`page` as the browser holds it after showing `html` (a refused post's answer)."""
+    [form] = [f for f in forms_of_page(app, html, page.url) if f.endpoint == "responses.area"]
+    page.body = form.body()
+    page.base = json.loads(page.body["base"])
+    return page
+
+
+def test_the_refused_figures_are_sent_again_and_stored_once_corrected(app, db, table_page):
+    submission, page = table_page
+    refused = page.submit(**TYPED)
+    assert refused.status_code == 422
+    # The page the refusal shows, posted again as it is: the refused figures are in it (nothing
+    # typed is lost) and are refused again; what was saved stays saved.
+    page = _shown(app, page, refused.get_data(as_text=True))
+    assert all(page.body[name] == typed for name, typed in TYPED.items())
+    again = page.submit()
+    assert again.status_code == 422
+    assert _below_table(again.get_data(as_text=True)) == REFUSED
+    page = _shown(app, page, again.get_data(as_text=True))
+    corrected = page.submit(
+        **{
+            f"{Q}-prosecuted-2025-male": "3",
+            f"{Q}-prosecuted-2025-total": "5",
+            f"{Q}-prosecuted-2024-female": "2",
+        }
+    )
+    assert corrected.status_code == 302
+    assert _stored(db, submission)["cells"] == {
+        "prosecuted|2025|female": 2,
+        "prosecuted|2025|male": 3,
+        "prosecuted|2025|total": 5,
+        "prosecuted|2024|female": 2,
+        "victims_identified|2025|total": 7,
+    }
+    # A page loaded afresh shows what is stored.
+    assert 'value="abc"' not in page.client.get(page.url).get_data(as_text=True)
+
+
+def test_the_autosave_reports_every_refused_figure_and_acknowledges_only_the_rest(db, table_page):
+    submission, page = table_page
+    response = page.autosave(**TYPED)
+    assert response.status_code == 422
+    reply = response.get_json()
+    assert reply["errors"] == REFUSED
+    # The saved fields are acknowledged (their new prints); the refused ones are not, so the
+    # script sends them again with the next save.
+    assert set(reply["base"]) == {f"{Q}-prosecuted-2025-female", f"{Q}-source"}
+    assert _stored(db, submission)["cells"] == {
+        "prosecuted|2025|female": 2,
+        "prosecuted|2025|male": 5,
+        "victims_identified|2025|total": 7,
+    }
+    assert _stored(db, submission)["source"] == "Ministry of Justice"
+
+
+def test_the_autosave_and_the_plain_form_end_in_the_same_state(app, client, db, table_page):
+    """The same typing on two submissions: one page autosaves, the other is posted whole."""
+    submission, page = table_page
+    scripted = page.autosave(**TYPED)
+    stored_by_script = _stored(db, submission)
+    answers_by_question(submission)[Q].value = BEFORE  # back to the state before
+    db.session.commit()
+    plain = Page(app, client, submission, area="protection").submit(**TYPED)
+    assert plain.status_code == scripted.status_code == 422
+    assert _stored(db, submission) == stored_by_script
+    assert _below_table(plain.get_data(as_text=True)) == scripted.get_json()["errors"]
+
+
+def test_several_bad_figures_of_one_row_are_each_flagged_by_the_autosave(db, table_page):
+    """The audit's autosave case: 3.5, x7 and -4 in one row, not only the first."""
+    _submission, page = table_page
+    reply = page.autosave(
+        **{
+            f"{Q}-victims_identified-2024-female": "3.5",
+            f"{Q}-victims_identified-2024-male": "x7",
+            f"{Q}-victims_identified-2024-total": "-4",
+        }
+    ).get_json()
+    assert list(reply["errors"]) == [
+        f"{Q}-victims_identified-2024-female",
+        f"{Q}-victims_identified-2024-male",
+        f"{Q}-victims_identified-2024-total",
+    ]
+    assert reply["base"] == {}
+
+
+def test_a_source_typed_before_any_figure_is_kept(app, client, db, table_page):
+    submission, _page = table_page
+    db.session.delete(answers_by_question(submission)[Q])
+    db.session.commit()
+    fresh = Page(app, client, submission, area="protection")
+    response = fresh.autosave(**{f"{Q}-source": "Police nationale"})
+    assert response.status_code == 200
+    assert _stored(db, submission)["source"] == "Police nationale"
+    assert 'value="Police nationale"' in client.get(fresh.url).get_data(as_text=True)
+
+
+def test_a_refused_number_does_not_lose_the_comment_typed_with_it(app, client, db, table_page):
+    """Outside tables too: the refused field is not stored, the other fields of its question
+    are (the summary says everything else on the page was saved)."""
+    submission, page = table_page
+    response = page.submit(protection_shelters="many", **{"protection_shelters-comment": "Two new"})
+    assert response.status_code == 422
+    assert 'value="many"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    answer = answers_by_question(submission)["protection_shelters"]
+    assert (answer.value, answer.comment) == (COMPLETE["protection_shelters"], "Two new")
