@@ -15,7 +15,11 @@ def test_every_wait_of_a_request_is_counted_for_the_threads_that_make_them():
 
     figures = run([waits_twice] * 3, 30)
 
-    assert figures["voluntary"] >= 2  # each sleep leaves the CPU at least once
+    # Each sleep leaves the CPU at least once: by itself, or (on a busy machine) preempted just
+    # before, when its timer has expired by the time it runs again (CI once counted 59 of 60
+    # voluntary).
+    assert figures["voluntary"] + figures["involuntary"] >= 2
+    assert figures["voluntary"] >= 1.5
     assert figures["wall_ms"] >= 2 / 3  # three threads sleeping 2 ms at once: 2/3 ms a request
 
 
