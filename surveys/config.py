@@ -153,6 +153,7 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> tuple
         "SMTP_USE_TLS": env.boolean("SMTP_USE_TLS", False),
         "SMTP_USERNAME": env.raw("SMTP_USERNAME"),
         "SMTP_PASSWORD": env.text("SMTP_PASSWORD"),
+        "SMTP_TLS_CA_FILE": env.text("SMTP_TLS_CA_FILE"),
         "TOKEN_MAX_AGE_DAYS": env.integer("TOKEN_MAX_AGE_DAYS", 7, minimum=1),
         "LOGIN_MAX_FAILURES": env.integer("LOGIN_MAX_FAILURES", 5, minimum=1),
         "LOGIN_WINDOW_MINUTES": env.integer("LOGIN_WINDOW_MINUTES", 15, minimum=1),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import smtplib
+import ssl
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -84,6 +85,9 @@ def smtp_problems(config) -> list[str]:
     problems = []
     username = config.get("SMTP_USERNAME") or None
     use_tls = bool(config.get("SMTP_USE_TLS"))
+    ca_file = config.get("SMTP_TLS_CA_FILE") or None
+    if ca_file and not (os.path.isfile(ca_file) and os.access(ca_file, os.R_OK)):
+        return [f"SMTP_TLS_CA_FILE: {ca_file} is not a readable file"]
     if username and not config.get("SMTP_PASSWORD"):
         problems.append("SMTP_PASSWORD: not set, though SMTP_USERNAME is")
         username = None  # signing in without it can only fail: that line says so already
@@ -94,6 +98,7 @@ def smtp_problems(config) -> list[str]:
         username=username,
         password=config.get("SMTP_PASSWORD") or None,
         timeout=SMTP_CONNECT_SECONDS,
+        ca_file=ca_file,
     )
     steps: list[str] = []
     server = f"{host}:{port}"
@@ -104,7 +109,13 @@ def smtp_problems(config) -> list[str]:
     except (OSError, smtplib.SMTPException) as exc:
         reason = smtp_reason(exc)
         step = steps[-1] if steps else "connect"
-        if step == "starttls":
+        if step == "starttls" and isinstance(exc, ssl.SSLCertVerificationError):
+            problems.append(
+                f"SMTP_USE_TLS: the certificate of the mail server {server} could not be "
+                f"verified ({exc.verify_message}); if it is signed by a private authority, set "
+                "SMTP_TLS_CA_FILE to that authority's certificate"
+            )
+        elif step == "starttls":
             problems.append(
                 f"SMTP_USE_TLS: STARTTLS with the mail server {server} failed ({reason})"
             )

@@ -25,6 +25,7 @@ from flask_migrate import downgrade, upgrade
 from surveys import create_app
 from surveys.config import StartupError
 from surveys.extensions import db
+from surveys.notifications.delivery import DeliveryError, Mail, backend_from_config
 from surveys.ops.checks import run_checks, smtp_problems
 from surveys.scheduling.heartbeat import LEADER, Heart
 from tests.conftest import ROOT, STRONG_SECRET, postgres_url
@@ -251,22 +252,28 @@ def mail_server(*, credentials=None, tls_context=None) -> Iterator[_Server]:
 
 
 @pytest.fixture(scope="module")
-def tls_context(tmp_path_factory) -> ssl.SSLContext:
-    """A server-side TLS context with a throw-away self-signed certificate."""
+def certificate(tmp_path_factory) -> Path:
+    """A throw-away self-signed certificate for 127.0.0.1 (its own authority), and its key."""
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed: no certificate for the STARTTLS server")
     folder = tmp_path_factory.mktemp("tls")
     subprocess.run(
         [
             "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-keyout", str(folder / "key.pem"),
-            "-out", str(folder / "cert.pem"),
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem"),
         ],
         check=True,
         capture_output=True,
     )  # fmt: skip
+    return folder / "cert.pem"
+
+
+@pytest.fixture(scope="module")
+def tls_context(certificate) -> ssl.SSLContext:
+    """A server-side TLS context with the throw-away certificate."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    context.load_cert_chain(certificate, certificate.with_name("key.pem"))
     return context
 
 
@@ -306,7 +313,7 @@ def test_the_mail_check_says_when_the_server_offers_no_sign_in():
         ]
 
 
-def test_the_mail_check_asks_for_starttls_when_smtp_use_tls_is_set(tls_context):
+def test_the_mail_check_asks_for_starttls_when_smtp_use_tls_is_set(tls_context, certificate):
     with mail_server() as plain:
         port = plain.server_address[1]
         assert smtp_problems(smtp_settings(plain, SMTP_USE_TLS=True)) == [
@@ -315,8 +322,49 @@ def test_the_mail_check_asks_for_starttls_when_smtp_use_tls_is_set(tls_context):
         ]
     with mail_server(credentials=("mailer", "right"), tls_context=tls_context) as secure:
         settings = smtp_settings(
-            secure, SMTP_USE_TLS=True, SMTP_USERNAME="mailer", SMTP_PASSWORD="right"
+            secure,
+            SMTP_USE_TLS=True,
+            SMTP_USERNAME="mailer",
+            SMTP_PASSWORD="right",
+            SMTP_TLS_CA_FILE=str(certificate),
         )
         assert smtp_problems(settings) == []
         # Without STARTTLS this server offers no sign-in: the line says what to set.
         assert "SMTP_USE_TLS=true" in smtp_problems({**settings, "SMTP_USE_TLS": False})[0]
+
+
+def test_starttls_checks_the_mail_servers_certificate(tls_context, certificate):
+    """The password and the invitation links go through STARTTLS: a certificate nobody trusts
+    is refused (smtplib checks nothing without a context), by the check as by delivery; a
+    relay signed by a private authority is trusted through SMTP_TLS_CA_FILE."""
+    with mail_server(credentials=("mailer", "right"), tls_context=tls_context) as secure:
+        port = secure.server_address[1]
+        untrusted = smtp_settings(
+            secure, SMTP_USE_TLS=True, SMTP_USERNAME="mailer", SMTP_PASSWORD="right"
+        )
+        [problem] = smtp_problems(untrusted)
+        assert problem.startswith(
+            f"SMTP_USE_TLS: the certificate of the mail server 127.0.0.1:{port} could not be "
+            "verified (self-signed certificate)"
+        )
+        assert "set SMTP_TLS_CA_FILE" in problem
+        backend = backend_from_config({"MAIL_BACKEND": "smtp", **untrusted})
+        with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED"):
+            backend.send(Mail("a@example.org", "b@example.org", "Subject", "Body", "en"))
+        assert secure.received == []
+        trusted = {**untrusted, "SMTP_TLS_CA_FILE": str(certificate)}
+        assert smtp_problems(trusted) == []
+        backend_from_config({"MAIL_BACKEND": "smtp", **trusted}).send(
+            Mail("a@example.org", "b@example.org", "Subject", "Body", "en")
+        )
+        assert len(secure.received) == 1
+
+
+def test_a_ca_file_that_cannot_be_read_is_one_line(tmp_path):
+    with mail_server() as server:
+        settings = smtp_settings(
+            server, SMTP_USE_TLS=True, SMTP_TLS_CA_FILE=str(tmp_path / "missing.pem")
+        )
+        assert smtp_problems(settings) == [
+            f"SMTP_TLS_CA_FILE: {tmp_path / 'missing.pem'} is not a readable file"
+        ]
