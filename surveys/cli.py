@@ -5,6 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import click
 from flask.cli import AppGroup, FlaskGroup, ScriptInfo
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from surveys import create_app
 from surveys.config import StartupError
@@ -72,3 +73,31 @@ def main() -> None:
     except StartupError as refused:
         click.echo(refused.report(), err=True)
         sys.exit(2)
+    except (OperationalError, ProgrammingError) as exc:
+        line = schema_problem(exc)
+        if line is None:
+            raise
+        click.echo(line, err=True)
+        sys.exit(2)
+
+
+# How SQLite and PostgreSQL say that a table or a column the code reads is not there.
+_MISSING = (
+    ("no such table", "has no table"),
+    ("undefinedtable", "has no table"),
+    ("no such column", "lacks a column"),
+    ("undefinedcolumn", "lacks a column"),
+)
+
+
+def schema_problem(exc: Exception) -> str | None:
+    """One line for a command run on a database whose schema is missing or older than the
+    code (before `surveys db upgrade`), instead of SQLAlchemy's traceback; None otherwise."""
+    said = f"{type(getattr(exc, 'orig', exc)).__name__} {exc}".lower()
+    for words, what in _MISSING:
+        if words in said:
+            return (
+                f"surveys: the database {what} this version reads: run `surveys db upgrade` "
+                "first (`surveys check` says which migration it is at)"
+            )
+    return None

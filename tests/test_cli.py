@@ -88,3 +88,43 @@ def test_flask_s_env_file_option_is_not_offered():
     assert result.returncode == 2
     assert "No such option '--env-file'" in result.stderr
     assert "--env-file" not in _surveys("--help").stdout
+
+
+def test_a_command_on_a_database_without_its_schema_is_one_line(tmp_path):
+    """Run before `surveys db upgrade`, a command says so in one line (it printed SQLAlchemy's
+    traceback, 'no such table: rounds')."""
+    import os
+
+    env = {
+        **os.environ,
+        "SURVEYS_ENV": "development",
+        "SURVEYS_INSTANCE_PATH": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}",
+        "SECRET_KEY": "cli-test-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "from surveys.cli import main; main()", "rounds", "list"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "surveys: the database has no table this version reads: run `surveys db upgrade` "
+        "first (`surveys check` says which migration it is at)"
+    )
+
+
+def test_postgresql_s_missing_table_and_column_read_as_a_schema_to_upgrade():
+    import psycopg
+    from sqlalchemy.exc import ProgrammingError
+
+    from surveys.cli import schema_problem
+
+    table = ProgrammingError("SELECT", {}, psycopg.errors.UndefinedTable('"rounds"'))
+    column = ProgrammingError("SELECT", {}, psycopg.errors.UndefinedColumn('"names"'))
+    other = ProgrammingError("SELECT", {}, psycopg.errors.SyntaxError("near x"))
+    assert "has no table" in schema_problem(table)
+    assert "lacks a column" in schema_problem(column)
+    assert schema_problem(other) is None
