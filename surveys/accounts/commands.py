@@ -117,7 +117,8 @@ def invite_command(email, name, roles, countries, language) -> None:
 
     _apply(invite)
     click.echo(f"Invited {result['user'].email}; the invitation is in the outbox.")
-    click.echo(f"Link (single use, expires in {current_app.config['TOKEN_MAX_AGE_DAYS']} days):")
+    days = current_app.config["TOKEN_MAX_AGE_DAYS"]
+    click.echo(f"Link (single use, expires in {days} day{'' if days == 1 else 's'}):")
     click.echo(f"  {result['link']}")
 
 
