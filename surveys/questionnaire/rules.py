@@ -1064,6 +1064,16 @@ def _latest_before(key: str, before: Mapping[str, object]) -> tuple[object, int 
     return found[latest], latest
 
 
+@per_definition
+def _cell_places(question: Question) -> dict[str, tuple[int, StatRow, int, StatColumn]]:
+    """Each cell of the question's table by key: its position in the table's order, its row,
+    year and column (built once per question object: a published definition never changes)."""
+    return {
+        stat_cell_key(row.id, year, column.id): (position, row, year, column)
+        for position, (row, year, column) in enumerate(_table_cells(question))
+    }
+
+
 def _table_cells(question: Question) -> Iterator[tuple[StatRow, int, StatColumn]]:
     table = question.statistics
     assert table is not None
@@ -1098,9 +1108,11 @@ def _table_plausibility(
     assert table is not None and checks.plausibility_factor is not None
     factor = checks.plausibility_factor
     failures = []
-    for row, year, column in _table_cells(question):  # in the table's order
-        key = stat_cell_key(row.id, year, column.id)
-        number = cells.get(key)
+    places = _cell_places(question)
+    # The figures given, in the table's order (a page reads some 100 cells of which few change).
+    for key in sorted((k for k in cells if k in places), key=lambda k: places[k][0]):
+        _position, row, year, column = places[key]
+        number = cells[key]
         if not isinstance(number, int | float):
             continue
         old = before.get(key)
