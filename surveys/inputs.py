@@ -23,6 +23,7 @@ from flask.wrappers import Request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 from wtforms import IntegerField
+from wtforms.validators import StopValidation
 
 from surveys.i18n import gettext as _
 
@@ -123,3 +124,9 @@ class WholeNumberField(IntegerField):
             self.data = None
             raise ValueError(_("Enter a whole number."))
         self.data = int(text)
+
+    def pre_validate(self, form) -> None:
+        # Text that is no number is said once: the range and required checks that follow
+        # would add "Number must be between 1 and 36." to "Enter a whole number.".
+        if self.process_errors:
+            raise StopValidation()
