@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from surveys.access import allow, public, signed_in
 from surveys.accounts.forms import (
@@ -296,9 +296,6 @@ def _manageable_users_query():
 
 def _filtered_people_query(form: PeopleFilterForm):
     query = _manageable_users_query()
-    if form.q.data:
-        pattern = f"%{form.q.data.strip().lower()}%"
-        query = query.where(or_(User.email.like(pattern), func.lower(User.name).like(pattern)))
     if form.role.data:
         query = query.where(
             User.id.in_(select(UserRole.user_id).where(UserRole.role == form.role.data))
@@ -335,9 +332,19 @@ class PeoplePage(Pagination):
         return len(self._query_args["ids"])
 
 
-def _people_page(query, page: int, per_page: int) -> PeoplePage:
-    named = db.session.execute(query.with_only_columns(User.id, User.name)).all()
-    ids = [user_id for user_id, _name in sorted(named, key=lambda r: (sort_key(r[1]), r[0]))]
+def _people_page(query, page: int, per_page: int, search: str = "") -> PeoplePage:
+    """The page of people `query` lists whose name or e-mail holds `search`, compared as names
+    are sorted (without accents or case: "aissa" finds "Aïssa"), here rather than by the
+    database, whose LIKE would not."""
+    named = db.session.execute(query.with_only_columns(User.id, User.name, User.email)).all()
+    wanted = sort_key(search)[0]
+    if wanted:
+        named = [
+            row
+            for row in named
+            if wanted in sort_key(row.name)[0] or wanted in sort_key(row.email)[0]
+        ]
+    ids = [row.id for row in sorted(named, key=lambda r: (sort_key(r.name), r.id))]
     return PeoplePage(page=page, per_page=per_page, error_out=False, ids=ids)
 
 
@@ -360,6 +367,7 @@ def people():
         _filtered_people_query(form),
         page=parse_id(request.args.get("page")) or 1,
         per_page=PEOPLE_PER_PAGE,
+        search=form.q.data or "",
     )
     statuses = account_statuses(page.items)
     rows = [(person, statuses[person.id]) for person in page.items]

@@ -252,3 +252,21 @@ def test_a_coordinator_with_an_unknown_filter_is_offered_only_their_filters(
     country_select = re.search(r'<select id="country".*?</select>', page, re.S).group(0)
     assert "Niger" in country_select and "Mali" in country_select
     assert "Nouhou Niger" in page
+
+
+def test_the_people_search_ignores_accents_and_case(client, login, create_user):
+    """Typed without its accents (a keyboard without them, or a hurry), a name is found, and
+    typed with them too; an e-mail address is searched as well."""
+    login(create_user("admin", name="Ada Admin"))
+    create_user("analyst", name="Aïssa Maïga", email="a.maiga@example.org")
+    create_user("analyst", name="Émile Zola", email="ez@example.org")
+
+    def found(query: str) -> list[str]:
+        listing = client.get("/people", query_string={"q": query}).get_data(as_text=True)
+        return re.findall(r'<a href="/people/\d+">([^<]+)</a>', listing)
+
+    assert found("aissa") == ["Aïssa Maïga"]
+    assert found("MAÏGA") == ["Aïssa Maïga"]
+    assert found("emile") == ["Émile Zola"]
+    assert found("ez@example") == ["Émile Zola"]
+    assert found("nobody") == []
