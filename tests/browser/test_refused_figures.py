@@ -62,8 +62,10 @@ def test_the_autosave_flags_every_refused_figure_and_keeps_what_was_typed(site, 
     # Each message links to its cell.
     link = page.locator(".table-scroll ~ .error-message a").nth(2)
     assert link.get_attribute("href") == f"#{Q}-victims_identified-2024-male"
+    # The autosave may store the figures before the source is typed: wait for the source.
     stored = site.wait_for(
-        lambda s: _table(s, submission), what="the valid figure and the source saved"
+        lambda s: (_table(s, submission) or {}).get("source") and _table(s, submission),
+        what="the valid figure and the source saved",
     )
     assert stored["cells"] == {"prosecuted|2025|female": 2}
     assert stored["source"] == "Ministry of Justice"
