@@ -26,11 +26,9 @@ from surveys.rounds.operations import (
     cancel_round,
     create_cadence,
     create_round,
-    extend_country,
-    move_closing,
     state_of,
 )
-from surveys.rounds.reminders import announce_new_closing
+from surveys.rounds.reminders import extend_closing
 
 rounds_cli = AppGroup("rounds", help="Assessment rounds and cadences.")
 
@@ -169,16 +167,11 @@ def extend_command(round_id, closes, zone_name, country):
     """Move a round's closing date (or one country's)."""
     round_ = round_by_id(round_id)
     closes_at = _moment(closes, _zone(zone_name), "--closes")
-    before = {p.country_id: p.closes_at for p in round_.participants}
-    now = utcnow()
-    if country:
-        country_id = _country_ids(country)[0]
-        extend_country(round_, country_id, closes_at, now=now)
-        target = country.upper()
-    else:
-        move_closing(round_, closes_at, now=now)
-        target = "every country"
-    told = announce_new_closing(round_, before, submitted=counted_countries(round_.id), now=now)
+    country_id = _country_ids(country)[0] if country else None
+    told = extend_closing(
+        round_, closes_at, country_id=country_id, submitted=counted_countries(round_.id)
+    )
+    target = country.upper() if country else "every country"
     db.session.commit()
     click.echo(f"Round {round_.id} now closes {closes_at:%Y-%m-%d %H:%M %Z} for {target}.")
     if told:

@@ -454,7 +454,7 @@ def update_round(
             move_closing(round_, closes_at, actor=actor, now=now)
         return round_
 
-    new_version, label, new_opens, new_closes, countries, offsets = _check_update(
+    new_version, label, new_opens, new_closes, countries, offsets = check_update(
         round_,
         version=version,
         period_label=period_label,
@@ -486,18 +486,21 @@ def update_round(
     return round_
 
 
-def _check_update(
+def check_update(
     round_: Round,
     *,
-    version: QuestionnaireVersion | int | None,
-    period_label: str | None,
-    opens_at: datetime | None,
-    closes_at: datetime | None,
-    country_ids: Iterable[int] | None,
-    reminder_offsets: Iterable[int | str] | None,
-    now: datetime,
+    version: QuestionnaireVersion | int | None = None,
+    period_label: str | None = None,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    country_ids: Iterable[int] | None = None,
+    reminder_offsets: Iterable[int | str] | None = None,
+    now: datetime | None = None,
 ) -> tuple:
-    """A scheduled round's new values (None: unchanged), every wrong one reported at once."""
+    """A scheduled round's new values (None: unchanged), checked without changing the round;
+    RoundError reports every wrong one at once (a form whose other fields are already refused
+    still shows these)."""
+    now = now or utcnow()
     problems = _Problems()
     new_version = (
         problems.check(_published_version, version) if version is not None else round_.version
@@ -529,31 +532,6 @@ def _check_update(
         problems.check(_check_period_free, new_version, label, round_.id)
     problems.raise_any()
     return new_version, label, new_opens, new_closes, countries, offsets
-
-
-def check_update(
-    round_: Round,
-    *,
-    version: QuestionnaireVersion | int | None = None,
-    period_label: str | None = None,
-    opens_at: datetime | None = None,
-    closes_at: datetime | None = None,
-    country_ids: Iterable[int] | None = None,
-    reminder_offsets: Iterable[int | str] | None = None,
-    now: datetime | None = None,
-) -> None:
-    """Check a scheduled round's edit without changing it; RoundError reports every wrong value
-    (a form whose other fields are already refused still shows these)."""
-    _check_update(
-        round_,
-        version=version,
-        period_label=period_label,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        country_ids=country_ids,
-        reminder_offsets=reminder_offsets,
-        now=now or utcnow(),
-    )
 
 
 def _differs(

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from surveys.accounts.models import User
 from surveys.accounts.queries import (
     countries_with_respondents,
     country_respondents,
@@ -27,7 +28,12 @@ from surveys.extensions import db
 from surveys.i18n import gettext as _
 from surveys.rounds import notices
 from surveys.rounds.models import JobRun, Round, RoundCountry
-from surveys.rounds.operations import RoundError, country_state_of
+from surveys.rounds.operations import (
+    RoundError,
+    country_state_of,
+    extend_country,
+    move_closing,
+)
 from surveys.rounds.progress import country_completion
 from surveys.rounds.state import RoundState
 
@@ -78,6 +84,27 @@ def notify_country(
         )
         count += 1
     return count
+
+
+def extend_closing(
+    round_: Round,
+    closes_at: datetime,
+    *,
+    country_id: int | None = None,
+    submitted: Collection[int],
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Move the round's closing date (or give one country a later one), then tell the
+    countries it gives time (`announce_new_closing`); returns how many notices were queued.
+    RoundError as `move_closing` and `extend_country` refuse."""
+    now = now or utcnow()
+    before = {p.country_id: p.closes_at for p in round_.participants}
+    if country_id:
+        extend_country(round_, country_id, closes_at, actor=actor, now=now)
+    else:
+        move_closing(round_, closes_at, actor=actor, now=now)
+    return announce_new_closing(round_, before, submitted=submitted, now=now)
 
 
 def announce_new_closing(

@@ -44,15 +44,13 @@ from surveys.rounds.operations import (
     check_update,
     create_cadence,
     create_round,
-    extend_country,
-    move_closing,
     plan_round,
     state_of,
     stop_cadence,
     update_round,
 )
 from surveys.rounds.reminders import (
-    announce_new_closing,
+    extend_closing,
     last_reminders,
     remindable_countries,
     reminder_targets,
@@ -408,19 +406,18 @@ def extend(round_id: int):
     form.country_id.choices = [(0, "")] + [(p.country_id, "") for p in round_.participants]
     if not form.validate_on_submit():
         return round_page(round_, extend_form=form, status=400)
-    closes_at = to_utc(form.closes_at.data, user_zone())
-    before = {p.country_id: p.closes_at for p in round_.participants}
-    now = utcnow()
     try:
-        if form.country_id.data:
-            extend_country(round_, form.country_id.data, closes_at, actor=current_user, now=now)
-        else:
-            move_closing(round_, closes_at, actor=current_user, now=now)
+        told = extend_closing(
+            round_,
+            to_utc(form.closes_at.data, user_zone()),
+            country_id=form.country_id.data,
+            submitted=counted_countries(round_.id),
+            actor=current_user,
+        )
     except RoundError as exc:
         db.session.rollback()
         form.closes_at.errors = [*form.closes_at.errors, *(p.message for p in exc.problems)]
         return round_page(round_, extend_form=form, status=400)
-    told = announce_new_closing(round_, before, submitted=counted_countries(round_.id), now=now)
     db.session.commit()
     flash(_("The closing date was changed."), "success")
     if told:
