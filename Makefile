@@ -24,7 +24,7 @@ translations: install
 	@test -f surveys/translations/fr/LC_MESSAGES/messages.mo
 
 extract-messages: install
-	$(BIN)/pybabel extract -F surveys/translations/babel.cfg -k N_ -k _l -o surveys/translations/messages.pot --no-location --sort-output --project=surveys surveys
+	$(BIN)/pybabel extract -F surveys/translations/babel.cfg -k N_ -k NP_:1,2 -k _l -o surveys/translations/messages.pot --no-location --sort-output --project=surveys surveys
 	$(BIN)/pybabel update -i surveys/translations/messages.pot -d surveys/translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 run: install translations

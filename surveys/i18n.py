@@ -34,6 +34,7 @@ from surveys.languages import (
     parse_languages,
     remember,
 )
+from surveys.translatable import Plural
 
 SESSION_LANGUAGE_KEY = "language"
 EXTENSION_KEY = "surveys.languages"
@@ -193,21 +194,30 @@ def in_language(language: str | None):
     return force_locale(locale_for(language))
 
 
-def make_translate(language: str) -> Callable[[str], str]:
+def make_translate(language: str) -> Callable[..., str]:
     """gettext in `language`, each message looked up once (identity outside an application
-    context): what workbooks, the data API and the offline workbook write their words with."""
-    if not has_app_context():
-        return lambda message: message
-    cache: dict[str, str] = {}
+    context): what workbooks, the data API and the offline workbook write their words with.
+    A `Plural` is given with its count: `t(message, count)` is the form for that count, its
+    parameters still to fill in."""
+    cache: dict[object, str] = {}
 
-    def translate(message: str) -> str:
-        found = cache.get(message)
+    def translate(message: str | Plural, count: int = 1) -> str:
+        key = (message, count) if isinstance(message, Plural) else message
+        found = cache.get(key)
         if found is None:
-            with in_language(language):
-                found = cache[message] = gettext(message)
+            found = cache[key] = _translated(message, count, language)
         return found
 
     return translate
+
+
+def _translated(message: str | Plural, count: int, language: str) -> str:
+    if not has_app_context():
+        return message.english(count) if isinstance(message, Plural) else message
+    with in_language(language):
+        if isinstance(message, Plural):
+            return translations().ungettext(message.singular, message.plural, count)
+        return gettext(message)
 
 
 def select_locale() -> str:

@@ -58,3 +58,26 @@ def test_an_export_of_one_submission_says_submission(app):
         with in_language("fr"):
             page = render_template("export/_job_status.html", job=job, percent=str)
         assert "0 sur 1 soumission (" in page
+
+
+def test_a_length_limit_of_the_functional_core_follows_its_count(app):
+    """The text kinds' limit is a `Plural`: a limit of one character reads in the singular, in
+    English, on a French page and in a French workbook's validation message."""
+    from surveys.i18n import make_translate
+    from surveys.questionnaire.kinds.base import Message
+    from surveys.questionnaire.kinds.texts import AT_MOST_CHARACTERS
+    from surveys.responses.fields import translated
+
+    one, many = (
+        Message(AT_MOST_CHARACTERS, {"count": 1}),
+        Message(AT_MOST_CHARACTERS, {"count": 500}),
+    )
+    assert (str(one), str(many)) == ("Enter at most 1 character.", "Enter at most 500 characters.")
+    with app.test_request_context(), in_language("fr"):
+        assert translated(one) == "Saisissez au plus 1 caractère."
+        assert translated(many) == "Saisissez au plus 500 caractères."
+    french = make_translate("fr")
+    assert french(AT_MOST_CHARACTERS, 1) % {"count": 1} == "Saisissez au plus 1 caractère."
+    assert (
+        french(AT_MOST_CHARACTERS, 2000) % {"count": 2000} == "Saisissez au plus 2000 caractères."
+    )

@@ -39,7 +39,9 @@ from surveys.questionnaire.schema import (
 )
 from surveys.translatable import N_
 
-Translate = Callable[[str], str]
+Translate = Callable[..., str]
+"""msgid -> text in the workbook's language; `t(plural, count)` for a `Plural`
+(`surveys.i18n.make_translate`)."""
 
 
 # Columns of an area sheet (1-based).

@@ -54,6 +54,7 @@ from surveys.offline.layout import (
     cell_value,
     form_data,
 )
+from surveys.questionnaire.kinds.texts import AT_MOST_CHARACTERS
 
 PAYLOAD_CHUNK = 30_000  # characters per identity cell (a cell holds 32,767)
 MAX_MEMBERS = 2_000
@@ -335,7 +336,7 @@ def _validation(cell: AnswerCell, choice_ranges, validations, t) -> DataValidati
                 allow_blank=True,
                 showErrorMessage=True,
                 errorTitle=t(N_("Text too long")),
-                error=t(N_("Enter at most %(count)d characters.")) % {"count": cell.max_length},
+                error=t(AT_MOST_CHARACTERS, cell.max_length) % {"count": cell.max_length},
             )
         return validations[key]
     return None

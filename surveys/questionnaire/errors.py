@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from surveys.translatable import Plural
+
 MessageParam = str | int | float
 
 
@@ -23,8 +25,11 @@ class Term(str):
     __slots__ = ()
 
 
-def format_message(template: str, params: Mapping[str, MessageParam]) -> str:
-    """The template filled with its parameters (English, untranslated)."""
+def format_message(template: str | Plural, params: Mapping[str, MessageParam]) -> str:
+    """The template filled with its parameters (English, untranslated; a `Plural` takes the
+    form for its `count` parameter)."""
+    if isinstance(template, Plural):
+        template = template.english(int(params["count"]))
     return template % dict(params) if params else template
 
 

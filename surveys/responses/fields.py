@@ -23,7 +23,7 @@ from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
-from surveys.i18n import current_language, in_language, label_colon
+from surveys.i18n import current_language, in_language, label_colon, ngettext
 from surveys.i18n import gettext as _
 from surveys.questionnaire.expressions import is_answered
 from surveys.questionnaire.kinds import Kind, Message, ValueProblem
@@ -35,6 +35,7 @@ from surveys.questionnaire.kinds.statistics import META_FIELDS as STAT_META_FIEL
 from surveys.questionnaire.kinds.statistics import META_LABELS, META_TEXT_MAX
 from surveys.questionnaire.kinds.statistics import cell_field as cell_field
 from surveys.questionnaire.schema import Question, Response, localized
+from surveys.translatable import Plural
 
 STAT_META_LABELS = {meta: _l(msgid) for meta, msgid in META_LABELS.items()}
 STAT_META_HINTS = {
@@ -74,6 +75,8 @@ class AnswerInput:
 
 def translated(message: Message) -> str:
     """A kind's message in the current language."""
+    if isinstance(message.template, Plural):
+        return ngettext(*message.template, int(message.params["count"]), **message.params)
     return _(message.template, **message.params)
 
 

@@ -645,8 +645,10 @@ def explain(submission_id: int):
         return redirect(target + "#rule-summary")
     if len(text) > rule_checks.EXPLANATION_MAX:
         flash(
-            _(
+            ngettext(
+                "Enter at most %(count)d character.",
                 "Enter at most %(count)d characters.",
+                rule_checks.EXPLANATION_MAX,
                 count=rule_checks.EXPLANATION_MAX,
             ),
             "error",

@@ -24,7 +24,7 @@ from surveys.locales import decimal_mark, number_in, number_marks
 from surveys.questionnaire.errors import MessageParam, format_message
 from surveys.questionnaire.reader import Reader, join
 from surveys.questionnaire.schema import Question
-from surveys.translatable import N_
+from surveys.translatable import N_, Plural
 
 Translate = Callable[[str], str]
 """msgid -> text in the reader's language."""
@@ -37,9 +37,10 @@ NUMBER_TEXT_MAX = 40
 
 @dataclass(frozen=True)
 class Message:
-    """A msgid with its parameters, translated where it is shown."""
+    """A msgid with its parameters, translated where it is shown (a `Plural` with a `count`
+    parameter through ngettext)."""
 
-    template: str
+    template: str | Plural
     params: Mapping[str, MessageParam] = field(default_factory=dict)
 
     def __str__(self) -> str:
