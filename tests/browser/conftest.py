@@ -250,8 +250,9 @@ def sign_in(page, site: Site, email: str) -> None:
     page.goto(site.url("/login"))
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    # The post leaves the page: read the URL of the page it leads to, not of the one it leaves.
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     assert "/login" not in page.url, f"sign-in failed for {email}"
 
 

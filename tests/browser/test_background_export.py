@@ -66,8 +66,8 @@ def test_a_background_export_shows_progress_and_downloads(
     page = new_context(accept_downloads=True).new_page()
     sign_in(page, site, site.coordinator if language == "en" else site.coordinator_fr)
     page.goto(site.url("/exports/"))
-    page.get_by_role("button", name=words["prepare"]).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the post leads to the job's page: read that one's URL
+        page.get_by_role("button", name=words["prepare"]).click()
     assert "/exports/jobs/" in page.url
     status = page.locator(".export-status")
     assert words["waiting"] in status.inner_text()

@@ -64,8 +64,8 @@ def test_a_stale_save_ends_on_the_conflict_page_with_both_values_kept(site, new_
 
     # The colleague keeps their own answer; Alpha's stays in the history.
     second.check("input[value=mine]")
-    second.click("main form button[type=submit]")
-    second.wait_for_load_state()
+    with second.expect_navigation():  # the choice is stored once its post has been answered
+        second.click("main form button[type=submit]")
     assert site.query(stored) == "Beta unit"
     second.goto(
         site.url(f"/submissions/{submission_id(site)}/questions/protection_focal_point/history")

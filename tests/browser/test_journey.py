@@ -118,8 +118,10 @@ def return_with_query(page, site: Site, journey: Journey) -> None:
     assert "4" in block.locator(".review-compare").inner_text()
     block.locator("summary").click()
     block.locator("textarea[name=text]").fill(journey.query)
-    block.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    # The post brings the review page back: read the question's block on that page, not the
+    # one it leaves (which has the same block, without the query).
+    with page.expect_navigation():
+        block.locator("button[type=submit]").click()
     assert journey.query in page.locator("#q-protection_shelters").inner_text()
     page.click("form[action$='/return'] button[type=submit]")
     page.wait_for_load_state()
@@ -131,8 +133,9 @@ def answer_query_and_resubmit(page, site: Site, journey: Journey) -> None:
     thread = page.locator("#q-protection_shelters .review-thread")
     assert journey.query in thread.inner_text()
     thread.locator("textarea").fill(journey.query_answer)
-    thread.locator("button[type=submit]:not([value=no_change])").click()
-    page.wait_for_load_state()
+    # As above: the area page comes back with the answer, read it there.
+    with page.expect_navigation():
+        thread.locator("button[type=submit]:not([value=no_change])").click()
     assert journey.query_answer in page.locator("#q-protection_shelters").inner_text()
     submit(page, site)
 
@@ -141,8 +144,10 @@ def validate(page, site: Site, journey: Journey) -> None:
     page.goto(site.url(f"/review/submissions/{submission_id(site)}"))
     assert journey.query_answer in page.locator("#q-protection_shelters").inner_text()
     page.click("main a[href$='/validate']")  # what validating does, then the post
-    page.click("form[action$='/validate'] button[type=submit]")
-    page.wait_for_load_state()
+    # The tests read the page the post leads to (its confirmation): wait for it, not only for
+    # the status, which is stored before the page is sent.
+    with page.expect_navigation():
+        page.click("form[action$='/validate'] button[type=submit]")
     wait_for_status(site, "validated")
 
 

@@ -106,8 +106,10 @@ def test_an_open_query_is_one_click_away_and_blocks_submitting_until_answered(
     assert thread.is_visible()
     assert page.locator("#q-protection_shelters").locator(f"#query-{query_id}").count() == 1
     thread.locator("textarea").fill("Five: one opened in May. The answer is corrected.")
-    thread.locator("button[type=submit]:not([value=no_change])").click()
-    page.wait_for_load_state()
+    # Wait for the answer's post to come back before leaving: a goto at once may cancel it, or
+    # be answered before it is stored.
+    with page.expect_navigation():
+        thread.locator("button[type=submit]:not([value=no_change])").click()
 
     page.goto(overview)
     assert page.locator("#open-queries .badge-returned").count() == 0  # answered now
@@ -123,8 +125,8 @@ def test_a_query_closed_with_no_change_lets_the_country_submit_again(site, new_c
     page = new_context().new_page()
     sign_in(page, site, getattr(site, who))
     page.goto(site.url(f"/submissions/{submission_id(site)}/areas/protection"))
-    page.locator(f"#query-{query_id} button[value=no_change]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # its post answered (stored) before the overview is read
+        page.locator(f"#query-{query_id} button[value=no_change]").click()
     page.goto(site.url(f"/submissions/{submission_id(site)}"))
     page.click("main a[href$='/submit']")
     page.click("main form[action$='/submit'] button[type=submit]")
@@ -197,8 +199,8 @@ def test_carried_over_answers_are_to_confirm_everywhere_not_answered_nor_errors(
 
     # Confirming an area's answers turns them into answers of this round.
     page.goto(site.url(f"/submissions/{submission_id(site)}/areas/legal"))
-    page.click("button[name=action][value=confirm_all]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # its post answered (stored) before the overview is read
+        page.click("button[name=action][value=confirm_all]")
     page.goto(overview)
     legal = page.locator("nav.areas li", has=page.locator("a[href$='/areas/legal']"))
     after = legal.locator("span.muted").inner_text()
