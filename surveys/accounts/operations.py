@@ -61,6 +61,14 @@ class AccountError(ValueError):
         self.field = field
 
 
+class LockedOut(AccountError):
+    """Too many wrong passwords for the account (or from the address) until `until`."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__("", field="current_password")
+        self.until = until
+
+
 # ---------------------------------------------------------------- look-ups
 
 
@@ -425,9 +433,23 @@ def set_password_with_token(
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
+def change_password(
+    user: User, current_password: str, new_password: str, *, pending: PendingSignIn | None = None
+) -> None:
+    """Replace one's own password, knowing the current one.
+
+    `pending`: the attempt `begin_sign_in` recorded for this check (the web page's), so that
+    guesses of the current password are throttled as sign-ins are, and counted with them: a
+    signed-in session must not be a way to try passwords without limit. Raises LockedOut (with
+    the lockout's end) when locked, AccountError for a wrong password or a refused new one.
+    """
+    check_new_password(new_password, user)
+    if pending is not None and pending.locked_until is not None:
+        raise LockedOut(pending.locked_until)
     if not verify_password(user.password_hash, current_password):
         raise AccountError(_("The current password is not correct."), field="current_password")
+    if pending is not None:
+        pending.attempt.succeeded = True  # the owner knows the password: the slate is wiped
     _set_password(user, new_password)
     revoke_open_tokens(user, purpose=TokenPurpose.PASSWORD_RESET)
     record("user.password_changed", target_type="user", target_id=user.id, actor=user)

@@ -42,6 +42,7 @@ from surveys.accounts.labels import (
 from surveys.accounts.models import TokenPurpose, User, UserRole, user_countries
 from surveys.accounts.operations import (
     AccountError,
+    LockedOut,
     account_status,
     account_statuses,
     authenticate,
@@ -49,6 +50,7 @@ from surveys.accounts.operations import (
     can_manage,
     change_access,
     change_password,
+    check_new_password,
     deactivate,
     grantable_roles,
     invite_person,
@@ -253,9 +255,20 @@ def profile():
 @signed_in
 def change_own_password():
     form = ChangePasswordForm()
+    status = 200
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            change_password(current_user, form.current_password.data, form.password.data)
+            check_new_password(form.password.data, user)  # a refused new password is no guess
+            # The check of the current password counts as a sign-in attempt (committed before
+            # the check, as at sign-in, so that parallel guesses are counted one by one).
+            pending = begin_sign_in(user.email)
+            db.session.commit()
+            change_password(user, form.current_password.data, form.password.data, pending=pending)
+        except LockedOut as exc:
+            db.session.rollback()
+            form.current_password.errors.append(_lockout_message(exc.until))
+            status = 429
         except AccountError as exc:
             db.session.rollback()
             _show_error(form, exc, "password")
@@ -266,7 +279,7 @@ def change_own_password():
             flash(_("Your new password is saved. Your other sessions are signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return _no_store(
-        make_response(render_template("accounts/change_password.html", form=form), 200)
+        make_response(render_template("accounts/change_password.html", form=form), status)
     )
 
 

@@ -252,7 +252,8 @@ def make_template(
 
     write_workbook(target, layout, written, identity, secret, cover, t, carried=carried)
     part = "" if len(areas_ids) == len(definition.areas) else "-" + "-".join(areas_ids)[:60]
-    filename = f"{country.iso2}-{round_.period_label}-{language}{part}.xlsx".replace(" ", "_")
+    # Any white space (a line break included: a header cannot hold one) becomes "_".
+    filename = "_".join(f"{country.iso2}-{round_.period_label}-{language}{part}.xlsx".split())
     return Template(filename, identity)
 
 

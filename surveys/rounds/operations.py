@@ -133,7 +133,8 @@ def _published_version(version: QuestionnaireVersion | int | None) -> Questionna
 
 
 def _clean_period_label(label: str | None) -> str:
-    label = (label or "").strip()
+    """The label on one line, its spaces single: it names files and e-mail subjects."""
+    label = " ".join((label or "").split())
     if not label:
         raise RoundError(_("Give the period the round covers, e.g. 2026-H2."), "period_label")
     if len(label) > MAX_PERIOD_LABEL:

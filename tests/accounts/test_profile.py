@@ -95,6 +95,59 @@ def test_change_password_keeps_this_session_and_ends_the_others(
     assert verify_password(user.password_hash, "another long password")
 
 
+def change_own_password(client, current: str, new: str = "another long password"):
+    return client.post(
+        "/account/password", data={"current_password": current, "password": new, "confirm": new}
+    )
+
+
+def test_guessing_the_current_password_is_throttled_like_signing_in(
+    app, client, db, login, create_user
+):
+    """A borrowed or stolen session must not be a way to try passwords without limit (to learn
+    the password, and keep the account after the owner signs out everywhere)."""
+    user = create_user("analyst", email="ana@example.org")
+    login(user)
+    for number in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert change_own_password(client, f"guess {number}").status_code == 200
+    locked = change_own_password(client, "correct horse battery")
+    assert locked.status_code == 429
+    assert b"Try again in 15 minutes" in locked.data
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, "correct horse battery")
+    # The guesses count for the sign-in form too: the limit is one for both ways of guessing.
+    response = app.test_client().post(
+        "/login", data={"email": "ana@example.org", "password": "correct horse battery"}
+    )
+    assert response.status_code == 429
+
+
+def test_a_refused_new_password_is_not_counted_as_a_guess(app, client, db, login, create_user):
+    user = create_user("analyst", email="ana@example.org")
+    login(user)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1):
+        refused = change_own_password(client, "correct horse battery", new="ana@example.org")
+        assert refused.status_code == 200
+        assert b"The password must not be your email address." in refused.data
+    assert change_own_password(client, "correct horse battery").status_code == 302
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, "another long password")
+
+
+def test_the_right_current_password_clears_the_earlier_wrong_ones(
+    app, client, db, login, create_user
+):
+    user = create_user("analyst")
+    login(user)
+    for number in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        change_own_password(client, f"guess {number}")
+    assert change_own_password(client, "correct horse battery").status_code == 302
+    for number in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        assert change_own_password(client, f"again {number}").status_code == 200
+    again = change_own_password(client, "another long password", new="a third long one")
+    assert again.status_code == 302
+
+
 def test_a_stored_zone_the_system_does_not_know_falls_back_to_utc(client, db, login, create_user):
     user = create_user("analyst", timezone="Atlantis/Capital")
     user.last_login_at = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

@@ -397,3 +397,15 @@ def test_a_figure_typed_as_text_that_reads_two_ways_is_asked_again(client, db, w
         "for the decimal one.",
     )
     assert '<td data-label="Cell">E5</td>' in html
+
+
+def test_a_period_label_with_a_line_break_still_gives_the_workbook(app, client, login, world, db):
+    """A label stored with a line break (an earlier release, a hand-made post) went into the
+    download's file name: a header may not hold one, so every country's download was a 500."""
+    world.round.period_label = "2026\r\nH2"
+    db.session.commit()
+    login(world.respondent)
+    response = client.get(f"/offline/rounds/{world.round.id}/countries/{world.country.id}/workbook")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert "\n" not in disposition and "NE-2026_H2-en.xlsx" in disposition

@@ -75,6 +75,26 @@ def test_create_form_reads_dates_in_the_coordinators_zone(client, login, world, 
     assert round_.reminder_offsets == [10, 3]
 
 
+def test_a_period_label_is_kept_on_one_line(client, login, world, db):
+    """The label names the offline workbooks' files (a header, which cannot hold a line break)
+    and the e-mails' subjects: a posted line break or tab becomes one space."""
+    login(world["coordinator"])
+    response = client.post(
+        "/rounds/new",
+        data={
+            "version_id": world["version"].id,
+            "period_label": " 2026\r\n\tH2 ",
+            "opens_at": "2030-03-01T09:00",
+            "closes_at": "2030-04-30T18:00",
+            "country_ids": [world["niger"].id],
+            "reminder_offsets": "10, 3",
+            "confirm": "yes",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert db.session.query(Round).one().period_label == "2026 H2"
+
+
 def test_the_countries_of_a_new_round_are_listed_in_the_readers_alphabetical_order(
     client, login, world, create_country, create_user
 ):
