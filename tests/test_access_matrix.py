@@ -277,8 +277,16 @@ ARGUMENTS: dict[str, Argument] = {
 STAFF_REFUSED = {ADMIN: 403, COORDINATOR: 403, ANALYST: 403}
 OVERRIDES: dict[str, dict[str, object]] = {
     # Staff read every country's answers, but only the country's respondents change them.
-    "responses.area POST": STAFF_REFUSED,
-    "responses.explain POST": STAFF_REFUSED,
+    # (An analyst is not shown the draft at all: 404.)
+    "responses.area POST": {**STAFF_REFUSED, ANALYST: 404},
+    "responses.explain POST": {**STAFF_REFUSED, ANALYST: 404},
+    # A draft is the country's work in progress: its respondents, coordinators and
+    # administrators read it; analysts read what countries submitted (as results pages show it).
+    "responses.submission": {ANALYST: 404},
+    "responses.area GET": {ANALYST: 404},
+    "responses.conflicts GET": {ANALYST: 404},
+    "responses.history": {ANALYST: 404},
+    "responses.evidence_file": {ANALYST: 404},
     # A background export holds every answer: only the person who asked for it sees it (the
     # world's export was asked for by the analyst).
     "export.export_job": {COORDINATOR: 404},

@@ -293,6 +293,18 @@ def counted_countries(round_id: int) -> set[int]:
     )
 
 
+def can_read(submission: Submission, user: User) -> bool:
+    """Whether `user` may read the submission's answers, files and history, within the
+    countries they see. A draft or returned submission is the country's work in progress: its
+    respondents, the coordinators who chase and review it, and the administrators who support
+    them read it; analysts read what countries submitted, as the results pages show it."""
+    if submission.status in COUNTED_STATUSES:
+        return True
+    if user.has_role(Role.COORDINATOR, Role.ADMIN):
+        return True
+    return user.has_role(Role.RESPONDENT) and submission.country_id in user.country_ids
+
+
 def can_edit(submission: Submission, user: User) -> bool:
     """A respondent of the country, on an editable submission, while the round is open for it.
 

@@ -134,8 +134,15 @@ def _submission_or_404(submission_id: int) -> Submission:
     submission = ops.submission_for_page(submission_id)
     if submission is None:
         abort(404)
-    require_country(submission.country_id)
+    _require_readable(submission)
     return submission
+
+
+def _require_readable(submission: Submission) -> None:
+    """404, as for another country's data, for a submission the person may not read."""
+    require_country(submission.country_id)
+    if not ops.can_read(submission, current_user):
+        abort(404)
 
 
 def _submission_for_area_or_404(submission_id: int, area_id: str) -> ops.AreaRead:
@@ -144,7 +151,7 @@ def _submission_for_area_or_404(submission_id: int, area_id: str) -> ops.AreaRea
     found = ops.submission_for_area(submission_id, area_id)
     if found is None:
         abort(404)
-    require_country(found.submission.country_id)
+    _require_readable(found.submission)
     return found
 
 
@@ -931,7 +938,7 @@ def evidence_file(evidence_id: int):
     evidence = db.session.get(Evidence, evidence_id)
     if evidence is None or evidence.removed_at is not None:
         abort(404)
-    require_country(evidence.submission.country_id)
+    _require_readable(evidence.submission)
     try:
         response = send_stored(
             current_store(),

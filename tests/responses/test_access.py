@@ -1,4 +1,5 @@
-"""Who may read and change a submission: own country only, nobody once it is submitted."""
+"""Who may read and change a submission: own country only, nobody once it is submitted; a
+country's work in progress is not shown to analysts."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from surveys.responses.fields import AnswerInput
 from surveys.responses.operations import answers_by_question, save_area
+from surveys.roles import Role
 
 pytestmark = pytest.mark.usefixtures("uploads")
 
@@ -95,6 +97,34 @@ def test_coordinators_read_any_submission_but_cannot_change_it(
         data={"lock_version": started.lock_version, "legal_notes": "Edited"},
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("status", ["draft", "returned"])
+def test_an_analyst_does_not_read_a_country_s_work_in_progress(
+    client, login, world, started, with_evidence, create_user, db, status
+):
+    """Analysts read what countries submitted: a draft or returned submission, its files and
+    its history are not found for them, as on the results pages; administrators, who support
+    the respondents, read it."""
+    started.status = status
+    db.session.commit()
+    login(create_user(Role.ANALYST))
+    for url in urls(started, with_evidence.id):
+        assert status_of(client, url) == 404, url
+    login(create_user(Role.ADMIN))
+    for url in urls(started, with_evidence.id):
+        assert status_of(client, url) == 200, url
+
+
+@pytest.mark.parametrize("status", ["submitted", "validated"])
+def test_an_analyst_reads_a_submitted_submission(
+    client, login, world, started, with_evidence, create_user, db, status
+):
+    started.status = status
+    db.session.commit()
+    login(create_user(Role.ANALYST))
+    for url in urls(started, with_evidence.id):
+        assert status_of(client, url) == 200, url
 
 
 @pytest.mark.parametrize("status", ["submitted", "validated"])
