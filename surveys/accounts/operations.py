@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from babel.dates import format_datetime as babel_format_datetime
+from blinker import Namespace
 from sqlalchemy import func, select
 
 from surveys.accounts.labels import ROLE_LABELS, is_valid_timezone, role_label
@@ -572,6 +573,11 @@ def revoke_access(
     return change_access(user, roles=new_roles, countries=remaining, actor=actor)
 
 
+_signals = Namespace()
+user_deactivated = _signals.signal("user-deactivated")
+"""Sent with the deactivated user (`actor`, `now` as keywords), before the caller commits."""
+
+
 def deactivate(user: User, *, actor: User | None, now: datetime | None = None) -> None:
     """Refuse sign-in and end every live session of the user at once."""
     _require_manageable(actor, user)
@@ -584,6 +590,9 @@ def deactivate(user: User, *, actor: User | None, now: datetime | None = None) -
     user.is_enabled = False
     user.session_version += 1  # sessions carry the version in their id: all of them end now
     revoke_open_tokens(user, now=now)
+    # Slices above this one end what they hold for the person (the data API's tokens), so
+    # that a later reactivation brings back no key given out before.
+    user_deactivated.send(user, actor=actor, now=now or utcnow())
     record(
         "user.deactivated",
         target_type="user",

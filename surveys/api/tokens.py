@@ -73,12 +73,13 @@ def issue_api_token(
     return token, raw
 
 
-def revoke_api_token(token: ApiToken, by: User, now: datetime | None = None) -> bool:
-    """Stop the token at once (audited); False if it was already revoked."""
+def revoke_api_token(token: ApiToken, by: User | None, now: datetime | None = None) -> bool:
+    """Stop the token at once (audited); False if it was already revoked. `by`: None for the
+    command line."""
     if token.revoked_at is not None:
         return False
     token.revoked_at = now or utcnow()
-    token.revoked_by_id = by.id
+    token.revoked_by_id = by.id if by is not None else None
     record(
         "api_token.revoked",
         target_type="api_token",
@@ -87,6 +88,14 @@ def revoke_api_token(token: ApiToken, by: User, now: datetime | None = None) -> 
         actor=by,
     )
     return True
+
+
+def revoke_tokens_of_deactivated(user: User, *, actor: User | None, now: datetime) -> None:
+    """A deactivated person's tokens stop for good (`accounts.operations.user_deactivated`):
+    reactivating the account later gives back no key handed out before."""
+    for token in tokens_of(user):
+        if token.expires_at > now:
+            revoke_api_token(token, actor, now)
 
 
 def tokens_of(user: User) -> list[ApiToken]:

@@ -86,6 +86,30 @@ def test_a_deactivated_owners_token_stops(app, db, create_user, issue_token, api
     assert api(raw, "/api/v1/me").get_json()["error"]["code"] == "account_disabled"
 
 
+def test_a_deactivated_owners_tokens_stay_stopped_after_reactivation(
+    app, db, create_user, issue_token, api, client, login
+):
+    """Deactivating someone (they left the post) revokes their tokens, audited with who did it:
+    reactivating the account later gives back no key handed out before."""
+    admin = create_user("admin")
+    owner = create_user("analyst")
+    raw = issue_token(owner)
+    login(admin)
+    assert client.post(f"/people/{owner.id}/deactivate").status_code == 302
+    assert client.post(f"/people/{owner.id}/reactivate").status_code == 302
+    assert api(raw, "/api/v1/me").get_json()["error"]["code"] == "token_revoked"
+    [token] = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == owner.id))
+    assert token.revoked_by_id == admin.id
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "api_token.revoked", AuditEvent.target_id == token.id)
+        )
+        == 1
+    )
+
+
 def test_docs_page_shows_examples_for_each_tool(app, client):
     page = client.get("/api/docs").get_data(as_text=True)
     for marker in (
