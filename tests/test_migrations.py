@@ -109,3 +109,82 @@ def test_country_names_move_to_names_per_language_and_back(fresh_app):
             ("CI", "Ivory Coast", "Ivory Coast"),
             ("TD", "Chad", "Tchad"),
         ]
+
+
+def test_unsent_round_notices_learn_their_country_and_withdrawals_survive_a_downgrade(fresh_app):
+    """A queued reminder names its country once the recipient answers for one of the round's
+    countries only; a downgrade keeps a withdrawn message from ever going."""
+    with fresh_app.app_context():
+        upgrade(revision="7b3d9e5f1a2c")
+        with db.engine.begin() as conn:
+            for statement in (
+                "INSERT INTO countries (id, iso2, iso3, active, names) VALUES "
+                "(1, 'NE', 'NER', true, '{\"en\": \"Niger\"}'), "
+                "(2, 'ML', 'MLI', true, '{\"en\": \"Mali\"}'), "
+                "(3, 'TD', 'TCD', true, '{\"en\": \"Chad\"}')",
+                "INSERT INTO users (id, email, name, language, timezone, is_enabled, "
+                "session_version, created_at) VALUES "
+                "(1, 'ne@example.org', 'NE', 'en', 'UTC', true, 1, '2026-01-01 00:00:00'), "
+                "(2, 'both@example.org', 'Both', 'en', 'UTC', true, 1, '2026-01-01 00:00:00'), "
+                "(3, 'ne.td@example.org', 'NE, TD', 'en', 'UTC', true, 1, '2026-01-01 00:00:00')",
+                # Person 3 answers for Chad too, which is not in the round: Niger is theirs there.
+                "INSERT INTO user_countries (user_id, country_id) VALUES "
+                "(1, 1), (2, 1), (2, 2), (3, 1), (3, 3)",
+                "INSERT INTO questionnaires (id, key) VALUES (1, 'mini')",
+                "INSERT INTO questionnaire_versions (id, questionnaire_id, version, status, "
+                "definition_json, sha256, source_name, imported_at) VALUES "
+                "(1, 1, 1, 'draft', '{}', 'x', 'v1.yaml', '2026-01-01 00:00:00')",
+                "INSERT INTO rounds (id, questionnaire_version_id, period_label, opens_at, "
+                "closes_at, reminder_offsets, created_at) VALUES (1, 1, '2026-H2', "
+                "'2026-07-01 00:00:00', '2026-08-01 00:00:00', '[7]', '2026-07-01 00:00:00')",
+                "INSERT INTO round_countries (round_id, country_id) VALUES (1, 1), (1, 2)",
+            ):
+                conn.execute(sa.text(statement))
+            for message_id, user_id, kind, status in (
+                (1, 1, "round.reminder", "pending"),
+                (2, 1, "round.reminder", "failed"),
+                (3, 1, "round.reminder", "sent"),  # history: left as it was
+                (4, 2, "round.reminder", "pending"),  # Niger or Mali: cannot tell
+                (5, 3, "round.reminder", "pending"),
+                (6, 1, "submission.returned", "pending"),  # names no closing date
+            ):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO outbox_messages (id, recipient_email, user_id, round_id, "
+                        "kind, language, subject, body, status, attempts, last_error, "
+                        "created_at) VALUES (:id, 'x@example.org', :user, 1, :kind, 'en', "
+                        "'s', 'b', :status, 0, '', '2026-07-20 00:00:00')"
+                    ),
+                    {"id": message_id, "user": user_id, "kind": kind, "status": status},
+                )
+        upgrade()
+        with db.engine.begin() as conn:
+            countries = dict(
+                conn.execute(sa.text("SELECT id, country_id FROM outbox_messages")).all()
+            )
+            assert countries == {1: 1, 2: 1, 3: None, 4: None, 5: 1, 6: None}
+            conn.execute(
+                sa.text(
+                    "UPDATE outbox_messages SET status = 'withdrawn', withdrawn_reason = "
+                    "'closing_moved', withdrawn_at = '2026-07-21 00:00:00' WHERE id = 1"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "UPDATE outbox_messages SET status = 'sending', "
+                    "last_attempt_at = '2026-07-21 00:00:00' WHERE id = 4"
+                )
+            )
+        downgrade(revision="7b3d9e5f1a2c")
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT id, status, next_attempt_at, last_error FROM outbox_messages "
+                    "WHERE id IN (1, 4) ORDER BY id"
+                )
+            ).all()
+        # Withdrawn: a failed message given up on (never sent); claimed: pending again.
+        assert [tuple(row) for row in rows] == [
+            (1, "failed", None, "withdrawn: closing_moved"),
+            (4, "pending", None, ""),
+        ]

@@ -15,9 +15,18 @@ from surveys.languages import DEFAULT_LANGUAGE, LANGUAGE_CODE_LENGTH
 
 class MessageStatus(StrEnum):
     PENDING = "pending"  # waiting for its first delivery attempt
+    # A delivery claimed it (committed) and is handing it to the relay now; a claim older than
+    # the lease (a delivery that died mid-send) lapses and the message is due again.
+    SENDING = "sending"
     SENT = "sent"
     # The last attempt failed; retried at next_attempt_at, or given up when that is empty.
     FAILED = "failed"
+    # Taken back before it went: what it says was overtaken (withdrawn_reason); never sent.
+    WITHDRAWN = "withdrawn"
+
+
+# Not sent (yet): what a withdrawal may still take back.
+UNSENT = (MessageStatus.PENDING.value, MessageStatus.SENDING.value, MessageStatus.FAILED.value)
 
 
 class OutboxMessage(db.Model):
@@ -25,8 +34,16 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="known_status"),
+        CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'failed', 'withdrawn')", name="known_status"
+        ),
         CheckConstraint("attempts >= 0", name="non_negative_attempts"),
+        CheckConstraint(
+            "(withdrawn_at IS NULL) = (withdrawn_reason IS NULL)", name="withdrawal_explained"
+        ),
+        CheckConstraint(
+            "status != 'withdrawn' OR withdrawn_at IS NOT NULL", name="withdrawn_when_known"
+        ),
         Index("ix_outbox_messages_due", "status", "next_attempt_at"),
     )
 
@@ -35,6 +52,9 @@ class OutboxMessage(db.Model):
     # The account it was written for (None for an address outside the platform).
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
+    # The country it is about, for a message about one country's part in a round (None
+    # otherwise): what a change of that country's closing date looks for.
+    country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id"))
     # What it is about: "round.opening", "round.reminder", "account.invitation", ...
     kind: Mapped[str] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(LANGUAGE_CODE_LENGTH), default=DEFAULT_LANGUAGE)
@@ -51,10 +71,20 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When and why it was withdrawn (outbox.withdraw_messages), a code its sender explains,
+    # e.g. "closing_moved". Set on a message being sent at that moment too: it then went
+    # (status "sent") unless that attempt failed, and it is never retried.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(40))
 
     @property
     def will_retry(self) -> bool:
         return self.status == MessageStatus.FAILED and self.next_attempt_at is not None
+
+    @property
+    def withdrawn_too_late(self) -> bool:
+        """Withdrawn while it was being sent, and it went."""
+        return self.status == MessageStatus.SENT and self.withdrawn_at is not None
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} to {self.recipient_email} {self.status}>"

@@ -264,7 +264,10 @@ def reopen_country(
             raise RoundError(exc.message, "note") from exc
     participant = set_reopened(participant, closes_at, actor=actor, note=note)
     # A country that had not submitted learns the round is open to it again, until when.
-    announce_new_closing(round_, before, submitted={country_id} if sent_back else (), now=now)
+    # Notices not sent yet that state the old date are withdrawn first (announce_new_closing).
+    announce_new_closing(
+        round_, before, submitted={country_id} if sent_back else (), now=now, actor=actor
+    )
     return participant
 
 
@@ -365,6 +368,7 @@ def announce(submission: Submission, action: str, *, note: str = "") -> int:
             language=language,
             user_id=user.id,
             round_id=submission.round_id,
+            country_id=submission.country_id,
             kind=kind,
         )
     return len(recipients)

@@ -168,14 +168,26 @@ def extend_command(round_id, closes, zone_name, country):
     round_ = round_by_id(round_id)
     closes_at = _moment(closes, _zone(zone_name), "--closes")
     country_id = _country_ids(country)[0] if country else None
-    told = extend_closing(
+    news = extend_closing(
         round_, closes_at, country_id=country_id, submitted=counted_countries(round_.id)
     )
     target = country.upper() if country else "every country"
     db.session.commit()
     click.echo(f"Round {round_.id} now closes {closes_at:%Y-%m-%d %H:%M %Z} for {target}.")
-    if told:
-        click.echo(f"{told} respondent(s) will be told the new date.")
+    if news.told:
+        click.echo(f"{news.told} respondent(s) will be told the new date.")
+    echo_withdrawn(news.withdrawn, news.being_sent)
+
+
+def echo_withdrawn(withdrawn: int, being_sent: int) -> None:
+    """What became of the messages not sent yet that named an old closing date."""
+    if withdrawn:
+        click.echo(f"{withdrawn} message(s) not sent yet named the old closing date: withdrawn.")
+    if being_sent:
+        click.echo(
+            f"{being_sent} message(s) naming the old closing date were being sent at that "
+            "moment; any that does not go will not be tried again."
+        )
 
 
 @rounds_cli.command("cancel")

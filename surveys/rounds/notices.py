@@ -8,8 +8,10 @@ inside `in_language(recipient.language)`, so nothing depends on a request's loca
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
+import sqlalchemy as sa
 from babel.dates import format_datetime
 from flask import current_app
 
@@ -20,7 +22,7 @@ from surveys.languages import DEFAULT_LANGUAGE
 from surveys.links import absolute_url
 from surveys.notifications.letters import Notice, render_notice
 from surveys.notifications.models import OutboxMessage
-from surveys.notifications.outbox import queue_message
+from surveys.notifications.outbox import Withdrawal, queue_message, withdraw_messages
 from surveys.questionnaire.schema import localized
 from surveys.rounds.models import Round
 from surveys.rounds.progress import Completion
@@ -64,6 +66,13 @@ def respondent_link(round_: Round, country: Country) -> str:
 def round_link(round_: Round) -> str:
     return absolute_url("rounds.show", round_id=round_.id)
 
+
+# The notices to a country's respondents that state its closing date (the opening's "submit
+# before", the reminders', a new date's, the closing's "closed on"): one that has not gone yet
+# when that date moves would contradict the news (withdraw_outdated).
+DATED_COUNTRY_NOTICES = (OPENING, REMINDER, MANUAL_REMINDER, EXTENDED, CLOSING)
+# Why they were withdrawn (OutboxMessage.withdrawn_reason; the round page says it in words).
+CLOSING_MOVED = "closing_moved"
 
 ROUND_NOTICES = (
     OPENING,
@@ -134,6 +143,25 @@ def queue_notice(
         language=user.language or DEFAULT_LANGUAGE,
         user_id=user.id,
         round_id=round_.id,
+        country_id=country.id if country is not None else None,
         kind=kind,
         dedupe_key=dedupe_key,
+    )
+
+
+def withdraw_outdated(round_id: int, country_ids: Collection[int], *, now: datetime) -> Withdrawal:
+    """Withdraw the notices of the round to these countries' respondents that state a closing
+    date and have not gone yet (flush only): the countries' closing date has just moved, and
+    what tells the new one is queued after this. Messages sent, and those of other rounds or
+    countries, are left alone."""
+    if not country_ids:
+        return Withdrawal()
+    return withdraw_messages(
+        sa.and_(
+            OutboxMessage.round_id == round_id,
+            OutboxMessage.country_id.in_(list(country_ids)),
+            OutboxMessage.kind.in_(DATED_COUNTRY_NOTICES),
+        ),
+        reason=CLOSING_MOVED,
+        now=now,
     )

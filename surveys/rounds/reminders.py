@@ -23,9 +23,11 @@ from surveys.accounts.queries import (
     country_respondents,
     respondents_by_country,
 )
+from surveys.audit.operations import record
 from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.i18n import gettext as _
+from surveys.notifications.outbox import Withdrawal
 from surveys.rounds import notices
 from surveys.rounds.models import JobRun, Round, RoundCountry
 from surveys.rounds.operations import (
@@ -86,6 +88,16 @@ def notify_country(
     return count
 
 
+@dataclass(frozen=True)
+class ClosingNews:
+    """What moving closing dates did to the respondents' mail."""
+
+    told: int = 0  # notices of the new date queued
+    withdrawn: int = 0  # notices stating the old date, withdrawn before they went
+    # Stating the old date and being sent at that moment: they go unless that attempt fails.
+    being_sent: int = 0
+
+
 def extend_closing(
     round_: Round,
     closes_at: datetime,
@@ -94,26 +106,33 @@ def extend_closing(
     submitted: Collection[int],
     actor: User | None = None,
     now: datetime | None = None,
-) -> int:
+) -> ClosingNews:
     """Move the round's closing date (or give one country a later one), then tell the
-    countries it gives time (`announce_new_closing`); returns how many notices were queued.
-    RoundError as `move_closing` and `extend_country` refuse."""
+    countries it gives time (`announce_new_closing`). The page and `surveys rounds extend`
+    both come here. RoundError as `move_closing` and `extend_country` refuse."""
     now = now or utcnow()
     before = {p.country_id: p.closes_at for p in round_.participants}
     if country_id:
         extend_country(round_, country_id, closes_at, actor=actor, now=now)
     else:
         move_closing(round_, closes_at, actor=actor, now=now)
-    return announce_new_closing(round_, before, submitted=submitted, now=now)
+    return announce_new_closing(round_, before, submitted=submitted, now=now, actor=actor)
 
 
 def announce_new_closing(
-    round_: Round, before: Mapping[int, datetime], *, submitted: Collection[int], now: datetime
-) -> int:
-    """Tell the respondents of each country whose closing date has just moved later its new
-    date, while the round is open for it and it has not submitted (`before`: each country's
-    closing date before the change). Returns how many notices were queued."""
-    count = 0
+    round_: Round,
+    before: Mapping[int, datetime],
+    *,
+    submitted: Collection[int],
+    now: datetime,
+    actor: User | None = None,
+) -> ClosingNews:
+    """After countries' closing dates moved (`before`: each country's closing date before the
+    change), in the same transaction: withdraw the notices not sent yet that state an old date
+    (`withdraw_outdated_notices`), then tell the respondents of each country whose date moved
+    later its new date, while the round is open for it and it has not submitted."""
+    withdrawal = withdraw_outdated_notices(round_, before, now=now, actor=actor)
+    told = 0
     for participant in round_.participants:
         was = before.get(participant.country_id)
         if (
@@ -124,8 +143,42 @@ def announce_new_closing(
             or round_.cancelled_at is not None
         ):
             continue
-        count += notify_country(notices.EXTENDED, round_, participant)
-    return count
+        told += notify_country(notices.EXTENDED, round_, participant)
+    return ClosingNews(told, len(withdrawal.withdrawn), len(withdrawal.being_sent))
+
+
+def withdraw_outdated_notices(
+    round_: Round, before: Mapping[int, datetime], *, now: datetime, actor: User | None = None
+) -> Withdrawal:
+    """Withdraw the notices of the round not sent yet that state the closing date of a country
+    whose date has moved since `before` (flush only), and say so in the audit log.
+
+    A respondent then never receives "closes on 10 January" after "now closes on 31 January",
+    however long the mail relay kept it: the news of the new date (or of the closing) is queued
+    after this, and says what holds."""
+    moved = [
+        participant
+        for participant in round_.participants
+        if participant.country_id in before
+        and participant.closes_at != before[participant.country_id]
+    ]
+    withdrawal = notices.withdraw_outdated(
+        round_.id, [participant.country_id for participant in moved], now=now
+    )
+    if withdrawal:
+        record(
+            "round.notices_withdrawn",
+            target_type="round",
+            target_id=round_.id,
+            details={
+                "countries": [participant.country.iso2 for participant in moved],
+                "reason": notices.CLOSING_MOVED,
+                "messages": withdrawal.withdrawn,
+                "being_sent": withdrawal.being_sent,
+            },
+            actor=actor,
+        )
+    return withdrawal
 
 
 def send_reminder_now(

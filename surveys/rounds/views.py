@@ -25,7 +25,7 @@ from surveys.notifications.outbox import ResendError, can_resend, resend
 from surveys.questionnaire.models import PUBLISHED, Questionnaire, QuestionnaireVersion
 from surveys.responses.operations import counted_countries, round_answers
 from surveys.roles import Role
-from surveys.rounds import overview
+from surveys.rounds import notices, overview
 from surveys.rounds.forms import (
     ActionForm,
     CadenceForm,
@@ -370,6 +370,7 @@ def round_page(
                 if can_resend(m, recipient_active=m.user_id not in deactivated)
             },
             message_filters={"round_id": round_.id, **filters},
+            closing_moved=notices.CLOSING_MOVED,
             remindable=remindable,
             RoundState=RoundState,
         ),
@@ -407,7 +408,7 @@ def extend(round_id: int):
     if not form.validate_on_submit():
         return round_page(round_, extend_form=form, status=400)
     try:
-        told = extend_closing(
+        news = extend_closing(
             round_,
             to_utc(form.closes_at.data, user_zone()),
             country_id=form.country_id.data,
@@ -420,12 +421,32 @@ def extend(round_id: int):
         return round_page(round_, extend_form=form, status=400)
     db.session.commit()
     flash(_("The closing date was changed."), "success")
-    if told:
+    if news.told:
         flash(
             ngettext(
                 "%(num)d respondent was told the new date.",
                 "%(num)d respondents were told the new date.",
-                told,
+                news.told,
+            ),
+            "info",
+        )
+    if news.withdrawn:
+        flash(
+            ngettext(
+                "%(num)d message not sent yet named the old closing date: it was withdrawn.",
+                "%(num)d messages not sent yet named the old closing date: they were withdrawn.",
+                news.withdrawn,
+            ),
+            "info",
+        )
+    if news.being_sent:
+        flash(
+            ngettext(
+                "%(num)d message naming the old closing date was being sent at that moment; "
+                "if it does not go, it will not be tried again.",
+                "%(num)d messages naming the old closing date were being sent at that moment; "
+                "those that do not go will not be tried again.",
+                news.being_sent,
             ),
             "info",
         )

@@ -18,8 +18,9 @@ from surveys.columns import utcnow
 from surveys.export.models import ArchivedWorkbook
 from surveys.extensions import db
 from surveys.logs import configure_process_logging
-from surveys.rounds.commands import in_english, round_by_id
+from surveys.rounds.commands import echo_withdrawn, in_english, round_by_id
 from surveys.rounds.operations import close_now, open_now
+from surveys.rounds.reminders import withdraw_outdated_notices
 from surveys.scheduling.jobs import close_round, open_round
 
 # The scheduler process (surveys.scheduling.process) brings APScheduler: it is imported when the
@@ -79,7 +80,11 @@ def close_now_command(round_id):
 
     round_ = round_by_id(round_id)
     now = utcnow()
+    before = {p.country_id: p.closes_at for p in round_.participants}
     close_now(round_, now=now)
+    # Reminders not sent yet still name the date it would have closed on: withdrawn, and the
+    # closing notices queued next say what holds.
+    withdrawal = withdraw_outdated_notices(round_, before, now=now)
     db.session.commit()
     queued = close_round(round_id, now=now)
     archived = db.session.scalars(
@@ -89,3 +94,4 @@ def close_now_command(round_id):
         f"Round {round_id} ({round_.period_label}) is closed; {queued} notices queued; "
         f"archived: {', '.join(archived) or 'none'}."
     )
+    echo_withdrawn(len(withdrawal.withdrawn), len(withdrawal.being_sent))
