@@ -31,6 +31,7 @@ from surveys.results.operations import snapshot_submission
 from surveys.review.operations import add_query, resolve_all
 from surveys.review.queries import queries_for, unanswered_queries
 from surveys.roles import Role
+from surveys.rounds import notices
 from surveys.rounds.models import Round, RoundCountry
 from surveys.rounds.operations import RoundError, check_reopen, set_reopened
 from surveys.rounds.reminders import announce_new_closing
@@ -183,8 +184,28 @@ def submit(
     submission.submitted_by_id = actor.id
     _change_status(submission, actor, Action.SUBMIT)
     snapshot_submission(submission, "submitted")
+    _withdraw_chasing(submission, actor, now)
     _announce_if(notify, submission, Action.SUBMIT)
     return submission
+
+
+def _withdraw_chasing(submission: Submission, actor: User, now: datetime) -> None:
+    """Reminders to the country not sent yet (the relay was down) would ask it to submit what
+    it just did: withdrawn, and said in the audit log."""
+    withdrawal = notices.withdraw_chasing(submission.round_id, submission.country_id, now=now)
+    if withdrawal:
+        record(
+            "round.notices_withdrawn",
+            target_type="round",
+            target_id=submission.round_id,
+            details={
+                "countries": [submission.country.iso2],
+                "reason": notices.COUNTRY_SUBMITTED,
+                "messages": withdrawal.withdrawn,
+                "being_sent": withdrawal.being_sent,
+            },
+            actor=actor,
+        )
 
 
 def return_for_changes(

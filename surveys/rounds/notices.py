@@ -73,6 +73,10 @@ def round_link(round_: Round) -> str:
 DATED_COUNTRY_NOTICES = (OPENING, REMINDER, MANUAL_REMINDER, EXTENDED, CLOSING)
 # Why they were withdrawn (OutboxMessage.withdrawn_reason; the round page says it in words).
 CLOSING_MOVED = "closing_moved"
+# The notices that ask a country's respondents to submit: one that has not gone yet when the
+# country submits would chase a country that already did (withdraw_chasing).
+CHASING_NOTICES = (REMINDER, MANUAL_REMINDER, EXTENDED)
+COUNTRY_SUBMITTED = "country_submitted"
 
 ROUND_NOTICES = (
     OPENING,
@@ -146,6 +150,20 @@ def queue_notice(
         country_id=country.id if country is not None else None,
         kind=kind,
         dedupe_key=dedupe_key,
+    )
+
+
+def withdraw_chasing(round_id: int, country_id: int, *, now: datetime) -> Withdrawal:
+    """Withdraw the reminders (and news of a later date) to the country's respondents for this
+    round that have not gone yet (flush only): the country has just submitted."""
+    return withdraw_messages(
+        sa.and_(
+            OutboxMessage.round_id == round_id,
+            OutboxMessage.country_id == country_id,
+            OutboxMessage.kind.in_(CHASING_NOTICES),
+        ),
+        reason=COUNTRY_SUBMITTED,
+        now=now,
     )
 
 

@@ -371,6 +371,7 @@ def round_page(
             },
             message_filters={"round_id": round_.id, **filters},
             closing_moved=notices.CLOSING_MOVED,
+            country_submitted=notices.COUNTRY_SUBMITTED,
             remindable=remindable,
             RoundState=RoundState,
         ),

@@ -273,3 +273,37 @@ def test_the_round_page_shows_a_withdrawn_message_and_why(db, client, login, wor
     assert "withdrawn" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(OutboxMessage, withdrawn.id).status == "withdrawn"
+
+
+def test_a_country_that_submits_gets_no_stuck_reminder_afterwards(
+    db, client, login, world, create_submission, monkeypatch
+):
+    """The reminders to submit that waited for the relay are withdrawn when the country
+    submits: its respondents are not asked to submit what they sent. Another country's
+    reminders still go, and the round page says why Niger's did not."""
+    from surveys.review import workflow
+    from tests.review.builders import stub_completeness
+
+    people, round_ = world["people"], world["round"]
+    _opening_sent_then_reminders_stuck(db, world)
+    stub_completeness(monkeypatch, [])
+    submission = create_submission(round_, world["niger"], {"legal_tip_offence": "partly"})
+    workflow.submit(submission, people["ne_en"])
+    db.session.commit()
+
+    mails = relay_back(utcnow())
+    for key in ("ne_en", "ne_fr"):
+        assert not any(m.kind in notices.CHASING_NOTICES for m in mails_to(mails, people[key]))
+    assert [m.kind for m in mails_to(mails, people["ml_en"])] == ["round.reminder"] * 2
+    to_both = mails_to(mails, people["both"])
+    assert all("(Mali)" in m.subject for m in to_both if m.kind == "round.reminder")
+    assert sum(m.kind == "round.reminder" for m in to_both) == 2
+
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "round.notices_withdrawn")
+    ).one()
+    assert event.details["reason"] == notices.COUNTRY_SUBMITTED
+    assert len(event.details["messages"]) == 6  # Niger's three respondents, two offsets each
+    login(world["coordinator"])
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert "Not sent: the country submitted before it went" in page
