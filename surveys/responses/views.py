@@ -744,20 +744,26 @@ def _error_subjects(
     questions = {q.id: q for q in area_.questions}
     subjects = {}
     for name in errors:
-        question_id, *rest = name.split("-")  # question ids never hold a "-"
-        question = questions.get(question_id)
+        question = questions.get(name.split("-", 1)[0])  # question ids never hold a "-"
         if question is None:
             continue
-        subject = numbers[question_id]
-        table = question.statistics
-        if table is not None and len(rest) == 3:
-            row = next((r for r in table.rows if r.id == rest[0]), None)
-            column = next((c for c in table.columns if c.id == rest[2]), None)
-            if row and column:
-                subject += f" {localized(row.label, language)}, {rest[1]}, "
-                subject += localized(column.label, language)
-        subjects[name] = subject
+        cell = _cell_label(question, name, language)
+        subjects[name] = numbers[question.id] + (f" {cell}" if cell else "")
     return subjects
+
+
+def _cell_label(question: Question, name: str, language: str) -> str | None:
+    """ "Persons prosecuted, 2025, Male" for a figure of a statistics table, else None."""
+    table = question.statistics
+    parts = name.split("-")
+    if table is None or len(parts) != 4:
+        return None
+    _question, row_id, year, column_id = parts
+    row = next((r for r in table.rows if r.id == row_id), None)
+    column = next((c for c in table.columns if c.id == column_id), None)
+    if row is None or column is None:
+        return None
+    return f"{localized(row.label, language)}, {year}, {localized(column.label, language)}"
 
 
 def _errors_beside_fields(
@@ -849,7 +855,8 @@ class RefusedValue:
 
     name: str  # the area form's field (the box's name and id)
     question: Question
-    label: str  # the box's: a table's row, year and column, or the field's label
+    label: str  # the box's: a figure's row, year and column (its question is the legend), or
+    # the field's label
     summary: str  # the error summary's line, naming the question (and the figure)
     message: str
     typed: str | None  # None: nothing to type again (a file)
@@ -878,13 +885,13 @@ def _refused_values(
             if name not in errors:
                 continue
             field = form._fields.get(name)
-            is_cell = question.statistics is not None and name.count("-") == 3
+            cell = _cell_label(question, name, language)
             typed = merge.refused.get(name)
             refused.append(
                 RefusedValue(
                     name=name,
                     question=question,
-                    label=subjects[name] if is_cell or field is None else field.label.text,
+                    label=cell or (field.label.text if field is not None else subjects[name]),
                     summary=_("%(label)s: %(value)s", label=subjects[name], value=errors[name]),
                     message=errors[name],
                     typed=None if name not in merge.refused else str(typed or ""),

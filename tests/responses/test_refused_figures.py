@@ -252,6 +252,9 @@ def test_the_conflict_page_shows_the_refused_figures_as_typed_with_their_message
         assert 'aria-invalid="true"' in cell and f'aria-describedby="{name}-error"' in cell
         message = re.search(rf'<p class="error-message" id="{name}-error">([^<]*)</p>', html)
         assert text.endswith(html_lib.unescape(message.group(1)))
+    # Each box is labelled with its figure, under its question's legend.
+    assert "<legend>2.5 Criminal justice statistics</legend>" in html
+    assert f'<label for="{Q}-prosecuted-2025-male">Persons prosecuted, 2025, Male</label>' in html
     # The valid figure and the source are saved; the focal point stays the colleague's, the
     # respondent's kept as a conflict revision to choose.
     assert _stored(db, submission)["cells"] == {
