@@ -22,7 +22,8 @@ A field whose input is refused (a figure that is no number, a text too long) is 
 stored value stands, as if it were untouched, and the question's other changes are taken (the
 other figures and the source of a table). The page shows what was typed in it, with its
 message and the print it was changed from, so the next save sends it again; nothing typed is
-lost and nothing refused is stored.
+lost and nothing refused is stored. When the post is also a conflict, the conflict page shows
+the refused fields in the same way and sends them again with the choices.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from flask import (
@@ -28,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from surveys.access import allow, require_country, signed_in
@@ -48,13 +50,18 @@ from surveys.inputs import parse_id, parse_ids
 from surveys.locales import number_marks
 from surveys.questionnaire.expressions import parse, referenced_ids
 from surveys.questionnaire.operations import find_version
-from surveys.questionnaire.schema import Area, Definition, localized
+from surveys.questionnaire.schema import Area, Definition, Question, localized
 from surveys.responses import area_html, rule_checks
 from surveys.responses import evidence as evidence_ops
 from surveys.responses import merge as merge_ops
 from surveys.responses import operations as ops
 from surveys.responses.fields import STAT_META_LABELS, AnswerInput, answer_display, kind_of
-from surveys.responses.forms import area_form_class, posted_part, question_numbers
+from surveys.responses.forms import (
+    area_form_class,
+    posted_part,
+    question_label,
+    question_numbers,
+)
 from surveys.responses.merge import Merge
 from surveys.responses.models import Evidence, RevisionSource, Submission
 from surveys.responses.presentation import stat_table
@@ -512,9 +519,14 @@ def _save(
     definition: Definition,
     area_: Area,
     form_class,
+    posted: MultiDict | None = None,
+    earlier_conflicts: Sequence[int] = (),
 ):
-    """`answers`: the submission's, read with it; `previous`: see `ops.AreaRead`."""
-    posted = request.form  # once: each request.form goes through the request proxy
+    """`answers`: the submission's, read with it; `previous`: see `ops.AreaRead`. `posted`: the
+    area's fields, when not the request's form (the values carried by a conflict page);
+    `earlier_conflicts`: revisions still to choose from, shown with any this post adds."""
+    if posted is None:
+        posted = request.form  # once: each request.form goes through the request proxy
     language = current_language()  # once: it asks Babel for the locale each time
     based_on = parse_id(posted.get("lock_version")) or 0
     if posted.get("action") == "confirm_all":
@@ -561,8 +573,12 @@ def _save(
     if stored is None:
         return _busy_response()
     merge, result, evidence_errors = stored
-    if result.conflicts:
-        return _conflict_response(sub, definition, area_, result)
+    if result.conflicts or earlier_conflicts:
+        # What this post could not store is shown with the choices, as typed: a conflict page
+        # that left it out would lose it without a word.
+        refused = _refused_values(definition, area_, form_class, merge, evidence_errors, language)
+        revision_ids = [*earlier_conflicts, *(c.mine.id for c in result.conflicts)]
+        return _conflict_response(sub, definition, area_, revision_ids, refused)
     errors = {**merge.errors, **evidence_errors}
     answers = result.answers  # as written: nothing read again
     hidden = ops.hidden_ids(definition, answers)
@@ -737,20 +753,26 @@ def _error_subjects(
     questions = {q.id: q for q in area_.questions}
     subjects = {}
     for name in errors:
-        question_id, *rest = name.split("-")  # question ids never hold a "-"
-        question = questions.get(question_id)
+        question = questions.get(name.split("-", 1)[0])  # question ids never hold a "-"
         if question is None:
             continue
-        subject = numbers[question_id]
-        table = question.statistics
-        if table is not None and len(rest) == 3:
-            row = next((r for r in table.rows if r.id == rest[0]), None)
-            column = next((c for c in table.columns if c.id == rest[2]), None)
-            if row and column:
-                subject += f" {localized(row.label, language)}, {rest[1]}, "
-                subject += localized(column.label, language)
-        subjects[name] = subject
+        cell = _cell_label(question, name, language)
+        subjects[name] = numbers[question.id] + (f" {cell}" if cell else "")
     return subjects
+
+
+def _cell_label(question: Question, name: str, language: str) -> str | None:
+    """ "Persons prosecuted, 2025, Male" for a figure of a statistics table, else None."""
+    table = question.statistics
+    parts = name.split("-")
+    if table is None or len(parts) != 4:
+        return None
+    _question, row_id, year, column_id = parts
+    row = next((r for r in table.rows if r.id == row_id), None)
+    column = next((c for c in table.columns if c.id == column_id), None)
+    if row is None or column is None:
+        return None
+    return f"{localized(row.label, language)}, {year}, {localized(column.label, language)}"
 
 
 def _errors_beside_fields(
@@ -813,8 +835,13 @@ def _apply_evidence_changes(sub: Submission, area_: Area) -> dict[str, str]:
 # --------------------------------------------------------------------------- conflicts
 
 
-def _conflict_response(sub: Submission, definition: Definition, area_: Area, result):
-    revision_ids = [c.mine.id for c in result.conflicts]
+def _conflict_response(
+    sub: Submission,
+    definition: Definition,
+    area_: Area,
+    revision_ids: list[int],
+    refused: Sequence[RefusedValue] = (),
+):
     url = url_for("responses.conflicts", submission_id=sub.id, area_id=area_.id, r=revision_ids)
     if _wants_json():
         return jsonify(
@@ -827,10 +854,83 @@ def _conflict_response(sub: Submission, definition: Definition, area_: Area, res
                 ),
             }
         ), 409
-    return _render_conflicts(sub, definition, area_, revision_ids), 409
+    return _render_conflicts(sub, definition, area_, revision_ids, refused), 409
 
 
-def _render_conflicts(sub: Submission, definition: Definition, area_: Area, revision_ids):
+@dataclass(frozen=True)
+class RefusedValue:
+    """Something a post could not store, shown on the conflict page that answers it: a value
+    with its box holding what was typed (sent again with the choices), or a refused file."""
+
+    name: str  # the area form's field (the box's name and id)
+    question: Question
+    label: str  # the box's: a figure's row, year and column (its question is the legend), or
+    # the field's label
+    summary: str  # the error summary's line, naming the question (and the figure)
+    message: str
+    typed: str | None  # None: nothing to type again (a file)
+    base: str = merge_ops.EMPTY_PRINT  # the print of the value it was changed from
+    multiline: bool = False
+
+
+def _refused_values(
+    definition: Definition,
+    area_: Area,
+    form_class,
+    merge: Merge,
+    evidence_errors: dict[str, str],
+    language: str,
+) -> list[RefusedValue]:
+    """The values of `merge` refused and set aside, and the files refused, in the page's order."""
+    errors = {name: merge.errors[name] for name in merge.refused if name in merge.errors}
+    errors.update(evidence_errors)
+    if not errors:
+        return []
+    subjects = _error_subjects(definition, area_, errors, language)
+    form = form_class(formdata=None)
+    refused = []
+    for question in area_.questions:
+        for name in [*merge_ops.question_field_names(form, question), f"{question.id}-evidence"]:
+            if name not in errors:
+                continue
+            field = form._fields.get(name)
+            cell = _cell_label(question, name, language)
+            typed = merge.refused.get(name)
+            refused.append(
+                RefusedValue(
+                    name=name,
+                    question=question,
+                    label=cell or (field.label.text if field is not None else subjects[name]),
+                    summary=_("%(label)s: %(value)s", label=subjects[name], value=errors[name]),
+                    message=errors[name],
+                    typed=None if name not in merge.refused else str(typed or ""),
+                    base=merge.base.get(name, merge_ops.EMPTY_PRINT),
+                    multiline=field is not None and field.type == "TextAreaField",
+                )
+            )
+    return refused
+
+
+def _carried_values(area_: Area, formdata: MultiDict) -> MultiDict | None:
+    """The refused values a conflict page sends back (corrected or not) as an area post of
+    those fields only, each with the print of the value its first page showed (`base`)."""
+    base = merge_ops.read_base(formdata.get("base"))
+    own = {q.id for q in area_.questions}
+    names = [name for name in base if name.split("-", 1)[0] in own and name in formdata]
+    if not names:
+        return None
+    carried = MultiDict([(name, value) for name in names for value in formdata.getlist(name)])
+    carried["base"] = json.dumps({name: base[name] for name in names})
+    return carried
+
+
+def _render_conflicts(
+    sub: Submission,
+    definition: Definition,
+    area_: Area,
+    revision_ids,
+    refused: Sequence[RefusedValue] = (),
+):
     revisions = ops.conflict_revisions(sub, revision_ids)
     answers = ops.answers_by_question(sub)
     items = []
@@ -855,6 +955,13 @@ def _render_conflicts(sub: Submission, definition: Definition, area_: Area, revi
         saved_by="own" if own and len(own) == len(items) else "mixed" if own else "others",
         numbers=question_numbers(definition),
         base={q.id: ops.answer_fingerprint(stored) for q, _r, stored in items},
+        refused=refused,
+        # Each typed value with the print it was changed from, as the area page sends it.
+        refused_base=json.dumps(
+            {r.name: r.base for r in refused if r.typed is not None},
+            separators=(",", ":"),
+        ),
+        question_label=lambda q: question_label(definition, q, current_language()),
         localized=localized,
         answer_display=answer_display,
         editable=ops.can_edit(sub, current_user),
@@ -900,8 +1007,22 @@ def resolve(submission_id: int, area_id: str):
     )
     if result is None:
         return _busy_response()
-    if result.conflicts:
-        ids = [c.mine.id for c in result.conflicts]
+    ids = [c.mine.id for c in result.conflicts]
+    carried = _carried_values(area_, request.form)
+    if carried is not None:
+        # The values the area post could not store, as corrected here (or not): saved as that
+        # post would have saved them, after the choices. Still refused: the area page shows
+        # them again; a new conflict: this page again, with them.
+        if not ids:
+            flash(_("Your choices were saved."), "success")
+        carried["lock_version"] = str(sub.lock_version)
+        form_class = area_form_class(
+            definition, area_, current_language(), sub.round.version.sha256
+        )
+        return _save(
+            sub, result.answers, None, definition, area_, form_class, carried, earlier_conflicts=ids
+        )
+    if ids:
         return _render_conflicts(sub, definition, area_, ids), 409
     flash(_("Your choices were saved."), "success")
     return redirect(url_for("responses.area", submission_id=sub.id, area_id=area_.id))

@@ -72,3 +72,54 @@ def test_a_stale_save_ends_on_the_conflict_page_with_both_values_kept(site, new_
     )
     history = second.locator("main").inner_text()
     assert "Alpha unit" in history and "Beta unit" in history
+
+
+def _table(session) -> dict:
+    from surveys.responses.models import Answer
+
+    return session.scalar(
+        sa.select(Answer.value).where(Answer.question_id == "protection_statistics")
+    )
+
+
+@on_both_databases
+def test_a_figure_refused_in_a_stale_save_is_on_the_conflict_page_as_typed(site, new_context):
+    """A stale save without JavaScript that also has a refused figure: the conflict page shows
+    the figure as typed with its message; corrected there, it is saved with the choice."""
+    first = open_protection_page(new_context, site, site.respondent)
+    second = open_protection_page(new_context, site, site.colleague)
+
+    first.fill("#protection_focal_point", "Alpha unit")
+    assert save_draft(first) == 200
+    second.fill("#protection_focal_point", "Beta unit")
+    second.fill("#protection_statistics-prosecuted-2025-female", "2")
+    second.fill("#protection_statistics-prosecuted-2025-male", "abc")
+    second.fill("#protection_statistics-source", "Ministry of Justice")
+    assert save_draft(second) == 409
+
+    main = second.locator("main").inner_text()
+    assert "Someone else changed these answers" in main
+    assert "Alpha unit" in main and "Beta unit" in main
+    summary = second.locator("#error-summary")
+    assert "2.5 Persons prosecuted, 2025, Male: Enter a number." in summary.inner_text()
+    box = second.locator("#protection_statistics-prosecuted-2025-male")
+    assert box.input_value() == "abc"
+    assert box.get_attribute("aria-invalid") == "true"
+    assert second.locator("#protection_statistics-prosecuted-2025-male-error").inner_text() == (
+        "Enter a number."
+    )
+    # The summary's link leads to the box.
+    summary.get_by_role("link").click()
+    assert second.evaluate("document.activeElement.id") == box.get_attribute("id")
+    # The valid figure and the source were saved; the refused one was not.
+    assert site.query(_table)["cells"] == {"prosecuted|2025|female": 2}
+    assert site.query(_table)["source"] == "Ministry of Justice"
+
+    box.fill("7")
+    second.check("#choice-protection_focal_point-mine")
+    with second.expect_navigation():
+        second.click("main form button[type=submit]")
+    assert "Your choices were saved." in second.locator("main").inner_text()
+    assert site.query(_table)["cells"] == {"prosecuted|2025|female": 2, "prosecuted|2025|male": 7}
+    assert second.input_value("#protection_statistics-prosecuted-2025-male") == "7"
+    assert second.input_value("#protection_focal_point") == "Beta unit"

@@ -234,6 +234,37 @@ def test_a_refused_file_is_named_with_the_types_accepted(
     assert "Joignez un PDF, un document bureautique (docx, xlsx, odt, ods)" in html
 
 
+def test_a_refused_file_is_reported_on_the_conflict_page_too(app, client, login, world, started):
+    """A post without a script that is both stale and carries a refused file: the conflict page
+    says the file was not attached, and why (it used to say nothing of it)."""
+    colleague = app.test_client()
+    login(world.respondent)
+    login(world.colleague, on=colleague)
+    url = f"/submissions/{started.id}/areas/legal"
+    mine = form_state(client, started.id, "legal")
+    assert (
+        colleague.post(
+            url, data={**form_state(colleague, started.id, "legal"), "legal_notes": "Theirs"}
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        url,
+        data={
+            **mine,
+            "legal_notes": "Mine",
+            "legal_tip_offence-evidence": (io.BytesIO(b"#!/bin/sh\n"), "run.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 409
+    html = unescape(response.get_data(as_text=True))
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    assert "“run.pdf” was not attached: this type of file is not accepted" in summary
+    assert "Mine" in html and "Theirs" in html  # the conflict, as before
+    assert "legal_tip_offence" not in evidence_by_question(started)
+
+
 def test_an_empty_or_misnamed_file_is_named_too(app, world, started, uploads):
     for data, name, message, limit in (
         (b"", "empty.pdf", "“empty.pdf” was not attached: the file is empty.", None),

@@ -13,6 +13,7 @@ import re
 import pytest
 
 from surveys.responses.operations import answers_by_question
+from surveys.roles import Role
 from tests.crawl import forms_of_page
 from tests.responses import test_rules
 from tests.responses.test_merging import Page
@@ -209,3 +210,174 @@ def test_a_refused_number_does_not_lose_the_comment_typed_with_it(app, client, d
     db.session.expire_all()
     answer = answers_by_question(submission)["protection_shelters"]
     assert (answer.value, answer.comment) == (COMPLETE["protection_shelters"], "Two new")
+
+
+# ------------------------------------------------- a refused figure and a conflict, in one post
+
+
+@pytest.fixture
+def colleague_page(app, login, create_user, ruled, table_page):
+    """A colleague's page of the same area, loaded at the same time as the respondent's."""
+    niger, _round, _respondent = ruled
+    submission, _page = table_page
+    colleague = create_user(Role.RESPONDENT, countries=[niger], name="Boubacar")
+    return Page(app, login(colleague, on=app.test_client()), submission, area="protection")
+
+
+def _conflict_page_after_refused_figures(db, table_page, colleague_page):
+    """The colleague saves the focal point; the respondent's page, loaded before, is posted
+    without a script with another focal point and the typed figures."""
+    _submission, page = table_page
+    assert colleague_page.submit(protection_focal_point="M. Boubacar").status_code == 302
+    return page.submit(protection_focal_point="Mme Aïcha", **TYPED)
+
+
+def test_the_conflict_page_shows_the_refused_figures_as_typed_with_their_messages(
+    db, table_page, colleague_page
+):
+    submission, _page = table_page
+    response = _conflict_page_after_refused_figures(db, table_page, colleague_page)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Someone else changed these answers" in html  # the conflict, as before
+    assert "Mme Aïcha" in html and "M. Boubacar" in html
+    # Each refused figure is listed at the top, linked to its box, naming row, year and column;
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    for name, text in REFUSED.items():
+        assert f'<a href="#{name}">{text}</a>' in summary
+    # its box holds what was typed, marked and described by its message.
+    for name, text in REFUSED.items():
+        cell = re.search(rf'<input [^>]*id="{name}"[^>]*>', html).group(0)
+        assert f'value="{TYPED[name]}"' in cell
+        assert 'aria-invalid="true"' in cell and f'aria-describedby="{name}-error"' in cell
+        message = re.search(rf'<p class="error-message" id="{name}-error">([^<]*)</p>', html)
+        assert text.endswith(html_lib.unescape(message.group(1)))
+    # Each box is labelled with its figure, under its question's legend.
+    assert "<legend>2.5 Criminal justice statistics</legend>" in html
+    assert f'<label for="{Q}-prosecuted-2025-male">Persons prosecuted, 2025, Male</label>' in html
+    # The valid figure and the source are saved; the focal point stays the colleague's, the
+    # respondent's kept as a conflict revision to choose.
+    assert _stored(db, submission)["cells"] == {
+        "prosecuted|2025|female": 2,
+        "prosecuted|2025|male": 5,
+        "victims_identified|2025|total": 7,
+    }
+    assert _stored(db, submission)["source"] == "Ministry of Justice"
+    assert answers_by_question(submission)["protection_focal_point"].value == "M. Boubacar"
+
+
+def _conflict_form(app, page: Page, html: str):
+    """The conflict page's form, as a browser would post it with nothing changed."""
+    [form] = [f for f in forms_of_page(app, html, page.url) if f.endpoint == "responses.resolve"]
+    return form
+
+
+CORRECTED = {
+    f"{Q}-prosecuted-2024-female": "2",
+    f"{Q}-prosecuted-2025-male": "3",
+    f"{Q}-prosecuted-2025-total": "5",
+}
+
+
+def test_the_figures_corrected_on_the_conflict_page_are_saved_with_the_choices(
+    app, db, table_page, colleague_page
+):
+    submission, page = table_page
+    conflict = _conflict_page_after_refused_figures(db, table_page, colleague_page)
+    body = _conflict_form(app, page, conflict.get_data(as_text=True)).body()
+    assert {name: body[name] for name in REFUSED} == {name: TYPED[name] for name in REFUSED}
+    body["choice-protection_focal_point"] = "mine"
+    for name, value in CORRECTED.items():
+        body[name] = value
+    resolved = page.client.post(f"{page.url}/conflicts", data=body)
+    assert resolved.status_code == 302
+    assert resolved.headers["Location"].split("#")[0].endswith(page.url)
+    assert _stored(db, submission)["cells"] == {
+        "prosecuted|2025|female": 2,
+        "prosecuted|2025|male": 3,
+        "prosecuted|2025|total": 5,
+        "prosecuted|2024|female": 2,
+        "victims_identified|2025|total": 7,
+    }
+    assert answers_by_question(submission)["protection_focal_point"].value == "Mme Aïcha"
+    shown = page.client.get(page.url).get_data(as_text=True)
+    assert "Your choices were saved." in shown and "Saved at" in shown
+
+
+def test_figures_left_refused_on_the_conflict_page_come_back_on_the_area_page(
+    app, db, table_page, colleague_page
+):
+    submission, page = table_page
+    conflict = _conflict_page_after_refused_figures(db, table_page, colleague_page)
+    form = _conflict_form(app, page, conflict.get_data(as_text=True))
+    resolved = page.client.post(form.action, data=form.body())  # the saved answer kept
+    # The choice is saved; the figures, still refused, are on the area page as typed, with
+    # their messages, as after a refused post without a conflict.
+    assert resolved.status_code == 422
+    html = resolved.get_data(as_text=True)
+    assert "Your choices were saved." in html
+    assert _below_table(html) == REFUSED
+    for name in REFUSED:
+        assert f'value="{TYPED[name]}"' in re.search(rf'<input [^>]*id="{name}"[^>]*>', html)[0]
+    assert answers_by_question(submission)["protection_focal_point"].value == "M. Boubacar"
+    assert _stored(db, submission)["cells"] == {
+        "prosecuted|2025|female": 2,
+        "prosecuted|2025|male": 5,
+        "victims_identified|2025|total": 7,
+    }
+    # That page, corrected and saved, stores them.
+    page = _shown(app, page, html)
+    assert page.submit(**CORRECTED).status_code == 302
+    assert _stored(db, submission)["cells"]["prosecuted|2025|male"] == 3
+
+
+def test_a_figure_a_colleague_changed_meanwhile_is_not_overwritten_from_the_conflict_page(
+    app, db, table_page, colleague_page
+):
+    submission, page = table_page
+    conflict = _conflict_page_after_refused_figures(db, table_page, colleague_page)
+    form = _conflict_form(app, page, conflict.get_data(as_text=True))
+    # While the conflict page is open, the colleague changes the male figure (5 -> 9).
+    assert colleague_page.submit(**{f"{Q}-prosecuted-2025-male": "9"}).status_code == 302
+    body = form.body()
+    for name, value in CORRECTED.items():
+        body[name] = value
+    again = page.client.post(form.action, data=body)
+    # Both changed it since the respondent's page showed 5: the table is a conflict, as any
+    # question changed by both, the colleague's figures stored, the corrected ones to choose.
+    assert again.status_code == 409
+    html = again.get_data(as_text=True)
+    assert "2.5 Criminal justice statistics" in html and "Keep my answer" in html
+    assert _stored(db, submission)["cells"]["prosecuted|2025|male"] == 9
+    form = _conflict_form(app, page, html)
+    body = form.body()
+    body[f"choice-{Q}"] = "mine"
+    assert page.client.post(form.action, data=body).status_code == 302
+    assert _stored(db, submission)["cells"] == {
+        "prosecuted|2025|female": 2,
+        "prosecuted|2025|male": 3,
+        "prosecuted|2025|total": 5,
+        "prosecuted|2024|female": 2,
+        "victims_identified|2025|total": 7,
+    }
+
+
+def test_a_choice_overtaken_again_is_asked_again_and_the_corrected_figures_are_saved(
+    app, db, table_page, colleague_page
+):
+    submission, page = table_page
+    conflict = _conflict_page_after_refused_figures(db, table_page, colleague_page)
+    form = _conflict_form(app, page, conflict.get_data(as_text=True))
+    # While the conflict page is open, the colleague changes the focal point again.
+    colleague_page = Page(app, colleague_page.client, submission, area="protection")
+    assert colleague_page.submit(protection_focal_point="Mme Diallo").status_code == 302
+    body = form.body()
+    body["choice-protection_focal_point"] = "mine"
+    for name, value in CORRECTED.items():
+        body[name] = value
+    again = page.client.post(form.action, data=body)
+    assert again.status_code == 409
+    html = again.get_data(as_text=True)
+    assert "Mme Aïcha" in html and "Mme Diallo" in html and 'id="error-summary"' not in html
+    assert answers_by_question(submission)["protection_focal_point"].value == "Mme Diallo"
+    assert _stored(db, submission)["cells"]["prosecuted|2025|male"] == 3
