@@ -327,12 +327,12 @@ def test_a_role_removed_by_another_request_ends_access_at_the_next_one(client, d
     data = _autosave_body(client, url, "protection_focal_point", "M. Issoufou")
     fresh_session(db)
     _elsewhere(db, sa.delete(UserRole).where(UserRole.user_id == ids["respondent"]))
-    # Still the country's reader (its page opens, read only) but no longer one who may change it.
+    # No longer a respondent: the country's draft is neither changed nor shown to them (a draft
+    # is read by its country's respondents and the secretariat only).
     refused = client.post(url, data=data, headers=JSON)
-    assert refused.status_code == 403
-    assert refused.get_json()["error"] == "read_only"
+    assert refused.status_code == 404
     fresh_session(db)
-    assert 'name="lock_version"' not in client.get(url).get_data(as_text=True)
+    assert client.get(url).status_code == 404
     fresh_session(db)
     assert client.get("/my-questionnaires").status_code == 403
 
