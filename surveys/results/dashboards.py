@@ -24,6 +24,7 @@ from surveys.responses.models import Submission
 from surveys.results.models import ScoreSnapshot
 from surveys.results.operations import (
     index_cards_for,
+    is_current,
     latest_snapshots,
     responses_by_submission,
     responses_from_inputs,
@@ -316,10 +317,17 @@ class SubmissionScores:
     responses: dict[str, Response]
     snapshot: ScoreSnapshot | None
     """The snapshot shown; None when scored on the fly from the current answers."""
+    outdated: ScoreSnapshot | None = None
+    """The latest snapshot when it was not shown: taken by earlier scoring rules."""
 
 
 def submission_scores(submission_id: int) -> SubmissionScores | None:
-    """A submission's scorecard and the very answers it was computed from."""
+    """A submission's scorecard and the very answers it was computed from.
+
+    The overview's rule (`operations.scorecards_for`): the latest snapshot when it scored the
+    round's definition under today's scoring rules, else the current answers scored now, so
+    that the page each overview number links to shows that number.
+    """
     submission = db.session.scalar(
         select(Submission)
         .options(joinedload(Submission.round))
@@ -329,15 +337,18 @@ def submission_scores(submission_id: int) -> SubmissionScores | None:
         return None
     definition = submission.round.version.definition
     snapshot = latest_snapshots([submission.id]).get(submission.id)
-    if snapshot is not None and snapshot.definition_sha256 == submission.round.version.sha256:
+    outdated = None
+    if snapshot is not None and is_current(snapshot, submission.round.version):
         responses = responses_from_inputs(snapshot.inputs)
         card = scorecard_from_dict(snapshot.result)
     else:
+        if snapshot is not None and snapshot.definition_sha256 == submission.round.version.sha256:
+            outdated = snapshot
         snapshot = None
         responses = responses_by_submission([submission.id]).get(submission.id, [])
         card = score(definition, responses)
     return SubmissionScores(
-        submission, definition, card, {r.question_id: r for r in responses}, snapshot
+        submission, definition, card, {r.question_id: r for r in responses}, snapshot, outdated
     )
 
 
