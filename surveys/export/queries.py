@@ -86,7 +86,8 @@ def questionnaire_rounds(key: str) -> list[LoadedRound]:
 def response_counts() -> dict[int, int]:
     """Questionnaire id -> the number of answers in its rounds (not cancelled), in one query.
 
-    The size of a trends workbook with responses: one Responses row per answer.
+    The size of a trends workbook with responses: one Responses row per answer of a submitted
+    or validated submission (the only ones it prints).
     """
     rows = db.session.execute(
         sa.select(QuestionnaireVersion.questionnaire_id, sa.func.count(Answer.id))
@@ -95,6 +96,7 @@ def response_counts() -> dict[int, int]:
         .join(Round, Submission.round_id == Round.id)
         .join(QuestionnaireVersion, Round.questionnaire_version_id == QuestionnaireVersion.id)
         .where(Round.cancelled_at.is_(None))
+        .where(Submission.status.in_(COUNTED_STATUSES))
         .group_by(QuestionnaireVersion.questionnaire_id)
     )
     return {questionnaire_id: count for questionnaire_id, count in rows}
