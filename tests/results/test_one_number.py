@@ -109,3 +109,69 @@ def test_the_answers_page_shows_a_questions_score_as_the_workbook_does(
             break
     else:
         raise AssertionError("no unit_maturity row")
+
+
+def _shown(cell) -> str:
+    """The cell as a spreadsheet shows it under its number format (the formats written here:
+    General, and #,##0 or 0% with fixed (0) or optional (#) decimals)."""
+    value, number_format = cell.value, cell.number_format
+    percent = number_format.endswith("%")
+    fraction = number_format.rstrip("%").partition(".")[2]
+    if not percent and not number_format.startswith("#,##0"):
+        return str(value)
+    number = value * 100 if percent else value
+    text = f"{number:,.{len(fraction)}f}"
+    optional = len(fraction) - len(fraction.rstrip("#"))
+    for _ in range(optional):  # "#" digits show only when not zero
+        if text.endswith("0"):
+            text = text[:-1]
+    return text.rstrip(".") + ("%" if percent else "")
+
+
+def test_decimal_answers_and_figures_show_every_digit_in_the_workbook_as_on_the_page(
+    client, analyst, scored_round, tmp_path
+):
+    """A percentage of 89.95 does not reach the threshold of 90 (score 0.5): the page says
+    89.95%, the workbook's cell (0.0%) showed 90.0% beside the score 0.50; a budget of 0.125
+    showed 0.13 (#,##0.##) and a figure of 12.345 read 12.35 in the workbook, 12.345 on the
+    page and in the API."""
+    from surveys.export.scorecard import build_scorecard
+    from tests.export.helpers import openpyxl_book
+
+    answers = {
+        **STRONG,
+        "protection_assisted_share": 89.95,
+        "protection_budget": 0.125,
+        "protection_statistics": {
+            "cells": {"prosecuted|2024|female": 68, "prosecuted|2024|male": 12.345},
+            "source": "Ministry of Justice",
+        },
+    }
+    round_, countries, subs = scored_round({"NE": (answers, "validated")})
+    page = _text(client.get(f"/results/submissions/{subs['NE'].id}").text)
+    share = page.split("protection_assisted_share", 1)[1].split("protection_focal_point")[0]
+    assert "89.95%" in share and " 0.50 " in share
+    budget = page.split("protection_budget", 1)[1].split("protection_assisted_share")[0]
+    assert " 0.125 " in budget
+    figures = page.split("protection_statistics", 1)[1]
+    assert " 12.345 " in figures and " 68 " in figures
+
+    path = tmp_path / "scorecard.xlsx"
+    build_scorecard(round_.id, "en", path)
+    book = openpyxl_book(path)
+    sheet = book[countries["NE"].name("en")]
+    answer = {row[1].value: _shown(row[4]) for row in sheet.iter_rows() if row[4].value is not None}
+    assert answer["protection_assisted_share"] == "89.95%"
+    assert answer["protection_budget"] == "0.125"
+    assert answer["protection_shelters"] == "6"
+    responses = book["Responses"]
+    header = [c.value for c in next(responses.iter_rows())]
+    column = header.index("Answer value")
+    tidy = {row[9].value: _shown(row[column]) for row in list(responses.iter_rows())[1:]}
+    assert tidy["protection_assisted_share"] == "89.95%"
+    assert tidy["protection_budget"] == "0.125"
+    statistics = book["Statistics"]
+    header = [c.value for c in next(statistics.iter_rows())]
+    column = header.index("Value")
+    shown = sorted(_shown(row[column]) for row in list(statistics.iter_rows())[1:])
+    assert shown == ["12.345", "68"]
