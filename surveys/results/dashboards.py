@@ -30,7 +30,7 @@ from surveys.results.operations import (
     responses_from_inputs,
     scorecards_for,
 )
-from surveys.rounds.models import Round
+from surveys.rounds.models import Round, earlier_than
 from surveys.rounds.submission_status import COUNTED_STATUSES, NOT_STARTED
 from surveys.scoring import OVERALL, Index, Scorecard, score, scorecard_from_dict
 from surveys.scoring.aggregates import RoundAggregates, aggregate
@@ -80,7 +80,9 @@ def _round_with_version(round_id: int) -> tuple[Round, str] | None:
 def _previous_submissions(
     round_: Round, questionnaire_key: str, country_ids: Sequence[int]
 ) -> dict[int, Submission]:
-    """Each country's latest scored submission in an earlier round of the same questionnaire."""
+    """Each country's latest scored submission in an earlier round of the same questionnaire
+    (rounds in order of opening, then of creation, as on the country page and in the trends
+    workbook: of two rounds opening together, the first created is the previous one)."""
     if not country_ids:
         return {}
     query = (
@@ -91,9 +93,8 @@ def _previous_submissions(
         .options(contains_eager(Submission.round).contains_eager(Round.version))
         .where(
             Questionnaire.key == questionnaire_key,
-            Round.opens_at < round_.opens_at,
+            earlier_than(round_.opens_at, round_.id),
             Round.cancelled_at.is_(None),
-            Round.id != round_.id,
             Submission.country_id.in_(sorted(country_ids)),
             Submission.status.in_(COUNTED_STATUSES),
         )

@@ -175,3 +175,41 @@ def test_decimal_answers_and_figures_show_every_digit_in_the_workbook_as_on_the_
     column = header.index("Value")
     shown = sorted(_shown(row[column]) for row in list(statistics.iter_rows())[1:])
     assert shown == ["12.345", "68"]
+
+
+def test_rounds_opening_together_give_the_same_change_everywhere(
+    client, analyst, scored_round, db, tmp_path
+):
+    """Two rounds of a questionnaire opening at the same moment (launched the same day): the
+    country page and the trends workbook take the earlier-created one as the previous round
+    (rounds in order of opening, then creation), the round overview, the scorecard workbook
+    and the API found no previous round at all."""
+    from surveys.export.scorecard import build_scorecard
+    from surveys.export.trends import build_trends
+    from tests.export.helpers import openpyxl_book, table, values
+
+    worse = dict(STRONG, legal_framework_status="none", legal_tip_offence="no")
+    first, countries, _ = scored_round({"NE": (STRONG, "validated")}, period="2026-A")
+    second, _, _ = scored_round(
+        {"NE": (worse, "submitted")}, version=first.version, countries=countries, period="2026-B"
+    )
+    second.opens_at = first.opens_at
+    db.session.commit()
+
+    country = _text(client.get(f"/results/countries/{countries['NE'].id}").text)
+    changes = re.findall(r"[-+]\d+\.\d\d", country)
+    assert changes  # the country page compares 2026-B with 2026-A
+    overview = _row(client.get(f"/results/rounds/{second.id}").text, "Country NE")
+    assert "since 2026-A" in overview
+    assert changes[-1] in overview  # the overall change, as on the country page
+
+    path = tmp_path / "scorecard.xlsx"
+    build_scorecard(second.id, "en", path)
+    summary = table(values(openpyxl_book(path)["Summary"]), "Country")
+    change = summary[0]["Change since previous round"]
+    assert f"{change:+.2f}" == changes[-1]
+    trends = tmp_path / "trends.xlsx"
+    build_trends("mini", "en", trends)
+    long = table(values(openpyxl_book(trends)["Indices (long)"]), "Questionnaire version")
+    overall = [r for r in long if r["Key"] == "overall" and r["Period"] == "2026-B"]
+    assert [f"{r['Change since previous round']:+.2f}" for r in overall] == [changes[-1]]
