@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from math import isfinite
@@ -90,6 +90,21 @@ STYLE_SPECS: Mapping[str, StyleSpec] = {
     "aggregate": StyleSpec(number_format="0.00", bold=True, italic=True),
 }
 
+EXACT_FORMATS = {"number": "#,##0{decimals}", "percent": "0{decimals}%"}
+"""Styles that also come with an exact number of decimals (named by
+surveys.export.layout.exact_style): "number.3" is "#,##0.000" and "percent.2" is "0.00%", so
+that a cell shows every digit of its value, as the pages do, and no more (a fixed "0.0%"
+showed the answer 89.95 as 90.0%, above a threshold it does not reach)."""
+
+
+def _spec(name: str) -> StyleSpec:
+    """The spec of a style name, including the exact-decimals variants (see EXACT_FORMATS)."""
+    base, _, digits = name.partition(".")
+    if base not in EXACT_FORMATS or not digits.isdigit():
+        return STYLE_SPECS[name]
+    decimals = "." + "0" * int(digits) if int(digits) else ""
+    return replace(STYLE_SPECS[base], number_format=EXACT_FORMATS[base].format(decimals=decimals))
+
 
 def _style_array(workbook: Workbook, spec: StyleSpec) -> StyleArray:
     """The style indices of `spec` in this workbook, computed through a scratch cell."""
@@ -128,7 +143,12 @@ class Styles:
         self._guard = guard
 
     def array(self, name: str | None) -> StyleArray | None:
-        return None if name is None else self._arrays[name]
+        if name is None:
+            return None
+        found = self._arrays.get(name)
+        if found is None:  # an exact-decimals variant, registered when first asked for
+            found = self._arrays[name] = _style_array(self.workbook, _spec(name))
+        return found
 
     def guarded(self, name: str | None) -> StyleArray:
         """The style `name` with Excel's quote prefix (the cell is text even when edited)."""

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from surveys.languages import DEFAULT_LANGUAGE, text_in
 from surveys.locales import percent_of_hundred
-from surveys.questionnaire.kinds.base import colon, number_text
+from surveys.questionnaire.kinds.base import colon, is_number, number_text
 from surveys.questionnaire.schema import Area, Definition, Question, localized
 from surveys.rounds.submission_status import status_label as submission_status_label
 from surveys.scoring.engine import (
@@ -162,6 +162,8 @@ STATISTICS_COLUMNS = (
     Column(N_("Period covered"), 14),
     Column(N_("Coverage"), 20),
 )
+STATISTICS_VALUE_COLUMN = 11
+"""The position of "Value": its decimals follow the figure's."""
 
 CODEBOOK_COLUMNS = (
     Column(N_("Question id"), 24),
@@ -275,9 +277,40 @@ def answer_value(question: Question, value: object) -> object:
     return None if value is None else question.kind.cell(question, value)
 
 
-def answer_style(question: Question) -> str | None:
-    """The number format of the answer's cell (integer, number, percent, date), if any."""
-    return question.kind.cell_format
+EXACT_STYLES = ("number", "percent")
+"""Cell styles that come with an exact number of decimals (surveys.export.cells)."""
+MAX_DECIMALS = 10
+
+
+def exact_style(name: str, decimals: int) -> str:
+    """Style `name` ("number" or "percent") with exactly `decimals` decimals: "number.3"."""
+    return f"{name}.{max(0, min(decimals, MAX_DECIMALS))}"
+
+
+def answer_style(question: Question, value: object = None) -> str | None:
+    """The number format of the answer's cell (integer, number, percent, date), if any; a
+    decimal or a percentage shows exactly the decimals of `value`, as the pages write it
+    (0.125 and 89.95%, not 0.13 and 90.0%)."""
+    style = question.kind.cell_format
+    if style in EXACT_STYLES and is_number(value):
+        return exact_style(style, decimals_of(value))
+    return style
+
+
+def decimals_of(value: object) -> int:
+    """How many decimals a number has as written (89.95: 2, 12.0: 0, 1e-7: 7)."""
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)  # type: ignore[arg-type]
+    exponent = number.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def figure_style(value: object) -> str:
+    """The style of a statistics figure's cell: every decimal it has, as the pages show it."""
+    return (
+        exact_style("number", decimals_of(value))
+        if is_number(value) or isinstance(value, Decimal)
+        else "number"
+    )
 
 
 def answer_label(question: Question, value: object, language: str) -> str | None:
@@ -545,7 +578,7 @@ def responses_rows(
                 answer.updated_by if answer is not None else None,
                 answer.updated_at if answer is not None else None,
             ],
-            answer_style(question),
+            answer_style(question, value),
         )
 
 

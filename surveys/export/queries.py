@@ -22,7 +22,7 @@ from surveys.questionnaire.models import Questionnaire, QuestionnaireVersion
 from surveys.questionnaire.schema import Definition
 from surveys.responses.models import Answer, Evidence, Submission
 from surveys.results.models import ScoreSnapshot
-from surveys.rounds.models import Round, RoundCountry
+from surveys.rounds.models import Round, RoundCountry, earlier_than
 from surveys.rounds.submission_status import COUNTED_STATUSES
 from surveys.scoring import SCORING_VERSION, Scorecard, SnapshotFormatError, scorecard_from_dict
 
@@ -86,7 +86,8 @@ def questionnaire_rounds(key: str) -> list[LoadedRound]:
 def response_counts() -> dict[int, int]:
     """Questionnaire id -> the number of answers in its rounds (not cancelled), in one query.
 
-    The size of a trends workbook with responses: one Responses row per answer.
+    The size of a trends workbook with responses: one Responses row per answer of a submitted
+    or validated submission (the only ones it prints).
     """
     rows = db.session.execute(
         sa.select(QuestionnaireVersion.questionnaire_id, sa.func.count(Answer.id))
@@ -95,6 +96,7 @@ def response_counts() -> dict[int, int]:
         .join(Round, Submission.round_id == Round.id)
         .join(QuestionnaireVersion, Round.questionnaire_version_id == QuestionnaireVersion.id)
         .where(Round.cancelled_at.is_(None))
+        .where(Submission.status.in_(COUNTED_STATUSES))
         .group_by(QuestionnaireVersion.questionnaire_id)
     )
     return {questionnaire_id: count for questionnaire_id, count in rows}
@@ -204,14 +206,15 @@ def round_entries(
 
 
 def previous_rounds(current: LoadedRound, country_ids: Sequence[int]) -> dict[int, int]:
-    """Country id -> the latest earlier round of the same questionnaire where it submitted."""
+    """Country id -> the latest earlier round of the same questionnaire where it submitted
+    (in order of opening, then of creation: the dashboards' rule)."""
     rows = db.session.execute(
         sa.select(Submission.country_id, Round.id)
         .join(Round, Submission.round_id == Round.id)
         .join(QuestionnaireVersion, Round.questionnaire_version_id == QuestionnaireVersion.id)
         .where(QuestionnaireVersion.questionnaire_id == current.questionnaire_id)
         .where(Round.cancelled_at.is_(None))
-        .where(Round.opens_at < current.info.opens_at)
+        .where(earlier_than(current.info.opens_at, current.info.id))
         .where(Submission.status.in_(COUNTED_STATUSES))
         .where(Submission.country_id.in_(list(country_ids)))
         .order_by(Round.opens_at, Round.id)

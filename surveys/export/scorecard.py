@@ -26,6 +26,7 @@ from surveys.export.layout import (
     RESPONSES_COLUMNS,
     RESPONSES_VALUE_COLUMN,
     STATISTICS_COLUMNS,
+    STATISTICS_VALUE_COLUMN,
     Column,
     CountryEntry,
     IndexLine,
@@ -386,7 +387,7 @@ def write_country_sheet(
     for area, question, answer in layout.ordered_answers(definition, entry.answers):
         value = None if answer is None or answer.not_applicable else answer.value
         score = scores.get(question.id)
-        answer_style = layout.answer_style(question) or "wrap"
+        answer_style = layout.answer_style(question, value) or "wrap"
         question_layout = layouts.get(answer_style)
         if question_layout is None:
             names = list(base_styles)
@@ -455,8 +456,11 @@ def write_statistics(
     card: Scorecard | None,
     language: str,
 ) -> None:
+    base = [c.style for c in STATISTICS_COLUMNS]
     for values in layout.statistics_rows(loaded.info, entry, loaded.definition, card, language):
-        writer.append(values)
+        names = list(base)
+        names[STATISTICS_VALUE_COLUMN] = layout.figure_style(values[STATISTICS_VALUE_COLUMN])
+        writer.append(values, writer.style_row(names))
 
 
 def write_data_quality(book: Book, round_id: int) -> None:

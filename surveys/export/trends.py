@@ -238,10 +238,8 @@ def _write_round(
         wide.countries.setdefault(entry.country.id, entry.country)
         card = published_scorecard(definition, entry, stored)
         if card is None:
-            if responses is not None and statistics is not None and entry.submission_id:
-                live = score_entry(definition, entry)
-                write_responses(responses, loaded, entry, live, language, t)
-                write_statistics(statistics, loaded, entry, live, language)
+            # A draft or a returned submission is the country's work in progress: its answers
+            # and figures are printed nowhere, as in the scorecard workbook and the API.
             continue
         baseline = baselines.get(entry.country.id)
         progress = progress_since(baseline, definition, card)

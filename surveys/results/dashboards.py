@@ -24,12 +24,13 @@ from surveys.responses.models import Submission
 from surveys.results.models import ScoreSnapshot
 from surveys.results.operations import (
     index_cards_for,
+    is_current,
     latest_snapshots,
     responses_by_submission,
     responses_from_inputs,
     scorecards_for,
 )
-from surveys.rounds.models import Round
+from surveys.rounds.models import Round, earlier_than
 from surveys.rounds.submission_status import COUNTED_STATUSES, NOT_STARTED
 from surveys.scoring import OVERALL, Index, Scorecard, score, scorecard_from_dict
 from surveys.scoring.aggregates import RoundAggregates, aggregate
@@ -79,7 +80,9 @@ def _round_with_version(round_id: int) -> tuple[Round, str] | None:
 def _previous_submissions(
     round_: Round, questionnaire_key: str, country_ids: Sequence[int]
 ) -> dict[int, Submission]:
-    """Each country's latest scored submission in an earlier round of the same questionnaire."""
+    """Each country's latest scored submission in an earlier round of the same questionnaire
+    (rounds in order of opening, then of creation, as on the country page and in the trends
+    workbook: of two rounds opening together, the first created is the previous one)."""
     if not country_ids:
         return {}
     query = (
@@ -90,9 +93,8 @@ def _previous_submissions(
         .options(contains_eager(Submission.round).contains_eager(Round.version))
         .where(
             Questionnaire.key == questionnaire_key,
-            Round.opens_at < round_.opens_at,
+            earlier_than(round_.opens_at, round_.id),
             Round.cancelled_at.is_(None),
-            Round.id != round_.id,
             Submission.country_id.in_(sorted(country_ids)),
             Submission.status.in_(COUNTED_STATUSES),
         )
@@ -316,10 +318,17 @@ class SubmissionScores:
     responses: dict[str, Response]
     snapshot: ScoreSnapshot | None
     """The snapshot shown; None when scored on the fly from the current answers."""
+    outdated: ScoreSnapshot | None = None
+    """The latest snapshot when it was not shown: taken by earlier scoring rules."""
 
 
 def submission_scores(submission_id: int) -> SubmissionScores | None:
-    """A submission's scorecard and the very answers it was computed from."""
+    """A submission's scorecard and the very answers it was computed from.
+
+    The overview's rule (`operations.scorecards_for`): the latest snapshot when it scored the
+    round's definition under today's scoring rules, else the current answers scored now, so
+    that the page each overview number links to shows that number.
+    """
     submission = db.session.scalar(
         select(Submission)
         .options(joinedload(Submission.round))
@@ -329,15 +338,18 @@ def submission_scores(submission_id: int) -> SubmissionScores | None:
         return None
     definition = submission.round.version.definition
     snapshot = latest_snapshots([submission.id]).get(submission.id)
-    if snapshot is not None and snapshot.definition_sha256 == submission.round.version.sha256:
+    outdated = None
+    if snapshot is not None and is_current(snapshot, submission.round.version):
         responses = responses_from_inputs(snapshot.inputs)
         card = scorecard_from_dict(snapshot.result)
     else:
+        if snapshot is not None and snapshot.definition_sha256 == submission.round.version.sha256:
+            outdated = snapshot
         snapshot = None
         responses = responses_by_submission([submission.id]).get(submission.id, [])
         card = score(definition, responses)
     return SubmissionScores(
-        submission, definition, card, {r.question_id: r for r in responses}, snapshot
+        submission, definition, card, {r.question_id: r for r in responses}, snapshot, outdated
     )
 
 

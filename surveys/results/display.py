@@ -95,13 +95,26 @@ def reason_text(reason: Reason | None) -> str:
     return "" if reason is None else _(REASON_LABELS[reason])
 
 
+SCORE_PATTERN = "0.00##"
+"""The workbooks' number format of a score (surveys.export.cells, "score")."""
+
+
 def score_text(score: Decimal | None) -> str:
-    """A question's score in [0, 1], as written in the definition's precision."""
-    return "—" if score is None else format_decimal(score, "0.0##")
+    """A question's score in [0, 1] as the scorecard stores it (up to 4 decimals: a maturity
+    level of 2 on 0-3 is 0.6667) and as the workbooks show it: 0.50, 0.6667, never rounded."""
+    return "—" if score is None else format_decimal(score, SCORE_PATTERN)
 
 
 def weight_text(weight: Decimal) -> str:
     return format_decimal(weight, "#,##0.###")
+
+
+def exact_text(value: Decimal | int) -> str:
+    """A decimal with every digit it has (a sum of weight × score in a formula), so that the
+    formula shown gives the index shown when worked out by hand."""
+    number = Decimal(value).normalize()
+    decimals = max(0, -int(number.as_tuple().exponent))
+    return format_decimal(number, "#,##0." + "#" * decimals if decimals else "#,##0")
 
 
 def answer_text(question: Question, response: Response | None, lang: str) -> str:

@@ -236,7 +236,7 @@ def scorecards_for(
     unscored: list[Submission] = []
     for submission in submissions:
         snapshot = latest.get(submission.id)
-        if snapshot is not None and _is_current(snapshot, submission.round.version):
+        if snapshot is not None and is_current(snapshot, submission.round.version):
             result = snapshot.result if with_figures else {**snapshot.result, "figures": []}
             card = scorecard_from_dict(result)
             found[submission.id] = ScoredSubmission(submission.id, card, snapshot.id)
@@ -290,7 +290,7 @@ def index_cards_for(submissions: Sequence[Submission]) -> dict[int, ScoredSubmis
     return found
 
 
-def _is_current(snapshot: ScoreSnapshot, version: QuestionnaireVersion) -> bool:
+def is_current(snapshot: ScoreSnapshot, version: QuestionnaireVersion) -> bool:
     """Whether the snapshot scored this definition with today's scoring code."""
     return (
         snapshot.definition_sha256 == version.sha256 and snapshot.scoring_version == SCORING_VERSION

@@ -23,7 +23,7 @@ from surveys.questionnaire.models import QuestionnaireVersion
 from surveys.questionnaire.rules import check_answers, failure_text
 from surveys.questionnaire.schema import Definition, localized
 from surveys.responses.models import RuleExplanation, Submission
-from surveys.rounds.models import Round
+from surveys.rounds.models import Round, earlier_than
 from surveys.rounds.submission_status import COUNTED_STATUSES, status_label
 from surveys.translatable import N_
 
@@ -109,7 +109,7 @@ def _previous_values(round_: Round, country_ids: list[int]) -> dict[int, dict[st
         .join(Round, Submission.round_id == Round.id)
         .join(QuestionnaireVersion, Round.questionnaire_version_id == QuestionnaireVersion.id)
         .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
-        .where(Round.cancelled_at.is_(None), Round.opens_at < round_.opens_at)
+        .where(Round.cancelled_at.is_(None), earlier_than(round_.opens_at, round_.id))
         .where(Submission.status.in_(COUNTED_STATUSES))
         .where(Submission.country_id.in_(country_ids))
         .order_by(Round.opens_at, Round.id)

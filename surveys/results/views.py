@@ -47,7 +47,7 @@ from surveys.results.quality import DATA_QUALITY_HEADERS, data_quality_values, r
 from surveys.roles import Role
 from surveys.rounds.models import Round
 from surveys.rounds.submission_status import is_counted
-from surveys.scoring import OVERALL, Index, IndexStatus
+from surveys.scoring import OVERALL, SCORING_VERSION, Index, IndexStatus
 from surveys.scoring.aggregates import EMPTY, INSUFFICIENT
 from surveys.scoring.dimensions import analyse, plan_analysis
 
@@ -62,6 +62,7 @@ def _helpers() -> dict:
         "fmt": display,
         "swatch": swatch_svg,
         "OVERALL": OVERALL,
+        "scoring_version": SCORING_VERSION,
         "loc": lambda text: localized(text, display.language()) if text else "",
     }
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.columns import JSONType, UTCDateTime, utcnow
@@ -59,6 +59,16 @@ class Round(db.Model):
 
     def participant(self, country_id: int) -> RoundCountry | None:
         return next((p for p in self.participants if p.country_id == country_id), None)
+
+
+def earlier_than(opens_at: datetime, round_id: int):
+    """SQL condition: the round comes before round `round_id` opening at `opens_at`, in the
+    order rounds follow one another everywhere (opening, then creation: of two rounds opening
+    together, the first created comes first)."""
+    return or_(
+        Round.opens_at < opens_at,
+        and_(Round.opens_at == opens_at, Round.id < round_id),
+    )
 
 
 class RoundCountry(db.Model):
