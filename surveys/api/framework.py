@@ -17,11 +17,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request
 
 from surveys.access import ROLES, SIGNED_IN, Policy
 from surveys.export.text import needs_guard
 from surveys.i18n import language_codes
+from surveys.links import public_url
 
 API_PREFIX = "/api/v1"
 JSON_TYPE = "application/json"
@@ -356,7 +357,7 @@ def _table_response(table: Table, page: Page, arguments: Mapping[str, object]) -
 def next_link(cursor: str) -> str:
     args = request.args.to_dict()
     args["cursor"] = cursor
-    return url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
+    return public_url(request.endpoint, **(request.view_args or {}), **args)
 
 
 def _json_table(table: Table, page: Page) -> Response:

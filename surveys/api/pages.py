@@ -20,6 +20,7 @@ from surveys.api.tokens import (
 from surveys.columns import utcnow
 from surveys.extensions import db
 from surveys.i18n import gettext as _
+from surveys.links import public_url
 from surveys.roles import Role
 
 bp = Blueprint("api_pages", __name__, template_folder="templates")
@@ -90,6 +91,6 @@ def all_tokens():
 def docs():
     from surveys.api.framework import ENDPOINTS
 
-    base = url_for("api.openapi_json", _external=True).removesuffix("/openapi.json")
+    base = public_url("api.openapi_json").removesuffix("/openapi.json")
     endpoints = sorted(ENDPOINTS.values(), key=lambda e: e.rule)
     return render_template("api/docs.html", base=base, endpoints=endpoints)

@@ -109,3 +109,19 @@ def test_rate_limit_counts_parallel_requests_exactly(app, db, create_user, issue
     waits = [int(wait) for status, wait in results if status == 429]
     assert all(1 <= wait <= 60 for wait in waits)
     assert db.session.scalar(sa.select(ApiToken.window_count)) == 30
+
+
+def test_links_given_out_name_the_platform_not_the_host_asked_for(
+    app, paging_world, api, monkeypatch
+):
+    """A client (or a proxy or cache that passes its Host header on) cannot make the API hand
+    out links to another site: the next page and the OpenAPI server come from BASE_URL."""
+    round_, _, token = paging_world
+    monkeypatch.setitem(app.config, "BASE_URL", "https://monitoring.example.org")
+    evil = {"Host": "evil.example"}
+    body = api(token, f"/api/v1/responses?round={round_.id}&limit=2", headers=evil).get_json()
+    assert body["links"]["next"].startswith("https://monitoring.example.org/api/v1/responses?")
+    document = api(None, "/api/v1/openapi.json", headers=evil).get_json()
+    assert document["servers"][0]["url"] == "https://monitoring.example.org/api/v1"
+    docs = api(None, "/api/docs", headers=evil).get_data(as_text=True)
+    assert "evil.example" not in docs and "https://monitoring.example.org/api/v1" in docs
