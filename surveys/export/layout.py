@@ -180,6 +180,8 @@ CODEBOOK_COLUMNS = (
     Column(N_("Replaces"), 18),
     Column(N_("Scoring rule"), 48, "wrap"),
 )
+CODEBOOK_WEIGHT_COLUMN = 7
+"""The position of "Weight": its decimals follow the weight's (0.125, as the pages write it)."""
 
 COUNTRY_INDEX_COLUMNS = (
     Column(N_("Index"), 44, "wrap"),

@@ -19,6 +19,7 @@ from surveys.export import dimensions, layout
 from surveys.export.cells import RowWriter
 from surveys.export.layout import (
     CODEBOOK_COLUMNS,
+    CODEBOOK_WEIGHT_COLUMN,
     COUNTRY_COLUMN_WIDTHS,
     COUNTRY_INDEX_COLUMNS,
     COUNTRY_QUESTION_COLUMNS,
@@ -475,8 +476,10 @@ def write_codebook(book: Book, definition: Definition, framework: Framework | No
     writer = book.table_sheet(book.t(layout.SHEET_CODEBOOK), columns)
     rows = layout.codebook_rows(definition, book.language, book.t)
     tags = dimensions.codebook_values(framework, definition, book.language)
+    names = [c.style for c in columns]
     for values, tagged in zip(rows, tags, strict=True):
-        writer.append([*values, *tagged])
+        names[CODEBOOK_WEIGHT_COLUMN] = layout.figure_style(values[CODEBOOK_WEIGHT_COLUMN])
+        writer.append([*values, *tagged], writer.style_row(names))
     autofilter(writer, len(columns))
 
 

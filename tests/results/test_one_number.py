@@ -213,3 +213,32 @@ def test_rounds_opening_together_give_the_same_change_everywhere(
     long = table(values(openpyxl_book(trends)["Indices (long)"]), "Questionnaire version")
     overall = [r for r in long if r["Key"] == "overall" and r["Period"] == "2026-B"]
     assert [f"{r['Change since previous round']:+.2f}" for r in overall] == [changes[-1]]
+
+
+def test_the_codebook_writes_a_weight_with_every_digit_as_the_answers_page_does(
+    client, analyst, create_version, scored_round, tmp_path
+):
+    """A weight of 0.125 read 0.13 in the Codebook (#,##0.##) and 0.125 on the answers page; a
+    whole weight has no decimal point (Excel writes "2." for 0.##)."""
+    from surveys.export.scorecard import build_scorecard
+    from tests.conftest import MINI_V1
+    from tests.export.helpers import openpyxl_book
+
+    path = tmp_path / "mini" / "v1.yaml"
+    path.parent.mkdir()
+    text = MINI_V1.read_text(encoding="utf-8")
+    path.write_text(text.replace("        weight: 0.5\n", "        weight: 0.125\n", 1), "utf-8")
+    round_, _, subs = scored_round({"NE": (STRONG, "validated")}, version=create_version(path))
+    page = _text(client.get(f"/results/submissions/{subs['NE'].id}").text)
+    assert " 0.125 " in page.split("protection_assisted_share", 1)[1]
+
+    book = tmp_path / "scorecard.xlsx"
+    build_scorecard(round_.id, "en", book)
+    codebook = openpyxl_book(book)["Codebook"]
+    header = [c.value for c in next(codebook.iter_rows())]
+    column = header.index("Weight")
+    weights = {row[0].value: row[column] for row in list(codebook.iter_rows())[1:]}
+    assert _shown(weights["protection_assisted_share"]) == "0.125"
+    assert weights["protection_assisted_share"].number_format == "#,##0.000"
+    whole = [cell for cell in weights.values() if cell.value == int(cell.value)]
+    assert whole and all(cell.number_format == "#,##0" for cell in whole)
