@@ -238,8 +238,17 @@ def validate(submission: Submission, actor: User, *, notify: bool = True) -> Sub
     return submission
 
 
-def reopen(submission: Submission, actor: User, note: str, *, notify: bool = True) -> Submission:
-    """Open a submitted or validated submission for changes again; the reason is required."""
+def reopen(
+    submission: Submission,
+    actor: User,
+    note: str,
+    *,
+    notify: bool = True,
+    closes_at: datetime | None = None,
+) -> Submission:
+    """Open a submitted or validated submission for changes again; the reason is required.
+    `closes_at`: the date the round was reopened until for the country (`reopen_country`),
+    which the notice states."""
     _check(Action.REOPEN, submission, actor)
     note = _clean_note(note)
     if not note:
@@ -249,7 +258,7 @@ def reopen(submission: Submission, actor: User, note: str, *, notify: bool = Tru
     submission.validated_by_id = None
     _change_status(submission, actor, Action.REOPEN, note=note)
     _add_general_query(submission, actor, note)
-    _announce_if(notify, submission, Action.REOPEN, note)
+    _announce_if(notify, submission, Action.REOPEN, note, closes_at=closes_at)
     return submission
 
 
@@ -280,7 +289,8 @@ def reopen_country(
         if actor is None:
             raise RoundError(_("A coordinator must reopen a submitted questionnaire."))
         try:
-            reopen(submission, actor, note)  # its notice says why, with the reason
+            # Its notice says why, with the reason, and until when.
+            reopen(submission, actor, note, closes_at=closes_at)
         except WorkflowError as exc:
             raise RoundError(exc.message, "note") from exc
     participant = set_reopened(participant, closes_at, actor=actor, note=note)
@@ -360,9 +370,16 @@ def _change_status(
     )
 
 
-def _announce_if(notify: bool, submission: Submission, action: str, note: str = "") -> None:
+def _announce_if(
+    notify: bool,
+    submission: Submission,
+    action: str,
+    note: str = "",
+    *,
+    closes_at: datetime | None = None,
+) -> None:
     if notify:
-        announce(submission, action, note=note)
+        announce(submission, action, note=note, closes_at=closes_at)
         db.session.flush()
 
 
@@ -375,13 +392,17 @@ def _past_tense(action: str) -> str:
     }[action]
 
 
-def announce(submission: Submission, action: str, *, note: str = "") -> int:
-    """Queue one message per recipient, each in their own language; returns how many."""
+def announce(
+    submission: Submission, action: str, *, note: str = "", closes_at: datetime | None = None
+) -> int:
+    """Queue one message per recipient, each in their own language (and `closes_at`, when
+    given, in their time zone); returns how many."""
     recipients = recipients_for(action, submission)
     kind = "submission." + _past_tense(action)
     for user in recipients:
         language = user.language if is_enabled(user.language) else default_language()
-        notice = compose_notice(submission, action, language, note=note)
+        until = notices.deadline_text(closes_at, user) if closes_at is not None else None
+        notice = compose_notice(submission, action, language, note=note, until=until)
         queue_message(
             recipient_email=user.email,
             subject=notice.subject,
@@ -395,13 +416,17 @@ def announce(submission: Submission, action: str, *, note: str = "") -> int:
     return len(recipients)
 
 
-def compose_notice(submission: Submission, action: str, language: str, *, note: str = "") -> Notice:
+def compose_notice(
+    submission: Submission, action: str, language: str, *, note: str = "", until: str | None = None
+) -> Notice:
     """The subject and body of the message for one action in `language`
-    (templates/notices/submission.<past tense>.txt)."""
+    (templates/notices/submission.<past tense>.txt); `until`: the date written out until which
+    a reopened submission may be changed, when the round had closed for the country."""
     context: dict[str, object] = {
         "country": submission.country.name(language),
         "period": submission.round.period_label,
         "note": note,
+        "until": until,
     }
     if action == Action.SUBMIT:
         context["review_link"] = absolute_url("review.submission", submission_id=submission.id)

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask import render_template
 
+from surveys.notifications.models import OutboxMessage
 from surveys.review import workflow
 from surveys.review.models import ReviewQuery
 from surveys.review.operations import add_query, answer_query
@@ -218,6 +219,15 @@ def test_reopening_after_the_round_closed_asks_for_a_new_closing_date(
     assert submitted.status == Status.RETURNED
     participant = scenario.round.participant(scenario.niger.id)
     assert participant.closes_at.year == 2099
+    # The country's notice says until when, in the respondent's zone (it said only "reopened").
+    [notice] = db.session.scalars(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.kind == "submission.reopened",
+            OutboxMessage.recipient_email == scenario.respondent.email,
+        )
+    ).all()
+    assert "The round is open to your country again until 1 January 2099, " in notice.body
+    assert "Figures to correct" in notice.body
 
 
 def test_validating_a_returned_submission_gives_the_specific_reason(
