@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+
+from surveys.roles import Role
 
 # Answers to the mini questionnaire (tests/fixtures/questionnaires/mini/v1.yaml).
 STRONG = {
@@ -54,3 +58,25 @@ def scored_round(create_country, create_version, create_round, create_submission
         return round_, countries, submissions
 
     return build
+
+
+@pytest.fixture
+def analyst(create_user, login):
+    """An analyst, signed in on the test client."""
+    user = create_user(Role.ANALYST)
+    login(user)
+    return user
+
+
+def page_text(html: str) -> str:
+    """The page's visible text, tags removed and spaces collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def table_row(html: str, country: str) -> str:
+    """The text of the table row that starts with the country's name."""
+    for row in re.findall(r"<tr>.*?</tr>", html, flags=re.S):
+        text = page_text(row).strip()
+        if text.startswith(country):
+            return text
+    raise AssertionError(f"no row for {country}")

@@ -13,30 +13,9 @@ from sqlalchemy import event
 from surveys.results.operations import snapshot_submission
 from surveys.roles import Role
 from tests.conftest import MINI_V2
-from tests.results.conftest import SPARSE, STRONG, WEAK
+from tests.results.conftest import SPARSE, STRONG, WEAK, page_text, table_row
 
 ISO_CODES = ["NE", "ML", "BF", "SN", "TD", "CI"]
-
-
-@pytest.fixture
-def analyst(create_user, login):
-    user = create_user(Role.ANALYST)
-    login(user)
-    return user
-
-
-def _text(html: str) -> str:
-    """The page's visible text, tags removed and spaces collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-def _row(html: str, country: str) -> str:
-    """The text of the table row that starts with the country's name."""
-    for row in re.findall(r"<tr>.*?</tr>", html, flags=re.S):
-        text = _text(row).strip()
-        if text.startswith(country):
-            return text
-    raise AssertionError(f"no row for {country}")
 
 
 def test_respondents_may_not_see_dashboards(client, create_user, login, scored_round):
@@ -94,14 +73,14 @@ def test_overview_shows_scores_status_coverage_and_insufficient_information(
     )
     page = client.get(f"/results/rounds/{round_.id}").text
     assert "<svg" in page and 'role="img"' in page  # the heatmap
-    niger = _row(page, "Country NE")
+    niger = table_row(page, "Country NE")
     assert "Validated" in niger and "100.00%" in niger
     assert "No previous round" in niger
-    assert "Insufficient information" in _row(page, "Country BF")
-    assert "Draft" in _row(page, "Country SN")
-    assert "Not started" in _row(page, "Country TD")
+    assert "Insufficient information" in table_row(page, "Country BF")
+    assert "Draft" in table_row(page, "Country SN")
+    assert "Not started" in table_row(page, "Country TD")
     # Drafts are not scored: Senegal's strong answers give no number on the page.
-    assert re.search(r"\d", _row(page, "Country SN").removeprefix("Country SN")) is None
+    assert re.search(r"\d", table_row(page, "Country SN").removeprefix("Country SN")) is None
     assert "Regional aggregates" in page
 
 
@@ -141,7 +120,7 @@ def test_overview_shows_change_since_previous_round_and_regressions(
         {"NE": (worse, "submitted")}, version=before.version, countries=countries
     )
     page = client.get(f"/results/rounds/{now.id}").text
-    niger = _row(page, "Country NE")
+    niger = table_row(page, "Country NE")
     assert "since 2025-H2" in niger
     assert re.search(r"-\d+\.\d\d", niger)
     assert "Regression" in niger
@@ -162,7 +141,7 @@ def test_change_across_versions_counts_only_questions_in_both(
     answers = dict(STRONG, protection_hotline="no")
     answers["legal_tip_criminalised"] = answers.pop("legal_tip_offence")
     now, _, _ = scored_round({"NE": (answers, "submitted")}, version=v2, countries=countries)
-    niger = _row(client.get(f"/results/rounds/{now.id}").text, "Country NE")
+    niger = table_row(client.get(f"/results/rounds/{now.id}").text, "Country NE")
     # Beside the change, in words, what it is computed over and both figures (issue 14, point 7).
     assert (
         "85.37 High 100.00% +0.00 on the questions of both rounds: 97.62 → 97.62 since 2025-H2"
@@ -178,7 +157,7 @@ def test_area_comparison_lists_countries_with_a_bar_chart(client, analyst, score
     page = client.get(f"/results/rounds/{round_.id}/areas/protection").text
     assert "Protection of victims across countries" in page
     assert page.count("<rect") >= 2  # bars (and swatches)
-    assert "Insufficient information" in _row(page, "Country BF")
+    assert "Insufficient information" in table_row(page, "Country BF")
     assert client.get(f"/results/rounds/{round_.id}/areas/nope").status_code == 404
     assert client.get("/results/rounds/999/areas/legal").status_code == 404
 
@@ -216,12 +195,12 @@ def test_answers_page_explains_the_score(client, analyst, scored_round):
 
     db.session.commit()
     page = client.get(f"/results/submissions/{subs['ML'].id}/areas/protection").text
-    text = _text(page)
+    text = page_text(page)
     assert "Scores as stored when submitted" in text
     assert "How many shelters for victims of trafficking operate in your country?" in text
     assert "Not applicable" in text  # protection_assisted_share
     assert "Unanswered" in text  # protection_focal_point
-    legal = _text(client.get(f"/results/submissions/{subs['ML'].id}/areas/legal").text)
+    legal = page_text(client.get(f"/results/submissions/{subs['ML'].id}/areas/legal").text)
     assert "UNTOC" in legal  # the option's label, not its value
     assert client.get(f"/results/submissions/{subs['ML'].id}/areas/nope").status_code == 404
     assert client.get("/results/submissions/999").status_code == 404
@@ -229,7 +208,7 @@ def test_answers_page_explains_the_score(client, analyst, scored_round):
 
 def test_answers_page_without_snapshot_scores_the_current_answers(client, analyst, scored_round):
     _, _, subs = scored_round({"NE": (STRONG, "submitted")})
-    text = _text(client.get(f"/results/submissions/{subs['NE'].id}").text)
+    text = page_text(client.get(f"/results/submissions/{subs['NE'].id}").text)
     assert "Scores computed now from the current answers" in text
     assert "Legal framework" in text and "Protection of victims" in text  # every area
     assert "Hidden by a condition" not in text  # the strategy question is shown: offence "yes"
@@ -262,7 +241,7 @@ def test_a_draft_or_returned_submission_has_no_results_page(
 def test_answers_page_is_in_the_users_language(client, create_user, login, scored_round):
     _, _, subs = scored_round({"ML": (WEAK, "submitted")})
     login(create_user(Role.ANALYST, language="fr"))
-    page = _text(client.get(f"/results/submissions/{subs['ML'].id}/areas/legal").text)
+    page = page_text(client.get(f"/results/submissions/{subs['ML'].id}/areas/legal").text)
     assert "La loi nationale incrimine-t-elle la traite des personnes" in page
     assert "CTO" in page  # the French label of "untoc"
 
@@ -273,8 +252,8 @@ def test_numbers_are_formatted_in_the_users_locale(client, create_user, login, s
     page = client.get(f"/results/rounds/{round_.id}").text
     overall = re.search(r"Pays NE</a></th>.*?</td>\s*<td class=\"num\">(.*?)</td>", page, re.S)
     assert overall is not None
-    assert re.search(r"\d+,\d\d", _text(overall.group(1)))  # a decimal comma
-    assert not re.search(r"\d+\.\d\d", _text(overall.group(1)))
+    assert re.search(r"\d+,\d\d", page_text(overall.group(1)))  # a decimal comma
+    assert not re.search(r"\d+\.\d\d", page_text(overall.group(1)))
 
 
 @contextmanager

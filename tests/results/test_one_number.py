@@ -9,26 +9,7 @@ import pytest
 
 from surveys.results.operations import snapshot_submission
 from surveys.roles import Role
-from tests.results.conftest import STRONG, WEAK
-
-
-@pytest.fixture
-def analyst(create_user, login):
-    user = create_user(Role.ANALYST)
-    login(user)
-    return user
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-def _row(html: str, country: str) -> str:
-    for row in re.findall(r"<tr>.*?</tr>", html, flags=re.S):
-        text = _text(row).strip()
-        if text.startswith(country):
-            return text
-    raise AssertionError(f"no row for {country}")
+from tests.results.conftest import STRONG, WEAK, page_text, table_row
 
 
 def test_after_a_scoring_change_the_answers_page_shows_the_overviews_number(
@@ -48,17 +29,17 @@ def test_after_a_scoring_change_the_answers_page_shows_the_overviews_number(
     older.result = result
     db.session.commit()
 
-    overview = _row(client.get(f"/results/rounds/{round_.id}").text, "Country ML")
+    overview = table_row(client.get(f"/results/rounds/{round_.id}").text, "Country ML")
     assert "12.86" in overview and "22.50" in overview and "33.33" not in overview
     for url in (
         f"/results/submissions/{subs['ML'].id}",
         f"/results/submissions/{subs['ML'].id}/areas/legal",
     ):
-        page = _text(client.get(url).text)
+        page = page_text(client.get(url).text)
         assert "33.33" not in page, url
         assert "22.50" in page, url
         assert "scoring rules version 0" not in page, url
-    page = _text(client.get(f"/results/submissions/{subs['ML'].id}").text)
+    page = page_text(client.get(f"/results/submissions/{subs['ML'].id}").text)
     assert "Overall index: 12.86" in page
     assert "earlier rules (version 0)" in page  # says why the stored scores are not shown
     dimensions = client.get(f"/results/submissions/{subs['ML'].id}/dimensions")
@@ -91,7 +72,7 @@ def test_the_answers_page_shows_a_questions_score_as_the_workbook_does(
     version = create_version(FORMS_V1)
     round_, countries, subs = scored_round({"NE": (FORMS_ANSWERS, "validated")}, version=version)
     login(create_user(Role.ANALYST, language=language))
-    page = _text(client.get(f"/results/submissions/{subs['NE'].id}").text)
+    page = page_text(client.get(f"/results/submissions/{subs['NE'].id}").text)
     unit = page.split("unit_maturity", 1)[1].split("training_maturity", 1)[0]
     assert f" {score} " in unit
     half = page.split("plan_maturity", 1)[1].split("unit_maturity", 1)[0]
@@ -148,7 +129,7 @@ def test_decimal_answers_and_figures_show_every_digit_in_the_workbook_as_on_the_
         },
     }
     round_, countries, subs = scored_round({"NE": (answers, "validated")})
-    page = _text(client.get(f"/results/submissions/{subs['NE'].id}").text)
+    page = page_text(client.get(f"/results/submissions/{subs['NE'].id}").text)
     share = page.split("protection_assisted_share", 1)[1].split("protection_focal_point")[0]
     assert "89.95%" in share and " 0.50 " in share
     budget = page.split("protection_budget", 1)[1].split("protection_assisted_share")[0]
@@ -196,10 +177,10 @@ def test_rounds_opening_together_give_the_same_change_everywhere(
     second.opens_at = first.opens_at
     db.session.commit()
 
-    country = _text(client.get(f"/results/countries/{countries['NE'].id}").text)
+    country = page_text(client.get(f"/results/countries/{countries['NE'].id}").text)
     changes = re.findall(r"[-+]\d+\.\d\d", country)
     assert changes  # the country page compares 2026-B with 2026-A
-    overview = _row(client.get(f"/results/rounds/{second.id}").text, "Country NE")
+    overview = table_row(client.get(f"/results/rounds/{second.id}").text, "Country NE")
     assert "since 2026-A" in overview
     assert changes[-1] in overview  # the overall change, as on the country page
 
@@ -229,7 +210,7 @@ def test_the_codebook_writes_a_weight_with_every_digit_as_the_answers_page_does(
     text = MINI_V1.read_text(encoding="utf-8")
     path.write_text(text.replace("        weight: 0.5\n", "        weight: 0.125\n", 1), "utf-8")
     round_, _, subs = scored_round({"NE": (STRONG, "validated")}, version=create_version(path))
-    page = _text(client.get(f"/results/submissions/{subs['NE'].id}").text)
+    page = page_text(client.get(f"/results/submissions/{subs['NE'].id}").text)
     assert " 0.125 " in page.split("protection_assisted_share", 1)[1]
 
     book = tmp_path / "scorecard.xlsx"
