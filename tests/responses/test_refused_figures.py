@@ -53,6 +53,16 @@ def table_page(app, client, login, db, ruled):
     return submission, Page(app, client, submission, area="protection")
 
 
+# The table once the refused figures are corrected (the valid ones were stored meanwhile).
+CORRECTED_CELLS = {
+    "prosecuted|2025|female": 2,
+    "prosecuted|2025|male": 3,
+    "prosecuted|2025|total": 5,
+    "prosecuted|2024|female": 2,
+    "victims_identified|2025|total": 7,
+}
+
+
 def _below_table(page: str) -> dict[str, str]:
     """The messages below the table: field -> text (each a link to its cell)."""
     return {
@@ -130,13 +140,7 @@ def test_the_refused_figures_are_sent_again_and_stored_once_corrected(app, db, t
         }
     )
     assert corrected.status_code == 302
-    assert _stored(db, submission)["cells"] == {
-        "prosecuted|2025|female": 2,
-        "prosecuted|2025|male": 3,
-        "prosecuted|2025|total": 5,
-        "prosecuted|2024|female": 2,
-        "victims_identified|2025|total": 7,
-    }
+    assert _stored(db, submission)["cells"] == CORRECTED_CELLS
     # A page loaded afresh shows what is stored.
     assert 'value="abc"' not in page.client.get(page.url).get_data(as_text=True)
 
@@ -292,13 +296,7 @@ def test_the_figures_corrected_on_the_conflict_page_are_saved_with_the_choices(
     resolved = page.client.post(f"{page.url}/conflicts", data=body)
     assert resolved.status_code == 302
     assert resolved.headers["Location"].split("#")[0].endswith(page.url)
-    assert _stored(db, submission)["cells"] == {
-        "prosecuted|2025|female": 2,
-        "prosecuted|2025|male": 3,
-        "prosecuted|2025|total": 5,
-        "prosecuted|2024|female": 2,
-        "victims_identified|2025|total": 7,
-    }
+    assert _stored(db, submission)["cells"] == CORRECTED_CELLS
     assert answers_by_question(submission)["protection_focal_point"].value == "Mme Aïcha"
     shown = page.client.get(page.url).get_data(as_text=True)
     assert "Your choices were saved." in shown and "Saved at" in shown
@@ -353,13 +351,7 @@ def test_a_figure_a_colleague_changed_meanwhile_is_not_overwritten_from_the_conf
     body = form.body()
     body[f"choice-{Q}"] = "mine"
     assert page.client.post(form.action, data=body).status_code == 302
-    assert _stored(db, submission)["cells"] == {
-        "prosecuted|2025|female": 2,
-        "prosecuted|2025|male": 3,
-        "prosecuted|2025|total": 5,
-        "prosecuted|2024|female": 2,
-        "victims_identified|2025|total": 7,
-    }
+    assert _stored(db, submission)["cells"] == CORRECTED_CELLS
 
 
 def test_a_choice_overtaken_again_is_asked_again_and_the_corrected_figures_are_saved(

@@ -17,13 +17,6 @@ from tests.results.conftest import SPARSE, STRONG, WEAK
 COUNTRIES = 55  # more than one page of 50
 
 
-@pytest.fixture
-def analyst(create_user, login):
-    user = create_user(Role.ANALYST)
-    login(user)
-    return user
-
-
 def _code(n: int) -> str:
     return f"{chr(65 + n // 26)}{chr(65 + n % 26)}"
 
