@@ -300,9 +300,10 @@ def can_read(submission: Submission, user: User) -> bool:
     them read it; analysts read what countries submitted, as the results pages show it."""
     if submission.status in COUNTED_STATUSES:
         return True
-    if user.has_role(Role.COORDINATOR, Role.ADMIN):
+    roles = user.roles  # once: `user` is often Flask-Login's proxy, each attribute a lookup
+    if Role.COORDINATOR in roles or Role.ADMIN in roles:
         return True
-    return user.has_role(Role.RESPONDENT) and submission.country_id in user.country_ids
+    return Role.RESPONDENT in roles and submission.country_id in user.country_ids
 
 
 def can_edit(submission: Submission, user: User) -> bool:
