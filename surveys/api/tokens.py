@@ -18,7 +18,8 @@ from sqlalchemy import bindparam, case, select, update
 from surveys.accounts.models import User
 from surveys.accounts.tokens import hash_token
 from surveys.api.models import ApiToken
-from surveys.audit.operations import record
+from surveys.audit.models import AuditEvent
+from surveys.audit.operations import client_address, record
 from surveys.columns import UTCDateTime, utcnow
 from surveys.extensions import db
 
@@ -204,11 +205,18 @@ def _why_refused(digest: str, now: datetime) -> str:
     return "token_revoked" if token.revoked_at is not None else "token_expired"
 
 
+# A token nobody was given is audited once a minute per address, however many requests bring
+# one: a script guessing tokens, or a stale one left in a loop, cannot fill the audit log.
+UNKNOWN_TOKEN_AUDIT_WINDOW = timedelta(minutes=1)
+
+
 def _refused(code: str, digest: str | None, raw: str) -> None:
     """Audit a refused token (committed at once: the request itself fails)."""
     token = (
         db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest)) if digest else None
     )
+    if token is None and _unknown_token_audited_lately():
+        return
     record(
         "api_token.refused",
         target_type="api_token",
@@ -218,3 +226,21 @@ def _refused(code: str, digest: str | None, raw: str) -> None:
         actor_label=None if token else "anonymous",
     )
     db.session.commit()
+
+
+def _unknown_token_audited_lately() -> bool:
+    """Whether a refusal of an unknown token from this address is in the audit log already,
+    within the last UNKNOWN_TOKEN_AUDIT_WINDOW."""
+    return (
+        db.session.scalar(
+            select(AuditEvent.id)
+            .where(
+                AuditEvent.action == "api_token.refused",
+                AuditEvent.target_id.is_(None),
+                AuditEvent.ip == client_address(),
+                AuditEvent.at > utcnow() - UNKNOWN_TOKEN_AUDIT_WINDOW,
+            )
+            .limit(1)
+        )
+        is not None
+    )

@@ -72,7 +72,34 @@ def test_expired_revoked_and_unknown_tokens_are_refused_and_audited(
             sa.select(AuditEvent).where(AuditEvent.action == "api_token.refused")
         )
     )
-    assert reasons == ["token_expired", "token_invalid", "token_invalid", "token_revoked"]
+    # The two unknown tokens came from one address within a minute: audited once.
+    assert reasons == ["token_expired", "token_invalid", "token_revoked"]
+
+
+def test_unknown_tokens_are_audited_once_a_minute_per_address(app, db, api, monkeypatch):
+    """A script trying tokens (or a stale one in a loop) gets 401 every time, but adds one line
+    a minute to the audit log per address, not one per request."""
+    from datetime import timedelta
+
+    from surveys.api import tokens
+
+    def refusals() -> list[str | None]:
+        return list(
+            db.session.scalars(
+                sa.select(AuditEvent.ip).where(AuditEvent.action == "api_token.refused")
+            )
+        )
+
+    for n in range(20):
+        response = api(f"nmy_guess{n:040d}", "/api/v1/rounds")
+        assert response.status_code == 401
+    assert refusals() == ["127.0.0.1"]
+    other = {"REMOTE_ADDR": "10.0.0.7"}
+    assert api("nmy_" + "y" * 43, "/api/v1/rounds", environ_base=other).status_code == 401
+    assert sorted(refusals()) == ["10.0.0.7", "127.0.0.1"]
+    monkeypatch.setattr(tokens, "UNKNOWN_TOKEN_AUDIT_WINDOW", timedelta(0))
+    assert api("nmy_" + "z" * 43, "/api/v1/rounds").status_code == 401
+    assert len(refusals()) == 3
 
 
 def test_a_role_the_endpoint_does_not_allow_gets_403_json(
