@@ -15,23 +15,18 @@ import json
 import multiprocessing
 import os
 
+from surveys.web_settings import whole_number_problem
 
-def _int(name: str, default: int, minimum: int = 1) -> int:
-    """A whole-number setting; a value that is not one stops gunicorn with one line (a
-    SystemExit passes through gunicorn's "Failed to read config file" traceback)."""
+
+def _int(name: str, default: int) -> int:
+    """A whole-number setting (`surveys.web_settings`); a value that is not one stops gunicorn
+    with one line (a SystemExit passes through gunicorn's "Failed to read config file"
+    traceback). `surveys check` names it too, before a start."""
+    problem = whole_number_problem(name)
+    if problem:
+        raise SystemExit(f"surveys cannot start:\n  {problem}")
     raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or value < minimum:
-        raise SystemExit(
-            f"surveys cannot start:\n  {name}: expected a whole number ({minimum} or more), "
-            f"got {raw!r}"
-        )
-    return value
+    return int(raw) if raw else default
 
 
 # Where it listens: the reverse proxy's upstream (0.0.0.0:8000 when the proxy is another machine).
@@ -48,13 +43,13 @@ threads = _int("WEB_THREADS", 1)
 worker_class = "gthread" if threads > 1 else "sync"
 # The slowest page is a workbook built during the request (under 20 s at the web limit of
 # 50,000 answers); anything longer is stuck and is restarted.
-timeout = _int("WEB_TIMEOUT", 120, minimum=0)  # 0: never
-graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30, minimum=0)
+timeout = _int("WEB_TIMEOUT", 120)  # 0: never
+graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
 # Behind a reverse proxy that keeps upstream connections open: longer than its idle timeout
 # (nginx: 60 s), or it sends a request on a connection gunicorn is closing and gets a reset.
-keepalive = _int("WEB_KEEPALIVE", 75, minimum=0)
+keepalive = _int("WEB_KEEPALIVE", 75)
 # A worker is replaced after this many requests (with jitter, not all at once): bounded memory.
-max_requests = _int("WEB_MAX_REQUESTS", 5000, minimum=0)  # 0: never replaced
+max_requests = _int("WEB_MAX_REQUESTS", 5000)  # 0: never replaced
 max_requests_jitter = max(1, max_requests // 10)
 # WEB_PRELOAD=1: the master builds the app once and the workers share its memory (serving
 # benchmark, 2 workers: PSS 69 -> 55 MB a worker, more saved with more workers; RSS, which counts

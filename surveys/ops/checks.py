@@ -23,6 +23,7 @@ from surveys.notifications.delivery import SMTPBackend, smtp_reason
 from surveys.scheduling.heartbeat import scheduler_status
 from surveys.storage.backends import current_store
 from surveys.storage.commands import missing_count
+from surveys.web_settings import web_server_problems
 
 MAIL_BACKENDS = ("console", "smtp", "memory")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")  # noqa: S104 - names, not a bind
@@ -225,6 +226,7 @@ def run_checks(app: Flask) -> list[str]:
     config_checks: list[Callable] = [base_url_problems, mail_problems, proxy_problems]
     for check in config_checks:
         problems += check(config, production)
+    problems += web_server_problems()  # gunicorn would refuse to start
     if app.extensions.get(UNUSABLE_DATABASE):
         return problems  # DATABASE_URL's own line says why; there is no database to check
     problems += database_url_problems(config, production)

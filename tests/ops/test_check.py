@@ -163,6 +163,29 @@ def test_each_broken_setting_gives_its_own_line(production, overrides, expected)
     assert expected in problems[0]
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (
+            "WEB_CONCURRENCY",
+            "abc",
+            "WEB_CONCURRENCY: expected a whole number (1 or more), got 'abc'",
+        ),
+        ("WEB_CONCURRENCY", "0", "WEB_CONCURRENCY: expected a whole number (1 or more), got '0'"),
+        ("WEB_TIMEOUT", "-5", "WEB_TIMEOUT: expected a whole number (0 or more), got '-5'"),
+        ("WEB_THREADS", "four", "WEB_THREADS: expected a whole number (1 or more), got 'four'"),
+        ("WEB_TIMEOUT", "0", None),  # 0: never
+    ],
+)
+def test_a_web_server_setting_gunicorn_would_refuse_is_named(
+    production, monkeypatch, name, value, expected
+):
+    """gunicorn itself reads WEB_CONCURRENCY before the platform's settings, and stops on a
+    bad value with a traceback: `surveys check` names it in one line before a start."""
+    monkeypatch.setenv(name, value)
+    assert production() == ([expected] if expected else [])
+
+
 def test_a_stale_heartbeat_and_migrations_behind_are_reported(production, migrated_schema):
     app = create_app({"TESTING": True, "SECRET_KEY": "test", **migrated_schema})
     with app.app_context():
