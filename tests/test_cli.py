@@ -128,3 +128,38 @@ def test_postgresql_s_missing_table_and_column_read_as_a_schema_to_upgrade():
     assert "has no table" in schema_problem(table)
     assert "lacks a column" in schema_problem(column)
     assert schema_problem(other) is None
+
+
+def test_db_downgrade_takes_alembic_s_relative_revision(tmp_path):
+    """Going back one migration is `surveys db downgrade -1`, as Alembic writes it (Click took
+    the -1 for an unknown option: "No such option '-1'")."""
+    import os
+
+    from alembic.script import ScriptDirectory
+
+    env = {
+        **os.environ,
+        "SURVEYS_ENV": "development",
+        "SURVEYS_INSTANCE_PATH": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'back.db'}",
+        "SECRET_KEY": "cli-test-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+    }
+
+    def surveys(*args):
+        return subprocess.run(
+            [sys.executable, "-c", "from surveys.cli import main; main()", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
+
+    script = ScriptDirectory(str(ROOT / "migrations"))
+    head = script.get_revision(script.get_current_head())
+    assert surveys("db", "upgrade").returncode == 0
+    result = surveys("db", "downgrade", "-1")
+    assert result.returncode == 0, result.stderr
+    assert surveys("db", "current").stdout.split()[0] == head.down_revision
+    assert surveys("db", "upgrade").returncode == 0
+    assert surveys("db", "current").stdout.split() == [head.revision, "(head)"]
+
