@@ -163,3 +163,22 @@ def test_db_downgrade_takes_alembic_s_relative_revision(tmp_path):
     assert surveys("db", "upgrade").returncode == 0
     assert surveys("db", "current").stdout.split() == [head.revision, "(head)"]
 
+
+# The migration each released version shipped with (add a line when a version is released).
+RELEASED_HEADS = {"0.2.0": "7b3d9e5f1a2c"}
+
+
+def test_a_schema_changed_since_a_release_comes_with_a_new_version():
+    """A version is released once: code that needs another migration than the release of its
+    number had must carry a new number, or `pip install --upgrade` of its wheel installs
+    nothing on a machine that has that release (and `surveys --version` cannot tell them
+    apart)."""
+    from alembic.script import ScriptDirectory
+
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        declared = tomllib.load(handle)["project"]["version"]
+    head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+    assert RELEASED_HEADS.get(declared, head) == head, (
+        f"version {declared} was released with migration {RELEASED_HEADS.get(declared)}; "
+        f"this code is at {head}: raise the version in pyproject.toml"
+    )
