@@ -167,10 +167,14 @@ def _init_extensions(app: Flask) -> None:
 def _init_migrations(app: Flask) -> None:
     """`surveys db ...` and app.extensions["migrate"] (read by `surveys check` and backups)."""
     from flask_migrate import Migrate
+    from flask_migrate.cli import downgrade
 
     from surveys.extensions import db
 
     Migrate(app, db, directory=str(shipped_folder("migrations")))
+    # `surveys db downgrade -1`, as Alembic writes a step back: Click would refuse the "-1" as
+    # an option it does not know ("No such option '-1'"); it is the revision.
+    downgrade.context_settings["ignore_unknown_options"] = True
 
 
 def _register_slices(app: Flask) -> None:

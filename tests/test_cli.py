@@ -128,3 +128,57 @@ def test_postgresql_s_missing_table_and_column_read_as_a_schema_to_upgrade():
     assert "has no table" in schema_problem(table)
     assert "lacks a column" in schema_problem(column)
     assert schema_problem(other) is None
+
+
+def test_db_downgrade_takes_alembic_s_relative_revision(tmp_path):
+    """Going back one migration is `surveys db downgrade -1`, as Alembic writes it (Click took
+    the -1 for an unknown option: "No such option '-1'")."""
+    import os
+
+    from alembic.script import ScriptDirectory
+
+    env = {
+        **os.environ,
+        "SURVEYS_ENV": "development",
+        "SURVEYS_INSTANCE_PATH": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'back.db'}",
+        "SECRET_KEY": "cli-test-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+    }
+
+    def surveys(*args):
+        return subprocess.run(
+            [sys.executable, "-c", "from surveys.cli import main; main()", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
+
+    script = ScriptDirectory(str(ROOT / "migrations"))
+    head = script.get_revision(script.get_current_head())
+    assert surveys("db", "upgrade").returncode == 0
+    result = surveys("db", "downgrade", "-1")
+    assert result.returncode == 0, result.stderr
+    assert surveys("db", "current").stdout.split()[0] == head.down_revision
+    assert surveys("db", "upgrade").returncode == 0
+    assert surveys("db", "current").stdout.split() == [head.revision, "(head)"]
+
+
+# The migration each released version shipped with (add a line when a version is released).
+RELEASED_HEADS = {"0.2.0": "7b3d9e5f1a2c"}
+
+
+def test_a_schema_changed_since_a_release_comes_with_a_new_version():
+    """A version is released once: code that needs another migration than the release of its
+    number had must carry a new number, or `pip install --upgrade` of its wheel installs
+    nothing on a machine that has that release (and `surveys --version` cannot tell them
+    apart)."""
+    from alembic.script import ScriptDirectory
+
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        declared = tomllib.load(handle)["project"]["version"]
+    head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+    assert RELEASED_HEADS.get(declared, head) == head, (
+        f"version {declared} was released with migration {RELEASED_HEADS.get(declared)}; "
+        f"this code is at {head}: raise the version in pyproject.toml"
+    )

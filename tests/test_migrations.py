@@ -188,3 +188,65 @@ def test_unsent_round_notices_learn_their_country_and_withdrawals_survive_a_down
             (1, "failed", None, "withdrawn: closing_moved"),
             (4, "pending", None, ""),
         ]
+
+
+def _outbox_rows(conn, *columns: str) -> dict:
+    outbox = sa.table("outbox_messages", *(sa.column(name) for name in ("id", *columns)))
+    query = sa.select(*outbox.columns).order_by(outbox.c.id)
+    return {row[0]: tuple(row[1:]) for row in conn.execute(query)}
+
+
+def test_a_withdrawal_survives_a_downgrade_and_the_upgrade_after_it(fresh_app):
+    """Going back a release and forward again never makes an outdated notice go: a message
+    withdrawn while a delivery was handing it to the relay is not pending after the downgrade
+    (the previous version would send it), and a withdrawn message the downgrade kept as a
+    failed one given up on is withdrawn again after the upgrade, not offered for a resend."""
+    with fresh_app.app_context():
+        upgrade()
+        with db.engine.begin() as conn:
+            for message_id, status, withdrawn, last_attempt in (
+                (1, "withdrawn", True, None),
+                (2, "sending", True, "2026-07-21 00:00:00"),  # withdrawn during the send
+                (3, "sending", False, "2026-07-21 00:00:00"),  # a plain claim
+                (4, "sent", True, "2026-07-21 00:00:00"),  # withdrawn too late: it went
+                (5, "failed", False, "2026-07-21 00:00:00"),  # given up by the relay
+            ):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO outbox_messages (id, recipient_email, kind, language, "
+                        "subject, body, status, attempts, last_error, created_at, "
+                        "last_attempt_at, withdrawn_at, withdrawn_reason) VALUES (:id, "
+                        "'x@example.org', 'round.reminder', 'en', 's', 'b', :status, :attempts, "
+                        ":error, '2026-07-20 00:00:00', :last_attempt, :withdrawn_at, :reason)"
+                    ),
+                    {
+                        "id": message_id,
+                        "status": status,
+                        "attempts": 0 if last_attempt is None else 1,
+                        "error": "SMTP error: refused" if status == "failed" else "",
+                        "last_attempt": last_attempt,
+                        "withdrawn_at": "2026-07-21 00:00:01" if withdrawn else None,
+                        "reason": "closing_moved" if withdrawn else None,
+                    },
+                )
+        downgrade(revision="7b3d9e5f1a2c")
+        with db.engine.connect() as conn:
+            assert _outbox_rows(conn, "status", "next_attempt_at", "last_error") == {
+                1: ("failed", None, "withdrawn: closing_moved"),
+                2: ("failed", None, "withdrawn: closing_moved"),
+                3: ("pending", None, ""),
+                4: ("sent", None, ""),
+                5: ("failed", None, "SMTP error: refused"),
+            }
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = _outbox_rows(conn, "status", "withdrawn_reason", "last_error")
+            withdrawn_at = _outbox_rows(conn, "withdrawn_at")
+        assert rows == {
+            1: ("withdrawn", "closing_moved", ""),
+            2: ("withdrawn", "closing_moved", ""),
+            3: ("pending", None, ""),
+            4: ("sent", None, ""),
+            5: ("failed", None, "SMTP error: refused"),
+        }
+        assert [message_id for message_id, (at,) in withdrawn_at.items() if at] == [1, 2]

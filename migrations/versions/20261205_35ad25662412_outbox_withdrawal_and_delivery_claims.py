@@ -5,7 +5,9 @@ to the relay, and a message about one country's part in a round names the countr
 Unsent round notices already queued learn their country when the person they were written for
 answers for exactly one of the round's countries (the others stay without one: never withdrawn,
 as before). A downgrade turns a claim into "pending" (sent again: delivery is at-least-once) and a
-withdrawn message into a failed one given up on (never sent), its reason in last_error.
+withdrawn message, or one withdrawn while a delivery was sending it, into a failed one given up
+on (never sent), its reason in last_error ("withdrawn: <reason>"); the upgrade after such a
+downgrade withdraws those again (never resent).
 
 Revision ID: 35ad25662412
 Revises: 7b3d9e5f1a2c
@@ -15,7 +17,7 @@ Create Date: 2026-12-05 19:05:32.230949
 from alembic import op
 import sqlalchemy as sa
 
-import surveys.columns  # noqa: F401 - UTCDateTime columns
+import surveys.columns  # UTCDateTime columns
 
 
 # revision identifiers, used by Alembic.
@@ -24,6 +26,8 @@ down_revision = '7b3d9e5f1a2c'
 branch_labels = None
 depends_on = None
 
+# What the downgrade writes in last_error of a withdrawn message it keeps as a failed one.
+WITHDRAWN_PREFIX = 'withdrawn: '
 FIVE_STATUSES = "status IN ('pending', 'sending', 'sent', 'failed', 'withdrawn')"
 THREE_STATUSES = "status IN ('pending', 'sent', 'failed')"
 # The notices to a country's respondents that state its closing date (rounds.notices).
@@ -63,16 +67,34 @@ def upgrade():
           AND (SELECT count(*) {RECIPIENTS_COUNTRIES}) = 1
         """
     )
+    # Back from a downgrade: what was withdrawn is withdrawn again (a failed message given up
+    # on would be offered for a resend). When it was is not known any more: now, at the latest.
+    op.execute(
+        sa.text(
+            f"""
+            UPDATE outbox_messages
+            SET status = 'withdrawn', withdrawn_at = :now, last_error = '',
+                withdrawn_reason = substr(last_error, {len(WITHDRAWN_PREFIX) + 1}, 40)
+            WHERE status = 'failed' AND next_attempt_at IS NULL
+              AND last_error LIKE '{WITHDRAWN_PREFIX}%'
+            """
+        ).bindparams(
+            sa.bindparam("now", surveys.columns.utcnow(), type_=surveys.columns.UTCDateTime())
+        )
+    )
 
 
 def downgrade():
+    # Withdrawn, or withdrawn while a delivery was sending it (its claim would otherwise become
+    # "pending" below, and the previous version, which knows no withdrawal, would send it).
+    op.execute(
+        "UPDATE outbox_messages SET status = 'failed', next_attempt_at = NULL, "
+        f"last_error = '{WITHDRAWN_PREFIX}' || withdrawn_reason "
+        "WHERE status = 'withdrawn' OR (status = 'sending' AND withdrawn_at IS NOT NULL)"
+    )
     op.execute(
         "UPDATE outbox_messages SET status = 'pending', next_attempt_at = NULL "
         "WHERE status = 'sending'"
-    )
-    op.execute(
-        "UPDATE outbox_messages SET status = 'failed', next_attempt_at = NULL, "
-        "last_error = 'withdrawn: ' || withdrawn_reason WHERE status = 'withdrawn'"
     )
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_outbox_messages_withdrawn_when_known'), type_='check')
