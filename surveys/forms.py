@@ -6,10 +6,13 @@ from flask_wtf import FlaskForm
 from wtforms.validators import Length, ValidationError
 
 from surveys.i18n import ngettext
-from surveys.questionnaire.kinds.texts import AT_MOST_CHARACTERS
-from surveys.translatable import Plural
+from surveys.translatable import NP_, Plural
 
 HIDDEN_FIELDS = frozenset({"CSRFTokenField", "HiddenField"})
+# The questionnaire's words for its own limits (questionnaire.kinds.texts), one msgid for both.
+AT_MOST_CHARACTERS = NP_(
+    "Enter at most %(count)d character.", "Enter at most %(count)d characters."
+)
 
 
 class Form(FlaskForm):
