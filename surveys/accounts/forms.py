@@ -14,12 +14,12 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from surveys.accounts.labels import ROLE_LABELS, STATUS_LABELS, is_valid_timezone
-from surveys.accounts.passwords import MIN_PASSWORD_LENGTH
-from surveys.forms import Form
+from surveys.accounts.passwords import MIN_PASSWORD_LENGTH, PASSWORD_TOO_SHORT
+from surveys.forms import Form, TextLength
 from surveys.i18n import enabled_languages
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Whether the address works is only
@@ -69,13 +69,13 @@ class LoginForm(Form):
     # autocomplete: password managers and browsers fill the right boxes (WCAG 1.3.5).
     email = EmailField(
         _l("Email address"),
-        validators=[DataRequired(), Length(max=254)],
+        validators=[DataRequired(), TextLength(max=254)],
         filters=[_strip],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), TextLength(max=200)],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -83,7 +83,7 @@ class LoginForm(Form):
 class ResetRequestForm(Form):
     email = EmailField(
         _l("Email address"),
-        validators=[DataRequired(), Length(max=254), EmailAddress()],
+        validators=[DataRequired(), TextLength(max=254), EmailAddress()],
         filters=[_strip],
     )
 
@@ -91,7 +91,10 @@ class ResetRequestForm(Form):
 class NewPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        validators=[
+            DataRequired(),
+            TextLength(min=MIN_PASSWORD_LENGTH, max=200, too_short=PASSWORD_TOO_SHORT),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -104,17 +107,19 @@ class NewPasswordForm(Form):
 class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
         _l("Current password"),
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), TextLength(max=200)],
         render_kw={"autocomplete": "current-password"},
     )
 
 
 class ProfileForm(Form):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), TextLength(max=200)], filters=[_strip]
+    )
     language = SelectField(_l("Language"), choices=language_choices)
     timezone = StringField(
         _l("Time zone"),
-        validators=[DataRequired(), Length(max=64), TimeZoneName()],
+        validators=[DataRequired(), TextLength(max=64), TimeZoneName()],
         filters=[_strip],
         render_kw={"list": "timezones", "autocomplete": "off"},
     )
@@ -123,10 +128,12 @@ class ProfileForm(Form):
 class InviteForm(Form):
     email = EmailField(
         _l("Email address"),
-        validators=[DataRequired(), Length(max=254), EmailAddress()],
+        validators=[DataRequired(), TextLength(max=254), EmailAddress()],
         filters=[_strip],
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), TextLength(max=200)], filters=[_strip]
+    )
     language = SelectField(_l("Language of the invitation"), choices=language_choices)
     roles = MultiCheckboxField(_l("Roles"), validators=[DataRequired()])
     countries = MultiCheckboxField(_l("Countries (respondents)"), coerce=int)
@@ -157,7 +164,7 @@ class PeopleFilterForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name or email"), validators=[Optional(), Length(max=200)])
+    q = StringField(_l("Name or email"), validators=[Optional(), TextLength(max=200)])
     role = SelectField(_l("Role"), validators=[Optional()])
     country = SelectField(_l("Country"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])

@@ -18,6 +18,7 @@ from surveys.accounts.labels import ROLE_LABELS, is_valid_timezone, role_label
 from surveys.accounts.models import LoginAttempt, TokenPurpose, User, UserRole
 from surveys.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
+    PASSWORD_TOO_SHORT,
     hash_password,
     spend_a_password_check,
     verify_password,
@@ -369,8 +370,7 @@ def check_new_password(password: str, user: User | None = None) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
             ngettext(
-                "The password must have at least %(count)d character.",
-                "The password must have at least %(count)d characters.",
+                *PASSWORD_TOO_SHORT,
                 MIN_PASSWORD_LENGTH,
                 count=MIN_PASSWORD_LENGTH,
             ),

@@ -7,7 +7,14 @@ from functools import lru_cache
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from surveys.translatable import NP_
+
 MIN_PASSWORD_LENGTH = 10
+# The rule, as the form and check_new_password say it (the hint says "At least 10 characters.").
+PASSWORD_TOO_SHORT = NP_(
+    "The password must have at least %(count)d character.",
+    "The password must have at least %(count)d characters.",
+)
 
 
 def hash_password(password: str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, NumberRange
 
-from surveys.forms import Form
+from surveys.forms import Form, TextLength
 from surveys.inputs import WholeNumberField
 
 
@@ -15,7 +15,9 @@ def _strip(value):
 
 
 class NewTokenForm(Form):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)], filters=[_strip])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), TextLength(max=100)], filters=[_strip]
+    )
     days = WholeNumberField(_l("Expires after (days)"), validators=[InputRequired()])
 
     def set_limits(self, default: int, longest: int) -> None:

@@ -103,6 +103,20 @@ RECORDED_MOMENT = re.compile(
 )
 
 
+# Details that list things (a round's countries, its reminder days, the messages withdrawn):
+# two of them are two things, not a change from one to the other. Such a detail is a change
+# only when both sides are lists themselves (a person's countries before and after).
+LISTS = frozenset({"countries", "reminder_offsets", "messages", "being_sent"})
+
+
+@bp.app_template_test("audit_change")
+def audit_change(value, key: str = "") -> bool:
+    """Whether a detail is an [old, new] pair, shown "old → new"."""
+    if not isinstance(value, list) or len(value) != 2:
+        return False
+    return key not in LISTS or all(isinstance(side, list) for side in value)
+
+
 @bp.app_template_filter("audit_value")
 def audit_value(value) -> str:
     """An audit detail value as plain text: lists joined, nothing as a dash."""

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Regexp
 
 from surveys.countries.operations import NAME_FIELD
-from surveys.forms import Form
+from surveys.forms import Form, TextLength
 from surveys.i18n import current_language, language_codes
 from surveys.languages import language_name_in
 
@@ -41,7 +41,7 @@ def country_form() -> CountryForm:
     reader = current_language()
     for code in language_codes():
         label = _l("Name in %(language)s", language=language_name_in(code, reader))
-        field = StringField(label, validators=[DataRequired(), Length(max=120)])
+        field = StringField(label, validators=[DataRequired(), TextLength(max=120)])
         setattr(ConfiguredCountryForm, NAME_FIELD % code, field)
     return ConfiguredCountryForm()
 

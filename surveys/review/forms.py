@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
-from surveys.forms import Form
+from surveys.forms import Form, TextLength
 from surveys.review.operations import MAX_QUERY_LENGTH
 
 
@@ -16,13 +16,13 @@ class QueryForm(Form):
     question_id = HiddenField()
     rule_key = HiddenField()
     """The failed check the query is about (its failure key), if any."""
-    text = TextAreaField(_l("Query"), validators=[DataRequired(), Length(max=MAX_QUERY_LENGTH)])
+    text = TextAreaField(_l("Query"), validators=[DataRequired(), TextLength(max=MAX_QUERY_LENGTH)])
 
 
 class ReturnForm(Form):
     note = TextAreaField(
         _l("Note to the country"),
-        validators=[Optional(), Length(max=MAX_QUERY_LENGTH)],
+        validators=[Optional(), TextLength(max=MAX_QUERY_LENGTH)],
         description=_l("Optional when you have added queries to questions."),
     )
 
@@ -32,7 +32,7 @@ class ReopenForm(Form):
     # each label (and error message) belongs to its own box.
     note = TextAreaField(
         _l("Reason for reopening"),
-        validators=[DataRequired(), Length(max=MAX_QUERY_LENGTH)],
+        validators=[DataRequired(), TextLength(max=MAX_QUERY_LENGTH)],
         id="reopen-note",
     )
 
@@ -43,6 +43,6 @@ class ConfirmForm(Form):
 
 class AnswerQueryForm(Form):
     response = TextAreaField(
-        _l("Your answer"), validators=[DataRequired(), Length(max=MAX_QUERY_LENGTH)]
+        _l("Your answer"), validators=[DataRequired(), TextLength(max=MAX_QUERY_LENGTH)]
     )
     next = HiddenField()

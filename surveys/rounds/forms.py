@@ -13,10 +13,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from surveys.forms import Form
+from surveys.forms import Form, TextLength
 from surveys.inputs import WholeNumberField
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -60,7 +60,7 @@ class RoundForm(Form):
         _l("Period"),
         validators=[
             DataRequired(message=_l("Give the period the round covers, e.g. 2026-H2.")),
-            Length(max=40),
+            TextLength(max=40),
         ],
         description="2026-H2",
     )
@@ -70,7 +70,7 @@ class RoundForm(Form):
     reminder_offsets = StringField(
         _l("Reminders (days before closing)"),
         default="14, 7, 1",
-        validators=[Length(max=100)],
+        validators=[TextLength(max=100)],
     )
 
 
@@ -83,7 +83,7 @@ class ExtendForm(Form):
 class ReopenForm(Form):
     closes_at = _datetime_field(_l("Open again until"))
     note = TextAreaField(
-        _l("Reason (the country will see it)"), validators=[Optional(), Length(max=5000)]
+        _l("Reason (the country will see it)"), validators=[Optional(), TextLength(max=5000)]
     )
 
 
@@ -106,5 +106,5 @@ class CadenceForm(Form):
     )
     first_opens_at = _datetime_field(_l("First opening"))
     reminder_offsets = StringField(
-        _l("Reminders (days before closing)"), default="14, 7, 1", validators=[Length(max=100)]
+        _l("Reminders (days before closing)"), default="14, 7, 1", validators=[TextLength(max=100)]
     )

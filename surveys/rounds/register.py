@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
             "round.reopened": _l("Round reopened for a country"),
             "round.opened_now": _l("Round opened at once by an operator"),
             "round.closed_now": _l("Round closed at once by an operator"),
-            "round.notices_withdrawn": _l("Messages naming an old closing date withdrawn"),
+            "round.notices_withdrawn": _l("Unsent messages withdrawn"),
             "cadence.created": _l("Cadence set"),
             "cadence.stopped": _l("Cadence stopped"),
             "cadence.round_skipped": _l("Cadence could not create its round"),

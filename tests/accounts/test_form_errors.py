@@ -93,3 +93,40 @@ def test_an_analyst_bound_to_a_country_is_refused_on_the_countries(
     page = response.get_data(as_text=True)
     assert "Only respondents are bound to countries." in field_block(page, "countries")
     assert "Only respondents" not in field_block(page, "roles")
+
+
+def test_a_short_new_password_is_refused_with_the_rule_in_either_language(
+    client, login, create_user
+):
+    """The forms have `novalidate`: the server's words are what a phone shows. They state the
+    rule the field's hint gives ("At least 10 characters."), not wtforms' "between 10 and 200"."""
+    for language, rule in (
+        ("en", "The password must have at least 10 characters."),
+        ("fr", "Le mot de passe doit comporter au moins 10 caractères."),
+    ):
+        login(create_user("analyst", email=f"short-{language}@example.org", language=language))
+        page = client.post(
+            "/account/password",
+            data={
+                "current_password": "correct horse battery",
+                "password": "short",
+                "confirm": "short",
+            },
+        ).get_data(as_text=True)
+        assert rule in field_block(page, "password"), language
+        assert "200" not in field_block(page, "password")
+
+
+def test_a_length_limit_of_a_form_is_said_in_the_platforms_words(client, login, create_user):
+    """As the questionnaire's own limits say it ("Enter at most 500 characters."), not
+    wtforms' "Field cannot be longer than 200 characters."."""
+    for language, limit in (
+        ("en", "Enter at most 200 characters."),
+        ("fr", "Saisissez au plus 200 caractères."),
+    ):
+        login(create_user("analyst", email=f"long-{language}@example.org", language=language))
+        page = client.post(
+            "/account", data={"name": "N" * 201, "language": language, "timezone": "UTC"}
+        ).get_data(as_text=True)
+        assert limit in field_block(page, "name"), language
+        assert "Field" not in page and "champ" not in field_block(page, "name")

@@ -123,3 +123,51 @@ def test_the_log_cannot_be_changed_through_the_app(app, client, db, login, event
     with pytest.raises(PermissionError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_two_things_listed_are_not_shown_as_a_change(db, client, login, create_user):
+    """Two messages withdrawn (or a round's two countries, its two reminder days) are listed,
+    not "12 → 13"; a change of a list (a person's countries) is still "before → after"."""
+    admin = create_user("admin", email="root@example.org")
+    db.session.add_all(
+        [
+            AuditEvent(
+                at=datetime(2026, 3, 1, 10, tzinfo=UTC),
+                actor_label="ne@example.org",
+                action="round.notices_withdrawn",
+                target_type="round",
+                target_id=2,
+                details={
+                    "countries": ["NE", "ML"],
+                    "reason": "country_submitted",
+                    "messages": [12, 13],
+                    "being_sent": [],
+                },
+            ),
+            AuditEvent(
+                at=datetime(2026, 3, 2, 10, tzinfo=UTC),
+                actor_label="root@example.org",
+                action="round.created",
+                target_type="round",
+                target_id=2,
+                details={"reminder_offsets": [14, 7]},
+            ),
+            AuditEvent(
+                at=datetime(2026, 3, 3, 10, tzinfo=UTC),
+                actor_label="root@example.org",
+                action="user.updated",
+                target_type="user",
+                target_id=5,
+                details={"countries": [["NE"], ["NE", "ML"]]},
+            ),
+        ]
+    )
+    db.session.commit()
+    login(admin)
+    body = " ".join(client.get("/audit/").get_data(as_text=True).split())
+    assert "12 → 13" not in body and "NE → ML" not in body and "14 → 7" not in body
+    assert "12, 13" in body and "NE, ML" in body and "14, 7" in body
+    assert "NE → NE, ML" in body
+    # Withdrawn because the country submitted: the label names no closing date.
+    assert "Unsent messages withdrawn" in body
+    assert "old closing date" not in body

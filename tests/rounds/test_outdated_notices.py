@@ -307,3 +307,60 @@ def test_a_country_that_submits_gets_no_stuck_reminder_afterwards(
     login(world["coordinator"])
     page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
     assert "Not sent: the country submitted before it went" in page
+
+
+@pytest.mark.parametrize("reason", ["submitted", "extended"])
+def test_a_message_withdrawn_while_being_sent_is_not_called_unsent(
+    reason, db, client, login, world, create_submission, monkeypatch
+):
+    """A reminder a delivery held when the country submitted (or its date moved) is "Being
+    sent", then "Sent": the page says what overtook it while it went, never "Not sent" nor a
+    bare "Withdrawn on" beside those badges."""
+    from surveys.review import workflow
+    from tests.review.builders import stub_completeness
+
+    people, round_ = world["people"], world["round"]
+    _opening_sent_then_reminders_stuck(db, world)
+    held = db.session.scalars(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.kind == notices.REMINDER,
+            OutboxMessage.recipient_email == people["ne_en"].email,
+        )
+    ).first()
+    held.status = "sending"  # a delivery claimed it and is handing it to the relay
+    db.session.commit()
+    if reason == "submitted":
+        stub_completeness(monkeypatch, [])
+        submission = create_submission(round_, world["niger"], {"legal_tip_offence": "partly"})
+        workflow.submit(submission, people["ne_en"])
+        db.session.commit()
+        said = "The country submitted on"
+    else:
+        _extend("page", client, None, login, world, country=world["niger"])
+        said = "The closing date changed on"
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, held.id).withdrawn_at is not None
+
+    login(world["coordinator"])
+
+    def status_words(status: str) -> str:
+        """The held reminder's row: the only one to its address with that badge."""
+        page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+        rows = [
+            row.split("</tr>")[0]
+            for row in page.split("<tr>")
+            if held.recipient_email in row and "Reminder" in row and f"badge-{status}" in row
+        ]
+        assert len(rows) == 1
+        return " ".join(rows[0].split())
+
+    words = status_words("sending")
+    assert "Being sent" in words and f"{said}" in words and "while it was being sent" in words
+    assert "Not sent" not in words
+
+    held = db.session.get(OutboxMessage, held.id)
+    held.status, held.sent_at, held.attempts = "sent", utcnow(), 1  # and it went
+    db.session.commit()
+    words = status_words("sent")
+    assert "Sent" in words and f"{said}" in words and "while it was being sent" in words
+    assert "Not sent" not in words and "Withdrawn on" not in words

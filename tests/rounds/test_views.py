@@ -557,3 +557,25 @@ def test_no_resend_for_a_pending_message_nor_to_a_deactivated_person(
         "the message was not sent again."
     ) in refused
     assert db.session.query(OutboxMessage).count() == 1  # no copy queued
+
+
+def test_an_analyst_is_not_offered_a_country_workbook_page(client, login, world, create_round):
+    """The offline workbook page is for the country and the coordinators: every link the
+    analyst's round page holds opens (no "Workbook" link to a 403)."""
+    import re
+
+    round_ = create_round(world["version"], [world["niger"]])
+    workbook = f"/offline/rounds/{round_.id}/countries/{world['niger'].id}"
+    login(world["analyst"])
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert workbook not in page
+    for link in set(re.findall(r'href="(/[^"#]*)', page)):
+        if link.startswith("/static/"):
+            continue
+        response = client.get(link.replace("&amp;", "&"))
+        assert response.status_code < 400, link
+        response.close()
+    login(world["coordinator"])
+    page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert workbook in page
+    assert client.get(workbook).status_code == 200
