@@ -17,6 +17,7 @@ from flask import current_app
 
 from surveys.accounts.models import User
 from surveys.countries.models import Country
+from surveys.extensions import db
 from surveys.i18n import locale_for, zone_named
 from surveys.languages import DEFAULT_LANGUAGE
 from surveys.links import absolute_url
@@ -165,6 +166,18 @@ def withdraw_chasing(round_id: int, country_id: int, *, now: datetime) -> Withdr
         reason=COUNTRY_SUBMITTED,
         now=now,
     )
+
+
+def withdrawn_openings(message_ids: Collection[int]) -> set[tuple[int, int]]:
+    """(user id, country id) of the opening notices among these withdrawn messages."""
+    if not message_ids:
+        return set()
+    rows = db.session.execute(
+        sa.select(OutboxMessage.user_id, OutboxMessage.country_id).where(
+            OutboxMessage.id.in_(list(message_ids)), OutboxMessage.kind == OPENING
+        )
+    )
+    return {(user_id, country_id) for user_id, country_id in rows if user_id and country_id}
 
 
 def withdraw_outdated(round_id: int, country_ids: Collection[int], *, now: datetime) -> Withdrawal:

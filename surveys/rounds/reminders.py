@@ -64,12 +64,19 @@ def is_done(kind: str, scope: str, slot: str) -> bool:
 
 
 def notify_country(
-    kind: str, round_: Round, participant: RoundCountry, answers: Any = None, **details: Any
+    kind: str,
+    round_: Round,
+    participant: RoundCountry,
+    answers: Any = None,
+    *,
+    instead: Mapping[int, str] | None = None,
+    **details: Any,
 ) -> int:
     """Queue one notice to each enabled respondent of the country; returns how many.
 
     `answers` (responses.operations.round_answers): a reminder then says how far the country
-    has come, carried-over answers counted apart as on the round page."""
+    has come, carried-over answers counted apart as on the round page. `instead`: another
+    kind of notice for some of them (by user id)."""
     if answers is not None:
         definition = round_.version.definition
         details["progress"] = country_completion(definition, answers, participant.country_id)
@@ -77,7 +84,7 @@ def notify_country(
     count = 0
     for user in country_respondents(participant.country_id):
         notices.queue_notice(
-            kind,
+            (instead or {}).get(user.id, kind),
             round_,
             user,
             country=participant.country,
@@ -132,6 +139,9 @@ def announce_new_closing(
     (`withdraw_outdated_notices`), then tell the respondents of each country whose date moved
     later its new date, while the round is open for it and it has not submitted."""
     withdrawal = withdraw_outdated_notices(round_, before, now=now, actor=actor)
+    # Whoever was still waiting for the round's opening notice gets it again, with the new
+    # date, rather than only the news of a date for a round they were never told was open.
+    opening_again = notices.withdrawn_openings(withdrawal.withdrawn)
     told = 0
     for participant in round_.participants:
         was = before.get(participant.country_id)
@@ -143,7 +153,12 @@ def announce_new_closing(
             or round_.cancelled_at is not None
         ):
             continue
-        told += notify_country(notices.EXTENDED, round_, participant)
+        instead = {
+            user_id: notices.OPENING
+            for user_id, country_id in opening_again
+            if country_id == participant.country_id
+        }
+        told += notify_country(notices.EXTENDED, round_, participant, instead=instead)
     return ClosingNews(told, len(withdrawal.withdrawn), len(withdrawal.being_sent))
 
 

@@ -197,7 +197,8 @@ def test_extending_one_country_leaves_the_other_countrys_reminders(
     assert sorted(m.kind for m in to_both) == ["round.extended", "round.reminder", "round.reminder"]
     assert all("(Mali)" in m.subject for m in to_both if m.kind == "round.reminder")
     [news] = [m for m in to_both if m.kind == "round.extended"]
-    assert "(Niger)" in news.body and "31 January 2099, 17:00 (UTC)" in news.body
+    assert "Niger: the self-assessment round" in news.body
+    assert "now closes on 31 January 2099, 17:00 (UTC)." in news.body  # one bracket, the zone
     assert niger_old not in news.body
 
 
@@ -364,3 +365,31 @@ def test_a_message_withdrawn_while_being_sent_is_not_called_unsent(
     words = status_words("sent")
     assert "Sent" in words and f"{said}" in words and "while it was being sent" in words
     assert "Not sent" not in words and "Withdrawn on" not in words
+
+
+@pytest.mark.parametrize("path", ["page", "cli"])
+def test_a_respondent_still_waiting_for_the_opening_notice_gets_it_with_the_new_date(
+    path, db, client, runner, login, world
+):
+    """The relay was down when the round opened: extending the round withdraws the opening
+    notice (it states the old date) and sends it again with the new one, rather than only
+    "now closes on ..." for a round its reader was never told had opened."""
+    people, round_ = world["people"], world["round"]
+    niger = round_.participant(world["niger"].id)
+    old = deadline_of(niger, people["ne_en"])
+    jobs.open_round(round_.id, now=utcnow())
+    relay_down(utcnow())
+
+    _extend(path, client, runner, login, world, country=world["niger"])
+
+    mails = relay_back(utcnow())
+    [opening] = mails_to(mails, people["ne_en"])
+    assert opening.kind == notices.OPENING
+    assert "31 January 2099, 17:00 (UTC)" in opening.body and old not in opening.body
+    [french] = mails_to(mails, people["ne_fr"])
+    assert french.kind == notices.OPENING and "31 janvier 2099, 18:00" in french.body
+    # Mali's date did not move: its opening notices went as written.
+    assert [m.kind for m in mails_to(mails, people["ml_en"])] == [notices.OPENING]
+    # The person answering for both countries: Niger's opening again, Mali's as it was.
+    to_both = sorted(mails_to(mails, people["both"]), key=lambda m: m.subject)
+    assert [m.kind for m in to_both] == [notices.OPENING, notices.OPENING]

@@ -224,8 +224,8 @@ def test_an_extension_is_announced_to_the_countries_it_gives_time(
     assert {m.recipient_email for m in messages} == {world["respondent"].email, french.email}
     to_french = next(m for m in messages if m.recipient_email == french.email)
     assert to_french.subject.startswith("Nouvelle date de clôture")
-    assert "1 janvier 2099, 10:00 (Africa/Niamey)" in to_french.body
-    assert "(Niger)" in to_french.body
+    assert "Niger\u00a0: le cycle" in to_french.body
+    assert "se clôt désormais le 1 janvier 2099, 10:00 (Africa/Niamey)." in to_french.body
 
 
 def test_a_refused_reopen_shows_its_error_in_that_countrys_form_only(
