@@ -21,6 +21,37 @@ from surveys import create_app
 from surveys.columns import utcnow
 from surveys.extensions import db as _db
 
+# The suite builds every setting it needs: a shell's own (an operator's, or one left over from a
+# demo) must not reach it, or a test writes into that instance folder or mails through that relay.
+RUNTIME_SETTINGS = frozenset(
+    {
+        "SURVEYS_ENV",
+        "SURVEYS_INSTANCE_PATH",
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "BASE_URL",
+        "LANGUAGES",
+        "LOG_LEVEL",
+        "MAIL_BACKEND",
+        "MAIL_FROM",
+        "FILE_STORAGE",
+        "FILE_STORAGE_DIR",
+        "ARCHIVE_DIR",
+        "UPLOAD_DIR",
+        "QUESTIONNAIRES_DIR",
+        "TRUSTED_PROXIES",
+        "MAX_UPLOAD_MB",
+        "MAX_DEFINITION_KB",
+        "TOKEN_MAX_AGE_DAYS",
+        "LOGIN_MAX_FAILURES",
+        "LOGIN_WINDOW_MINUTES",
+    }
+)
+RUNTIME_PREFIXES = ("SMTP_", "WEB_", "GUNICORN_", "API_", "SCHEDULER_", "OUTBOX_")
+for _name in [n for n in os.environ if n in RUNTIME_SETTINGS or n.startswith(RUNTIME_PREFIXES)]:
+    del os.environ[_name]
+
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINI_V1 = FIXTURES / "questionnaires" / "mini" / "v1.yaml"
