@@ -193,6 +193,14 @@ def test_reopening_after_the_round_closed_asks_for_a_new_closing_date(
     page = client.get(f"/review/submissions/{submitted.id}").get_data(as_text=True)
     assert "The round has closed for this country" in page
     assert 'name="reopen-closes_at"' in page
+    # Which zone the date is read in, as on the round's other date fields.
+    assert (
+        f'id="reopen-closes_at-hint">In your time zone ({scenario.coordinator.timezone}).' in page
+    )
+    round_page = client.get(f"/rounds/{scenario.round.id}").get_data(as_text=True)
+    hint = f'id="reopen-closes_at-{scenario.niger.id}-hint">In your time zone ('
+    assert hint in round_page
+    assert f'aria-describedby="reopen-closes_at-{scenario.niger.id}-hint"' in round_page
 
     without_date = client.post(
         f"/review/submissions/{submitted.id}/reopen", data={"reopen-note": "Figures to correct"}
