@@ -5,14 +5,10 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms.validators import Length, ValidationError
 
-from surveys.i18n import ngettext
-from surveys.translatable import NP_, Plural
+from surveys.i18n import counted
+from surveys.translatable import AT_MOST_CHARACTERS, Plural
 
 HIDDEN_FIELDS = frozenset({"CSRFTokenField", "HiddenField"})
-# The questionnaire's words for its own limits (questionnaire.kinds.texts), one msgid for both.
-AT_MOST_CHARACTERS = NP_(
-    "Enter at most %(count)d character.", "Enter at most %(count)d characters."
-)
 
 
 class Form(FlaskForm):
@@ -31,7 +27,7 @@ class TextLength(Length):
     """wtforms' Length (its maxlength and minlength attributes on the input) saying the limit in
     the platform's words, in the reader's language and in the singular for a count of one:
     "Enter at most 200 characters.", not "Field cannot be longer than 200 characters.".
-    `too_short`: what a minimum says (a `Plural` with %(count)d), e.g. the password rule."""
+    `too_short`: what a minimum says (a `Plural` with %(count)s), e.g. the password rule."""
 
     def __init__(self, min: int = -1, max: int = -1, *, too_short: Plural | None = None):
         if min > 0 and too_short is None:
@@ -42,6 +38,6 @@ class TextLength(Length):
     def __call__(self, form, field):
         length = len(field.data) if field.data else 0
         if self.too_short is not None and length < self.min:
-            raise ValidationError(ngettext(*self.too_short, self.min, count=self.min))
+            raise ValidationError(counted(self.too_short, self.min))
         if self.max != -1 and length > self.max:
-            raise ValidationError(ngettext(*AT_MOST_CHARACTERS, self.max, count=self.max))
+            raise ValidationError(counted(AT_MOST_CHARACTERS, self.max))

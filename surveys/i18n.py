@@ -34,6 +34,7 @@ from surveys.languages import (
     parse_languages,
     remember,
 )
+from surveys.locales import number_in
 from surveys.translatable import Plural
 
 SESSION_LANGUAGE_KEY = "language"
@@ -84,6 +85,15 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     """Flask-Babel's ngettext (`num` among the variables), through `translations()`."""
     variables.setdefault("num", num)
     return translations().ungettext(singular, plural, num) % variables
+
+
+def counted(message: Plural, number: int, /, **variables) -> str:
+    """A `Plural` in the current language, its form chosen by `number`, which it writes as a
+    number of that language ("20,000" / "20 000") as %(count)s."""
+    return translations().ungettext(*message, number) % {
+        **variables,
+        "count": number_in(number, current_language()),
+    }
 
 
 def install_template_translations(app) -> None:

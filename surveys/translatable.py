@@ -25,3 +25,10 @@ class Plural(NamedTuple):
 
 def NP_(singular: str, plural: str) -> Plural:
     return Plural(singular, plural)
+
+
+# The platform's words for a length limit: forms, the questionnaire's text kinds, the offline
+# workbook's validation (one msgid for all of them).
+AT_MOST_CHARACTERS = NP_(
+    "Enter at most %(count)s character.", "Enter at most %(count)s characters."
+)

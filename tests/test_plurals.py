@@ -65,8 +65,8 @@ def test_a_length_limit_of_the_functional_core_follows_its_count(app):
     English, on a French page and in a French workbook's validation message."""
     from surveys.i18n import make_translate
     from surveys.questionnaire.kinds.base import Message
-    from surveys.questionnaire.kinds.texts import AT_MOST_CHARACTERS
     from surveys.responses.fields import translated
+    from surveys.translatable import AT_MOST_CHARACTERS
 
     one, many = (
         Message(AT_MOST_CHARACTERS, {"count": 1}),
@@ -76,6 +76,11 @@ def test_a_length_limit_of_the_functional_core_follows_its_count(app):
     with app.test_request_context(), in_language("fr"):
         assert translated(one) == "Saisissez au plus 1 caractère."
         assert translated(many) == "Saisissez au plus 500 caractères."
+    # A long limit is written as a number of the reader's language.
+    long_text = Message(AT_MOST_CHARACTERS, {"count": 20000})
+    assert str(long_text) == "Enter at most 20,000 characters."
+    with app.test_request_context(), in_language("fr"):
+        assert translated(long_text) == "Saisissez au plus 20\u202f000 caractères."
     french = make_translate("fr")
     assert french(AT_MOST_CHARACTERS, 1) % {"count": 1} == "Saisissez au plus 1 caractère."
     assert (

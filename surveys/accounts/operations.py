@@ -37,8 +37,8 @@ from surveys.audit.operations import client_address, record
 from surveys.columns import utcnow
 from surveys.countries.models import Country
 from surveys.extensions import db
+from surveys.i18n import counted, is_enabled, locale_for, zone_named
 from surveys.i18n import gettext as _
-from surveys.i18n import is_enabled, locale_for, ngettext, zone_named
 from surveys.languages import DEFAULT_LANGUAGE
 from surveys.links import absolute_url
 from surveys.notifications.letters import Notice, render_notice
@@ -369,11 +369,7 @@ def resend_invitation(user: User, *, actor: User | None, now: datetime | None = 
 def check_new_password(password: str, user: User | None = None) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
-            ngettext(
-                *PASSWORD_TOO_SHORT,
-                MIN_PASSWORD_LENGTH,
-                count=MIN_PASSWORD_LENGTH,
-            ),
+            counted(PASSWORD_TOO_SHORT, MIN_PASSWORD_LENGTH),
             field="password",
         )
     if user is not None and password.strip().lower() == user.email:

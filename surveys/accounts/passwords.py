@@ -12,8 +12,8 @@ from surveys.translatable import NP_
 MIN_PASSWORD_LENGTH = 10
 # The rule, as the form and check_new_password say it (the hint says "At least 10 characters.").
 PASSWORD_TOO_SHORT = NP_(
-    "The password must have at least %(count)d character.",
-    "The password must have at least %(count)d characters.",
+    "The password must have at least %(count)s character.",
+    "The password must have at least %(count)s characters.",
 )
 
 

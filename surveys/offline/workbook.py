@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from surveys.export.text import clean_text, needs_guard
 from surveys.languages import direction_of
+from surveys.locales import number_in
 from surveys.offline.contents import (
     Answers,
     Cover,
@@ -54,7 +55,7 @@ from surveys.offline.layout import (
     cell_value,
     form_data,
 )
-from surveys.questionnaire.kinds.texts import AT_MOST_CHARACTERS
+from surveys.translatable import AT_MOST_CHARACTERS
 
 PAYLOAD_CHUNK = 30_000  # characters per identity cell (a cell holds 32,767)
 MAX_MEMBERS = 2_000
@@ -265,7 +266,7 @@ def _write_area(worksheet, sheet: Sheet, data, language, t, carried, choice_rang
             target.fill = CARRIED_FILL if is_carried else ANSWER_FILL
             if cell.entry == Entry.DATE:
                 target.number_format = DATE_FORMAT
-            validation = _validation(cell, choice_ranges, validations, t)
+            validation = _validation(cell, choice_ranges, validations, t, language)
             if validation is not None:
                 validation.add(target.coordinate)
     for validation in validations.values():
@@ -280,7 +281,9 @@ def _write_area(worksheet, sheet: Sheet, data, language, t, carried, choice_rang
     worksheet.protection.formatCells = False
 
 
-def _validation(cell: AnswerCell, choice_ranges, validations, t) -> DataValidation | None:
+def _validation(
+    cell: AnswerCell, choice_ranges, validations, t, language: str
+) -> DataValidation | None:
     """The data validation of an answer cell (shared by cells with the same rule)."""
     if cell.entry in (Entry.CHOICE, Entry.TICK, Entry.OPTION):
         key = ("list", cell.labels)
@@ -336,7 +339,8 @@ def _validation(cell: AnswerCell, choice_ranges, validations, t) -> DataValidati
                 allow_blank=True,
                 showErrorMessage=True,
                 errorTitle=t(N_("Text too long")),
-                error=t(AT_MOST_CHARACTERS, cell.max_length) % {"count": cell.max_length},
+                error=t(AT_MOST_CHARACTERS, cell.max_length)
+                % {"count": number_in(cell.max_length, language)},
             )
         return validations[key]
     return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from surveys.locales import number_in
 from surveys.translatable import Plural
 
 MessageParam = str | int | float
@@ -29,7 +30,8 @@ def format_message(template: str | Plural, params: Mapping[str, MessageParam]) -
     """The template filled with its parameters (English, untranslated; a `Plural` takes the
     form for its `count` parameter)."""
     if isinstance(template, Plural):
-        template = template.english(int(params["count"]))
+        count = int(params["count"])
+        return template.english(count) % {**params, "count": number_in(count, "en")}
     return template % dict(params) if params else template
 
 

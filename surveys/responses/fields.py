@@ -23,7 +23,7 @@ from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
-from surveys.i18n import current_language, in_language, label_colon, ngettext
+from surveys.i18n import counted, current_language, in_language, label_colon
 from surveys.i18n import gettext as _
 from surveys.questionnaire.expressions import is_answered
 from surveys.questionnaire.kinds import Kind, Message, ValueProblem
@@ -76,7 +76,7 @@ class AnswerInput:
 def translated(message: Message) -> str:
     """A kind's message in the current language."""
     if isinstance(message.template, Plural):
-        return ngettext(*message.template, int(message.params["count"]), **message.params)
+        return counted(message.template, int(message.params["count"]), **message.params)
     return _(message.template, **message.params)
 
 

@@ -38,6 +38,7 @@ from surveys.countries.models import Country
 from surveys.engine import reads_outside_a_transaction
 from surveys.extensions import db
 from surveys.i18n import (
+    counted,
     current_language,
     file_size,
     ngettext,
@@ -70,6 +71,7 @@ from surveys.rounds.models import Round
 from surveys.rounds.submission_status import Status
 from surveys.storage.backends import StoredFileMissing, current_store
 from surveys.storage.download import send_stored
+from surveys.translatable import AT_MOST_CHARACTERS
 from surveys.web import render_error
 
 T = TypeVar("T")
@@ -668,12 +670,7 @@ def explain(submission_id: int):
         return redirect(target + "#rule-summary")
     if len(text) > rule_checks.EXPLANATION_MAX:
         flash(
-            ngettext(
-                "Enter at most %(count)d character.",
-                "Enter at most %(count)d characters.",
-                rule_checks.EXPLANATION_MAX,
-                count=rule_checks.EXPLANATION_MAX,
-            ),
+            counted(AT_MOST_CHARACTERS, rule_checks.EXPLANATION_MAX),
             "error",
         )
         return redirect(target + "#rule-summary")

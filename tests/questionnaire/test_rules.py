@@ -11,8 +11,8 @@ from babel.support import Translations
 
 from surveys.questionnaire import rules
 from surveys.questionnaire.errors import DefinitionError, ExpressionError, translated_params
-from surveys.questionnaire.kinds.texts import AT_MOST_CHARACTERS
 from surveys.questionnaire.loader import parse_definition
+from surveys.translatable import AT_MOST_CHARACTERS
 from tests.conftest import MINI_V1, ROOT
 
 BASE = MINI_V1.read_text(encoding="utf-8")
@@ -520,7 +520,7 @@ def test_a_table_reports_every_refused_figure_and_text_at_once():
         ("protection_statistics-prosecuted-2024-total", "Enter a number of at least %(low)s."),
         ("protection_statistics-coverage", AT_MOST_CHARACTERS),
     ]
-    assert str(refused.value.problems[-1].message) == "Enter at most 2000 characters."
+    assert str(refused.value.problems[-1].message) == "Enter at most 2,000 characters."
 
 
 def test_a_plausibility_message_writes_its_figures_in_the_reader_s_language():

@@ -26,7 +26,6 @@ from surveys.questionnaire.kinds.base import (
     parse_number,
 )
 from surveys.questionnaire.kinds.numbers import AT_LEAST, ENTER_NUMBER, read_plausibility
-from surveys.questionnaire.kinds.texts import AT_MOST_CHARACTERS
 from surveys.questionnaire.reader import YAML_BOOL, Reader, join
 from surveys.questionnaire.schema import (
     StatColumn,
@@ -37,7 +36,7 @@ from surveys.questionnaire.schema import (
     localized,
     stat_cell_key,
 )
-from surveys.translatable import N_
+from surveys.translatable import AT_MOST_CHARACTERS, N_
 
 STATISTICS_KEYS = ("rows", "columns", "years", "whole_numbers", "totals", "plausibility")
 STATISTICS_REQUIRED = ("rows", "columns", "years")

@@ -8,11 +8,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from surveys.questionnaire.kinds.base import Kind, Message, ValueProblem, input_text
-from surveys.translatable import N_, NP_
-
-AT_MOST_CHARACTERS = NP_(
-    "Enter at most %(count)d character.", "Enter at most %(count)d characters."
-)
+from surveys.translatable import AT_MOST_CHARACTERS, N_
 
 
 class TextKind(Kind):
