@@ -234,7 +234,9 @@ def test_reopening_after_the_round_closed_asks_for_a_new_closing_date(
             OutboxMessage.recipient_email == scenario.respondent.email,
         )
     ).all()
-    assert "The round is open to your country again until 1 January 2099, " in notice.body
+    assert (
+        "changed.\n\nThe round is open to your country again until 1 January 2099, " in notice.body
+    )
     assert "Figures to correct" in notice.body
 
 
