@@ -134,7 +134,8 @@ class JobRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))  # "opening", "reminder", "closing", ...
     scope: Mapped[str] = mapped_column(String(60))
-    # Which occurrence: "7d" for the 7-day reminder, a timestamp for a closing snapshot, ...
+    # Which occurrence: "7d@2027-01-10T17:00" for the 7-day reminder before that closing date
+    # ("7d" before 0.3.0), a timestamp for a closing snapshot, ...
     slot: Mapped[str] = mapped_column(String(60))
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
     country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id"))

@@ -37,7 +37,7 @@ from surveys.rounds.operations import (
     move_closing,
 )
 from surveys.rounds.progress import country_completion
-from surveys.rounds.state import RoundState
+from surveys.rounds.state import RoundState, reminder_due_at
 
 # JobRun kinds of reminders: scheduled (one per offset) and sent by hand.
 REMINDER = "reminder"
@@ -50,6 +50,17 @@ def worker_name() -> str:
 
 def country_scope(round_id: int, country_id: int) -> str:
     return f"r{round_id}/c{country_id}"
+
+
+def reminder_slot(offset: int, closes_at: datetime) -> str:
+    """The scheduled reminder `offset` days before `closes_at`: a new closing date has slots of
+    its own, so that reminders count down to it again. (Before 0.3.0 the slot was "7d" for any
+    date: such a slot, once done, stays done.)"""
+    return f"{offset}d@{closes_at:%Y-%m-%dT%H:%M}"
+
+
+def legacy_reminder_slot(offset: int) -> str:
+    return f"{offset}d"
 
 
 def is_done(kind: str, scope: str, slot: str) -> bool:
@@ -139,6 +150,7 @@ def announce_new_closing(
     (`withdraw_outdated_notices`), then tell the respondents of each country whose date moved
     later its new date, while the round is open for it and it has not submitted."""
     withdrawal = withdraw_outdated_notices(round_, before, now=now, actor=actor)
+    skip_passed_reminders(round_, before, now=now)
     # Whoever was still waiting for the round's opening notice gets it again, with the new
     # date, rather than only the news of a date for a round they were never told was open.
     opening_again = notices.withdrawn_openings(withdrawal.withdrawn)
@@ -160,6 +172,36 @@ def announce_new_closing(
         }
         told += notify_country(notices.EXTENDED, round_, participant, instead=instead)
     return ClosingNews(told, len(withdrawal.withdrawn), len(withdrawal.being_sent))
+
+
+def skip_passed_reminders(round_: Round, before: Mapping[int, datetime], *, now: datetime) -> None:
+    """For each country whose closing date has just moved: its reminders count down to the new
+    date, but those whose moment for the new date has already passed are marked done (flush
+    only), not sent at once: the news of the new date (queued with this) tells it."""
+    for participant in round_.participants:
+        was = before.get(participant.country_id)
+        if was is None or participant.closes_at == was:
+            continue
+        scope = country_scope(round_.id, participant.country_id)
+        for offset in sorted(set(round_.reminder_offsets)):
+            slot = reminder_slot(offset, participant.closes_at)
+            if reminder_due_at(participant.closes_at, offset) > now or is_done(
+                REMINDER, scope, slot
+            ):
+                continue
+            db.session.add(
+                JobRun(
+                    kind=REMINDER,
+                    scope=scope,
+                    slot=slot,
+                    round_id=round_.id,
+                    country_id=participant.country_id,
+                    done_at=now,
+                    messages_queued=0,
+                    worker="closing date moved",
+                )
+            )
+    db.session.flush()
 
 
 def withdraw_outdated_notices(

@@ -44,7 +44,9 @@ from surveys.rounds.reminders import (
     REMINDER,
     country_scope,
     is_done,
+    legacy_reminder_slot,
     notify_country,
+    reminder_slot,
     worker_name,
 )
 from surveys.rounds.state import RoundState, due_reminder_offsets
@@ -211,11 +213,14 @@ def send_reminders(round_id: int, now: datetime | None = None) -> int:
             offsets=round_.reminder_offsets,
             now=now,
         )
+        scope = country_scope(round_id, country_id)
         for offset in offsets:
+            if is_done(REMINDER, scope, legacy_reminder_slot(offset)):
+                continue  # sent before 0.3.0, when a slot named no date
             run = claim(
                 REMINDER,
-                country_scope(round_id, country_id),
-                f"{offset}d",
+                scope,
+                reminder_slot(offset, participant.closes_at),
                 now=now,
                 round_id=round_id,
                 country_id=country_id,

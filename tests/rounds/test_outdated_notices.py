@@ -393,3 +393,51 @@ def test_a_respondent_still_waiting_for_the_opening_notice_gets_it_with_the_new_
     # The person answering for both countries: Niger's opening again, Mali's as it was.
     to_both = sorted(mails_to(mails, people["both"]), key=lambda m: m.subject)
     assert [m.kind for m in to_both] == [notices.OPENING, notices.OPENING]
+
+
+def _reminders_to(db, user) -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.kind == notices.REMINDER, OutboxMessage.user_id == user.id)
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def test_after_an_extension_reminders_count_down_to_the_new_date(db, world):
+    """The 14- and 7-day reminders went before the old date; the round is extended by four
+    weeks: they come again before the new date, at their moments, naming it. A moment of the
+    new date already past when the date moved is not sent at once (the new-date notice is)."""
+    from surveys.rounds.reminders import extend_closing
+
+    people, round_ = world["people"], world["round"]
+    now = utcnow()
+    assert jobs.send_reminders(round_.id, now=now) == 10  # the 14- and 7-day reminders, sent
+    new_date = round_.closes_at + 28 * DAY
+    extend_closing(round_, new_date, submitted=(), actor=world["coordinator"], now=now)
+    db.session.commit()
+    assert jobs.send_reminders(round_.id, now=now + DAY) == 0  # the new date is 33 days away
+
+    fourteen_days_before = new_date - 14 * DAY
+    assert jobs.send_reminders(round_.id, now=fourteen_days_before + DAY) == 5
+    latest = _reminders_to(db, people["ne_en"])[-1]
+    assert deadline_of(round_.participant(world["niger"].id), people["ne_en"]) in latest.body
+    assert jobs.send_reminders(round_.id, now=fourteen_days_before + 2 * DAY) == 0  # once
+    assert jobs.send_reminders(round_.id, now=new_date - 7 * DAY) == 5
+    assert len(_reminders_to(db, people["ne_en"])) == 4  # two before each date
+
+
+def test_an_extension_sends_no_burst_of_reminders_for_moments_already_past(db, world):
+    """Extended by three days, five days before closing: the new date's 14-day moment has
+    passed (nothing at once, the new-date notice tells the date); its 7-day moment is to come."""
+    from surveys.rounds.reminders import extend_closing
+
+    round_ = world["round"]
+    now = utcnow()
+    assert jobs.send_reminders(round_.id, now=now) == 10
+    new_date = round_.closes_at + 3 * DAY
+    extend_closing(round_, new_date, submitted=(), actor=world["coordinator"], now=now)
+    db.session.commit()
+    assert jobs.send_reminders(round_.id, now=now + timedelta(minutes=1)) == 0
+    assert jobs.send_reminders(round_.id, now=new_date - 7 * DAY) == 5

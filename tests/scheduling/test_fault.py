@@ -83,7 +83,7 @@ def _reminder_runs() -> Counter:
         .join(Country, Country.id == JobRun.country_id)
         .where(JobRun.kind == "reminder")
     )
-    return Counter((iso2, slot) for iso2, slot in rows)
+    return Counter((iso2, slot.split("@")[0]) for iso2, slot in rows)  # "7d" of "7d@<closing>"
 
 
 def _reminder_messages() -> Counter:
