@@ -19,36 +19,39 @@ import sqlalchemy as sa
 
 from surveys import create_app
 from surveys.columns import utcnow
+from surveys.config import settings_from_environment
 from surveys.extensions import db as _db
+
+
+class _AskedFor(dict):
+    """An empty environment that remembers every variable the settings ask it for."""
+
+    def __init__(self, **values: str) -> None:
+        super().__init__(values)
+        self.names: set[str] = set(values)
+
+    def get(self, name, default=None):
+        self.names.add(name)
+        return super().get(name, default)
+
+
+def _platform_variables() -> set[str]:
+    """Every variable `surveys.config` reads (in development and in production), asked of it
+    rather than listed here, so that a new setting is never forgotten."""
+    names: set[str] = set()
+    for environment in ({}, {"SURVEYS_ENV": "production"}):
+        asked = _AskedFor(**environment)
+        settings_from_environment(asked)
+        names |= asked.names
+    return names
+
 
 # The suite builds every setting it needs: a shell's own (an operator's, or one left over from a
 # demo) must not reach it, or a test writes into that instance folder or mails through that relay.
-RUNTIME_SETTINGS = frozenset(
-    {
-        "SURVEYS_ENV",
-        "SURVEYS_INSTANCE_PATH",
-        "DATABASE_URL",
-        "SECRET_KEY",
-        "BASE_URL",
-        "LANGUAGES",
-        "LOG_LEVEL",
-        "MAIL_BACKEND",
-        "MAIL_FROM",
-        "FILE_STORAGE",
-        "FILE_STORAGE_DIR",
-        "ARCHIVE_DIR",
-        "UPLOAD_DIR",
-        "QUESTIONNAIRES_DIR",
-        "TRUSTED_PROXIES",
-        "MAX_UPLOAD_MB",
-        "MAX_DEFINITION_KB",
-        "TOKEN_MAX_AGE_DAYS",
-        "LOGIN_MAX_FAILURES",
-        "LOGIN_WINDOW_MINUTES",
-    }
-)
+# Besides the settings: the instance folder, and what gunicorn's and the scheduler's files read.
 RUNTIME_PREFIXES = ("SMTP_", "WEB_", "GUNICORN_", "API_", "SCHEDULER_", "OUTBOX_")
-for _name in [n for n in os.environ if n in RUNTIME_SETTINGS or n.startswith(RUNTIME_PREFIXES)]:
+_runtime = _platform_variables() | {"SURVEYS_INSTANCE_PATH"}
+for _name in [n for n in os.environ if n in _runtime or n.startswith(RUNTIME_PREFIXES)]:
     del os.environ[_name]
 
 
